@@ -1,0 +1,89 @@
+// swift-tools-version: 6.1
+import PackageDescription
+
+/// Settings shared by every Swift target: Swift 6 language mode (strict concurrency) plus
+/// `ExistentialAny`, so existential types are always spelled `any P`.
+let strict: [SwiftSetting] = [
+    .enableUpcomingFeature("ExistentialAny"),
+]
+
+let package = Package(
+    name: "Jupiter",
+    platforms: [.macOS(.v14)],
+    products: [
+        .library(name: "JupiterCore", targets: ["JupiterCore"]),
+        .library(name: "JupiterCurate", targets: ["JupiterCurate"]),
+        .library(name: "JupiterTokenize", targets: ["JupiterTokenize"]),
+        .library(name: "JupiterLLM", targets: ["JupiterLLM"]),
+        .library(name: "JupiterTesting", targets: ["JupiterTesting"]),
+        .library(name: "Jupiter", targets: ["Jupiter"]),
+        .executable(name: "jupiter", targets: ["jupiter"]),
+        .executable(name: "jupiter-bench", targets: ["jupiter-bench"]),
+    ],
+    dependencies: [
+        .package(url: "https://github.com/apple/swift-argument-parser", from: "1.5.0"),
+        .package(url: "https://github.com/jpsim/Yams", from: "6.0.0"),
+        .package(url: "https://github.com/groue/GRDB.swift", from: "7.0.0"),
+        .package(url: "https://github.com/swift-server/async-http-client", from: "1.25.0"),
+        .package(url: "https://github.com/apple/swift-nio", from: "2.80.0"),
+    ],
+    targets: [
+        // System zlib (Debian: zlib1g-dev) for gzip streams.
+        .systemLibrary(name: "CZlib", path: "Sources/CZlib", providers: [.apt(["zlib1g-dev"])]),
+
+        // Record model, format adapters, streaming JSONL (+gzip), hashing, stage protocol. No NIO.
+        .target(name: "JupiterCore", dependencies: ["CZlib"], swiftSettings: strict),
+        // Filters, language ID, dedup, decontamination.
+        .target(name: "JupiterCurate", dependencies: ["JupiterCore"], swiftSettings: strict),
+        // Hugging Face tokenizer.json and chat templates.
+        .target(name: "JupiterTokenize", dependencies: ["JupiterCore"], swiftSettings: strict),
+        // OpenAI-compatible client, endpoint pool, retries, response cache, llama.cpp backend.
+        .target(
+            name: "JupiterLLM",
+            dependencies: [
+                "JupiterCore",
+                .product(name: "AsyncHTTPClient", package: "async-http-client"),
+                .product(name: "GRDB", package: "GRDB.swift"),
+            ],
+            swiftSettings: strict),
+        // Test support: scripted OpenAI-compatible server with fault injection.
+        .target(
+            name: "JupiterTesting",
+            dependencies: [
+                "JupiterCore", "JupiterLLM",
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOPosix", package: "swift-nio"),
+                .product(name: "NIOHTTP1", package: "swift-nio"),
+            ],
+            swiftSettings: strict),
+        // Recipe (YAML) -> plan -> resumable run.
+        .target(
+            name: "Jupiter",
+            dependencies: [
+                "JupiterCore", "JupiterCurate", "JupiterTokenize", "JupiterLLM",
+                .product(name: "Yams", package: "Yams"),
+                .product(name: "GRDB", package: "GRDB.swift"),
+            ],
+            swiftSettings: strict),
+        // The CLI: parses options, calls `Jupiter`, prints diagnostics and progress.
+        .executableTarget(
+            name: "jupiter",
+            dependencies: ["Jupiter", .product(name: "ArgumentParser", package: "swift-argument-parser")],
+            swiftSettings: strict),
+        // Benchmarks driven by bench/*.sh (compare against Python peers in the same run).
+        .executableTarget(
+            name: "jupiter-bench",
+            dependencies: [
+                "Jupiter", "JupiterTesting",
+                .product(name: "ArgumentParser", package: "swift-argument-parser"),
+            ],
+            swiftSettings: strict),
+
+        .testTarget(name: "JupiterCoreTests", dependencies: ["JupiterCore"], swiftSettings: strict),
+        .testTarget(name: "JupiterCurateTests", dependencies: ["JupiterCurate", "JupiterTesting"], swiftSettings: strict),
+        .testTarget(name: "JupiterTokenizeTests", dependencies: ["JupiterTokenize"], swiftSettings: strict),
+        .testTarget(name: "JupiterLLMTests", dependencies: ["JupiterLLM", "JupiterTesting"], swiftSettings: strict),
+        .testTarget(name: "JupiterTests", dependencies: ["Jupiter", "JupiterTesting"], swiftSettings: strict),
+        .testTarget(name: "JupiterCLITests", dependencies: ["Jupiter", "JupiterTesting"], swiftSettings: strict),
+    ]
+)

@@ -1,0 +1,139 @@
+/// Why a stage dropped a record: data, not log text. Written next to the record in
+/// `dropped.jsonl.gz` as `"dropped": {"stage", "rule", "reason", "value"}`.
+public struct DropReason: Sendable, Hashable {
+    /// The rule that fired, stable and machine-readable (e.g. `length-ratio`, `gopher.stop_words`).
+    public var rule: String
+    /// One human sentence with the measured value and the bound (e.g. `length ratio 3.20 > 2.0`).
+    public var message: String
+    /// The measured value, when there is one.
+    public var value: JSONValue?
+    /// Creates a drop reason.
+    public init(rule: String, message: String, value: JSONValue? = nil) {
+        self.rule = rule
+        self.message = message
+        self.value = value
+    }
+}
+
+/// What a stage made of its input: records kept (possibly rewritten, merged or split), dropped
+/// with a reason, or quarantined because they could not be processed.
+public enum StageOutput: Sendable, Hashable {
+    /// A record that goes on.
+    case kept(Record)
+    /// A record removed on purpose.
+    case dropped(Record, DropReason)
+    /// A record that could not be processed (e.g. a model request failed after every retry).
+    case quarantined(Record, error: String)
+}
+
+/// Per-run facts a stage may use. Everything a stage does must be a pure function of its
+/// configuration, its input and this context, so runs are reproducible.
+public struct StageContext: Sendable {
+    /// The stage instance id (unique within its dataset, e.g. `pair-filter` or `quality#2`).
+    public var stageID: String
+    /// Dataset the stage runs in.
+    public var dataset: String
+    /// Seed derived from the recipe seed, the dataset and the stage position.
+    public var seed: UInt64
+    /// Index of the batch being processed (per-record stages), in input order.
+    public var batchIndex: Int
+
+    /// Creates a context.
+    public init(stageID: String, dataset: String, seed: UInt64, batchIndex: Int = 0) {
+        self.stageID = stageID
+        self.dataset = dataset
+        self.seed = seed
+        self.batchIndex = batchIndex
+    }
+}
+
+/// A pipeline step. Concrete stages adopt ``BatchStage`` (per-record work the engine runs in
+/// parallel over input batches) or ``GlobalStage`` (work that needs all its input: dedup,
+/// top-K, mixing).
+public protocol Stage: Sendable {
+    /// The stage kind's name as written in recipes (e.g. `pair-filter`).
+    var name: String { get }
+    /// The stage's configuration as JSON (recorded in the manifest; part of the plan hash).
+    var configuration: JSONValue { get }
+}
+
+/// A stage whose output for a batch depends only on that batch: the engine runs batches in
+/// parallel on all cores and records each finished batch so a rerun skips it.
+public protocol BatchStage: Stage {
+    /// Processes one batch (records in input order). Must be deterministic.
+    func process(_ batch: [Record], context: StageContext) async throws -> [StageOutput]
+}
+
+/// A ``BatchStage`` that looks at one record at a time.
+public protocol RecordStage: BatchStage {
+    /// Decides about one record.
+    func process(_ record: Record, context: StageContext) throws -> StageOutput
+}
+
+extension RecordStage {
+    /// Applies ``process(_:context:)-(Record,_)`` to each record in order.
+    public func process(_ batch: [Record], context: StageContext) async throws -> [StageOutput] {
+        var out: [StageOutput] = []
+        out.reserveCapacity(batch.count)
+        for r in batch { out.append(try process(r, context: context)) }
+        return out
+    }
+}
+
+/// A readable, re-readable stream of record batches (in order), handed to global stages. May be
+/// iterated more than once (e.g. a signature pass, then an emit pass).
+public protocol RecordBatches: Sendable {
+    /// Number of records in the stream.
+    var count: Int { get }
+    /// Calls `body` with each batch in order.
+    func forEachBatch(_ body: ([Record]) async throws -> Void) async throws
+}
+
+/// A stage that needs its whole input before deciding (dedup clustering, top-K, mixing). The
+/// engine schedules it after all its input is ready; its outputs are recorded as one unit.
+public protocol GlobalStage: Stage {
+    /// Runs over all input, calling `emit` for every output (kept outputs in the order they
+    /// should appear downstream). Must be deterministic.
+    func run(_ input: any RecordBatches, context: StageContext,
+             emit: (StageOutput) async throws -> Void) async throws
+}
+
+/// Where a stage's relative paths (model files, eval sets) are resolved, plus the run seed.
+public struct StageBuildContext: Sendable {
+    /// Directory of the recipe; relative paths are relative to it.
+    public var baseDirectory: String
+    /// The recipe's seed.
+    public var seed: UInt64
+    /// Creates a build context.
+    public init(baseDirectory: String, seed: UInt64 = 0) {
+        self.baseDirectory = baseDirectory
+        self.seed = seed
+    }
+
+    /// Resolves a recipe path (absolute paths are returned unchanged).
+    public func resolve(_ path: String) -> String {
+        if path.hasPrefix("/") { return path }
+        if baseDirectory.isEmpty || baseDirectory == "." { return path }
+        return baseDirectory.hasSuffix("/") ? baseDirectory + path : baseDirectory + "/" + path
+    }
+}
+
+/// How to build one kind of stage from recipe options. Modules publish their factories; the
+/// recipe's stage registry collects them.
+public struct StageFactory: Sendable {
+    /// Name used in recipes.
+    public var name: String
+    /// One-line description for `--help` and docs.
+    public var summary: String
+    /// Builds the stage; reads options through `options` (problems are collected there) and
+    /// throws only for what cannot be checked statically (e.g. a corrupt model file).
+    public var make: @Sendable (inout StageOptions, StageBuildContext) throws -> any Stage
+
+    /// Creates a factory.
+    public init(name: String, summary: String,
+                make: @escaping @Sendable (inout StageOptions, StageBuildContext) throws -> any Stage) {
+        self.name = name
+        self.summary = summary
+        self.make = make
+    }
+}

@@ -1,0 +1,2 @@
+// JupiterCurate module. See ARCHITECTURE.md for what belongs here.
+import JupiterCore

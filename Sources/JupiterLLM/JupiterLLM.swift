@@ -1,0 +1,2 @@
+// JupiterLLM module. See ARCHITECTURE.md for what belongs here.
+import JupiterCore

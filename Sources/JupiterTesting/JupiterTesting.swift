@@ -1,0 +1,2 @@
+// JupiterTesting module. See ARCHITECTURE.md for what belongs here.
+import JupiterCore

@@ -1,0 +1,2 @@
+// JupiterTokenize module. See ARCHITECTURE.md for what belongs here.
+import JupiterCore
