@@ -68,13 +68,16 @@ let package = Package(
         // The CLI: parses options, calls `Jupiter`, prints diagnostics and progress.
         .executableTarget(
             name: "jupiter",
-            dependencies: ["Jupiter", .product(name: "ArgumentParser", package: "swift-argument-parser")],
+            dependencies: [
+                "Jupiter", "JupiterCore", "JupiterCurate", "JupiterTokenize", "JupiterLLM",
+                .product(name: "ArgumentParser", package: "swift-argument-parser"),
+            ],
             swiftSettings: strict),
         // Benchmarks driven by bench/*.sh (compare against Python peers in the same run).
         .executableTarget(
             name: "jupiter-bench",
             dependencies: [
-                "Jupiter", "JupiterTesting",
+                "Jupiter", "JupiterCore", "JupiterCurate", "JupiterTokenize", "JupiterLLM", "JupiterTesting",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ],
             swiftSettings: strict),
