@@ -1,0 +1,238 @@
+import Foundation
+import GRDB
+import JupiterCore
+
+/// Jupiter's access to models: one per run, built from the recipe's `models:` section and the
+/// run's `state.sqlite`.
+///
+/// - `start()` starts local llama.cpp backends and checks every endpoint's `/v1/models`.
+/// - `chat`, `complete` and `embed` answer from the response cache when they can; otherwise
+///   they send the request to the least busy endpoint, within the model's in-flight and rate
+///   limits, retrying 429, 5xx, timeouts, dropped connections and invalid JSON with backoff.
+/// - `accounting` is the per-model summary for the manifest.
+/// - `shutdown()` stops local backends; call it on every exit path (``ShutdownHooks`` runs it
+///   on SIGINT/SIGTERM once the CLI installs the handlers).
+///
+/// API keys are read from the environment variables the recipe names and never appear in logs,
+/// errors, the cache or the accounting.
+public final class LLMService: Sendable {
+    private struct State {
+        var runtimes: [String: ModelRuntime] = [:]
+        var servers: [LlamaCppServer] = []
+        var hook: Int?
+        var started = false
+        var stopped = false
+    }
+
+    /// The declared models, in recipe order.
+    public let models: [ModelConfig]
+    private let environment: [String: String]
+    private let transport: HTTPTransport
+    private let sender: RequestSender
+    private let logDirectory: String
+    private let state = Locked(State())
+
+    /// Creates the service.
+    /// - Parameters:
+    ///   - models: the recipe's models (``ModelsSection/parse(_:file:context:)``).
+    ///   - database: the run's open `state.sqlite` (a WAL `DatabasePool`); `nil` disables the cache.
+    ///   - environment: where API keys and `JUPITER_LLAMA_PYTHON` are read.
+    ///   - logDirectory: where local backends write their logs (default: the temporary directory).
+    ///   - log: receives one line per notable event (retries, stores that failed), key-free.
+    public init(models: [ModelConfig], database: (any DatabaseWriter)?,
+                environment: [String: String] = ProcessInfo.processInfo.environment, logDirectory: String? = nil,
+                log: @escaping @Sendable (String) -> Void = { _ in }) throws {
+        self.models = models
+        self.environment = environment
+        self.logDirectory = logDirectory ?? NSTemporaryDirectory()
+        let keys = models.compactMap { $0.apiKeyEnv.flatMap { environment[$0] } }
+        let redact = Redactor(secrets: keys)
+        transport = HTTPTransport(maxConnectionsPerHost: models.map(\.maxInFlight).max() ?? 8)
+        sender = RequestSender(transport: transport, cache: try database.map { try ResponseCache(database: $0) },
+                               redact: redact, log: { log(redact($0)) })
+        var runtimes: [String: ModelRuntime] = [:]
+        for m in models {
+            if case .openAI(let endpoints) = m.backend {
+                runtimes[m.name] = ModelRuntime(config: m, baseURLs: endpoints, apiKey: m.apiKeyEnv.flatMap { environment[$0] })
+            }
+        }
+        state.withLock { $0.runtimes = runtimes }
+    }
+
+    /// The response cache, when the service has a database.
+    public var cache: ResponseCache? { sender.cache }
+
+    /// Starts local backends (waiting until each is healthy) and checks that every endpoint
+    /// answers `/v1/models` and serves its model. On failure everything started is stopped and
+    /// the error names the model and endpoint.
+    public func start() async throws(LLMError) {
+        let hook = ShutdownHooks.shared.add { [weak self] in await self?.shutdown() }
+        state.withLock { $0.hook = hook; $0.started = true }
+        do throws(LLMError) {
+            for m in models {
+                guard case .llamaCpp(let options) = m.backend else { continue }
+                let server = LlamaCppServer(name: m.name, options: options, port: try LlamaCppServer.freePort(),
+                                            logDirectory: logDirectory)
+                state.withLock { $0.servers.append(server) }
+                try server.launch(environment: environment)
+                try await waitHealthy(server, model: m)
+                let runtime = ModelRuntime(config: m, baseURLs: [server.baseURL], apiKey: m.apiKeyEnv.flatMap { environment[$0] })
+                state.withLock { $0.runtimes[m.name] = runtime }
+            }
+            for m in models {
+                guard case .openAI(let endpoints) = m.backend else { continue }
+                for url in endpoints {
+                    let served = try await LLMService.listModels(baseURL: url, apiKey: apiKey(m), transport: transport,
+                                                                 timeout: min(m.timeout, 30), redact: sender.redact)
+                    if !served.isEmpty && !served.contains(m.model) {
+                        throw LLMError(.badRequest, "model '\(m.name)': endpoint \(url) does not serve '\(m.model)' (it serves: \(served.prefix(10).joined(separator: ", ")))")
+                    }
+                }
+            }
+        } catch {
+            await shutdown()
+            throw error
+        }
+    }
+
+    private func apiKey(_ m: ModelConfig) -> String? { m.apiKeyEnv.flatMap { environment[$0] } }
+
+    private func waitHealthy(_ server: LlamaCppServer, model m: ModelConfig) async throws(LLMError) {
+        guard case .llamaCpp(let options) = m.backend else { return }
+        let deadline = Clock.now() + options.startupTimeout
+        var lastError = ""
+        while Clock.now() < deadline {
+            if !server.isRunning {
+                throw LLMError(.backend, "model '\(m.name)': the llama.cpp server exited during start-up (\(LlamaCppServer.python(options, environment: environment)) -m llama_cpp.server; is llama-cpp-python[server] installed?). Log \(server.logPath):\n\(sender.redact(server.logTail()))")
+            }
+            do throws(LLMError) {
+                _ = try await LLMService.listModels(baseURL: server.baseURL, apiKey: nil, transport: transport, timeout: 2,
+                                                    redact: sender.redact)
+                return
+            } catch {
+                lastError = error.message
+            }
+            try? await Task.sleep(nanoseconds: 200_000_000)
+            if Task.isCancelled { throw LLMError(.cancelled, "start-up of model '\(m.name)' was cancelled") }
+        }
+        throw LLMError(.backend, "model '\(m.name)': the llama.cpp server at \(server.baseURL) was not healthy within \(Int(options.startupTimeout)) s (\(lastError)). Log \(server.logPath):\n\(sender.redact(server.logTail()))")
+    }
+
+    /// Stops local backends and closes connections. Safe to call more than once.
+    public func shutdown() async {
+        let (servers, hook) = state.withLock { s -> ([LlamaCppServer], Int?) in
+            let r = (s.servers, s.hook)
+            s.servers = []
+            s.hook = nil
+            return r
+        }
+        if let hook { ShutdownHooks.shared.remove(hook) }
+        for s in servers { await s.stop() }
+        let first = state.withLock { s -> Bool in
+            defer { s.stopped = true }
+            return !s.stopped
+        }
+        if first { await transport.shutdown() }
+    }
+
+    /// Process ids of running local backends (for tests and diagnostics).
+    public var localServerPIDs: [Int32] { state.withLock { $0.servers.compactMap(\.pid) } }
+
+    /// The base URLs a model is currently served at (local backends: after `start()`).
+    public func endpoints(of model: String) -> [String] {
+        state.withLock { $0.runtimes[model]?.pool.baseURLs ?? [] }
+    }
+
+    private func runtime(_ model: String) throws(LLMError) -> ModelRuntime {
+        let (runtime, stopped) = state.withLock { ($0.runtimes[model], $0.stopped) }
+        if stopped { throw LLMError(.notRunning, "the model service is shut down") }
+        if let runtime { return runtime }
+        if models.contains(where: { $0.name == model }) {
+            throw LLMError(.notRunning, "model '\(model)' is a local backend that has not been started (call start())")
+        }
+        throw LLMError(.unknownModel, "no model named '\(model)' (declared: \(models.map(\.name).joined(separator: ", ")))")
+    }
+
+    /// A chat completion.
+    public func chat(_ model: String, _ request: ChatRequest) async throws(LLMError) -> ChatResponse {
+        let rt = try runtime(model)
+        return try await sender.send(rt, path: "/chat/completions", body: request.body(model: rt.config.model)) {
+            json, cached throws(ResponseShapeError) in try ChatResponse(json: json, cached: cached)
+        }
+    }
+
+    /// A text completion (e.g. `echo` + `logprobs` to score a prompt).
+    public func complete(_ model: String, _ request: CompletionRequest) async throws(LLMError) -> CompletionResponse {
+        let rt = try runtime(model)
+        return try await sender.send(rt, path: "/completions", body: request.body(model: rt.config.model)) {
+            json, cached throws(ResponseShapeError) in try CompletionResponse(json: json, cached: cached)
+        }
+    }
+
+    /// Embeddings, one vector per input.
+    public func embed(_ model: String, _ request: EmbeddingRequest) async throws(LLMError) -> EmbeddingResponse {
+        let rt = try runtime(model)
+        return try await sender.send(rt, path: "/embeddings", body: request.body(model: rt.config.model)) {
+            json, cached throws(ResponseShapeError) in try EmbeddingResponse(json: json, cached: cached)
+        }
+    }
+
+    /// Any JSON request to a path under the model's base URL (e.g. `/chat/completions` with a
+    /// body built by hand), with the same cache, limits and retries; returns the raw answer.
+    public func send(_ model: String, path: String, body: JSONObject) async throws(LLMError) -> JSONValue {
+        let rt = try runtime(model)
+        var b = body
+        if b["model"] == nil { b["model"] = .string(rt.config.model) }
+        return try await sender.send(rt, path: path, body: b) { json, _ throws(ResponseShapeError) in json }
+    }
+
+    /// Per-model counters for the manifest: requests, retries, failures, cache hits, tokens and
+    /// latency p50/p95 (ms, of answered HTTP requests), plus the model's settings (no keys).
+    public var accounting: JSONValue {
+        let runtimes = state.withLock { $0.runtimes }
+        var o = JSONObject()
+        for m in models {
+            var entry: JSONObject = ["model": .string(m.model)]
+            if let stats = runtimes[m.name]?.stats.withLock({ $0 }), case .object(let s) = stats.json {
+                entry.entries.append(contentsOf: s.entries)
+            } else if case .object(let s) = ModelStats().json {
+                entry.entries.append(contentsOf: s.entries)
+            }
+            entry["settings"] = m.json
+            o[m.name] = .object(entry)
+        }
+        return .object(o)
+    }
+
+    /// The model ids an endpoint serves (`GET {baseURL}/models`); errors name the endpoint.
+    public static func listModels(baseURL: String, apiKey: String? = nil, timeout: Double = 30) async throws(LLMError)
+        -> [String]
+    {
+        let transport = HTTPTransport(maxConnectionsPerHost: 1)
+        defer { Task { await transport.shutdown() } }
+        return try await listModels(baseURL: ModelConfig.normaliseBaseURL(baseURL), apiKey: apiKey, transport: transport,
+                                    timeout: timeout, redact: Redactor(secrets: apiKey.map { [$0] } ?? []))
+    }
+
+    static func listModels(baseURL: String, apiKey: String?, transport: HTTPTransport, timeout: Double,
+                           redact: Redactor) async throws(LLMError) -> [String]
+    {
+        let url = baseURL + "/models"
+        let answer: HTTPAnswer
+        do throws(LLMError) {
+            answer = try await transport.send(method: .GET, url: url, body: nil, apiKey: apiKey, timeout: timeout)
+        } catch {
+            throw LLMError(error.kind, "endpoint \(baseURL) is unreachable: \(redact(error.message))")
+        }
+        guard answer.status == 200 else {
+            let hint = answer.status == 404 && !baseURL.hasSuffix("/v1") ? " (base URLs usually end in /v1)" : ""
+            let snippet = redact(String(decoding: answer.body.prefix(200), as: UTF8.self))
+            throw LLMError(answer.status == 401 || answer.status == 403 ? .badRequest : .serverError,
+                           "endpoint \(baseURL): GET /models answered HTTP \(answer.status)\(hint): \(snippet)", status: answer.status)
+        }
+        guard let json = try? JSONParser.parse(answer.body), let data = json["data"]?.arrayValue else {
+            throw LLMError(.invalidResponse, "endpoint \(baseURL): GET /models did not answer an OpenAI model list")
+        }
+        return data.compactMap { $0["id"]?.stringValue }
+    }
+}

@@ -1,0 +1,119 @@
+import Foundation
+
+/// A llama.cpp server (`llama_cpp.server` from `llama-cpp-python[server]`) that Jupiter starts
+/// on a free loopback port for a `backend: llama-cpp` model and stops at the end of the run.
+///
+/// The child asks the kernel (Linux `PR_SET_PDEATHSIG`) for SIGTERM when Jupiter dies, so it does
+/// not outlive even a SIGKILLed run.
+final class LlamaCppServer: Sendable {
+    let name: String
+    let options: ModelConfig.LlamaCppOptions
+    let port: Int
+    let logPath: String
+    private let process: Locked<Process?> = Locked(nil)
+
+    /// The OpenAI-compatible base URL.
+    var baseURL: String { "http://127.0.0.1:\(port)/v1" }
+
+    init(name: String, options: ModelConfig.LlamaCppOptions, port: Int, logDirectory: String) {
+        self.name = name
+        self.options = options
+        self.port = port
+        let safe = String(name.map { $0.isLetter || $0.isNumber || $0 == "-" || $0 == "_" ? $0 : "_" })
+        logPath = (logDirectory as NSString).appendingPathComponent("llama-cpp-\(safe).log")
+    }
+
+    /// The Python interpreter used: the option, else `$JUPITER_LLAMA_PYTHON`, else `python3`.
+    static func python(_ options: ModelConfig.LlamaCppOptions, environment: [String: String]) -> String {
+        options.python ?? environment["JUPITER_LLAMA_PYTHON"] ?? "python3"
+    }
+
+    /// Python code that arranges for SIGTERM on parent death, then runs `llama_cpp.server`.
+    static let launcher = """
+        import ctypes, signal, sys, runpy
+        try:
+            ctypes.CDLL(None).prctl(1, signal.SIGTERM)
+        except Exception:
+            pass
+        sys.argv = ['llama_cpp.server'] + sys.argv[1:]
+        runpy.run_module('llama_cpp.server', run_name='__main__', alter_sys=True)
+        """
+
+    /// Launches the process (does not wait for health).
+    func launch(environment: [String: String]) throws(LLMError) {
+        guard FileManager.default.fileExists(atPath: options.modelPath) else {
+            throw LLMError(.backend, "model '\(name)': GGUF file not found at \(options.modelPath)")
+        }
+        let python = Self.python(options, environment: environment)
+        var args = ["-c", Self.launcher, "--model", options.modelPath, "--model_alias", name,
+                    "--host", "127.0.0.1", "--port", String(port), "--n_ctx", String(options.contextSize)]
+        if let t = options.threads { args += ["--n_threads", String(t)] }
+        let p = Process()
+        p.executableURL = URL(fileURLWithPath: "/usr/bin/env")
+        p.arguments = [python] + args
+        p.environment = environment
+        FileManager.default.createFile(atPath: logPath, contents: nil)
+        guard let log = FileHandle(forWritingAtPath: logPath) else {
+            throw LLMError(.backend, "model '\(name)': cannot write the server log \(logPath)")
+        }
+        p.standardOutput = log
+        p.standardError = log
+        p.standardInput = FileHandle.nullDevice
+        do { try p.run() } catch {
+            throw LLMError(.backend, "model '\(name)': could not start \(python) -m llama_cpp.server: \(error)")
+        }
+        process.withLock { $0 = p }
+    }
+
+    /// Whether the process is alive.
+    var isRunning: Bool { process.withLock { $0?.isRunning ?? false } }
+
+    /// Process id, when launched.
+    var pid: Int32? { process.withLock { $0?.processIdentifier } }
+
+    /// The last `n` lines of the server log.
+    func logTail(_ n: Int = 15) -> String {
+        guard let data = FileManager.default.contents(atPath: logPath) else { return "" }
+        let lines = String(decoding: data, as: UTF8.self).split(separator: "\n", omittingEmptySubsequences: true)
+        return lines.suffix(n).joined(separator: "\n")
+    }
+
+    /// SIGTERM, then SIGKILL after `grace` seconds; returns when the process is gone.
+    func stop(grace: Double = 10) async {
+        guard let p = process.withLock({ $0 }) else { return }
+        if p.isRunning {
+            kill(p.processIdentifier, SIGTERM)
+            let deadline = Clock.now() + grace
+            while p.isRunning && Clock.now() < deadline { try? await Task.sleep(nanoseconds: 50_000_000) }
+            if p.isRunning { kill(p.processIdentifier, SIGKILL) }
+            p.waitUntilExit()
+        }
+        process.withLock { $0 = nil }
+    }
+
+    /// Stops the process without waiting (for signal handlers).
+    func stopNow() {
+        if let p = process.withLock({ $0 }), p.isRunning { kill(p.processIdentifier, SIGTERM) }
+    }
+
+    /// A free TCP port on 127.0.0.1 (bound to port 0, read back, released).
+    static func freePort() throws(LLMError) -> Int {
+        let fd = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
+        guard fd >= 0 else { throw LLMError(.backend, "cannot open a socket to find a free port") }
+        defer { close(fd) }
+        var addr = sockaddr_in()
+        addr.sin_family = sa_family_t(AF_INET)
+        addr.sin_port = 0
+        addr.sin_addr.s_addr = inet_addr("127.0.0.1")
+        let bound = withUnsafePointer(to: &addr) {
+            $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { bind(fd, $0, socklen_t(MemoryLayout<sockaddr_in>.size)) }
+        }
+        guard bound == 0 else { throw LLMError(.backend, "cannot bind a loopback port") }
+        var len = socklen_t(MemoryLayout<sockaddr_in>.size)
+        let named = withUnsafeMutablePointer(to: &addr) {
+            $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { getsockname(fd, $0, &len) }
+        }
+        guard named == 0 else { throw LLMError(.backend, "cannot read the bound port") }
+        return Int(UInt16(bigEndian: addr.sin_port))
+    }
+}

@@ -1,0 +1,79 @@
+import Foundation
+import GRDB
+import JupiterCore
+
+/// Model answers stored in the run's `state.sqlite` (table `llm_responses`), keyed by the
+/// SHA-256 of the endpoint path, the model and the canonical request body. Each answer is
+/// committed as soon as it arrives, so a run killed at any point and started again re-sends only
+/// requests that had no answer stored. Holds no API key (keys travel in headers, never in bodies).
+public struct ResponseCache: Sendable {
+    /// Current schema version of the `llm_` tables.
+    public static let schemaVersion = 1
+    let db: any DatabaseWriter
+
+    /// Wraps an open database (WAL pool in a run) and creates the `llm_` tables if missing.
+    public init(database: any DatabaseWriter) throws {
+        db = database
+        try db.write { db in
+            try db.execute(sql: """
+                CREATE TABLE IF NOT EXISTS llm_responses (
+                    key TEXT PRIMARY KEY NOT NULL,
+                    model TEXT NOT NULL,
+                    path TEXT NOT NULL,
+                    response BLOB NOT NULL,
+                    prompt_tokens INTEGER NOT NULL DEFAULT 0,
+                    completion_tokens INTEGER NOT NULL DEFAULT 0,
+                    created_at REAL NOT NULL
+                ) WITHOUT ROWID
+                """)
+        }
+    }
+
+    /// The key of a request: SHA-256 hex of `path`, `model` and the body with object keys sorted.
+    public static func key(path: String, model: String, body: JSONValue) -> String {
+        var bytes = Array("jupiter-llm/1\n\(path)\n\(model)\n".utf8)
+        JSONWriter.write(canonical(body), into: &bytes)
+        return SHA256.hex(bytes)
+    }
+
+    /// `value` with every object's keys sorted (so field order never changes a key).
+    static func canonical(_ value: JSONValue) -> JSONValue {
+        switch value {
+        case .object(let o):
+            return .object(JSONObject(o.entries.sorted { $0.key.utf8.lexicographicallyPrecedes($1.key.utf8) }
+                .map { JSONObject.Entry(key: $0.key, value: canonical($0.value)) }))
+        case .array(let a): return .array(a.map(canonical))
+        default: return value
+        }
+    }
+
+    /// The stored answer for `key`, if any.
+    public func lookup(_ key: String) async -> [UInt8]? {
+        do {
+            let data = try await db.read { db in
+                try Data.fetchOne(db, sql: "SELECT response FROM llm_responses WHERE key = ?", arguments: [key])
+            }
+            return data.map { [UInt8]($0) }
+        } catch {
+            return nil
+        }
+    }
+
+    /// Stores an answer (replacing any earlier one).
+    public func store(key: String, model: String, path: String, response: [UInt8], usage: Usage) async throws {
+        let created = Date().timeIntervalSince1970
+        try await db.write { db in
+            try db.execute(
+                sql: """
+                    INSERT OR REPLACE INTO llm_responses(key, model, path, response, prompt_tokens, completion_tokens, created_at)
+                    VALUES (?, ?, ?, ?, ?, ?, ?)
+                    """,
+                arguments: [key, model, path, Data(response), usage.promptTokens, usage.completionTokens, created])
+        }
+    }
+
+    /// Number of stored answers.
+    public func count() async throws -> Int {
+        try await db.read { db in try Int.fetchOne(db, sql: "SELECT COUNT(*) FROM llm_responses") ?? 0 }
+    }
+}

@@ -1,0 +1,78 @@
+/// The base URLs serving one model, with a bound on requests in flight per URL. `acquire` hands
+/// out the URL with the fewest outstanding requests (ties: the earliest declared), waiting in
+/// FIFO order when every URL is at its bound, which is what gives the client backpressure.
+final class EndpointPool: Sendable {
+    /// A granted slot: release it when the request is done.
+    struct Slot: Sendable {
+        let index: Int
+        let baseURL: String
+    }
+
+    private struct State {
+        var outstanding: [Int]
+        var waiters: [CheckedContinuation<Int, Never>] = []
+        var head = 0
+    }
+
+    let baseURLs: [String]
+    let maxInFlight: Int
+    private let state: Locked<State>
+
+    init(baseURLs: [String], maxInFlight: Int) {
+        self.baseURLs = baseURLs
+        self.maxInFlight = max(1, maxInFlight)
+        state = Locked(State(outstanding: Array(repeating: 0, count: baseURLs.count)))
+    }
+
+    /// Requests currently in flight, per URL.
+    var outstanding: [Int] { state.withLock { $0.outstanding } }
+
+    /// Waits for a free slot on the least busy URL.
+    func acquire() async -> Slot {
+        let immediate: Int? = state.withLock { s in
+            guard let i = Self.leastBusy(s.outstanding, bound: maxInFlight) else { return nil }
+            s.outstanding[i] += 1
+            return i
+        }
+        if let immediate { return Slot(index: immediate, baseURL: baseURLs[immediate]) }
+        let index = await withCheckedContinuation { (c: CheckedContinuation<Int, Never>) in
+            let granted: Int? = state.withLock { s in
+                // A slot may have been freed between the two critical sections.
+                if let i = Self.leastBusy(s.outstanding, bound: maxInFlight) {
+                    s.outstanding[i] += 1
+                    return i
+                }
+                s.waiters.append(c)
+                return nil
+            }
+            if let granted { c.resume(returning: granted) }
+        }
+        return Slot(index: index, baseURL: baseURLs[index])
+    }
+
+    /// Returns a slot; the next waiter, if any, gets it directly.
+    func release(_ slot: Slot) {
+        let next: CheckedContinuation<Int, Never>? = state.withLock { s in
+            if s.head < s.waiters.count {
+                let c = s.waiters[s.head]
+                s.head += 1
+                if s.head > 1024 && s.head * 2 > s.waiters.count {
+                    s.waiters.removeFirst(s.head)
+                    s.head = 0
+                }
+                return c // the slot passes on: the count stays
+            }
+            s.outstanding[slot.index] -= 1
+            return nil
+        }
+        next?.resume(returning: slot.index)
+    }
+
+    private static func leastBusy(_ outstanding: [Int], bound: Int) -> Int? {
+        var best: Int?
+        for (i, n) in outstanding.enumerated() where n < bound {
+            if best.map({ n < outstanding[$0] }) ?? true { best = i }
+        }
+        return best
+    }
+}

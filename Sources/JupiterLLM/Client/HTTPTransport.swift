@@ -1,0 +1,92 @@
+import AsyncHTTPClient
+import Foundation
+import NIOCore
+
+/// The HTTP methods the client uses.
+enum RequestMethod: String, Sendable {
+    case GET, POST
+}
+
+/// A raw HTTP answer.
+struct HTTPAnswer: Sendable {
+    var status: Int
+    var retryAfter: Double?
+    var body: [UInt8]
+}
+
+/// HTTP/1.1 over AsyncHTTPClient, with failures mapped to ``LLMError`` kinds. One transport per
+/// service; its connection pool is sized to the largest `max_in_flight`.
+final class HTTPTransport: Sendable {
+    /// Largest body accepted (64 MiB).
+    static let maxBody = 64 << 20
+    let client: HTTPClient
+
+    init(maxConnectionsPerHost: Int) {
+        var config = HTTPClient.Configuration()
+        config.connectionPool = HTTPClient.Configuration.ConnectionPool(
+            idleTimeout: .seconds(60), concurrentHTTP1ConnectionsPerHostSoftLimit: max(8, maxConnectionsPerHost))
+        config.httpVersion = .http1Only
+        config.timeout = HTTPClient.Configuration.Timeout(connect: .seconds(30))
+        client = HTTPClient(eventLoopGroupProvider: .singleton, configuration: config)
+    }
+
+    func shutdown() async {
+        try? await client.shutdown()
+    }
+
+    /// Sends one request; a transport failure becomes a timeout/connection/cancelled error whose
+    /// message names `url` (which holds no secret: keys only travel in headers).
+    func send(method: RequestMethod, url: String, body: [UInt8]?, apiKey: String?, timeout: Double) async throws(LLMError)
+        -> HTTPAnswer
+    {
+        var request = HTTPClientRequest(url: url)
+        switch method {
+        case .GET: request.method = .GET
+        case .POST: request.method = .POST
+        }
+        request.headers.add(name: "Accept", value: "application/json")
+        if let body {
+            request.headers.add(name: "Content-Type", value: "application/json")
+            request.body = .bytes(body)
+        }
+        if let apiKey { request.headers.add(name: "Authorization", value: "Bearer \(apiKey)") }
+        do {
+            let deadline = NIODeadline.now() + .nanoseconds(Int64(min(timeout, 86_400) * 1e9))
+            let response = try await client.execute(request, deadline: deadline)
+            let buffer = try await response.body.collect(upTo: HTTPTransport.maxBody)
+            let bytes = buffer.getBytes(at: buffer.readerIndex, length: buffer.readableBytes) ?? []
+            var retryAfter: Double?
+            if let ra = response.headers.first(name: "Retry-After") {
+                retryAfter = Double(ra.trimmingCharacters(in: .whitespaces))
+            }
+            return HTTPAnswer(status: Int(response.status.code), retryAfter: retryAfter, body: bytes)
+        } catch let error as HTTPClientError {
+            switch error {
+            case .deadlineExceeded, .readTimeout, .writeTimeout, .connectTimeout:
+                throw LLMError(.timeout, "\(method.rawValue) \(url) got no answer within \(Self.seconds(timeout))")
+            case .cancelled:
+                throw LLMError(.cancelled, "\(method.rawValue) \(url) was cancelled")
+            case .remoteConnectionClosed:
+                throw LLMError(.connection, "\(method.rawValue) \(url): the server closed the connection")
+            default:
+                throw LLMError(.connection, "\(method.rawValue) \(url): \(error)")
+            }
+        } catch is CancellationError {
+            throw LLMError(.cancelled, "\(method.rawValue) \(url) was cancelled")
+        } catch let error as NIOTooManyBytesError {
+            throw LLMError(.invalidResponse, "\(method.rawValue) \(url): answer larger than \(HTTPTransport.maxBody) bytes (\(error))")
+        } catch {
+            throw LLMError(.connection, "\(method.rawValue) \(url): \(Self.describe(error))")
+        }
+    }
+
+    static func seconds(_ s: Double) -> String {
+        s == s.rounded() ? "\(Int(s)) s" : String(format: "%.3g s", s)
+    }
+
+    static func describe(_ error: any Error) -> String {
+        let text = "\(error)"
+        if text.contains("connection refused") || text.contains("Connection refused") { return "connection refused" }
+        return text
+    }
+}

@@ -1,0 +1,135 @@
+import AsyncHTTPClient
+import Foundation
+import JupiterCore
+
+/// Everything needed to send requests to one model: its endpoints, limits, key and counters.
+final class ModelRuntime: Sendable {
+    let config: ModelConfig
+    let pool: EndpointPool
+    let apiKey: String?
+    let requestBucket: TokenBucket?
+    let tokenBucket: TokenBucket?
+    let stats = Locked(ModelStats())
+
+    init(config: ModelConfig, baseURLs: [String], apiKey: String?) {
+        self.config = config
+        pool = EndpointPool(baseURLs: baseURLs, maxInFlight: config.maxInFlight)
+        self.apiKey = apiKey
+        requestBucket = config.requestsPerMinute.map { TokenBucket(perMinute: $0) }
+        tokenBucket = config.tokensPerMinute.map { TokenBucket(perMinute: $0) }
+    }
+}
+
+/// The retrying, caching, rate-limited request path shared by chat, completions and embeddings.
+struct RequestSender: Sendable {
+    let transport: HTTPTransport
+    let cache: ResponseCache?
+    let redact: Redactor
+    let log: @Sendable (String) -> Void
+
+    /// Sends `body` to `path` of the model (or answers from the cache), retrying retryable
+    /// failures with backoff, and decodes the answer with `decode` (a decode failure is retried
+    /// like invalid JSON).
+    func send<T: Sendable>(_ runtime: ModelRuntime, path: String, body: JSONObject,
+                           decode: @Sendable (JSONValue, Bool) throws(ResponseShapeError) -> T) async throws(LLMError) -> T
+    {
+        var merged = runtime.config.extraBody
+        for e in body { merged[e.key] = e.value }
+        let bodyValue = JSONValue.object(merged)
+        let key = ResponseCache.key(path: path, model: runtime.config.model, body: bodyValue)
+        if let cache, let stored = await cache.lookup(key),
+           let json = try? JSONParser.parse(stored), let value = try? decode(json, true)
+        {
+            runtime.stats.withLock { $0.cacheHits += 1; $0.answered += 1 }
+            return value
+        }
+        let bytes = JSONWriter.bytes(bodyValue)
+        let estimate = Double(bytes.count) / 4 + Double(merged["max_tokens"]?.intValue ?? 256)
+        let name = runtime.config.name
+        var attempt = 0
+        while true {
+            attempt += 1
+            if Task.isCancelled { throw LLMError(.cancelled, "request to model '\(name)' was cancelled", attempts: attempt) }
+            do {
+                if let b = runtime.requestBucket { try await Clock.sleep(b.reserve(1)) }
+                if let b = runtime.tokenBucket { try await Clock.sleep(b.reserve(estimate)) }
+            } catch {
+                throw LLMError(.cancelled, "request to model '\(name)' was cancelled", attempts: attempt)
+            }
+            let slot = await runtime.pool.acquire()
+            let url = slot.baseURL + path
+            let start = Clock.now()
+            let outcome: Result<HTTPAnswer, LLMError>
+            do throws(LLMError) {
+                outcome = .success(try await transport.send(method: .POST, url: url, body: bytes, apiKey: runtime.apiKey,
+                                                            timeout: runtime.config.timeout))
+            } catch {
+                outcome = .failure(error)
+            }
+            runtime.pool.release(slot)
+            let elapsed = Clock.now() - start
+            runtime.stats.withLock { $0.requests += 1; if attempt > 1 { $0.retries += 1 } }
+
+            var failure: LLMError
+            var retryAfter: Double?
+            switch outcome {
+            case .failure(let e):
+                failure = e
+            case .success(let answer):
+                runtime.stats.withLock { $0.latency.add(seconds: elapsed) }
+                retryAfter = answer.retryAfter
+                if (200..<300).contains(answer.status) {
+                    do {
+                        let json = try JSONParser.parse(answer.body)
+                        let value = try decode(json, false)
+                        let usage = Usage(json: json["usage"])
+                        runtime.stats.withLock {
+                            $0.answered += 1
+                            $0.promptTokens += usage.promptTokens
+                            $0.completionTokens += usage.completionTokens
+                        }
+                        if let b = runtime.tokenBucket {
+                            let used = Double(usage.promptTokens + usage.completionTokens)
+                            if used > 0 { b.adjust(used - estimate) }
+                        }
+                        if let cache {
+                            do {
+                                try await cache.store(key: key, model: runtime.config.model, path: path, response: answer.body,
+                                                      usage: usage)
+                            } catch {
+                                log("model '\(name)': could not store an answer in the response cache: \(redact("\(error)"))")
+                            }
+                        }
+                        return value
+                    } catch let e as JSONParseError {
+                        failure = LLMError(.invalidResponse, "\(url) answered invalid JSON (\(e.message) at byte \(e.offset) of \(answer.body.count))",
+                                           status: answer.status)
+                    } catch {
+                        failure = LLMError(.invalidResponse, "\(url) answered JSON of an unexpected shape: \(redact("\(error)"))",
+                                           status: answer.status)
+                    }
+                } else {
+                    let kind: LLMError.Kind = switch answer.status {
+                    case 429: .rateLimited
+                    case 408, 500...599: .serverError
+                    default: .badRequest
+                    }
+                    let snippet = String(decoding: answer.body.prefix(300), as: UTF8.self)
+                    failure = LLMError(kind, "\(url) answered HTTP \(answer.status): \(redact(snippet))", status: answer.status)
+                }
+            }
+            failure.message = redact(failure.message)
+            failure.attempts = attempt
+            runtime.stats.withLock { $0.errorsByKind[failure.kind.rawValue, default: 0] += 1 }
+            guard failure.isRetryable, attempt < runtime.config.retry.maxAttempts else {
+                runtime.stats.withLock { $0.failures += 1 }
+                throw failure
+            }
+            let wait = runtime.config.retry.delay(beforeRetry: attempt, retryAfter: retryAfter, unit: Double.random(in: 0...1))
+            log("model '\(name)': attempt \(attempt)/\(runtime.config.retry.maxAttempts) failed (\(failure)); retrying in \(String(format: "%.2f", wait)) s")
+            do { try await Clock.sleep(wait) } catch {
+                throw LLMError(.cancelled, "request to model '\(name)' was cancelled", attempts: attempt)
+            }
+        }
+    }
+}

@@ -1,2 +1,0 @@
-// JupiterLLM module. See ARCHITECTURE.md for what belongs here.
-import JupiterCore

@@ -1,2 +1,0 @@
-// JupiterTesting module. See ARCHITECTURE.md for what belongs here.
-import JupiterCore

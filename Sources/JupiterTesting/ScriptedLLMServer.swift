@@ -1,0 +1,262 @@
+import Foundation
+import JupiterCore
+import NIOCore
+import NIOHTTP1
+import NIOPosix
+
+/// An OpenAI-compatible server for tests and benchmarks, on a loopback port: deterministic
+/// answers per prompt, top-logprobs, reasoning content, fault injection and a request log.
+///
+/// ```swift
+/// let server = try await ScriptedLLMServer.start()
+/// server.inject(.rateLimited(retryAfter: 0.1), times: 2)
+/// // … point a model at server.baseURL …
+/// #expect(server.requests(path: "/v1/chat/completions").count == 3)
+/// try await server.stop()
+/// ```
+///
+/// Answers (see ``ScriptedAnswers``): chat → `"Answer <h>: <last user turn>"` where `<h>` is a
+/// hash of the prompt, seed and temperature (so equal requests get equal answers), with reasoning
+/// `"Thinking about <h>."` in `reasoning_content` (or inline `<think>` with ``Options/inlineReasoning``)
+/// unless `chat_template_kwargs.enable_thinking` is false; `/v1/completions` continues the
+/// prompt (with `echo`, returns prompt logprobs); `/v1/embeddings` returns unit vectors.
+public final class ScriptedLLMServer: Sendable {
+    /// Server settings.
+    public struct Options: Sendable {
+        /// Model ids listed by `GET /v1/models` (requests for other models get 404).
+        public var models: [String]
+        /// Exact answers by prompt (last user turn); others get the default answer.
+        public var script: [String: String]
+        /// Put reasoning inline as `<think>…</think>` in `content` instead of `reasoning_content`.
+        public var inlineReasoning: Bool
+        /// Keep bodies in the request log (turn off for benchmarks).
+        public var logBodies: Bool
+        /// Event-loop threads.
+        public var threads: Int
+        /// Require this bearer token (401 otherwise), echoing the header back in the error body
+        /// like a careless server would.
+        public var requiredKey: String?
+
+        /// Creates options.
+        public init(models: [String] = ["test-model"], script: [String: String] = [:], inlineReasoning: Bool = false,
+                    logBodies: Bool = true, threads: Int = 1, requiredKey: String? = nil) {
+            self.models = models
+            self.script = script
+            self.inlineReasoning = inlineReasoning
+            self.logBodies = logBodies
+            self.threads = threads
+            self.requiredKey = requiredKey
+        }
+    }
+
+    struct Rule {
+        var fault: Fault
+        var remaining: Int
+        var match: FaultMatch
+    }
+
+    struct State {
+        var rules: [Rule] = []
+        var log: [LoggedRequest] = []
+        var count = 0
+    }
+
+    let options: Options
+    let state = LockedBox(State())
+    private let group: MultiThreadedEventLoopGroup
+    private let channel: any Channel
+    /// The bound port.
+    public let port: Int
+
+    /// The OpenAI base URL, `http://127.0.0.1:PORT/v1`.
+    public var baseURL: String { "http://127.0.0.1:\(port)/v1" }
+
+    private init(options: Options, group: MultiThreadedEventLoopGroup, channel: any Channel, port: Int) {
+        self.options = options
+        self.group = group
+        self.channel = channel
+        self.port = port
+    }
+
+    /// Starts a server on `127.0.0.1` (port 0 = any free port).
+    public static func start(_ options: Options = Options(), port: Int = 0) async throws -> ScriptedLLMServer {
+        let group = MultiThreadedEventLoopGroup(numberOfThreads: max(1, options.threads))
+        let box = LockedBox<ScriptedLLMServer?>(nil)
+        let bootstrap = ServerBootstrap(group: group)
+            .serverChannelOption(.backlog, value: 1024)
+            .serverChannelOption(.socketOption(.so_reuseaddr), value: 1)
+            .childChannelOption(.socketOption(.tcp_nodelay), value: 1)
+            .childChannelInitializer { channel in
+                channel.eventLoop.makeCompletedFuture {
+                    try channel.pipeline.syncOperations.configureHTTPServerPipeline(withErrorHandling: true)
+                    try channel.pipeline.syncOperations.addHandler(ScriptedHandler(server: box))
+                }
+            }
+        let channel: any Channel
+        do {
+            channel = try await bootstrap.bind(host: "127.0.0.1", port: port).get()
+        } catch {
+            try? await group.shutdownGracefully()
+            throw error
+        }
+        let server = ScriptedLLMServer(options: options, group: group, channel: channel,
+                                       port: channel.localAddress?.port ?? port)
+        box.withLock { $0 = server }
+        return server
+    }
+
+    /// Stops the server.
+    public func stop() async throws {
+        try? await channel.close()
+        try await group.shutdownGracefully()
+    }
+
+    /// Injects `fault` into the next `times` matching requests (rules apply in the order added).
+    public func inject(_ fault: Fault, times: Int = 1, when match: FaultMatch = .any) {
+        state.withLock { $0.rules.append(Rule(fault: fault, remaining: times, match: match)) }
+    }
+
+    /// Removes every pending fault.
+    public func clearFaults() {
+        state.withLock { $0.rules = [] }
+    }
+
+    /// Every request received, in arrival order.
+    public var requestLog: [LoggedRequest] { state.withLock { $0.log } }
+
+    /// Number of requests received (also counted when bodies are not logged).
+    public var requestCount: Int { state.withLock { $0.count } }
+
+    /// Requests to `path` (e.g. `/v1/chat/completions`).
+    public func requests(path: String) -> [LoggedRequest] { requestLog.filter { $0.path == path } }
+
+    /// Forgets the log and the count.
+    public func resetLog() {
+        state.withLock { $0.log = []; $0.count = 0 }
+    }
+
+    /// Logs a request and picks the fault to inject, if any.
+    func admit(method: String, path: String, body: JSONValue?, prompt: String?, authorization: String?) -> Fault? {
+        state.withLock { s in
+            var fault: Fault?
+            for i in s.rules.indices where s.rules[i].remaining > 0 {
+                let applies: Bool = switch s.rules[i].match {
+                case .any: path != "/v1/models"
+                case .path(let p): p == path
+                case .promptContains(let t): prompt?.contains(t) ?? false
+                }
+                if applies {
+                    s.rules[i].remaining -= 1
+                    fault = s.rules[i].fault
+                    break
+                }
+            }
+            s.count += 1
+            if options.logBodies || fault != nil {
+                s.log.append(LoggedRequest(method: method, path: path, body: options.logBodies ? body : nil, prompt: prompt,
+                                           authorization: authorization, fault: fault))
+            } else {
+                s.log.append(LoggedRequest(method: method, path: path, body: nil, prompt: nil, authorization: nil, fault: nil))
+            }
+            return fault
+        }
+    }
+}
+
+/// Per-connection HTTP handler.
+final class ScriptedHandler: ChannelInboundHandler, RemovableChannelHandler {
+    typealias InboundIn = HTTPServerRequestPart
+    typealias OutboundOut = HTTPServerResponsePart
+
+    private let server: LockedBox<ScriptedLLMServer?>
+    private var head: HTTPRequestHead?
+    private var body: ByteBuffer?
+
+    init(server: LockedBox<ScriptedLLMServer?>) { self.server = server }
+
+    func channelRead(context: ChannelHandlerContext, data: NIOAny) {
+        switch unwrapInboundIn(data) {
+        case .head(let h):
+            head = h
+            body = nil
+        case .body(var b):
+            if body == nil { body = b } else { body?.writeBuffer(&b) }
+        case .end:
+            guard let head, let server = server.withLock({ $0 }) else { return }
+            let bytes = body.map { Array($0.readableBytesView) } ?? []
+            self.head = nil
+            body = nil
+            respond(context: context, server: server, head: head, bytes: bytes)
+        }
+    }
+
+    private func respond(context: ChannelHandlerContext, server: ScriptedLLMServer, head: HTTPRequestHead, bytes: [UInt8]) {
+        let path = String(head.uri.split(separator: "?", maxSplits: 1).first ?? "")
+        let json = bytes.isEmpty ? nil : try? JSONParser.parse(bytes)
+        let prompt = json.flatMap { ScriptedAnswers.prompt(path: path, body: $0) }
+        let auth = head.headers.first(name: "Authorization")
+        let fault = server.admit(method: head.method.rawValue, path: path, body: json, prompt: prompt, authorization: auth)
+        let keepAlive = head.isKeepAlive
+
+        if let required = server.options.requiredKey, auth != "Bearer \(required)" {
+            let msg = "{\"error\":{\"message\":\"invalid key in header: \(auth ?? "none")\",\"code\":401}}"
+            send(context: context, status: 401, body: Array(msg.utf8), keepAlive: keepAlive)
+            return
+        }
+        var delay: Double = 0
+        switch fault {
+        case .rateLimited(let ra):
+            var extra: [(String, String)] = []
+            if let ra { extra.append(("Retry-After", ScriptedAnswers.format(ra))) }
+            send(context: context, status: 429, body: Array("{\"error\":{\"message\":\"rate limited\",\"code\":429}}".utf8),
+                 keepAlive: keepAlive, headers: extra)
+            return
+        case .serverError:
+            send(context: context, status: 500, body: Array("{\"error\":{\"message\":\"internal error\",\"code\":500}}".utf8),
+                 keepAlive: keepAlive)
+            return
+        case .status(let s, let b):
+            send(context: context, status: s, body: Array(b.utf8), keepAlive: keepAlive)
+            return
+        case .dropConnection:
+            context.close(promise: nil)
+            return
+        case .slow(let s):
+            delay = s
+        case .truncatedJSON, .none:
+            break
+        }
+        let (status, answer) = ScriptedAnswers.answer(method: head.method.rawValue, path: path, body: json, options: server.options)
+        var out = JSONWriter.bytes(answer)
+        if case .truncatedJSON = fault { out = Array(out.prefix(out.count / 2)) }
+        if delay > 0 {
+            let loop = context.eventLoop.assumeIsolated()
+            loop.scheduleTask(in: .nanoseconds(Int64(delay * 1e9))) {
+                self.send(context: context, status: status, body: out, keepAlive: keepAlive)
+            }
+        } else {
+            send(context: context, status: status, body: out, keepAlive: keepAlive)
+        }
+    }
+
+    private func send(context: ChannelHandlerContext, status: Int, body: [UInt8], keepAlive: Bool,
+                      headers extra: [(String, String)] = []) {
+        guard context.channel.isActive else { return }
+        var headers = HTTPHeaders()
+        headers.add(name: "Content-Type", value: "application/json")
+        headers.add(name: "Content-Length", value: String(body.count))
+        for (k, v) in extra { headers.add(name: k, value: v) }
+        if !keepAlive { headers.add(name: "Connection", value: "close") }
+        let head = HTTPResponseHead(version: .http1_1, status: HTTPResponseStatus(statusCode: status), headers: headers)
+        context.write(wrapOutboundOut(.head(head)), promise: nil)
+        var buffer = context.channel.allocator.buffer(capacity: body.count)
+        buffer.writeBytes(body)
+        context.write(wrapOutboundOut(.body(.byteBuffer(buffer))), promise: nil)
+        if keepAlive {
+            context.writeAndFlush(wrapOutboundOut(.end(nil)), promise: nil)
+        } else {
+            let loopContext = NIOLoopBound(context, eventLoop: context.eventLoop)
+            context.writeAndFlush(wrapOutboundOut(.end(nil))).whenComplete { _ in loopContext.value.close(promise: nil) }
+        }
+    }
+}
