@@ -82,6 +82,8 @@ public enum ScriptedAnswers {
                 .object(["id": .string($0), "object": .string("model"), "owned_by": .string("jupiter-testing")])
             })]))
         }
+        let routes = ["/v1/chat/completions", "/v1/completions", "/v1/embeddings"]
+        guard routes.contains(path) else { return error(404, "no route \(method) \(path)") }
         guard method == "POST" else { return error(405, "method not allowed") }
         guard let body else { return error(400, "body is not JSON") }
         guard let model = body["model"]?.stringValue else { return error(400, "missing 'model'") }

@@ -59,6 +59,8 @@ public final class ScriptedLLMServer: Sendable {
         var rules: [Rule] = []
         var log: [LoggedRequest] = []
         var count = 0
+        var inFlight = 0
+        var peakInFlight = 0
     }
 
     let options: Options
@@ -127,12 +129,20 @@ public final class ScriptedLLMServer: Sendable {
     /// Number of requests received (also counted when bodies are not logged).
     public var requestCount: Int { state.withLock { $0.count } }
 
+    /// The most model requests ever being answered at the same time.
+    public var peakInFlight: Int { state.withLock { $0.peakInFlight } }
+
+    /// Marks a model request as answered (or dropped).
+    func finished(path: String) {
+        if path != "/v1/models" { state.withLock { $0.inFlight -= 1 } }
+    }
+
     /// Requests to `path` (e.g. `/v1/chat/completions`).
     public func requests(path: String) -> [LoggedRequest] { requestLog.filter { $0.path == path } }
 
     /// Forgets the log and the count.
     public func resetLog() {
-        state.withLock { $0.log = []; $0.count = 0 }
+        state.withLock { $0.log = []; $0.count = 0; $0.peakInFlight = $0.inFlight }
     }
 
     /// Logs a request and picks the fault to inject, if any.
@@ -152,6 +162,10 @@ public final class ScriptedLLMServer: Sendable {
                 }
             }
             s.count += 1
+            if path != "/v1/models" {
+                s.inFlight += 1
+                s.peakInFlight = max(s.peakInFlight, s.inFlight)
+            }
             if options.logBodies || fault != nil {
                 s.log.append(LoggedRequest(method: method, path: path, body: options.logBodies ? body : nil, prompt: prompt,
                                            authorization: authorization, fault: fault))
@@ -197,6 +211,7 @@ final class ScriptedHandler: ChannelInboundHandler, RemovableChannelHandler {
         let auth = head.headers.first(name: "Authorization")
         let fault = server.admit(method: head.method.rawValue, path: path, body: json, prompt: prompt, authorization: auth)
         let keepAlive = head.isKeepAlive
+        defer { if !(fault.map(ScriptedHandler.isSlow) ?? false) { server.finished(path: path) } }
 
         if let required = server.options.requiredKey, auth != "Bearer \(required)" {
             let msg = "{\"error\":{\"message\":\"invalid key in header: \(auth ?? "none")\",\"code\":401}}"
@@ -232,11 +247,17 @@ final class ScriptedHandler: ChannelInboundHandler, RemovableChannelHandler {
         if delay > 0 {
             let loop = context.eventLoop.assumeIsolated()
             loop.scheduleTask(in: .nanoseconds(Int64(delay * 1e9))) {
+                server.finished(path: path)
                 self.send(context: context, status: status, body: out, keepAlive: keepAlive)
             }
         } else {
             send(context: context, status: status, body: out, keepAlive: keepAlive)
         }
+    }
+
+    static func isSlow(_ f: Fault) -> Bool {
+        if case .slow = f { return true }
+        return false
     }
 
     private func send(context: ChannelHandlerContext, status: Int, body: [UInt8], keepAlive: Bool,

@@ -145,13 +145,13 @@ public struct ModelConfig: Sendable, Hashable {
     }
 }
 
-/// How failed requests are retried: exponential backoff with full jitter, `Retry-After` honoured.
+/// How failed requests are retried: exponential backoff with jitter, `Retry-After` honoured.
 public struct RetryPolicy: Sendable, Hashable {
     /// Tries per request, the first included (≥ 1).
     public var maxAttempts: Int
     /// Delay before the first retry, in seconds (doubles each retry).
     public var baseDelay: Double
-    /// Upper bound of one backoff delay (and of an honoured `Retry-After`), in seconds.
+    /// Upper bound of one backoff delay, in seconds (a server's `Retry-After` may ask for longer).
     public var maxDelay: Double
 
     /// Creates a policy.
@@ -161,10 +161,13 @@ public struct RetryPolicy: Sendable, Hashable {
         self.maxDelay = max(0, maxDelay)
     }
 
+    /// Longest `Retry-After` honoured (seconds); longer asks are cut to this.
+    public static let maxRetryAfter: Double = 600
+
     /// The delay before retry number `retry` (1-based): uniform in [d/2, d] with d = base·2^(retry-1)
-    /// capped at `maxDelay`; a server's `Retry-After` replaces it (capped at `maxDelay`).
+    /// capped at `maxDelay`. A server's `Retry-After` replaces it (up to ``maxRetryAfter``).
     public func delay(beforeRetry retry: Int, retryAfter: Double?, unit: Double) -> Double {
-        if let retryAfter { return min(max(0, retryAfter), maxDelay) }
+        if let retryAfter { return min(max(0, retryAfter), Self.maxRetryAfter) }
         let exp = min(Double(1 << min(max(retry - 1, 0), 30)), 1e9)
         let d = min(baseDelay * exp, maxDelay)
         return d / 2 + d / 2 * unit

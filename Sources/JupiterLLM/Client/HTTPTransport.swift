@@ -30,8 +30,17 @@ final class HTTPTransport: Sendable {
         client = HTTPClient(eventLoopGroupProvider: .singleton, configuration: config)
     }
 
+    private let isShutDown = Locked(false)
+
+    /// Closes connections. Also happens on deinit when forgotten.
     func shutdown() async {
-        try? await client.shutdown()
+        let first = isShutDown.withLock { done -> Bool in defer { done = true }; return !done }
+        if first { try? await client.shutdown() }
+    }
+
+    deinit {
+        let first = isShutDown.withLock { done -> Bool in defer { done = true }; return !done }
+        if first { try? client.syncShutdown() }
     }
 
     /// Sends one request; a transport failure becomes a timeout/connection/cancelled error whose

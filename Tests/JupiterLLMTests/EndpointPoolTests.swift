@@ -1,0 +1,88 @@
+import Foundation
+import JupiterCore
+import JupiterTesting
+import Testing
+@testable import JupiterLLM
+
+@Suite struct EndpointPoolTests {
+    @Test func inFlightIsBoundedPerEndpoint() async throws {
+        try await withServer(.init(threads: 2)) { server in
+            server.inject(.slow(0.05), times: 1000)
+            try await withService([testModel(server, maxInFlight: 4)]) { llm in
+                try await withThrowingTaskGroup(of: Void.self) { group in
+                    for i in 0..<40 {
+                        group.addTask { _ = try await llm.chat("m", ChatRequest(messages: [Message(role: .user, content: "q\(i)")])) }
+                    }
+                    try await group.waitForAll()
+                }
+            }
+            #expect(server.peakInFlight == 4)
+            #expect(server.requests(path: "/v1/chat/completions").count == 40)
+        }
+    }
+
+    @Test func leastOutstandingSpreadsLoadAcrossEndpoints() async throws {
+        let a = try await ScriptedLLMServer.start()
+        let b = try await ScriptedLLMServer.start()
+        a.inject(.slow(0.05), times: 1000)
+        b.inject(.slow(0.05), times: 1000)
+        let model = ModelConfig(name: "p", endpoints: [a.baseURL, b.baseURL], model: "test-model", maxInFlight: 3)
+        try await withService([model]) { llm in
+            try await withThrowingTaskGroup(of: Void.self) { group in
+                for i in 0..<30 {
+                    group.addTask { _ = try await llm.chat("p", ChatRequest(messages: [Message(role: .user, content: "q\(i)")])) }
+                }
+                try await group.waitForAll()
+            }
+        }
+        let na = a.requests(path: "/v1/chat/completions").count
+        let nb = b.requests(path: "/v1/chat/completions").count
+        #expect(na + nb == 30)
+        #expect(na >= 10 && nb >= 10)
+        #expect(a.peakInFlight <= 3 && b.peakInFlight <= 3)
+        try await a.stop()
+        try await b.stop()
+    }
+
+    @Test func poolPrefersTheLeastBusyEndpoint() async {
+        let pool = EndpointPool(baseURLs: ["a", "b", "c"], maxInFlight: 2)
+        let s1 = await pool.acquire()
+        let s2 = await pool.acquire()
+        let s3 = await pool.acquire()
+        #expect([s1.baseURL, s2.baseURL, s3.baseURL] == ["a", "b", "c"])
+        pool.release(s2)
+        let s4 = await pool.acquire()
+        #expect(s4.baseURL == "b")
+        #expect(pool.outstanding == [1, 1, 1])
+    }
+
+    @Test func requestsPerMinuteLimitPacesRequests() async throws {
+        try await withServer { server in
+            var m = testModel(server)
+            m.requestsPerMinute = 600  // 10/s, burst of 10 s worth = 100
+            try await withService([m]) { llm in
+                let start = Date()
+                for i in 0..<5 { _ = try await llm.chat("m", ChatRequest(messages: [Message(role: .user, content: "r\(i)")])) }
+                #expect(Date().timeIntervalSince(start) < 2)
+            }
+            let bucket = TokenBucket(perMinute: 60, burstSeconds: 2)  // 1/s, holds 2
+            #expect(bucket.reserve(1) == 0)
+            #expect(bucket.reserve(1) == 0)
+            let wait = bucket.reserve(1)
+            #expect(wait > 0.9 && wait <= 1.01)
+        }
+    }
+
+    @Test func tokensPerMinuteLimitDelaysBigRequests() async throws {
+        try await withServer { server in
+            var m = testModel(server)
+            m.tokensPerMinute = 6000  // 100 tokens/s, bucket holds 1000
+            try await withService([m]) { llm in
+                let start = Date()
+                // Estimated at body bytes/4 + max_tokens ≈ 1180 tokens: 180 over the bucket, so ≈ 1.8 s wait.
+                _ = try await llm.chat("m", ChatRequest(messages: [Message(role: .user, content: "t")], sampling: Sampling(maxTokens: 1150)))
+                #expect(Date().timeIntervalSince(start) > 1.2)
+            }
+        }
+    }
+}

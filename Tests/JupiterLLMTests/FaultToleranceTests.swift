@@ -1,0 +1,130 @@
+import Foundation
+import JupiterCore
+import JupiterTesting
+import Testing
+@testable import JupiterLLM
+
+@Suite struct FaultToleranceTests {
+    /// Every fault kind, injected twice for one prompt: the call succeeds on the third request,
+    /// the answer is the normal one, and the counters say two retries.
+    @Test(arguments: [
+        Fault.rateLimited(retryAfter: nil), .serverError, .dropConnection, .truncatedJSON, .slow(1.5),
+        .status(503, body: "{\"error\":\"overloaded\"}"), .status(200, body: "{\"choices\": \"not a list\"}"),
+    ])
+    func eachFaultIsRetriedUntilAnswered(fault: Fault) async throws {
+        try await withServer { server in
+            server.inject(fault, times: 2, when: .promptContains("Senedd"))
+            let model = testModel(server, timeout: 0.5)
+            try await withService([model]) { llm in
+                let r = try await llm.chat("m", ChatRequest(messages: [Message(role: .user, content: "the Senedd sits")]))
+                #expect(r.text == ScriptedAnswers.chatAnswer(prompt: "the Senedd sits"))
+                let chats = server.requests(path: "/v1/chat/completions")
+                #expect(chats.count == 3)
+                #expect(chats.prefix(2).allSatisfy { $0.fault == fault })
+                #expect(chats[2].fault == nil)
+                let acc = llm.accounting["m"]
+                #expect(acc?["requests"] == .int(3))
+                #expect(acc?["retries"] == .int(2))
+                #expect(acc?["failures"] == .int(0))
+                #expect(acc?["answered"] == .int(1))
+            }
+        }
+    }
+
+    @Test func retryAfterIsHonoured() async throws {
+        try await withServer { server in
+            server.inject(.rateLimited(retryAfter: 0.6), times: 1)
+            try await withService([testModel(server)]) { llm in
+                let start = Date()
+                _ = try await llm.chat("m", ChatRequest(messages: [Message(role: .user, content: "x")]))
+                let elapsed = Date().timeIntervalSince(start)
+                // Backoff alone would wait about 0.01 s; Retry-After asks for 0.6 s.
+                #expect(elapsed >= 0.55)
+                #expect(server.requests(path: "/v1/chat/completions").count == 2)
+            }
+        }
+    }
+
+    @Test func attemptsAreBoundedAndTheErrorIsKept() async throws {
+        try await withServer { server in
+            server.inject(.serverError, times: 100)
+            try await withService([testModel(server, maxAttempts: 4)]) { llm in
+                do {
+                    _ = try await llm.chat("m", ChatRequest(messages: [Message(role: .user, content: "x")]))
+                    Issue.record("should fail")
+                } catch let error as LLMError {
+                    #expect(error.kind == .serverError)
+                    #expect(error.attempts == 4)
+                    #expect(error.status == 500)
+                    #expect(error.message.contains(server.baseURL))
+                }
+                #expect(server.requests(path: "/v1/chat/completions").count == 4)
+                #expect(llm.accounting["m"]?["failures"] == .int(1))
+                #expect(llm.accounting["m"]?["errors"]?["server-error"] == .int(4))
+            }
+        }
+    }
+
+    @Test func clientErrorsAreNotRetried() async throws {
+        try await withServer { server in
+            server.inject(.status(400, body: "{\"error\":\"context too long\"}"), times: 5)
+            try await withService([testModel(server)]) { llm in
+                do {
+                    _ = try await llm.chat("m", ChatRequest(messages: [Message(role: .user, content: "x")]))
+                    Issue.record("should fail")
+                } catch let error as LLMError {
+                    #expect(error.kind == .badRequest)
+                    #expect(error.attempts == 1)
+                    #expect(error.message.contains("context too long"))
+                }
+                #expect(server.requests(path: "/v1/chat/completions").count == 1)
+            }
+        }
+    }
+
+    /// 120 real prompts through a generate stage while every fault kind hits some of them: every
+    /// record comes out (kept or quarantined with its error), none is lost, retries are bounded.
+    @Test func nothingIsLostUnderMixedFaults() async throws {
+        let prompts = legislationPrompts(120)
+        try await withServer { server in
+            server.inject(.rateLimited(retryAfter: 0.05), times: 15)
+            server.inject(.serverError, times: 15)
+            server.inject(.dropConnection, times: 10)
+            server.inject(.truncatedJSON, times: 10)
+            server.inject(.slow(0.6), times: 5)
+            // This prompt always fails: it must be quarantined, not lost.
+            server.inject(.serverError, times: 1000, when: .promptContains(prompts[7]))
+            let model = testModel(server, maxInFlight: 8, maxAttempts: 6, timeout: 0.4)
+            try await withService([model]) { llm in
+                let stage = GenerateStage(model: "m", reasoning: .off, sampling: Sampling(maxTokens: 4096), service: llm)
+                let batch = prompts.enumerated().map { conversation("r\($0.offset)", $0.element) }
+                let out = try await stage.process(batch, context: StageContext(stageID: "generate", dataset: "d", seed: 3))
+                #expect(out.count == batch.count)
+                var kept = 0
+                for (i, o) in out.enumerated() {
+                    switch o {
+                    case .kept(.conversation(let c)):
+                        kept += 1
+                        #expect(c.id == "r\(i)")
+                        #expect(c.messages.last?.role == .assistant)
+                        #expect(c.messages.last?.content.hasSuffix(prompts[i]) == true)
+                    case .quarantined(let r, let error):
+                        #expect(r.id == "r7")
+                        #expect(error.contains("server-error"))
+                        #expect(error.contains("after 6 attempts"))
+                    default:
+                        Issue.record("unexpected output \(o)")
+                    }
+                }
+                #expect(kept == 119)
+                let chats = server.requests(path: "/v1/chat/completions")
+                // Each record's attempts are bounded by max_attempts.
+                let perPrompt = Dictionary(grouping: chats, by: { $0.prompt ?? "" }).mapValues(\.count)
+                #expect(perPrompt.values.allSatisfy { $0 <= 6 })
+                #expect(perPrompt[prompts[7]] == 6)
+                #expect(llm.accounting["m"]?["failures"] == .int(1))
+                #expect(llm.accounting["m"]?["requests"] == .int(chats.count))
+            }
+        }
+    }
+}

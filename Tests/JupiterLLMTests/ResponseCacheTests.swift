@@ -1,0 +1,90 @@
+import Foundation
+import GRDB
+import JupiterCore
+import JupiterTesting
+import Testing
+@testable import JupiterLLM
+
+@Suite struct ResponseCacheTests {
+    @Test func rerunSendsZeroRequestsForAnsweredOnes() async throws {
+        let dir = try temporaryDirectory()
+        let prompts = legislationPrompts(40)
+        try await withServer { server in
+            let first: [String] = try await withService([testModel(server)], database: try statePool(dir)) { llm in
+                var out: [String] = []
+                for p in prompts.prefix(30) {
+                    out.append(try await llm.chat("m", ChatRequest(messages: [Message(role: .user, content: p)])).text)
+                }
+                #expect(try await llm.cache?.count() == 30)
+                return out
+            }
+            #expect(server.requests(path: "/v1/chat/completions").count == 30)
+            server.resetLog()
+            // A new service over the same state.sqlite (as a rerun opens it).
+            try await withService([testModel(server)], database: try statePool(dir)) { llm in
+                var again: [String] = []
+                for p in prompts {
+                    let r = try await llm.chat("m", ChatRequest(messages: [Message(role: .user, content: p)]))
+                    again.append(r.text)
+                    #expect(r.cached == prompts.prefix(30).contains(p))
+                }
+                #expect(Array(again.prefix(30)) == first)
+                #expect(llm.accounting["m"]?["cache_hits"] == .int(30))
+                #expect(llm.accounting["m"]?["requests"] == .int(10))
+            }
+            // Only the 10 new prompts reached the server.
+            #expect(server.requests(path: "/v1/chat/completions").map(\.prompt) == prompts.suffix(10).map { Optional($0) })
+        }
+    }
+
+    @Test func keyIgnoresFieldOrderButNotContent() {
+        let a: JSONValue = .object(["model": .string("m"), "messages": .array([]), "temperature": .double(0.5)])
+        let b: JSONValue = .object(["temperature": .double(0.5), "messages": .array([]), "model": .string("m")])
+        let c: JSONValue = .object(["model": .string("m"), "messages": .array([]), "temperature": .double(0.6)])
+        let k = ResponseCache.key(path: "/chat/completions", model: "m", body: a)
+        #expect(k == ResponseCache.key(path: "/chat/completions", model: "m", body: b))
+        #expect(k != ResponseCache.key(path: "/chat/completions", model: "m", body: c))
+        #expect(k != ResponseCache.key(path: "/completions", model: "m", body: a))
+        #expect(k != ResponseCache.key(path: "/chat/completions", model: "m2", body: a))
+        #expect(k.count == 64)
+    }
+
+    @Test func failedRequestsAreNotCachedAndEmbeddingsAre() async throws {
+        let dir = try temporaryDirectory()
+        try await withServer { server in
+            server.inject(.serverError, times: 10)
+            try await withService([testModel(server, maxAttempts: 2)], database: try statePool(dir)) { llm in
+                await #expect(throws: LLMError.self) {
+                    _ = try await llm.chat("m", ChatRequest(messages: [Message(role: .user, content: "a")]))
+                }
+                let stored = try await llm.cache?.count()
+                #expect(stored == 0)
+            }
+            server.clearFaults()
+            server.resetLog()
+            for _ in 0..<2 {
+                try await withService([testModel(server)], database: try statePool(dir)) { llm in
+                    _ = try await llm.chat("m", ChatRequest(messages: [Message(role: .user, content: "a")]))
+                    let e = try await llm.embed("m", EmbeddingRequest(input: ["un", "dau"]))
+                    #expect(e.embeddings.count == 2)
+                }
+            }
+            #expect(server.requests(path: "/v1/chat/completions").count == 1)
+            #expect(server.requests(path: "/v1/embeddings").count == 1)
+        }
+    }
+
+    @Test func tablesLiveInTheRunDatabaseInWALMode() async throws {
+        let dir = try temporaryDirectory()
+        let pool = try statePool(dir)
+        _ = try ResponseCache(database: pool)
+        let (mode, tables) = try await pool.read { db in
+            (try String.fetchOne(db, sql: "PRAGMA journal_mode") ?? "",
+             try String.fetchAll(db, sql: "SELECT name FROM sqlite_master WHERE type = 'table' ORDER BY name"))
+        }
+        #expect(mode == "wal")
+        #expect(tables == ["llm_responses"])
+        // Opening again (a rerun) keeps the data and does not fail.
+        _ = try ResponseCache(database: pool)
+    }
+}
