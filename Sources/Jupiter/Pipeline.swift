@@ -9,9 +9,10 @@ public enum Pipeline {
 
     /// Loads a recipe and builds its plan, collecting every problem with its line.
     public static func check(recipePath: String, registry: StageRegistry = Pipeline.registry()) -> (Plan?, [Diagnostic]) {
-        let (recipe, problems) = RecipeLoader.load(path: recipePath)
+        let (recipe, problems) = RecipeLoader.loadPartial(path: recipePath)
         guard let recipe else { return (nil, problems) }
         let (plan, planProblems) = Plan.build(recipe, registry: registry)
-        return (plan, problems + planProblems)
+        let all = problems + planProblems
+        return (all.contains { $0.severity == .error } ? nil : plan, all)
     }
 }

@@ -16,8 +16,15 @@ public enum RecipeLoader {
             || $0 == "." || $0 == "_" || $0 == "-" }
     }
 
-    /// Loads and checks a recipe. Returns the recipe when there are no errors.
+    /// Loads and checks a recipe. Returns the recipe only when there are no errors.
     public static func load(path: String) -> (Recipe?, [Diagnostic]) {
+        let (recipe, problems) = loadPartial(path: path)
+        return (problems.contains { $0.severity == .error } ? nil : recipe, problems)
+    }
+
+    /// Loads a recipe, returning what could be read even when there are errors (so later checks,
+    /// such as stage options, can still report their problems in the same pass).
+    public static func loadPartial(path: String) -> (Recipe?, [Diagnostic]) {
         let bytes: [UInt8]
         do { bytes = try FileSystem.read(path) } catch {
             return (nil, [Diagnostic(.error, "cannot read recipe: \(error.reason)", file: path)])
@@ -25,11 +32,11 @@ public enum RecipeLoader {
         guard let text = String(validating: bytes, as: UTF8.self) else {
             return (nil, [Diagnostic(.error, "recipe is not valid UTF-8", file: path)])
         }
-        return load(text: text, file: path, baseDirectory: FileSystem.parent(of: path))
+        return loadPartial(text: text, file: path, baseDirectory: FileSystem.parent(of: path))
     }
 
-    /// Loads and checks recipe text.
-    public static func load(text: String, file: String, baseDirectory: String) -> (Recipe?, [Diagnostic]) {
+    /// Loads and checks recipe text; the recipe is returned whenever the YAML has the right shape.
+    public static func loadPartial(text: String, file: String, baseDirectory: String) -> (Recipe?, [Diagnostic]) {
         var problems: [Diagnostic] = []
         func error(_ message: String, _ line: Int?) { problems.append(Diagnostic(.error, message, file: file, line: line)) }
 
@@ -121,7 +128,7 @@ public enum RecipeLoader {
         sha.update(text)
         let recipe = Recipe(name: name, seed: seed, file: file, baseDirectory: baseDirectory, sha256: sha.hexDigest(),
                             sources: sources, datasets: datasets, output: output, models: tree["models"])
-        return (problems.contains { $0.severity == .error } ? nil : recipe, problems)
+        return (recipe, problems)
     }
 
     static func loadSource(_ name: String, _ node: ConfigNode, line: Int, file: String, base: String,
@@ -267,22 +274,18 @@ public enum RecipeLoader {
         let sourceNames = Set(sources.map(\.name))
         let datasetNames = Set(datasets.map(\.name))
         for d in datasets {
-            if sourceNames.contains(d.name) {
-                problems.append(Diagnostic(.error, "dataset '\(d.name)' has the same name as a source", file: file,
-                                           line: d.line))
-            }
             if !sourceNames.contains(d.from) && !datasetNames.contains(d.from) {
                 problems.append(Diagnostic(.error, "dataset '\(d.name)': 'from: \(d.from)' names no source or dataset",
                                            file: file, line: d.fromLine))
             }
         }
-        // Cycles among dataset → dataset references.
+        // Cycles among dataset → dataset references (`from` names a source first, then a dataset).
         let byName = Dictionary(datasets.map { ($0.name, $0) }, uniquingKeysWith: { a, _ in a })
         var reported = Set<String>()
         for d in datasets {
             var path = [d.name]
             var current = d.from
-            while let next = byName[current] {
+            while !sourceNames.contains(current), let next = byName[current] {
                 if let i = path.firstIndex(of: next.name) {
                     let cycle = path[i...] + [next.name]
                     let key = cycle.sorted().joined(separator: ",")

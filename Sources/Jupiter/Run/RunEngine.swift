@@ -124,7 +124,10 @@ public final class RunEngine: Sendable {
     }
 
     func stepDescription(_ step: PlanStep) -> [String] {
-        step.stages.map { "\($0.id)|\($0.stage.name)|\(JSONWriter.string($0.stage.configuration))|\($0.seed)" }
+        step.stages.map {
+            let seed = $0.stage is any SeedIndependent ? "-" : String($0.seed)
+            return "\($0.id)|\($0.stage.name)|\(JSONWriter.string($0.stage.configuration))|\(seed)"
+        }
     }
 
     func runDataset(_ dataset: DatasetPlan, hashes: [String: String], upstreamFingerprint: String?) async throws

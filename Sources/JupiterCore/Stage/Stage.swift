@@ -146,3 +146,7 @@ public protocol KindAware {
     /// The kind of records the stage emits for a given input kind.
     func outputKind(for input: RecordKind) -> RecordKind
 }
+
+/// Marks a stage whose output does not depend on the seed (filters, dedup). The run engine leaves
+/// the seed out of such stages' fingerprints, so changing the recipe seed reuses their work.
+public protocol SeedIndependent {}
