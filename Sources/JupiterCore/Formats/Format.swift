@@ -1,0 +1,170 @@
+/// The input/output formats Jupiter reads and writes.
+public enum Format: String, CaseIterable, Sendable, Hashable {
+    /// OpenAI chat JSONL: `{"messages":[{"role","content","reasoning_content"?…}]}`; reasoning
+    /// also from inline `<think>…</think>`.
+    case openaiMessages = "openai-messages"
+    /// ShareGPT JSONL: `{"conversations":[{"from":"human|gpt|system|…","value":…}]}`.
+    case sharegpt
+    /// Alpaca JSONL: `{"instruction","input","output"}` (+ optional `system`).
+    case alpaca
+    /// Two tab-separated columns per line: source text, target text.
+    case parallelTSV = "parallel-tsv"
+    /// Hugging Face translation JSONL: `{"translation":{"en":…,"cy":…}}`.
+    case parallelJSONL = "parallel-jsonl"
+    /// Moses: two line-aligned plain text files, one per language.
+    case moses
+    /// Documents JSONL: `{"text": …}` (field name configurable).
+    case documents
+    /// Plain `.txt`: each file is one document.
+    case text
+    /// CultureBank rows, CSV (with header) or JSONL.
+    case culturebank
+    /// OpenAI-evals JSONL: `{"input":[messages],"ideal":…}`.
+    case openaiEvals = "openai-evals"
+
+    /// The record kind this format holds.
+    public var recordKind: RecordKind {
+        switch self {
+        case .openaiMessages, .sharegpt, .alpaca: .conversation
+        case .parallelTSV, .parallelJSONL, .moses: .pair
+        case .documents, .text: .document
+        case .culturebank: .norm
+        case .openaiEvals: .eval
+        }
+    }
+}
+
+/// Settings that shape how a source is read.
+public struct FormatOptions: Sendable, Hashable {
+    /// Languages of a parallel source, in column/file order (e.g. `["en", "cy"]`).
+    public var languages: [String]
+    /// Field holding the text of a document JSONL.
+    public var textField: String
+    /// Lines longer than this many bytes are quarantined without being held in memory.
+    public var maxLineBytes: Int
+
+    /// Creates options.
+    public init(languages: [String] = ["src", "tgt"], textField: String = "text", maxLineBytes: Int = 16 << 20) {
+        self.languages = languages
+        self.textField = textField
+        self.maxLineBytes = maxLineBytes
+    }
+}
+
+/// One unit of raw input, cut sequentially from a source and decoded in parallel: usually one
+/// line; a CSV row that spans lines; a line pair for Moses; a whole file for `.txt`.
+public struct SourceUnit: Sendable {
+    /// 1-based line where the unit starts.
+    public var line: Int
+    /// Raw bytes (empty when `tooLong`).
+    public var bytes: [UInt8]
+    /// The aligned second line (Moses), if any.
+    public var second: [UInt8]?
+    /// The unit exceeded the line limit and was not read into memory.
+    public var tooLong: Bool
+    /// Length of the unit in bytes.
+    public var length: Int
+
+    /// Creates a unit.
+    public init(line: Int, bytes: [UInt8], second: [UInt8]? = nil, tooLong: Bool = false, length: Int? = nil) {
+        self.line = line
+        self.bytes = bytes
+        self.second = second
+        self.tooLong = tooLong
+        self.length = length ?? bytes.count
+    }
+}
+
+/// Cuts a source into units, in order, in constant memory.
+public protocol SourceUnitReader: AnyObject {
+    /// The next unit, or nil at the end.
+    func next() throws(IOError) -> SourceUnit?
+    /// Bytes read from disk so far (for progress).
+    var bytesRead: Int { get }
+}
+
+/// Turns one unit into a record. Pure and thread-safe: the engine calls it from many tasks.
+public protocol UnitDecoder: Sendable {
+    /// Decodes a unit of `file`; `nil` means "nothing here" (a blank line), not an error.
+    func decode(_ unit: SourceUnit, file: String) throws(RecordDecodingError) -> Record?
+}
+
+/// A ``SourceUnitReader`` where every line is a unit (JSONL, TSV).
+public final class LineUnitReader: SourceUnitReader {
+    private let reader: LineReader
+    /// Opens a plain or gzip file.
+    public init(path: String, maxLineBytes: Int) throws(IOError) {
+        reader = try LineReader(path: path, maxLineBytes: maxLineBytes)
+    }
+    /// Bytes read from disk so far.
+    public var bytesRead: Int { reader.bytesRead }
+    /// The next line as a unit.
+    public func next() throws(IOError) -> SourceUnit? {
+        guard let l = try reader.next() else { return nil }
+        return SourceUnit(line: l.number, bytes: l.bytes, tooLong: l.tooLong, length: l.length)
+    }
+}
+
+/// Shared steps of JSONL decoders: blank lines are skipped, bytes are parsed as one JSON value
+/// with a clear reason on failure, and the fallback record id is `file:line`.
+public enum JSONLUnit {
+    /// Parses a unit as JSON; nil for a blank line.
+    public static func parse(_ unit: SourceUnit) throws(RecordDecodingError) -> JSONValue? {
+        if unit.bytes.allSatisfy({ $0 == 0x20 || $0 == 0x09 || $0 == 0x0D }) { return nil }
+        do {
+            return try JSONParser.parse(unit.bytes)
+        } catch {
+            throw RecordDecodingError("invalid JSON: \(error.description)")
+        }
+    }
+
+    /// The id used for records whose source gives none: `<file as given>:<line>`.
+    public static func fallbackID(file: String, line: Int) -> String {
+        "\(file):\(line)"
+    }
+}
+
+/// Decoder for the formats whose JSON shape is ``NativeCodec``'s (openai-messages,
+/// parallel-jsonl, documents with the default field, openai-evals, culturebank JSONL).
+public struct NativeJSONLDecoder: UnitDecoder {
+    /// Kind of record expected.
+    public var kind: RecordKind
+    /// Creates a decoder.
+    public init(kind: RecordKind) { self.kind = kind }
+
+    /// Decodes one JSONL line.
+    public func decode(_ unit: SourceUnit, file: String) throws(RecordDecodingError) -> Record? {
+        guard let value = try JSONLUnit.parse(unit) else { return nil }
+        return try NativeCodec.decode(value, as: kind, fallbackID: JSONLUnit.fallbackID(file: file, line: unit.line),
+                                      origin: Origin(file: file, line: unit.line))
+    }
+}
+
+/// Decoder for two tab-separated columns (source, target).
+public struct ParallelTSVDecoder: UnitDecoder {
+    /// Languages of the two columns.
+    public var languages: (String, String)
+    /// Creates a decoder.
+    public init(languages: [String]) {
+        self.languages = (languages.first ?? "src", languages.count > 1 ? languages[1] : "tgt")
+    }
+
+    /// Decodes one line.
+    public func decode(_ unit: SourceUnit, file: String) throws(RecordDecodingError) -> Record? {
+        let bytes = unit.bytes
+        if bytes.isEmpty { return nil }
+        guard let tab = bytes.firstIndex(of: 0x09) else {
+            throw RecordDecodingError("expected 2 tab-separated columns, found 1")
+        }
+        let rest = bytes[(tab + 1)...]
+        if rest.contains(0x09) {
+            throw RecordDecodingError("expected 2 tab-separated columns, found \(bytes.filter { $0 == 0x09 }.count + 1)")
+        }
+        guard let source = String(validating: bytes[..<tab], as: UTF8.self),
+              let target = String(validating: rest, as: UTF8.self)
+        else { throw RecordDecodingError("invalid UTF-8") }
+        return .pair(ParallelPair(id: JSONLUnit.fallbackID(file: file, line: unit.line), sourceLanguage: languages.0,
+                                  targetLanguage: languages.1, source: source, target: target,
+                                  lineage: Lineage(file: file, line: unit.line)))
+    }
+}

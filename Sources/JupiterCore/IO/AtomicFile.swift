@@ -1,0 +1,88 @@
+#if canImport(Glibc)
+import Glibc
+#elseif canImport(Darwin)
+import Darwin
+#endif
+
+/// Writes a file so that readers only ever see the old or the complete new content: bytes go
+/// to `path.tmp-<pid>`, are flushed to disk, then renamed over `path`.
+public final class AtomicFile {
+    /// Final path.
+    public let path: String
+    /// Temporary path written until ``commit()``.
+    public let temporaryPath: String
+    private var fd: Int32
+    private var pending: [UInt8] = []
+    private var committed = false
+    private let gzip: GzipDeflater?
+    /// Uncompressed bytes written so far.
+    public private(set) var bytesWritten = 0
+
+    /// Opens a new temporary file next to `path`; `gzip` compresses on the fly.
+    public init(path: String, gzip: Bool = false, level: Int32 = 6) throws(IOError) {
+        self.path = path
+        temporaryPath = path + ".tmp-\(getpid())"
+        try FileSystem.createDirectory(FileSystem.parent(of: path))
+        fd = open(temporaryPath, O_WRONLY | O_CREAT | O_TRUNC, 0o644)
+        guard fd >= 0 else { throw IOError(path: path, LineReader.errnoText()) }
+        self.gzip = gzip ? try GzipDeflater(level: level) : nil
+        pending.reserveCapacity(1 << 20)
+    }
+
+    deinit {
+        if !committed {
+            close(fd)
+            unlink(temporaryPath)
+        }
+    }
+
+    /// Appends bytes.
+    public func write(_ bytes: [UInt8]) throws(IOError) {
+        bytesWritten += bytes.count
+        if let gzip {
+            bytes.withUnsafeBufferPointer { gzip.deflate($0, finish: false, into: &pending) }
+        } else {
+            pending.append(contentsOf: bytes)
+        }
+        if pending.count >= 1 << 20 { try flushPending() }
+    }
+
+    /// Appends a string's UTF-8.
+    public func write(_ text: String) throws(IOError) { try write(Array(text.utf8)) }
+
+    /// Appends bytes that are already a complete gzip member (e.g. a finished batch file), without
+    /// recompressing. Only valid on gzip files before any ``write(_:)-([UInt8])`` call.
+    public func appendRawMember(_ bytes: [UInt8]) throws(IOError) {
+        pending.append(contentsOf: bytes)
+        if pending.count >= 1 << 20 { try flushPending() }
+    }
+
+    private func flushPending() throws(IOError) {
+        var offset = 0
+        while offset < pending.count {
+            let n = pending.withUnsafeBytes { Glibc.write(fd, $0.baseAddress! + offset, $0.count - offset) }
+            guard n > 0 else { throw IOError(path: path, LineReader.errnoText()) }
+            offset += n
+        }
+        pending.removeAll(keepingCapacity: true)
+    }
+
+    /// Finishes the file, flushes it to disk and renames it into place.
+    public func commit() throws(IOError) {
+        if let gzip, bytesWritten > 0 || pending.isEmpty {
+            [UInt8]().withUnsafeBufferPointer { gzip.deflate($0, finish: true, into: &pending) }
+        }
+        try flushPending()
+        guard fsync(fd) == 0 else { throw IOError(path: path, LineReader.errnoText()) }
+        close(fd)
+        guard rename(temporaryPath, path) == 0 else { throw IOError(path: path, LineReader.errnoText()) }
+        committed = true
+    }
+
+    /// Writes a whole file atomically.
+    public static func write(_ bytes: [UInt8], to path: String) throws(IOError) {
+        let f = try AtomicFile(path: path)
+        try f.write(bytes)
+        try f.commit()
+    }
+}

@@ -1,0 +1,150 @@
+#if canImport(Glibc)
+import Glibc
+#elseif canImport(Darwin)
+import Darwin
+#endif
+
+/// One line of a file: its 1-based number and its bytes (without the line terminator).
+public struct Line: Sendable {
+    /// 1-based line number.
+    public var number: Int
+    /// The bytes, without `\n` or `\r\n`. Empty when the line was over the length limit.
+    public var bytes: [UInt8]
+    /// Set when the line was longer than the reader's limit; `bytes` is then empty and `length`
+    /// says how long the line was.
+    public var tooLong: Bool
+    /// Length of the line in bytes (also for skipped over-long lines).
+    public var length: Int
+}
+
+/// Reads a plain or gzip-compressed text file line by line in constant memory.
+///
+/// Gzip is detected from the magic bytes, not the file name. Lines longer than `maxLineBytes`
+/// are not buffered: they come back with `tooLong` set (so the caller can quarantine them with
+/// their line number) and reading goes on.
+public final class LineReader {
+    /// The file being read.
+    public let path: String
+    /// The longest line kept in memory (longer lines are reported and skipped).
+    public let maxLineBytes: Int
+    /// True when the file is gzip-compressed.
+    public private(set) var isGzip = false
+    /// Compressed or plain bytes read from disk so far.
+    public private(set) var bytesRead: Int = 0
+
+    private let fd: Int32
+    private var inflater: GzipInflater?
+    private var raw = [UInt8](repeating: 0, count: 1 << 20)
+    private var buffer: [UInt8] = []
+    private var start = 0
+    private var eof = false
+    private var lineNumber = 0
+    private var skipping = false
+    private var skippedLength = 0
+
+    /// Opens `path` for reading.
+    public init(path: String, maxLineBytes: Int = 16 << 20) throws(IOError) {
+        self.path = path
+        self.maxLineBytes = maxLineBytes
+        var st = stat()
+        guard stat(path, &st) == 0 else { throw IOError(path: path, LineReader.errnoText()) }
+        guard (st.st_mode & S_IFMT) != S_IFDIR else { throw IOError(path: path, "is a directory") }
+        fd = open(path, O_RDONLY)
+        guard fd >= 0 else { throw IOError(path: path, LineReader.errnoText()) }
+        buffer.reserveCapacity(2 << 20)
+        // Detect gzip from the first two bytes.
+        let n = try readRaw()
+        if n >= 2, raw[0] == 0x1F, raw[1] == 0x8B {
+            isGzip = true
+            inflater = try GzipInflater(path: path)
+        }
+        try feed(count: n)
+    }
+
+    deinit { close(fd) }
+
+    /// The text of the current `errno`.
+    public static func errnoText() -> String { String(cString: strerror(errno)) }
+
+    private func readRaw() throws(IOError) -> Int {
+        let n = raw.withUnsafeMutableBytes { read(fd, $0.baseAddress, $0.count) }
+        guard n >= 0 else { throw IOError(path: path, LineReader.errnoText()) }
+        bytesRead += n
+        return n
+    }
+
+    private func feed(count n: Int) throws(IOError) {
+        if n == 0 {
+            eof = true
+            try inflater?.finish()
+            return
+        }
+        if let inflater {
+            var out: [UInt8] = []
+            try raw.withUnsafeBufferPointer { (b) throws(IOError) in
+                try inflater.inflate(UnsafeBufferPointer(rebasing: b[0..<n]), into: &out)
+            }
+            buffer.append(contentsOf: out)
+        } else {
+            buffer.append(contentsOf: raw[0..<n])
+        }
+    }
+
+    private func refill() throws(IOError) {
+        if start > 0 {
+            buffer.removeSubrange(0..<start)
+            start = 0
+        }
+        try feed(count: try readRaw())
+    }
+
+    /// The next line, or `nil` at end of file. A final line without a terminator is returned;
+    /// a trailing `\r` is removed.
+    public func next() throws(IOError) -> Line? {
+        while true {
+            // Look for a newline in the unread part of the buffer.
+            let idx: Int? = buffer.withUnsafeBufferPointer { b in
+                guard start < b.count, let base = b.baseAddress else { return nil }
+                guard let p = memchr(base + start, 0x0A, b.count - start) else { return nil }
+                return base.distance(to: p.assumingMemoryBound(to: UInt8.self))
+            }
+            if let idx {
+                lineNumber += 1
+                let length = (skipping ? skippedLength : 0) + idx - start
+                if skipping || idx - start > maxLineBytes {
+                    skipping = false
+                    skippedLength = 0
+                    start = idx + 1
+                    return Line(number: lineNumber, bytes: [], tooLong: true, length: length)
+                }
+                var end = idx
+                if end > start, buffer[end - 1] == 0x0D { end -= 1 }
+                let bytes = Array(buffer[start..<end])
+                start = idx + 1
+                return Line(number: lineNumber, bytes: bytes, tooLong: false, length: end - start + 1)
+            }
+            // No newline yet: if the partial line is already too long, drop what we have.
+            if buffer.count - start > maxLineBytes {
+                skipping = true
+                skippedLength += buffer.count - start
+                start = buffer.count
+            }
+            if eof {
+                guard start < buffer.count || skipping else { return nil }
+                lineNumber += 1
+                if skipping {
+                    let length = skippedLength + buffer.count - start
+                    skipping = false
+                    start = buffer.count
+                    return Line(number: lineNumber, bytes: [], tooLong: true, length: length)
+                }
+                var end = buffer.count
+                if buffer[end - 1] == 0x0D { end -= 1 }
+                let bytes = Array(buffer[start..<end])
+                start = buffer.count
+                return Line(number: lineNumber, bytes: bytes, tooLong: false, length: bytes.count)
+            }
+            try refill()
+        }
+    }
+}
