@@ -48,7 +48,7 @@ public final class LLMService: Sendable {
         let keys = models.compactMap { $0.apiKeyEnv.flatMap { environment[$0] } }
         let redact = Redactor(secrets: keys)
         transport = HTTPTransport(maxConnectionsPerHost: models.map(\.maxInFlight).max() ?? 8)
-        sender = RequestSender(transport: transport, cache: try database.map { try ResponseCache(database: $0) },
+        sender = RequestSender(transport: transport, cacheBox: Locked(try database.map { try ResponseCache(database: $0) }),
                                redact: redact, log: { log(redact($0)) })
         var runtimes: [String: ModelRuntime] = [:]
         for m in models {
@@ -61,6 +61,14 @@ public final class LLMService: Sendable {
 
     /// The response cache, when the service has a database.
     public var cache: ResponseCache? { sender.cache }
+
+    /// Attaches the run's database as the response cache (creating the `llm_` tables), for
+    /// callers that build the service before the run folder is open: build the service, register
+    /// ``LLMStages/factories(service:)``, build the plan, open the run, then attach and `start()`.
+    public func attachCache(database: any DatabaseWriter) throws {
+        let cache = try ResponseCache(database: database)
+        sender.cacheBox.withLock { $0 = cache }
+    }
 
     /// Starts local backends (waiting until each is healthy) and checks that every endpoint
     /// answers `/v1/models` and serves its model. On failure everything started is stopped and

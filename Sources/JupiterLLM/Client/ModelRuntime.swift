@@ -23,8 +23,11 @@ final class ModelRuntime: Sendable {
 /// The retrying, caching, rate-limited request path shared by chat, completions and embeddings.
 struct RequestSender: Sendable {
     let transport: HTTPTransport
-    let cache: ResponseCache?
+    let cacheBox: Locked<ResponseCache?>
     let redact: Redactor
+
+    /// The response cache, once a database is attached.
+    var cache: ResponseCache? { cacheBox.withLock { $0 } }
     let log: @Sendable (String) -> Void
 
     /// Sends `body` to `path` of the model (or answers from the cache), retrying retryable
@@ -37,6 +40,7 @@ struct RequestSender: Sendable {
         for e in body { merged[e.key] = e.value }
         let bodyValue = JSONValue.object(merged)
         let key = ResponseCache.key(path: path, model: runtime.config.model, body: bodyValue)
+        let cache = self.cache
         if let cache, let stored = await cache.lookup(key),
            let json = try? JSONParser.parse(stored), let value = try? decode(json, true)
         {
