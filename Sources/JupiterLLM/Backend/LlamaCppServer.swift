@@ -52,7 +52,7 @@ final class LlamaCppServer: Sendable {
         p.executableURL = URL(fileURLWithPath: "/usr/bin/env")
         p.arguments = [python] + args
         p.environment = environment
-        FileManager.default.createFile(atPath: logPath, contents: nil)
+        _ = FileManager.default.createFile(atPath: logPath, contents: nil)
         guard let log = FileHandle(forWritingAtPath: logPath) else {
             throw LLMError(.backend, "model '\(name)': cannot write the server log \(logPath)")
         }

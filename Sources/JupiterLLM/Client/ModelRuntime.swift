@@ -39,8 +39,8 @@ struct RequestSender: Sendable {
         var merged = runtime.config.extraBody
         for e in body { merged[e.key] = e.value }
         let bodyValue = JSONValue.object(merged)
-        let key = ResponseCache.key(path: path, model: runtime.config.model, body: bodyValue)
         let cache = self.cache
+        let key = cache == nil ? "" : ResponseCache.key(path: path, model: runtime.config.model, body: bodyValue)
         if let cache, let stored = await cache.lookup(key),
            let json = try? JSONParser.parse(stored), let value = try? decode(json, true)
         {
