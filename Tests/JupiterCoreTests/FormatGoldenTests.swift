@@ -54,7 +54,7 @@ import Testing
     @Test(arguments: cases)
     func roundTrip(_ c: Case) throws {
         let inputs = c.inputs.map(TestSupport.fixture)
-        let first = try TestSupport.read(c.format, inputs, options: c.options)
+        let first = try TestSupport.read(c.format, inputs, options: c.options, label: inputs.first.map(FileSystem.baseName))
         #expect(first.quarantined.isEmpty, "unexpected quarantine: \(first.quarantined)")
         #expect(!first.records.isEmpty)
 
@@ -94,7 +94,7 @@ import Testing
 
     @Test func gzipOutputReadsBackTheSame() throws {
         let input = TestSupport.fixture("openai-messages/input.jsonl")
-        let first = try TestSupport.read(.openaiMessages, [input])
+        let first = try TestSupport.read(.openaiMessages, [input], label: FileSystem.baseName(input))
         let tmp = try TempDir()
         try TestSupport.writeRecords(first.records, .openaiMessages, [tmp.file("out.jsonl.gz")])
         let raw = try FileSystem.read(tmp.file("out.jsonl.gz"))

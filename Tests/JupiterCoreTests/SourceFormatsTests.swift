@@ -55,10 +55,10 @@ import Testing
         func messages(_ records: [Record]) -> [[Message]] {
             records.compactMap { if case .conversation(let c) = $0 { c.messages } else { nil } }
         }
-        let want = messages(try TestSupport.read(.openaiMessages, [plainPath]).records)
+        let want = messages(try TestSupport.read(.openaiMessages, [plainPath], label: FileSystem.baseName(plainPath)).records)
         #expect(want.count == 4)
         for path in [single, multi] {
-            let got = try TestSupport.read(.openaiMessages, [path])
+            let got = try TestSupport.read(.openaiMessages, [path], label: FileSystem.baseName(path))
             #expect(got.quarantined.isEmpty)
             #expect(messages(got.records) == want)
             #expect(got.records.first?.id == FileSystem.baseName(path) + ":1")

@@ -32,12 +32,13 @@ enum TestSupport {
     static func write(_ text: String, to path: String) throws { try write(Array(text.utf8), to: path) }
 
     /// Reads a source completely with the engine's rules.
-    static func read(_ format: Format, _ paths: [String], options: FormatOptions = FormatOptions())
-        throws -> (records: [Record], quarantined: [QuarantineEntry])
+    /// `label` names the file in lineage and fallback ids (default: the path as given).
+    static func read(_ format: Format, _ paths: [String], options: FormatOptions = FormatOptions(),
+                     label: String? = nil) throws -> (records: [Record], quarantined: [QuarantineEntry])
     {
         var records: [Record] = []
         var quarantined: [QuarantineEntry] = []
-        try SourceScanner.scan(format, paths: paths, options: options) { item in
+        try SourceScanner.scan(format, paths: paths, options: options, label: label) { item in
             switch item {
             case .record(let r): records.append(r)
             case .quarantined(let q): quarantined.append(q)

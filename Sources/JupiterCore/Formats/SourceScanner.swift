@@ -47,13 +47,14 @@ public enum SourceScanner {
     }
 
     /// Reads `paths` as `format` on the calling thread, calling `body` with every item in order.
-    /// Returns the number of units read.
+    /// `label` names the file in lineage, fallback ids and quarantine entries (default: the first
+    /// path as given). Returns the number of units read.
     @discardableResult
     public static func scan(_ format: Format, paths: [String], options: FormatOptions = FormatOptions(),
-                            _ body: (SourceItem) throws -> Void) throws -> Int
+                            label: String? = nil, _ body: (SourceItem) throws -> Void) throws -> Int
     {
         let (reader, decoder) = try SourceFormats.open(format, paths: paths, options: options)
-        let file = paths.first ?? ""
+        let file = label ?? paths.first ?? ""
         var units = 0
         while let unit = try reader.next() {
             units += 1
