@@ -20,6 +20,9 @@ public struct Recipe: Sendable {
     public var output: OutputSpec
     /// The `models:` section, parsed by `JupiterLLM` when models are used.
     public var models: ConfigNode?
+    /// Sources named in the recipe that could not be read (already reported), so datasets reading
+    /// them are still checked (stage names, options) without a second, misleading error.
+    public var invalidSources: Set<String> = []
 
     /// Resolves a recipe-relative path.
     public func resolve(_ path: String) -> String { StageBuildContext(baseDirectory: baseDirectory).resolve(path) }

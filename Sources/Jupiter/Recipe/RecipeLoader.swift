@@ -92,12 +92,15 @@ public enum RecipeLoader {
 
         // sources
         var sources: [SourceSpec] = []
+        var invalidSources = Set<String>()
         if let s = tree["sources"] {
             if let entries = s.mapEntries {
                 for e in entries {
                     if let spec = loadSource(e.key, e.value, line: e.keyLine, file: file, base: baseDirectory,
                                              problems: &problems) {
                         sources.append(spec)
+                    } else {
+                        invalidSources.insert(e.key)
                     }
                 }
             } else {
@@ -122,12 +125,14 @@ public enum RecipeLoader {
         } else {
             error("missing required key 'datasets'", tree.line)
         }
-        checkReferences(sources: sources, datasets: datasets, file: file, problems: &problems)
+        checkReferences(sources: sources, datasets: datasets, invalidSources: invalidSources, file: file,
+                        problems: &problems)
 
         var sha = SHA256()
         sha.update(text)
         let recipe = Recipe(name: name, seed: seed, file: file, baseDirectory: baseDirectory, sha256: sha.hexDigest(),
-                            sources: sources, datasets: datasets, output: output, models: tree["models"])
+                            sources: sources, datasets: datasets, output: output, models: tree["models"],
+                            invalidSources: invalidSources)
         return (recipe, problems)
     }
 
@@ -269,9 +274,9 @@ public enum RecipeLoader {
         return DatasetSpec(name: name, line: line, from: from, fromLine: fromNode.line, steps: steps)
     }
 
-    static func checkReferences(sources: [SourceSpec], datasets: [DatasetSpec], file: String,
-                                problems: inout [Diagnostic]) {
-        let sourceNames = Set(sources.map(\.name))
+    static func checkReferences(sources: [SourceSpec], datasets: [DatasetSpec], invalidSources: Set<String>,
+                                file: String, problems: inout [Diagnostic]) {
+        let sourceNames = Set(sources.map(\.name)).union(invalidSources)
         let datasetNames = Set(datasets.map(\.name))
         for d in datasets {
             if !sourceNames.contains(d.from) && !datasetNames.contains(d.from) {

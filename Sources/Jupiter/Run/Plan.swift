@@ -70,7 +70,11 @@ public struct Plan: Sendable {
             defer { visiting.remove(spec.name) }
             let input: DatasetInput
             var kind: RecordKind
-            if let source = sources[spec.from] {
+            if recipe.invalidSources.contains(spec.from) {
+                // The source was already reported; still check this dataset's stages and options.
+                checkStagesOnly(spec)
+                return nil
+            } else if let source = sources[spec.from] {
                 input = .source(source)
                 kind = source.format.recordKind
             } else if let upstream = byName[spec.from], let up = plan(upstream) {
@@ -139,6 +143,20 @@ public struct Plan: Sendable {
             planned[spec.name] = p
             order.append(p)
             return p
+        }
+
+        func checkStagesOnly(_ spec: DatasetSpec) {
+            for step in spec.steps {
+                guard let factory = registry.factories[step.name] else {
+                    problems.append(Diagnostic(.error, "dataset '\(spec.name)': unknown stage '\(step.name)'; known stages: "
+                                               + registry.names.joined(separator: ", "),
+                                               file: recipe.file, line: step.line))
+                    continue
+                }
+                var options = StageOptions(stage: step.name, node: step.options, file: recipe.file, line: step.line)
+                _ = try? factory.make(&options, context)
+                problems += options.finish()
+            }
         }
 
         for spec in recipe.datasets { _ = plan(spec) }

@@ -64,14 +64,20 @@ public struct SourceUnit: Sendable {
     public var tooLong: Bool
     /// Length of the unit in bytes.
     public var length: Int
+    /// A problem the reader found while cutting this unit (e.g. Moses files of different
+    /// lengths). The format's decoder throws it as a ``RecordDecodingError``, so it is
+    /// quarantined with the unit's line.
+    public var problem: String?
 
     /// Creates a unit.
-    public init(line: Int, bytes: [UInt8], second: [UInt8]? = nil, tooLong: Bool = false, length: Int? = nil) {
+    public init(line: Int, bytes: [UInt8], second: [UInt8]? = nil, tooLong: Bool = false, length: Int? = nil,
+                problem: String? = nil) {
         self.line = line
         self.bytes = bytes
         self.second = second
         self.tooLong = tooLong
         self.length = length ?? bytes.count
+        self.problem = problem
     }
 }
 

@@ -121,7 +121,7 @@ public final class LineReader {
                 if end > start, buffer[end - 1] == 0x0D { end -= 1 }
                 let bytes = Array(buffer[start..<end])
                 start = idx + 1
-                return Line(number: lineNumber, bytes: bytes, tooLong: false, length: end - start + 1)
+                return Line(number: lineNumber, bytes: bytes, tooLong: false, length: bytes.count)
             }
             // No newline yet: if the partial line is already too long, drop what we have.
             if buffer.count - start > maxLineBytes {

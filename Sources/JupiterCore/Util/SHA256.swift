@@ -22,27 +22,56 @@ public struct SHA256: Sendable {
 
     /// Feeds bytes.
     public mutating func update(_ bytes: some Sequence<UInt8>) {
-        for b in bytes {
-            block.append(b)
-            length &+= 1
-            if block.count == 64 { compress(); block.removeAll(keepingCapacity: true) }
-        }
+        let handled: Void? = bytes.withContiguousStorageIfAvailable { update(buffer: $0) }
+        if handled == nil { Array(bytes).withUnsafeBufferPointer { update(buffer: $0) } }
     }
 
-    /// Feeds a string's UTF-8.
-    public mutating func update(_ text: String) { update(text.utf8) }
+    /// Feeds a contiguous buffer: whole 64-byte blocks are compressed in place.
+    public mutating func update(buffer: UnsafeBufferPointer<UInt8>) {
+        guard let base = buffer.baseAddress else { return }
+        length &+= UInt64(buffer.count)
+        var i = 0
+        if !block.isEmpty {
+            let take = min(64 - block.count, buffer.count)
+            block.append(contentsOf: UnsafeBufferPointer(start: base, count: take))
+            i = take
+            if block.count == 64 {
+                block.withUnsafeBufferPointer { b in if let p = b.baseAddress { compress(p) } }
+                block.removeAll(keepingCapacity: true)
+            }
+        }
+        while buffer.count - i >= 64 {
+            compress(base + i)
+            i += 64
+        }
+        if i < buffer.count { block.append(contentsOf: UnsafeBufferPointer(start: base + i, count: buffer.count - i)) }
+    }
 
-    private mutating func compress() {
-        var w = [UInt32](repeating: 0, count: 64)
-        for i in 0..<16 {
-            w[i] = UInt32(block[i * 4]) << 24 | UInt32(block[i * 4 + 1]) << 16 | UInt32(block[i * 4 + 2]) << 8
-                | UInt32(block[i * 4 + 3])
+    /// Feeds a byte array.
+    public mutating func update(_ bytes: [UInt8]) { bytes.withUnsafeBufferPointer { update(buffer: $0) } }
+
+    /// Feeds a string's UTF-8.
+    public mutating func update(_ text: String) {
+        var t = text
+        t.withUTF8 { update(buffer: $0) }
+    }
+
+    private mutating func compress(_ p: UnsafePointer<UInt8>) {
+        var words = [UInt32](repeating: 0, count: 64)
+        words.withUnsafeMutableBufferPointer { w in
+            for i in 0..<16 {
+                w[i] = UInt32(p[i * 4]) << 24 | UInt32(p[i * 4 + 1]) << 16 | UInt32(p[i * 4 + 2]) << 8 | UInt32(p[i * 4 + 3])
+            }
+            for i in 16..<64 {
+                let s0 = w[i - 15].rotr(7) ^ w[i - 15].rotr(18) ^ (w[i - 15] >> 3)
+                let s1 = w[i - 2].rotr(17) ^ w[i - 2].rotr(19) ^ (w[i - 2] >> 10)
+                w[i] = w[i - 16] &+ s0 &+ w[i - 7] &+ s1
+            }
         }
-        for i in 16..<64 {
-            let s0 = w[i - 15].rotr(7) ^ w[i - 15].rotr(18) ^ (w[i - 15] >> 3)
-            let s1 = w[i - 2].rotr(17) ^ w[i - 2].rotr(19) ^ (w[i - 2] >> 10)
-            w[i] = w[i - 16] &+ s0 &+ w[i - 7] &+ s1
-        }
+        compressWords(words)
+    }
+
+    private mutating func compressWords(_ w: [UInt32]) {
         var (a, b, c, d, e, f, g, hh) = (h[0], h[1], h[2], h[3], h[4], h[5], h[6], h[7])
         for i in 0..<64 {
             let s1 = e.rotr(6) ^ e.rotr(11) ^ e.rotr(25)
@@ -56,6 +85,11 @@ public struct SHA256: Sendable {
         h[0] &+= a; h[1] &+= b; h[2] &+= c; h[3] &+= d; h[4] &+= e; h[5] &+= f; h[6] &+= g; h[7] &+= hh
     }
 
+    private mutating func compressBlock() {
+        let b = block
+        b.withUnsafeBufferPointer { p in if let base = p.baseAddress { compress(base) } }
+    }
+
     /// The 32-byte digest (the hash value itself is not modified).
     public func finalize() -> [UInt8] {
         var copy = self
@@ -63,12 +97,12 @@ public struct SHA256: Sendable {
         copy.block.append(0x80)
         if copy.block.count > 56 {
             while copy.block.count < 64 { copy.block.append(0) }
-            copy.compress()
+            copy.compressBlock()
             copy.block.removeAll(keepingCapacity: true)
         }
         while copy.block.count < 56 { copy.block.append(0) }
         for i in (0..<8).reversed() { copy.block.append(UInt8(truncatingIfNeeded: bitLength >> (UInt64(i) * 8))) }
-        copy.compress()
+        copy.compressBlock()
         var out: [UInt8] = []
         for v in copy.h { out += [UInt8(v >> 24), UInt8(truncatingIfNeeded: v >> 16), UInt8(truncatingIfNeeded: v >> 8),
                                   UInt8(truncatingIfNeeded: v)] }

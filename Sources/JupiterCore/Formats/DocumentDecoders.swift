@@ -1,0 +1,83 @@
+/// Decoder for documents JSONL whose text sits in a configurable field (default `text`).
+public struct DocumentsDecoder: UnitDecoder {
+    /// The field holding the text.
+    public var textField: String
+    /// Creates a decoder.
+    public init(textField: String = "text") { self.textField = textField }
+
+    /// Decodes one line.
+    public func decode(_ unit: SourceUnit, file: String) throws(RecordDecodingError) -> Record? {
+        guard var o = try RecordEnvelope.object(unit) else { return nil }
+        let (id, lineage) = try RecordEnvelope.take(&o, fallbackID: JSONLUnit.fallbackID(file: file, line: unit.line),
+                                                    origin: Origin(file: file, line: unit.line))
+        let text = try RecordEnvelope.requiredString(&o, textField)
+        let metadata = try RecordEnvelope.metadata(&o)
+        return .document(Document(id: id, text: text, metadata: metadata, extra: o, lineage: lineage))
+    }
+}
+
+/// Reads `.txt` files: each file is one unit (one document). A file larger than `maxBytes`
+/// (after gzip decompression) becomes a `tooLong` unit without being held in memory.
+public final class TextFileUnitReader: SourceUnitReader {
+    private let path: String
+    private let maxBytes: Int
+    private var done = false
+    /// Bytes read from disk so far.
+    public private(set) var bytesRead = 0
+
+    /// Prepares to read `path`.
+    public init(path: String, maxBytes: Int) throws(IOError) {
+        guard FileSystem.exists(path) else { throw IOError(path: path, "No such file or directory") }
+        self.path = path
+        self.maxBytes = maxBytes
+    }
+
+    /// The whole file as one unit; nil after it, or at once for an empty file.
+    public func next() throws(IOError) -> SourceUnit? {
+        if done { return nil }
+        done = true
+        let reader = try ByteChunkReader(path: path)
+        var bytes: [UInt8] = []
+        var length = 0
+        while let chunk = try reader.next() {
+            length += chunk.count
+            if length <= maxBytes { bytes.append(contentsOf: chunk) } else { bytes = [] }
+        }
+        bytesRead = reader.bytesRead
+        if length == 0 { return nil }
+        return SourceUnit(line: 1, bytes: length > maxBytes ? [] : bytes, tooLong: length > maxBytes, length: length)
+    }
+}
+
+/// Decoder for a whole `.txt` file: one document whose id is the file name and whose text is the
+/// file's content, exactly (a whitespace-only file gives no record).
+public struct TextFileDecoder: UnitDecoder {
+    /// Creates a decoder.
+    public init() {}
+
+    /// Decodes a file's content.
+    public func decode(_ unit: SourceUnit, file: String) throws(RecordDecodingError) -> Record? {
+        guard let text = String(validating: unit.bytes, as: UTF8.self) else {
+            throw RecordDecodingError("invalid UTF-8 at byte \(UTF8Check.firstInvalidOffset(unit.bytes) ?? 0)")
+        }
+        if !text.contains(where: { !$0.isWhitespace }) { return nil }
+        return .document(Document(id: FileSystem.baseName(file), text: text, lineage: Lineage(file: file, line: 1)))
+    }
+}
+
+/// UTF-8 validation helpers for error messages.
+enum UTF8Check {
+    /// Byte offset of the first invalid UTF-8 sequence, or nil when the bytes are valid.
+    static func firstInvalidOffset<C: Collection>(_ bytes: C) -> Int? where C.Element == UInt8 {
+        var offset = 0
+        var it = bytes.makeIterator()
+        var decoder = UTF8()
+        while true {
+            switch decoder.decode(&it) {
+            case .scalarValue(let s): offset += UTF8.width(s)
+            case .emptyInput: return nil
+            case .error: return offset
+            }
+        }
+    }
+}

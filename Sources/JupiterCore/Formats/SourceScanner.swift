@@ -1,0 +1,102 @@
+/// A source unit that could not become a record: where it is and why.
+public struct QuarantineEntry: Sendable, Hashable, CustomStringConvertible {
+    /// Source file.
+    public var file: String
+    /// 1-based line where the unit starts.
+    public var line: Int
+    /// Why it was quarantined.
+    public var reason: String
+    /// Creates an entry.
+    public init(file: String, line: Int, reason: String) {
+        self.file = file
+        self.line = line
+        self.reason = reason
+    }
+    /// `file:line: reason`.
+    public var description: String { "\(file):\(line): \(reason)" }
+}
+
+/// What one source unit became.
+public enum SourceItem: Sendable {
+    /// A decoded record.
+    case record(Record)
+    /// A unit that could not be decoded.
+    case quarantined(QuarantineEntry)
+}
+
+/// Reads a whole source the way the run engine does: units cut sequentially, each decoded to a
+/// record or a quarantine entry (over-long units, decoding errors, and an empty file are
+/// quarantined with their line). Used by `jupiter inspect`, the benchmarks and tests.
+public enum SourceScanner {
+    /// Decodes one unit; `file` names the source in quarantine entries and lineage.
+    public static func decode(_ unit: SourceUnit, file: String, decoder: any UnitDecoder) -> SourceItem? {
+        if unit.tooLong {
+            return .quarantined(QuarantineEntry(file: file, line: unit.line,
+                                                reason: "line too long (\(unit.length) bytes)"))
+        }
+        do {
+            return try decoder.decode(unit, file: file).map(SourceItem.record)
+        } catch {
+            return .quarantined(QuarantineEntry(file: file, line: unit.line, reason: error.reason))
+        }
+    }
+
+    /// The quarantine entry for a file with no units at all.
+    public static func emptyFile(_ file: String) -> QuarantineEntry {
+        QuarantineEntry(file: file, line: 0, reason: "empty file")
+    }
+
+    /// Reads `paths` as `format` on the calling thread, calling `body` with every item in order.
+    /// `label` names the file in lineage, fallback ids and quarantine entries (default: the first
+    /// path as given). Returns the number of units read.
+    @discardableResult
+    public static func scan(_ format: Format, paths: [String], options: FormatOptions = FormatOptions(),
+                            label: String? = nil, _ body: (SourceItem) throws -> Void) throws -> Int
+    {
+        let (reader, decoder) = try SourceFormats.open(format, paths: paths, options: options)
+        let file = label ?? paths.first ?? ""
+        var units = 0
+        while let unit = try reader.next() {
+            units += 1
+            if let item = decode(unit, file: file, decoder: decoder) { try body(item) }
+        }
+        if units == 0 { try body(.quarantined(emptyFile(file))) }
+        return units
+    }
+
+    /// Reads `paths` as `format`: units are cut on the calling task in batches of `batchSize` and
+    /// decoded on up to `parallelism` tasks at once while the next batch is read; `body` gets the
+    /// items of each batch in input order. Returns the number of units read.
+    @discardableResult
+    public static func scanParallel(_ format: Format, paths: [String], options: FormatOptions = FormatOptions(),
+                                    batchSize: Int = 4096, parallelism: Int,
+                                    _ body: ([SourceItem]) throws -> Void) async throws -> Int
+    {
+        let (reader, decoder) = try SourceFormats.open(format, paths: paths, options: options)
+        let file = paths.first ?? ""
+        var inFlight: [Task<[SourceItem], Never>] = []
+        var units = 0
+        var done = false
+        while !done {
+            var batch: [SourceUnit] = []
+            batch.reserveCapacity(batchSize)
+            while batch.count < batchSize, let unit = try reader.next() { batch.append(unit) }
+            units += batch.count
+            if batch.count < batchSize { done = true }
+            if !batch.isEmpty {
+                let units = batch
+                inFlight.append(Task.detached {
+                    var items: [SourceItem] = []
+                    items.reserveCapacity(units.count)
+                    for u in units { if let item = decode(u, file: file, decoder: decoder) { items.append(item) } }
+                    return items
+                })
+            }
+            while inFlight.count > max(1, parallelism) || (done && !inFlight.isEmpty) {
+                try body(await inFlight.removeFirst().value)
+            }
+        }
+        if units == 0 { try body([.quarantined(emptyFile(file))]) }
+        return units
+    }
+}

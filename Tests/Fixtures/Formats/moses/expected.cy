@@ -1,0 +1,3 @@
+Mae'r tywydd yn hyfryd heddiw.
+Bore da 🌅
+Ŵyr ac ŷd

@@ -1,0 +1,4 @@
+Mae'r tywydd yn hyfryd heddiw.
+Bore da 🌅
+
+Ŵyr ac ŷd

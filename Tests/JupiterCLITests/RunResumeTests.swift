@@ -1,0 +1,120 @@
+import Foundation
+import JupiterCore
+import Testing
+
+/// Kills a real `jupiter run` with SIGKILL at several points and checks that rerunning finishes
+/// with outputs byte-identical to an uninterrupted run.
+@Suite(.serialized) struct RunResumeTests {
+    /// A workload of a few seconds: 6× the legislation pairs (18k) with variations, in batches of 200.
+    func makeWorkspace() throws -> String {
+        let dir = NSTemporaryDirectory() + "kill-\(UUID().uuidString)"
+        try FileManager.default.createDirectory(atPath: dir + "/data", withIntermediateDirectories: true)
+        let reader = try LineReader(path: CLI.repoRoot + "/../shared/data/llm-evals-cy/welsh-legislation-translation.jsonl")
+        var pairs: [(String, String)] = []
+        while let line = try reader.next() {
+            let v = try JSONParser.parse(line.bytes)
+            if let en = v["input"]?.arrayValue?.last?["content"]?.stringValue, let cy = v["ideal"]?.stringValue {
+                pairs.append((en, cy))
+            }
+        }
+        var tsv = ""
+        for copy in 0..<6 {
+            for (i, p) in pairs.enumerated() {
+                // Every third copy repeats the original (exact duplicates for exact-dedup to find).
+                let suffix = copy % 3 == 0 ? "" : " [\(copy)]"
+                tsv += "\(p.0)\(suffix)\t\(p.1)\(suffix)\n"
+                if i % 997 == 0 { tsv += "only one column \(copy)\n" }  // quarantined rows
+            }
+        }
+        try tsv.write(toFile: dir + "/data/pairs.tsv", atomically: true, encoding: .utf8)
+        try """
+            name: kill
+            seed: 5
+            sources:
+              pairs: { path: data/pairs.tsv, format: parallel-tsv, langs: [en, cy] }
+            datasets:
+              chat:
+                from: pairs
+                steps: [pair-filter, { exact-dedup: { field: source } }, parallel-to-chat]
+              again:
+                from: chat
+                steps: [exact-dedup]
+            output: { dir: run, batch_size: 200 }
+            """.write(toFile: dir + "/recipe.yaml", atomically: true, encoding: .utf8)
+        return dir
+    }
+
+    func outputs(_ runDir: String) throws -> [String: Data] {
+        var out: [String: Data] = [:]
+        for d in ["chat", "again"] {
+            for f in ["kept.jsonl.gz", "dropped.jsonl.gz", "quarantine.jsonl"] {
+                out["\(d)/\(f)"] = try Data(contentsOf: URL(fileURLWithPath: "\(runDir)/datasets/\(d)/\(f)"))
+            }
+        }
+        var manifest = try JSONParser.parse(Array(try Data(contentsOf: URL(fileURLWithPath: runDir + "/manifest.json"))))
+        if case .object(var o) = manifest { o.removeValue(forKey: "timings"); manifest = .object(o) }
+        out["manifest.json minus timings"] = Data(JSONWriter.bytes(manifest))
+        return out
+    }
+
+    @Test func sigkillAtManyPointsThenRerunGivesIdenticalOutputs() throws {
+        let dir = try makeWorkspace()
+        let reference = try CLI.run(["run", "recipe.yaml", "--output", "reference", "--quiet"], in: dir)
+        #expect(reference.status == 0, "\(reference.stderr)")
+        let expected = try outputs(dir + "/reference")
+
+        // Kill points: after N progress lines of the log (reading, dedup, later steps, final writes),
+        // and a few plain delays. Each kill lands in a run resumed from the previous kill.
+        let killAfterLines = [1, 4, 8, 12, 16, 20]
+        var kills = 0
+        var finishedEarly = 0
+        for n in killAfterLines {
+            let (p, _, err) = try CLI.start(["run", "recipe.yaml", "--output", "killed"], in: dir)
+            let deadline = Date().addingTimeInterval(120)
+            while p.isRunning && CLI.text(err).split(separator: "\n").count < n && Date() < deadline {
+                usleep(2000)
+            }
+            if p.isRunning {
+                kill(p.processIdentifier, SIGKILL)
+                kills += 1
+            } else {
+                finishedEarly += 1
+            }
+            p.waitUntilExit()
+        }
+        for delayMs in [100, 300] {
+            let (p, _, _) = try CLI.start(["run", "recipe.yaml", "--output", "killed2"], in: dir)
+            usleep(UInt32(delayMs * 1000))
+            if p.isRunning { kill(p.processIdentifier, SIGKILL); kills += 1 }
+            p.waitUntilExit()
+        }
+        #expect(kills >= 5, "only \(kills) kills landed; \(finishedEarly) runs finished first")
+        for folder in ["killed", "killed2"] {
+            let resumed = try CLI.run(["run", "recipe.yaml", "--output", folder], in: dir)
+            #expect(resumed.status == 0, "\(resumed.stderr)")
+            let got = try outputs(dir + "/" + folder)
+            #expect(got.keys.sorted() == expected.keys.sorted())
+            for (name, bytes) in expected { #expect(got[name] == bytes, "\(folder)/\(name) differs") }
+        }
+    }
+
+    @Test func sigtermStopsCleanlyWithExitCode130AndResumes() throws {
+        let dir = try makeWorkspace()
+        let (p, _, err) = try CLI.start(["run", "recipe.yaml"], in: dir)
+        while p.isRunning && CLI.text(err).split(separator: "\n").count < 2 { usleep(2000) }
+        if p.isRunning { kill(p.processIdentifier, SIGTERM) }
+        p.waitUntilExit()
+        let interrupted = p.terminationStatus != 0
+        if interrupted {
+            #expect(p.terminationStatus == 130)
+            #expect(CLI.text(err).contains("rerun the same command to resume"))
+            // Finished batches were recorded before stopping, and no temporary file was left behind.
+            let work = (try? FileManager.default.subpathsOfDirectory(atPath: dir + "/run/work")) ?? []
+            #expect(work.contains { $0.hasSuffix(".kept.gz") })
+            #expect(!work.contains { $0.contains(".tmp-") })
+        }
+        let again = try CLI.run(["run", "recipe.yaml"], in: dir)
+        #expect(again.status == 0, "\(again.stderr)")
+        #expect(FileManager.default.fileExists(atPath: dir + "/run/datasets/again/kept.jsonl.gz"))
+    }
+}
