@@ -1,6 +1,7 @@
 import ArgumentParser
 import Jupiter
 import JupiterCore
+import JupiterLLM
 
 /// `jupiter run RECIPE`: runs (or resumes) a recipe.
 struct RunCommand: AsyncParsableCommand {
@@ -33,12 +34,13 @@ struct RunCommand: AsyncParsableCommand {
     }
 
     func run() async throws {
-        let (planOpt, problems) = Pipeline.check(recipePath: recipe)
+        let (planOpt, models, problems) = Pipeline.prepare(recipePath: recipe, log: { Terminal.error("note: \($0)") })
         Terminal.report(problems)
         guard let plan = planOpt else { throw Exit.usage }
         let printer = ProgressPrinter(live: Terminal.stderrIsTTY, quiet: quiet)
         var options = RunOptions(runDirectory: output, observer: { printer.handle($0) })
         if let workers { options.workers = workers }
+        if let models, !models.models.isEmpty { options.modelAccounting = { models.accounting } }
         let engine: RunEngine
         do {
             engine = try RunEngine(plan: plan, options: options)
@@ -46,11 +48,28 @@ struct RunCommand: AsyncParsableCommand {
             Terminal.error("error: \(error)")
             throw Exit.io
         }
+        if let models, !models.models.isEmpty {
+            // Model answers are cached in the run's state.sqlite; local backends start here.
+            do {
+                try models.attachCache(database: engine.ledger.database)
+            } catch {
+                Terminal.error("error: \(error)")
+                throw Exit.io
+            }
+            do throws(LLMError) {
+                try await models.start()
+            } catch {
+                Terminal.error("error: \(error.message)")
+                throw Exit.model
+            }
+        }
         let task = Task { try await engine.run() }
         let trap = SignalTrap { _ in task.cancel() }
         defer { withExtendedLifetime(trap) {} }
+        let outcome = await task.result
+        await models?.shutdown()
         do {
-            let summary = try await task.value
+            let summary = try outcome.get()
             for (name, c) in summary.counts.sorted(by: { $0.key < $1.key }) where c.quarantined > 0 {
                 Terminal.error("warning: \(name): \(Terminal.count(c.quarantined)) input record(s) quarantined; see "
                                + "\(summary.runDirectory)/datasets/\(name)/quarantine.jsonl")

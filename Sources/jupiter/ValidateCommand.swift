@@ -12,7 +12,7 @@ struct ValidateCommand: AsyncParsableCommand {
     var recipe: String
 
     func run() async throws {
-        let (plan, problems) = Pipeline.check(recipePath: recipe)
+        let (plan, _, problems) = Pipeline.prepare(recipePath: recipe)
         Terminal.report(problems)
         guard let plan else {
             let n = problems.filter { $0.severity == .error }.count

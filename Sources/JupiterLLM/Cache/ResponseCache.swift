@@ -33,7 +33,9 @@ public struct ResponseCache: Sendable {
     public static func key(path: String, model: String, body: JSONValue) -> String {
         var bytes = Array("jupiter-llm/1\n\(path)\n\(model)\n".utf8)
         JSONWriter.write(canonical(body), into: &bytes)
-        return SHA256.hex(bytes)
+        var hash = SHA256()
+        hash.update(bytes)
+        return hash.hexDigest()
     }
 
     /// `value` with every object's keys sorted (so field order never changes a key).

@@ -53,7 +53,7 @@ public struct GenerateStage: BatchStage {
     public func process(_ batch: [Record], context: StageContext) async throws -> [StageOutput] {
         try await withThrowingTaskGroup(of: (Int, StageOutput).self) { group in
             for (i, record) in batch.enumerated() {
-                group.addTask { (i, await self.generate(record, context: context)) }
+                group.addTask { (i, try await self.generate(record, context: context)) }
             }
             var out = [StageOutput?](repeating: nil, count: batch.count)
             for try await (i, o) in group { out[i] = o }
@@ -61,7 +61,7 @@ public struct GenerateStage: BatchStage {
         }
     }
 
-    func generate(_ record: Record, context: StageContext) async -> StageOutput {
+    func generate(_ record: Record, context: StageContext) async throws -> StageOutput {
         guard case .conversation(var c) = record else {
             return .quarantined(record, error: "generate: needs conversation records, got a \(record.kind) record")
         }
@@ -74,21 +74,25 @@ public struct GenerateStage: BatchStage {
         }
         let prompt = Array(c.messages[...last])
         let request = ChatRequest(messages: prompt, sampling: s, reasoning: reasoning, tools: c.tools)
+        let answer: ChatResponse
         do throws(LLMError) {
-            let answer = try await service.chat(model, request)
-            guard let choice = answer.choices.first else {
-                return .quarantined(record, error: "generate: model '\(model)' answered no choice")
-            }
-            var message = choice.message
-            message.role = .assistant
-            if reasoning == .off { message.reasoning = nil }
-            c.messages = prompt + [message]
-            var meta: JSONObject = ["model": .string(model)]
-            if let f = choice.finishReason.rawValue { meta["finish_reason"] = .string(f) }
-            c.metadata["generate"] = .object(meta)
-            return .kept(.conversation(c))
+            answer = try await service.chat(model, request)
         } catch {
+            // An interrupted run must not record the record as quarantined: rethrow so the
+            // batch stays unfinished and is redone (from the cache) on resume.
+            if error.kind == .cancelled || Task.isCancelled { throw CancellationError() }
             return .quarantined(record, error: "generate: model '\(model)': \(error)")
         }
+        guard let choice = answer.choices.first else {
+            return .quarantined(record, error: "generate: model '\(model)' answered no choice")
+        }
+        var message = choice.message
+        message.role = .assistant
+        if reasoning == .off { message.reasoning = nil }
+        c.messages = prompt + [message]
+        var meta: JSONObject = ["model": .string(model)]
+        if let f = choice.finishReason.rawValue { meta["finish_reason"] = .string(f) }
+        c.metadata["generate"] = .object(meta)
+        return .kept(.conversation(c))
     }
 }
