@@ -28,13 +28,19 @@ final class LlamaCppServer: Sendable {
         options.python ?? environment["JUPITER_LLAMA_PYTHON"] ?? "python3"
     }
 
-    /// Python code that arranges for SIGTERM on parent death, then runs `llama_cpp.server`.
+    /// Python code that unblocks signals (a child inherits the spawning thread's mask, in which
+    /// Swift runtimes block SIGTERM and SIGINT), arranges for SIGTERM on parent death, then runs
+    /// `llama_cpp.server`.
     static let launcher = """
-        import ctypes, signal, sys, runpy
+        import ctypes, os, signal, sys, runpy
+        parent = os.getppid()
         try:
             ctypes.CDLL(None).prctl(1, signal.SIGTERM)
         except Exception:
             pass
+        signal.pthread_sigmask(signal.SIG_SETMASK, [])
+        if os.getppid() != parent:
+            sys.exit(0)
         sys.argv = ['llama_cpp.server'] + sys.argv[1:]
         runpy.run_module('llama_cpp.server', run_name='__main__', alter_sys=True)
         """
