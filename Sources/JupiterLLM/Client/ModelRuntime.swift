@@ -61,6 +61,10 @@ struct RequestSender: Sendable {
                 throw LLMError(.cancelled, "request to model '\(name)' was cancelled", attempts: attempt)
             }
             let slot = await runtime.pool.acquire()
+            if Task.isCancelled {
+                runtime.pool.release(slot)
+                throw LLMError(.cancelled, "request to model '\(name)' was cancelled", attempts: attempt)
+            }
             let url = slot.baseURL + path
             let start = Clock.now()
             let outcome: Result<HTTPAnswer, LLMError>
