@@ -9,6 +9,8 @@ enum JinjaValue {
     case float(Double)
     case string(String)
     case list([JinjaValue])
+    /// A tuple (`items()` pairs, `(a, b)` literals): a list that prints as Python prints tuples.
+    case tuple([JinjaValue])
     case dict(JinjaDict)
     case namespace(JinjaNamespace)
     case macro(JinjaMacro)
@@ -41,7 +43,7 @@ enum JinjaValue {
         case .int(let i): i != 0
         case .float(let f): f != 0
         case .string(let s): !s.isEmpty
-        case .list(let l): !l.isEmpty
+        case .list(let l), .tuple(let l): !l.isEmpty
         case .dict(let d): !d.isEmpty
         default: true
         }
@@ -57,6 +59,7 @@ enum JinjaValue {
         case .float: "float"
         case .string: "str"
         case .list: "list"
+        case .tuple: "tuple"
         case .dict: "dict"
         case .namespace: "Namespace"
         case .macro: "Macro"
@@ -83,6 +86,7 @@ enum JinjaValue {
         case .float(let f): return pythonFloat(f)
         case .string(let s): return pythonRepr(s)
         case .list(let l): return "[" + l.map(\.repr).joined(separator: ", ") + "]"
+        case .tuple(let l): return "(" + l.map(\.repr).joined(separator: ", ") + (l.count == 1 ? ",)" : ")")
         case .dict(let d): return "{" + d.entries.map { "\(pythonRepr($0.key)): \($0.value.repr)" }.joined(separator: ", ") + "}"
         case .namespace(let n): return "<Namespace " + n.values.entries.map { "\($0.key)=\($0.value.repr)" }.joined(separator: ", ") + ">"
         case .macro(let m): return "<Macro '\(m.name)'>"
