@@ -51,10 +51,17 @@ public struct Tokenizer: Sendable {
 
     /// Loads tokenizer.json from its bytes.
     public init(json bytes: [UInt8]) throws(TokenizerError) {
+        // Big files: decode vocab and merges straight from the bytes; on any surprise, fall back
+        // to the general path (which reports problems with their JSON path).
+        if let (rest, fast) = FastModelJSON.extract(bytes), let value = try? JSONParser.parse(rest),
+           let core = try? TokenizerLoader(root: JNode(value: value, path: "$"), fast: fast).load() {
+            self.init(core: core)
+            return
+        }
         let value: JSONValue
         do { value = try JSONParser.parse(bytes) } catch {
             let path = JSONPathLocator.path(at: error.offset, in: bytes)
-            let truncated = error.offset >= bytes.count
+            let truncated = error.offset >= bytes.count || JSONPathLocator.isTruncated(bytes)
             throw TokenizerError(.invalidJSON, path: path,
                                  (truncated ? "file is truncated: " : "") + "\(error.message) (byte \(error.offset))")
         }
@@ -63,7 +70,11 @@ public struct Tokenizer: Sendable {
 
     /// Builds a tokenizer from a parsed tokenizer.json.
     public init(value: JSONValue) throws(TokenizerError) {
-        core = try TokenizerLoader(root: JNode(value: value, path: "$")).load()
+        self.init(core: try TokenizerLoader(root: JNode(value: value, path: "$")).load())
+    }
+
+    init(core: Core) {
+        self.core = core
         specialIDs = Set(core.addedTokens.filter(\.special).map(\.id))
         var byContent: [[UInt8]: Int] = [:]
         for t in core.addedTokens { byContent[Array(t.content.utf8)] = t.id }

@@ -94,6 +94,25 @@ enum JSONPathLocator {
         return p
     }
 
+    /// True when the text ends inside a string, object or array (a cut-off file).
+    static func isTruncated(_ bytes: [UInt8]) -> Bool {
+        var depth = 0
+        var i = 0
+        while i < bytes.count {
+            switch bytes[i] {
+            case UInt8(ascii: "\""):
+                i += 1
+                while i < bytes.count, bytes[i] != UInt8(ascii: "\"") { i += bytes[i] == UInt8(ascii: "\\") ? 2 : 1 }
+                if i >= bytes.count { return true }
+            case UInt8(ascii: "{"), UInt8(ascii: "["): depth += 1
+            case UInt8(ascii: "}"), UInt8(ascii: "]"): depth -= 1
+            default: break
+            }
+            i += 1
+        }
+        return depth > 0
+    }
+
     /// `.name` for identifier-like keys, `["…"]` otherwise.
     static func pathComponent(_ key: String) -> String {
         let ident = !key.isEmpty && key.unicodeScalars.allSatisfy { $0.isASCII && ($0.properties.isAlphabetic || $0 == "_" || ("0"..."9").contains($0)) }

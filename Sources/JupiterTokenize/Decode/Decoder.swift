@@ -120,6 +120,31 @@ enum ByteLevelAlphabet {
         return reverse[scalar]
     }
 
+    /// Byte of each alphabet character below U+0144 (-1: not in the alphabet).
+    static let flat: [Int16] = {
+        var t = [Int16](repeating: -1, count: 0x144)
+        for (b, c) in chars.enumerated() where c < 0x144 { t[Int(c)] = Int16(b) }
+        return t
+    }()
+
+    /// Raw bytes of a UTF-8 token written in the alphabet, into `out`; false when it has other
+    /// characters.
+    static func decode(_ utf8: UnsafeBufferPointer<UInt8>, into out: inout [UInt8]) -> Bool {
+        out.removeAll(keepingCapacity: true)
+        guard let p = utf8.baseAddress else { return true }
+        var i = 0
+        let n = utf8.count
+        while i < n {
+            let (v, len) = decodeScalar(p, i, n)
+            guard v < 0x144 else { return false }
+            let b = flat[Int(v)]
+            guard b >= 0 else { return false }
+            out.append(UInt8(b))
+            i += len
+        }
+        return true
+    }
+
     /// Raw bytes of a token written in the alphabet; nil when it has other characters.
     static func decode(_ token: String) -> [UInt8]? {
         var out: [UInt8] = []

@@ -198,51 +198,37 @@ struct BPECache {
     }
 }
 
-/// Every token's text, in id order, in one UTF-8 arena.
+/// Every token's text by id, in one UTF-8 arena.
 struct TokenStrings: Sendable {
     var arena: [UInt8] = []
-    var offsets: [Int32] = [0]
-    /// Ids that have no token (holes in the vocabulary).
-    var present: [Bool] = []
+    var starts: [Int32] = []  // -1: no token with this id
+    var lengths: [Int32] = []
 
     /// Number of ids covered.
-    var count: Int { offsets.count - 1 }
+    var count: Int { starts.count }
 
-    init(count: Int) {
-        offsets = [Int32](repeating: 0, count: count + 1)
-        present = [Bool](repeating: false, count: count)
+    init(count: Int = 0) {
+        starts = [Int32](repeating: -1, count: count)
+        lengths = [Int32](repeating: 0, count: count)
     }
 
-    init() {}
+    /// Sets the text of an id (growing the table as needed).
+    mutating func set(_ id: Int, _ bytes: some Collection<UInt8>) {
+        if id >= starts.count {
+            starts.append(contentsOf: repeatElement(-1, count: id + 1 - starts.count))
+            lengths.append(contentsOf: repeatElement(0, count: id + 1 - lengths.count))
+        }
+        starts[id] = Int32(arena.count)
+        lengths[id] = Int32(bytes.count)
+        arena.append(contentsOf: bytes)
+    }
 
     /// The token text of an id, or nil.
-    func string(_ id: Int) -> String? {
-        guard id >= 0, id < count, present[id] else { return nil }
-        return String(decoding: arena[Int(offsets[id])..<Int(offsets[id + 1])], as: UTF8.self)
-    }
+    func string(_ id: Int) -> String? { bytes(id).map { String(decoding: $0, as: UTF8.self) } }
 
     /// The UTF-8 bytes of an id's token text.
     func bytes(_ id: Int) -> ArraySlice<UInt8>? {
-        guard id >= 0, id < count, present[id] else { return nil }
-        return arena[Int(offsets[id])..<Int(offsets[id + 1])]
-    }
-
-    /// Builds the arena from (id, bytes) pairs given in any order.
-    static func build(count: Int, _ entries: [(Int, ArraySlice<UInt8>)]) -> TokenStrings {
-        var lens = [Int32](repeating: 0, count: count)
-        var t = TokenStrings(count: count)
-        for (id, b) in entries where id < count {
-            lens[id] = Int32(b.count)
-            t.present[id] = true
-        }
-        var acc: Int32 = 0
-        for i in 0..<count { t.offsets[i] = acc; acc += lens[i] }
-        t.offsets[count] = acc
-        t.arena = [UInt8](repeating: 0, count: Int(acc))
-        for (id, b) in entries where id < count {
-            var o = Int(t.offsets[id])
-            for x in b { t.arena[o] = x; o += 1 }
-        }
-        return t
+        guard id >= 0, id < count, starts[id] >= 0 else { return nil }
+        return arena[Int(starts[id])..<Int(starts[id] + lengths[id])]
     }
 }

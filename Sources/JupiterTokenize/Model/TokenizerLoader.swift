@@ -55,6 +55,8 @@ struct JNode {
 /// Builds a `Tokenizer` from tokenizer.json.
 struct TokenizerLoader {
     let root: JNode
+    /// Vocabulary and merges decoded by the fast path (then `model.vocab`/`merges` in `root` are empty).
+    var fast: FastModelJSON? = nil
 
     func load() throws(TokenizerError) -> Tokenizer.Core {
         _ = try root.object()
@@ -89,17 +91,7 @@ struct TokenizerLoader {
             }
         }
         var m = model
-        var entries: [(Int, ArraySlice<UInt8>)] = []
-        let maxID = max(m.tokens.count - 1, added.map(\.id).max() ?? -1)
-        if maxID >= m.tokens.count {
-            for id in 0..<m.tokens.count { if let b = m.tokens.bytes(id) { entries.append((id, b)) } }
-            for t in added { entries.append((t.id, ArraySlice(Array(t.content.utf8)))) }
-            m.tokens = TokenStrings.build(count: maxID + 1, entries)
-        } else if !added.isEmpty {
-            for id in 0..<m.tokens.count { if let b = m.tokens.bytes(id) { entries.append((id, b)) } }
-            for t in added { entries.append((t.id, ArraySlice(Array(t.content.utf8)))) }
-            m.tokens = TokenStrings.build(count: m.tokens.count, entries)
-        }
+        for t in added { m.tokens.set(t.id, Array(t.content.utf8)) }
         return Tokenizer.Core(
             model: m, normalizer: normalizer, preTokenizer: pre, postProcessor: post, decoder: decoder,
             addedTokens: added, rawMatcher: AddedTokenMatcher(raw), normalizedMatcher: AddedTokenMatcher(norm))
@@ -287,6 +279,7 @@ struct TokenizerLoader {
     // MARK: Model
 
     func bpeFrom(_ n: JNode, byteLevel: Bool, added: [AddedToken]) throws(TokenizerError) -> BPEModel {
+        let fast = self.fast
         let type = try n.member("type")?.string() ?? "BPE"
         guard type == "BPE" else {
             throw n.unsupported("model type \"\(type)\" (only BPE is supported; WordPiece, Unigram and WordLevel are not)")
@@ -299,27 +292,34 @@ struct TokenizerLoader {
         }
         let vocabNode = try n.required("vocab")
         let vocab = try vocabNode.object()
-        var table = ByteKeyTable(capacity: vocab.count)
+        let vocabCount = fast?.vocab.count ?? vocab.count
+        var table = ByteKeyTable(capacity: vocabCount)
         var other = ByteKeyTable(capacity: 16)  // byte-level mode: tokens outside the alphabet
-        var maxID = -1
-        var idBytes: [(Int, ArraySlice<UInt8>)] = []
-        idBytes.reserveCapacity(vocab.count)
-        for e in vocab.entries {
-            guard let id = e.value.intValue, id >= 0, id < Int(Int32.max) else {
-                throw TokenizerError(.invalidValue, path: vocabNode.path + JSONPathLocator.pathComponent(e.key),
-                                     "token id must be a non-negative integer, found \(e.value.typeName)")
-            }
-            let utf8 = Array(e.key.utf8)
-            idBytes.append((id, utf8[...]))
-            maxID = max(maxID, id)
+        var tokens = TokenStrings(count: vocabCount)
+        var raw: [UInt8] = []
+        func add(_ utf8: UnsafeBufferPointer<UInt8>, _ id: Int) {
+            tokens.set(id, utf8)
             if byteLevel {
-                if let raw = ByteLevelAlphabet.decode(e.key) { table.insert(raw, Int32(id)) } else { other.insert(utf8, Int32(id)) }
+                if ByteLevelAlphabet.decode(utf8, into: &raw) { table.insert(raw, Int32(id)) } else { other.insert(utf8, Int32(id)) }
             } else {
                 table.insert(utf8, Int32(id))
             }
         }
-        var model = BPEModel(vocab: table, tokens: TokenStrings.build(count: maxID + 1, idBytes),
-                             merges: MergeTable(capacity: 16))
+        if let fast {
+            fast.arena.withUnsafeBufferPointer { a in
+                guard let base = a.baseAddress else { return }
+                for (st, len, id) in fast.vocab { add(UnsafeBufferPointer(start: base + Int(st), count: Int(len)), Int(id)) }
+            }
+        } else {
+            for e in vocab.entries {
+                guard let id = e.value.intValue, id >= 0, id < Int(Int32.max) else {
+                    throw TokenizerError(.invalidValue, path: vocabNode.path + JSONPathLocator.pathComponent(e.key),
+                                         "token id must be a non-negative integer, found \(e.value.typeName)")
+                }
+                Array(e.key.utf8).withUnsafeBufferPointer { add($0, id) }
+            }
+        }
+        var model = BPEModel(vocab: table, tokens: tokens, merges: MergeTable(capacity: 16))
         model.byteLevel = byteLevel
         model.fuseUnk = try n.bool("fuse_unk", default: false)
         model.byteFallback = try n.bool("byte_fallback", default: false)
@@ -342,9 +342,50 @@ struct TokenizerLoader {
             model.fallbackIDs[b] = table.get(name) ?? -1
         }
         // Merges: ["a b", …] (older files) or [["a", "b"], …].
-        if let mergesNode = try n.member("merges") {
+        var mt = MergeTable(capacity: 16)
+        var ka: [UInt8] = [], kb: [UInt8] = []
+        /// Adds one merge; returns an error message when a token is missing.
+        func merge(_ a: UnsafeBufferPointer<UInt8>, _ b: UnsafeBufferPointer<UInt8>, rank: Int) -> String? {
+            let okA: Bool, okB: Bool
+            if byteLevel {
+                okA = ByteLevelAlphabet.decode(a, into: &ka)
+                okB = ByteLevelAlphabet.decode(b, into: &kb)
+            } else {
+                ka = Array(a); kb = Array(b); okA = true; okB = true
+            }
+            if okA, okB, let ia = table.get(ka), let ib = table.get(kb) {
+                guard let r = table.get(ka + kb) else {
+                    return "merged token \"\(String(decoding: Array(a) + Array(b), as: UTF8.self))\" is not in the vocabulary"
+                }
+                mt.insert(ia, ib, rank: Int32(rank), result: r)
+                return nil
+            }
+            // Byte-level: a merge of tokens outside the alphabet can never apply.
+            if byteLevel, okA ? table.get(ka) != nil : other.get(Array(a)) != nil, okB ? table.get(kb) != nil : other.get(Array(b)) != nil {
+                return nil
+            }
+            let missing = (okA && table.get(ka) != nil) || (!okA && other.get(Array(a)) != nil) ? b : a
+            return "merge token \"\(String(decoding: missing, as: UTF8.self))\" is not in the vocabulary"
+        }
+        if let fast {
+            mt = MergeTable(capacity: fast.merges.count)
+            var failure: (Int, String)? = nil
+            fast.arena.withUnsafeBufferPointer { arena in
+                guard let base = arena.baseAddress else { return }
+                for (rank, m) in fast.merges.enumerated() {
+                    if let msg = merge(UnsafeBufferPointer(start: base + Int(m.0), count: Int(m.1)),
+                                       UnsafeBufferPointer(start: base + Int(m.2), count: Int(m.3)), rank: rank) {
+                        failure = (rank, msg)
+                        return
+                    }
+                }
+            }
+            if let (rank, msg) = failure {
+                throw TokenizerError(.invalidValue, path: n.path + ".merges[\(rank)]", msg)
+            }
+        } else if let mergesNode = try n.member("merges") {
             guard case .array(let merges) = mergesNode.value else { throw mergesNode.fail("expected an array, found \(mergesNode.value.typeName)") }
-            var mt = MergeTable(capacity: merges.count)
+            mt = MergeTable(capacity: merges.count)
             for (rank, m) in merges.enumerated() {
                 var a: String, b: String
                 switch m {
@@ -362,23 +403,13 @@ struct TokenizerLoader {
                 default:
                     throw TokenizerError(.invalidValue, path: mergesNode.path + "[\(rank)]", "a merge must be a string or a pair, found \(m.typeName)")
                 }
-                let ka: [UInt8]?, kb: [UInt8]?
-                if byteLevel { ka = ByteLevelAlphabet.decode(a); kb = ByteLevelAlphabet.decode(b) } else { ka = Array(a.utf8); kb = Array(b.utf8) }
-                if let ka, let kb, let ia = table.get(ka), let ib = table.get(kb) {
-                    guard let r = table.get(ka + kb) else {
-                        throw TokenizerError(.invalidValue, path: mergesNode.path + "[\(rank)]", "merged token \"\(a)\(b)\" is not in the vocabulary")
-                    }
-                    mt.insert(ia, ib, rank: Int32(rank), result: r)
-                } else if byteLevel, (ka == nil ? other.get(Array(a.utf8)) != nil : true), (kb == nil ? other.get(Array(b.utf8)) != nil : true) {
-                    // A merge of tokens outside the byte-level alphabet can never apply.
-                    continue
-                } else {
-                    let missing = (ka.flatMap { table.get($0) } == nil) ? a : b
-                    throw TokenizerError(.invalidValue, path: mergesNode.path + "[\(rank)]", "merge token \"\(missing)\" is not in the vocabulary")
+                let msg = Array(a.utf8).withUnsafeBufferPointer { ua in
+                    Array(b.utf8).withUnsafeBufferPointer { ub in merge(ua, ub, rank: rank) }
                 }
+                if let msg { throw TokenizerError(.invalidValue, path: mergesNode.path + "[\(rank)]", msg) }
             }
-            model.merges = mt
         }
+        model.merges = mt
         return model
     }
 }
