@@ -132,17 +132,22 @@ enum ByteLevelAlphabet {
     static func decode(_ utf8: UnsafeBufferPointer<UInt8>, into out: inout [UInt8]) -> Bool {
         out.removeAll(keepingCapacity: true)
         guard let p = utf8.baseAddress else { return true }
-        var i = 0
         let n = utf8.count
-        while i < n {
-            let (v, len) = decodeScalar(p, i, n)
-            guard v < 0x144 else { return false }
-            let b = flat[Int(v)]
-            guard b >= 0 else { return false }
-            out.append(UInt8(b))
-            i += len
+        return flat.withUnsafeBufferPointer { table in
+            var i = 0
+            while i < n {
+                let b0 = p[i]
+                var v: Int
+                if b0 < 0x80 { v = Int(b0); i += 1 }
+                else if b0 & 0xE0 == 0xC0, i + 1 < n { v = (Int(b0 & 0x1F) << 6) | Int(p[i + 1] & 0x3F); i += 2 }
+                else { return false }
+                guard v < 0x144 else { return false }
+                let b = table[v]
+                guard b >= 0 else { return false }
+                out.append(UInt8(b))
+            }
+            return true
         }
-        return true
     }
 
     /// Raw bytes of a token written in the alphabet; nil when it has other characters.

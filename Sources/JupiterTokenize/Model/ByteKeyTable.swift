@@ -3,14 +3,18 @@
 /// Tokens are compared by their exact bytes (never by `String` equality, so canonically
 /// equivalent spellings stay distinct tokens).
 struct ByteKeyTable: Sendable {
+    struct Entry: Sendable {
+        var start: Int32
+        var length: Int32
+        var value: Int32
+        var hash: UInt32
+    }
     private(set) var arena: [UInt8] = []
-    private var starts: [Int32] = []
-    private var lengths: [Int32] = []
-    private var values: [Int32] = []
-    private var slots: [Int32]  // index into starts/values, or -1
+    private var entries: [Entry] = []
+    private var slots: [Int32]  // index into entries, or -1
     private var mask: Int
     /// Number of keys.
-    var count: Int { values.count }
+    var count: Int { entries.count }
 
     init(capacity: Int) {
         var size = 16
@@ -18,9 +22,7 @@ struct ByteKeyTable: Sendable {
         slots = [Int32](repeating: -1, count: size)
         mask = size - 1
         arena.reserveCapacity(capacity * 6)
-        starts.reserveCapacity(capacity)
-        lengths.reserveCapacity(capacity)
-        values.reserveCapacity(capacity)
+        entries.reserveCapacity(capacity)
     }
 
     @inline(__always)
@@ -48,19 +50,15 @@ struct ByteKeyTable: Sendable {
     @discardableResult
     mutating func insert(_ key: UnsafeBufferPointer<UInt8>, _ value: Int32) -> Bool {
         guard let base = key.baseAddress ?? ByteKeyTable.emptyKey.baseAddress else { return false }
-        if values.count * 2 >= slots.count { grow() }
-        var s = Int(truncatingIfNeeded: ByteKeyTable.hash(base, key.count)) & mask
-        while true {
-            let e = slots[s]
-            if e < 0 { break }
-            if equals(Int(e), base, key.count) { return false }
-            s = (s + 1) & mask
-        }
-        slots[s] = Int32(values.count)
-        starts.append(Int32(arena.count))
-        lengths.append(Int32(key.count))
+        if entries.count * 2 >= slots.count { grow() }
+        let h = ByteKeyTable.hash(base, key.count)
+        if find(base, key.count, h) != nil { return false }
+        var s = Int(truncatingIfNeeded: h) & mask
+        while slots[s] >= 0 { s = (s + 1) & mask }
+        slots[s] = Int32(entries.count)
+        entries.append(Entry(start: Int32(arena.count), length: Int32(key.count), value: value,
+                             hash: UInt32(truncatingIfNeeded: h >> 32)))
         arena.append(contentsOf: key)
-        values.append(value)
         return true
     }
 
@@ -71,36 +69,31 @@ struct ByteKeyTable: Sendable {
     }
 
     @inline(__always)
-    private func equals(_ e: Int, _ p: UnsafePointer<UInt8>, _ n: Int) -> Bool {
-        guard Int(lengths[e]) == n else { return false }
-        let st = Int(starts[e])
-        return arena.withUnsafeBufferPointer { a in
-            guard let ab = a.baseAddress else { return n == 0 }
-            return memcmpBytes(ab + st, p, n)
+    private func find(_ p: UnsafePointer<UInt8>, _ n: Int, _ h: UInt64) -> Int32? {
+        let tag = UInt32(truncatingIfNeeded: h >> 32)
+        var s = Int(truncatingIfNeeded: h) & mask
+        return slots.withUnsafeBufferPointer { sl in
+            entries.withUnsafeBufferPointer { en in
+                arena.withUnsafeBufferPointer { ar in
+                    while true {
+                        let e = Int(sl[s])
+                        if e < 0 { return nil }
+                        let x = en[e]
+                        if x.hash == tag, Int(x.length) == n, let ab = ar.baseAddress ?? (n == 0 ? p : nil),
+                           memcmpBytes(ab + Int(x.start), p, n) {
+                            return x.value
+                        }
+                        s = (s + 1) & mask
+                    }
+                }
+            }
         }
     }
 
     /// The value for a key.
     @inline(__always)
     func get(_ p: UnsafePointer<UInt8>, _ n: Int) -> Int32? {
-        var s = Int(truncatingIfNeeded: ByteKeyTable.hash(p, n)) & mask
-        return slots.withUnsafeBufferPointer { sl in
-            lengths.withUnsafeBufferPointer { le in
-                starts.withUnsafeBufferPointer { st in
-                    arena.withUnsafeBufferPointer { ar in
-                        while true {
-                            let e = Int(sl[s])
-                            if e < 0 { return nil }
-                            if Int(le[e]) == n, let ab = ar.baseAddress ?? (n == 0 ? p : nil),
-                               memcmpBytes(ab + Int(st[e]), p, n) {
-                                return values[e]
-                            }
-                            s = (s + 1) & mask
-                        }
-                    }
-                }
-            }
-        }
+        find(p, n, ByteKeyTable.hash(p, n))
     }
 
     /// The value for a key given as an array.
@@ -115,11 +108,10 @@ struct ByteKeyTable: Sendable {
         let size = slots.count * 2
         slots = [Int32](repeating: -1, count: size)
         mask = size - 1
-        for e in 0..<values.count {
-            let st = Int(starts[e]), n = Int(lengths[e])
+        for (e, x) in entries.enumerated() {
             let h = arena.withUnsafeBufferPointer { a -> UInt64 in
-                guard let ab = a.baseAddress else { return ByteKeyTable.hash(ByteKeyTable.emptyKey.baseAddress!, 0) }
-                return ByteKeyTable.hash(ab + st, n)
+                guard let ab = a.baseAddress ?? ByteKeyTable.emptyKey.baseAddress else { return 0 }
+                return ByteKeyTable.hash(ab + Int(x.start), Int(x.length))
             }
             var s = Int(truncatingIfNeeded: h) & mask
             while slots[s] >= 0 { s = (s + 1) & mask }

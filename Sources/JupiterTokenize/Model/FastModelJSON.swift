@@ -20,16 +20,42 @@ struct FastModelJSON {
         return bytes.withUnsafeBufferPointer { buf -> (rest: [UInt8], data: FastModelJSON)? in
             guard let p = buf.baseAddress else { return nil }
             var s = Scanner(p: p, end: buf.count)
-            guard let model = s.member(of: s.skipWS(0), named: "model") else { return nil }
-            guard let vocabRange = s.member(of: model.lowerBound, named: "vocab") else { return nil }
-            let mergesRange = s.member(of: model.lowerBound, named: "merges")
+            guard let model = s.memberStart(of: s.skipWS(0), named: "model") else { return nil }
             var data = FastModelJSON()
-            data.arena.reserveCapacity(vocabRange.count)
-            guard s.readVocab(vocabRange, into: &data) else { return nil }
-            if let mergesRange {
-                data.hasMerges = true
-                guard s.readMerges(mergesRange, into: &data) else { return nil }
+            data.arena.reserveCapacity(buf.count / 2)
+            // One pass over the model object: decode vocab and merges where they stand.
+            var vocabRange: Range<Int>? = nil, mergesRange: Range<Int>? = nil
+            var i = s.skipWS(model)
+            guard i < s.end, p[i] == 0x7B else { return nil }
+            i += 1
+            while true {
+                i = s.skipWS(i)
+                guard i < s.end else { return nil }
+                if p[i] == 0x7D { break }
+                guard p[i] == 0x22, let ke = s.skipString(i) else { return nil }
+                let key = String(decoding: UnsafeBufferPointer(start: p + i + 1, count: ke - i - 2), as: UTF8.self)
+                i = s.skipWS(ke)
+                guard i < s.end, p[i] == 0x3A else { return nil }
+                let vs = s.skipWS(i + 1)
+                let ve: Int
+                if key == "vocab" {
+                    guard let e = s.readVocab(vs, into: &data) else { return nil }
+                    ve = e
+                    vocabRange = vs..<e
+                } else if key == "merges" {
+                    guard let e = s.readMerges(vs, into: &data) else { return nil }
+                    ve = e
+                    mergesRange = vs..<e
+                    data.hasMerges = true
+                } else {
+                    guard let e = s.skipValue(vs) else { return nil }
+                    ve = e
+                }
+                i = s.skipWS(ve)
+                guard i < s.end else { return nil }
+                if p[i] == 0x2C { i += 1 } else if p[i] != 0x7D { return nil }
             }
+            guard let vocabRange else { return nil }
             // Rebuild the document without the two big values.
             var cuts = [(vocabRange, Array("{}".utf8))]
             if let mergesRange { cuts.append((mergesRange, Array("[]".utf8))) }
@@ -95,6 +121,28 @@ struct FastModelJSON {
                 var j = i
                 while j < end, p[j] != 0x2C, p[j] != 0x7D, p[j] != 0x5D, p[j] > 0x20 { j += 1 }
                 return j > i ? j : nil
+            }
+        }
+
+        /// Start of the value of member `name` of the object starting at `i` (other members'
+        /// values are skipped; this one is not).
+        func memberStart(of i0: Int, named name: String) -> Int? {
+            var i = skipWS(i0)
+            guard i < end, p[i] == 0x7B else { return nil }
+            i += 1
+            let key = Array(name.utf8)
+            while true {
+                i = skipWS(i)
+                guard i < end, p[i] == 0x22, let ke = skipString(i) else { return nil }
+                let isKey = ke - i - 2 == key.count && (0..<key.count).allSatisfy { p[i + 1 + $0] == key[$0] }
+                i = skipWS(ke)
+                guard i < end, p[i] == 0x3A else { return nil }
+                let vs = skipWS(i + 1)
+                if isKey { return vs }
+                guard let ve = skipValue(vs) else { return nil }
+                i = skipWS(ve)
+                guard i < end, p[i] == 0x2C else { return nil }
+                i += 1
             }
         }
 
@@ -190,62 +238,64 @@ struct FastModelJSON {
             return v
         }
 
-        func readVocab(_ r: Range<Int>, into d: inout FastModelJSON) -> Bool {
-            var i = r.lowerBound
-            guard p[i] == 0x7B else { return false }
+        /// Decodes the vocabulary object at `start`; returns its end.
+        func readVocab(_ start: Int, into d: inout FastModelJSON) -> Int? {
+            var i = start
+            guard i < end, p[i] == 0x7B else { return nil }
             i = skipWS(i + 1)
-            if i < end, p[i] == 0x7D { return true }
+            if i < end, p[i] == 0x7D { return i + 1 }
             while true {
-                guard let (st, len, ke) = readString(i, into: &d.arena) else { return false }
+                guard let (st, len, ke) = readString(i, into: &d.arena) else { return nil }
                 i = skipWS(ke)
-                guard i < end, p[i] == 0x3A else { return false }
+                guard i < end, p[i] == 0x3A else { return nil }
                 i = skipWS(i + 1)
                 var v = 0
                 let ns = i
-                while i < end, p[i] >= 0x30, p[i] <= 0x39 { v = v * 10 + Int(p[i] - 0x30); i += 1; if v > Int(Int32.max) { return false } }
-                guard i > ns else { return false }
+                while i < end, p[i] >= 0x30, p[i] <= 0x39 { v = v * 10 + Int(p[i] - 0x30); i += 1; if v > Int(Int32.max) { return nil } }
+                guard i > ns else { return nil }
                 d.vocab.append((st, len, Int32(v)))
                 i = skipWS(i)
-                guard i < end else { return false }
+                guard i < end else { return nil }
                 if p[i] == 0x2C { i = skipWS(i + 1); continue }
-                return p[i] == 0x7D && i + 1 == r.upperBound
+                return p[i] == 0x7D ? i + 1 : nil
             }
         }
 
-        func readMerges(_ r: Range<Int>, into d: inout FastModelJSON) -> Bool {
-            var i = r.lowerBound
-            guard p[i] == 0x5B else { return false }
+        /// Decodes the merges array at `start`; returns its end.
+        func readMerges(_ start: Int, into d: inout FastModelJSON) -> Int? {
+            var i = start
+            guard i < end, p[i] == 0x5B else { return nil }
             i = skipWS(i + 1)
-            if i < end, p[i] == 0x5D { return true }
+            if i < end, p[i] == 0x5D { return i + 1 }
             while true {
-                guard i < end else { return false }
+                guard i < end else { return nil }
                 if p[i] == 0x22 {
                     // "a b"
-                    guard let (st, len, se) = readString(i, into: &d.arena) else { return false }
+                    guard let (st, len, se) = readString(i, into: &d.arena) else { return nil }
                     var sp = -1
                     var spaces = 0
                     for k in 0..<Int(len) where d.arena[Int(st) + k] == 0x20 { spaces += 1; sp = k }
-                    guard spaces == 1 else { return false }
+                    guard spaces == 1 else { return nil }
                     d.merges.append((st, Int32(sp), st + Int32(sp) + 1, len - Int32(sp) - 1))
                     i = se
                 } else if p[i] == 0x5B {
                     i = skipWS(i + 1)
-                    guard let (a, al, ae) = readString(i, into: &d.arena) else { return false }
+                    guard let (a, al, ae) = readString(i, into: &d.arena) else { return nil }
                     i = skipWS(ae)
-                    guard i < end, p[i] == 0x2C else { return false }
+                    guard i < end, p[i] == 0x2C else { return nil }
                     i = skipWS(i + 1)
-                    guard let (b, bl, be) = readString(i, into: &d.arena) else { return false }
+                    guard let (b, bl, be) = readString(i, into: &d.arena) else { return nil }
                     i = skipWS(be)
-                    guard i < end, p[i] == 0x5D else { return false }
+                    guard i < end, p[i] == 0x5D else { return nil }
                     i += 1
                     d.merges.append((a, al, b, bl))
                 } else {
-                    return false
+                    return nil
                 }
                 i = skipWS(i)
-                guard i < end else { return false }
+                guard i < end else { return nil }
                 if p[i] == 0x2C { i = skipWS(i + 1); continue }
-                return p[i] == 0x5D && i + 1 == r.upperBound
+                return p[i] == 0x5D ? i + 1 : nil
             }
         }
     }

@@ -343,7 +343,7 @@ struct TokenizerLoader {
         }
         // Merges: ["a b", …] (older files) or [["a", "b"], …].
         var mt = MergeTable(capacity: 16)
-        var ka: [UInt8] = [], kb: [UInt8] = []
+        var ka: [UInt8] = [], kb: [UInt8] = [], kab: [UInt8] = []
         /// Adds one merge; returns an error message when a token is missing.
         func merge(_ a: UnsafeBufferPointer<UInt8>, _ b: UnsafeBufferPointer<UInt8>, rank: Int) -> String? {
             let okA: Bool, okB: Bool
@@ -354,7 +354,10 @@ struct TokenizerLoader {
                 ka = Array(a); kb = Array(b); okA = true; okB = true
             }
             if okA, okB, let ia = table.get(ka), let ib = table.get(kb) {
-                guard let r = table.get(ka + kb) else {
+                kab.removeAll(keepingCapacity: true)
+                kab.append(contentsOf: ka)
+                kab.append(contentsOf: kb)
+                guard let r = table.get(kab) else {
                     return "merged token \"\(String(decoding: Array(a) + Array(b), as: UTF8.self))\" is not in the vocabulary"
                 }
                 mt.insert(ia, ib, rank: Int32(rank), result: r)
