@@ -1,6 +1,11 @@
 /// Unicode character data for the regex engine and pre-tokenizers, taken from the Swift standard
 /// library's `Unicode.Scalar.Properties` (general category, White_Space, case mappings).
 ///
+/// `tokenizers` 0.23 matches with Oniguruma's Unicode 16.0 tables, while Swift 6.3 knows Unicode
+/// 17.0, which added 4,644 letters and 13 numbers. Characters newer than ``unicodeVersion`` are
+/// treated as unassigned, so splits match `tokenizers` exactly (UnicodeDataTests checks every
+/// code point against classes recorded from `tokenizers`).
+///
 /// The Basic Multilingual Plane is cached in a 64 KiB table built on first use; other planes ask
 /// the standard library directly.
 enum UnicodeClass {
@@ -70,14 +75,30 @@ enum UnicodeClass {
     static let numberMask: UInt32 = 0b111 << 8
     static let whitespaceBit: UInt8 = 0x80
 
+    /// The Unicode version whose character assignments the classes follow (Oniguruma's in
+    /// `tokenizers` 0.23).
+    static let unicodeVersion = (major: 16, minor: 0)
+
+    /// Category index (low 5 bits) and White_Space flag (bit 7) of one scalar, from Swift's data,
+    /// with characters newer than ``unicodeVersion`` unassigned.
+    static func compute(_ s: Unicode.Scalar) -> UInt8 {
+        // General categories that changed after Unicode 16.0 (U+0295 went from Ll to Lo in 17.0).
+        if s.value == 0x0295 { return 1 }
+        if let age = s.properties.age,
+           age.major > unicodeVersion.major || (age.major == unicodeVersion.major && age.minor > unicodeVersion.minor) {
+            return 29
+        }
+        var e = index(s.properties.generalCategory)
+        if s.properties.isWhitespace { e |= whitespaceBit }
+        return e
+    }
+
     /// Category index (low 5 bits) and White_Space flag (bit 7) of every BMP scalar.
     static let bmp: [UInt8] = {
         var t = [UInt8](repeating: 29, count: 0x10000)
         for v in 0..<0x10000 {
             guard let s = Unicode.Scalar(UInt32(v)) else { t[v] = 27; continue }  // surrogates
-            var e = index(s.properties.generalCategory)
-            if s.properties.isWhitespace { e |= whitespaceBit }
-            t[v] = e
+            t[v] = compute(s)
         }
         return t
     }()
@@ -86,9 +107,7 @@ enum UnicodeClass {
     @inline(__always) static func info(_ v: UInt32) -> UInt8 {
         if v < 0x10000 { return bmp[Int(v)] }
         guard let s = Unicode.Scalar(v) else { return 29 }
-        var e = index(s.properties.generalCategory)
-        if s.properties.isWhitespace { e |= whitespaceBit }
-        return e
+        return compute(s)
     }
 
     /// Category bit (1 << index) of one scalar value.

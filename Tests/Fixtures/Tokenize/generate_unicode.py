@@ -28,7 +28,9 @@ def main():
     cps = [c for c in range(1, 0x110000) if not 0xD800 <= c <= 0xDFFF]
     text = "".join(chr(c) for c in cps)
     result = {}
-    for name, pattern in (("L", r"\p{L}"), ("N", r"\p{N}"), ("s", r"\s")):
+    classes = [("L", r"\p{L}"), ("N", r"\p{N}"), ("s", r"\s")]
+    classes += [(c, r"\p{%s}" % c) for c in ("Lu", "Ll", "Lt", "Lm", "Lo", "Mn", "Mc", "Me", "Nd", "Nl", "No")]
+    for name, pattern in classes:
         split = pre_tokenizers.Split(Regex(pattern), behavior="removed", invert=True)
         pieces = split.pre_tokenize_str(text)
         points = set()
