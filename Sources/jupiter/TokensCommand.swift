@@ -102,7 +102,8 @@ struct TokensCommand: AsyncParsableCommand {
         out += "  answer      " + String(s.answer).leftPad(12) + "  " + pct(s.answer, assistant).leftPad(7) + "\n"
         out += "\ntokens per record\n"
         let peak = s.histogram.max() ?? 0
-        for (k, n) in s.histogram.enumerated() where n > 0 || k < s.histogram.count {
+        let firstUsed = s.histogram.firstIndex { $0 > 0 } ?? 0
+        for (k, n) in s.histogram.enumerated() where k >= firstUsed {
             let lo = k == 0 ? 0 : 1 << k, hi = (1 << (k + 1)) - 1
             let bar = String(repeating: "#", count: peak == 0 ? 0 : max(n > 0 ? 1 : 0, 40 * n / peak))
             out += "  " + "\(lo)–\(hi)".leftPad(13) + String(n).leftPad(8) + "  " + bar + "\n"
