@@ -53,30 +53,40 @@ struct TokensCommand: AsyncParsableCommand {
                 }
             }
         }
-        guard let data = FileManager.default.contents(atPath: file) else {
-            FileHandle.standardError.write(Data("error: cannot read \(file)\n".utf8))
+        // Any supported format, plain or gzip, read the way a run reads it.
+        let format: Format
+        do {
+            guard let detected = try SourceFormats.detect(path: file) else {
+                Terminal.error("error: \(file): cannot detect the format of this file")
+                throw ExitCode(2)
+            }
+            format = detected
+        } catch let error as IOError {
+            Terminal.error("error: \(error)")
             throw ExitCode(3)
         }
         var counter = TokenCounter(tokenizer: tok, template: template)
         var stats = TokenStatistics()
         var problems = 0
-        for (n, line) in data.split(separator: 0x0A, omittingEmptySubsequences: false).enumerated() {
-            guard line.contains(where: { $0 != 0x20 && $0 != 0x09 && $0 != 0x0D }) else { continue }
-            let lineNo = n + 1
-            do {
-                let value = try JSONParser.parse([UInt8](line))
-                let kind: RecordKind = value["messages"] != nil ? .conversation : value["input"] != nil ? .eval
-                    : value["translation"] != nil ? .pair : .document
-                let record = try NativeCodec.decode(value, as: kind, fallbackID: "\(file):\(lineNo)",
-                                                    origin: Origin(file: file, line: lineNo))
-                stats.add(try counter.count(record))
-            } catch let e as TemplateError {
-                problems += 1
-                FileHandle.standardError.write(Data("\(file):\(lineNo): \(e)\n".utf8))
-            } catch {
-                problems += 1
-                FileHandle.standardError.write(Data("\(file):\(lineNo): \(error)\n".utf8))
+        do {
+            try SourceScanner.scan(format, paths: [file]) { item in
+                switch item {
+                case .record(let record):
+                    do {
+                        stats.add(try counter.count(record))
+                    } catch {
+                        problems += 1
+                        let line = record.lineage.origins.first?.line ?? 0
+                        Terminal.error("\(file):\(line): \(error)")
+                    }
+                case .quarantined(let q):
+                    problems += 1
+                    Terminal.error(q.description)
+                }
             }
+        } catch let error as IOError {
+            Terminal.error("error: \(error)")
+            throw ExitCode(3)
         }
         print(Self.report(stats, tokenizer: tokenizer, templated: template != nil))
         if problems > 0 {
