@@ -1,0 +1,22 @@
+"""Python peer for bench/jsonl.sh: orjson.loads on every line of FILE, single thread, best of N."""
+import json, os, sys, time
+import orjson
+
+path = sys.argv[1]
+repeats = int(sys.argv[2]) if len(sys.argv) > 2 else 3
+size = os.path.getsize(path)
+best = None
+for _ in range(repeats):
+    n = 0
+    t = time.perf_counter()
+    with open(path, "rb") as f:
+        for line in f:
+            if line.strip():
+                orjson.loads(line)
+                n += 1
+    s = time.perf_counter() - t
+    if best is None or s < best[0]:
+        best = (s, n)
+s, n = best
+print(json.dumps({"mode": "orjson-1-thread", "seconds": s, "records": n,
+                  "mb_per_s": size / 1e6 / s, "records_per_s": n / s, "orjson": orjson.__version__}))
