@@ -9,14 +9,16 @@ best = None
 for _ in range(repeats):
     n = 0
     t = time.perf_counter()
+    c = time.process_time()
     with open(path, "rb") as f:
         for line in f:
             if line.strip():
                 orjson.loads(line)
                 n += 1
     s = time.perf_counter() - t
+    c = time.process_time() - c
     if best is None or s < best[0]:
-        best = (s, n)
-s, n = best
+        best = (s, n, c)
+s, n, c = best
 print(json.dumps({"mode": "orjson-1-thread", "seconds": s, "records": n,
-                  "mb_per_s": size / 1e6 / s, "records_per_s": n / s, "orjson": orjson.__version__}))
+                  "mb_per_s": size / 1e6 / s, "cpu_seconds": c, "mb_per_cpu_s": size / 1e6 / c, "records_per_s": n / s, "orjson": orjson.__version__}))

@@ -126,7 +126,10 @@ public enum JSONLUnit {
 
     /// The id used for records whose source gives none: `<file name>:<line>`.
     public static func fallbackID(file: String, line: Int) -> String {
-        "\(FileSystem.baseName(file)):\(line)"
+        // Byte-level base name: this runs for every record read.
+        let u = file.utf8
+        let name = u.lastIndex(of: UInt8(ascii: "/")).map { file[u.index(after: $0)...] } ?? file[...]
+        return name + ":" + String(line)
     }
 }
 
