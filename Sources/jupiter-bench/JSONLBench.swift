@@ -100,8 +100,15 @@ struct JSONLBench: AsyncParsableCommand {
         }
         try await best("records-\(parallelism)-tasks") {
             var n = 0, bad = 0
-            try await SourceScanner.scanParallel(chosen, paths: [file], batchSize: batch, parallelism: parallelism) { items in
-                for item in items { if case .record = item { n += 1 } else { bad += 1 } }
+            // Count on the decoding tasks, as a per-record stage would work there.
+            try await SourceScanner.scanParallel(chosen, paths: [file], batchSize: batch, parallelism: parallelism,
+                                                 transform: { items in
+                var good = 0
+                for item in items { if case .record = item { good += 1 } }
+                return (good, items.count - good)
+            }) { counts in
+                n += counts.0
+                bad += counts.1
             }
             return (n, bad)
         }
