@@ -92,4 +92,12 @@ import Testing
         #expect(r.stderr.contains("c.jsonl.gz:3"))
         #expect(r.stdout.contains("reasoning"))
     }
+
+    @Test func usageErrorsExitWith2() throws {
+        for args in [["run", "--bogus", "x"], ["run"], ["run", "--workers", "0", "x"], ["nonsense"]] {
+            let r = try CLI.run(args, in: NSTemporaryDirectory())
+            #expect(r.status == 2, "\(args) exited \(r.status)")
+            #expect(r.stderr.contains("Error:") || r.stderr.contains("error:"))
+        }
+    }
 }
