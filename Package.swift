@@ -13,6 +13,7 @@ let package = Package(
     products: [
         .library(name: "JupiterCore", targets: ["JupiterCore"]),
         .library(name: "JupiterCurate", targets: ["JupiterCurate"]),
+        .library(name: "JupiterSynth", targets: ["JupiterSynth"]),
         .library(name: "JupiterTokenize", targets: ["JupiterTokenize"]),
         .library(name: "JupiterLLM", targets: ["JupiterLLM"]),
         .library(name: "JupiterTesting", targets: ["JupiterTesting"]),
@@ -37,6 +38,8 @@ let package = Package(
         .target(name: "JupiterCurate", dependencies: ["JupiterCore"], swiftSettings: strict),
         // Hugging Face tokenizer.json and chat templates.
         .target(name: "JupiterTokenize", dependencies: ["JupiterCore"], swiftSettings: strict),
+        // Synthesis stages: parallel->chat, (later) translation, culture, replay, uncertainty.
+        .target(name: "JupiterSynth", dependencies: ["JupiterCore"], swiftSettings: strict),
         // OpenAI-compatible client, endpoint pool, retries, response cache, llama.cpp backend.
         .target(
             name: "JupiterLLM",
@@ -60,7 +63,7 @@ let package = Package(
         .target(
             name: "Jupiter",
             dependencies: [
-                "JupiterCore", "JupiterCurate", "JupiterTokenize", "JupiterLLM",
+                "JupiterCore", "JupiterCurate", "JupiterSynth", "JupiterTokenize", "JupiterLLM",
                 .product(name: "Yams", package: "Yams"),
                 .product(name: "GRDB", package: "GRDB.swift"),
             ],
@@ -84,6 +87,7 @@ let package = Package(
 
         .testTarget(name: "JupiterCoreTests", dependencies: ["JupiterCore"], swiftSettings: strict),
         .testTarget(name: "JupiterCurateTests", dependencies: ["JupiterCurate", "JupiterTesting"], swiftSettings: strict),
+        .testTarget(name: "JupiterSynthTests", dependencies: ["JupiterSynth"], swiftSettings: strict),
         .testTarget(name: "JupiterTokenizeTests", dependencies: ["JupiterTokenize"], swiftSettings: strict),
         .testTarget(name: "JupiterLLMTests", dependencies: ["JupiterLLM", "JupiterTesting"], swiftSettings: strict),
         .testTarget(name: "JupiterTests", dependencies: ["Jupiter", "JupiterTesting"], swiftSettings: strict),

@@ -7,7 +7,7 @@ struct JupiterCommand: AsyncParsableCommand {
         commandName: "jupiter",
         abstract: "Sovereign post-training data pipelines: curate, synthesise, mix and evaluate.",
         discussion: """
-            Exit codes: 0 success; 1 the run finished but reported errors; 2 bad usage or an invalid \
+            Exit codes: 0 success; 1 a stage failed during a run; 2 bad usage or an invalid \
             recipe; 3 an input or output file could not be read or written; 4 a model endpoint failed; \
             130 interrupted.
             """,

@@ -118,9 +118,9 @@ public enum JSONLUnit {
         }
     }
 
-    /// The id used for records whose source gives none: `<file name>:<line>`.
+    /// The id used for records whose source gives none: `<file as given>:<line>`.
     public static func fallbackID(file: String, line: Int) -> String {
-        "\(FileSystem.baseName(file)):\(line)"
+        "\(file):\(line)"
     }
 }
 

@@ -63,7 +63,8 @@ public final class LineReader {
 
     deinit { close(fd) }
 
-    static func errnoText() -> String { String(cString: strerror(errno)) }
+    /// The text of the current `errno`.
+    public static func errnoText() -> String { String(cString: strerror(errno)) }
 
     private func readRaw() throws(IOError) -> Int {
         let n = raw.withUnsafeMutableBytes { read(fd, $0.baseAddress, $0.count) }

@@ -51,6 +51,12 @@ public enum JSONValue: Sendable, Hashable {
         }
     }
 
+    /// Element lookup on arrays; `nil` for other types or out-of-range indexes.
+    public subscript(index: Int) -> JSONValue? {
+        if case .array(let a) = self, a.indices.contains(index) { return a[index] }
+        return nil
+    }
+
     /// Member lookup on objects; `nil` for other types or missing keys.
     public subscript(key: String) -> JSONValue? {
         if case .object(let o) = self { return o[key] }

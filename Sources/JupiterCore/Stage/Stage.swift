@@ -137,3 +137,16 @@ public struct StageFactory: Sendable {
         self.make = make
     }
 }
+
+/// Record kinds a stage accepts and produces, so `jupiter validate` can reject a stage placed
+/// after records it cannot handle (e.g. `pair-filter` on conversations) before anything runs.
+public protocol KindAware {
+    /// Kinds the stage accepts; others are a recipe error.
+    var acceptedKinds: Set<RecordKind> { get }
+    /// The kind of records the stage emits for a given input kind.
+    func outputKind(for input: RecordKind) -> RecordKind
+}
+
+/// Marks a stage whose output does not depend on the seed (filters, dedup). The run engine leaves
+/// the seed out of such stages' fingerprints, so changing the recipe seed reuses their work.
+public protocol SeedIndependent {}

@@ -1,0 +1,73 @@
+import JupiterCore
+
+/// A parsed, checked recipe: the user's whole intent in one YAML file.
+public struct Recipe: Sendable {
+    /// Run name (`[A-Za-z0-9._-]`).
+    public var name: String
+    /// Seed for every seeded choice.
+    public var seed: UInt64
+    /// The recipe file as given.
+    public var file: String
+    /// Directory of the recipe: relative paths in it are relative to this.
+    public var baseDirectory: String
+    /// SHA-256 of the recipe text.
+    public var sha256: String
+    /// Sources, in recipe order.
+    public var sources: [SourceSpec]
+    /// Datasets, in recipe order.
+    public var datasets: [DatasetSpec]
+    /// Where the run folder goes and how work is batched.
+    public var output: OutputSpec
+    /// The `models:` section, parsed by `JupiterLLM` when models are used.
+    public var models: ConfigNode?
+
+    /// Resolves a recipe-relative path.
+    public func resolve(_ path: String) -> String { StageBuildContext(baseDirectory: baseDirectory).resolve(path) }
+}
+
+/// One `sources:` entry.
+public struct SourceSpec: Sendable {
+    /// Source name.
+    public var name: String
+    /// Line in the recipe.
+    public var line: Int
+    /// Files (relative to the recipe, as written or expanded from a glob), in read order. For
+    /// Moses, the two aligned files.
+    public var files: [String]
+    /// Format (explicit or detected).
+    public var format: Format
+    /// Reading options.
+    public var options: FormatOptions
+}
+
+/// One `datasets:` entry.
+public struct DatasetSpec: Sendable {
+    /// Dataset name (also its folder name under `datasets/`).
+    public var name: String
+    /// Line in the recipe.
+    public var line: Int
+    /// The source or dataset it reads.
+    public var from: String
+    /// Line of `from`.
+    public var fromLine: Int
+    /// Steps in order.
+    public var steps: [StepSpec]
+}
+
+/// One step of a dataset: a stage name and its options.
+public struct StepSpec: Sendable {
+    /// Stage name.
+    public var name: String
+    /// Options node (a mapping or nil).
+    public var options: ConfigNode?
+    /// Line in the recipe.
+    public var line: Int
+}
+
+/// The `output:` section.
+public struct OutputSpec: Sendable {
+    /// Run folder (relative to the recipe unless absolute).
+    public var dir: String
+    /// Records per work batch: the unit of parallelism and of resumption.
+    public var batchSize: Int
+}

@@ -1,0 +1,63 @@
+import CZlib
+import Foundation
+import JupiterCore
+
+extension RunEngine {
+    /// The run's `manifest.json`. Everything except the `timings` member is a pure function of
+    /// the recipe, its inputs and the Jupiter and zlib versions, so two runs of the same recipe
+    /// on the same inputs write the same manifest apart from `timings`.
+    func manifestJSON(inputs: [JSONValue], results: [String: DatasetResult], timings: JSONObject, started: Date) async
+        -> JSONValue
+    {
+        let recipe = plan.recipe
+        var datasets = JSONObject()
+        for dataset in plan.datasets {
+            guard let r = results[dataset.name] else { continue }
+            let from: String
+            switch dataset.input {
+            case .source(let s): from = s.name
+            case .dataset(let d): from = d
+            }
+            var files = JSONObject()
+            for name in ["kept.jsonl.gz", "dropped.jsonl.gz", "quarantine.jsonl"] {
+                let rel = "datasets/\(dataset.name)/\(name)"
+                let path = runDirectory + "/" + rel
+                files[name] = .object(["path": .string(rel), "bytes": .int(FileSystem.size(path) ?? 0),
+                                       "sha256": .string((try? SHA256.hex(ofFile: path)) ?? "")])
+            }
+            let c = r.counts
+            var stages = JSONObject()
+            if case .object(let all) = c.json, let st = all["stages"] { stages = st.objectValue ?? JSONObject() }
+            datasets[dataset.name] = .object([
+                "from": .string(from),
+                "input_kind": .string(dataset.inputKind.rawValue),
+                "output_kind": .string(dataset.outputKind.rawValue),
+                "steps": .array(dataset.stages.map {
+                    .object(["id": .string($0.id), "stage": .string($0.stage.name), "config": $0.stage.configuration])
+                }),
+                "counts": .object(["read": .int(c.read), "kept": .int(c.kept), "dropped": .int(c.dropped),
+                                   "quarantined": .int(c.quarantined), "records_written": .int(c.records)]),
+                "stages": .object(stages),
+                "files": .object(files),
+            ])
+        }
+        var manifest: JSONObject = [
+            "jupiter": .string(Self.version),
+            "zlib": .string(String(cString: zlibVersion())),
+            "recipe": .object(["name": .string(recipe.name), "file": .string(FileSystem.baseName(recipe.file)),
+                               "sha256": .string(recipe.sha256), "seed": .number(String(recipe.seed)),
+                               "batch_size": .int(recipe.output.batchSize)]),
+            "inputs": .array(inputs),
+            "datasets": .object(datasets),
+        ]
+        if let accounting = options.modelAccounting { manifest["models"] = await accounting() }
+        let formatter = ISO8601DateFormatter()
+        manifest["timings"] = .object([
+            "started": .string(formatter.string(from: started)),
+            "finished": .string(formatter.string(from: Date())),
+            "seconds": .double((Date().timeIntervalSince(started) * 1000).rounded() / 1000),
+            "datasets": .object(timings),
+        ])
+        return .object(manifest)
+    }
+}

@@ -1,0 +1,122 @@
+import JupiterCore
+
+/// `pair-filter`: drops sentence pairs unfit for translation training. Rules, in the order they
+/// are checked (the first that fires names the drop):
+///
+/// | rule | drops when | default |
+/// |---|---|---|
+/// | `pair.empty` | either side is empty or whitespace only | — |
+/// | `pair.identical` | both sides are the same after trimming and case folding (untranslated copy) | — |
+/// | `pair.too-short` | either side has fewer than `min_chars` characters | 2 |
+/// | `pair.too-long` | either side has more than `max_chars` characters | 4000 |
+/// | `pair.length-ratio` | longer/shorter character length > `max_ratio` (only when the longer side has ≥ `ratio_min_chars`) | 3.0, 15 |
+/// | `pair.non-letters` | letters make up less than `min_letter_share` of either side's non-space characters | 0.5 |
+///
+/// Anchors: Moses `clean-corpus-n.perl` drops by length and a length ratio (9 on tokens, far
+/// looser than needed for sentence-aligned legislation); character ratios of 2–3 are the common
+/// choice for curated NMT data (e.g. OPUS filter's `LengthRatioFilter`), so 3.0 is used here.
+public struct PairFilterStage: RecordStage, KindAware, SeedIndependent {
+    public let name = "pair-filter"
+    /// Shortest side allowed, in characters.
+    public var minChars: Int
+    /// Longest side allowed, in characters.
+    public var maxChars: Int
+    /// Largest length ratio allowed.
+    public var maxRatio: Double
+    /// The ratio rule applies only when the longer side has at least this many characters.
+    public var ratioMinChars: Int
+    /// Smallest share of letters among non-space characters.
+    public var minLetterShare: Double
+
+    /// Creates the stage.
+    public init(minChars: Int = 2, maxChars: Int = 4000, maxRatio: Double = 3.0, ratioMinChars: Int = 15,
+                minLetterShare: Double = 0.5) {
+        self.minChars = minChars
+        self.maxChars = maxChars
+        self.maxRatio = maxRatio
+        self.ratioMinChars = ratioMinChars
+        self.minLetterShare = minLetterShare
+    }
+
+    public var acceptedKinds: Set<RecordKind> { [.pair] }
+    public func outputKind(for input: RecordKind) -> RecordKind { input }
+
+    public var configuration: JSONValue {
+        .object(["min_chars": .int(minChars), "max_chars": .int(maxChars), "max_ratio": .double(maxRatio),
+                 "ratio_min_chars": .int(ratioMinChars), "min_letter_share": .double(minLetterShare)])
+    }
+
+    /// The recipe factory.
+    public static let factory = StageFactory(
+        name: "pair-filter",
+        summary: "Drop empty, identical, too short/long, length-ratio outlier and mostly non-letter pairs."
+    ) { o, _ in
+        PairFilterStage(
+            minChars: o.int("min_chars", default: 2, range: 0...1_000_000),
+            maxChars: o.int("max_chars", default: 4000, range: 1...100_000_000),
+            maxRatio: o.double("max_ratio", default: 3.0, range: 1...1000),
+            ratioMinChars: o.int("ratio_min_chars", default: 15, range: 0...1_000_000),
+            minLetterShare: o.double("min_letter_share", default: 0.5, range: 0...1))
+    }
+
+    public func process(_ record: Record, context: StageContext) throws -> StageOutput {
+        guard case .pair(let p) = record else {
+            return .quarantined(record, error: "pair-filter expects pairs, got \(record.kind.rawValue)")
+        }
+        if let reason = check(p) { return .dropped(record, reason) }
+        return .kept(record)
+    }
+
+    /// The first rule the pair breaks, or nil.
+    public func check(_ p: ParallelPair) -> DropReason? {
+        let a = p.source.trimmingWhitespace()
+        let b = p.target.trimmingWhitespace()
+        if a.isEmpty || b.isEmpty {
+            return DropReason(rule: "pair.empty", message: "\(a.isEmpty ? p.sourceLanguage : p.targetLanguage) side is empty")
+        }
+        if a.lowercased() == b.lowercased() {
+            return DropReason(rule: "pair.identical", message: "both sides are identical")
+        }
+        let la = a.count
+        let lb = b.count
+        if min(la, lb) < minChars {
+            return DropReason(rule: "pair.too-short", message: "\(min(la, lb)) characters < \(minChars)",
+                              value: .int(min(la, lb)))
+        }
+        if max(la, lb) > maxChars {
+            return DropReason(rule: "pair.too-long", message: "\(max(la, lb)) characters > \(maxChars)",
+                              value: .int(max(la, lb)))
+        }
+        let ratio = Double(max(la, lb)) / Double(max(min(la, lb), 1))
+        if max(la, lb) >= ratioMinChars && ratio > maxRatio {
+            return DropReason(rule: "pair.length-ratio",
+                              message: "length ratio \(Self.format(ratio)) > \(Self.format(maxRatio))",
+                              value: .double((ratio * 1000).rounded() / 1000))
+        }
+        for (lang, side) in [(p.sourceLanguage, a), (p.targetLanguage, b)] {
+            let share = Self.letterShare(side)
+            if share < minLetterShare {
+                return DropReason(rule: "pair.non-letters",
+                                  message: "\(lang) side is \(Self.format(share * 100))% letters < \(Self.format(minLetterShare * 100))%",
+                                  value: .double((share * 1000).rounded() / 1000))
+            }
+        }
+        return nil
+    }
+
+    /// Share of letters among non-whitespace characters (1 for text without any).
+    public static func letterShare(_ s: String) -> Double {
+        var letters = 0
+        var total = 0
+        for c in s.unicodeScalars where !c.properties.isWhitespace {
+            total += 1
+            if c.properties.isAlphabetic { letters += 1 }
+        }
+        return total == 0 ? 1 : Double(letters) / Double(total)
+    }
+
+    static func format(_ v: Double) -> String {
+        let r = (v * 100).rounded() / 100
+        return r == r.rounded() ? String(Int(r)) + ".0" : String(r)
+    }
+}

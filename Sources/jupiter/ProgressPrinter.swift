@@ -1,0 +1,83 @@
+#if canImport(Glibc)
+import Glibc
+#elseif canImport(Darwin)
+import Darwin
+#endif
+import Foundation
+import Jupiter
+
+/// Shows run progress: a live status line (records/s, percent, ETA) on a terminal, plain
+/// timestamped lines every few seconds otherwise (logs, CI, Slurm).
+final class ProgressPrinter: @unchecked Sendable {
+    private let lock = NSLock()
+    private let live: Bool
+    private let quiet: Bool
+    private var stepStart = Date()
+    private var lastPrint = Date.distantPast
+    private var totalBytes: Int?
+    private var label = ""
+    private var lineOpen = false
+
+    init(live: Bool, quiet: Bool) {
+        self.live = live
+        self.quiet = quiet
+    }
+
+    func handle(_ event: RunEvent) {
+        lock.lock()
+        defer { lock.unlock() }
+        if quiet { return }
+        switch event {
+        case .stepStarted(let dataset, let step, let of, let label, let totalBytes):
+            closeLine()
+            stepStart = Date()
+            lastPrint = .distantPast
+            self.totalBytes = totalBytes
+            self.label = "[\(dataset)] step \(step + 1)/\(of) \(label)"
+            if !live { Terminal.error("\(self.label): started") }
+        case .progress(_, _, let records, let bytes):
+            let now = Date()
+            let interval = live ? 0.1 : 5.0
+            guard now.timeIntervalSince(lastPrint) >= interval else { return }
+            lastPrint = now
+            let elapsed = max(now.timeIntervalSince(stepStart), 0.001)
+            var text = "\(label): \(Terminal.count(records)) records · \(Terminal.count(Int(Double(records) / elapsed)))/s"
+            if let total = totalBytes, total > 0, bytes > 0 {
+                let fraction = min(1, Double(bytes) / Double(total))
+                text += " · \(Int(fraction * 100))%"
+                if fraction > 0.01 {
+                    let remaining = elapsed / fraction - elapsed
+                    text += " · ETA \(Self.duration(remaining))"
+                }
+            }
+            if live {
+                Terminal.raw("\r\u{1B}[K" + text)
+                lineOpen = true
+            } else {
+                Terminal.error(text)
+            }
+        case .stepSkipped(let dataset, let step, let label):
+            closeLine()
+            Terminal.error("[\(dataset)] step \(step + 1) \(label): already done, skipped")
+        case .stepFinished(_, _, let records):
+            closeLine()
+            let elapsed = Date().timeIntervalSince(stepStart)
+            Terminal.error("\(label): done, \(Terminal.count(records)) records out in \(Self.duration(elapsed))")
+        case .datasetFinished(let dataset, let read, let kept, let dropped, let quarantined, let records):
+            closeLine()
+            Terminal.error("[\(dataset)] read \(Terminal.count(read)) · kept \(Terminal.count(kept)) · dropped "
+                           + "\(Terminal.count(dropped)) · quarantined \(Terminal.count(quarantined)) → "
+                           + "\(Terminal.count(records)) records")
+        }
+    }
+
+    private func closeLine() {
+        if lineOpen { Terminal.raw("\n"); lineOpen = false }
+    }
+
+    static func duration(_ seconds: Double) -> String {
+        let s = Int(seconds.rounded())
+        if s < 60 { return String(format: "%.1fs", seconds) }
+        return String(format: "%d:%02d", s / 60, s % 60) + (s >= 3600 ? "" : "")
+    }
+}

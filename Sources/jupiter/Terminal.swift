@@ -1,0 +1,60 @@
+#if canImport(Glibc)
+import Glibc
+#elseif canImport(Darwin)
+import Darwin
+#endif
+import ArgumentParser
+import JupiterCore
+
+/// Writing to the terminal: stderr for diagnostics and progress, stdout for results.
+enum Terminal {
+    /// True when stderr is an interactive terminal (progress bars) rather than a log file or pipe.
+    static let stderrIsTTY = isatty(STDERR_FILENO) == 1
+
+    /// Writes a line to stderr.
+    static func error(_ text: String) {
+        raw(text + "\n")
+    }
+
+    /// Writes text to stderr as is (unbuffered, so progress and errors interleave correctly).
+    static func raw(_ text: String) {
+        var bytes = Array(text.utf8)
+        var offset = 0
+        while offset < bytes.count {
+            let n = bytes.withUnsafeMutableBytes { write(STDERR_FILENO, $0.baseAddress! + offset, $0.count - offset) }
+            if n <= 0 { return }
+            offset += n
+        }
+        bytes.removeAll()
+    }
+
+    /// Prints diagnostics (`file:line: error: message`) to stderr.
+    static func report(_ diagnostics: [Diagnostic]) {
+        for d in diagnostics { error(d.description) }
+    }
+
+    /// Formats an integer with thousands separators.
+    static func count(_ n: Int) -> String {
+        let s = String(n)
+        var out = ""
+        for (i, c) in s.reversed().enumerated() {
+            if i > 0 && i % 3 == 0 && c != "-" { out.append(",") }
+            out.append(c)
+        }
+        return String(out.reversed())
+    }
+}
+
+/// Documented exit codes.
+enum Exit {
+    /// The run failed while processing (a stage error).
+    static let runFailed = ExitCode(1)
+    /// Bad usage or an invalid recipe.
+    static let usage = ExitCode(2)
+    /// An input or output file could not be read or written.
+    static let io = ExitCode(3)
+    /// A model endpoint could not be used.
+    static let model = ExitCode(4)
+    /// Interrupted (SIGINT/SIGTERM); rerun to resume.
+    static let interrupted = ExitCode(130)
+}
