@@ -42,9 +42,11 @@ struct FastTextDictionary: Sendable {
         let nlabels = Int(try r.int32())
         _ = try r.int64()  // ntokens: training statistic, unused for prediction
         let pruneSize = try r.int64()
-        guard size >= 0, nwords >= 0, nlabels >= 0, nwords + nlabels == size, size <= r.remaining,
-              pruneSize >= -1, pruneSize <= Int64(r.remaining / 8)
-        else {
+        // An entry takes at least 10 bytes and a pruning pair 8: claiming more is a cut file.
+        if size > r.remaining / 10 || pruneSize > Int64(r.remaining / 8) {
+            throw FastTextModelError(path: r.path, .truncated(section: "dictionary", offset: r.bytes.count))
+        }
+        guard size >= 0, nwords >= 0, nlabels >= 0, nwords + nlabels == size, pruneSize >= -1 else {
             throw FastTextModelError(path: r.path, .invalid(
                 "dictionary sizes do not agree (\(size) entries, \(nwords) words, \(nlabels) labels, "
                     + "\(pruneSize) pruned n-grams)"))
