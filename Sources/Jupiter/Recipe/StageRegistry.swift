@@ -26,6 +26,8 @@ public struct StageRegistry: Sendable {
             ParallelToChatStage.factory,
             PairFilterStage.factory,
             ExactDedupStage.factory,
+            LanguageIDStage.factory,
+            QualityStage.factory,
         ])
     }
 }
