@@ -61,11 +61,13 @@ struct MinHashBench: AsyncParsableCommand {
             let input = try JSONLTextBatches(path: corpus, limit: limit)
             let stage = MinHashDedupStage(threads: threads)
             let clock = ContinuousClock()
+            let cpu0 = Self.cpuSeconds()
             let start = clock.now
             let index = try await stage.index(input)
             let signed = clock.now
             let clusters = index.cluster(minJaccard: stage.minJaccard)
             let end = clock.now
+            let cpu = Self.cpuSeconds() - cpu0
             func seconds(_ d: Duration) -> Double {
                 Double(d.components.seconds) + Double(d.components.attoseconds) * 1e-18
             }
@@ -77,11 +79,20 @@ struct MinHashBench: AsyncParsableCommand {
                 "seconds": .double(total), "signature_seconds": .double(seconds(signed - start)),
                 "cluster_seconds": .double(seconds(end - signed)),
                 "docs_per_s": .double(Double(index.count) / total),
+                "cpu_seconds": .double(cpu), "docs_per_cpu_s": .double(Double(index.count) / cpu),
                 "duplicates": .int(clusters.duplicateCount),
                 "index_bytes_per_doc": .int(MinHashIndex.bytesPerDocument(stage.parameters)),
                 "max_rss_mb": .double(Double(usage.ru_maxrss) / 1024),
             ])
             print(JSONWriter.string(line))
+        }
+
+        /// User + system CPU time of this process.
+        static func cpuSeconds() -> Double {
+            var u = rusage()
+            getrusage(RUSAGE_SELF_WHO, &u)
+            return Double(u.ru_utime.tv_sec) + Double(u.ru_utime.tv_usec) * 1e-6
+                + Double(u.ru_stime.tv_sec) + Double(u.ru_stime.tv_usec) * 1e-6
         }
     }
 }

@@ -130,9 +130,10 @@ struct DecontaminateTests {
     func badInput() async throws {
         let mmlu = try EvalSet.load(path: Self.mmluPath, name: "mmlu")
         let seg = try NearDuplicateCorpus.segments(translationFile: DedupTestData.legislationPath)
-        var big = ""
-        var k = 0
-        while big.utf8.count < 10_000_000 { big += seg.welsh[k % seg.welsh.count] + "\n"; k += 1 }
+        var parts: [String] = []
+        var size = 0
+        while size < 10_000_000 { let t = seg.welsh[parts.count % seg.welsh.count]; parts.append(t); size += t.utf8.count + 1 }
+        let big = parts.joined(separator: "\n")
         let records: [Record] = [
             .document(Document(id: "empty", text: "")),
             .document(Document(id: "punct", text: "?!?! ... ***")),

@@ -230,9 +230,10 @@ struct MinHashDedupTests {
     @Test("bad input: empty, punctuation only, 10 MB document")
     func badInput() async throws {
         let seg = try NearDuplicateCorpus.segments(translationFile: DedupTestData.legislationPath)
-        var big = ""
-        var k = 0
-        while big.utf8.count < 10_000_000 { big += seg.english[k % seg.english.count] + " "; k += 1 }
+        var parts: [String] = []
+        var size = 0
+        while size < 10_000_000 { let t = seg.english[parts.count % seg.english.count]; parts.append(t); size += t.utf8.count + 1 }
+        let big = parts.joined(separator: "\n")
         let records: [Record] = [
             .document(Document(id: "empty", text: "")),
             .document(Document(id: "punct", text: "!!! ... ??? --- *** ;;;")),
