@@ -28,6 +28,9 @@ public struct StageRegistry: Sendable {
             ExactDedupStage.factory,
             LanguageIDStage.factory,
             QualityStage.factory,
+            MinHashDedupStage.factory,
+            SemanticDedupStage.factory,
+            DecontaminateStage.factory,
         ])
     }
 }
