@@ -70,4 +70,34 @@ import Testing
         #expect(r.stderr.contains("[d] read 2 · kept 2 · dropped 0 · quarantined 0 → 2 records"))
         #expect(r.stdout.contains("done: "))
     }
+
+    @Test func tokensCountsGzipRecordsAndReportsBadLines() throws {
+        let dir = NSTemporaryDirectory() + "tokens-\(UUID().uuidString)"
+        try FileManager.default.createDirectory(atPath: dir, withIntermediateDirectories: true)
+        let lines = [
+            #"{"messages":[{"role":"user","content":"Bore da"},{"role":"assistant","content":"Bore da i chi hefyd!","reasoning_content":"Greeting in Welsh."}]}"#,
+            #"{"messages":[{"role":"user","content":"Diolch"},{"role":"assistant","content":"Croeso."}]}"#,
+            #"{"messages": oops"#,
+        ]
+        try (lines.joined(separator: "\n") + "\n").write(toFile: dir + "/c.jsonl", atomically: true, encoding: .utf8)
+        let gz = Process()
+        gz.executableURL = URL(fileURLWithPath: "/usr/bin/env")
+        gz.arguments = ["gzip", "-k", dir + "/c.jsonl"]
+        try gz.run()
+        gz.waitUntilExit()
+        let tokenizer = CLI.repoRoot + "/Tests/Fixtures/Tokenize/tokenizers/nemotron.json"
+        let r = try CLI.run(["tokens", "c.jsonl.gz", "--tokenizer", tokenizer], in: dir)
+        #expect(r.status == 1)  // one record could not be counted
+        #expect(r.stdout.contains("records: 2"))
+        #expect(r.stderr.contains("c.jsonl.gz:3"))
+        #expect(r.stdout.contains("reasoning"))
+    }
+
+    @Test func usageErrorsExitWith2() throws {
+        for args in [["run", "--bogus", "x"], ["run"], ["run", "--workers", "0", "x"], ["nonsense"]] {
+            let r = try CLI.run(args, in: NSTemporaryDirectory())
+            #expect(r.status == 2, "\(args) exited \(r.status)")
+            #expect(r.stderr.contains("Error:") || r.stderr.contains("error:"))
+        }
+    }
 }

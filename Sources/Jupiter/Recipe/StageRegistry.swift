@@ -26,6 +26,11 @@ public struct StageRegistry: Sendable {
             ParallelToChatStage.factory,
             PairFilterStage.factory,
             ExactDedupStage.factory,
+            LanguageIDStage.factory,
+            QualityStage.factory,
+            MinHashDedupStage.factory,
+            SemanticDedupStage.factory,
+            DecontaminateStage.factory,
         ])
     }
 }

@@ -72,9 +72,21 @@ public enum SourceScanner {
                                     batchSize: Int = 4096, parallelism: Int,
                                     _ body: ([SourceItem]) throws -> Void) async throws -> Int
     {
+        try await scanParallel(format, paths: paths, options: options, batchSize: batchSize, parallelism: parallelism,
+                               transform: { $0 }, body)
+    }
+
+    /// Like ``scanParallel(_:paths:options:batchSize:parallelism:_:)``, with `transform` applied to
+    /// each decoded batch on the decoding task (e.g. per-record stages, or counting), so the work
+    /// and the records' memory stay on that task; `body` gets the results in input order.
+    @discardableResult
+    public static func scanParallel<T: Sendable>(
+        _ format: Format, paths: [String], options: FormatOptions = FormatOptions(), batchSize: Int = 4096,
+        parallelism: Int, transform: @escaping @Sendable ([SourceItem]) -> T, _ body: (T) throws -> Void
+    ) async throws -> Int {
         let (reader, decoder) = try SourceFormats.open(format, paths: paths, options: options)
         let file = paths.first ?? ""
-        var inFlight: [Task<[SourceItem], Never>] = []
+        var inFlight: [Task<T, Never>] = []
         var units = 0
         var done = false
         while !done {
@@ -89,14 +101,14 @@ public enum SourceScanner {
                     var items: [SourceItem] = []
                     items.reserveCapacity(units.count)
                     for u in units { if let item = decode(u, file: file, decoder: decoder) { items.append(item) } }
-                    return items
+                    return transform(items)
                 })
             }
             while inFlight.count > max(1, parallelism) || (done && !inFlight.isEmpty) {
                 try body(await inFlight.removeFirst().value)
             }
         }
-        if units == 0 { try body([.quarantined(emptyFile(file))]) }
+        if units == 0 { try body(transform([.quarantined(emptyFile(file))])) }
         return units
     }
 }

@@ -34,7 +34,9 @@ public final class LineReader {
 
     private let fd: Int32
     private var inflater: GzipInflater?
-    private var raw = [UInt8](repeating: 0, count: 1 << 20)
+    /// Read size: 1 MiB for plain files; 16 KiB for gzip, so that one read can never inflate to
+    /// more than ~16 MiB (deflate expands at most ~1032×) even on a pathological overlong line.
+    private var raw = [UInt8](repeating: 0, count: 16 << 10)
     private var buffer: [UInt8] = []
     private var start = 0
     private var eof = false
@@ -59,6 +61,7 @@ public final class LineReader {
             inflater = try GzipInflater(path: path)
         }
         try feed(count: n)
+        if !isGzip { raw = [UInt8](repeating: 0, count: 1 << 20) }
     }
 
     deinit { close(fd) }

@@ -97,6 +97,7 @@ public enum JSONParser {
             if depth > JSONParser.maxDepth { throw JSONParseError("nesting deeper than \(JSONParser.maxDepth)", offset: pos) }
             pos += 1
             var entries: [JSONObject.Entry] = []
+            entries.reserveCapacity(4)
             skipWhitespace()
             if pos < end, base[pos] == UInt8(ascii: "}") { pos += 1; return .object(JSONObject(entries)) }
             while true {
@@ -123,6 +124,7 @@ public enum JSONParser {
             if depth > JSONParser.maxDepth { throw JSONParseError("nesting deeper than \(JSONParser.maxDepth)", offset: pos) }
             pos += 1
             var items: [JSONValue] = []
+            items.reserveCapacity(4)
             skipWhitespace()
             if pos < end, base[pos] == UInt8(ascii: "]") { pos += 1; return .array(items) }
             while true {
@@ -167,7 +169,19 @@ public enum JSONParser {
             pos += 1  // opening quote
             let start = pos
             var sawHigh = false
-            // Fast path: no escapes.
+            // Fast path: no escapes. Skip 8 bytes at a time while none is a quote, a backslash or a
+            // control character (SWAR tests; a hit falls through to the byte loop below).
+            let ones: UInt64 = 0x0101_0101_0101_0101
+            let highs: UInt64 = 0x8080_8080_8080_8080
+            while end - pos >= 8 {
+                let w = UnsafeRawPointer(base + pos).loadUnaligned(as: UInt64.self)
+                let quote = w ^ (ones &* 0x22)
+                let backslash = w ^ (ones &* 0x5C)
+                let special = ((quote &- ones) & ~quote) | ((backslash &- ones) & ~backslash) | ((w &- ones &* 0x20) & ~w)
+                if special & highs != 0 { break }
+                if w & highs != 0 { sawHigh = true }
+                pos += 8
+            }
             while pos < end {
                 let c = base[pos]
                 if c == UInt8(ascii: "\"") {
@@ -190,6 +204,25 @@ public enum JSONParser {
             bytes.reserveCapacity(pos - start + 16)
             bytes.append(contentsOf: UnsafeBufferPointer(start: base + start, count: pos - start))
             while pos < end {
+                // Copy the run up to the next quote, backslash or control character in one go.
+                let run = pos
+                while end - pos >= 8 {
+                    let w = UnsafeRawPointer(base + pos).loadUnaligned(as: UInt64.self)
+                    let quote = w ^ (ones &* 0x22)
+                    let backslash = w ^ (ones &* 0x5C)
+                    let special = ((quote &- ones) & ~quote) | ((backslash &- ones) & ~backslash) | ((w &- ones &* 0x20) & ~w)
+                    if special & highs != 0 { break }
+                    if w & highs != 0 { sawHigh = true }
+                    pos += 8
+                }
+                while pos < end {
+                    let b = base[pos]
+                    if b == UInt8(ascii: "\"") || b == UInt8(ascii: "\\") || b < 0x20 { break }
+                    if b >= 0x80 { sawHigh = true }
+                    pos += 1
+                }
+                if pos > run { bytes.append(contentsOf: UnsafeBufferPointer(start: base + run, count: pos - run)) }
+                guard pos < end else { break }
                 let c = base[pos]
                 if c == UInt8(ascii: "\"") {
                     pos += 1

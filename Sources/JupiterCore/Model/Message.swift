@@ -60,31 +60,78 @@ public struct Message: Sendable, Hashable {
 
     /// Empty or whitespace-only reasoning means reasoning off.
     public static func normaliseReasoning(_ r: String?) -> String? {
-        guard let r, r.contains(where: { !$0.isWhitespace }) else { return nil }
+        guard let r, r.unicodeScalars.contains(where: { !$0.isWhitespaceScalar }) else { return nil }
         return r
     }
 
     /// Splits a leading `<think>…</think>` block off `content`: returns (reasoning, answer).
     /// Content without a leading think block is returned unchanged with `nil` reasoning.
+    /// Works on Unicode scalars and UTF-8 bytes (no grapheme breaking), as this runs on every
+    /// assistant turn read.
     public static func splitInlineReasoning(_ content: String) -> (reasoning: String?, answer: String) {
-        var rest = Substring(content)
-        while let f = rest.first, f.isWhitespace { rest = rest.dropFirst() }
-        guard rest.hasPrefix("<think>") else { return (nil, content) }
-        let body = rest.dropFirst("<think>".count)
-        guard let close = body.firstRange(of: "</think>") else { return (nil, content) }
-        let reasoning = String(body[body.startIndex..<close.lowerBound])
-        var answer = body[close.upperBound...]
-        while let f = answer.first, f.isNewline || f == " " { answer = answer.dropFirst() }
-        return (normaliseReasoning(reasoning.trimmingWhitespace()), String(answer))
+        let scalars = content.unicodeScalars
+        var i = scalars.startIndex
+        while i < scalars.endIndex, scalars[i].isWhitespaceScalar { i = scalars.index(after: i) }
+        let utf8 = content.utf8
+        guard utf8[i...].starts(with: "<think>".utf8) else { return (nil, content) }
+        let bodyStart = utf8.index(i, offsetBy: 7)
+        let from = utf8.distance(from: utf8.startIndex, to: bodyStart)
+        guard let offset = Message.find(Array("</think>".utf8), in: content, from: from) else { return (nil, content) }
+        let closeStart = utf8.index(utf8.startIndex, offsetBy: offset)
+        let reasoning = String(content[bodyStart..<closeStart])
+        var a = utf8.index(closeStart, offsetBy: 8)
+        while a < scalars.endIndex {
+            let c = scalars[a]
+            guard c == " " || (0x0A...0x0D).contains(c.value) || c.value == 0x85 || c.value == 0x2028 || c.value == 0x2029
+            else { break }
+            a = scalars.index(after: a)
+        }
+        return (normaliseReasoning(reasoning.trimmingWhitespace()), String(content[a...]))
+    }
+}
+
+extension Message {
+    /// Byte offset of the first occurrence of `needle` in `text`'s UTF-8 at or after `from`.
+    static func find(_ needle: [UInt8], in text: String, from: Int) -> Int? {
+        func search(_ hay: UnsafeBufferPointer<UInt8>) -> Int? {
+            let n = needle.count
+            guard n > 0, hay.count >= n else { return nil }
+            let first = needle[0]
+            var i = from
+            while i <= hay.count - n {
+                if hay[i] == first {
+                    var j = 1
+                    while j < n, hay[i + j] == needle[j] { j += 1 }
+                    if j == n { return i }
+                }
+                i += 1
+            }
+            return nil
+        }
+        if let r = text.utf8.withContiguousStorageIfAvailable(search) { return r }
+        return Array(text.utf8).withUnsafeBufferPointer(search)
+    }
+}
+
+extension Unicode.Scalar {
+    /// Whitespace (Unicode `White_Space`), with an ASCII fast path.
+    @inline(__always) var isWhitespaceScalar: Bool {
+        value < 0x80 ? (value == 0x20 || (0x09...0x0D).contains(value)) : properties.isWhitespace
     }
 }
 
 extension String {
     /// The string without leading and trailing whitespace and newlines (no Foundation needed).
     public func trimmingWhitespace() -> String {
-        var s = Substring(self)
-        while let f = s.first, f.isWhitespace { s = s.dropFirst() }
-        while let l = s.last, l.isWhitespace { s = s.dropLast() }
-        return String(s)
+        let sc = unicodeScalars
+        var lo = sc.startIndex, hi = sc.endIndex
+        while lo < hi, sc[lo].isWhitespaceScalar { lo = sc.index(after: lo) }
+        while hi > lo {
+            let p = sc.index(before: hi)
+            guard sc[p].isWhitespaceScalar else { break }
+            hi = p
+        }
+        if lo == sc.startIndex && hi == sc.endIndex { return self }
+        return String(self[lo..<hi])
     }
 }

@@ -1,0 +1,65 @@
+import JupiterCore
+
+/// Rules every text must pass, whatever its kind (group `basic`):
+///
+/// | rule | drops when | default |
+/// |---|---|---|
+/// | `basic.empty` | the text is empty or whitespace only | — |
+/// | `basic.no_text` | the text has no letter or digit (punctuation or symbols only) | — |
+/// | `basic.garbage` | broken characters (U+FFFD, control characters other than tab/newline, private-use or non-characters, UTF-8-read-as-Latin-1 sequences such as `Ã©` `â€™`) exceed `max_garbage_ratio` of the characters | 0.01 |
+///
+/// The garbage bound is this project's choice (no datatrove equivalent): one broken character in a
+/// hundred means the text went through a wrong decoding or a binary file.
+public struct BasicTextRules: Sendable, Hashable {
+    public var maxGarbageRatio: Double = 0.01
+
+    /// Defaults.
+    public init() {}
+
+    /// The first rule `text` breaks, or nil. `place` names the text in messages ("source side").
+    public func check(_ text: String, place: String? = nil, prefix: String = "basic") -> DropReason? {
+        let at = place.map { " (\($0))" } ?? ""
+        if !text.unicodeScalars.contains(where: { !$0.properties.isWhitespace }) {
+            return DropReason(rule: "\(prefix).empty", message: "text is empty or whitespace only\(at)")
+        }
+        if !text.unicodeScalars.contains(where: { $0.properties.numericType != nil || QualityWords.isLetter($0) }) {
+            return DropReason(rule: "\(prefix).no_text", message: "text has no letters or digits\(at)")
+        }
+        let (bad, total) = Self.garbage(text)
+        let r = Double(bad) / Double(max(total, 1))
+        if r > maxGarbageRatio {
+            return DropReason(rule: "\(prefix).garbage",
+                              message: "\(bad) broken characters in \(total) (\(TextLines.format(r * 100))% > \(TextLines.format(maxGarbageRatio * 100))%)\(at)",
+                              value: .double(TextLines.round(r)))
+        }
+        return nil
+    }
+
+    /// (broken characters, all characters) of `text`.
+    static func garbage(_ text: String) -> (Int, Int) {
+        var bad = 0
+        var total = 0
+        var previous: Unicode.Scalar = " "
+        for c in text.unicodeScalars {
+            total += 1
+            let v = c.value
+            if v == 0xFFFD { bad += 1 }
+            else if (v < 0x20 && v != 0x09 && v != 0x0A && v != 0x0D) || (v >= 0x7F && v < 0xA0) { bad += 1 }
+            else if (0xE000...0xF8FF).contains(v) || (0xFDD0...0xFDEF).contains(v) || v & 0xFFFE == 0xFFFE { bad += 1 }
+            else if Self.isMojibakePair(previous, c) { bad += 2 }
+            previous = c
+        }
+        return (bad, total)
+    }
+
+    /// `Ã`/`Â`/`â` followed by a character that is the second byte of a UTF-8 sequence read as
+    /// Latin-1/Windows-1252 (`Ã©`, `Ã¢`, `â€`, `Â `).
+    static func isMojibakePair(_ a: Unicode.Scalar, _ b: Unicode.Scalar) -> Bool {
+        switch a.value {
+        case 0xC3, 0xC2: return (0xA0...0xBF).contains(b.value) || (0x80...0x9F).contains(b.value)
+            || b.value == 0x201A || b.value == 0x0192 || b.value == 0x2030
+        case 0xE2: return b.value == 0x20AC  // "â€"
+        default: return false
+        }
+    }
+}

@@ -1,2 +1,0 @@
-// JupiterTokenize module. See ARCHITECTURE.md for what belongs here.
-import JupiterCore

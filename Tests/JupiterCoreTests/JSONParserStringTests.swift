@@ -1,0 +1,40 @@
+import JupiterCore
+import Testing
+
+/// String scanning in the JSON parser (8-byte fast path plus escapes) agrees with the writer.
+@Suite struct JSONParserStringTests {
+    @Test func randomStringsRoundTrip() throws {
+        let alphabet: [String] = ["a", "b", " ", "\"", "\\", "\n", "\t", "\u{01}", "\u{1F}", "ŵ", "ŷ", "🐉", "/", "xxxxxxxx"]
+        var state: UInt64 = 17
+        func next() -> Int {
+            state = state &* 6364136223846793005 &+ 1442695040888963407
+            return Int(state >> 33)
+        }
+        for _ in 0..<2000 {
+            let s = (0..<(next() % 40)).map { _ in alphabet[next() % alphabet.count] }.joined()
+            let text = JSONWriter.string(.array([.string(s), .object(JSONObject([JSONObject.Entry(key: s, value: .string(s))]))]))
+            let parsed = try JSONParser.parse(text)
+            #expect(parsed == .array([.string(s), .object(JSONObject([JSONObject.Entry(key: s, value: .string(s))]))]))
+        }
+    }
+
+    @Test func problemsDeepInLongRunsAreFound() {
+        let long = String(repeating: "abcdefgh", count: 8)
+        #expect(throws: JSONParseError("unescaped control character in string", offset: 70)) {
+            try JSONParser.parse("\"" + long + "abcde\u{02}fg\"")
+        }
+        var bytes = Array(("\"" + long + "ab").utf8) + [0xC3, 0x28] + Array("cdefgh\"".utf8)
+        #expect(throws: JSONParseError("invalid UTF-8 in string", offset: 1)) { try JSONParser.parse(bytes) }
+        bytes = Array(("\"" + long + "\\n" + long).utf8) + [0xFF] + Array("\"".utf8)
+        #expect(throws: JSONParseError("invalid UTF-8 in string", offset: 1)) { try JSONParser.parse(bytes) }
+        #expect(throws: JSONParseError.self) { try JSONParser.parse("\"" + long + "\\q\"") }
+        #expect(throws: JSONParseError("unterminated string", offset: 0)) { try JSONParser.parse("\"" + long + "\\n" + long) }
+        #expect(throws: JSONParseError("unterminated string", offset: 0)) { try JSONParser.parse("\"" + long) }
+    }
+
+    @Test func escapesBetweenLongRuns() throws {
+        let long = String(repeating: "ŵ-abc ", count: 5)
+        let value = try JSONParser.parse("\"" + long + "\\n\\t\\\"\\u0175\\ud83d\\udc09" + long + "\"")
+        #expect(value == .string(long + "\n\t\"ŵ🐉" + long))
+    }
+}

@@ -1,0 +1,61 @@
+import Foundation
+import JupiterCore
+@testable import JupiterTokenize
+
+/// Paths and shared data for the tokenizer tests.
+enum Fixtures {
+    /// Repository root (three levels above this file).
+    static let root: URL = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
+        .deletingLastPathComponent()
+    static let dir = root.appendingPathComponent("Tests/Fixtures/Tokenize")
+    static let data = root.deletingLastPathComponent().appendingPathComponent("shared/data/llm-evals-cy")
+
+    /// The tokenizer fixture families.
+    static let names = ["gpt2", "llama3", "qwen2", "nemotron", "llama2", "mistral", "normzoo"]
+
+    static func tokenizerPath(_ name: String) -> String { dir.appendingPathComponent("tokenizers/\(name).json").path }
+
+    static func tokenizer(_ name: String) throws -> Tokenizer { try Tokenizer(contentsOf: tokenizerPath(name)) }
+
+    static func json(_ relative: String) throws -> JSONValue {
+        let bytes = try [UInt8](Data(contentsOf: dir.appendingPathComponent(relative)))
+        return try JSONParser.parse(bytes)
+    }
+
+    /// Every line (and every multi-line field whole) of the Welsh/English eval text, in the order
+    /// generate_tokenizers.py uses: files by name; per record input contents, then ideal(s).
+    static let corpusUnits: [String] = {
+        var seen = Set<[UInt8]>()
+        var units: [String] = []
+        func add(_ bytes: [UInt8]) {
+            if seen.insert(bytes).inserted { units.append(String(decoding: bytes, as: UTF8.self)) }
+        }
+        let files = ((try? FileManager.default.contentsOfDirectory(atPath: data.path)) ?? [])
+            .filter { $0.hasSuffix(".jsonl") }.sorted { Array($0.utf8).lexicographicallyPrecedes(Array($1.utf8)) }
+        for f in files {
+            guard let d = FileManager.default.contents(atPath: data.appendingPathComponent(f).path) else { continue }
+            for line in d.split(separator: 0x0A) where line.contains(where: { $0 != 0x20 && $0 != 0x0D && $0 != 0x09 }) {
+                guard let r = try? JSONParser.parse([UInt8](line)) else { continue }
+                var fields: [String] = (r["input"]?.arrayValue ?? []).compactMap { $0["content"]?.stringValue }
+                if let s = r["ideal"]?.stringValue { fields.append(s) } else { fields += (r["ideal"]?.arrayValue ?? []).compactMap(\.stringValue) }
+                for t in fields {
+                    let b = Array(t.utf8)
+                    if b.contains(0x0A) { add(b) }
+                    for part in b.split(separator: 0x0A, omittingEmptySubsequences: false) { add(Array(part)) }
+                }
+            }
+        }
+        return units
+    }()
+
+    /// FNV-1a 64, as generate_tokenizers.py computes it.
+    static func fnv(_ h: inout UInt64, _ bytes: some Sequence<UInt8>) {
+        for b in bytes { h = (h ^ UInt64(b)) &* 0x100000001b3 }
+    }
+
+    static func idsBytes(_ ids: [Int]) -> [UInt8] {
+        var out: [UInt8] = []
+        for i in ids { withUnsafeBytes(of: UInt32(i).littleEndian) { out.append(contentsOf: $0) } }
+        return out + [0xFF, 0xFF, 0xFF, 0xFF]
+    }
+}
