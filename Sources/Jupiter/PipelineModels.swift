@@ -1,5 +1,6 @@
 import Foundation
 import JupiterCore
+import JupiterCurate
 import JupiterLLM
 
 extension Pipeline {
@@ -21,6 +22,10 @@ extension Pipeline {
         // With a broken models section, register against an empty service so stages still parse.
         if let registered = service ?? (try? LLMService(models: [], database: nil)) {
             registry.add(LLMStages.factories(service: registered))
+            // semantic-dedup: `model` names a recipe model served over /v1/embeddings (or hashed-bow).
+            registry.add([SemanticDedupStage.factory(embeddings: { model, _ in
+                registered.models.contains { $0.name == model } ? LLMEmbeddingProvider(service: registered, model: model) : nil
+            })])
         }
         let (plan, planProblems) = Plan.build(recipe, registry: registry)
         let all = problems + modelProblems + planProblems

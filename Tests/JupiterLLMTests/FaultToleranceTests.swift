@@ -18,6 +18,12 @@ import Testing
             try await withService([model]) { llm in
                 let r = try await llm.chat("m", ChatRequest(messages: [Message(role: .user, content: "the Senedd sits")]))
                 #expect(r.text == ScriptedAnswers.chatAnswer(prompt: "the Senedd sits"))
+                // A slow answer is logged when the server finishes it, after the client gave up:
+                // wait (bounded) for the log to catch up before counting.
+                let deadline = Date().addingTimeInterval(30)
+                while server.requests(path: "/v1/chat/completions").count < 3 && Date() < deadline {
+                    try await Task.sleep(for: .milliseconds(20))
+                }
                 let chats = server.requests(path: "/v1/chat/completions")
                 try #require(chats.count == 3)
                 #expect(chats.prefix(2).allSatisfy { $0.fault == fault })
