@@ -79,11 +79,26 @@ public final class LLMService: Sendable {
         do throws(LLMError) {
             for m in models {
                 guard case .llamaCpp(let options) = m.backend else { continue }
-                let server = LlamaCppServer(name: m.name, options: options, port: try LlamaCppServer.freePort(),
+                // A port chosen free can be taken by another process before the server binds it;
+                // then our server exits during start-up and we try again on a new port.
+                var attempt = 0
+                var server: LlamaCppServer
+                while true {
+                    attempt += 1
+                    server = LlamaCppServer(name: m.name, options: options, port: try LlamaCppServer.freePort(),
                                             logDirectory: logDirectory)
-                state.withLock { $0.servers.append(server) }
-                try server.launch(environment: environment)
-                try await waitHealthy(server, model: m)
+                    state.withLock { $0.servers.append(server) }
+                    try server.launch(environment: environment)
+                    do throws(LLMError) {
+                        try await waitHealthy(server, model: m)
+                        break
+                    } catch {
+                        if attempt >= 3 || server.isRunning || error.kind == .cancelled
+                            || !server.logTail().lowercased().contains("address already in use") {
+                            throw error
+                        }
+                    }
+                }
                 let runtime = ModelRuntime(config: m, baseURLs: [server.baseURL], apiKey: m.apiKeyEnv.flatMap { environment[$0] })
                 state.withLock { $0.runtimes[m.name] = runtime }
             }
@@ -116,7 +131,9 @@ public final class LLMService: Sendable {
             do throws(LLMError) {
                 _ = try await LLMService.listModels(baseURL: server.baseURL, apiKey: nil, transport: transport, timeout: 2,
                                                     redact: sender.redact)
-                return
+                // Healthy only when the answer came from our own process, not another on the same port.
+                if server.ownsListeningPort() != false { return }
+                lastError = "another process answers on port \(server.port)"
             } catch {
                 lastError = error.message
             }

@@ -74,6 +74,32 @@ final class LlamaCppServer: Sendable {
     /// Whether the process is alive.
     var isRunning: Bool { process.withLock { $0?.isRunning ?? false } }
 
+    /// Whether the socket listening on our port belongs to our process (Linux: the socket inode
+    /// from `/proc/net/tcp` is among the process's descriptors). Another server that took the same
+    /// port between choosing it and binding it would otherwise answer our health check. Nil where
+    /// `/proc` cannot tell (other systems).
+    func ownsListeningPort() -> Bool? {
+        guard let pid = process.withLock({ $0?.processIdentifier }),
+              let table = try? String(contentsOfFile: "/proc/net/tcp", encoding: .utf8) else { return nil }
+        let hexPort = String(format: ":%04X", port)
+        var inodes = Set<String>()
+        for line in table.split(separator: "\n").dropFirst() {
+            let f = line.split(separator: " ", omittingEmptySubsequences: true)
+            // local_address is f[1] ("0100007F:1F90"), st is f[3] ("0A" = LISTEN), inode is f[9].
+            guard f.count > 9, f[1].hasSuffix(hexPort), f[3] == "0A" else { continue }
+            inodes.insert(String(f[9]))
+        }
+        guard !inodes.isEmpty else { return false }
+        guard let fds = try? FileManager.default.contentsOfDirectory(atPath: "/proc/\(pid)/fd") else { return nil }
+        for fd in fds {
+            if let target = try? FileManager.default.destinationOfSymbolicLink(atPath: "/proc/\(pid)/fd/\(fd)"),
+               target.hasPrefix("socket:["), inodes.contains(String(target.dropFirst(8).dropLast())) {
+                return true
+            }
+        }
+        return false
+    }
+
     /// Process id, when launched.
     var pid: Int32? { process.withLock { $0?.processIdentifier } }
 
