@@ -64,7 +64,7 @@ public final class ScriptedLLMServer: Sendable {
     }
 
     let options: Options
-    let state = LockedBox(State())
+    let state = Locked(State())
     private let group: MultiThreadedEventLoopGroup
     private let channel: any Channel
     /// The bound port.
@@ -83,7 +83,7 @@ public final class ScriptedLLMServer: Sendable {
     /// Starts a server on `127.0.0.1` (port 0 = any free port).
     public static func start(_ options: Options = Options(), port: Int = 0) async throws -> ScriptedLLMServer {
         let group = MultiThreadedEventLoopGroup(numberOfThreads: max(1, options.threads))
-        let box = LockedBox<ScriptedLLMServer?>(nil)
+        let box = Locked<ScriptedLLMServer?>(nil)
         let bootstrap = ServerBootstrap(group: group)
             .serverChannelOption(.backlog, value: 1024)
             .serverChannelOption(.socketOption(.so_reuseaddr), value: 1)
@@ -182,11 +182,11 @@ final class ScriptedHandler: ChannelInboundHandler, RemovableChannelHandler {
     typealias InboundIn = HTTPServerRequestPart
     typealias OutboundOut = HTTPServerResponsePart
 
-    private let server: LockedBox<ScriptedLLMServer?>
+    private let server: Locked<ScriptedLLMServer?>
     private var head: HTTPRequestHead?
     private var body: ByteBuffer?
 
-    init(server: LockedBox<ScriptedLLMServer?>) { self.server = server }
+    init(server: Locked<ScriptedLLMServer?>) { self.server = server }
 
     func channelRead(context: ChannelHandlerContext, data: NIOAny) {
         switch unwrapInboundIn(data) {

@@ -1,3 +1,4 @@
+import JupiterCore
 import Foundation
 
 /// Clean-up work that must run when the process is interrupted (Ctrl-C, SIGTERM): stopping local

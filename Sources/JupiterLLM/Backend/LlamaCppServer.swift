@@ -1,3 +1,4 @@
+import JupiterCore
 import Foundation
 
 /// A llama.cpp server (`llama_cpp.server` from `llama-cpp-python[server]`) that Jupiter starts
@@ -29,18 +30,21 @@ final class LlamaCppServer: Sendable {
     }
 
     /// Python code that unblocks signals (a child inherits the spawning thread's mask, in which
-    /// Swift runtimes block SIGTERM and SIGINT), arranges for SIGTERM on parent death, then runs
+    /// Swift runtimes block SIGTERM and SIGINT), stops the server when Jupiter dies (a daemon thread
+    /// watches the parent pid: `PR_SET_PDEATHSIG` is not used because it fires when the *thread*
+    /// that spawned the child exits, and Swift's thread pool retires threads), then runs
     /// `llama_cpp.server`.
     static let launcher = """
-        import ctypes, os, signal, sys, runpy
+        import os, signal, sys, threading, time, runpy
         parent = os.getppid()
-        try:
-            ctypes.CDLL(None).prctl(1, signal.SIGTERM)
-        except Exception:
-            pass
         signal.pthread_sigmask(signal.SIG_SETMASK, [])
         if os.getppid() != parent:
             sys.exit(0)
+        def watch():
+            while os.getppid() == parent:
+                time.sleep(0.5)
+            os.kill(os.getpid(), signal.SIGTERM)
+        threading.Thread(target=watch, daemon=True).start()
         sys.argv = ['llama_cpp.server'] + sys.argv[1:]
         runpy.run_module('llama_cpp.server', run_name='__main__', alter_sys=True)
         """

@@ -1,3 +1,4 @@
+import JupiterCore
 import AsyncHTTPClient
 import Foundation
 import NIOCore

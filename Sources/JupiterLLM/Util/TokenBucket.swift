@@ -1,3 +1,4 @@
+import JupiterCore
 import Foundation
 
 /// A token bucket that may go into debt: `reserve` takes the cost at once and says how long the
