@@ -1,3 +1,4 @@
+import JupiterCore
 /// The base URLs serving one model, with a bound on requests in flight per URL. `acquire` hands
 /// out the URL with the fewest outstanding requests (ties: the earliest declared), waiting in
 /// FIFO order when every URL is at its bound, which is what gives the client backpressure.
