@@ -14,7 +14,8 @@ import Testing
     func eachFaultIsRetriedUntilAnswered(fault: Fault) async throws {
         try await withServer { server in
             server.inject(fault, times: 2, when: .promptContains("Senedd"))
-            let model = testModel(server, timeout: 0.4)
+            // 1.5 s: well under the 4 s slow answer, well over a normal answer on a loaded machine.
+            let model = testModel(server, timeout: 1.5)
             try await withService([model]) { llm in
                 let r = try await llm.chat("m", ChatRequest(messages: [Message(role: .user, content: "the Senedd sits")]))
                 #expect(r.text == ScriptedAnswers.chatAnswer(prompt: "the Senedd sits"))
