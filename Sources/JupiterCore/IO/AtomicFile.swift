@@ -60,7 +60,10 @@ public final class AtomicFile {
     private func flushPending() throws(IOError) {
         var offset = 0
         while offset < pending.count {
-            let n = pending.withUnsafeBytes { Glibc.write(fd, $0.baseAddress! + offset, $0.count - offset) }
+            let n = pending.withUnsafeBytes { buf -> Int in
+                guard let base = buf.baseAddress else { return 0 }
+                return Glibc.write(fd, base + offset, buf.count - offset)
+            }
             guard n > 0 else { throw IOError(path: path, LineReader.errnoText()) }
             offset += n
         }
