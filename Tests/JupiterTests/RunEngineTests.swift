@@ -257,6 +257,31 @@ import Testing
         #expect(try Self.outputs(dir + "/run") == Self.outputs(dir + "/reference"))
     }
 
+    @Test func decontaminationReportIsInTheManifestAndSurvivesReruns() async throws {
+        let dir = try TestSupport.temporaryDirectory("decon")
+        let pairs = try TestSupport.legislationPairs(limit: 200)
+        // Five long training sentences leak into the eval set.
+        let leaked = pairs.filter { $0.0.split(separator: " ").count >= 12 }.prefix(5)
+        let evals = leaked.map { #"{"input":[{"role":"user","content":"\#($0.0)"}],"ideal":"x"}"# }
+        try TestSupport.write(evals.joined(separator: "\n") + "\n", to: dir + "/evals/leaked.jsonl")
+        try TestSupport.writeTSV(pairs, to: dir + "/data/pairs.tsv")
+        try TestSupport.write("""
+            name: decon
+            sources:
+              pairs: { path: data/pairs.tsv, format: parallel-tsv, langs: [en, cy] }
+            datasets:
+              clean: { from: pairs, steps: [{ decontaminate: { evals: [evals/leaked.jsonl] } }] }
+            output: { dir: run }
+            """, to: dir + "/recipe.yaml")
+        let summary = try await run(dir + "/recipe.yaml")
+        #expect(summary.counts["clean"]?.dropped ?? 0 >= 5)
+        let first = try Self.manifestWithoutTimings(dir + "/run")
+        let report = first["datasets"]?["clean"]?["reports"]?["decontaminate"]
+        #expect(report?["eval_sets"]?[0]?["matched_items"]?.intValue == 5)
+        _ = try await run(dir + "/recipe.yaml")  // every step skipped: the report comes from the ledger
+        #expect(try Self.manifestWithoutTimings(dir + "/run") == first)
+    }
+
     @Test func aSecondRunOnTheSameFolderIsRefused() async throws {
         let dir = try TestSupport.temporaryDirectory("lock")
         let recipe = try makeRecipe(dir, pairs: try TestSupport.legislationPairs(limit: 10))

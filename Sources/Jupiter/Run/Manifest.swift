@@ -40,6 +40,10 @@ extension RunEngine {
                 "stages": .object(stages),
                 "files": .object(files),
             ])
+            if !r.reports.isEmpty, case .object(var entry) = datasets[dataset.name] {
+                entry["reports"] = .object(r.reports)
+                datasets[dataset.name] = .object(entry)
+            }
         }
         var manifest: JSONObject = [
             "jupiter": .string(Self.version),

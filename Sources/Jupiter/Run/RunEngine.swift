@@ -77,6 +77,8 @@ public final class RunEngine: Sendable {
         var counts = StepCounts()
         var finalFingerprint = ""
         var steps: [(key: String, dir: String, batches: Int, counts: StepCounts)] = []
+        /// Reports of reporting global stages, by stage id.
+        var reports = JSONObject()
     }
 
     /// Runs every dataset, skipping work the ledger says is done. Cancelling the task stops it
@@ -154,10 +156,12 @@ public final class RunEngine: Sendable {
             let files = BatchFiles(directory: dir)
             let label = step.stages.isEmpty ? "read" : step.stages.map(\.id).joined(separator: " → ")
             let done: (batches: Int, counts: StepCounts)
+            var report: JSONValue?
             if let stats = try ledger.step(key), let n = stats["batches"]?.intValue,
                (0..<n).allSatisfy({ files.exists($0) }) {
                 options.observer?(.stepSkipped(dataset: dataset.name, step: index, label: label))
                 done = (n, StepCounts(json: stats["counts"] ?? .null))
+                report = stats["report"]
             } else {
                 try FileSystem.createDirectory(dir)
                 switch step {
@@ -173,13 +177,18 @@ public final class RunEngine: Sendable {
                 case .global(let stage):
                     guard let previous else { throw RunError.stageFailed(dataset: dataset.name, stage: stage.id,
                                                                           message: "a global stage needs input") }
-                    done = try await runGlobalStep(dataset.name, index, of: dataset.steps.count, stage: stage, key: key,
-                                                   files: files, input: previous, batchSize: batchSize)
+                    let g = try await runGlobalStep(dataset.name, index, of: dataset.steps.count, stage: stage, key: key,
+                                                    files: files, input: previous, batchSize: batchSize)
+                    done = (g.batches, g.counts)
+                    report = g.report
                 }
-                try ledger.finishStep(key, stats: .object(["batches": .int(done.batches), "counts": done.counts.json]))
+                var stats: JSONObject = ["batches": .int(done.batches), "counts": done.counts.json]
+                if let report { stats["report"] = report }
+                try ledger.finishStep(key, stats: .object(stats))
                 options.observer?(.stepFinished(dataset: dataset.name, step: index, records: done.counts.records))
             }
             result.steps.append((key, dir, done.batches, done.counts))
+            if let report, let id = step.stages.first?.id { result.reports[id] = report }
             previous = (files, done.batches, done.counts)
         }
         result.finalFingerprint = previousFP
@@ -356,7 +365,7 @@ public final class RunEngine: Sendable {
     /// Runs a global stage over all of the previous step's output and writes its result in batches.
     func runGlobalStep(_ dataset: String, _ index: Int, of stepCount: Int, stage: PlannedStage, key: String,
                        files: BatchFiles, input: (files: BatchFiles, batches: Int, counts: StepCounts), batchSize: Int)
-        async throws -> (batches: Int, counts: StepCounts)
+        async throws -> (batches: Int, counts: StepCounts, report: JSONValue?)
     {
         options.observer?(.stepStarted(dataset: dataset, step: index, of: stepCount, label: stage.id, totalBytes: nil))
         guard let global = stage.stage as? any GlobalStage else {
@@ -377,7 +386,7 @@ public final class RunEngine: Sendable {
         let observer = options.observer
         let ctx = StageContext(stageID: stage.id, dataset: dataset, seed: stage.seed)
         let source = StepBatches(files: input.files, batchCount: input.batches, count: input.counts.records)
-        try await global.run(source, context: ctx) { output in
+        let emitOutput: (StageOutput) async throws -> Void = { output in
             switch output {
             case .kept(let r):
                 RecordLines.append(r.passing(stage.id), to: &current.kept)
@@ -395,12 +404,18 @@ public final class RunEngine: Sendable {
                 observer?(.progress(dataset: dataset, step: index, records: emitted, bytes: 0))
             }
         }
+        var report: JSONValue?
+        if let reporting = global as? any ReportingGlobalStage {
+            report = try await reporting.runReporting(source, context: ctx, emit: emitOutput)
+        } else {
+            try await global.run(source, context: ctx, emit: emitOutput)
+        }
         if current.counts.records > 0 || !current.dropped.isEmpty || !current.quarantine.isEmpty || batches == 0 {
             try flush()
         }
         // `add` summed read counts of the flushed outputs (zero); keep the input's read count.
         total.read = input.counts.kept
-        return (batches, total)
+        return (batches, total, report)
     }
 
     // MARK: Outputs

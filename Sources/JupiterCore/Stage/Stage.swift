@@ -150,3 +150,12 @@ public protocol KindAware {
 /// Marks a stage whose output does not depend on the seed (filters, dedup). The run engine leaves
 /// the seed out of such stages' fingerprints, so changing the recipe seed reuses their work.
 public protocol SeedIndependent {}
+
+/// A global stage that also summarises what it found (e.g. which evaluation items leaked into the
+/// training data). The engine records the report with the step, so a resumed run writes the same
+/// manifest, and puts it in `manifest.json` under the dataset's `reports`, keyed by stage id.
+public protocol ReportingGlobalStage: GlobalStage {
+    /// Runs like ``GlobalStage/run(_:context:emit:)`` and returns the report as JSON.
+    func runReporting(_ input: any RecordBatches, context: StageContext,
+                      emit: (StageOutput) async throws -> Void) async throws -> JSONValue
+}

@@ -259,3 +259,11 @@ struct EvalNGramIndex: Sendable {
         return out
     }
 }
+
+extension DecontaminateStage: ReportingGlobalStage {
+    /// The decontamination report (matched eval items per set) for the run manifest.
+    public func runReporting(_ input: any RecordBatches, context: StageContext,
+                             emit: (StageOutput) async throws -> Void) async throws -> JSONValue {
+        try await runWithReport(input, context: context, emit: emit).json
+    }
+}
