@@ -64,6 +64,28 @@ public struct Plan: Sendable {
         var order: [DatasetPlan] = []
         var visiting = Set<String>()
 
+        /// Builds one step's stage, recording every problem (unknown stage, bad or unknown
+        /// options, a factory error such as a corrupt model file); nil when it cannot be built.
+        func makeStage(_ step: StepSpec, in spec: DatasetSpec) -> (any Stage)? {
+            guard let factory = registry.factories[step.name] else {
+                problems.append(Diagnostic(.error, "dataset '\(spec.name)': unknown stage '\(step.name)'; known stages: "
+                                           + registry.names.joined(separator: ", "),
+                                           file: recipe.file, line: step.line))
+                return nil
+            }
+            var options = StageOptions(stage: step.name, node: step.options, file: recipe.file, line: step.line)
+            do {
+                let stage = try factory.make(&options, context)
+                problems += options.finish()
+                return stage
+            } catch {
+                problems += options.finish()
+                problems.append(Diagnostic(.error, "dataset '\(spec.name)': stage '\(step.name)': \(error)",
+                                           file: recipe.file, line: step.line))
+                return nil
+            }
+        }
+
         func plan(_ spec: DatasetSpec) -> DatasetPlan? {
             if let p = planned[spec.name] { return p }
             guard visiting.insert(spec.name).inserted else { return nil }  // cycle: reported by the loader
@@ -87,23 +109,7 @@ public struct Plan: Sendable {
             var stages: [PlannedStage] = []
             var uses: [String: Int] = [:]
             for step in spec.steps {
-                guard let factory = registry.factories[step.name] else {
-                    problems.append(Diagnostic(.error, "dataset '\(spec.name)': unknown stage '\(step.name)'; known stages: "
-                                               + registry.names.joined(separator: ", "),
-                                               file: recipe.file, line: step.line))
-                    continue
-                }
-                var options = StageOptions(stage: step.name, node: step.options, file: recipe.file, line: step.line)
-                let stage: any Stage
-                do {
-                    stage = try factory.make(&options, context)
-                } catch {
-                    problems += options.finish()
-                    problems.append(Diagnostic(.error, "dataset '\(spec.name)': stage '\(step.name)': \(error)",
-                                               file: recipe.file, line: step.line))
-                    continue
-                }
-                problems += options.finish()
+                guard let stage = makeStage(step, in: spec) else { continue }
                 if let aware = stage as? any KindAware {
                     if !aware.acceptedKinds.contains(kind) {
                         let accepted = aware.acceptedKinds.map(\.rawValue).sorted().joined(separator: ", ")
@@ -146,17 +152,7 @@ public struct Plan: Sendable {
         }
 
         func checkStagesOnly(_ spec: DatasetSpec) {
-            for step in spec.steps {
-                guard let factory = registry.factories[step.name] else {
-                    problems.append(Diagnostic(.error, "dataset '\(spec.name)': unknown stage '\(step.name)'; known stages: "
-                                               + registry.names.joined(separator: ", "),
-                                               file: recipe.file, line: step.line))
-                    continue
-                }
-                var options = StageOptions(stage: step.name, node: step.options, file: recipe.file, line: step.line)
-                _ = try? factory.make(&options, context)
-                problems += options.finish()
-            }
+            for step in spec.steps { _ = makeStage(step, in: spec) }
         }
 
         for spec in recipe.datasets { _ = plan(spec) }
