@@ -62,10 +62,11 @@ enum RecordLines {
     /// Decodes one native line of any kind.
     static func decode(_ bytes: [UInt8], file: String, line: Int) throws -> Record {
         let value = try JSONParser.parse(bytes)
-        guard let kind = NativeCodec.detectKind(value) else {
-            throw IOError(path: file, "line \(line): not a Jupiter record")
+        do {
+            return try NativeCodec.decodeAnyKind(value, fallbackID: "\(file):\(line)", origin: Origin(file: file, line: line))
+        } catch {
+            throw IOError(path: file, "line \(line): \(error.reason)")
         }
-        return try NativeCodec.decode(value, as: kind, fallbackID: "\(file):\(line)", origin: Origin(file: file, line: line))
     }
 }
 

@@ -469,8 +469,7 @@ public final class RunEngine: Sendable {
 struct AnyNativeDecoder: UnitDecoder {
     func decode(_ unit: SourceUnit, file: String) throws(RecordDecodingError) -> Record? {
         guard let value = try JSONLUnit.parse(unit) else { return nil }
-        guard let kind = NativeCodec.detectKind(value) else { throw RecordDecodingError("not a Jupiter record") }
-        return try NativeCodec.decode(value, as: kind, fallbackID: JSONLUnit.fallbackID(file: file, line: unit.line),
-                                      origin: Origin(file: file, line: unit.line))
+        return try NativeCodec.decodeAnyKind(value, fallbackID: JSONLUnit.fallbackID(file: file, line: unit.line),
+                                             origin: Origin(file: file, line: unit.line))
     }
 }

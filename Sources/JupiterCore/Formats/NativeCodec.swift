@@ -86,16 +86,7 @@ public enum NativeCodec {
         guard case .object(var o) = value else {
             throw RecordDecodingError("expected a JSON object, found \(value.typeName)")
         }
-        let lineage: Lineage
-        if let l = o.removeValue(forKey: "lineage") {
-            guard let parsed = Lineage(json: l), !parsed.origins.isEmpty else {
-                throw RecordDecodingError("field \"lineage\": malformed")
-            }
-            lineage = parsed
-        } else {
-            lineage = Lineage(origins: [origin])
-        }
-        let id = try idField(&o) ?? fallbackID
+        let (id, lineage) = try RecordEnvelope.take(&o, fallbackID: fallbackID, origin: origin)
         switch kind {
         case .conversation:
             guard let raw = o.removeValue(forKey: "messages") else { throw .missing("messages") }
@@ -302,6 +293,15 @@ public enum NativeCodec {
         }
         return Message(role: role, content: content, reasoning: reasoning, toolCalls: toolCalls, toolCallID: toolCallID,
                        name: name, extra: o)
+    }
+
+    /// Decodes a record of whatever kind its fields say (see ``detectKind(_:)``), as written by a
+    /// run between steps and into `kept.jsonl.gz`.
+    public static func decodeAnyKind(_ value: JSONValue, fallbackID: String, origin: Origin)
+        throws(RecordDecodingError) -> Record
+    {
+        guard let kind = detectKind(value) else { throw RecordDecodingError("not a Jupiter record") }
+        return try decode(value, as: kind, fallbackID: fallbackID, origin: origin)
     }
 
     /// Which record kind a parsed JSON object holds, by its fields; `nil` when it fits none.
