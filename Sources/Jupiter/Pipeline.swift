@@ -7,12 +7,10 @@ public enum Pipeline {
         StageRegistry.builtin()
     }
 
-    /// Loads a recipe and builds its plan, collecting every problem with its line.
+    /// Loads a recipe and builds its plan (model stages included, see ``prepare(recipePath:registry:environment:log:)``),
+    /// collecting every problem with its line.
     public static func check(recipePath: String, registry: StageRegistry = Pipeline.registry()) -> (Plan?, [Diagnostic]) {
-        let (recipe, problems) = RecipeLoader.loadPartial(path: recipePath)
-        guard let recipe else { return (nil, problems) }
-        let (plan, planProblems) = Plan.build(recipe, registry: registry)
-        let all = problems + planProblems
-        return (all.contains { $0.severity == .error } ? nil : plan, all)
+        let prepared = prepare(recipePath: recipePath, registry: registry)
+        return (prepared.plan, prepared.problems)
     }
 }

@@ -26,8 +26,7 @@ extension RunEngine {
                                        "sha256": .string((try? SHA256.hex(ofFile: path)) ?? "")])
             }
             let c = r.counts
-            var stages = JSONObject()
-            if case .object(let all) = c.json, let st = all["stages"] { stages = st.objectValue ?? JSONObject() }
+            let stages = c.json["stages"] ?? .object(JSONObject())
             datasets[dataset.name] = .object([
                 "from": .string(from),
                 "input_kind": .string(dataset.inputKind.rawValue),
@@ -37,7 +36,7 @@ extension RunEngine {
                 }),
                 "counts": .object(["read": .int(c.read), "kept": .int(c.kept), "dropped": .int(c.dropped),
                                    "quarantined": .int(c.quarantined), "records_written": .int(c.records)]),
-                "stages": .object(stages),
+                "stages": stages,
                 "files": .object(files),
             ])
             if !r.reports.isEmpty, case .object(var entry) = datasets[dataset.name] {
