@@ -16,6 +16,7 @@ let package = Package(
         .library(name: "JupiterSynth", targets: ["JupiterSynth"]),
         .library(name: "JupiterTokenize", targets: ["JupiterTokenize"]),
         .library(name: "JupiterLLM", targets: ["JupiterLLM"]),
+        .library(name: "JupiterMix", targets: ["JupiterMix"]),
         .library(name: "JupiterTesting", targets: ["JupiterTesting"]),
         .library(name: "Jupiter", targets: ["Jupiter"]),
         .executable(name: "jupiter", targets: ["jupiter"]),
@@ -40,6 +41,8 @@ let package = Package(
         .target(name: "JupiterTokenize", dependencies: ["JupiterCore"], swiftSettings: strict),
         // Synthesis stages: parallel->chat, (later) translation, culture, replay, uncertainty.
         .target(name: "JupiterSynth", dependencies: ["JupiterCore"], swiftSettings: strict),
+        // Forget-Me-Not mixer: weights in tokens or records, reasoning balance, shards, dataset card.
+        .target(name: "JupiterMix", dependencies: ["JupiterCore", "JupiterTokenize"], swiftSettings: strict),
         // OpenAI-compatible client, endpoint pool, retries, response cache, llama.cpp backend.
         .target(
             name: "JupiterLLM",
@@ -63,7 +66,7 @@ let package = Package(
         .target(
             name: "Jupiter",
             dependencies: [
-                "JupiterCore", "JupiterCurate", "JupiterSynth", "JupiterTokenize", "JupiterLLM",
+                "JupiterCore", "JupiterCurate", "JupiterSynth", "JupiterTokenize", "JupiterLLM", "JupiterMix",
                 .product(name: "Yams", package: "Yams"),
                 .product(name: "GRDB", package: "GRDB.swift"),
             ],
@@ -72,7 +75,7 @@ let package = Package(
         .executableTarget(
             name: "jupiter",
             dependencies: [
-                "Jupiter", "JupiterCore", "JupiterCurate", "JupiterTokenize", "JupiterLLM",
+                "Jupiter", "JupiterCore", "JupiterCurate", "JupiterTokenize", "JupiterLLM", "JupiterMix",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ],
             swiftSettings: strict),
@@ -89,6 +92,7 @@ let package = Package(
         .testTarget(name: "JupiterCurateTests", dependencies: ["JupiterCurate", "JupiterTesting"], swiftSettings: strict),
         .testTarget(name: "JupiterSynthTests", dependencies: ["JupiterSynth"], swiftSettings: strict),
         .testTarget(name: "JupiterTokenizeTests", dependencies: ["JupiterTokenize"], swiftSettings: strict),
+        .testTarget(name: "JupiterMixTests", dependencies: ["JupiterMix"], swiftSettings: strict),
         .testTarget(name: "JupiterLLMTests", dependencies: ["JupiterLLM", "JupiterTesting"], swiftSettings: strict),
         .testTarget(name: "JupiterTests", dependencies: ["Jupiter", "JupiterTesting"], swiftSettings: strict),
         .testTarget(name: "JupiterCLITests", dependencies: ["Jupiter", "JupiterTesting"], swiftSettings: strict),

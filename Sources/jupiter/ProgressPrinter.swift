@@ -5,6 +5,7 @@ import Darwin
 #endif
 import Foundation
 import Jupiter
+import JupiterMix
 
 /// Shows run progress: a live status line (records/s, percent, ETA) on a terminal, plain
 /// timestamped lines every few seconds otherwise (logs, CI, Slurm).
@@ -68,6 +69,36 @@ final class ProgressPrinter: @unchecked Sendable {
             Terminal.error("[\(dataset)] read \(Terminal.count(read)) · kept \(Terminal.count(kept)) · dropped "
                            + "\(Terminal.count(dropped)) · quarantined \(Terminal.count(quarantined)) → "
                            + "\(Terminal.count(records)) records")
+        case .mixStarted(let datasets):
+            closeLine()
+            stepStart = Date()
+            lastPrint = .distantPast
+            label = "[mixture] \(datasets) dataset\(datasets == 1 ? "" : "s")"
+            if !live { Terminal.error("\(label): started") }
+        case .mix(let p):
+            let now = Date()
+            guard now.timeIntervalSince(lastPrint) >= (live ? 0.1 : 5.0) else { return }
+            lastPrint = now
+            let text: String
+            switch p {
+            case .measuring(let dataset, let records): text = "\(label): measuring \(dataset): \(Terminal.count(records)) records"
+            case .encoding(let records, let of): text = "\(label): encoding \(Terminal.count(records))/\(Terminal.count(of)) records"
+            case .shardWritten(let index, let of): text = "\(label): wrote shard \(index + 1)/\(of)"
+            }
+            if live {
+                Terminal.raw("\r\u{1B}[K" + text)
+                lineOpen = true
+            } else {
+                Terminal.error(text)
+            }
+        case .mixSkipped:
+            closeLine()
+            Terminal.error("[mixture] already built with the same inputs and settings, skipped")
+        case .mixFinished(let records, let tokens, let shards, _):
+            closeLine()
+            let elapsed = Date().timeIntervalSince(stepStart)
+            Terminal.error("[mixture] \(Terminal.count(records)) conversations · \(Terminal.count(tokens)) tokens · "
+                           + "\(shards) shard\(shards == 1 ? "" : "s") in \(Self.duration(elapsed))")
         }
     }
 

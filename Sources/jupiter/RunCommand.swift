@@ -74,6 +74,12 @@ struct RunCommand: AsyncParsableCommand {
                 Terminal.error("warning: \(name): \(Terminal.count(c.quarantined)) input record(s) quarantined; see "
                                + "\(summary.runDirectory)/datasets/\(name)/quarantine.jsonl")
             }
+            for w in summary.mixture?["warnings"]?.arrayValue ?? [] {
+                if let text = w.stringValue { Terminal.error("warning: mix: \(text)") }
+            }
+            if summary.mixture != nil {
+                print("mixture: \(summary.runDirectory)/mixture (card: \(summary.runDirectory)/mixture/README.md)")
+            }
             print("done: \(summary.runDirectory) (manifest: \(summary.manifestPath))")
         } catch is CancellationError {
             Terminal.error("interrupted: finished work is recorded; rerun the same command to resume")

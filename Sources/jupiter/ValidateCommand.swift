@@ -1,5 +1,6 @@
 import ArgumentParser
 import Jupiter
+import JupiterMix
 
 /// `jupiter validate RECIPE`: checks a recipe without running it.
 struct ValidateCommand: AsyncParsableCommand {
@@ -23,6 +24,15 @@ struct ValidateCommand: AsyncParsableCommand {
         for d in plan.datasets {
             let steps = d.stages.map(\.id).joined(separator: " → ")
             print("  \(d.name): \(d.inputKind.rawValue) → \(d.outputKind.rawValue)\(steps.isEmpty ? "" : ": " + steps)")
+        }
+        if let mix = plan.recipe.mix {
+            let c = mix.config
+            let weights = zip(c.weights, c.normalisedWeights).map { "\($0.0.dataset) \(Int(($0.1 * 1000).rounded()) / 10)%" }
+            var line = "  mixture (\(c.unit.rawValue)): " + weights.joined(separator: " · ")
+            if let b = c.budget { line += " · budget \(b)\(c.repeatRecords ? " (repeats allowed)" : "")" }
+            if let r = c.reasoningOn { line += " · reasoning on \(Int((r * 100).rounded()))%" }
+            line += " → \(c.shards) shard\(c.shards == 1 ? "" : "s") (\(c.format.rawValue)); tokens \(mix.measure.summary)"
+            print(line)
         }
     }
 }

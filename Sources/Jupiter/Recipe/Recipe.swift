@@ -1,4 +1,5 @@
 import JupiterCore
+import JupiterMix
 
 /// A parsed, checked recipe: the user's whole intent in one YAML file.
 public struct Recipe: Sendable {
@@ -16,6 +17,8 @@ public struct Recipe: Sendable {
     public var sources: [SourceSpec]
     /// Datasets, in recipe order.
     public var datasets: [DatasetSpec]
+    /// The Forget-Me-Not mixture built from the datasets (nil: no `mix:` section).
+    public var mix: MixSpec?
     /// Where the run folder goes and how work is batched.
     public var output: OutputSpec
     /// The `models:` section, parsed by `JupiterLLM` when models are used.

@@ -1,13 +1,14 @@
 import JupiterCore
+import JupiterMix
 
 /// Reads a recipe file and checks everything that can be checked without running: YAML syntax,
 /// unknown keys, value types, source files, formats, dataset references and cycles, stage names
 /// and options. Every problem is reported with its line; nothing stops at the first.
 public enum RecipeLoader {
-    static let topKeys = ["name", "seed", "models", "sources", "datasets", "output"]
+    static let topKeys = ["name", "seed", "models", "sources", "datasets", "mix", "output"]
     static let sourceKeys = ["path", "paths", "format", "langs", "text_field", "max_line_bytes"]
     static let datasetKeys = ["from", "steps"]
-    static let outputKeys = ["dir", "batch_size"]
+    static let outputKeys = ["dir", "batch_size", "shards", "format"]
 
     /// True for names safe as folder names: letters, digits, `.`, `_`, `-`, not starting with `.`.
     public static func isSafeName(_ s: String) -> Bool {
@@ -48,8 +49,7 @@ public enum RecipeLoader {
             return (nil, problems)
         }
         for e in top where !topKeys.contains(e.key) {
-            let hint = e.key == "mix" ? " (mixing is not available yet)" : ""
-            error("unknown key '\(e.key)'\(hint); expected one of \(topKeys.joined(separator: ", "))", e.keyLine)
+            error("unknown key '\(e.key)'; expected one of \(topKeys.joined(separator: ", "))", e.keyLine)
         }
 
         // name
@@ -128,10 +128,24 @@ public enum RecipeLoader {
         checkReferences(sources: sources, datasets: datasets, invalidSources: invalidSources, file: file,
                         problems: &problems)
 
+        // mix (with output.shards / output.format, which only the mixer uses)
+        var mix: MixSpec?
+        if let m = tree["mix"] {
+            mix = MixSpecLoader.load(m, output: tree["output"], datasets: datasets, file: file, base: baseDirectory,
+                                     problems: &problems)
+        } else if let o = tree["output"] {
+            for key in ["shards", "format"] {
+                if let n = o[key] {
+                    problems.append(Diagnostic(.warning, "output.\(key) is used by the mixer; without 'mix:' it has no effect",
+                                               file: file, line: n.line))
+                }
+            }
+        }
+
         var sha = SHA256()
         sha.update(text)
         let recipe = Recipe(name: name, seed: seed, file: file, baseDirectory: baseDirectory, sha256: sha.hexDigest(),
-                            sources: sources, datasets: datasets, output: output, models: tree["models"],
+                            sources: sources, datasets: datasets, mix: mix, output: output, models: tree["models"],
                             invalidSources: invalidSources)
         return (recipe, problems)
     }

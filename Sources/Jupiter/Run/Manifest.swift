@@ -6,7 +6,8 @@ extension RunEngine {
     /// The run's `manifest.json`. Everything except the `timings` member is a pure function of
     /// the recipe, its inputs and the Jupiter and zlib versions, so two runs of the same recipe
     /// on the same inputs write the same manifest apart from `timings`.
-    func manifestJSON(inputs: [JSONValue], results: [String: DatasetResult], timings: JSONObject, started: Date) async
+    func manifestJSON(inputs: [JSONValue], results: [String: DatasetResult], mixture: JSONValue?, timings: JSONObject,
+                      mixSeconds: Double?, started: Date) async
         -> JSONValue
     {
         let recipe = plan.recipe
@@ -53,6 +54,7 @@ extension RunEngine {
             "inputs": .array(inputs),
             "datasets": .object(datasets),
         ]
+        if let mixture { manifest["mixture"] = mixture }
         if let accounting = options.modelAccounting { manifest["models"] = await accounting() }
         let formatter = ISO8601DateFormatter()
         manifest["timings"] = .object([
@@ -61,6 +63,10 @@ extension RunEngine {
             "seconds": .double((Date().timeIntervalSince(started) * 1000).rounded() / 1000),
             "datasets": .object(timings),
         ])
+        if let mixSeconds, case .object(var t)? = manifest["timings"] {
+            t["mixture"] = .double(mixSeconds)
+            manifest["timings"] = .object(t)
+        }
         return .object(manifest)
     }
 }

@@ -156,6 +156,15 @@ public struct Plan: Sendable {
         }
 
         for spec in recipe.datasets { _ = plan(spec) }
+        if let mix = recipe.mix {
+            for (name, _) in mix.config.weights {
+                guard let p = planned[name], p.outputKind != .conversation else { continue }
+                problems.append(Diagnostic(.error, "mix: dataset '\(name)' holds \(p.outputKind.rawValue) records; only "
+                                           + "conversations can be mixed"
+                                           + (p.outputKind == .pair ? " (add a parallel-to-chat step)" : ""),
+                                           file: recipe.file, line: mix.weightLines[name]))
+            }
+        }
         if problems.contains(where: { $0.severity == .error }) { return (nil, problems) }
         return (Plan(recipe: recipe, datasets: order), problems)
     }

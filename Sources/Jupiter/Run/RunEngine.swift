@@ -30,6 +30,8 @@ public struct RunSummary: Sendable {
     public var manifestPath: String
     /// Per dataset: read, kept, dropped, quarantined (input records) and records written.
     public var counts: [String: (read: Int, kept: Int, dropped: Int, quarantined: Int, records: Int)]
+    /// The manifest's `mixture` entry (records, tokens, shards, warnings, …), when the recipe mixes.
+    public var mixture: JSONValue?
     /// Total records quarantined over all datasets.
     public var quarantined: Int { counts.values.reduce(0) { $0 + $1.quarantined } }
 }
@@ -105,8 +107,16 @@ public final class RunEngine: Sendable {
             results[dataset.name] = try await runDataset(dataset, hashes: hashes, upstreamFingerprint: upstream)
             timings[dataset.name] = .double((Date().timeIntervalSince(t0) * 1000).rounded() / 1000)
         }
+        var mixture: JSONValue?
+        var mixSeconds: Double?
+        if let mix = plan.recipe.mix {
+            let t0 = Date()
+            mixture = try await runMix(mix)
+            mixSeconds = (Date().timeIntervalSince(t0) * 1000).rounded() / 1000
+        }
         removeUnusedWork(keep: Set(results.values.flatMap { $0.steps.map(\.dir) }))
-        let manifest = await manifestJSON(inputs: inputs, results: results, timings: timings, started: started)
+        let manifest = await manifestJSON(inputs: inputs, results: results, mixture: mixture, timings: timings,
+                                          mixSeconds: mixSeconds, started: started)
         let manifestPath = runDirectory + "/manifest.json"
         try AtomicFile.write(Array(JSONWriter.pretty(manifest).utf8), to: manifestPath)
         var counts: [String: (Int, Int, Int, Int, Int)] = [:]
@@ -114,7 +124,8 @@ public final class RunEngine: Sendable {
             counts[name] = (r.counts.read, r.counts.kept, r.counts.dropped, r.counts.quarantined, r.counts.records)
         }
         return RunSummary(runDirectory: runDirectory, manifestPath: manifestPath,
-                          counts: counts.mapValues { (read: $0.0, kept: $0.1, dropped: $0.2, quarantined: $0.3, records: $0.4) })
+                          counts: counts.mapValues { (read: $0.0, kept: $0.1, dropped: $0.2, quarantined: $0.3, records: $0.4) },
+                          mixture: mixture)
     }
 
     // MARK: Datasets

@@ -1,3 +1,5 @@
+import JupiterMix
+
 /// What a run reports while it works, for progress bars and logs.
 public enum RunEvent: Sendable {
     /// A dataset step started. `totalBytes` is the input size when known (source steps).
@@ -10,6 +12,14 @@ public enum RunEvent: Sendable {
     case stepFinished(dataset: String, step: Int, records: Int)
     /// A dataset's outputs were written.
     case datasetFinished(dataset: String, read: Int, kept: Int, dropped: Int, quarantined: Int, records: Int)
+    /// The mixer started on this many datasets.
+    case mixStarted(datasets: Int)
+    /// Mixer progress.
+    case mix(MixProgress)
+    /// The mixture was already built with the same fingerprint and was reused.
+    case mixSkipped
+    /// The mixture was written.
+    case mixFinished(records: Int, tokens: Int, shards: Int, warnings: [String])
 }
 
 /// Receives run events (called from many tasks; must be thread-safe).

@@ -1,0 +1,74 @@
+import JupiterCore
+import JupiterMix
+
+extension RunEngine {
+    /// Builds `mixture/` from the finished datasets (the recipe's `mix:`), or reuses it when the
+    /// ledger has a mix with the same fingerprint (settings, seed, token measure and the bytes of
+    /// every mixed dataset) and its files are on disk. Returns the manifest entry.
+    ///
+    /// A mix is one unit of work: interrupted, it starts again from its beginning on the next run
+    /// (datasets are not redone). Shards and the card are each renamed into place when complete;
+    /// the card is removed first and written last, so a `README.md` always describes the shards
+    /// beside it.
+    func runMix(_ mix: MixSpec) async throws -> JSONValue {
+        var parts = ["jupiter \(Self.version)", "mix", JSONWriter.string(mix.config.json), "seed \(plan.recipe.seed)",
+                     JSONWriter.string(mix.measure.json)]
+        var inputs: [MixInput] = []
+        for (name, _) in mix.config.weights {
+            let path = runDirectory + "/datasets/\(name)/kept.jsonl.gz"
+            let sha: String
+            do { sha = try SHA256.hex(ofFile: path) } catch { throw RunError.input(error) }
+            parts.append("\(name) \(sha)")
+            inputs.append(MixInput(name: name, path: path))
+        }
+        let fp = fingerprint(parts)
+        let key = "mix/\(fp)"
+        let out = runDirectory + "/mixture"
+        if let stats = try ledger.step(key), Self.mixFilesPresent(stats, in: out) {
+            options.observer?(.mixSkipped)
+            return Self.mixManifestEntry(stats)
+        }
+        let observer = options.observer
+        observer?(.mixStarted(datasets: inputs.count))
+        let mixer = Mixer(config: mix.config, measure: mix.measure, seed: plan.recipe.seed, workers: options.workers)
+        let card = DatasetCardContext(title: plan.recipe.name, generator: "Jupiter \(Self.version)",
+                                      recipeFile: FileSystem.baseName(plan.recipe.file),
+                                      recipeSHA256: plan.recipe.sha256, seed: plan.recipe.seed)
+        let report: MixReport
+        do {
+            report = try await mixer.run(inputs, outputDirectory: out, workDirectory: runDirectory + "/work/.mix",
+                                         card: card, progress: { observer?(.mix($0)) })
+        } catch let e as MixError {
+            throw RunError.stageFailed(dataset: "mixture", stage: "mix", message: e.message)
+        }
+        let stats = report.json
+        try ledger.finishStep(key, stats: stats)
+        observer?(.mixFinished(records: report.records, tokens: report.tokens, shards: report.shards.count,
+                               warnings: report.warnings))
+        return Self.mixManifestEntry(stats)
+    }
+
+    /// True when every shard the ledger lists, and the card, are in `dir` with the recorded sizes.
+    static func mixFilesPresent(_ stats: JSONValue, in dir: String) -> Bool {
+        guard FileSystem.exists(dir + "/README.md"), let shards = stats["shards"]?.arrayValue else { return false }
+        return shards.allSatisfy { s in
+            guard let name = s["path"]?.stringValue, let bytes = s["bytes"]?.intValue else { return false }
+            return FileSystem.size(dir + "/" + name) == bytes
+        }
+    }
+
+    /// The manifest's `mixture` entry: the mix report with paths relative to the run folder.
+    static func mixManifestEntry(_ stats: JSONValue) -> JSONValue {
+        guard case .object(var o) = stats else { return stats }
+        if case .array(let shards)? = o["shards"] {
+            o["shards"] = .array(shards.map { s in
+                guard case .object(var e) = s, let name = e["path"]?.stringValue else { return s }
+                e["path"] = .string("mixture/" + name)
+                return .object(e)
+            })
+        }
+        var entry: JSONObject = ["card": .string("mixture/README.md")]
+        entry.entries += o.entries
+        return .object(entry)
+    }
+}
