@@ -39,7 +39,10 @@ import Testing
               again:
                 from: chat
                 steps: [exact-dedup]
-            output: { dir: run, batch_size: 200 }
+            mix:
+              weights: { chat: 0.6, again: 0.4 }
+              reasoning: { on: 0.5 }
+            output: { dir: run, batch_size: 200, shards: 4 }
             """.write(toFile: dir + "/recipe.yaml", atomically: true, encoding: .utf8)
         return dir
     }
@@ -50,6 +53,9 @@ import Testing
             for f in ["kept.jsonl.gz", "dropped.jsonl.gz", "quarantine.jsonl"] {
                 out["\(d)/\(f)"] = try Data(contentsOf: URL(fileURLWithPath: "\(runDir)/datasets/\(d)/\(f)"))
             }
+        }
+        for f in ["README.md"] + (0..<4).map { "part-0000\($0).jsonl.gz" } {
+            out["mixture/\(f)"] = try Data(contentsOf: URL(fileURLWithPath: "\(runDir)/mixture/\(f)"))
         }
         var manifest = try JSONParser.parse(Array(try Data(contentsOf: URL(fileURLWithPath: runDir + "/manifest.json"))))
         if case .object(var o) = manifest { o.removeValue(forKey: "timings"); manifest = .object(o) }
@@ -96,6 +102,32 @@ import Testing
             #expect(got.keys.sorted() == expected.keys.sorted())
             for (name, bytes) in expected { #expect(got[name] == bytes, "\(folder)/\(name) differs") }
         }
+    }
+
+    @Test func sigkillDuringTheMixThenRerunGivesTheSameMixture() throws {
+        let dir = try makeWorkspace()
+        let reference = try CLI.run(["run", "recipe.yaml", "--output", "reference", "--quiet"], in: dir)
+        #expect(reference.status == 0, "\(reference.stderr)")
+        let expected = try outputs(dir + "/reference")
+        // Datasets first (an uninterrupted run), then kill mixes at several delays after they start.
+        let first = try CLI.run(["run", "recipe.yaml", "--output", "killed", "--quiet"], in: dir)
+        #expect(first.status == 0)
+        FileSystem.remove(dir + "/killed/mixture/part-00002.jsonl.gz")  // forces the mix to run again
+        var kills = 0
+        for delayMs in [0, 20, 60, 150, 300] {
+            let (p, _, err) = try CLI.start(["run", "recipe.yaml", "--output", "killed"], in: dir)
+            let deadline = Date().addingTimeInterval(120)
+            while p.isRunning && !CLI.text(err).contains("[mixture]") && Date() < deadline { usleep(1000) }
+            usleep(UInt32(delayMs * 1000))
+            if p.isRunning { kill(p.processIdentifier, SIGKILL); kills += 1 }
+            p.waitUntilExit()
+        }
+        #expect(kills >= 3, "only \(kills) kills landed during the mix")
+        let resumed = try CLI.run(["run", "recipe.yaml", "--output", "killed"], in: dir)
+        #expect(resumed.status == 0, "\(resumed.stderr)")
+        let got = try outputs(dir + "/killed")
+        for (name, bytes) in expected { #expect(got[name] == bytes, "killed/\(name) differs") }
+        #expect(!FileSystem.exists(dir + "/killed/work/.mix"))
     }
 
     @Test func sigtermStopsCleanlyWithExitCode130AndResumes() throws {

@@ -147,11 +147,15 @@ enum MixSpecLoader {
         if let t = node["tokenizer"] {
             if let given = t.scalar {
                 var path = context.resolve(given)
-                if FileSystem.isDirectory(path) { path += "/tokenizer.json" }
+                var shownTokenizer = given
+                if FileSystem.isDirectory(path) {
+                    path += "/tokenizer.json"
+                    shownTokenizer = (given.hasSuffix("/") ? String(given.dropLast()) : given) + "/tokenizer.json"
+                }
                 do {
                     let tokenizer = try Tokenizer(contentsOf: path)
                     let sha = try SHA256.hex(ofFile: path)
-                    measure = MixMeasure(tokenizer: tokenizer, tokenizerSource: (given, sha))
+                    measure = MixMeasure(tokenizer: tokenizer, tokenizerSource: (shownTokenizer, sha))
                     // Chat template: as given, else tokenizer_config.json next to the tokenizer when it has one.
                     let explicit = node["chat_template"]
                     if explicit?.scalar != "none" {
@@ -162,9 +166,10 @@ enum MixSpecLoader {
                             do {
                                 let template = try ChatTemplate(tokenizerConfig: configPath)
                                 let file = FileSystem.isDirectory(configPath) ? configPath + "/tokenizer_config.json" : configPath
-                                let shown = configGiven ?? (FileSystem.parent(of: given) == "." ? "tokenizer_config.json"
-                                                            : FileSystem.parent(of: given) + "/tokenizer_config.json")
-                                measure = MixMeasure(tokenizer: tokenizer, tokenizerSource: (given, sha), template: template,
+                                let folder = FileSystem.parent(of: shownTokenizer)
+                                let shown = configGiven ?? (folder == "." || folder.isEmpty ? "" : folder + "/")
+                                    + "tokenizer_config.json"
+                                measure = MixMeasure(tokenizer: tokenizer, tokenizerSource: (shownTokenizer, sha), template: template,
                                                      templateSource: (shown, try SHA256.hex(ofFile: file)))
                             } catch let e as TokenizerError where configGiven == nil && e.path == "$.chat_template" {
                                 // A tokenizer_config.json without a chat template: count message texts.

@@ -1,0 +1,187 @@
+import Foundation
+import JupiterCore
+import JupiterMix
+import Testing
+@testable import Jupiter
+
+/// The recipe's `mix:` section through validation and real runs.
+@Suite struct MixRunTests {
+    /// A workspace: legislation pairs → two translation datasets (one per direction) → a mix.
+    func workspace(mix: String, output: String = "output: { dir: run, batch_size: 100, shards: 3 }",
+                   files: [String: String] = [:]) throws -> String {
+        let dir = try TestSupport.temporaryDirectory("mixrun")
+        try TestSupport.writeTSV(try TestSupport.legislationPairs(limit: 1200), to: dir + "/data/pairs.tsv")
+        for (name, text) in files { try TestSupport.write(text, to: dir + "/" + name) }
+        try TestSupport.write("""
+            name: mixed
+            seed: 11
+            sources:
+              pairs: { path: data/pairs.tsv, format: parallel-tsv, langs: [en, cy] }
+            datasets:
+              clean: { from: pairs, steps: [pair-filter, { exact-dedup: { field: source } }] }
+              into-welsh: { from: clean, steps: [{ parallel-to-chat: { forward_share: 1.0 } }] }
+              into-english: { from: clean, steps: [{ parallel-to-chat: { forward_share: 0.0 } }] }
+            \(mix)
+            \(output)
+            """, to: dir + "/recipe.yaml")
+        return dir + "/recipe.yaml"
+    }
+
+    func lines(_ problems: [Diagnostic], containing text: String) -> [Int] {
+        problems.filter { $0.message.contains(text) }.compactMap(\.line)
+    }
+
+    @Test func everyMixProblemIsReportedWithItsLine() throws {
+        let recipe = try workspace(mix: """
+            mix:
+              weights: { into-welsh: 0.7, clean: 0.2, nowhere: 0.1, into-english: -1 }
+              unit: bytes
+              budget: lots
+              repeat: sometimes
+              reasoning: { on: 1.5 }
+              tokenizer: models/missing.json
+              shuffle: yes
+            """, output: "output: { dir: run, shards: 0, format: parquet }")
+        let (plan, problems) = Pipeline.check(recipePath: recipe)
+        #expect(plan == nil)
+        #expect(lines(problems, containing: "'nowhere' names no dataset") == [10])
+        #expect(lines(problems, containing: "'into-english' must be a positive number") == [10])
+        #expect(lines(problems, containing: "'unit' must be one of tokens, records") == [11])
+        #expect(lines(problems, containing: "'budget' must be a positive amount") == [12])
+        #expect(lines(problems, containing: "'repeat' must be true or false") == [13])
+        #expect(lines(problems, containing: "'reasoning' must be { on: SHARE }") == [14])
+        #expect(lines(problems, containing: "mix: tokenizer:") == [15])
+        #expect(lines(problems, containing: "unknown key 'shuffle'") == [16])
+        #expect(lines(problems, containing: "output.shards must be an integer") == [17])
+        #expect(lines(problems, containing: "output.format must be one of") == [17])
+    }
+
+    @Test func onlyConversationDatasetsCanBeMixedAndTextNeedsATemplate() throws {
+        let (plan, problems) = Pipeline.check(recipePath: try workspace(mix: """
+            mix:
+              weights: { into-welsh: 0.7, clean: 0.3 }
+            """))
+        #expect(plan == nil)
+        #expect(lines(problems, containing: "dataset 'clean' holds pair records; only conversations can be mixed "
+                      + "(add a parallel-to-chat step)") == [10])
+        let (_, textProblems) = Pipeline.check(recipePath: try workspace(mix: """
+            mix:
+              weights: { into-welsh: 1 }
+            """, output: "output: { dir: run, format: text }"))
+        #expect(textProblems.contains { $0.severity == .error && $0.message.contains("'text' renders conversations with a chat template") })
+    }
+
+    @Test func budgetsAcceptSuffixes() {
+        #expect(MixSpecLoader.amount("2M") == 2_000_000)
+        #expect(MixSpecLoader.amount("1.5B") == 1_500_000_000)
+        #expect(MixSpecLoader.amount("2_000_000") == 2_000_000)
+        #expect(MixSpecLoader.amount("500k") == 500_000)
+        #expect(MixSpecLoader.amount("0") == nil)
+        #expect(MixSpecLoader.amount("-5") == nil)
+        #expect(MixSpecLoader.amount("many") == nil)
+    }
+
+    func run(_ recipe: String, observer: RunObserver? = nil) async throws -> RunSummary {
+        let (plan, problems) = Pipeline.check(recipePath: recipe)
+        #expect(!problems.contains { $0.severity == .error }, "\(problems)")
+        let engine = try RunEngine(plan: try #require(plan), options: RunOptions(workers: 2, observer: observer))
+        return try await engine.run()
+    }
+
+    @Test func aRunWritesTheMixtureReusesItAndRebuildsItWhenTheWeightsChange() async throws {
+        let recipe = try workspace(mix: """
+            mix:
+              weights: { into-welsh: 0.6, into-english: 0.4 }
+              budget: 60k
+              card: { language: [cy, en], license: other }
+            """)
+        let runDir = FileSystem.parent(of: recipe) + "/run"
+        let summary = try await run(recipe)
+        let mixture = try #require(summary.mixture)
+        #expect(mixture["card"] == .string("mixture/README.md"))
+        let shards = try #require(mixture["shards"]?.arrayValue)
+        #expect(shards.count == 3)
+        var rows = 0
+        for s in shards {
+            let path = runDir + "/" + (s["path"]?.stringValue ?? "")
+            let n = try TestSupport.jsonLines(path).count
+            #expect(n == s["records"]?.intValue)
+            #expect(try SHA256.hex(ofFile: path) == s["sha256"]?.stringValue)
+            rows += n
+        }
+        #expect(rows == mixture["records"]?.intValue)
+        let units = try #require(mixture["units"]?.intValue)
+        #expect(abs(units - 60_000) < 1000)
+        let welsh = try #require(mixture["datasets"]?["into-welsh"]?["units"]?.intValue)
+        #expect(abs(Double(welsh) / Double(units) - 0.6) < 0.01)
+        // The manifest carries the same entry.
+        let manifest = try JSONParser.parse(try TestSupport.bytes(runDir + "/manifest.json"))
+        #expect(manifest["mixture"] == mixture)
+        let card = try String(contentsOfFile: runDir + "/mixture/README.md", encoding: .utf8)
+        #expect(card.contains("language:\n- \"cy\"\n- \"en\"\n"))
+        let before = try TestSupport.bytes(runDir + "/mixture/part-00000.jsonl.gz")
+        let manifestBefore = try RunEngineTests.manifestWithoutTimings(runDir)
+
+        // Unchanged: reused, not rebuilt.
+        let events = MixEvents()
+        _ = try await run(recipe, observer: { events.add($0) })
+        #expect(events.skipped == 1 && events.started == 0)
+        #expect(try RunEngineTests.manifestWithoutTimings(runDir) == manifestBefore)
+
+        // A deleted shard is noticed and the mix is rebuilt, to the same bytes.
+        FileSystem.remove(runDir + "/mixture/part-00001.jsonl.gz")
+        let rebuilt = MixEvents()
+        _ = try await run(recipe, observer: { rebuilt.add($0) })
+        #expect(rebuilt.started == 1)
+        #expect(try TestSupport.bytes(runDir + "/mixture/part-00000.jsonl.gz") == before)
+
+        // Changed weights: the datasets are reused, the mixture rebuilt.
+        let text = try String(contentsOfFile: recipe, encoding: .utf8)
+        try TestSupport.write(text.replacingOccurrences(of: "into-welsh: 0.6, into-english: 0.4",
+                                                        with: "into-welsh: 0.3, into-english: 0.7"), to: recipe)
+        let changed = MixEvents()
+        let again = try await run(recipe, observer: { changed.add($0) })
+        #expect(changed.started == 1 && changed.datasetStepsRun == 0)
+        let share = Double(again.mixture?["datasets"]?["into-welsh"]?["units"]?.intValue ?? 0)
+            / Double(again.mixture?["units"]?.intValue ?? 1)
+        #expect(abs(share - 0.3) < 0.01)
+    }
+
+    @Test func theRecipeTokenizerAndItsChatTemplateCountTheTokens() async throws {
+        let fixtures = TestSupport.repoRoot + "/Tests/Fixtures/Tokenize"
+        let template = try String(contentsOfFile: fixtures + "/templates/chatml.jinja", encoding: .utf8)
+        let config = JSONWriter.string(.object(["chat_template": .string(template)]))
+        let recipe = try workspace(mix: """
+            mix:
+              weights: { into-welsh: 1, into-english: 1 }
+              unit: records
+              budget: 300
+              tokenizer: model
+            """, files: ["model/tokenizer.json": try String(contentsOfFile: fixtures + "/tokenizers/qwen2.json", encoding: .utf8),
+                         "model/tokenizer_config.json": config])
+        let summary = try await run(recipe)
+        let mixture = try #require(summary.mixture)
+        #expect(mixture["records"]?.intValue == 300)
+        #expect(mixture["tokens"]?["method"] == .string("tokenizer+chat-template"))
+        #expect(mixture["tokens"]?["tokenizer"] == .string("model/tokenizer.json"))
+        #expect(mixture["tokens"]?["chat_template"] == .string("model/tokenizer_config.json"))
+        let card = try String(contentsOfFile: FileSystem.parent(of: recipe) + "/run/mixture/README.md", encoding: .utf8)
+        #expect(card.contains("counted with the tokenizer `model/tokenizer.json`"))
+    }
+}
+
+/// Counts mix events.
+final class MixEvents: @unchecked Sendable {
+    private let lock = NSLock()
+    private(set) var started = 0, skipped = 0, datasetStepsRun = 0
+    func add(_ e: RunEvent) {
+        lock.lock()
+        defer { lock.unlock() }
+        switch e {
+        case .mixStarted: started += 1
+        case .mixSkipped: skipped += 1
+        case .stepFinished: datasetStepsRun += 1
+        default: break
+        }
+    }
+}
