@@ -83,7 +83,7 @@ let package = Package(
         .executableTarget(
             name: "jupiter-bench",
             dependencies: [
-                "Jupiter", "JupiterCore", "JupiterCurate", "JupiterTokenize", "JupiterLLM", "JupiterTesting",
+                "Jupiter", "JupiterCore", "JupiterCurate", "JupiterTokenize", "JupiterLLM", "JupiterMix", "JupiterTesting",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ],
             swiftSettings: strict),

@@ -67,7 +67,7 @@ private func storedPrompts(_ runDir: String, among prompts: [String]) async thro
         let binary = try #require(jupiterBinary(), "the jupiter executable is built next to the tests")
         let prompts = legislationPrompts(160)
         try await withServer(.init(threads: 2)) { server in
-            server.inject(.slow(0.04), times: 1_000_000)
+            server.inject(.slow(0.08), times: 1_000_000)
             let dir = try temporaryDirectory()
             let recipe = try writeRecipe(dir: dir, server: server, prompts: prompts)
             let runDir = dir + "/run"
@@ -80,8 +80,10 @@ private func storedPrompts(_ runDir: String, among prompts: [String]) async thro
             p.standardError = FileHandle.nullDevice
             try p.run()
             let deadline = Date().addingTimeInterval(120)
+            // Poll without suspending: with the whole suite running in parallel, a sleeping task can
+            // wait for a cooperative thread longer than the run takes to finish.
             while server.requests(path: "/v1/chat/completions").count < 55 && p.isRunning && Date() < deadline {
-                try await Task.sleep(nanoseconds: 5_000_000)
+                usleep(2000)
             }
             #expect(p.isRunning, "the run ended before it could be killed")
             kill(p.processIdentifier, SIGKILL)
