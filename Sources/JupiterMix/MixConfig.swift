@@ -107,5 +107,6 @@ public struct MixConfig: Sendable, Equatable {
         return .object(o)
     }
 
+    /// Equal when their canonical JSON is equal.
     public static func == (a: MixConfig, b: MixConfig) -> Bool { JSONWriter.string(a.json) == JSONWriter.string(b.json) }
 }

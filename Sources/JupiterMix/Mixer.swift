@@ -40,32 +40,54 @@ public struct MixError: Error, Sendable, CustomStringConvertible {
 public struct MixReport: Sendable {
     /// Per dataset, in weight order.
     public struct DatasetFigures: Sendable {
+        /// Dataset name.
         public var name: String
+        /// Normalised weight.
         public var weight: Double
+        /// Records in the dataset.
         public var availableRecords: Int
+        /// Units (tokens or records) in the dataset.
         public var availableUnits: Int
+        /// Tokens in the dataset.
         public var availableTokens: Int
+        /// Units the dataset aimed for.
         public var targetUnits: Double
+        /// Records taken (repeats counted each time).
         public var records: Int
+        /// Distinct records taken.
         public var uniqueRecords: Int
+        /// Units taken.
         public var units: Int
+        /// Tokens taken.
         public var tokens: Int
+        /// Reasoning-on conversations taken.
         public var reasoningOn: Int
+        /// Reasoning-off conversations taken.
         public var reasoningOff: Int
     }
     /// One shard file.
     public struct ShardFile: Sendable {
+        /// File name inside the mixture folder.
         public var name: String
+        /// Records in it.
         public var records: Int
+        /// Size in bytes.
         public var bytes: Int
+        /// SHA-256 of the file.
         public var sha256: String
     }
 
+    /// The settings used.
     public var config: MixConfig
+    /// How tokens were counted (manifest form).
     public var measure: JSONValue
+    /// How tokens were counted, in one sentence.
     public var measureSummary: String
+    /// Per-dataset figures.
     public var datasets: [DatasetFigures]
+    /// The shard files, in order.
     public var shards: [ShardFile]
+    /// What did not go as asked (budget not reached, reasoning share missed).
     public var warnings: [String]
 
     /// Records in the mixture.
