@@ -34,7 +34,7 @@ CORES=$(nproc)
 python3 - "$OUT/mix-python.json" "$OUT/mix-jupiter-1.json" "$OUT/mix-jupiter-n.json" <<'PY'
 import json, sys
 p, *js = [json.load(open(f)) for f in sys.argv[1:]]
-print("input: 3 gzip datasets; MB = uncompressed-on-disk gzip bytes read per wall / CPU second")
+print("input: 3 gzip datasets; MB = gzip input MB per wall second / per CPU second (both sides: zlib level 6 out)")
 print(f"{'tool':<28}{'records out':>12}{'s':>8}{'MB/s':>8}{'vs peer':>9}{'MB/CPU-s':>10}{'vs peer':>9}")
 print(f"{p['tool']:<28}{p['records_out']:>12}{p['seconds']:>8.2f}{p['mb_per_s']:>8.1f}{1.0:>8.2f}x{p['mb_per_cpu_s']:>10.1f}{1.0:>8.2f}x")
 for j in js:

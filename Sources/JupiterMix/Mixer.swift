@@ -275,40 +275,31 @@ public struct Mixer: Sendable {
         }
         for s in spools { try s.commit() }
 
-        // Each shard: order by position, write atomically.
-        var files: [MixReport.ShardFile] = []
+        // Each shard: order by position, write atomically; shards are compressed in parallel
+        // (memory: one shard per worker).
         let keep = Set((0..<shardCount).map(Self.shardName) + ["README.md"])
-        for s in 0..<shardCount {
-            let spoolPath = workDirectory + "/shard-\(s).spool"
-            let raw = try FileSystem.read(spoolPath)
-            var entries: [(position: UInt64, range: Range<Int>)] = []
-            entries.reserveCapacity(shardRecords[s])
-            var p = 0
-            while p + 12 <= raw.count {
-                var position: UInt64 = 0, length: UInt32 = 0
-                for i in 0..<8 { position |= UInt64(raw[p + i]) << (8 * UInt64(i)) }
-                for i in 0..<4 { length |= UInt32(raw[p + 8 + i]) << (8 * UInt32(i)) }
-                let start = p + 12, end = start + Int(length)
-                guard end <= raw.count else { throw MixError("\(spoolPath): truncated spool file") }
-                entries.append((position, start..<end))
-                p = end
+        var files = [MixReport.ShardFile?](repeating: nil, count: shardCount)
+        let counts = shardRecords
+        try await withThrowingTaskGroup(of: (Int, MixReport.ShardFile).self) { group in
+            var inFlight = 0
+            var written = 0
+            func collect() async throws {
+                guard let (s, file) = try await group.next() else { return }
+                files[s] = file
+                inFlight -= 1
+                written += 1
+                progress?(.shardWritten(index: written - 1, of: shardCount))
             }
-            entries.sort { $0.position < $1.position }
-            let name = Self.shardName(s)
-            let path = outputDirectory + "/" + name
-            let file = try AtomicFile(path: path, gzip: true)
-            var buffer: [UInt8] = []
-            buffer.reserveCapacity(1 << 20)
-            for e in entries {
-                buffer.append(contentsOf: raw[e.range])
-                if buffer.count >= 1 << 20 { try file.write(buffer); buffer.removeAll(keepingCapacity: true) }
+            for s in 0..<shardCount {
+                while inFlight >= workers { try await collect() }
+                try Task.checkCancellation()
+                group.addTask {
+                    (s, try Self.writeShard(spool: workDirectory + "/shard-\(s).spool", records: counts[s],
+                                            to: outputDirectory, name: Self.shardName(s)))
+                }
+                inFlight += 1
             }
-            try file.write(buffer)
-            try file.commit()
-            FileSystem.remove(spoolPath)
-            files.append(MixReport.ShardFile(name: name, records: entries.count, bytes: FileSystem.size(path) ?? 0,
-                                             sha256: try SHA256.hex(ofFile: path)))
-            progress?(.shardWritten(index: s, of: shardCount))
+            while inFlight > 0 { try await collect() }
         }
         for name in FileSystem.list(outputDirectory) ?? [] where !keep.contains(name) {
             if name.hasPrefix("part-") { FileSystem.remove(outputDirectory + "/" + name) }
@@ -336,7 +327,7 @@ public struct Mixer: Sendable {
             figures.append(f)
         }
         var report = MixReport(config: config, measure: measure.json, measureSummary: measure.summary, datasets: figures,
-                               shards: files, warnings: selection.warnings)
+                               shards: files.compactMap { $0 }, warnings: selection.warnings)
         if config.reasoningOn != nil {
             let on = figures.reduce(0) { $0 + $1.reasoningOn }, off = figures.reduce(0) { $0 + $1.reasoningOff }
             if on + off > 0 && (on == 0 || off == 0) {
@@ -346,6 +337,41 @@ public struct Mixer: Sendable {
         }
         try AtomicFile.write(Array(DatasetCard.markdown(report, context: card).utf8), to: outputDirectory + "/README.md")
         return report
+    }
+
+    /// Orders a spool file's entries by position and writes them as one gzip shard, atomically.
+    static func writeShard(spool spoolPath: String, records: Int, to outputDirectory: String, name: String) throws
+        -> MixReport.ShardFile {
+        let raw = try FileSystem.read(spoolPath)
+        var entries: [(position: UInt64, range: Range<Int>)] = []
+        entries.reserveCapacity(records)
+        var p = 0
+        while p + 12 <= raw.count {
+            var position: UInt64 = 0, length: UInt32 = 0
+            for i in 0..<8 { position |= UInt64(raw[p + i]) << (8 * UInt64(i)) }
+            for i in 0..<4 { length |= UInt32(raw[p + 8 + i]) << (8 * UInt32(i)) }
+            let start = p + 12, end = start + Int(length)
+            guard end <= raw.count else { throw MixError("\(spoolPath): truncated spool file") }
+            entries.append((position, start..<end))
+            p = end
+        }
+        guard entries.count == records else {
+            throw MixError("\(spoolPath): \(entries.count) records, expected \(records)")
+        }
+        entries.sort { $0.position < $1.position }
+        let path = outputDirectory + "/" + name
+        let file = try AtomicFile(path: path, gzip: true)
+        var buffer: [UInt8] = []
+        buffer.reserveCapacity(1 << 20)
+        for e in entries {
+            buffer.append(contentsOf: raw[e.range])
+            if buffer.count >= 1 << 20 { try file.write(buffer); buffer.removeAll(keepingCapacity: true) }
+        }
+        try file.write(buffer)
+        try file.commit()
+        FileSystem.remove(spoolPath)
+        return MixReport.ShardFile(name: name, records: entries.count, bytes: FileSystem.size(path) ?? 0,
+                                   sha256: try SHA256.hex(ofFile: path))
     }
 
     // MARK: Reading

@@ -193,7 +193,8 @@ enum MixSpecLoader {
         }
         if config.format == .text && measure.template == nil && ok {
             problems.append(Diagnostic(.error, "output.format 'text' renders conversations with a chat template: set "
-                                       + "mix.tokenizer (with its tokenizer_config.json) or mix.chat_template",
+                                       + "mix.tokenizer (the template comes from the tokenizer_config.json beside it, "
+                                       + "or from mix.chat_template)",
                                        file: file, line: output?["format"]?.line ?? node.line))
             ok = false
         }
