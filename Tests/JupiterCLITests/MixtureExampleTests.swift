@@ -5,6 +5,27 @@ import Testing
 /// The bundled example end to end, and its mixture read back by Hugging Face `datasets` (the
 /// library trainers load it with), from the dataset card's own `configs`.
 @Suite struct MixtureExampleTests {
+    /// The same recipe run from two folders gives the same datasets, mixture and manifest (minus
+    /// timings): nothing recorded depends on the working directory.
+    @Test func outputsDoNotDependOnTheFolderTheRunStartsIn() throws {
+        let base = NSTemporaryDirectory() + "cwd-\(UUID().uuidString)"
+        let a = try CLI.run(["run", "examples/cymru/recipe.yaml", "--output", base + "/a", "--quiet"], in: CLI.repoRoot)
+        let b = try CLI.run(["run", "recipe.yaml", "--output", base + "/b", "--quiet"], in: CLI.repoRoot + "/examples/cymru")
+        #expect(a.status == 0 && b.status == 0, "\(a.stderr)\(b.stderr)")
+        func manifest(_ dir: String) throws -> JSONValue {
+            guard case .object(var o) = try JSONParser.parse(Array(try Data(contentsOf: URL(fileURLWithPath: dir + "/manifest.json"))))
+            else { return .null }
+            o.removeValue(forKey: "timings")
+            return .object(o)
+        }
+        #expect(try manifest(base + "/a") == manifest(base + "/b"))
+        for f in ["datasets/welsh-parallel/kept.jsonl.gz", "datasets/into-welsh/kept.jsonl.gz", "mixture/part-00000.jsonl.gz",
+                  "mixture/part-00001.jsonl.gz", "mixture/README.md"] {
+            #expect(try Data(contentsOf: URL(fileURLWithPath: base + "/a/" + f)) == Data(contentsOf: URL(fileURLWithPath: base + "/b/" + f)),
+                    "\(f) differs")
+        }
+    }
+
     @Test func theExampleMixtureLoadsWithHuggingFaceDatasets() throws {
         let out = NSTemporaryDirectory() + "cymru-\(UUID().uuidString)"
         let r = try CLI.run(["run", CLI.repoRoot + "/examples/cymru/recipe.yaml", "--output", out], in: CLI.repoRoot)

@@ -280,6 +280,16 @@ import Testing
         #expect(report?["eval_sets"]?[0]?["matched_items"]?.intValue == 5)
         _ = try await run(dir + "/recipe.yaml")  // every step skipped: the report comes from the ledger
         #expect(try Self.manifestWithoutTimings(dir + "/run") == first)
+        #expect(report?["eval_sets"]?[0]?["sha256"]?.stringValue == (try SHA256.hex(ofFile: dir + "/evals/leaked.jsonl")))
+
+        // The eval set changes (same name, same size class): the step is redone, not reused.
+        try TestSupport.write(evals.prefix(2).joined(separator: "\n") + "\n", to: dir + "/evals/leaked.jsonl")
+        let events = EventLog()
+        let (plan, _) = Pipeline.check(recipePath: dir + "/recipe.yaml")
+        _ = try await RunEngine(plan: try #require(plan), options: RunOptions(observer: { events.add($0) })).run()
+        #expect(events.started >= 1)
+        let changed = try Self.manifestWithoutTimings(dir + "/run")
+        #expect(changed["datasets"]?["clean"]?["reports"]?["decontaminate"]?["eval_sets"]?[0]?["matched_items"]?.intValue == 2)
     }
 
     @Test func aSecondRunOnTheSameFolderIsRefused() async throws {

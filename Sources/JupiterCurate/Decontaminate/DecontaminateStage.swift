@@ -58,7 +58,8 @@ public struct DecontaminateStage: GlobalStage {
     /// The settings as JSON.
     public var configuration: JSONValue {
         .object([
-            "evals": .array(evalSets.map { .string($0.name) }), "ngram_size": .int(ngramSize),
+            "evals": .array(evalSets.map { .string($0.name) }),
+            "evals_sha256": .array(evalSets.map { .string($0.sha256) }), "ngram_size": .int(ngramSize),
             "threshold": .double(threshold), "short_items": .string(matchShortItemsWhole ? "whole" : "skip"),
             "min_short_words": .int(minShortWords),
         ])
@@ -150,7 +151,7 @@ public struct DecontaminateStage: GlobalStage {
         }
         let sets = evalSets.enumerated().map { k, s in
             DecontaminationReport.SetSummary(
-                name: s.name, path: s.path, items: s.items.count, skippedShortItems: index.skipped[k],
+                name: s.name, sha256: s.sha256, items: s.items.count, skippedShortItems: index.skipped[k],
                 matched: matched[k].values.sorted { $0.index < $1.index })
         }
         return DecontaminationReport(ngramSize: ngramSize, threshold: threshold, recordsChecked: checked,

@@ -22,8 +22,8 @@ public struct DecontaminationReport: Sendable, Hashable {
     public struct SetSummary: Sendable, Hashable {
         /// Name as written in the recipe.
         public var name: String
-        /// Resolved path.
-        public var path: String
+        /// SHA-256 of the eval file.
+        public var sha256: String
         /// Items in the set.
         public var items: Int
         /// Items with fewer words than the n-gram size, which cannot match (with
@@ -54,7 +54,7 @@ public struct DecontaminationReport: Sendable, Hashable {
             "records_checked": .int(recordsChecked), "records_dropped": .int(recordsDropped),
             "eval_sets": .array(sets.map { s in
                 .object([
-                    "name": .string(s.name), "path": .string(s.path), "items": .int(s.items),
+                    "name": .string(s.name), "sha256": .string(s.sha256), "items": .int(s.items),
                     "skipped_short_items": .int(s.skippedShortItems), "matched_items": .int(s.matched.count),
                     "matched": .array(s.matched.map { m in
                         .object([

@@ -29,6 +29,9 @@ public struct EvalSet: Sendable {
     public var name: String
     /// Resolved path.
     public var path: String
+    /// SHA-256 of the file (empty for sets built in code): what fingerprints and reports use, so
+    /// they do not depend on the folder a run was started from.
+    public var sha256 = ""
     /// Items in file order.
     public var items: [Item]
 
@@ -63,7 +66,11 @@ public struct EvalSet: Sendable {
             let index = items.count
             items.append(Item(index: index, id: itemID(value) ?? "\(name)#\(index)", text: text, line: line.number))
         }
-        return EvalSet(name: name, path: path, items: items)
+        var set = EvalSet(name: name, path: path, items: items)
+        do { set.sha256 = try SHA256.hex(ofFile: path) } catch {
+            throw Diagnostic(.error, "cannot read eval set '\(name)': \(error)", file: path)
+        }
+        return set
     }
 
     /// The prompt text of one JSON item, by the rules above.

@@ -30,6 +30,8 @@ public struct FastTextPrediction: Sendable, Hashable {
 public final class FastTextModel: Sendable {
     /// The file it was read from.
     public let path: String
+    /// SHA-256 of the model file: the model's identity in fingerprints and manifests.
+    public let sha256: String
     /// Vector dimension.
     public let dimension: Int
     /// Every label the model can predict, without the `__label__` prefix, in the model's order.
@@ -62,6 +64,9 @@ public final class FastTextModel: Sendable {
 
     /// Reads a model from the bytes of a model file (`path` is used in errors only).
     public init(bytes: [UInt8], path: String) throws(FastTextModelError) {
+        var sha = SHA256()
+        sha.update(bytes)
+        sha256 = sha.hexDigest()
         var r = ModelByteReader(bytes: bytes, path: path)
         if bytes.count < 8 {
             if bytes.count >= 4, let m = try? r.uint32(), m != Self.magic {

@@ -38,6 +38,8 @@ public struct LanguageIDStage: RecordStage, KindAware, SeedIndependent {
     public let name = "langid"
     /// The model.
     public let model: FastTextModel
+    /// The model as the recipe names it (the path as written, or `$JUPITER_LID_MODEL`).
+    public var modelSource: String
     /// Accepted languages.
     public var expect: LanguageExpectation
     /// Smallest top-label probability kept.
@@ -53,10 +55,11 @@ public struct LanguageIDStage: RecordStage, KindAware, SeedIndependent {
     public static let defaultMinLetters = 10
 
     /// Creates the stage.
-    public init(model: FastTextModel, expect: LanguageExpectation = .any,
+    public init(model: FastTextModel, modelSource: String? = nil, expect: LanguageExpectation = .any,
                 minProbability: Double = LanguageIDStage.defaultMinProbability,
                 minLetters: Int = LanguageIDStage.defaultMinLetters, scope: Set<Role> = [.user, .assistant]) {
         self.model = model
+        self.modelSource = modelSource ?? FileSystem.baseName(model.path)
         self.expect = expect
         self.minProbability = minProbability
         self.minLetters = minLetters
@@ -67,7 +70,7 @@ public struct LanguageIDStage: RecordStage, KindAware, SeedIndependent {
     public func outputKind(for input: RecordKind) -> RecordKind { input }
 
     public var configuration: JSONValue {
-        .object(["model": .string(model.path), "model_bytes": .int(FileSystem.size(model.path) ?? 0),
+        .object(["model": .string(modelSource), "model_sha256": .string(model.sha256),
                  "expect": expect.json, "min_prob": .double(minProbability), "min_chars": .int(minLetters),
                  "scope": .array(Role.allCases.filter { scope.contains($0) }.map { .string($0.rawValue) })])
     }
@@ -80,8 +83,10 @@ public struct LanguageIDStage: RecordStage, KindAware, SeedIndependent {
     ) { o, ctx in
         let modelNode = o.node("model")
         var path = modelNode?.scalar.map { ctx.resolve($0) }
+        var source = modelNode?.scalar
         if path == nil, let env = getenv("JUPITER_LID_MODEL").map({ String(cString: $0) }), !env.isEmpty {
             path = env
+            source = "$JUPITER_LID_MODEL"
         }
         let expect = LanguageExpectation.read(&o)
         let minProb = o.double("min_prob", default: LanguageIDStage.defaultMinProbability, range: 0...1)
@@ -103,7 +108,7 @@ public struct LanguageIDStage: RecordStage, KindAware, SeedIndependent {
         } catch {
             throw Diagnostic(.error, "stage 'langid': \(error)", file: o.file, line: modelNode?.line ?? o.line)
         }
-        return LanguageIDStage(model: model, expect: expect, minProbability: minProb, minLetters: minLetters,
+        return LanguageIDStage(model: model, modelSource: source, expect: expect, minProbability: minProb, minLetters: minLetters,
                                scope: scope)
     }
 
