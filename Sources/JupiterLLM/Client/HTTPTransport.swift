@@ -67,7 +67,7 @@ final class HTTPTransport: Sendable {
             let bytes = buffer.getBytes(at: buffer.readerIndex, length: buffer.readableBytes) ?? []
             var retryAfter: Double?
             if let ra = response.headers.first(name: "Retry-After") {
-                retryAfter = Double(ra.trimmingCharacters(in: .whitespaces))
+                retryAfter = RetryAfter.seconds(ra)
             }
             return HTTPAnswer(status: Int(response.status.code), retryAfter: retryAfter, body: bytes)
         } catch let error as HTTPClientError {
