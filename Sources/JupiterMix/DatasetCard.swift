@@ -81,6 +81,17 @@ public enum DatasetCard {
             s += "No conversation has an assistant turn.\n\n"
         }
 
+        if let check = report.exclusionCheck {
+            s += "## Decontamination\n\n\(check) \(count(report.excluded)) conversation\(report.excluded == 1 ? " was" : "s were") "
+            s += "excluded before drawing"
+            if !report.exclusions.isEmpty {
+                s += report.excluded > report.exclusions.count ? "; the first \(report.exclusions.count):\n\n" : ":\n\n"
+                s += report.exclusions.map { "- \($0)\n" }.joined()
+            } else {
+                s += ".\n"
+            }
+            s += "\n"
+        }
         if !report.warnings.isEmpty {
             s += "## Warnings\n\n" + report.warnings.map { "- \($0)\n" }.joined() + "\n"
         }

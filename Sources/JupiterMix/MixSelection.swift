@@ -32,17 +32,22 @@ public struct MixPool: Sendable {
     public var tokens: [Int]
     /// Reasoning mode of each record.
     public var reasoning: [ReasoningMode]
+    /// Records that may not be chosen (e.g. overlapping an evaluation set); empty: none.
+    public var excluded: Set<Int>
 
     /// Creates a pool.
-    public init(name: String, units: [Int], tokens: [Int], reasoning: [ReasoningMode]) {
+    public init(name: String, units: [Int], tokens: [Int], reasoning: [ReasoningMode], excluded: Set<Int> = []) {
         self.name = name
         self.units = units
         self.tokens = tokens
         self.reasoning = reasoning
+        self.excluded = excluded
     }
 
-    /// Total units.
-    public var totalUnits: Int { units.reduce(0, +) }
+    /// Total units of the records that may be chosen.
+    public var totalUnits: Int {
+        excluded.isEmpty ? units.reduce(0, +) : units.indices.reduce(0) { excluded.contains($1) ? $0 : $0 + units[$1] }
+    }
 }
 
 /// Which records of each dataset go into the mixture: a pure, seeded function of the pools and
@@ -99,6 +104,7 @@ public struct MixSelection: Sendable {
             var rng = SeededRandom(seed, "mix", pool.name)
             var order = Array(pool.units.indices)
             order.shuffle(using: &rng)
+            if !pool.excluded.isEmpty { order.removeAll { pool.excluded.contains($0) } }
             let allowRepeat = config.repeatRecords
             var visit: Visit = .single(Cycle(order, repeating: allowRepeat))
             var share: Double?

@@ -64,6 +64,8 @@ public struct MixReport: Sendable {
         public var reasoningOn: Int
         /// Reasoning-off conversations taken.
         public var reasoningOff: Int
+        /// Records excluded by the last check (``Mixer/exclude``).
+        public var excluded: Int
     }
     /// One shard file.
     public struct ShardFile: Sendable {
@@ -89,6 +91,14 @@ public struct MixReport: Sendable {
     public var shards: [ShardFile]
     /// What did not go as asked (budget not reached, reasoning share missed).
     public var warnings: [String]
+    /// What the last check before training was (nil: none).
+    public var exclusionCheck: String?
+    /// The first excluded records (`dataset: id: reason`), at most ``maxExclusionsListed``.
+    public var exclusions: [String] = []
+    /// How many excluded records are listed by name.
+    public static let maxExclusionsListed = 100
+    /// Records excluded in all.
+    public var excluded: Int { datasets.reduce(0) { $0 + $1.excluded } }
 
     /// Records in the mixture.
     public var records: Int { datasets.reduce(0) { $0 + $1.records } }
@@ -116,6 +126,7 @@ public struct MixReport: Sendable {
                     "units": .int(d.units), "tokens": .int(d.tokens),
                     "share": .double((Double(d.units) / Double(total) * 1_000_000).rounded() / 1_000_000),
                     "reasoning": .object(["on": .int(d.reasoningOn), "off": .int(d.reasoningOff)]),
+                    "excluded": .int(d.excluded),
                 ]))
             })),
             "shards": .array(shards.map {
@@ -123,6 +134,9 @@ public struct MixReport: Sendable {
                          "sha256": .string($0.sha256)])
             }),
             "warnings": .array(warnings.map { .string($0) }),
+            "exclusion_check": exclusionCheck.map { .string($0) } ?? .null,
+            "excluded": .int(excluded),
+            "exclusions": .array(exclusions.map { .string($0) }),
         ])
     }
 }
@@ -147,6 +161,11 @@ public struct Mixer: Sendable {
     public var workers: Int
     /// Records per parallel chunk.
     public var chunkSize = 1024
+    /// A last check before training: records for which it returns a reason are never chosen
+    /// (e.g. overlap with an evaluation set). The reasons are reported.
+    public var exclude: (@Sendable (Record) -> String?)?
+    /// What ``exclude`` checks, in one sentence, for the card and manifest.
+    public var exclusionCheck: String?
 
     /// Creates a mixer.
     public init(config: MixConfig, measure: MixMeasure, seed: UInt64,
@@ -163,16 +182,20 @@ public struct Mixer: Sendable {
         return "part-" + String(repeating: "0", count: max(0, 5 - digits.count)) + digits + ".jsonl.gz"
     }
 
-    /// Measures the inputs (first pass).
-    public func measure(_ inputs: [MixInput], progress: (@Sendable (MixProgress) -> Void)? = nil) async throws -> [MixPool] {
+    /// Measures the inputs (first pass); also returns the first excluded records with their reasons.
+    public func measure(_ inputs: [MixInput], progress: (@Sendable (MixProgress) -> Void)? = nil) async throws
+        -> (pools: [MixPool], exclusions: [String]) {
         var pools: [MixPool] = []
+        var exclusions: [String] = []
         let unit = config.unit
         for input in inputs {
             var units: [Int] = [], tokens: [Int] = [], reasoning: [ReasoningMode] = []
+            var excluded = Set<Int>()
             let measure = self.measure
-            try await Self.mapChunks(path: input.path, workers: workers, chunkSize: chunkSize) { (lines) throws -> [(Int, ReasoningMode)] in
+            let exclude = self.exclude
+            try await Self.mapChunks(path: input.path, workers: workers, chunkSize: chunkSize) { (lines) throws -> [(Int, ReasoningMode, String?)] in
                 var counter = measure.makeCounter()
-                var out: [(Int, ReasoningMode)] = []
+                var out: [(Int, ReasoningMode, String?)] = []
                 out.reserveCapacity(lines.count)
                 for line in lines {
                     let record = try Self.decode(line, path: input.path)
@@ -180,20 +203,24 @@ public struct Mixer: Sendable {
                     do { t = try counter.count(record) } catch {
                         throw MixError("\(input.path):\(line.number): record \(record.id): the chat template failed: \(error)")
                     }
-                    out.append((t, ReasoningMode(record)))
+                    out.append((t, ReasoningMode(record), exclude?(record).map { "\(record.id): \($0)" }))
                 }
                 return out
             } consume: { chunk in
-                for (t, r) in chunk {
+                for (t, r, why) in chunk {
+                    if let why {
+                        excluded.insert(tokens.count)
+                        if exclusions.count < MixReport.maxExclusionsListed { exclusions.append("\(input.name): \(why)") }
+                    }
                     tokens.append(t)
                     units.append(unit == .tokens ? t : 1)
                     reasoning.append(r)
                 }
                 progress?(.measuring(dataset: input.name, records: tokens.count))
             }
-            pools.append(MixPool(name: input.name, units: units, tokens: tokens, reasoning: reasoning))
+            pools.append(MixPool(name: input.name, units: units, tokens: tokens, reasoning: reasoning, excluded: excluded))
         }
-        return pools
+        return (pools, exclusions)
     }
 
     /// Mixes `inputs` (in weight order) into `outputDirectory` (created; its old shards and card
@@ -203,7 +230,7 @@ public struct Mixer: Sendable {
         guard inputs.map(\.name) == config.weights.map(\.dataset) else {
             throw MixError("mix inputs \(inputs.map(\.name)) do not match the weights \(config.weights.map(\.dataset))")
         }
-        let pools = try await measure(inputs, progress: progress)
+        let (pools, exclusions) = try await measure(inputs, progress: progress)
         let selection = MixSelection.choose(pools, config: config, seed: seed)
 
         // Global order: a seeded shuffle of every pick; shards take consecutive positions.
@@ -314,7 +341,8 @@ public struct Mixer: Sendable {
             var f = MixReport.DatasetFigures(
                 name: pool.name, weight: weights[d], availableRecords: pool.units.count, availableUnits: pool.totalUnits,
                 availableTokens: pool.tokens.reduce(0, +), targetUnits: selection.targets[d], records: picks.count,
-                uniqueRecords: Set(picks).count, units: 0, tokens: 0, reasoningOn: 0, reasoningOff: 0)
+                uniqueRecords: Set(picks).count, units: 0, tokens: 0, reasoningOn: 0, reasoningOff: 0,
+                excluded: pool.excluded.count)
             for r in picks {
                 f.units += pool.units[r]
                 f.tokens += pool.tokens[r]
@@ -327,7 +355,8 @@ public struct Mixer: Sendable {
             figures.append(f)
         }
         var report = MixReport(config: config, measure: measure.json, measureSummary: measure.summary, datasets: figures,
-                               shards: files.compactMap { $0 }, warnings: selection.warnings)
+                               shards: files.compactMap { $0 }, warnings: selection.warnings,
+                               exclusionCheck: exclusionCheck, exclusions: exclusions)
         if config.reasoningOn != nil {
             let on = figures.reduce(0) { $0 + $1.reasoningOn }, off = figures.reduce(0) { $0 + $1.reasoningOff }
             if on + off > 0 && (on == 0 || off == 0) {

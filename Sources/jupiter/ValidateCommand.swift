@@ -1,5 +1,6 @@
 import ArgumentParser
 import Jupiter
+import JupiterCurate
 import JupiterMix
 
 /// `jupiter validate RECIPE`: checks a recipe without running it.
@@ -31,6 +32,7 @@ struct ValidateCommand: AsyncParsableCommand {
             var line = "  mixture (\(c.unit.rawValue)): " + weights.joined(separator: " · ")
             if let b = c.budget { line += " · budget \(b)\(c.repeatRecords ? " (repeats allowed)" : "")" }
             if let r = c.reasoningOn { line += " · reasoning on \(Int((r * 100).rounded()))%" }
+            if let d = mix.decontamination { line += " · decontaminated against \(d.evalSets.count) eval set(s)" }
             line += " → \(c.shards) shard\(c.shards == 1 ? "" : "s") (\(c.format.rawValue)); tokens \(mix.measure.summary)"
             print(line)
         }

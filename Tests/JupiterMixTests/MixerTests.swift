@@ -268,3 +268,36 @@ extension MixerTests {
         }
     }
 }
+
+extension MixerTests {
+    @Test func excludedRecordsAreNeverDrawnAndAreReported() async throws {
+        let (dir, inputs) = try MixFixtures.inputs()
+        var mixer = Mixer(config: MixConfig(weights: [("mcq", 1), ("grammar", 1)], unit: .records, budget: 800,
+                                            repeatRecords: true), measure: MixMeasure(), seed: 3, workers: 2)
+        // Every 5th MCQ item "overlaps an eval set".
+        mixer.exclude = { record in
+            guard record.id.hasPrefix("mcq-"), let n = Int(record.id.dropFirst(4)), n % 5 == 0 else { return nil }
+            return "overlaps eval item x#\(n)"
+        }
+        mixer.exclusionCheck = "Conversations overlapping x were never drawn."
+        let report = try await mixer.run([inputs[1], inputs[2]], outputDirectory: dir + "/m", workDirectory: dir + "/w",
+                                         card: MixFixtures.context)
+        let mcq = try MixFixtures.lines(inputs[1].path).count
+        #expect(report.datasets[0].excluded == (mcq + 4) / 5)
+        #expect(report.datasets[1].excluded == 0)
+        #expect(report.exclusions.count == min(report.excluded, MixReport.maxExclusionsListed))
+        #expect(report.exclusions.first == "mcq: mcq-0: overlaps eval item x#0")
+        for s in report.shards {
+            for row in try MixFixtures.lines(dir + "/m/" + s.name) {
+                let id = row["id"]?.stringValue ?? ""
+                if id.hasPrefix("mcq-"), let n = Int(id.dropFirst(4)) { #expect(n % 5 != 0, "\(id) was excluded") }
+            }
+        }
+        // Repeats fill the budget from what is left.
+        #expect(report.datasets[0].records == 400)
+        #expect(report.datasets[0].uniqueRecords == mcq - (mcq + 4) / 5)
+        let card = try String(contentsOfFile: dir + "/m/README.md", encoding: .utf8)
+        #expect(card.contains("## Decontamination"))
+        #expect(card.contains("- mcq: mcq-5: overlaps eval item x#5"))
+    }
+}

@@ -170,6 +170,58 @@ import Testing
     }
 }
 
+extension MixRunTests {
+    @Test func mixDecontaminationDropsEvalOverlapsFromTheMixtureOnly() async throws {
+        // Six long English sentences of the training pairs are "eval items".
+        let pairs = try TestSupport.legislationPairs(limit: 1200)
+        let leaked = pairs.filter { $0.0.split(separator: " ").count >= 14 }.prefix(6)
+        let evals = leaked.map { JSONWriter.string(.object(["input": .array([.object(["role": .string("user"),
+                                                                                        "content": .string($0.0)])]),
+                                                            "ideal": .string("x")])) }
+        let recipe = try workspace(mix: """
+            mix:
+              weights: { into-welsh: 1, into-english: 1 }
+              unit: records
+              decontaminate: [evals/leaked.jsonl]
+            """, files: ["evals/leaked.jsonl": evals.joined(separator: "\n") + "\n"])
+        let summary = try await run(recipe)
+        let mixture = try #require(summary.mixture)
+        // Each leaked sentence sits in a conversation of both datasets (series conversations hold several).
+        #expect((mixture["datasets"]?["into-welsh"]?["excluded"]?.intValue ?? 0) >= 1)
+        #expect((mixture["datasets"]?["into-english"]?["excluded"]?.intValue ?? 0) >= 1)
+        let exclusions = mixture["exclusions"]?.arrayValue?.compactMap(\.stringValue) ?? []
+        #expect(exclusions.count == mixture["excluded"]?.intValue)
+        #expect(exclusions.allSatisfy { $0.contains("overlaps eval item evals/leaked.jsonl#") })
+        // The datasets keep them (decontamination here guards the mixture only); the mixture has none.
+        let runDir = FileSystem.parent(of: recipe) + "/run"
+        var mixed = ""
+        for s in mixture["shards"]?.arrayValue ?? [] {
+            for row in try TestSupport.jsonLines(runDir + "/" + (s["path"]?.stringValue ?? "")) {
+                mixed += (row["messages"]?.arrayValue ?? []).compactMap { $0["content"]?.stringValue }.joined(separator: "\n")
+            }
+        }
+        var kept = ""
+        for row in try TestSupport.jsonLines(runDir + "/datasets/into-welsh/kept.jsonl.gz") {
+            kept += (row["messages"]?.arrayValue ?? []).compactMap { $0["content"]?.stringValue }.joined(separator: "\n")
+        }
+        for (en, _) in leaked {
+            #expect(kept.contains(en))
+            #expect(!mixed.contains(en), "leaked sentence in the mixture: \(en.prefix(60))")
+        }
+        let card = try String(contentsOfFile: runDir + "/mixture/README.md", encoding: .utf8)
+        #expect(card.contains("## Decontamination"))
+
+        // A missing eval file is a recipe error on the mix's line.
+        let (plan, problems) = Pipeline.check(recipePath: try workspace(mix: """
+            mix:
+              weights: { into-welsh: 1 }
+              decontaminate: [evals/missing.jsonl]
+            """))
+        #expect(plan == nil)
+        #expect(problems.contains { $0.severity == .error && $0.message.contains("missing.jsonl") && $0.line == 11 })
+    }
+}
+
 /// Counts mix events.
 final class MixEvents: @unchecked Sendable {
     private let lock = NSLock()

@@ -1,4 +1,5 @@
 import JupiterCore
+import JupiterCurate
 import JupiterMix
 import JupiterTokenize
 
@@ -13,11 +14,14 @@ public struct MixSpec: Sendable {
     public var line: Int
     /// Line of each weight, by dataset.
     public var weightLines: [String: Int]
+    /// The last decontamination before training (`mix.decontaminate`), nil when not asked for.
+    public var decontamination: DecontaminateStage?
 }
 
 /// Reads the `mix:` section.
 enum MixSpecLoader {
-    static let keys = ["weights", "unit", "budget", "repeat", "reasoning", "tokenizer", "chat_template", "card"]
+    static let keys = ["weights", "unit", "budget", "repeat", "reasoning", "tokenizer", "chat_template", "card",
+                       "decontaminate"]
 
     /// `2000000`, `2_000_000`, `2M`, `1.5B`, `500k` → an integer.
     static func amount(_ s: String) -> Int? {
@@ -203,6 +207,27 @@ enum MixSpecLoader {
                                        + "bytes); set mix.tokenizer to the target model's tokenizer.json for exact budgets",
                                        file: file, line: node.line))
         }
-        return ok ? MixSpec(config: config, measure: measure, line: node.line, weightLines: weightLines) : nil
+        // decontaminate: a list of eval files, or the decontaminate stage's options ({ evals: […], ngram_size, … }).
+        var decontamination: DecontaminateStage?
+        if let d = node["decontaminate"] {
+            let options: ConfigNode = d.listItems != nil || d.scalar != nil
+                ? ConfigNode(.map([("evals", d.line, d)]), line: d.line) : d
+            var o = StageOptions(stage: "decontaminate", node: options, file: file, line: d.line)
+            do {
+                decontamination = try DecontaminateStage.factory.make(&o, StageBuildContext(baseDirectory: base))
+                    as? DecontaminateStage
+            } catch let problem as Diagnostic {
+                problems.append(problem)
+                ok = false
+            } catch let problem {
+                error("decontaminate: \(problem)", d.line)
+                ok = false
+            }
+            let found = o.finish()
+            problems += found.map { var p = $0; p.message = "mix: " + p.message; return p }
+            if found.contains(where: { $0.severity == .error }) { ok = false }
+        }
+        return ok ? MixSpec(config: config, measure: measure, line: node.line, weightLines: weightLines,
+                            decontamination: decontamination) : nil
     }
 }

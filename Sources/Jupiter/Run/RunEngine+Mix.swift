@@ -1,4 +1,5 @@
 import JupiterCore
+import JupiterCurate
 import JupiterMix
 
 extension RunEngine {
@@ -12,7 +13,8 @@ extension RunEngine {
     /// beside it.
     func runMix(_ mix: MixSpec) async throws -> JSONValue {
         var parts = ["jupiter \(Self.version)", "mix", JSONWriter.string(mix.config.json), "seed \(plan.recipe.seed)",
-                     JSONWriter.string(mix.measure.json)]
+                     JSONWriter.string(mix.measure.json),
+                     "decontaminate " + (mix.decontamination.map { JSONWriter.string($0.configuration) } ?? "-")]
         var inputs: [MixInput] = []
         for (name, _) in mix.config.weights {
             let path = runDirectory + "/datasets/\(name)/kept.jsonl.gz"
@@ -30,7 +32,19 @@ extension RunEngine {
         }
         let observer = options.observer
         observer?(.mixStarted(datasets: inputs.count))
-        let mixer = Mixer(config: mix.config, measure: mix.measure, seed: plan.recipe.seed, workers: options.workers)
+        var mixer = Mixer(config: mix.config, measure: mix.measure, seed: plan.recipe.seed, workers: options.workers)
+        if let d = mix.decontamination {
+            mixer.exclude = { record in
+                guard let m = d.matches(record.text).first else { return nil }
+                let set = d.evalSets[m.set], item = set.items[m.item]
+                return "overlaps eval item \(set.name)#\(item.index) (id \(item.id)): \(Int((m.overlap * 100).rounded()))% "
+                    + "of its words in shared \(d.ngramSize)-grams"
+            }
+            mixer.exclusionCheck = "Conversations overlapping the evaluation sets "
+                + d.evalSets.map { "`\($0.name)`" }.joined(separator: ", ")
+                + " (word \(d.ngramSize)-grams covering more than \(Int((d.threshold * 100).rounded()))% of an item's words, "
+                + "open-instruct's rule) were never drawn."
+        }
         let card = DatasetCardContext(title: plan.recipe.name, generator: "Jupiter \(Self.version)",
                                       recipeFile: FileSystem.baseName(plan.recipe.file),
                                       recipeSHA256: plan.recipe.sha256, seed: plan.recipe.seed)
