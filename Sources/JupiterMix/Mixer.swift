@@ -176,7 +176,7 @@ public struct Mixer: Sendable {
         self.workers = max(1, workers)
     }
 
-    /// Name of shard `i` of `n`.
+    /// File name of shard `i` (`part-00000.jsonl.gz`, …).
     public static func shardName(_ i: Int) -> String {
         let digits = String(i)
         return "part-" + String(repeating: "0", count: max(0, 5 - digits.count)) + digits + ".jsonl.gz"
