@@ -4,15 +4,18 @@ import JupiterMix
 
 extension RunEngine {
     /// Builds `mixture/` from the finished datasets (the recipe's `mix:`), or reuses it when the
-    /// ledger has a mix with the same fingerprint (settings, seed, token measure and the bytes of
-    /// every mixed dataset) and its files are on disk. Returns the manifest entry.
+    /// ledger has a mix with the same fingerprint (settings, seed, recipe text, token measure, eval
+    /// sets and the bytes of every mixed dataset) and its files are on disk. Returns the manifest
+    /// entry.
     ///
     /// A mix is one unit of work: interrupted, it starts again from its beginning on the next run
     /// (datasets are not redone). Shards and the card are each renamed into place when complete;
     /// the card is removed first and written last, so a `README.md` always describes the shards
     /// beside it.
     func runMix(_ mix: MixSpec) async throws -> JSONValue {
+        // The card names the recipe (file and SHA-256), so they are part of the fingerprint too.
         var parts = ["jupiter \(Self.version)", "mix", JSONWriter.string(mix.config.json), "seed \(plan.recipe.seed)",
+                     "recipe \(plan.recipe.name) \(FileSystem.baseName(plan.recipe.file)) \(plan.recipe.sha256)",
                      JSONWriter.string(mix.measure.json),
                      "decontaminate " + (mix.decontamination.map { JSONWriter.string($0.configuration) } ?? "-")]
         var inputs: [MixInput] = []
@@ -37,8 +40,9 @@ extension RunEngine {
             mixer.exclude = { record in
                 guard let m = d.matches(record.text).first else { return nil }
                 let set = d.evalSets[m.set], item = set.items[m.item]
-                return "overlaps eval item \(set.name)#\(item.index) (id \(item.id)): \(Int((m.overlap * 100).rounded()))% "
-                    + "of its words in shared \(d.ngramSize)-grams"
+                let name = "\(set.name)#\(item.index)"
+                return "overlaps eval item \(name)\(item.id == name ? "" : " (id \(item.id))"): "
+                    + "\(Int((m.overlap * 100).rounded()))% of its words in shared \(d.ngramSize)-grams"
             }
             mixer.exclusionCheck = "Conversations overlapping the evaluation sets "
                 + d.evalSets.map { "`\($0.name)`" }.joined(separator: ", ")
