@@ -32,8 +32,8 @@ enum CLI {
         // Captured output goes to the temporary folder, never into the folder the command runs in.
         let out = NSTemporaryDirectory() + "jupiter-stdout-\(UUID().uuidString)"
         let err = NSTemporaryDirectory() + "jupiter-stderr-\(UUID().uuidString)"
-        FileManager.default.createFile(atPath: out, contents: nil)
-        FileManager.default.createFile(atPath: err, contents: nil)
+        _ = FileManager.default.createFile(atPath: out, contents: nil)
+        _ = FileManager.default.createFile(atPath: err, contents: nil)
         p.standardOutput = try FileHandle(forWritingTo: URL(fileURLWithPath: out))
         p.standardError = try FileHandle(forWritingTo: URL(fileURLWithPath: err))
         try p.run()

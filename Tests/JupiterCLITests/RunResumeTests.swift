@@ -54,7 +54,7 @@ import Testing
                 out["\(d)/\(f)"] = try Data(contentsOf: URL(fileURLWithPath: "\(runDir)/datasets/\(d)/\(f)"))
             }
         }
-        for f in ["README.md"] + (0..<4).map { "part-0000\($0).jsonl.gz" } {
+        for f in ["README.md"] + (0..<4).map({ "part-0000\($0).jsonl.gz" }) {
             out["mixture/\(f)"] = try Data(contentsOf: URL(fileURLWithPath: "\(runDir)/mixture/\(f)"))
         }
         var manifest = try JSONParser.parse(Array(try Data(contentsOf: URL(fileURLWithPath: runDir + "/manifest.json"))))

@@ -128,7 +128,7 @@ enum LlamaCppToolchain {
     @Test func serverThatExitsAtStartIsReportedWithItsLog() async throws {
         let dir = try temporaryDirectory()
         let bogus = dir + "/broken.gguf"
-        FileManager.default.createFile(atPath: bogus, contents: Data("not a gguf".utf8))
+        _ = FileManager.default.createFile(atPath: bogus, contents: Data("not a gguf".utf8))
         // An interpreter that exits at once stands in for a server that cannot load its model.
         let m = ModelConfig(name: "b", backend: .llamaCpp(.init(modelPath: bogus, python: "false", startupTimeout: 20)), model: "b")
         let llm = try LLMService(models: [m], database: nil, logDirectory: dir)

@@ -53,7 +53,7 @@ import Testing
         // 4. The cache table holds no key (the prompt mentioning it is the user's own text, so
         //    check raw rows other than the answer to that prompt: keys, models, paths).
         let pool = try statePool(dir)
-        let rows = try await pool.read { db in try Row.fetchAll(db, sql: "SELECT key, model, path FROM llm_responses") }
+        let rows = try pool.read { db in try Row.fetchAll(db, sql: "SELECT key, model, path FROM llm_responses") }
         #expect(rows.count == 1)
         for row in rows { #expect(!row.description.contains(Self.key)) }
         // The stored request hash does not depend on the key: same request, other key → same key.

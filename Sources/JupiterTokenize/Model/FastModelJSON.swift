@@ -19,7 +19,7 @@ struct FastModelJSON {
         guard String(validating: bytes, as: UTF8.self) != nil else { return nil }
         return bytes.withUnsafeBufferPointer { buf -> (rest: [UInt8], data: FastModelJSON)? in
             guard let p = buf.baseAddress else { return nil }
-            var s = Scanner(p: p, end: buf.count)
+            let s = Scanner(p: p, end: buf.count)
             guard let model = s.memberStart(of: s.skipWS(0), named: "model") else { return nil }
             var data = FastModelJSON()
             data.arena.reserveCapacity(buf.count / 2)
