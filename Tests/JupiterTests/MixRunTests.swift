@@ -123,25 +123,25 @@ import Testing
         let manifestBefore = try RunEngineTests.manifestWithoutTimings(runDir)
 
         // Unchanged: reused, not rebuilt.
-        let events = MixEvents()
+        let events = EventLog()
         _ = try await run(recipe, observer: { events.add($0) })
-        #expect(events.skipped == 1 && events.started == 0)
+        #expect(events.mixSkipped == 1 && events.mixStarted == 0)
         #expect(try RunEngineTests.manifestWithoutTimings(runDir) == manifestBefore)
 
         // A deleted shard is noticed and the mix is rebuilt, to the same bytes.
         FileSystem.remove(runDir + "/mixture/part-00001.jsonl.gz")
-        let rebuilt = MixEvents()
+        let rebuilt = EventLog()
         _ = try await run(recipe, observer: { rebuilt.add($0) })
-        #expect(rebuilt.started == 1)
+        #expect(rebuilt.mixStarted == 1)
         #expect(try TestSupport.bytes(runDir + "/mixture/part-00000.jsonl.gz") == before)
 
         // Changed weights: the datasets are reused, the mixture rebuilt.
         let text = try String(contentsOfFile: recipe, encoding: .utf8)
         try TestSupport.write(text.replacingOccurrences(of: "into-welsh: 0.6, into-english: 0.4",
                                                         with: "into-welsh: 0.3, into-english: 0.7"), to: recipe)
-        let changed = MixEvents()
+        let changed = EventLog()
         let again = try await run(recipe, observer: { changed.add($0) })
-        #expect(changed.started == 1 && changed.datasetStepsRun == 0)
+        #expect(changed.mixStarted == 1 && changed.stepsFinished == 0)
         let share = Double(again.mixture?["datasets"]?["into-welsh"]?["units"]?.intValue ?? 0)
             / Double(again.mixture?["units"]?.intValue ?? 1)
         #expect(abs(share - 0.3) < 0.01)
@@ -219,21 +219,5 @@ extension MixRunTests {
             """))
         #expect(plan == nil)
         #expect(problems.contains { $0.severity == .error && $0.message.contains("missing.jsonl") && $0.line == 11 })
-    }
-}
-
-/// Counts mix events.
-final class MixEvents: @unchecked Sendable {
-    private let lock = NSLock()
-    private(set) var started = 0, skipped = 0, datasetStepsRun = 0
-    func add(_ e: RunEvent) {
-        lock.lock()
-        defer { lock.unlock() }
-        switch e {
-        case .mixStarted: started += 1
-        case .mixSkipped: skipped += 1
-        case .stepFinished: datasetStepsRun += 1
-        default: break
-        }
     }
 }

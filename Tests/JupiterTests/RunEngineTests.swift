@@ -308,6 +308,9 @@ final class EventLog: @unchecked Sendable {
     private(set) var skipped = 0
     private(set) var started = 0
     private(set) var progress = 0
+    private(set) var stepsFinished = 0
+    private(set) var mixStarted = 0
+    private(set) var mixSkipped = 0
 
     func add(_ e: RunEvent) {
         lock.lock()
@@ -316,6 +319,9 @@ final class EventLog: @unchecked Sendable {
         case .stepSkipped: skipped += 1
         case .stepStarted: started += 1
         case .progress: progress += 1
+        case .stepFinished: stepsFinished += 1
+        case .mixStarted: mixStarted += 1
+        case .mixSkipped: mixSkipped += 1
         default: break
         }
     }
