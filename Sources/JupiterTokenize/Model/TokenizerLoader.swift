@@ -162,13 +162,7 @@ struct TokenizerLoader {
         case "Metaspace":
             let rep = try n.member("replacement")?.string() ?? "\u{2581}"
             guard rep.unicodeScalars.count == 1 else { throw n.fail("replacement must be one character") }
-            var scheme = PreTokenizer.PrependScheme.always
-            if let s = try n.member("prepend_scheme") {
-                guard let v = PreTokenizer.PrependScheme(rawValue: try s.string()) else { throw s.fail("unknown prepend_scheme") }
-                scheme = v
-            } else if let a = try n.member("add_prefix_space") {
-                scheme = try a.bool() ? .always : .never
-            }
+            let scheme = try prependScheme(n)
             return .metaspace(replacement: Array(rep.utf8), prepend: scheme, split: try n.bool("split", default: true))
         case "Digits":
             return .digits(individual: try n.bool("individual_digits", default: false))
@@ -186,9 +180,7 @@ struct TokenizerLoader {
             guard let b = SplitBehavior(rawValue: bName) else { throw n.unsupported("split behavior \"\(bName)\"") }
             return .punctuation(b)
         case "CharDelimiterSplit":
-            let d = try n.required("delimiter").string()
-            guard let c = d.unicodeScalars.first, d.unicodeScalars.count == 1 else { throw n.fail("delimiter must be one character") }
-            return .charDelimiter(c.value)
+            return .charDelimiter(try oneCharacter(n, "delimiter"))
         case "Sequence":
             var out: [PreTokenizer] = []
             for c in try n.required("pretokenizers").array() { out.append(try preTokenizerFrom(c)) }
@@ -243,6 +235,25 @@ struct TokenizerLoader {
         }
     }
 
+    /// Metaspace's `prepend_scheme`, or the older `add_prefix_space` flag (default: always).
+    func prependScheme(_ n: JNode) throws(TokenizerError) -> PreTokenizer.PrependScheme {
+        if let s = try n.member("prepend_scheme") {
+            guard let v = PreTokenizer.PrependScheme(rawValue: try s.string()) else { throw s.fail("unknown prepend_scheme") }
+            return v
+        }
+        if let a = try n.member("add_prefix_space") { return try a.bool() ? .always : .never }
+        return .always
+    }
+
+    /// The required string member `key` of `n`, which must be exactly one Unicode scalar.
+    func oneCharacter(_ n: JNode, _ key: String) throws(TokenizerError) -> UInt32 {
+        let text = try n.required(key).string()
+        guard let c = text.unicodeScalars.first, text.unicodeScalars.count == 1 else {
+            throw n.fail("\(key) must be one character")
+        }
+        return c.value
+    }
+
     func decoderFrom(_ n: JNode) throws(TokenizerError) -> TokenDecoder {
         let type = try n.type()
         switch type {
@@ -251,18 +262,11 @@ struct TokenizerLoader {
         case "Fuse": return .fuse
         case "Metaspace":
             let rep = try n.member("replacement")?.string() ?? "\u{2581}"
-            var scheme = PreTokenizer.PrependScheme.always
-            if let s = try n.member("prepend_scheme") {
-                guard let v = PreTokenizer.PrependScheme(rawValue: try s.string()) else { throw s.fail("unknown prepend_scheme") }
-                scheme = v
-            } else if let a = try n.member("add_prefix_space") {
-                scheme = try a.bool() ? .always : .never
-            }
+            let scheme = try prependScheme(n)
             return .metaspace(replacement: rep, prependScheme: scheme)
         case "Strip":
-            let c = try n.required("content").string()
-            guard let s = c.unicodeScalars.first, c.unicodeScalars.count == 1 else { throw n.fail("content must be one character") }
-            return .strip(content: s.value, start: try n.required("start").int(), stop: try n.required("stop").int())
+            return .strip(content: try oneCharacter(n, "content"), start: try n.required("start").int(),
+                          stop: try n.required("stop").int())
         case "Replace":
             let pn = try n.required("pattern")
             guard let lit = try pn.member("String") else { throw pn.unsupported("regex patterns in a Replace decoder") }
