@@ -165,12 +165,10 @@ public enum JSONParser {
             return String(decoding: UnsafeBufferPointer(start: base + start, count: pos - start), as: UTF8.self)
         }
 
-        mutating func parseString() throws(JSONParseError) -> String {
-            pos += 1  // opening quote
-            let start = pos
-            var sawHigh = false
-            // Fast path: no escapes. Skip 8 bytes at a time while none is a quote, a backslash or a
-            // control character (SWAR tests; a hit falls through to the byte loop below).
+        /// Skips 8 bytes at a time while none is a quote, a backslash or a control character (SWAR
+        /// tests; a hit leaves `pos` at the word holding it, for the byte loops), noting non-ASCII.
+        @inline(__always)
+        mutating func skipPlainWords(sawHigh: inout Bool) {
             let ones: UInt64 = 0x0101_0101_0101_0101
             let highs: UInt64 = 0x8080_8080_8080_8080
             while end - pos >= 8 {
@@ -182,6 +180,14 @@ public enum JSONParser {
                 if w & highs != 0 { sawHigh = true }
                 pos += 8
             }
+        }
+
+        mutating func parseString() throws(JSONParseError) -> String {
+            pos += 1  // opening quote
+            let start = pos
+            var sawHigh = false
+            // Fast path: no escapes.
+            skipPlainWords(sawHigh: &sawHigh)
             while pos < end {
                 let c = base[pos]
                 if c == UInt8(ascii: "\"") {
@@ -206,15 +212,7 @@ public enum JSONParser {
             while pos < end {
                 // Copy the run up to the next quote, backslash or control character in one go.
                 let run = pos
-                while end - pos >= 8 {
-                    let w = UnsafeRawPointer(base + pos).loadUnaligned(as: UInt64.self)
-                    let quote = w ^ (ones &* 0x22)
-                    let backslash = w ^ (ones &* 0x5C)
-                    let special = ((quote &- ones) & ~quote) | ((backslash &- ones) & ~backslash) | ((w &- ones &* 0x20) & ~w)
-                    if special & highs != 0 { break }
-                    if w & highs != 0 { sawHigh = true }
-                    pos += 8
-                }
+                skipPlainWords(sawHigh: &sawHigh)
                 while pos < end {
                     let b = base[pos]
                     if b == UInt8(ascii: "\"") || b == UInt8(ascii: "\\") || b < 0x20 { break }

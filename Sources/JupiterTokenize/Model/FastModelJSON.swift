@@ -127,45 +127,34 @@ struct FastModelJSON {
         /// Start of the value of member `name` of the object starting at `i` (other members'
         /// values are skipped; this one is not).
         func memberStart(of i0: Int, named name: String) -> Int? {
-            var i = skipWS(i0)
-            guard i < end, p[i] == 0x7B else { return nil }
-            i += 1
-            let key = Array(name.utf8)
-            while true {
-                i = skipWS(i)
-                guard i < end, p[i] == 0x22, let ke = skipString(i) else { return nil }
-                let isKey = ke - i - 2 == key.count && (0..<key.count).allSatisfy { p[i + 1 + $0] == key[$0] }
-                i = skipWS(ke)
-                guard i < end, p[i] == 0x3A else { return nil }
-                let vs = skipWS(i + 1)
-                if isKey { return vs }
-                guard let ve = skipValue(vs) else { return nil }
-                i = skipWS(ve)
-                guard i < end, p[i] == 0x2C else { return nil }
-                i += 1
-            }
+            findMember(of: i0, named: name, skipValue: false)?.lowerBound
         }
 
         /// Byte range of the value of member `name` of the object starting at `i`.
         func member(of i0: Int, named name: String) -> Range<Int>? {
+            findMember(of: i0, named: name, skipValue: true)
+        }
+
+        /// Walks the members of the object at `i0` to `name`; its value's range, or only its start
+        /// (an empty range) when `skipValue` is false, so a huge value is not scanned.
+        private func findMember(of i0: Int, named name: String, skipValue measure: Bool) -> Range<Int>? {
             var i = skipWS(i0)
             guard i < end, p[i] == 0x7B else { return nil }
             i += 1
             let key = Array(name.utf8)
             while true {
                 i = skipWS(i)
-                guard i < end else { return nil }
-                if p[i] == 0x7D { return nil }
-                guard p[i] == 0x22, let ke = skipString(i) else { return nil }
+                guard i < end, p[i] == 0x22, let ke = skipString(i) else { return nil }  // also `}`: not found
                 let isKey = ke - i - 2 == key.count && (0..<key.count).allSatisfy { p[i + 1 + $0] == key[$0] }
                 i = skipWS(ke)
                 guard i < end, p[i] == 0x3A else { return nil }
                 let vs = skipWS(i + 1)
+                if isKey && !measure { return vs..<vs }
                 guard let ve = skipValue(vs) else { return nil }
                 if isKey { return vs..<ve }
                 i = skipWS(ve)
-                guard i < end else { return nil }
-                if p[i] == 0x2C { i += 1 } else { return nil }
+                guard i < end, p[i] == 0x2C else { return nil }
+                i += 1
             }
         }
 
