@@ -20,11 +20,10 @@ extension RunEngine {
             case .dataset(let d): from = d
             }
             var files = JSONObject()
-            for name in ["kept.jsonl.gz", "dropped.jsonl.gz", "quarantine.jsonl"] {
-                let rel = "datasets/\(dataset.name)/\(name)"
-                let path = runDirectory + "/" + rel
-                files[name] = .object(["path": .string(rel), "bytes": .int(FileSystem.size(path) ?? 0),
-                                       "sha256": .string((try? SHA256.hex(ofFile: path)) ?? "")])
+            for name in Self.datasetFileNames {
+                let file = r.files[name]
+                files[name] = .object(["path": .string("datasets/\(dataset.name)/\(name)"), "bytes": .int(file?.bytes ?? 0),
+                                       "sha256": .string(file?.sha256 ?? "")])
             }
             let c = r.counts
             let stages = c.json["stages"] ?? .object(JSONObject())

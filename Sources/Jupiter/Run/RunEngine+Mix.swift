@@ -12,7 +12,7 @@ extension RunEngine {
     /// (datasets are not redone). Shards and the card are each renamed into place when complete;
     /// the card is removed first and written last, so a `README.md` always describes the shards
     /// beside it.
-    func runMix(_ mix: MixSpec) async throws -> JSONValue {
+    func runMix(_ mix: MixSpec, results: [String: DatasetResult]) async throws -> JSONValue {
         // The card names the recipe (file and SHA-256), so they are part of the fingerprint too.
         var parts = ["jupiter \(Self.version)", "mix", JSONWriter.string(mix.config.json), "seed \(plan.recipe.seed)",
                      "recipe \(plan.recipe.name) \(FileSystem.baseName(plan.recipe.file)) \(plan.recipe.sha256)",
@@ -20,11 +20,12 @@ extension RunEngine {
                      "decontaminate " + (mix.decontamination.map { JSONWriter.string($0.configuration) } ?? "-")]
         var inputs: [MixInput] = []
         for (name, _) in mix.config.weights {
-            let path = runDirectory + "/datasets/\(name)/kept.jsonl.gz"
-            let sha: String
-            do { sha = try SHA256.hex(ofFile: path) } catch { throw RunError.input(error) }
+            // The kept file's hash, taken once when the dataset was assembled.
+            guard let sha = results[name]?.files["kept.jsonl.gz"]?.sha256 else {
+                throw RunError.stageFailed(dataset: "mixture", stage: "mix", message: "dataset '\(name)' was not built")
+            }
             parts.append("\(name) \(sha)")
-            inputs.append(MixInput(name: name, path: path))
+            inputs.append(MixInput(name: name, path: runDirectory + "/datasets/\(name)/kept.jsonl.gz"))
         }
         let fp = fingerprint(parts)
         let key = "mix/\(fp)"

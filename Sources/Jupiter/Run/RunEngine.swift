@@ -81,6 +81,9 @@ public final class RunEngine: Sendable {
         var steps: [(key: String, dir: String, batches: Int, counts: StepCounts)] = []
         /// Reports of reporting global stages, by stage id.
         var reports = JSONObject()
+        /// Size and SHA-256 of each file in `datasets/<name>/`, hashed once after assembly (for the
+        /// manifest and the mix fingerprint).
+        var files: [String: (bytes: Int, sha256: String)] = [:]
     }
 
     /// Runs every dataset, skipping work the ledger says is done. Cancelling the task stops it
@@ -111,7 +114,7 @@ public final class RunEngine: Sendable {
         var mixSeconds: Double?
         if let mix = plan.recipe.mix {
             let t0 = Date()
-            mixture = try await runMix(mix)
+            mixture = try await runMix(mix, results: results)
             mixSeconds = (Date().timeIntervalSince(t0) * 1000).rounded() / 1000
         }
         removeUnusedWork(keep: Set(results.values.flatMap { $0.steps.map(\.dir) }))
@@ -215,6 +218,12 @@ public final class RunEngine: Sendable {
         total.records = result.steps.last?.counts.records ?? 0
         result.counts = total
         try assemble(dataset.name, result)
+        for name in Self.datasetFileNames {
+            let path = runDirectory + "/datasets/\(dataset.name)/\(name)"
+            do { result.files[name] = (FileSystem.size(path) ?? 0, try SHA256.hex(ofFile: path)) } catch {
+                throw RunError.input(error)
+            }
+        }
         options.observer?(.datasetFinished(dataset: dataset.name, read: total.read, kept: total.kept,
                                            dropped: total.dropped, quarantined: total.quarantined, records: total.records))
         return result
@@ -430,6 +439,9 @@ public final class RunEngine: Sendable {
     }
 
     // MARK: Outputs
+
+    /// The files of `datasets/<name>/`, in manifest order.
+    static let datasetFileNames = ["kept.jsonl.gz", "dropped.jsonl.gz", "quarantine.jsonl"]
 
     /// Writes `datasets/<name>/`: kept records of the last step, and every step's drops and
     /// quarantine entries, each file renamed into place when complete.
