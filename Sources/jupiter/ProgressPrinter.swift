@@ -30,17 +30,10 @@ final class ProgressPrinter: @unchecked Sendable {
         if quiet { return }
         switch event {
         case .stepStarted(let dataset, let step, let of, let label, let totalBytes):
-            closeLine()
-            stepStart = Date()
-            lastPrint = .distantPast
             self.totalBytes = totalBytes
-            self.label = "[\(dataset)] step \(step + 1)/\(of) \(label)"
-            if !live { Terminal.error("\(self.label): started") }
+            begin("[\(dataset)] step \(step + 1)/\(of) \(label)")
         case .progress(_, _, let records, let bytes):
-            let now = Date()
-            let interval = live ? 0.1 : 5.0
-            guard now.timeIntervalSince(lastPrint) >= interval else { return }
-            lastPrint = now
+            guard let now = due() else { return }
             let elapsed = max(now.timeIntervalSince(stepStart), 0.001)
             var text = "\(label): \(Terminal.count(records)) records · \(Terminal.count(Int(Double(records) / elapsed)))/s"
             if let total = totalBytes, total > 0, bytes > 0 {
@@ -51,12 +44,7 @@ final class ProgressPrinter: @unchecked Sendable {
                     text += " · ETA \(Self.duration(remaining))"
                 }
             }
-            if live {
-                Terminal.raw("\r\u{1B}[K" + text)
-                lineOpen = true
-            } else {
-                Terminal.error(text)
-            }
+            show(text)
         case .stepSkipped(let dataset, let step, let label):
             closeLine()
             Terminal.error("[\(dataset)] step \(step + 1) \(label): already done, skipped")
@@ -70,27 +58,16 @@ final class ProgressPrinter: @unchecked Sendable {
                            + "\(Terminal.count(dropped)) · quarantined \(Terminal.count(quarantined)) → "
                            + "\(Terminal.count(records)) records")
         case .mixStarted(let datasets):
-            closeLine()
-            stepStart = Date()
-            lastPrint = .distantPast
-            label = "[mixture] \(datasets) dataset\(datasets == 1 ? "" : "s")"
-            if !live { Terminal.error("\(label): started") }
+            begin("[mixture] \(datasets) dataset\(datasets == 1 ? "" : "s")")
         case .mix(let p):
-            let now = Date()
-            guard now.timeIntervalSince(lastPrint) >= (live ? 0.1 : 5.0) else { return }
-            lastPrint = now
+            guard due() != nil else { return }
             let text: String
             switch p {
             case .measuring(let dataset, let records): text = "\(label): measuring \(dataset): \(Terminal.count(records)) records"
             case .encoding(let records, let of): text = "\(label): encoding \(Terminal.count(records))/\(Terminal.count(of)) records"
             case .shardWritten(let index, let of): text = "\(label): wrote shard \(index + 1)/\(of)"
             }
-            if live {
-                Terminal.raw("\r\u{1B}[K" + text)
-                lineOpen = true
-            } else {
-                Terminal.error(text)
-            }
+            show(text)
         case .mixSkipped:
             closeLine()
             Terminal.error("[mixture] already built with the same inputs and settings, skipped")
@@ -99,6 +76,33 @@ final class ProgressPrinter: @unchecked Sendable {
             let elapsed = Date().timeIntervalSince(stepStart)
             Terminal.error("[mixture] \(Terminal.count(records)) conversations · \(Terminal.count(tokens)) tokens · "
                            + "\(shards) shard\(shards == 1 ? "" : "s") in \(Self.duration(elapsed))")
+        }
+    }
+
+    /// Starts a step (or the mix): its label, clock and first progress line.
+    private func begin(_ label: String) {
+        closeLine()
+        stepStart = Date()
+        lastPrint = .distantPast
+        self.label = label
+        if !live { Terminal.error("\(label): started") }
+    }
+
+    /// Now, when a progress line is due (every 0.1 s live, every 5 s in logs); nil otherwise.
+    private func due() -> Date? {
+        let now = Date()
+        guard now.timeIntervalSince(lastPrint) >= (live ? 0.1 : 5.0) else { return nil }
+        lastPrint = now
+        return now
+    }
+
+    /// Shows a progress line: rewritten in place on a terminal, a plain line in logs.
+    private func show(_ text: String) {
+        if live {
+            Terminal.raw("\r\u{1B}[K" + text)
+            lineOpen = true
+        } else {
+            Terminal.error(text)
         }
     }
 
