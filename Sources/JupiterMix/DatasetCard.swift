@@ -150,15 +150,7 @@ public enum DatasetCard {
         }
     }
 
-    static func count(_ n: Int) -> String {
-        let digits = String(n.magnitude)
-        var out = ""
-        for (i, c) in digits.enumerated() {
-            if i > 0 && (digits.count - i) % 3 == 0 { out += "," }
-            out.append(c)
-        }
-        return (n < 0 ? "-" : "") + out
-    }
+    static func count(_ n: Int) -> String { NumberText.grouped(n) }
 
     static func percent(_ x: Double) -> String {
         let v = (x * 1000).rounded() / 10

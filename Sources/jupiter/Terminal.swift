@@ -37,15 +37,7 @@ enum Terminal {
     }
 
     /// Formats an integer with thousands separators.
-    static func count(_ n: Int) -> String {
-        let s = String(n)
-        var out = ""
-        for (i, c) in s.reversed().enumerated() {
-            if i > 0 && i % 3 == 0 && c != "-" { out.append(",") }
-            out.append(c)
-        }
-        return String(out.reversed())
-    }
+    static func count(_ n: Int) -> String { NumberText.grouped(n) }
 }
 
 /// Documented exit codes.
