@@ -2,6 +2,7 @@ import JupiterCore
 import AsyncHTTPClient
 import Foundation
 import NIOCore
+import NIOHTTP1
 
 /// The HTTP methods the client uses.
 enum RequestMethod: String, Sendable {
@@ -46,25 +47,35 @@ final class HTTPTransport: Sendable {
 
     /// Sends one request; a transport failure becomes a timeout/connection/cancelled error whose
     /// message names `url` (which holds no secret: keys only travel in headers).
+    ///
+    /// The deadline is AsyncHTTPClient's event-loop one (`execute(request:delegate:deadline:)`): it
+    /// fires on the network thread that owns the connection. The `async` `execute(_:deadline:)`
+    /// instead cancels through a `Task`, which a machine whose cooperative threads are all busy
+    /// (curation or mixing on every core) can delay past the answer; a late answer then counted as
+    /// a success and a timeout was not a timeout. Task cancellation still cancels the request.
     func send(method: RequestMethod, url: String, body: [UInt8]?, apiKey: String?, timeout: Double) async throws(LLMError)
         -> HTTPAnswer
     {
-        var request = HTTPClientRequest(url: url)
-        switch method {
-        case .GET: request.method = .GET
-        case .POST: request.method = .POST
-        }
-        request.headers.add(name: "Accept", value: "application/json")
-        if let body {
-            request.headers.add(name: "Content-Type", value: "application/json")
-            request.body = .bytes(body)
-        }
-        if let apiKey { request.headers.add(name: "Authorization", value: "Bearer \(apiKey)") }
+        var headers = HTTPHeaders()
+        headers.add(name: "Accept", value: "application/json")
+        if body != nil { headers.add(name: "Content-Type", value: "application/json") }
+        if let apiKey { headers.add(name: "Authorization", value: "Bearer \(apiKey)") }
         do {
+            let request = try HTTPClient.Request(
+                url: url, method: method == .GET ? .GET : .POST, headers: headers, body: body.map { .bytes($0) })
             let deadline = NIODeadline.now() + .nanoseconds(Int64(min(timeout, 86_400) * 1e9))
-            let response = try await client.execute(request, deadline: deadline)
-            let buffer = try await response.body.collect(upTo: HTTPTransport.maxBody)
-            let bytes = buffer.getBytes(at: buffer.readerIndex, length: buffer.readableBytes) ?? []
+            let task = client.execute(
+                request: request, delegate: ResponseAccumulator(request: request, maxBodySize: HTTPTransport.maxBody),
+                deadline: deadline)
+            let response = try await withTaskCancellationHandler {
+                try await task.futureResult.get()
+            } onCancel: {
+                task.cancel()
+            }
+            var bytes: [UInt8] = []
+            if let buffer = response.body {
+                bytes = buffer.getBytes(at: buffer.readerIndex, length: buffer.readableBytes) ?? []
+            }
             var retryAfter: Double?
             if let ra = response.headers.first(name: "Retry-After") {
                 retryAfter = RetryAfter.seconds(ra)
@@ -83,7 +94,7 @@ final class HTTPTransport: Sendable {
             }
         } catch is CancellationError {
             throw LLMError(.cancelled, "\(method.rawValue) \(url) was cancelled")
-        } catch let error as NIOTooManyBytesError {
+        } catch let error as ResponseAccumulator.ResponseTooBigError {
             throw LLMError(.invalidResponse, "\(method.rawValue) \(url): answer larger than \(HTTPTransport.maxBody) bytes (\(error))")
         } catch {
             throw LLMError(.connection, "\(method.rawValue) \(url): \(Self.describe(error))")
