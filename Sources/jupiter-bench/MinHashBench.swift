@@ -56,9 +56,16 @@ struct MinHashBench: AsyncParsableCommand {
         @Option(help: "Corpus JSONL (id, text).") var corpus: String
         @Option(help: "Signature workers (1 = per-core figure).") var threads: Int = 1
         @Option(help: "Only the first N documents (0 = all).") var limit: Int = 0
+        @Flag(help: """
+            Time only the core, like rensa's RMinHash+LSH column: the corpus is read and \
+            normalised first (untimed, held in memory as space-joined words, the text rensa's \
+            shingle strings are cut from); timed: words → shingle hashes → signatures → LSH \
+            keys → clusters.
+            """) var core = false
 
         func run() async throws {
-            let input = try JSONLTextBatches(path: corpus, limit: limit)
+            let file = try JSONLTextBatches(path: corpus, limit: limit)
+            let input: any RecordBatches = core ? try await Self.normalised(file) : file
             let stage = MinHashDedupStage(threads: threads)
             let clock = ContinuousClock()
             let cpu0 = Self.cpuSeconds()
@@ -75,7 +82,8 @@ struct MinHashBench: AsyncParsableCommand {
             var usage = rusage()
             getrusage(RUSAGE_SELF_WHO, &usage)
             let line: JSONValue = .object([
-                "tool": .string("jupiter"), "threads": .int(threads), "docs": .int(index.count),
+                "tool": .string("jupiter"), "threads": .int(threads), "core_only": .bool(core),
+                "docs": .int(index.count),
                 "seconds": .double(total), "signature_seconds": .double(seconds(signed - start)),
                 "cluster_seconds": .double(seconds(end - signed)),
                 "docs_per_s": .double(Double(index.count) / total),
@@ -85,6 +93,19 @@ struct MinHashBench: AsyncParsableCommand {
                 "max_rss_mb": .double(Double(usage.ru_maxrss) / 1024),
             ])
             print(JSONWriter.string(line))
+        }
+
+        /// The corpus as documents of datatrove-normalised words joined by single spaces.
+        static func normalised(_ file: JSONLTextBatches) async throws -> ArrayRecordBatches {
+            let words = WordHasher()
+            var records: [Record] = []
+            records.reserveCapacity(file.count)
+            try await file.forEachBatch { batch in
+                for r in batch {
+                    records.append(.document(Document(id: r.id, text: words.words(r.text).joined(separator: " "))))
+                }
+            }
+            return ArrayRecordBatches(records)
         }
 
         /// User + system CPU time of this process.
