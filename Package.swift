@@ -35,8 +35,10 @@ let package = Package(
 
         // Record model, format adapters, streaming JSONL (+gzip), hashing, stage protocol. No NIO.
         .target(name: "JupiterCore", dependencies: ["CZlib"], swiftSettings: strict),
+        // The MinHash signature kernel, compiled per CPU level and picked at run time.
+        .target(name: "CMinHash"),
         // Filters, language ID, dedup, decontamination.
-        .target(name: "JupiterCurate", dependencies: ["JupiterCore"], swiftSettings: strict),
+        .target(name: "JupiterCurate", dependencies: ["JupiterCore", "CMinHash"], swiftSettings: strict),
         // Hugging Face tokenizer.json and chat templates.
         .target(name: "JupiterTokenize", dependencies: ["JupiterCore"], swiftSettings: strict),
         // Synthesis stages: parallel->chat, (later) translation, culture, replay, uncertainty.

@@ -1,3 +1,5 @@
+import CMinHash
+
 /// MinHash settings. The defaults are datatrove's `MinhashConfig` (datatrove 0.10,
 /// `datatrove/pipeline/dedup/minhash.py`): `n_grams=5`, `num_buckets=14`, `hashes_per_bucket=8`,
 /// `seed=1`, 64-bit hashes. With 14 bands of 8 rows a pair with Jaccard similarity `s` becomes a
@@ -122,41 +124,27 @@ public struct MinHasher: Sendable {
     /// Writes the signature of non-empty `shingles` into `out` (at least `a.count` values; the
     /// padding lanes past `hashCount` are scratch).
     ///
-    /// Eight permutations at a time over all shingles, with eight independent running minima in
-    /// registers: plain scalar code that the optimiser vectorises for whatever the target CPU
-    /// offers (and that stays usable in debug builds, unlike generic SIMD types).
+    /// The loop is the C kernel of `CMinHash` at the best instruction-set level of this CPU
+    /// (AVX-512, AVX2 or portable); every level computes the permutations defined above exactly.
     func signature(shingles: UnsafeBufferPointer<UInt64>, into out: UnsafeMutableBufferPointer<UInt64>) {
-        let blocks = a.count / 8
+        signature(shingles: shingles, into: out, level: Self.kernelLevel)
+    }
+
+    /// ``signature(shingles:into:)`` at a given kernel level (tests compare the levels).
+    func signature(shingles: UnsafeBufferPointer<UInt64>, into out: UnsafeMutableBufferPointer<UInt64>,
+                   level: Int32) {
+        guard let sh = shingles.baseAddress, let o = out.baseAddress, !shingles.isEmpty else { return }
+        precondition(out.count >= a.count, "signature buffer shorter than the padded permutation count")
         a.withUnsafeBufferPointer { a in
             b.withUnsafeBufferPointer { b in
-                for blk in 0..<blocks {
-                    let o = blk * 8
-                    let a0 = a[o], a1 = a[o + 1], a2 = a[o + 2], a3 = a[o + 3]
-                    let a4 = a[o + 4], a5 = a[o + 5], a6 = a[o + 6], a7 = a[o + 7]
-                    let b0 = b[o], b1 = b[o + 1], b2 = b[o + 2], b3 = b[o + 3]
-                    let b4 = b[o + 4], b5 = b[o + 5], b6 = b[o + 6], b7 = b[o + 7]
-                    var m0 = UInt64.max, m1 = UInt64.max, m2 = UInt64.max, m3 = UInt64.max
-                    var m4 = UInt64.max, m5 = UInt64.max, m6 = UInt64.max, m7 = UInt64.max
-                    for h in shingles {
-                        m0 = min(m0, Self.permute(h, a0, b0)); m1 = min(m1, Self.permute(h, a1, b1))
-                        m2 = min(m2, Self.permute(h, a2, b2)); m3 = min(m3, Self.permute(h, a3, b3))
-                        m4 = min(m4, Self.permute(h, a4, b4)); m5 = min(m5, Self.permute(h, a5, b5))
-                        m6 = min(m6, Self.permute(h, a6, b6)); m7 = min(m7, Self.permute(h, a7, b7))
-                    }
-                    out[o] = m0; out[o + 1] = m1; out[o + 2] = m2; out[o + 3] = m3
-                    out[o + 4] = m4; out[o + 5] = m5; out[o + 6] = m6; out[o + 7] = m7
-                }
+                guard let ap = a.baseAddress, let bp = b.baseAddress else { return }
+                jupiter_minhash_signature(level, sh, shingles.count, ap, bp, a.count, o)
             }
         }
     }
 
-    /// `((a·h + b) mod 2^64) mod (2^61 − 1)`, using `2^61 ≡ 1 (mod 2^61 − 1)`.
-    @inline(__always)
-    static func permute(_ h: UInt64, _ a: UInt64, _ b: UInt64) -> UInt64 {
-        let x = h &* a &+ b
-        let y = (x & prime) &+ (x >> 61)
-        return y >= prime ? y &- prime : y
-    }
+    /// The kernel level this CPU runs: 2 = AVX-512, 1 = AVX2, 0 = portable.
+    public static let kernelLevel = jupiter_minhash_best_level()
 
     /// One 64-bit key per band: a hash of the band's `rows` signature values. Two documents share
     /// a band exactly when the keys are equal (a false key collision has probability 2^-64).
