@@ -96,6 +96,21 @@ public struct WordHasher: Sendable {
             var asciiByte: UInt8 = 0
             if b < 0x80 {
                 kind = table.asciiKind[Int(b)]
+                if kind == NormalisationTable.word {
+                    // A run of ASCII word bytes (most of Welsh and English text): lowercased and
+                    // passed on without the per-scalar dispatch below.
+                    numberState = 0
+                    inWord = true
+                    table.asciiLower.withUnsafeBufferPointer { lower in
+                        table.asciiKind.withUnsafeBufferPointer { kinds in
+                            repeat {
+                                onByte(lower[Int(buf[i])])
+                                i += 1
+                            } while i < n && buf[i] < 0x80 && kinds[Int(buf[i])] == NormalisationTable.word
+                        }
+                    }
+                    continue
+                }
                 asciiByte = table.asciiLower[Int(b)]
             } else {
                 let (scalar, len) = WordHasher.decode(buf, at: i)
