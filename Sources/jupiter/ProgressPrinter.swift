@@ -76,6 +76,9 @@ final class ProgressPrinter: @unchecked Sendable {
             let elapsed = Date().timeIntervalSince(stepStart)
             Terminal.error("[mixture] \(Terminal.count(records)) conversations · \(Terminal.count(tokens)) tokens · "
                            + "\(shards) shard\(shards == 1 ? "" : "s") in \(Self.duration(elapsed))")
+        case .staleOutputRemoved(let path):
+            closeLine()
+            Terminal.error("removed \(path)/: the recipe no longer produces it")
         }
     }
 

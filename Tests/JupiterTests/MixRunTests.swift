@@ -147,6 +147,46 @@ import Testing
         #expect(abs(share - 0.3) < 0.01)
     }
 
+    /// A recipe that drops `mix:` and a dataset: the rerun deletes `mixture/` and that dataset's
+    /// folder, says so, and leaves the run folder holding exactly what the new manifest lists.
+    @Test func outputsTheRecipeNoLongerProducesAreRemoved() async throws {
+        let recipe = try workspace(mix: """
+            mix:
+              weights: { into-welsh: 1, into-english: 1 }
+              unit: records
+              budget: 200
+            """)
+        let runDir = FileSystem.parent(of: recipe) + "/run"
+        _ = try await run(recipe)
+        #expect(FileSystem.exists(runDir + "/mixture/README.md"))
+        #expect(FileSystem.exists(runDir + "/datasets/into-english/kept.jsonl.gz"))
+        let welsh = try TestSupport.bytes(runDir + "/datasets/into-welsh/kept.jsonl.gz")
+
+        let text = try String(contentsOfFile: recipe, encoding: .utf8)
+        let trimmed = text.split(separator: "\n", omittingEmptySubsequences: false)
+            .filter { !$0.contains("into-english") && !$0.hasPrefix("mix:") && !$0.contains("unit: records")
+                && !$0.contains("budget: 200") && !$0.contains("weights:") }
+            .joined(separator: "\n")
+        try TestSupport.write(trimmed, to: recipe)
+        let events = EventLog()
+        let summary = try await run(recipe, observer: { events.add($0) })
+        #expect(summary.mixture == nil)
+        #expect(events.removed == ["datasets/into-english", "mixture"])
+        #expect(!FileSystem.exists(runDir + "/mixture"))
+        #expect(!FileSystem.exists(runDir + "/datasets/into-english"))
+        #expect((FileSystem.list(runDir + "/datasets") ?? []).sorted() == ["clean", "into-welsh"])
+        // The datasets kept are reused as they were, and the manifest lists exactly them.
+        #expect(events.stepsFinished == 0)
+        #expect(try TestSupport.bytes(runDir + "/datasets/into-welsh/kept.jsonl.gz") == welsh)
+        let manifest = try JSONParser.parse(try TestSupport.bytes(runDir + "/manifest.json"))
+        #expect(manifest["mixture"] == nil)
+        #expect(manifest["datasets"]?.objectValue.map { Array($0.keys).sorted() } == ["clean", "into-welsh"])
+        // Nothing left to remove on the next run.
+        let again = EventLog()
+        _ = try await run(recipe, observer: { again.add($0) })
+        #expect(again.removed.isEmpty)
+    }
+
     @Test func theRecipeTokenizerAndItsChatTemplateCountTheTokens() async throws {
         let fixtures = TestSupport.repoRoot + "/Tests/Fixtures/Tokenize"
         let template = try String(contentsOfFile: fixtures + "/templates/chatml.jinja", encoding: .utf8)

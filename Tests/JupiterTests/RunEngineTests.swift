@@ -311,6 +311,7 @@ final class EventLog: @unchecked Sendable {
     private(set) var stepsFinished = 0
     private(set) var mixStarted = 0
     private(set) var mixSkipped = 0
+    private(set) var removed: [String] = []
 
     func add(_ e: RunEvent) {
         lock.lock()
@@ -322,6 +323,7 @@ final class EventLog: @unchecked Sendable {
         case .stepFinished: stepsFinished += 1
         case .mixStarted: mixStarted += 1
         case .mixSkipped: mixSkipped += 1
+        case .staleOutputRemoved(let path): removed.append(path)
         default: break
         }
     }

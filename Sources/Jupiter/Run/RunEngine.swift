@@ -122,6 +122,7 @@ public final class RunEngine: Sendable {
                                           mixSeconds: mixSeconds, started: started)
         let manifestPath = runDirectory + "/manifest.json"
         try AtomicFile.write(Array(JSONWriter.pretty(manifest).utf8), to: manifestPath)
+        removeStaleOutputs(datasets: Set(plan.datasets.map(\.name)), mixture: plan.recipe.mix != nil)
         var counts: [String: (Int, Int, Int, Int, Int)] = [:]
         for (name, r) in results {
             counts[name] = (r.counts.read, r.counts.kept, r.counts.dropped, r.counts.quarantined, r.counts.records)
@@ -475,6 +476,22 @@ public final class RunEngine: Sendable {
         }
         if gzip && !wrote { try out.appendRawMember(try GzipDeflater.compress([])) }
         try out.commit()
+    }
+
+    /// Deletes the outputs of earlier recipes that this one no longer produces: dataset folders
+    /// of removed datasets and the mixture when `mix:` is gone. Called after the manifest is
+    /// written, so the run folder then holds exactly what the manifest lists (a run killed in
+    /// between finishes the job on its rerun); a stale mixture left beside a new manifest could
+    /// otherwise be trained on by mistake.
+    func removeStaleOutputs(datasets: Set<String>, mixture: Bool) {
+        for name in (FileSystem.list(runDirectory + "/datasets") ?? []).sorted() where !datasets.contains(name) {
+            FileSystem.removeTree(runDirectory + "/datasets/" + name)
+            options.observer?(.staleOutputRemoved(path: "datasets/" + name))
+        }
+        if !mixture, FileSystem.exists(runDirectory + "/mixture") {
+            FileSystem.removeTree(runDirectory + "/mixture")
+            options.observer?(.staleOutputRemoved(path: "mixture"))
+        }
     }
 
     /// Deletes work folders of earlier plans (kept: the current plan's, for instant reruns).

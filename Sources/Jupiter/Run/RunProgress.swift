@@ -20,6 +20,9 @@ public enum RunEvent: Sendable {
     case mixSkipped
     /// The mixture was written.
     case mixFinished(records: Int, tokens: Int, shards: Int, warnings: [String])
+    /// An output of an earlier recipe that this one no longer produces was deleted from the run
+    /// folder (`path` relative to it: `datasets/<name>` or `mixture`).
+    case staleOutputRemoved(path: String)
 }
 
 /// Receives run events (called from many tasks; must be thread-safe).
