@@ -96,7 +96,7 @@ let package = Package(
         .testTarget(name: "JupiterCurateTests", dependencies: ["JupiterCurate", "JupiterTesting"], swiftSettings: strict),
         .testTarget(name: "JupiterSynthTests", dependencies: ["JupiterSynth"], swiftSettings: strict),
         .testTarget(name: "JupiterTokenizeTests", dependencies: ["JupiterTokenize"], swiftSettings: strict),
-        .testTarget(name: "JupiterMixTests", dependencies: ["JupiterMix"], swiftSettings: strict),
+        .testTarget(name: "JupiterMixTests", dependencies: ["JupiterMix", "JupiterTesting"], swiftSettings: strict),
         .testTarget(name: "JupiterLLMTests", dependencies: ["JupiterLLM", "JupiterTesting"], swiftSettings: strict),
         .testTarget(name: "JupiterTests", dependencies: ["Jupiter", "JupiterTesting"], swiftSettings: strict),
         .testTarget(name: "JupiterCLITests", dependencies: ["Jupiter", "JupiterTesting"], swiftSettings: strict),

@@ -1,4 +1,5 @@
 import Foundation
+import JupiterTesting
 
 /// Runs the built `jupiter` executable as a subprocess.
 enum CLI {
@@ -30,8 +31,8 @@ enum CLI {
         p.arguments = args
         p.currentDirectoryURL = URL(fileURLWithPath: dir)
         // Captured output goes to the temporary folder, never into the folder the command runs in.
-        let out = NSTemporaryDirectory() + "jupiter-stdout-\(UUID().uuidString)"
-        let err = NSTemporaryDirectory() + "jupiter-stderr-\(UUID().uuidString)"
+        let out = ScratchDirectory.path("stdout")
+        let err = ScratchDirectory.path("stderr")
         _ = FileManager.default.createFile(atPath: out, contents: nil)
         _ = FileManager.default.createFile(atPath: err, contents: nil)
         p.standardOutput = try FileHandle(forWritingTo: URL(fileURLWithPath: out))

@@ -1,9 +1,10 @@
 import Foundation
+import JupiterTesting
 import Testing
 
 @Suite struct CommandLineTests {
     func workspace(_ recipe: String, files: [String: String] = [:]) throws -> String {
-        let dir = NSTemporaryDirectory() + "cli-\(UUID().uuidString)"
+        let dir = ScratchDirectory.path("cli")
         try FileManager.default.createDirectory(atPath: dir + "/data", withIntermediateDirectories: true)
         for (name, text) in files { try text.write(toFile: dir + "/" + name, atomically: true, encoding: .utf8) }
         try recipe.write(toFile: dir + "/recipe.yaml", atomically: true, encoding: .utf8)
@@ -72,7 +73,7 @@ import Testing
     }
 
     @Test func tokensCountsGzipRecordsAndReportsBadLines() throws {
-        let dir = NSTemporaryDirectory() + "tokens-\(UUID().uuidString)"
+        let dir = ScratchDirectory.path("tokens")
         try FileManager.default.createDirectory(atPath: dir, withIntermediateDirectories: true)
         let lines = [
             #"{"messages":[{"role":"user","content":"Bore da"},{"role":"assistant","content":"Bore da i chi hefyd!","reasoning_content":"Greeting in Welsh."}]}"#,

@@ -1,4 +1,5 @@
 import Foundation
+import JupiterTesting
 import JupiterCore
 import Testing
 
@@ -8,7 +9,7 @@ import Testing
     /// The same recipe run from two folders gives the same datasets, mixture and manifest (minus
     /// timings): nothing recorded depends on the working directory.
     @Test func outputsDoNotDependOnTheFolderTheRunStartsIn() throws {
-        let base = NSTemporaryDirectory() + "cwd-\(UUID().uuidString)"
+        let base = ScratchDirectory.path("cwd")
         let a = try CLI.run(["run", "examples/cymru/recipe.yaml", "--output", base + "/a", "--quiet"], in: CLI.repoRoot)
         let b = try CLI.run(["run", "recipe.yaml", "--output", base + "/b", "--quiet"], in: CLI.repoRoot + "/examples/cymru")
         #expect(a.status == 0 && b.status == 0, "\(a.stderr)\(b.stderr)")
@@ -27,7 +28,7 @@ import Testing
     }
 
     @Test func theExampleMixtureLoadsWithHuggingFaceDatasets() throws {
-        let out = NSTemporaryDirectory() + "cymru-\(UUID().uuidString)"
+        let out = ScratchDirectory.path("cymru")
         let r = try CLI.run(["run", CLI.repoRoot + "/examples/cymru/recipe.yaml", "--output", out], in: CLI.repoRoot)
         #expect(r.status == 0, "\(r.stderr)")
         #expect(r.stdout.contains("mixture: \(out)/mixture"))

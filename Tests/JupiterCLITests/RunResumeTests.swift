@@ -1,4 +1,5 @@
 import Foundation
+import JupiterTesting
 import JupiterCore
 import Testing
 
@@ -7,7 +8,7 @@ import Testing
 @Suite(.serialized) struct RunResumeTests {
     /// A workload of a few seconds: 6× the legislation pairs (18k) with variations, in batches of 200.
     func makeWorkspace() throws -> String {
-        let dir = NSTemporaryDirectory() + "kill-\(UUID().uuidString)"
+        let dir = ScratchDirectory.path("kill")
         try FileManager.default.createDirectory(atPath: dir + "/data", withIntermediateDirectories: true)
         let reader = try LineReader(path: CLI.repoRoot + "/../shared/data/llm-evals-cy/welsh-legislation-translation.jsonl")
         var pairs: [(String, String)] = []

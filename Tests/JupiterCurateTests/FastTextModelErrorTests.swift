@@ -1,16 +1,12 @@
-#if canImport(Glibc)
-import Glibc
-#elseif canImport(Darwin)
-import Darwin
-#endif
 import JupiterCore
+import JupiterTesting
 import Testing
 @testable import JupiterCurate
 
 /// A missing or corrupt model file is one clear error naming the file and the problem.
 @Suite struct FastTextModelErrorTests {
     static let tmp: String = {
-        let dir = "/tmp/jupiter-curate-tests-\(getpid())"
+        let dir = ScratchDirectory.root + "/fasttext-errors"
         try? FileSystem.createDirectory(dir)
         return dir
     }()

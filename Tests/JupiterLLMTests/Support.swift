@@ -13,9 +13,7 @@ func testModel(_ server: ScriptedLLMServer, name: String = "m", model: String = 
 
 /// A fresh temporary directory.
 func temporaryDirectory() throws -> String {
-    let dir = NSTemporaryDirectory() + "jupiter-llm-tests-" + UUID().uuidString
-    try FileManager.default.createDirectory(atPath: dir, withIntermediateDirectories: true)
-    return dir
+    try ScratchDirectory.make("llm")
 }
 
 /// A WAL database pool like the run engine's `state.sqlite`.

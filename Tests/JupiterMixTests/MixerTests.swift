@@ -1,4 +1,5 @@
 import Foundation
+import JupiterTesting
 import JupiterCore
 import JupiterTokenize
 import Testing
@@ -44,9 +45,7 @@ enum MixFixtures {
     }
 
     static func temporaryDirectory() throws -> String {
-        let dir = NSTemporaryDirectory() + "mix-\(UUID().uuidString)"
-        try FileManager.default.createDirectory(atPath: dir, withIntermediateDirectories: true)
-        return dir
+        try ScratchDirectory.make("mix")
     }
 
     /// Three datasets in a fresh folder: translation (no reasoning), MCQ (every 3rd with reasoning),

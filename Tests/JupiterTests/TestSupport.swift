@@ -1,4 +1,5 @@
 import Foundation
+import JupiterTesting
 import JupiterCore
 
 /// Paths and temporary folders for tests.
@@ -12,9 +13,7 @@ enum TestSupport {
 
     /// A fresh temporary directory.
     static func temporaryDirectory(_ label: String = "jupiter") throws -> String {
-        let dir = NSTemporaryDirectory() + "\(label)-\(UUID().uuidString)"
-        try FileManager.default.createDirectory(atPath: dir, withIntermediateDirectories: true)
-        return dir
+        try ScratchDirectory.make(label)
     }
 
     /// Writes a text file.
