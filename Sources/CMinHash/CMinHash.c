@@ -48,12 +48,12 @@ static int detect(void) {
 }
 
 int jupiter_minhash_best_level(void) {
-    // Racing first calls compute the same value; an int store is atomic on every target we build.
-    static volatile int best = -1;
-    int level = best;
+    // Racing first calls compute the same value; relaxed atomics make that race well defined.
+    static int best = -1;
+    int level = __atomic_load_n(&best, __ATOMIC_RELAXED);
     if (level < 0) {
         level = detect();
-        best = level;
+        __atomic_store_n(&best, level, __ATOMIC_RELAXED);
     }
     return level;
 }
