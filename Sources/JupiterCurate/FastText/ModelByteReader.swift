@@ -38,21 +38,17 @@ struct ModelByteReader {
 
     mutating func int32() throws(FastTextModelError) -> Int32 { Int32(bitPattern: try uint32()) }
 
-    mutating func int64() throws(FastTextModelError) -> Int64 {
+    mutating func uint64() throws(FastTextModelError) -> UInt64 {
         try need(8)
         var v: UInt64 = 0
         for i in 0..<8 { v |= UInt64(bytes[offset + i]) << (8 * UInt64(i)) }
         offset += 8
-        return Int64(bitPattern: v)
+        return v
     }
 
-    mutating func double() throws(FastTextModelError) -> Double {
-        try need(8)
-        var v: UInt64 = 0
-        for i in 0..<8 { v |= UInt64(bytes[offset + i]) << (8 * UInt64(i)) }
-        offset += 8
-        return Double(bitPattern: v)
-    }
+    mutating func int64() throws(FastTextModelError) -> Int64 { Int64(bitPattern: try uint64()) }
+
+    mutating func double() throws(FastTextModelError) -> Double { Double(bitPattern: try uint64()) }
 
     /// A NUL-terminated byte string (without the NUL).
     mutating func cString() throws(FastTextModelError) -> ArraySlice<UInt8> {
