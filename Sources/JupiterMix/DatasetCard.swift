@@ -56,6 +56,7 @@ public enum DatasetCard {
         s += "| dataset | weight | share | records | repeats | tokens | available records | reasoning on / off |\n"
         s += "|---|---:|---:|---:|---:|---:|---:|---:|\n"
         let totalUnits = max(report.units, 1)
+        let on = report.datasets.reduce(0) { $0 + $1.reasoningOn }, off = report.datasets.reduce(0) { $0 + $1.reasoningOff }
         for d in report.datasets {
             s += "| \(d.name) | \(percent(d.weight)) | \(percent(Double(d.units) / Double(totalUnits))) | \(count(d.records)) "
             s += "| \(count(d.records - d.uniqueRecords)) | \(count(d.tokens)) | \(count(d.availableRecords)) "
@@ -64,12 +65,11 @@ public enum DatasetCard {
         s += "| **total** | 100% | 100% | \(count(report.records)) | "
         s += "\(count(report.datasets.reduce(0) { $0 + $1.records - $1.uniqueRecords })) | \(count(report.tokens)) | "
         s += "\(count(report.datasets.reduce(0) { $0 + $1.availableRecords })) | "
-        s += "\(count(report.datasets.reduce(0) { $0 + $1.reasoningOn })) / \(count(report.datasets.reduce(0) { $0 + $1.reasoningOff })) |\n\n"
+        s += "\(count(on)) / \(count(off)) |\n\n"
 
         s += "## Token counting\n\nTokens are \(report.measureSummary).\n\n"
 
         s += "## Reasoning on/off\n\n"
-        let on = report.datasets.reduce(0) { $0 + $1.reasoningOn }, off = report.datasets.reduce(0) { $0 + $1.reasoningOff }
         if on + off > 0 {
             s += "\(percent(Double(on) / Double(on + off))) of conversations with an assistant turn carry reasoning "
             s += "(`reasoning_content`); the rest are reasoning-off examples"
