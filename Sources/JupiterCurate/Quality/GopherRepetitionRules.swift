@@ -46,23 +46,23 @@ public struct GopherRepetitionRules: Sendable, Hashable {
         guard length > 0 else { return nil }
         let paragraphs = TextLines.split(TextLines.strip(Substring(text)), newlineRun: 2)
         let (dupParas, dupParaChars) = Self.duplicates(paragraphs)
-        if let dupParaFrac, Double(dupParas) / Double(paragraphs.count) > dupParaFrac {
-            let r = Double(dupParas) / Double(paragraphs.count)
-            return reason("gopher.dup_para_frac", "\(dupParas) of \(paragraphs.count) paragraphs are repeats", r, dupParaFrac)
+        let paraShare = Double(dupParas) / Double(paragraphs.count)
+        if let dupParaFrac, paraShare > dupParaFrac {
+            return reason("gopher.dup_para_frac", "\(dupParas) of \(paragraphs.count) paragraphs are repeats", paraShare, dupParaFrac)
         }
-        if let dupParaCharFrac, Double(dupParaChars) / Double(length) > dupParaCharFrac {
-            let r = Double(dupParaChars) / Double(length)
-            return reason("gopher.dup_para_char_frac", "repeated paragraphs are \(TextLines.format(r * 100))% of characters", r, dupParaCharFrac)
+        let paraCharShare = Double(dupParaChars) / Double(length)
+        if let dupParaCharFrac, paraCharShare > dupParaCharFrac {
+            return reason("gopher.dup_para_char_frac", "repeated paragraphs are \(TextLines.format(paraCharShare * 100))% of characters", paraCharShare, dupParaCharFrac)
         }
         let lines = TextLines.split(Substring(text), newlineRun: 1)
         let (dupLines, dupLineChars) = Self.duplicates(lines)
-        if let dupLineFrac, Double(dupLines) / Double(lines.count) > dupLineFrac {
-            let r = Double(dupLines) / Double(lines.count)
-            return reason("gopher.dup_line_frac", "\(dupLines) of \(lines.count) lines are repeats", r, dupLineFrac)
+        let lineShare = Double(dupLines) / Double(lines.count)
+        if let dupLineFrac, lineShare > dupLineFrac {
+            return reason("gopher.dup_line_frac", "\(dupLines) of \(lines.count) lines are repeats", lineShare, dupLineFrac)
         }
-        if let dupLineCharFrac, Double(dupLineChars) / Double(length) > dupLineCharFrac {
-            let r = Double(dupLineChars) / Double(length)
-            return reason("gopher.dup_line_char_frac", "repeated lines are \(TextLines.format(r * 100))% of characters", r, dupLineCharFrac)
+        let lineCharShare = Double(dupLineChars) / Double(length)
+        if let dupLineCharFrac, lineCharShare > dupLineCharFrac {
+            return reason("gopher.dup_line_char_frac", "repeated lines are \(TextLines.format(lineCharShare * 100))% of characters", lineCharShare, dupLineCharFrac)
         }
         let words = QualityWords(text).words
         for (n, frac) in topNGrams where n >= 1 && words.count >= n {
