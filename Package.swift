@@ -41,8 +41,9 @@ let package = Package(
         .target(name: "JupiterCurate", dependencies: ["JupiterCore", "CMinHash"], swiftSettings: strict),
         // Hugging Face tokenizer.json and chat templates.
         .target(name: "JupiterTokenize", dependencies: ["JupiterCore"], swiftSettings: strict),
-        // Synthesis stages: parallel->chat, (later) translation, culture, replay, uncertainty.
-        .target(name: "JupiterSynth", dependencies: ["JupiterCore"], swiftSettings: strict),
+        // Every stage that calls a model (generate, uncertainty, replay, translation, culture) plus
+        // parallel->chat; reaches models only through JupiterCore's ModelClient (no NIO here).
+        .target(name: "JupiterSynth", dependencies: ["JupiterCore", "JupiterCurate"], swiftSettings: strict),
         // Forget-Me-Not mixer: weights in tokens or records, reasoning balance, shards, dataset card.
         .target(name: "JupiterMix", dependencies: ["JupiterCore", "JupiterTokenize"], swiftSettings: strict),
         // OpenAI-compatible client, endpoint pool, retries, response cache, llama.cpp backend.
@@ -64,6 +65,7 @@ let package = Package(
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "NIOPosix", package: "swift-nio"),
                 .product(name: "NIOHTTP1", package: "swift-nio"),
+                .product(name: "GRDB", package: "GRDB.swift"),
             ],
             swiftSettings: strict),
         // Recipe (YAML) -> plan -> resumable run.
@@ -78,10 +80,7 @@ let package = Package(
         // The CLI: parses options, calls `Jupiter`, prints diagnostics and progress.
         .executableTarget(
             name: "jupiter",
-            dependencies: [
-                "Jupiter", "JupiterCore", "JupiterCurate", "JupiterTokenize", "JupiterLLM", "JupiterMix",
-                .product(name: "ArgumentParser", package: "swift-argument-parser"),
-            ],
+            dependencies: ["Jupiter", .product(name: "ArgumentParser", package: "swift-argument-parser")],
             swiftSettings: strict),
         // Benchmarks driven by bench/*.sh (compare against Python peers in the same run).
         .executableTarget(
@@ -94,11 +93,14 @@ let package = Package(
 
         .testTarget(name: "JupiterCoreTests", dependencies: ["JupiterCore"], swiftSettings: strict),
         .testTarget(name: "JupiterCurateTests", dependencies: ["JupiterCurate", "JupiterTesting"], swiftSettings: strict),
-        .testTarget(name: "JupiterSynthTests", dependencies: ["JupiterSynth"], swiftSettings: strict),
+        .testTarget(name: "JupiterSynthTests", dependencies: ["JupiterSynth", "JupiterLLM", "JupiterTesting"],
+                    swiftSettings: strict),
         .testTarget(name: "JupiterTokenizeTests", dependencies: ["JupiterTokenize"], swiftSettings: strict),
         .testTarget(name: "JupiterMixTests", dependencies: ["JupiterMix", "JupiterTesting"], swiftSettings: strict),
         .testTarget(name: "JupiterLLMTests", dependencies: ["JupiterLLM", "JupiterTesting"], swiftSettings: strict),
         .testTarget(name: "JupiterTests", dependencies: ["Jupiter", "JupiterTesting"], swiftSettings: strict),
-        .testTarget(name: "JupiterCLITests", dependencies: ["Jupiter", "JupiterTesting"], swiftSettings: strict),
+        .testTarget(name: "JupiterCLITests",
+                    dependencies: ["Jupiter", "JupiterTesting", .product(name: "GRDB", package: "GRDB.swift")],
+                    swiftSettings: strict),
     ]
 )

@@ -8,7 +8,7 @@ import JupiterCore
 ///
 /// `field` chooses the text: `text` (default: the record's natural text, see `Record.text`),
 /// `source` or `target` (pairs: one side only), `prompt` (conversations: the user turns only).
-public struct ExactDedupStage: GlobalStage, SeedIndependent {
+public struct ExactDedupStage: GlobalStage {
     public let name = "exact-dedup"
     /// Which text is compared.
     public var field: String

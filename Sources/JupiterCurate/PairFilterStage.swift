@@ -15,7 +15,7 @@ import JupiterCore
 /// Anchors: Moses `clean-corpus-n.perl` drops by length and a length ratio (9 on tokens, far
 /// looser than needed for sentence-aligned legislation); character ratios of 2–3 are the common
 /// choice for curated NMT data (e.g. OPUS filter's `LengthRatioFilter`), so 3.0 is used here.
-public struct PairFilterStage: RecordStage, KindAware, SeedIndependent {
+public struct PairFilterStage: RecordStage, KindAware {
     public let name = "pair-filter"
     /// Shortest side allowed, in characters.
     public var minChars: Int

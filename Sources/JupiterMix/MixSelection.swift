@@ -1,7 +1,7 @@
 import JupiterCore
 
 /// Whether a conversation's assistant turns carry reasoning.
-public enum ReasoningMode: UInt8, Sendable {
+public enum ConversationReasoning: UInt8, Sendable {
     /// No assistant turn (nothing to switch).
     case none = 0
     /// Assistant turns without reasoning (reasoning off).
@@ -31,12 +31,12 @@ public struct MixPool: Sendable {
     /// Tokens of each record (counted or estimated).
     public var tokens: [Int]
     /// Reasoning mode of each record.
-    public var reasoning: [ReasoningMode]
+    public var reasoning: [ConversationReasoning]
     /// Records that may not be chosen (e.g. overlapping an evaluation set); empty: none.
     public var excluded: Set<Int>
 
     /// Creates a pool.
-    public init(name: String, units: [Int], tokens: [Int], reasoning: [ReasoningMode], excluded: Set<Int> = []) {
+    public init(name: String, units: [Int], tokens: [Int], reasoning: [ConversationReasoning], excluded: Set<Int> = []) {
         self.name = name
         self.units = units
         self.tokens = tokens
@@ -72,9 +72,20 @@ public struct MixSelection: Sendable {
     /// reasoning-on *conversations* taken is the target; when one kind runs out the other fills
     /// the dataset's weight, and a warning gives the share reached.
     public static func choose(_ pools: [MixPool], config: MixConfig, seed: UInt64) -> MixSelection {
-        let weights = config.normalisedWeights
+        var weights = config.normalisedWeights
         var warnings: [String] = []
         let available = pools.map { Double($0.totalUnits) }
+        // A dataset left empty by its stages (everything dropped) would make the mixture empty:
+        // it is left out instead, the other weights renormalised, and the warning says so.
+        let empty = pools.indices.filter { available[$0] == 0 && weights[$0] > 0 }
+        if !empty.isEmpty && empty.count < pools.count {
+            for i in empty {
+                warnings.append("dataset '\(pools[i].name)' has no records: left out of the mixture, the other weights renormalised")
+                weights[i] = 0
+            }
+            let sum = weights.reduce(0, +)
+            weights = weights.map { $0 / sum }
+        }
         // The largest total every dataset can supply without repeats.
         var limit = Double.infinity
         var limiting = ""

@@ -189,13 +189,13 @@ public struct Mixer: Sendable {
         var exclusions: [String] = []
         let unit = config.unit
         for input in inputs {
-            var units: [Int] = [], tokens: [Int] = [], reasoning: [ReasoningMode] = []
+            var units: [Int] = [], tokens: [Int] = [], reasoning: [ConversationReasoning] = []
             var excluded = Set<Int>()
             let measure = self.measure
             let exclude = self.exclude
-            try await Self.mapChunks(path: input.path, workers: workers, chunkSize: chunkSize) { (lines) throws -> [(Int, ReasoningMode, String?)] in
+            try await Self.mapChunks(path: input.path, workers: workers, chunkSize: chunkSize) { (lines) throws -> [(Int, ConversationReasoning, String?)] in
                 var counter = measure.makeCounter()
-                var out: [(Int, ReasoningMode, String?)] = []
+                var out: [(Int, ConversationReasoning, String?)] = []
                 out.reserveCapacity(lines.count)
                 for line in lines {
                     let record = try Self.decode(line, path: input.path)
@@ -203,7 +203,7 @@ public struct Mixer: Sendable {
                     do { t = try counter.count(record) } catch {
                         throw MixError("\(input.path):\(line.number): record \(record.id): the chat template failed: \(error)")
                     }
-                    out.append((t, ReasoningMode(record), exclude?(record).map { "\(record.id): \($0)" }))
+                    out.append((t, ConversationReasoning(record), exclude?(record).map { "\(record.id): \($0)" }))
                 }
                 return out
             } consume: { chunk in

@@ -12,7 +12,7 @@ import JupiterCore
 /// instruction template is drawn from English- or Welsh-language templates (`welsh_prompt_share`
 /// of prompts written in Welsh when Welsh is one of the languages, default 0.3). Assistant turns
 /// have reasoning off. Everything is a pure function of (seed, batch), so runs are reproducible.
-public struct ParallelToChatStage: BatchStage, KindAware {
+public struct ParallelToChatStage: BatchStage, KindAware, UsesSeed {
     public let name = "parallel-to-chat"
     /// Share of conversations that are multi-turn series.
     public var seriesShare: Double

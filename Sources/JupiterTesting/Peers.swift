@@ -1,4 +1,5 @@
 import Foundation
+import JupiterCore
 
 /// The reference tools tests compare Jupiter with (Python packages such as `sacrebleu`,
 /// `lm-eval`, `tokenizers`, `datatrove`, `llama-cpp-python`), found in the project-local virtual
@@ -32,22 +33,17 @@ public enum Peers {
         return "python3"
     }()
 
-    private static let cache = NSCache<NSString, NSNumber>()
-    private static let lock = NSLock()
+    private static let imports = Locked<[String: Bool]>([:])
 
     /// True when every module imports in ``python`` (result cached per process).
     public static func has(_ modules: String...) -> Bool { has(modules) }
 
     /// True when every module imports in ``python`` (result cached per process).
     public static func has(_ modules: [String]) -> Bool {
-        let key = modules.joined(separator: ",") as NSString
-        lock.lock()
-        if let v = cache.object(forKey: key) { lock.unlock(); return v.boolValue }
-        lock.unlock()
+        let key = modules.joined(separator: ",")
+        if let known = imports.withLock({ $0[key] }) { return known }
         let ok = (try? run(["-c", modules.map { "import \($0)" }.joined(separator: "; ")]).status) == 0
-        lock.lock()
-        cache.setObject(NSNumber(value: ok), forKey: key)
-        lock.unlock()
+        imports.withLock { $0[key] = ok }
         return ok
     }
 
@@ -78,9 +74,9 @@ public enum Peers {
         let dir = try ScratchDirectory.make("peer")
         defer { try? FileManager.default.removeItem(atPath: dir) }
         let outPath = dir + "/stdout", errPath = dir + "/stderr", inPath = dir + "/stdin"
-        FileManager.default.createFile(atPath: outPath, contents: nil)
-        FileManager.default.createFile(atPath: errPath, contents: nil)
-        FileManager.default.createFile(atPath: inPath, contents: Data(stdin ?? []))
+        _ = FileManager.default.createFile(atPath: outPath, contents: nil)
+        _ = FileManager.default.createFile(atPath: errPath, contents: nil)
+        _ = FileManager.default.createFile(atPath: inPath, contents: Data(stdin ?? []))
         let p = Process()
         p.executableURL = URL(fileURLWithPath: "/usr/bin/env")
         p.arguments = [program] + arguments

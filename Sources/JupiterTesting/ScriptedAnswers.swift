@@ -103,14 +103,33 @@ public enum ScriptedAnswers {
         guard let prompt = prompt(path: "/v1/chat/completions", body: body) else { return error(400, "no user turn") }
         let seed = body["seed"]?.intValue
         let temperature = body["temperature"]?.doubleValue
-        let thinking = body["chat_template_kwargs"]?["enable_thinking"]?.boolValue ?? true
+        let thinking = options.reasons && (body["chat_template_kwargs"]?["enable_thinking"]?.boolValue ?? true)
         let n = max(1, body["n"]?.intValue ?? 1)
         let maxTokens = body["max_tokens"]?.intValue
         let wantLogprobs = body["logprobs"]?.boolValue ?? false
-        let top = body["top_logprobs"]?.intValue ?? 0
+        let top = min(body["top_logprobs"]?.intValue ?? 0, options.maxTopLogprobs ?? Int.max)
         let promptTokens = messages.reduce(0) { $0 + wordCount($1["content"]?.stringValue ?? "") }
         var completionTokens = 0
         var choices: [JSONValue] = []
+        if let positions = options.logprobScript[prompt] {
+            let limit = min(positions.count, maxTokens ?? positions.count)
+            let toks = (0..<limit).map { $0 == 0 ? "t0" : " t\($0)" }
+            let content: [JSONValue] = toks.enumerated().map { i, t in
+                let alts = positions[i]
+                let shown = wantLogprobs ? Array(alts.prefix(top)) : []
+                return .object(["token": .string(t), "logprob": .double(alts.first ?? 0),
+                                "top_logprobs": .array(shown.enumerated().map { j, lp in
+                                    .object(["token": .string(j == 0 ? t : "alt\(j)"), "logprob": .double(lp)])
+                                })])
+            }
+            let choice: JSONObject = ["index": .int(0), "message": .object(["role": .string("assistant"),
+                                                                           "content": .string(toks.joined())]),
+                                      "logprobs": wantLogprobs ? .object(["content": .array(content)]) : .null,
+                                      "finish_reason": .string(limit < positions.count ? "length" : "stop")]
+            return (200, .object(["id": .string("chatcmpl-scripted"), "object": .string("chat.completion"), "created": .int(0),
+                                  "model": .string(model), "choices": .array([.object(choice)]),
+                                  "usage": .object(["prompt_tokens": .int(promptTokens), "completion_tokens": .int(limit)])]))
+        }
         for i in 0..<n {
             let s = seed.map { $0 + i } ?? (i == 0 ? nil : i)
             var text = options.script[prompt] ?? chatAnswer(prompt: prompt, seed: s, temperature: temperature)

@@ -36,16 +36,34 @@ public final class ScriptedLLMServer: Sendable {
         /// Require this bearer token (401 otherwise), echoing the header back in the error body
         /// like a careless server would.
         public var requiredKey: String?
+        /// Whether the model reasons (when `enable_thinking` is not false); false is a model that
+        /// cannot think (SmolLM2): no reasoning whatever is asked.
+        public var reasons: Bool
+        /// Seconds every completion, chat and embedding answer waits (a model's latency), on the
+        /// event loop (no thread is blocked).
+        public var latency: Double
+        /// Chat answers with given log-probabilities, by prompt: one list per generated position,
+        /// the chosen token's log-probability first, then its alternatives. The answer's tokens
+        /// are `t0`, ` t1`, … (one per position).
+        public var logprobScript: [String: [[Double]]]
+        /// The most alternatives returned per position, whatever `top_logprobs` asks (a server
+        /// that caps or ignores the field); nil: as asked.
+        public var maxTopLogprobs: Int?
 
         /// Creates options.
         public init(models: [String] = ["test-model"], script: [String: String] = [:], inlineReasoning: Bool = false,
-                    logBodies: Bool = true, threads: Int = 1, requiredKey: String? = nil) {
+                    logBodies: Bool = true, threads: Int = 1, requiredKey: String? = nil, reasons: Bool = true,
+                    latency: Double = 0, logprobScript: [String: [[Double]]] = [:], maxTopLogprobs: Int? = nil) {
             self.models = models
             self.script = script
             self.inlineReasoning = inlineReasoning
             self.logBodies = logBodies
             self.threads = threads
             self.requiredKey = requiredKey
+            self.reasons = reasons
+            self.latency = latency
+            self.logprobScript = logprobScript
+            self.maxTopLogprobs = maxTopLogprobs
         }
     }
 
@@ -211,7 +229,8 @@ final class ScriptedHandler: ChannelInboundHandler, RemovableChannelHandler {
         let auth = head.headers.first(name: "Authorization")
         let fault = server.admit(method: head.method.rawValue, path: path, body: json, prompt: prompt, authorization: auth)
         let keepAlive = head.isKeepAlive
-        defer { if !(fault.map(ScriptedHandler.isSlow) ?? false) { server.finished(path: path) } }
+        let delayed = (fault.map(ScriptedHandler.isSlow) ?? false) || (server.options.latency > 0 && path != "/v1/models")
+        defer { if !delayed { server.finished(path: path) } }
 
         if let required = server.options.requiredKey, auth != "Bearer \(required)" {
             let msg = "{\"error\":{\"message\":\"invalid key in header: \(auth ?? "none")\",\"code\":401}}"
@@ -242,6 +261,7 @@ final class ScriptedHandler: ChannelInboundHandler, RemovableChannelHandler {
             break
         }
         let (status, answer) = ScriptedAnswers.answer(method: head.method.rawValue, path: path, body: json, options: server.options)
+        if path != "/v1/models" { delay = max(delay, server.options.latency) }
         var out = JSONWriter.bytes(answer)
         if case .truncatedJSON = fault { out = Array(out.prefix(out.count / 2)) }
         if delay > 0 {

@@ -1,7 +1,5 @@
 import ArgumentParser
-import Foundation
-import JupiterCore
-import JupiterLLM
+import Jupiter
 
 /// `jupiter chat`: one prompt to one model, for a quick manual try.
 struct ChatCommand: AsyncParsableCommand {
@@ -45,55 +43,27 @@ struct ChatCommand: AsyncParsableCommand {
     @Argument(help: "The prompt.")
     var prompt: String
 
+    var spec: ModelTools.ChatRequestSpec {
+        ModelTools.ChatRequestSpec(endpoint: endpoint, model: model, gguf: gguf, apiKeyEnv: apiKeyEnv, system: system,
+                                   prompt: prompt, maxTokens: maxTokens, temperature: temperature,
+                                   reasoning: reasoning.flatMap(ReasoningMode.init(rawValue:)), logprobs: logprobs ?? 0)
+    }
+
     func validate() throws {
-        if gguf == nil {
-            guard let endpoint else { throw ValidationError("give --endpoint URL --model ID, or --gguf FILE") }
-            if let p = ModelsSection.urlProblem(endpoint) { throw ValidationError("--endpoint: \(p)") }
-            if model == nil { throw ValidationError("--model is required with --endpoint") }
-        } else if endpoint != nil {
-            throw ValidationError("give either --endpoint or --gguf, not both")
-        }
+        if let problem = spec.problem { throw ValidationError(problem) }
         if let reasoning, reasoning != "on", reasoning != "off" { throw ValidationError("--reasoning must be on or off") }
-        if let logprobs, !(0...20).contains(logprobs) { throw ValidationError("--logprobs must be in 0...20") }
     }
 
     func run() async throws {
-        let config: ModelConfig
-        if let gguf {
-            let path = gguf.hasPrefix("/") ? gguf : FileManager.default.currentDirectoryPath + "/" + gguf
-            config = ModelConfig(name: model ?? "local", backend: .llamaCpp(.init(modelPath: path)), model: model ?? "local",
-                                 maxInFlight: 1, retry: RetryPolicy(maxAttempts: 2))
-        } else {
-            config = ModelConfig(name: "chat", endpoints: [endpoint ?? ""], model: model ?? "", apiKeyEnv: apiKeyEnv,
-                                 retry: RetryPolicy(maxAttempts: 3))
-        }
-        ShutdownHooks.shared.installSignalHandlers()
-        let llm = try LLMService(models: [config], database: nil, log: { Terminal.error("note: \($0)") })
-        var messages: [Message] = []
-        if let system { messages.append(Message(role: .system, content: system)) }
-        messages.append(Message(role: .user, content: prompt))
-        let request = ChatRequest(messages: messages, sampling: Sampling(temperature: temperature, maxTokens: maxTokens),
-                                  logprobs: (logprobs ?? 0) > 0, topLogprobs: logprobs.flatMap { $0 > 0 ? $0 : nil },
-                                  reasoning: reasoning.flatMap(ReasoningMode.init(rawValue:)))
         let answer: ChatResponse
-        do throws(LLMError) {
-            if gguf != nil { try await llm.start() }
-            answer = try await llm.chat(config.name, request)
-            await llm.shutdown()
-        } catch {
-            await llm.shutdown()
-            Terminal.error("error: \(error)")
-            throw Exit.model
+        do { answer = try await ModelTools.chat(spec, log: { Terminal.error("note: \($0)") }) } catch {
+            throw Terminal.fail("error: \(error)", error.exitCode)
         }
-        let choice = answer.choices[0]
+        guard let choice = answer.choices.first else { throw Terminal.fail("error: the model answered no choice", .model) }
         if let r = choice.message.reasoning { Terminal.error("[reasoning]\n\(r)\n[/reasoning]") }
         print(choice.message.content)
-        if let lps = choice.logprobs {
-            for t in lps {
-                let alts = t.top.map { "\(JSONWriter.string(.string($0.token))) \(String(format: "%.3f", $0.logprob))" }
-                Terminal.error("\(JSONWriter.string(.string(t.token))) \(t.logprob.map { String(format: "%.3f", $0) } ?? "-")  [\(alts.joined(separator: ", "))]")
-            }
-        }
-        Terminal.error("finish: \(choice.finishReason.rawValue ?? "?"), tokens: \(answer.usage.promptTokens) prompt + \(answer.usage.completionTokens) completion")
+        for line in ModelTools.describeLogprobs(choice.logprobs ?? []) { Terminal.error(line) }
+        Terminal.error("finish: \(choice.finishReason.rawValue ?? "?"), tokens: \(answer.usage.promptTokens) prompt + "
+                       + "\(answer.usage.completionTokens) completion")
     }
 }

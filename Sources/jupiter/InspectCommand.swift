@@ -1,11 +1,6 @@
 import ArgumentParser
-import JupiterCore
-
-#if canImport(Glibc)
-import Glibc
-#elseif canImport(Darwin)
-import Darwin
-#endif
+import Foundation
+import Jupiter
 
 /// `jupiter inspect FILE`: what a data file holds, read with the same rules a run uses.
 struct InspectCommand: AsyncParsableCommand {
@@ -43,58 +38,20 @@ struct InspectCommand: AsyncParsableCommand {
     var maxLineBytes: Int = 16 << 20
 
     @Option(help: "Decoding tasks (default: all cores).")
-    var parallelism: Int = max(1, Int(sysconf(Int32(_SC_NPROCESSORS_ONLN))))
+    var parallelism: Int = ProcessInfo.processInfo.activeProcessorCount
 
     @Flag(help: "Print JSON instead of a table.")
     var json = false
 
-    /// Prints one line to stderr and exits with `code`.
-    func fail(_ message: String, code: Int32) -> ExitCode {
-        var line = "jupiter inspect: " + message + "\n"
-        line.withUTF8 { _ = write(2, $0.baseAddress, $0.count) }
-        return ExitCode(code)
-    }
-
     func run() async throws {
-        let chosen: Format
-        var detected = false
-        if let name = format {
-            guard let f = Format(rawValue: name) else {
-                throw fail("unknown format '\(name)' (known: \(Format.allCases.map(\.rawValue).joined(separator: ", ")))",
-                           code: 2)
-            }
-            chosen = f
-        } else {
-            guard FileSystem.exists(file) else { throw fail("\(file): No such file or directory", code: 3) }
-            let guess: Format?
-            do { guess = try SourceFormats.detect(path: file) } catch { throw fail(error.description, code: 3) }
-            guard let guess else {
-                throw fail("\(file): cannot detect the format; give it with --format", code: 2)
-            }
-            chosen = guess
-            detected = true
-        }
-        var paths = [file]
-        if chosen == .moses {
-            guard let second else { throw fail("format 'moses' needs --second FILE", code: 2) }
-            paths.append(second)
-        } else if second != nil {
-            throw fail("--second is only for format 'moses'", code: 2)
-        }
-        guard maxLineBytes > 0, parallelism > 0 else {
-            throw fail("--max-line-bytes and --parallelism must be positive", code: 2)
-        }
-        let options = FormatOptions(languages: langs.split(separator: ",").map { String($0).trimmingWhitespace() },
-                                    textField: textField, maxLineBytes: maxLineBytes)
-        let stats: DatasetStats
+        let request = Inspection.Request(
+            file: file, format: format, second: second,
+            languages: langs.split(separator: ",").map { String($0).trimmingCharacters(in: .whitespaces) },
+            textField: textField, maxLineBytes: maxLineBytes, parallelism: parallelism, json: json)
         do {
-            stats = try await DatasetStats.collect(chosen, detected: detected, paths: paths, options: options,
-                                                   parallelism: parallelism)
-        } catch let error as IOError {
-            throw fail(error.description, code: 3)
+            print(try await Inspection.run(request), terminator: "")
         } catch {
-            throw fail("\(error)", code: 3)
+            throw Terminal.fail("jupiter inspect: \(error)", error.exitCode)
         }
-        print(json ? JSONWriter.pretty(stats.json) : stats.table, terminator: "")
     }
 }

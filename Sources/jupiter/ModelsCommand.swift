@@ -1,8 +1,5 @@
 import ArgumentParser
-import Foundation
 import Jupiter
-import JupiterCore
-import JupiterLLM
 
 /// `jupiter models …`: the recipe's model endpoints.
 struct ModelsCommand: AsyncParsableCommand {
@@ -10,21 +7,6 @@ struct ModelsCommand: AsyncParsableCommand {
         commandName: "models",
         abstract: "Check or serve the models a recipe declares.",
         subcommands: [ModelsCheckCommand.self, ModelsServeCommand.self])
-}
-
-/// Reads the `models:` section of a recipe, printing problems; nil when unusable.
-func loadModels(recipePath: String) -> [ModelConfig]? {
-    let (recipe, loadProblems) = RecipeLoader.loadPartial(path: recipePath)
-    guard let recipe else {
-        Terminal.report(loadProblems)
-        return nil
-    }
-    let (models, problems) = ModelsSection.parse(recipe.models, file: recipe.file,
-                                                 context: StageBuildContext(baseDirectory: recipe.baseDirectory))
-    Terminal.report(problems)
-    if problems.contains(where: { $0.severity == .error }) { return nil }
-    if models.isEmpty { Terminal.error("\(recipePath): no models declared (add a 'models:' section)") }
-    return models
 }
 
 /// `jupiter models check RECIPE`: reaches every endpoint and lists what it serves.
@@ -42,44 +24,13 @@ struct ModelsCheckCommand: AsyncParsableCommand {
     var recipe: String
 
     func run() async throws {
-        guard let models = loadModels(recipePath: recipe) else { throw Exit.usage }
-        let env = ProcessInfo.processInfo.environment
-        var failed = 0
-        for m in models {
-            let key = m.apiKeyEnv.flatMap { env[$0] }
-            if let v = m.apiKeyEnv, key == nil { Terminal.error("warning: model '\(m.name)': environment variable \(v) is not set") }
-            switch m.backend {
-            case .openAI(let endpoints):
-                for url in endpoints {
-                    do {
-                        let served = try await LLMService.listModels(baseURL: url, apiKey: key, timeout: min(m.timeout, 30))
-                        let ok = served.contains(m.model)
-                        if !ok { failed += 1 }
-                        print("\(ok ? "ok  " : "FAIL") \(m.name)  \(url)  serves: \(served.joined(separator: ", "))"
-                              + (ok ? "" : "  (expected '\(m.model)')"))
-                    } catch {
-                        failed += 1
-                        print("FAIL \(m.name)  \(url)  \(error.message)")
-                    }
-                }
-            case .llamaCpp(let options):
-                let llm = try LLMService(models: [m], database: nil)
-                do throws(LLMError) {
-                    try await llm.start()
-                    let url = llm.endpoints(of: m.name).first ?? "?"
-                    let served = try await LLMService.listModels(baseURL: url)
-                    print("ok   \(m.name)  llama-cpp \(options.modelPath) at \(url)  serves: \(served.joined(separator: ", "))")
-                } catch {
-                    failed += 1
-                    print("FAIL \(m.name)  llama-cpp \(options.modelPath)  \(error.message)")
-                }
-                await llm.shutdown()
-            }
-        }
-        if failed > 0 {
-            Terminal.error("\(failed) endpoint\(failed == 1 ? "" : "s") failed")
-            throw Exit.model
-        }
+        let result = await ModelTools.check(recipePath: recipe)
+        Terminal.report(result.problems)
+        guard result.valid else { throw Terminal.exit(.usage) }
+        for w in result.warnings { Terminal.error("warning: \(w)") }
+        for line in result.lines { print(line.text) }
+        let failed = result.lines.filter { !$0.ok }.count
+        if failed > 0 { throw Terminal.fail("\(failed) endpoint\(failed == 1 ? "" : "s") failed", .model) }
     }
 }
 
@@ -97,19 +48,15 @@ struct ModelsServeCommand: AsyncParsableCommand {
     var recipe: String
 
     func run() async throws {
-        guard let models = loadModels(recipePath: recipe) else { throw Exit.usage }
-        ShutdownHooks.shared.installSignalHandlers()
-        let llm = try LLMService(models: models, database: nil)
-        do {
-            try await llm.start()
-        } catch {
-            Terminal.error("error: \(error.message)")
-            throw Exit.model
+        let served: ModelTools.Served
+        do { served = try await ModelTools.serve(recipePath: recipe) } catch {
+            throw Terminal.fail(error.kind == .invalidRecipe ? error.message : "error: \(error)", error.exitCode)
         }
-        for m in models {
-            // Unbuffered, so a program reading the pipe sees each line at once.
-            FileHandle.standardOutput.write(Data("\(m.name) \(llm.endpoints(of: m.name).joined(separator: " "))\n".utf8))
+        Terminal.report(served.problems)
+        for line in served.lines { Terminal.out(line + "\n") }
+        while true {
+            try? await Task.sleep(nanoseconds: 3_600_000_000_000)
+            served.keepAlive()
         }
-        while true { try? await Task.sleep(nanoseconds: 3_600_000_000_000) }
     }
 }

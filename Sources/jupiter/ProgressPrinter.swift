@@ -5,7 +5,6 @@ import Darwin
 #endif
 import Foundation
 import Jupiter
-import JupiterMix
 
 /// Shows run progress: a live status line (records/s, percent, ETA) on a terminal, plain
 /// timestamped lines every few seconds otherwise (logs, CI, Slurm).
@@ -35,7 +34,7 @@ final class ProgressPrinter: @unchecked Sendable {
         case .progress(_, _, let records, let bytes):
             guard let now = due() else { return }
             let elapsed = max(now.timeIntervalSince(stepStart), 0.001)
-            var text = "\(label): \(Terminal.count(records)) records · \(Terminal.count(Int(Double(records) / elapsed)))/s"
+            var text = "\(label): \(NumberText.grouped(records)) records · \(NumberText.grouped(Int(Double(records) / elapsed)))/s"
             if let total = totalBytes, total > 0, bytes > 0 {
                 let fraction = min(1, Double(bytes) / Double(total))
                 text += " · \(Int(fraction * 100))%"
@@ -51,20 +50,20 @@ final class ProgressPrinter: @unchecked Sendable {
         case .stepFinished(_, _, let records):
             closeLine()
             let elapsed = Date().timeIntervalSince(stepStart)
-            Terminal.error("\(label): done, \(Terminal.count(records)) records out in \(Self.duration(elapsed))")
+            Terminal.error("\(label): done, \(NumberText.grouped(records)) records out in \(Self.duration(elapsed))")
         case .datasetFinished(let dataset, let read, let kept, let dropped, let quarantined, let records):
             closeLine()
-            Terminal.error("[\(dataset)] read \(Terminal.count(read)) · kept \(Terminal.count(kept)) · dropped "
-                           + "\(Terminal.count(dropped)) · quarantined \(Terminal.count(quarantined)) → "
-                           + "\(Terminal.count(records)) records")
+            Terminal.error("[\(dataset)] read \(NumberText.grouped(read)) · kept \(NumberText.grouped(kept)) · dropped "
+                           + "\(NumberText.grouped(dropped)) · quarantined \(NumberText.grouped(quarantined)) → "
+                           + "\(NumberText.grouped(records)) records")
         case .mixStarted(let datasets):
             begin("[mixture] \(datasets) dataset\(datasets == 1 ? "" : "s")")
         case .mix(let p):
             guard due() != nil else { return }
             let text: String
             switch p {
-            case .measuring(let dataset, let records): text = "\(label): measuring \(dataset): \(Terminal.count(records)) records"
-            case .encoding(let records, let of): text = "\(label): encoding \(Terminal.count(records))/\(Terminal.count(of)) records"
+            case .measuring(let dataset, let records): text = "\(label): measuring \(dataset): \(NumberText.grouped(records)) records"
+            case .encoding(let records, let of): text = "\(label): encoding \(NumberText.grouped(records))/\(NumberText.grouped(of)) records"
             case .shardWritten(let index, let of): text = "\(label): wrote shard \(index + 1)/\(of)"
             }
             show(text)
@@ -74,7 +73,7 @@ final class ProgressPrinter: @unchecked Sendable {
         case .mixFinished(let records, let tokens, let shards, _):
             closeLine()
             let elapsed = Date().timeIntervalSince(stepStart)
-            Terminal.error("[mixture] \(Terminal.count(records)) conversations · \(Terminal.count(tokens)) tokens · "
+            Terminal.error("[mixture] \(NumberText.grouped(records)) conversations · \(NumberText.grouped(tokens)) tokens · "
                            + "\(shards) shard\(shards == 1 ? "" : "s") in \(Self.duration(elapsed))")
         case .staleOutputRemoved(let path):
             closeLine()

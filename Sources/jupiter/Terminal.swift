@@ -4,9 +4,10 @@ import Glibc
 import Darwin
 #endif
 import ArgumentParser
-import JupiterCore
+import Jupiter
 
-/// Writing to the terminal: stderr for diagnostics and progress, stdout for results.
+/// The CLI's only way to the terminal: stderr for diagnostics and progress, stdout for results,
+/// and the documented exit codes (``ExitStatus``).
 enum Terminal {
     /// True when stderr is an interactive terminal (progress bars) rather than a log file or pipe.
     static let stderrIsTTY = isatty(STDERR_FILENO) == 1
@@ -18,12 +19,25 @@ enum Terminal {
 
     /// Writes text to stderr as is (unbuffered, so progress and errors interleave correctly).
     static func raw(_ text: String) {
+        write(STDERR_FILENO, text)
+    }
+
+    /// Writes text to stdout at once (unbuffered, so a program reading a pipe sees each line).
+    static func out(_ text: String) {
+        write(STDOUT_FILENO, text)
+    }
+
+    private static func write(_ fd: Int32, _ text: String) {
         var bytes = Array(text.utf8)
         var offset = 0
         while offset < bytes.count {
             let n = bytes.withUnsafeMutableBytes { buf -> Int in
                 guard let base = buf.baseAddress else { return 0 }
-                return write(STDERR_FILENO, base + offset, buf.count - offset)
+                #if canImport(Glibc)
+                return Glibc.write(fd, base + offset, buf.count - offset)
+                #else
+                return Darwin.write(fd, base + offset, buf.count - offset)
+                #endif
             }
             if n <= 0 { return }
             offset += n
@@ -36,20 +50,12 @@ enum Terminal {
         for d in diagnostics { error(d.description) }
     }
 
-    /// Formats an integer with thousands separators.
-    static func count(_ n: Int) -> String { NumberText.grouped(n) }
-}
+    /// The exit for a documented status.
+    static func exit(_ status: ExitStatus) -> ExitCode { ExitCode(status.rawValue) }
 
-/// Documented exit codes.
-enum Exit {
-    /// The run failed while processing (a stage error).
-    static let runFailed = ExitCode(1)
-    /// Bad usage or an invalid recipe.
-    static let usage = ExitCode(2)
-    /// An input or output file could not be read or written.
-    static let io = ExitCode(3)
-    /// A model endpoint could not be used.
-    static let model = ExitCode(4)
-    /// Interrupted (SIGINT/SIGTERM); rerun to resume.
-    static let interrupted = ExitCode(130)
+    /// Prints `message` to stderr and returns the exit for `status`.
+    static func fail(_ message: String, _ status: ExitStatus) -> ExitCode {
+        error(message)
+        return exit(status)
+    }
 }

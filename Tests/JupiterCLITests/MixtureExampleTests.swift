@@ -27,7 +27,8 @@ import Testing
         }
     }
 
-    @Test func theExampleMixtureLoadsWithHuggingFaceDatasets() throws {
+    @Test(.enabled(if: Peers.has("datasets"), "needs the Python package `datasets` (scripts/test installs it into .venv)"))
+    func theExampleMixtureLoadsWithHuggingFaceDatasets() throws {
         let out = ScratchDirectory.path("cymru")
         let r = try CLI.run(["run", CLI.repoRoot + "/examples/cymru/recipe.yaml", "--output", out], in: CLI.repoRoot)
         #expect(r.status == 0, "\(r.stderr)")
@@ -49,23 +50,10 @@ import Testing
                               "datasets": sorted(set(ds["dataset"])),
                               "roles": sorted({m["role"] for row in ds["messages"] for m in row})}))
             """
-        let p = Process()
-        p.executableURL = URL(fileURLWithPath: "/usr/bin/env")
-        p.arguments = ["python3", "-c", script, out + "/mixture"]
-        var env = ProcessInfo.processInfo.environment
-        env["HF_HOME"] = out + "/hf-home"
-        env["HF_DATASETS_OFFLINE"] = "1"
-        env["HF_HUB_OFFLINE"] = "1"
-        p.environment = env
-        let pipe = Pipe(), errPipe = Pipe()
-        p.standardOutput = pipe
-        p.standardError = errPipe
-        try p.run()
-        let data = pipe.fileHandleForReading.readDataToEndOfFile()
-        let err = String(decoding: errPipe.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
-        p.waitUntilExit()
-        #expect(p.terminationStatus == 0, "python datasets failed (CI installs it: pip install datasets): \(err)")
-        let last = String(decoding: data, as: UTF8.self).split(separator: "\n").last.map(String.init) ?? ""
+        let p = try Peers.run(["-c", script, out + "/mixture"],
+                              environment: ["HF_HOME": out + "/hf-home", "HF_DATASETS_OFFLINE": "1", "HF_HUB_OFFLINE": "1"])
+        try #require(p.status == 0, "python datasets failed: \(p.stderr)")
+        let last = p.text.split(separator: "\n").last.map(String.init) ?? ""
         let loaded = try JSONParser.parse(Array(last.utf8))
         #expect(loaded["rows"]?.intValue == records)
         #expect(loaded["columns"] == .array(["dataset", "id", "messages"].map { .string($0) }))

@@ -10,13 +10,11 @@ import Testing
     func makeWorkspace() throws -> String {
         let dir = ScratchDirectory.path("kill")
         try FileManager.default.createDirectory(atPath: dir + "/data", withIntermediateDirectories: true)
-        let reader = try LineReader(path: CLI.repoRoot + "/../shared/data/llm-evals-cy/welsh-legislation-translation.jsonl")
+        let reader = try LineReader(path: CLI.repoRoot + "/Tests/Fixtures/Legislation/legislation-en-cy.tsv")
         var pairs: [(String, String)] = []
         while let line = try reader.next() {
-            let v = try JSONParser.parse(line.bytes)
-            if let en = v["input"]?.arrayValue?.last?["content"]?.stringValue, let cy = v["ideal"]?.stringValue {
-                pairs.append((en, cy))
-            }
+            let cols = String(decoding: line.bytes, as: UTF8.self).split(separator: "\t", omittingEmptySubsequences: false)
+            if cols.count == 2 { pairs.append((String(cols[0]), String(cols[1]))) }
         }
         var tsv = ""
         for copy in 0..<6 {

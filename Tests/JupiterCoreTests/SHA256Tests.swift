@@ -30,7 +30,7 @@ import Testing
 
     @Test func fileDigestMatchesSha256sum() throws {
         let path = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
-            .deletingLastPathComponent().path + "/../shared/data/llm-evals-cy/welsh-legislation-translation.jsonl"
+            .deletingLastPathComponent().path + "/Tests/Fixtures/Legislation/legislation-en-cy.tsv"
         let p = Process()
         p.executableURL = URL(fileURLWithPath: "/usr/bin/env")
         p.arguments = ["sha256sum", path]

@@ -73,7 +73,8 @@ import Testing
         #expect(throws: IOError.self) { try TestSupport.read(.documents, [path]) }
     }
 
-    @Test(arguments: [("welsh-mmlu-lite.jsonl", 400), ("welsh-arc-easy-mini-cy.jsonl", 50),
+    @Test(.enabled(if: FileSystem.isDirectory(TestSupport.sharedData("llm-evals-cy")), "needs ../shared/data/llm-evals-cy"),
+          arguments: [("welsh-mmlu-lite.jsonl", 400), ("welsh-arc-easy-mini-cy.jsonl", 50),
                       ("welsh-legislation-translation.jsonl", 3003), ("welsh-yes-no.jsonl", 268),
                       ("welsh-grammar.jsonl", 991)])
     func sharedWelshEvalsParse(_ name: String, _ count: Int) throws {
@@ -90,10 +91,12 @@ import Testing
     }
 
     @Test func parallelScanMatchesSequentialScan() async throws {
-        let path = TestSupport.sharedData("llm-evals-cy/welsh-legislation-translation.jsonl")
-        let sequential = try TestSupport.read(.openaiEvals, [path]).records
+        let path = TestSupport.repoRoot + "/Tests/Fixtures/Legislation/legislation-en-cy.tsv"
+        let options = FormatOptions(languages: ["en", "cy"])
+        let sequential = try TestSupport.read(.parallelTSV, [path], options: options).records
+        #expect(sequential.count == 3003)
         var parallel: [Record] = []
-        try await SourceScanner.scanParallel(.openaiEvals, paths: [path], batchSize: 100, parallelism: 3) { items in
+        try await SourceScanner.scanParallel(.parallelTSV, paths: [path], options: options, batchSize: 100, parallelism: 3) { items in
             for case .record(let r) in items { parallel.append(r) }
         }
         #expect(parallel == sequential)

@@ -153,12 +153,11 @@ import Testing
         #expect(!LanguageExpectation.matches("cym_Latn", ["cy"]))
     }
 
-    @Test("lid.176 decisions on the legislation pairs agree with the fasttext-wheel golden")
+    @Test("lid.176 decisions on the legislation pairs agree with the fasttext-wheel golden",
+          .enabled(if: CurateTestSupport.lidModelPath != nil, Comment(rawValue: CurateTestSupport.noModelMessage)),
+          .enabled(if: CurateTestSupport.hasEvals, "needs ../shared/data/llm-evals-cy (the golden's texts)"))
     func lid176OnLegislation() throws {
-        guard let model = CurateTestSupport.lidModel else {
-            print("SKIPPED lid176OnLegislation: \(CurateTestSupport.noModelMessage)")
-            return
-        }
+        let model = try CurateTestSupport.lidModel()
         let golden = try FastTextParityTests.golden().rows
         var reference: [String: (String, Double)] = [:]
         for g in golden { reference[g.key] = (g.label, g.probability) }

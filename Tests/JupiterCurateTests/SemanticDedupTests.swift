@@ -149,12 +149,13 @@ struct SemanticDedupTests {
         #expect(s.provider.modelName == "hashed-bow-64")
         #expect(abs(Double(s.threshold) - 0.95) < 1e-6)
 
-        let wired = SemanticDedupStage.factory { model, _ in model == "bge-m3" ? RecordingEmbedding() : nil }
+        let models = StageBuildContext(baseDirectory: ".", models: DeclaredModels(names: ["bge-m3"]))
         var ok = StageOptions(stage: "semantic-dedup", ["model": "bge-m3"])
-        _ = try wired.make(&ok, StageBuildContext(baseDirectory: "."))
+        let wired = try #require(try SemanticDedupStage.factory.make(&ok, models) as? SemanticDedupStage)
         #expect(ok.finish().isEmpty)
+        #expect(wired.provider.modelName == "bge-m3:bge-m3")
         var missing = StageOptions(stage: "semantic-dedup", ["model": "nomic"])
-        _ = try wired.make(&missing, StageBuildContext(baseDirectory: "."))
+        _ = try SemanticDedupStage.factory.make(&missing, models)
         #expect(missing.finish().contains { $0.message.contains("no embedding endpoint for model 'nomic'") })
     }
 
@@ -170,7 +171,7 @@ struct SemanticDedupTests {
             vectors += v.map { norm > 0 ? $0 / norm : 0 }
         }
         let valid = texts.map { !WordHasher().hashWords($0).isEmpty }
-        let got = await CosineSearch.exact(vectors, dimension: 64, valid: valid, threshold: 0.6, workers: 3)
+        let got = try await CosineSearch.exact(vectors, dimension: 64, valid: valid, threshold: 0.6, workers: 3)
         for j in 0..<texts.count {
             var best = -1
             var bestCos: Float = -2
@@ -183,5 +184,20 @@ struct SemanticDedupTests {
             #expect(got[j].twin == expected || abs(got[j].cosine - bestCos) < 1e-5)
         }
         #expect(got.contains { $0.twin >= 0 })
+    }
+}
+
+/// A model client that only declares models (never asked in these tests).
+private struct DeclaredModels: ModelClient {
+    let names: [String]
+    var declaredModels: [ModelInfo] { names.map { ModelInfo(name: $0, servedModel: $0, identity: "test " + $0) } }
+    func chat(_ model: String, _ request: ChatRequest) async throws(LLMError) -> ChatResponse {
+        throw LLMError(.notRunning, "not used")
+    }
+    func complete(_ model: String, _ request: CompletionRequest) async throws(LLMError) -> CompletionResponse {
+        throw LLMError(.notRunning, "not used")
+    }
+    func embed(_ model: String, _ request: EmbeddingRequest) async throws(LLMError) -> EmbeddingResponse {
+        throw LLMError(.notRunning, "not used")
     }
 }

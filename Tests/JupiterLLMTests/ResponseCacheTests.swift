@@ -37,6 +37,48 @@ import Testing
         }
     }
 
+    /// Two different servers that report the same model id never share answers: the cache is
+    /// keyed by the model's identity as configured (its endpoints), not by the served id.
+    @Test func twoServersWithTheSameModelIdDoNotShareAnswers() async throws {
+        let dir = try temporaryDirectory()
+        let prompt = legislationPrompts(1)[0]
+        try await withServer { a in
+            try await withServer { b in
+                let request = ChatRequest(messages: [Message(role: .user, content: prompt)])
+                try await withService([testModel(a)], database: try statePool(dir)) { llm in
+                    _ = try await llm.chat("m", request)
+                }
+                try await withService([testModel(b)], database: try statePool(dir)) { llm in
+                    let r = try await llm.chat("m", request)
+                    #expect(!r.cached)
+                }
+                #expect(b.requests(path: "/v1/chat/completions").count == 1)
+                // The same server again: answered from the cache.
+                try await withService([testModel(a)], database: try statePool(dir)) { llm in
+                    let r = try await llm.chat("m", request)
+                    #expect(r.cached)
+                }
+                #expect(a.requests(path: "/v1/chat/completions").count == 1)
+            }
+        }
+    }
+
+    /// A local llama.cpp model's identity is its GGUF file's hash and settings (its port changes
+    /// every run), so a rerun hits the cache and another file or context size does not.
+    @Test func aLocalModelIsKnownByItsFileAndSettings() throws {
+        let dir = try temporaryDirectory()
+        try Data("GGUF one".utf8).write(to: URL(fileURLWithPath: dir + "/a.gguf"))
+        try Data("GGUF two".utf8).write(to: URL(fileURLWithPath: dir + "/b.gguf"))
+        func identity(_ file: String, ctx: Int) -> String {
+            LLMService.identity(of: ModelConfig(name: "local", backend: .llamaCpp(.init(modelPath: dir + "/" + file, contextSize: ctx)),
+                                                model: "local"))
+        }
+        #expect(identity("a.gguf", ctx: 512) == identity("a.gguf", ctx: 512))
+        #expect(identity("a.gguf", ctx: 512) != identity("b.gguf", ctx: 512))
+        #expect(identity("a.gguf", ctx: 512) != identity("a.gguf", ctx: 1024))
+        #expect(identity("a.gguf", ctx: 512).contains(try SHA256.hex(ofFile: dir + "/a.gguf")))
+    }
+
     @Test func keyIgnoresFieldOrderButNotContent() {
         let a: JSONValue = .object(["model": .string("m"), "messages": .array([]), "temperature": .double(0.5)])
         let b: JSONValue = .object(["temperature": .double(0.5), "messages": .array([]), "model": .string("m")])

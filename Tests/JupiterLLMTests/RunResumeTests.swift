@@ -102,7 +102,7 @@ private func storedPrompts(_ runDir: String, among prompts: [String]) async thro
             #expect(Set(resent).isDisjoint(with: stored))
             #expect(Set(resent).union(stored) == Set(prompts))
             let manifest = try JSONParser.parse(String(contentsOfFile: runDir + "/manifest.json", encoding: .utf8))
-            let base = manifest["models"]?["base"]
+            let base = manifest["timings"]?["models"]?["base"]
             #expect(base?["requests"] == .int(resent.count))
             #expect(base?["failures"] == .int(0))
             #expect(base?["latency_ms"]?["p95"]?.doubleValue != nil)

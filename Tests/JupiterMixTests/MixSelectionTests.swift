@@ -5,7 +5,7 @@ import Testing
 @Suite struct MixSelectionTests {
     func pool(_ name: String, count: Int, seed: UInt64 = 1, onShare: Double = 0, sizes: ClosedRange<Int> = 1...1) -> MixPool {
         var rng = SeededRandom(seed, name)
-        var units: [Int] = [], modes: [ReasoningMode] = []
+        var units: [Int] = [], modes: [ConversationReasoning] = []
         for _ in 0..<count {
             units.append(Int.random(in: sizes, using: &rng))
             modes.append(rng.unit() < onShare ? .on : .off)

@@ -72,13 +72,13 @@ import Testing
     }
 
     @Test func budgetsAcceptSuffixes() {
-        #expect(MixSpecLoader.amount("2M") == 2_000_000)
-        #expect(MixSpecLoader.amount("1.5B") == 1_500_000_000)
-        #expect(MixSpecLoader.amount("2_000_000") == 2_000_000)
-        #expect(MixSpecLoader.amount("500k") == 500_000)
-        #expect(MixSpecLoader.amount("0") == nil)
-        #expect(MixSpecLoader.amount("-5") == nil)
-        #expect(MixSpecLoader.amount("many") == nil)
+        #expect(ConfigReader.amount("2M") == 2_000_000)
+        #expect(ConfigReader.amount("1.5B") == 1_500_000_000)
+        #expect(ConfigReader.amount("2_000_000") == 2_000_000)
+        #expect(ConfigReader.amount("500k") == 500_000)
+        #expect(ConfigReader.amount("0") == nil)
+        #expect(ConfigReader.amount("-5") == nil)
+        #expect(ConfigReader.amount("many") == nil)
     }
 
     func run(_ recipe: String, observer: RunObserver? = nil) async throws -> RunSummary {
@@ -211,6 +211,38 @@ import Testing
 }
 
 extension MixRunTests {
+    /// Newer models keep the chat template in `chat_template.jinja` beside a
+    /// `tokenizer_config.json` that has none: it is used; with no template at all the recipe
+    /// gets a warning instead of silently counting texts only.
+    @Test func aChatTemplateJinjaFileIsFoundAndAMissingTemplateIsWarned() async throws {
+        let fixtures = TestSupport.repoRoot + "/Tests/Fixtures/Tokenize"
+        let tokenizer = try String(contentsOfFile: fixtures + "/tokenizers/qwen2.json", encoding: .utf8)
+        let template = try String(contentsOfFile: fixtures + "/templates/chatml.jinja", encoding: .utf8)
+        let mix = """
+            mix:
+              weights: { into-welsh: 1, into-english: 1 }
+              unit: records
+              budget: 100
+              tokenizer: model
+            """
+        let withJinja = try workspace(mix: mix, files: ["model/tokenizer.json": tokenizer,
+                                                        "model/tokenizer_config.json": #"{"eos_token": "<|im_end|>"}"#,
+                                                        "model/chat_template.jinja": template])
+        let (_, problems) = Pipeline.check(recipePath: withJinja)
+        #expect(!problems.contains { $0.message.contains("chat template") }, "\(problems)")
+        let summary = try await run(withJinja)
+        #expect(summary.mixture?["tokens"]?["method"] == .string("tokenizer+chat-template"))
+        #expect(summary.mixture?["tokens"]?["chat_template"] == .string("model/chat_template.jinja"))
+
+        let without = try workspace(mix: mix, files: ["model/tokenizer.json": tokenizer,
+                                                      "model/tokenizer_config.json": #"{"eos_token": "<|im_end|>"}"#])
+        let (plan, warned) = Pipeline.check(recipePath: without)
+        #expect(plan != nil)
+        #expect(warned.contains { $0.severity == .warning && $0.message.contains("no chat template beside model/tokenizer.json") })
+        let silenced = try workspace(mix: mix + "\n  chat_template: none", files: ["model/tokenizer.json": tokenizer])
+        #expect(!Pipeline.check(recipePath: silenced).1.contains { $0.message.contains("chat template") })
+    }
+
     @Test func mixDecontaminationDropsEvalOverlapsFromTheMixtureOnly() async throws {
         // Six long English sentences of the training pairs are "eval items".
         let pairs = try TestSupport.legislationPairs(limit: 1200)

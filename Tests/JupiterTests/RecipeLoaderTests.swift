@@ -108,9 +108,9 @@ import Testing
                 "data/a.jsonl": #"{"messages":[{"role":"user","content":"helo"}]}"# + "\n",
             ])
         #expect(problems.isEmpty)
-        let recipe = try #require(plan).recipe
-        #expect(recipe.sources[0].format == .openaiMessages)
-        #expect(recipe.sources[0].files == ["data/a.jsonl", "data/b.jsonl"])
+        let sources = try #require(plan).sources
+        #expect(sources[0].format == .openaiMessages)
+        #expect(sources[0].files == ["data/a.jsonl", "data/b.jsonl"])
     }
 
     @Test func parallelSourcesNeedLanguages() throws {
@@ -123,5 +123,46 @@ import Testing
             """)
         #expect(plan == nil)
         #expect(lines(problems, containing: "need 'langs") == [3])
+    }
+
+    /// Each message names its location once (file and line are the diagnostic's own, never
+    /// repeated inside the message), and a misspelt name gets a suggestion.
+    @Test func messagesNameTheirPlaceOnceAndSuggestNames() throws {
+        let (plan, problems) = try check("""
+            name: math
+            sources:
+              p: { path: data/pairs.tsv, format: parallel-tsvv, langs: [en, cy] }
+              q: { path: data/pairs.tsv, format: parallel-tsv, langs: [en, cy] }
+            datasets:
+              math: { from: q, steps: [qualty, { langid: { min_prb: 0.2 } }, { exact-dedup: { feild: source } }] }
+              other: { form: q }
+            """)
+        #expect(plan == nil)
+        for p in problems {
+            #expect(!p.message.contains("recipe.yaml"), "location repeated in: \(p)")
+            #expect(p.description.components(separatedBy: "error:").count == 2, "\(p)")
+        }
+        #expect(problems.contains { $0.message.contains("unknown stage 'qualty'; did you mean 'quality'?") && $0.line == 6 })
+        #expect(problems.contains { $0.message.contains("unknown format 'parallel-tsvv'") && $0.message.contains("did you mean 'parallel-tsv'?") })
+        #expect(problems.contains {
+            $0.message.hasPrefix("dataset 'math': stage 'langid': ") && $0.message.contains("unknown option 'min_prb'; did you mean 'min_prob'?")
+        })
+        #expect(problems.contains { $0.message.contains("unknown option 'feild'; did you mean 'field'?") })
+        #expect(problems.contains { $0.message.contains("unknown key 'form'; did you mean 'from'?") && $0.line == 7 })
+    }
+
+    /// Booleans read the same way everywhere: `yes`/`on` are true in `mix.repeat` as in stage options
+    /// (one reader: ConfigReader.bool).
+    @Test func booleansReadTheSameEverywhere() throws {
+        let (plan, problems) = try check("""
+            name: bools
+            sources:
+              p: { path: data/pairs.tsv, format: parallel-tsv, langs: [en, cy] }
+            datasets:
+              chat: { from: p, steps: [parallel-to-chat] }
+            mix: { weights: { chat: 1 }, unit: records, budget: 10, repeat: yes }
+            """)
+        #expect(!problems.contains { $0.severity == .error }, "\(problems)")
+        #expect(try #require(plan).mix?.config.repeatRecords == true)
     }
 }

@@ -208,7 +208,7 @@ import Testing
         #expect(events2.started == 1)
         #expect(try Self.outputs(dir + "/run")["kept.jsonl.gz"] != first["kept.jsonl.gz"])
         // Work folders of the old plan are removed.
-        #expect((FileSystem.list(dir + "/run/work/chat") ?? []).count == 3)
+        #expect((FileSystem.list(dir + "/run/work/chat") ?? []).filter { $0 != DatasetResult.fileName }.count == 3)
     }
 
     @Test func changedInputIsNotReusedFromTheLedger() async throws {
@@ -312,13 +312,16 @@ final class EventLog: @unchecked Sendable {
     private(set) var mixStarted = 0
     private(set) var mixSkipped = 0
     private(set) var removed: [String] = []
+    /// Labels of the steps skipped and started, in order (`dataset/label`).
+    private(set) var skippedSteps: [String] = []
+    private(set) var startedSteps: [String] = []
 
     func add(_ e: RunEvent) {
         lock.lock()
         defer { lock.unlock() }
         switch e {
-        case .stepSkipped: skipped += 1
-        case .stepStarted: started += 1
+        case .stepSkipped(let d, _, let label): skipped += 1; skippedSteps.append("\(d)/\(label)")
+        case .stepStarted(let d, _, _, let label, _): started += 1; startedSteps.append("\(d)/\(label)")
         case .progress: progress += 1
         case .stepFinished: stepsFinished += 1
         case .mixStarted: mixStarted += 1

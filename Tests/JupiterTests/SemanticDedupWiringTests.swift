@@ -29,16 +29,9 @@ import Testing
             """, to: dir + "/recipe.yaml")
 
         func runOnce() async throws -> RunSummary {
-            let (plan, models, problems) = Pipeline.prepare(recipePath: dir + "/recipe.yaml")
-            #expect(problems.isEmpty, "\(problems)")
-            let service = try #require(models)
-            let engine = try RunEngine(plan: try #require(plan),
-                                       options: RunOptions(modelAccounting: { service.accounting }))
-            try service.attachCache(database: engine.ledger.database)
-            try await service.start()
-            let summary = try await engine.run()
-            await service.shutdown()
-            return summary
+            let prepared = Pipeline.prepare(recipePath: dir + "/recipe.yaml")
+            #expect(prepared.problems.isEmpty, "\(prepared.problems)")
+            return try await Pipeline.run(prepared)
         }
 
         let first = try await runOnce()

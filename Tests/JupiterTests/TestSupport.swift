@@ -30,15 +30,15 @@ enum TestSupport {
         try Data(bytes).write(to: URL(fileURLWithPath: path))
     }
 
-    /// English–Welsh pairs from the shared legislation set, as (en, cy).
+    /// English–Welsh pairs of UK legislation (OGL v3.0), as (en, cy): the repository's fixture
+    /// `Tests/Fixtures/Legislation/legislation-en-cy.tsv`.
     static func legislationPairs(limit: Int = .max) throws -> [(String, String)] {
-        let reader = try LineReader(path: sharedData("welsh-legislation-translation.jsonl"))
+        let reader = try LineReader(path: repoRoot + "/Tests/Fixtures/Legislation/legislation-en-cy.tsv")
         var out: [(String, String)] = []
         while let line = try reader.next(), out.count < limit {
-            let v = try JSONParser.parse(line.bytes)
-            guard let input = v["input"]?.arrayValue,
-                  let en = input.last?["content"]?.stringValue, let cy = v["ideal"]?.stringValue else { continue }
-            out.append((en, cy))
+            let cols = String(decoding: line.bytes, as: UTF8.self).split(separator: "\t", omittingEmptySubsequences: false)
+            guard cols.count == 2 else { continue }
+            out.append((String(cols[0]), String(cols[1])))
         }
         return out
     }

@@ -37,7 +37,7 @@ enum Glob {
             walk(rest, prefix: prefix, base: base, into: &out)
             for name in FileSystem.list(resolve(prefix, base)) ?? [] where !name.hasPrefix(".") {
                 let p = join(prefix, name)
-                if FileSystem.isDirectory(resolve(p, base)) { walk(parts, prefix: p, base: base, into: &out) }
+                if FileSystem.isRealDirectory(resolve(p, base)) { walk(parts, prefix: p, base: base, into: &out) }
             }
             return
         }

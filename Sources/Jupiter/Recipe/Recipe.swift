@@ -1,7 +1,9 @@
 import JupiterCore
+import JupiterLLM
 import JupiterMix
 
-/// A parsed, checked recipe: the user's whole intent in one YAML file.
+/// A parsed, checked recipe: the user's whole intent in one YAML file, as data. Nothing here is
+/// loaded or built (no tokenizer, no stage, no model service): ``PlanBuilder`` does that.
 public struct Recipe: Sendable {
     /// Run name (`[A-Za-z0-9._-]`).
     public var name: String
@@ -13,16 +15,16 @@ public struct Recipe: Sendable {
     public var baseDirectory: String
     /// SHA-256 of the recipe text.
     public var sha256: String
+    /// The models (`models:`), in recipe order.
+    public var models: [ModelConfig]
     /// Sources, in recipe order.
     public var sources: [SourceSpec]
     /// Datasets, in recipe order.
     public var datasets: [DatasetSpec]
     /// The Forget-Me-Not mixture built from the datasets (nil: no `mix:` section).
-    public var mix: MixSpec?
+    public var mix: MixSection?
     /// Where the run folder goes and how work is batched.
     public var output: OutputSpec
-    /// The `models:` section, parsed by `JupiterLLM` when models are used.
-    public var models: ConfigNode?
     /// Sources named in the recipe that could not be read (already reported), so datasets reading
     /// them are still checked (stage names, options) without a second, misleading error.
     public var invalidSources: Set<String> = []
@@ -76,4 +78,22 @@ public struct OutputSpec: Sendable {
     public var dir: String
     /// Records per work batch: the unit of parallelism and of resumption.
     public var batchSize: Int
+}
+
+/// The `mix:` section (with `output.shards` and `output.format`), as written: the plan loads the
+/// tokenizer and builds the decontamination check.
+public struct MixSection: Sendable {
+    /// The mixer settings read from the recipe.
+    public var config: MixConfig
+    /// `mix.tokenizer` as written, with its line.
+    public var tokenizer: (path: String, line: Int)?
+    /// `mix.chat_template` as written (`none` = count texts only), with its line.
+    public var chatTemplate: (path: String, line: Int)?
+    /// `mix.decontaminate`: the `decontaminate` stage's options (a list of eval files becomes
+    /// `{ evals: […] }`), with its line.
+    public var decontaminate: (options: ConfigNode, line: Int)?
+    /// Line of `mix:`.
+    public var line: Int
+    /// Line of each weight, by dataset.
+    public var weightLines: [String: Int]
 }

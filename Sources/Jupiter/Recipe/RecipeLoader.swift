@@ -1,14 +1,14 @@
 import JupiterCore
+import JupiterLLM
 import JupiterMix
 
-/// Reads a recipe file and checks everything that can be checked without running: YAML syntax,
-/// unknown keys, value types, source files, formats, dataset references and cycles, stage names
-/// and options. Every problem is reported with its line; nothing stops at the first.
+/// Reads a recipe file and checks everything that can be checked without loading or building
+/// anything: YAML syntax, unknown keys, value types, source files and formats, dataset references
+/// and cycles, the `models:` and `mix:` sections. Every problem is reported with its line, all in
+/// one pass, through the one ``ConfigReader``. It returns data only; ``PlanBuilder`` builds the
+/// stages, loads tokenizers and checks stage options.
 public enum RecipeLoader {
-    static let topKeys = ["name", "seed", "models", "sources", "datasets", "mix", "output"]
-    static let sourceKeys = ["path", "paths", "format", "langs", "text_field", "max_line_bytes"]
     static let datasetKeys = ["from", "steps"]
-    static let outputKeys = ["dir", "batch_size", "shards", "format"]
 
     /// True for names safe as folder names: letters, digits, `.`, `_`, `-`, not starting with `.`.
     public static func isSafeName(_ s: String) -> Bool {
@@ -36,127 +36,141 @@ public enum RecipeLoader {
         return loadPartial(text: text, file: path, baseDirectory: FileSystem.parent(of: path))
     }
 
+    /// Reads only the `models:` section of a recipe (for `jupiter models`), with its problems.
+    public static func loadModels(path: String) -> ([ModelConfig], [Diagnostic]) {
+        let text: String
+        do {
+            guard let t = String(validating: try FileSystem.read(path), as: UTF8.self) else {
+                return ([], [Diagnostic(.error, "recipe is not valid UTF-8", file: path)])
+            }
+            text = t
+        } catch {
+            return ([], [Diagnostic(.error, "cannot read recipe: \(error.reason)", file: path)])
+        }
+        let (tree, problems) = YAMLTree.parse(text, file: path)
+        guard let tree else { return ([], problems) }
+        let (models, modelProblems) = ModelsSection.parse(tree["models"], file: path,
+                                                          context: StageBuildContext(baseDirectory: FileSystem.parent(of: path)))
+        return (models, problems + modelProblems)
+    }
+
     /// Loads and checks recipe text; the recipe is returned whenever the YAML has the right shape.
     public static func loadPartial(text: String, file: String, baseDirectory: String) -> (Recipe?, [Diagnostic]) {
-        var problems: [Diagnostic] = []
-        func error(_ message: String, _ line: Int?) { problems.append(Diagnostic(.error, message, file: file, line: line)) }
-
         let (treeOpt, yamlProblems) = YAMLTree.parse(text, file: file)
-        problems += yamlProblems
-        guard let tree = treeOpt else { return (nil, problems) }
-        guard let top = tree.mapEntries else {
-            error("recipe must be a mapping with keys \(topKeys.joined(separator: ", "))", tree.line)
-            return (nil, problems)
+        guard let tree = treeOpt else { return (nil, yamlProblems) }
+        guard tree.mapEntries != nil else {
+            return (nil, yamlProblems + [Diagnostic(.error, "recipe must be a mapping with keys name, sources, datasets, …",
+                                                    file: file, line: tree.line)])
         }
-        for e in top where !topKeys.contains(e.key) {
-            error("unknown key '\(e.key)'; expected one of \(topKeys.joined(separator: ", "))", e.keyLine)
-        }
+        var top = ConfigReader(tree, context: "", file: file, line: tree.line)
+        top.append(yamlProblems)
 
         // name
         var name = ""
-        if let n = tree["name"] {
-            if let s = n.scalar, isSafeName(s) { name = s } else {
-                error("'name' must be a name of letters, digits, '.', '_' or '-'", n.line)
+        if let s = top.string("name") {
+            if isSafeName(s) { name = s } else {
+                top.problem("name", "'name' must be a name of letters, digits, '.', '_' or '-'")
             }
-        } else {
-            error("missing required key 'name'", tree.line)
+        } else if !top.has("name") {
+            top.problem(nil, "missing required key 'name'")
         }
 
         // seed
         var seed: UInt64 = 0
-        if let s = tree["seed"] {
-            if let v = s.scalar.flatMap({ UInt64($0) }) { seed = v } else {
-                error("'seed' must be a non-negative integer, found \(s.scalar.map { "'\($0)'" } ?? s.typeName)", s.line)
+        if let n = top.node("seed") {
+            if let v = n.scalar.flatMap({ UInt64($0.replacingOccurrences(of: "_", with: "")) }) { seed = v } else {
+                top.problem("seed", "'seed' must be a non-negative integer, found \(n.scalar.map { "'\($0)'" } ?? n.typeName)")
             }
         }
 
         // output
         var output = OutputSpec(dir: "runs/\(name.isEmpty ? "run" : name)", batchSize: 2048)
-        if let o = tree["output"] {
-            if let entries = o.mapEntries {
-                for e in entries where !outputKeys.contains(e.key) {
-                    error("output: unknown key '\(e.key)'; expected one of \(outputKeys.joined(separator: ", "))", e.keyLine)
-                }
-                if let d = o["dir"] {
-                    if let s = d.scalar, !s.isEmpty { output.dir = s } else { error("output.dir must be a path", d.line) }
-                }
-                if let b = o["batch_size"] {
-                    if let v = b.scalar.flatMap({ Int($0) }), (1...1_000_000).contains(v) { output.batchSize = v } else {
-                        error("output.batch_size must be an integer in 1...1000000", b.line)
-                    }
-                }
-            } else {
-                error("'output' must be a mapping", o.line)
-            }
+        var outputReader = top.mapping("output")
+        if var o = outputReader {
+            if let d = o.nonEmptyString("dir") { output.dir = d }
+            output.batchSize = o.int("batch_size", default: 2048, range: 1...1_000_000)
+            outputReader = o
         }
+
+        // models
+        let (models, modelProblems) = ModelsSection.parse(top.node("models"), file: file,
+                                                          context: StageBuildContext(baseDirectory: baseDirectory))
+        top.append(modelProblems)
 
         // sources
         var sources: [SourceSpec] = []
         var invalidSources = Set<String>()
-        if let s = tree["sources"] {
+        if let s = top.node("sources") {
             if let entries = s.mapEntries {
                 for e in entries {
+                    var problems: [Diagnostic] = []
                     if let spec = loadSource(e.key, e.value, line: e.keyLine, file: file, base: baseDirectory,
                                              problems: &problems) {
                         sources.append(spec)
                     } else {
                         invalidSources.insert(e.key)
                     }
+                    top.append(problems)
                 }
             } else {
-                error("'sources' must be a mapping of source names to settings", s.line)
+                top.problem("sources", "'sources' must be a mapping of source names to settings")
             }
         } else {
-            error("missing required key 'sources'", tree.line)
+            top.problem(nil, "missing required key 'sources'")
         }
 
         // datasets
         var datasets: [DatasetSpec] = []
-        if let d = tree["datasets"] {
+        if let d = top.node("datasets") {
             if let entries = d.mapEntries {
                 for e in entries {
+                    var problems: [Diagnostic] = []
                     if let spec = loadDataset(e.key, e.value, line: e.keyLine, file: file, problems: &problems) {
                         datasets.append(spec)
                     }
+                    top.append(problems)
                 }
             } else {
-                error("'datasets' must be a mapping of dataset names to settings", d.line)
+                top.problem("datasets", "'datasets' must be a mapping of dataset names to settings")
             }
         } else {
-            error("missing required key 'datasets'", tree.line)
+            top.problem(nil, "missing required key 'datasets'")
         }
+        var referenceProblems: [Diagnostic] = []
         checkReferences(sources: sources, datasets: datasets, invalidSources: invalidSources, file: file,
-                        problems: &problems)
+                        problems: &referenceProblems)
+        top.append(referenceProblems)
 
         // mix (with output.shards / output.format, which only the mixer uses)
-        var mix: MixSpec?
-        if let m = tree["mix"] {
-            mix = MixSpecLoader.load(m, output: tree["output"], datasets: datasets, file: file, base: baseDirectory,
-                                     problems: &problems)
-        } else if let o = tree["output"] {
-            for key in ["shards", "format"] {
-                if let n = o[key] {
-                    problems.append(Diagnostic(.warning, "output.\(key) is used by the mixer; without 'mix:' it has no effect",
-                                               file: file, line: n.line))
-                }
+        var mix: MixSection?
+        if let m = top.mapping("mix") {
+            var mixReader = m
+            mix = MixSectionLoader.load(&mixReader, output: &outputReader, datasets: datasets)
+            top.append(mixReader.finish())
+        } else if var o = outputReader {
+            for key in ["shards", "format"] where o.has(key) {
+                _ = o.node(key)
+                o.warning(key, "'\(key)' is used by the mixer; without 'mix:' it has no effect")
             }
+            outputReader = o
         }
+        if var o = outputReader { top.append(o.finish()) }
 
+        let problems = top.finish()
         var sha = SHA256()
         sha.update(text)
         let recipe = Recipe(name: name, seed: seed, file: file, baseDirectory: baseDirectory, sha256: sha.hexDigest(),
-                            sources: sources, datasets: datasets, mix: mix, output: output, models: tree["models"],
+                            models: models, sources: sources, datasets: datasets, mix: mix, output: output,
                             invalidSources: invalidSources)
         return (recipe, problems)
     }
 
     static func loadSource(_ name: String, _ node: ConfigNode, line: Int, file: String, base: String,
                            problems: inout [Diagnostic]) -> SourceSpec? {
-        func error(_ message: String, _ l: Int?) {
-            problems.append(Diagnostic(.error, "source '\(name)': \(message)", file: file, line: l))
-        }
+        let context = "source '\(name)'"
         guard isSafeName(name) else {
-            error("names may contain only letters, digits, '.', '_' and '-'", line)
+            problems.append(Diagnostic(.error, "\(context): names may contain only letters, digits, '.', '_' and '-'",
+                                       file: file, line: line))
             return nil
         }
         // Shorthand: `name: path/to/file`.
@@ -166,111 +180,114 @@ public enum RecipeLoader {
         } else if node.mapEntries != nil {
             settings = node
         } else {
-            error("must be a path or a mapping with 'path'", node.line)
+            problems.append(Diagnostic(.error, "\(context): must be a path or a mapping with 'path'", file: file, line: node.line))
             return nil
         }
-        for e in settings.mapEntries ?? [] where !sourceKeys.contains(e.key) {
-            error("unknown key '\(e.key)'; expected one of \(sourceKeys.joined(separator: ", "))", e.keyLine)
-        }
+        var o = ConfigReader(settings, context: context, file: file, line: line)
+        defer { problems += o.finish() }
         var format: Format?
-        if let f = settings["format"] {
-            if let s = f.scalar, let v = Format(rawValue: s) { format = v } else {
-                error("unknown format \(f.scalar.map { "'\($0)'" } ?? f.typeName); expected one of "
-                      + Format.allCases.map(\.rawValue).joined(separator: ", "), f.line)
+        if let f = o.string("format") {
+            guard let v = Format(rawValue: f) else {
+                o.problem("format", "unknown format '\(f)'; expected one of "
+                          + Format.allCases.map(\.rawValue).joined(separator: ", ")
+                          + Suggestion.didYouMean(f, among: Format.allCases.map(\.rawValue)))
                 return nil
             }
+            format = v
         }
         var patterns: [(String, Int)] = []
-        if let p = settings["path"] {
-            if let s = p.scalar { patterns.append((s, p.line)) } else { error("'path' must be a string", p.line) }
-        }
-        if let p = settings["paths"] {
+        if let p = o.string("path") { patterns.append((p, o.line(of: "path"))) }
+        if let p = o.node("paths") {
             if let items = p.listItems, items.allSatisfy({ $0.scalar != nil }) {
                 patterns += items.map { ($0.scalar ?? "", $0.line) }
             } else {
-                error("'paths' must be a list of paths", p.line)
+                o.problem("paths", "'paths' must be a list of paths")
             }
         }
         if patterns.isEmpty {
-            error("missing 'path'", settings.line)
+            if !o.has("path") && !o.has("paths") { o.problem(nil, "missing 'path'") }
             return nil
         }
         var files: [String] = []
         var ok = true
+        let resolver = StageBuildContext(baseDirectory: base)
         for (pattern, l) in patterns {
             let matches = Glob.expand(pattern, base: base)
-            let resolved = matches.map { StageBuildContext(baseDirectory: base).resolve($0) }
+            let resolved = matches.map { resolver.resolve($0) }
+            var message: String?
             if Glob.hasWildcards(pattern) && matches.isEmpty {
-                error("no file matches '\(pattern)'", l); ok = false
+                message = "no file matches '\(pattern)'"
             } else if !Glob.hasWildcards(pattern) && !FileSystem.exists(resolved[0]) {
-                error("file not found: \(pattern) (looked for \(resolved[0]))", l); ok = false
+                message = "file not found: \(pattern) (looked for \(resolved[0]))"
             } else if !Glob.hasWildcards(pattern) && FileSystem.isDirectory(resolved[0]) {
-                error("'\(pattern)' is a directory; use a glob such as '\(pattern)/*.jsonl'", l); ok = false
+                message = "'\(pattern)' is a directory; use a glob such as '\(pattern)/*.jsonl'"
+            }
+            if let message {
+                problems.append(Diagnostic(.error, "\(context): \(message)", file: file, line: l))
+                ok = false
             }
             files += matches
         }
+        // Read the other settings before returning, so their problems are reported too.
+        var options = FormatOptions()
+        let langsLine = o.line(of: "langs")
+        let langs = o.node("langs")
+        if let t = o.string("text_field") { options.textField = t }
+        if let m = o.int("max_line_bytes", range: 1024...Int.max) { options.maxLineBytes = m }
         guard ok else { return nil }
         if format == nil {
             do {
-                format = try SourceFormats.detect(path: StageBuildContext(baseDirectory: base).resolve(files[0]))
+                format = try SourceFormats.detect(path: resolver.resolve(files[0]))
             } catch {
-                problems.append(Diagnostic(.error, "source '\(name)': \(error.reason)", file: file, line: line))
+                o.problem(nil, error.reason)
                 return nil
             }
             if format == nil {
-                error("cannot detect the format of \(files[0]); set 'format:' (one of "
-                      + Format.allCases.map(\.rawValue).joined(separator: ", ") + ")", line)
+                o.problem(nil, "cannot detect the format of \(files[0]); set 'format:' (one of "
+                          + Format.allCases.map(\.rawValue).joined(separator: ", ") + ")")
                 return nil
             }
         }
         guard let format else { return nil }
         if format == .moses && files.count != 2 {
-            error("format 'moses' needs exactly two files in 'paths' (one per language), found \(files.count)", line)
+            o.problem(nil, "format 'moses' needs exactly two files in 'paths' (one per language), found \(files.count)")
             return nil
         }
-        var options = FormatOptions()
-        if let l = settings["langs"] {
+        if let l = langs {
             if let items = l.listItems, items.count == 2, let a = items[0].scalar, let b = items[1].scalar, a != b {
                 options.languages = [a, b]
             } else {
-                error("'langs' must be a list of two different language codes, e.g. [en, cy]", l.line)
+                problems.append(Diagnostic(.error, "\(context): 'langs' must be a list of two different language codes, "
+                                           + "e.g. [en, cy]", file: file, line: langsLine))
             }
         } else if format.recordKind == .pair && format != .parallelJSONL {
-            error("parallel sources need 'langs: [source, target]', e.g. [en, cy]", line)
-        }
-        if let t = settings["text_field"] {
-            if let s = t.scalar { options.textField = s } else { error("'text_field' must be a string", t.line) }
-        }
-        if let m = settings["max_line_bytes"] {
-            if let v = m.scalar.flatMap({ Int($0) }), v >= 1024 { options.maxLineBytes = v } else {
-                error("'max_line_bytes' must be an integer ≥ 1024", m.line)
-            }
+            o.problem(nil, "parallel sources need 'langs: [source, target]', e.g. [en, cy]")
         }
         return SourceSpec(name: name, line: line, files: files, format: format, options: options)
     }
 
     static func loadDataset(_ name: String, _ node: ConfigNode, line: Int, file: String,
                             problems: inout [Diagnostic]) -> DatasetSpec? {
-        func error(_ message: String, _ l: Int?) {
-            problems.append(Diagnostic(.error, "dataset '\(name)': \(message)", file: file, line: l))
-        }
+        let context = "dataset '\(name)'"
         guard isSafeName(name) else {
-            error("names may contain only letters, digits, '.', '_' and '-' (they become folder names)", line)
+            problems.append(Diagnostic(.error, "\(context): names may contain only letters, digits, '.', '_' and '-' "
+                                       + "(they become folder names)", file: file, line: line))
             return nil
         }
-        guard let entries = node.mapEntries else {
-            error("must be a mapping with 'from' and 'steps'", node.line)
+        guard node.mapEntries != nil else {
+            problems.append(Diagnostic(.error, "\(context): must be a mapping with 'from' and 'steps'", file: file,
+                                       line: node.line))
             return nil
         }
-        for e in entries where !datasetKeys.contains(e.key) {
-            error("unknown key '\(e.key)'; expected one of \(datasetKeys.joined(separator: ", "))", e.keyLine)
-        }
-        guard let fromNode = node["from"], let from = fromNode.scalar else {
-            error("missing 'from' (a source or dataset name)", node.line)
+        var o = ConfigReader(node, context: context, file: file, line: line)
+        defer { problems += o.finish() }
+        let fromLine = o.line(of: "from")
+        guard let from = o.string("from") else {
+            if !o.has("from") { o.problem(nil, "missing 'from' (a source or dataset name)") }
             return nil
         }
         var steps: [StepSpec] = []
-        if let s = node["steps"] {
+        if let s = o.node("steps") {
             if let items = s.listItems {
                 for item in items {
                     if let stepName = item.scalar {
@@ -278,25 +295,25 @@ public enum RecipeLoader {
                     } else if let m = item.mapEntries, m.count == 1 {
                         steps.append(StepSpec(name: m[0].key, options: m[0].value, line: m[0].keyLine))
                     } else {
-                        error("each step must be a stage name or a one-key mapping 'stage: {options}'", item.line)
+                        problems.append(Diagnostic(.error, "\(context): each step must be a stage name or a one-key "
+                                                   + "mapping 'stage: {options}'", file: file, line: item.line))
                     }
                 }
             } else if s.value != .null {
-                error("'steps' must be a list", s.line)
+                o.problem("steps", "'steps' must be a list")
             }
         }
-        return DatasetSpec(name: name, line: line, from: from, fromLine: fromNode.line, steps: steps)
+        return DatasetSpec(name: name, line: line, from: from, fromLine: fromLine, steps: steps)
     }
 
     static func checkReferences(sources: [SourceSpec], datasets: [DatasetSpec], invalidSources: Set<String>,
                                 file: String, problems: inout [Diagnostic]) {
         let sourceNames = Set(sources.map(\.name)).union(invalidSources)
         let datasetNames = Set(datasets.map(\.name))
-        for d in datasets {
-            if !sourceNames.contains(d.from) && !datasetNames.contains(d.from) {
-                problems.append(Diagnostic(.error, "dataset '\(d.name)': 'from: \(d.from)' names no source or dataset",
-                                           file: file, line: d.fromLine))
-            }
+        for d in datasets where !sourceNames.contains(d.from) && !datasetNames.contains(d.from) {
+            problems.append(Diagnostic(.error, "dataset '\(d.name)': 'from: \(d.from)' names no source or dataset"
+                                       + Suggestion.didYouMean(d.from, among: Array(sourceNames) + Array(datasetNames)),
+                                       file: file, line: d.fromLine))
         }
         // Cycles among dataset → dataset references (`from` names a source first, then a dataset).
         let byName = Dictionary(datasets.map { ($0.name, $0) }, uniquingKeysWith: { a, _ in a })

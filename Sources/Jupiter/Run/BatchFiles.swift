@@ -1,7 +1,15 @@
 import JupiterCore
 
-/// The files of one step's batches under `work/`: `NNNNNN.kept.gz` (records going on, one gzip
-/// member), `NNNNNN.dropped.gz` and `NNNNNN.quarantine.jsonl`. Empty outputs are empty files.
+/// The files of one step under `work/<dataset>/<index>-<fingerprint>/`. Per batch:
+/// `NNNNNN.kept.gz` (records going on, one gzip member), `NNNNNN.dropped.gz`,
+/// `NNNNNN.quarantine.jsonl` (empty outputs are empty files) and, written last,
+/// `NNNNNN.done.json` with the batch's counts: a batch is done exactly when its `done.json`
+/// exists. When every batch is done, `step.json` records the step (fingerprint, batch count,
+/// summed counts, a global stage's report): the step is done exactly when `step.json` exists and
+/// names the step's fingerprint.
+///
+/// Completion lives in files beside the outputs, not in a database, so that tasks on many
+/// machines can share a run folder on a network filesystem (where SQLite is not safe).
 struct BatchFiles: Sendable {
     /// The step's folder.
     let directory: String
@@ -14,23 +22,81 @@ struct BatchFiles: Sendable {
     func keptPath(_ batch: Int) -> String { path(batch, "kept.gz") }
     func droppedPath(_ batch: Int) -> String { path(batch, "dropped.gz") }
     func quarantinePath(_ batch: Int) -> String { path(batch, "quarantine.jsonl") }
+    func donePath(_ batch: Int) -> String { path(batch, "done.json") }
+    var stepPath: String { directory + "/step.json" }
 
-    /// Writes a batch's three files atomically (each renamed into place when complete).
-    func write(batch: Int, kept: [UInt8], dropped: [UInt8], quarantine: [UInt8]) throws(IOError) {
-        try AtomicFile.write(kept.isEmpty ? [] : try GzipDeflater.compress(kept), to: keptPath(batch))
-        try AtomicFile.write(dropped.isEmpty ? [] : try GzipDeflater.compress(dropped), to: droppedPath(batch))
-        try AtomicFile.write(quarantine, to: quarantinePath(batch))
+    /// Writes a batch's three output files, then its `done.json` (each renamed into place when complete).
+    func write(batch: Int, _ out: BatchOutput) throws(IOError) {
+        try AtomicFile.write(out.kept.isEmpty ? [] : try GzipDeflater.compress(out.kept), to: keptPath(batch))
+        try AtomicFile.write(out.dropped.isEmpty ? [] : try GzipDeflater.compress(out.dropped), to: droppedPath(batch))
+        try AtomicFile.write(out.quarantine, to: quarantinePath(batch))
+        try markDone(batch, out.counts)
     }
 
-    /// True when all three files of a batch exist.
-    func exists(_ batch: Int) -> Bool {
-        FileSystem.exists(keptPath(batch)) && FileSystem.exists(droppedPath(batch))
-            && FileSystem.exists(quarantinePath(batch))
+    /// Records a batch whose three files are in place as done.
+    func markDone(_ batch: Int, _ counts: StepCounts) throws(IOError) {
+        try AtomicFile.write(JSONWriter.bytes(counts.json), to: donePath(batch))
+    }
+
+    /// The counts of a done batch, or nil when the batch is not done.
+    func done(_ batch: Int) -> StepCounts? {
+        guard FileSystem.exists(keptPath(batch)), FileSystem.exists(droppedPath(batch)),
+              FileSystem.exists(quarantinePath(batch)),
+              let bytes = try? FileSystem.read(donePath(batch)), let json = try? JSONParser.parse(bytes)
+        else { return nil }
+        return StepCounts(json: json)
+    }
+
+    /// The step's record, when the step is done under `fingerprint` and its batches are on disk.
+    func finished(fingerprint: String) -> StepRecord? {
+        guard let bytes = try? FileSystem.read(stepPath), let json = try? JSONParser.parse(bytes),
+              let record = StepRecord(json: json), record.fingerprint == fingerprint,
+              (0..<record.batches).allSatisfy({ done($0) != nil })
+        else { return nil }
+        return record
+    }
+
+    /// Records the step as done.
+    func finish(_ record: StepRecord) throws(IOError) {
+        try AtomicFile.write(Array(JSONWriter.pretty(record.json).utf8), to: stepPath)
     }
 
     /// Reads the kept records of a batch.
     func readKept(_ batch: Int) throws -> [Record] {
         try RecordLines.read(path: keptPath(batch))
+    }
+}
+
+/// A finished step: what `step.json` holds.
+struct StepRecord: Sendable {
+    /// The step's full fingerprint (its folder name holds a prefix).
+    var fingerprint: String
+    /// Batches written.
+    var batches: Int
+    /// Counts summed over the batches.
+    var counts: StepCounts
+    /// A reporting global stage's report.
+    var report: JSONValue?
+
+    var json: JSONValue {
+        var o: JSONObject = ["fingerprint": .string(fingerprint), "batches": .int(batches), "counts": counts.json]
+        if let report { o["report"] = report }
+        return .object(o)
+    }
+
+    init(fingerprint: String, batches: Int, counts: StepCounts, report: JSONValue? = nil) {
+        self.fingerprint = fingerprint
+        self.batches = batches
+        self.counts = counts
+        self.report = report
+    }
+
+    init?(json: JSONValue) {
+        guard let fp = json["fingerprint"]?.stringValue, let n = json["batches"]?.intValue else { return nil }
+        fingerprint = fp
+        batches = n
+        counts = StepCounts(json: json["counts"] ?? .null)
+        report = json["report"]
     }
 }
 

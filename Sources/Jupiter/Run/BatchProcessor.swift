@@ -122,10 +122,13 @@ struct BatchProcessor: Sendable {
         out.counts.stage(stage, "dropped")
     }
 
+    /// A quarantine line for a record a stage could not process: where it came from, the stage,
+    /// the error, and in `raw` the record itself as one native JSON line (the same shape as a read
+    /// quarantine, whose `raw` is the input line).
     static func appendQuarantined(_ r: Record, stage: String, error: String, to out: inout BatchOutput) {
         let origin = r.lineage.origins.first
         let o: JSONObject = ["file": .string(origin?.file ?? ""), "line": .int(origin?.line ?? 0), "stage": .string(stage),
-                             "error": .string(error), "record": NativeCodec.encode(r)]
+                             "error": .string(error), "raw": .string(JSONWriter.string(NativeCodec.encode(r)))]
         JSONWriter.write(.object(o), into: &out.quarantine)
         out.quarantine.append(0x0A)
         out.counts.quarantined += max(1, r.lineage.origins.count)

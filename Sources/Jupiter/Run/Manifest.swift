@@ -2,70 +2,98 @@ import CZlib
 import Foundation
 import JupiterCore
 
-extension RunEngine {
-    /// The run's `manifest.json`. Everything except the `timings` member is a pure function of
-    /// the recipe, its inputs and the Jupiter and zlib versions, so two runs of the same recipe
-    /// on the same inputs write the same manifest apart from `timings`.
-    func manifestJSON(inputs: [JSONValue], results: [String: DatasetResult], mixture: JSONValue?, timings: JSONObject,
-                      mixSeconds: Double?, started: Date) async
-        -> JSONValue
-    {
-        let recipe = plan.recipe
-        var datasets = JSONObject()
-        for dataset in plan.datasets {
-            guard let r = results[dataset.name] else { continue }
-            let from: String
-            switch dataset.input {
-            case .source(let s): from = s.name
-            case .dataset(let d): from = d
+/// The run's `manifest.json`, typed. Everything except the `timings` member is a pure function of
+/// the recipe, its inputs and the Jupiter and zlib versions, so two runs of the same recipe on
+/// the same inputs write the same manifest apart from `timings` — which is also where what varies
+/// from one execution to the next goes: clock times, the process's peak memory, and per model the
+/// requests actually sent, retries, cache hits and latencies (a resumed run sends fewer requests
+/// than a fresh one).
+struct Manifest {
+    /// One dataset's entry.
+    struct DatasetEntry {
+        var from: String
+        var inputKind: RecordKind
+        var outputKind: RecordKind
+        /// Stage id, stage name, configuration.
+        var steps: [(id: String, stage: String, config: JSONValue)]
+        var result: DatasetResult
+    }
+
+    var jupiter = RunEngine.version
+    var zlib = String(cString: zlibVersion())
+    var settings: RunSettings
+    var inputs: [JSONValue]
+    var datasets: [(name: String, entry: DatasetEntry)]
+    var mixture: JSONValue?
+    /// Each model's settings (no keys: the variable names only).
+    var models: [(name: String, settings: JSONValue)]
+    var started: Date
+    var finished: Date
+    /// Per-model usage of this execution (requests, retries, cache hits, tokens, latency).
+    var usage: JSONValue?
+
+    init(plan: Plan, inputs: [JSONValue], results: [String: DatasetResult], mixture: JSONValue?,
+         models: [(String, JSONValue)], started: Date, finished: Date, usage: JSONValue?) {
+        settings = plan.settings
+        self.inputs = inputs
+        datasets = plan.datasets.compactMap { d in
+            results[d.name].map { r in
+                (d.name, DatasetEntry(from: d.input.name, inputKind: d.inputKind, outputKind: d.outputKind,
+                                      steps: d.stages.map { ($0.id, $0.stage.name, $0.stage.configuration) }, result: r))
             }
+        }
+        self.mixture = mixture
+        self.models = models.map { (name: $0.0, settings: $0.1) }
+        self.started = started
+        self.finished = finished
+        self.usage = usage
+    }
+
+    var json: JSONValue {
+        var datasetsJSON = JSONObject()
+        for (name, d) in datasets {
             var files = JSONObject()
-            for name in Self.datasetFileNames {
-                let file = r.files[name]
-                files[name] = .object(["path": .string("datasets/\(dataset.name)/\(name)"), "bytes": .int(file?.bytes ?? 0),
-                                       "sha256": .string(file?.sha256 ?? "")])
+            for file in StepRunner.datasetFileNames {
+                let f = d.result.files[file]
+                files[file] = .object(["path": .string("datasets/\(name)/\(file)"), "bytes": .int(f?.bytes ?? 0),
+                                       "sha256": .string(f?.sha256 ?? "")])
             }
-            let c = r.counts
-            let stages = c.json["stages"] ?? .object(JSONObject())
-            datasets[dataset.name] = .object([
-                "from": .string(from),
-                "input_kind": .string(dataset.inputKind.rawValue),
-                "output_kind": .string(dataset.outputKind.rawValue),
-                "steps": .array(dataset.stages.map {
-                    .object(["id": .string($0.id), "stage": .string($0.stage.name), "config": $0.stage.configuration])
-                }),
+            let c = d.result.counts
+            var entry: JSONObject = [
+                "from": .string(d.from),
+                "input_kind": .string(d.inputKind.rawValue),
+                "output_kind": .string(d.outputKind.rawValue),
+                "steps": .array(d.steps.map { .object(["id": .string($0.id), "stage": .string($0.stage), "config": $0.config]) }),
                 "counts": .object(["read": .int(c.read), "kept": .int(c.kept), "dropped": .int(c.dropped),
                                    "quarantined": .int(c.quarantined), "records_written": .int(c.records)]),
-                "stages": stages,
+                "stages": c.json["stages"] ?? .object(JSONObject()),
                 "files": .object(files),
-            ])
-            if !r.reports.isEmpty, case .object(var entry) = datasets[dataset.name] {
-                entry["reports"] = .object(r.reports)
-                datasets[dataset.name] = .object(entry)
-            }
+            ]
+            if !d.result.reports.isEmpty { entry["reports"] = .object(d.result.reports) }
+            datasetsJSON[name] = .object(entry)
         }
-        var manifest: JSONObject = [
-            "jupiter": .string(Self.version),
-            "zlib": .string(String(cString: zlibVersion())),
-            "recipe": .object(["name": .string(recipe.name), "file": .string(FileSystem.baseName(recipe.file)),
-                               "sha256": .string(recipe.sha256), "seed": .number(String(recipe.seed)),
-                               "batch_size": .int(recipe.output.batchSize)]),
+        var o: JSONObject = [
+            "jupiter": .string(jupiter),
+            "zlib": .string(zlib),
+            "recipe": .object(["name": .string(settings.name), "file": .string(settings.recipeFileName),
+                               "sha256": .string(settings.recipeSHA256), "seed": .number(String(settings.seed)),
+                               "batch_size": .int(settings.batchSize)]),
             "inputs": .array(inputs),
-            "datasets": .object(datasets),
+            "datasets": .object(datasetsJSON),
         ]
-        if let mixture { manifest["mixture"] = mixture }
-        if let accounting = options.modelAccounting { manifest["models"] = await accounting() }
-        let formatter = ISO8601DateFormatter()
-        manifest["timings"] = .object([
-            "started": .string(formatter.string(from: started)),
-            "finished": .string(formatter.string(from: Date())),
-            "seconds": .double((Date().timeIntervalSince(started) * 1000).rounded() / 1000),
-            "datasets": .object(timings),
-        ])
-        if let mixSeconds, case .object(var t)? = manifest["timings"] {
-            t["mixture"] = .double(mixSeconds)
-            manifest["timings"] = .object(t)
+        if let mixture { o["mixture"] = mixture }
+        if !models.isEmpty {
+            o["models"] = .object(JSONObject(models.map { JSONObject.Entry(key: $0.name, value: .object(["settings": $0.settings])) }))
         }
-        return .object(manifest)
+        let formatter = ISO8601DateFormatter()
+        var timings: JSONObject = [
+            "started": .string(formatter.string(from: started)),
+            "finished": .string(formatter.string(from: finished)),
+            "seconds": .double((finished.timeIntervalSince(started) * 1000).rounded() / 1000),
+        ]
+        if let usage { timings["models"] = usage }
+        if let peak = ProcessMemory.peakResidentKiB() { timings["peak_rss_kib"] = .int(peak) }
+        o["timings"] = .object(timings)
+        return .object(o)
     }
 }

@@ -78,9 +78,22 @@ public enum FileSystem {
         return names.sorted { Array($0.utf8).lexicographicallyPrecedes(Array($1.utf8)) }
     }
 
-    /// Removes a directory tree (no error if missing).
+    /// True when `path` itself is a symbolic link (not followed).
+    public static func isSymbolicLink(_ path: String) -> Bool {
+        var st = stat()
+        return lstat(path, &st) == 0 && (st.st_mode & S_IFMT) == S_IFLNK
+    }
+
+    /// True when `path` itself is a directory, not a link to one.
+    public static func isRealDirectory(_ path: String) -> Bool {
+        var st = stat()
+        return lstat(path, &st) == 0 && (st.st_mode & S_IFMT) == S_IFDIR
+    }
+
+    /// Removes a directory tree (no error if missing). Never follows symbolic links: a link is
+    /// removed as a link, and what it points to is left alone.
     public static func removeTree(_ path: String) {
-        if isDirectory(path) {
+        if isRealDirectory(path) {
             for name in list(path) ?? [] { removeTree(path + "/" + name) }
             rmdir(path)
         } else {

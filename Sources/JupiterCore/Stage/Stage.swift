@@ -98,16 +98,23 @@ public protocol GlobalStage: Stage {
              emit: (StageOutput) async throws -> Void) async throws
 }
 
-/// Where a stage's relative paths (model files, eval sets) are resolved, plus the run seed.
+/// What a stage factory may use: where relative paths (model files, eval sets, prompt templates)
+/// are resolved, the recipe's seed, and the recipe's models.
 public struct StageBuildContext: Sendable {
     /// Directory of the recipe; relative paths are relative to it.
     public var baseDirectory: String
     /// The recipe's seed.
     public var seed: UInt64
+    /// The recipe's models (`models:`), not yet started: factories check model names and
+    /// capabilities with ``ModelClient/model(named:)``; stages send requests once the run starts
+    /// them. Nil when the caller offers no models (a model stage then reports it).
+    public var models: (any ModelClient)?
+
     /// Creates a build context.
-    public init(baseDirectory: String, seed: UInt64 = 0) {
+    public init(baseDirectory: String, seed: UInt64 = 0, models: (any ModelClient)? = nil) {
         self.baseDirectory = baseDirectory
         self.seed = seed
+        self.models = models
     }
 
     /// Resolves a recipe path (absolute paths are returned unchanged).
@@ -115,6 +122,26 @@ public struct StageBuildContext: Sendable {
         if path.hasPrefix("/") { return path }
         if baseDirectory.isEmpty || baseDirectory == "." { return path }
         return baseDirectory.hasSuffix("/") ? baseDirectory + path : baseDirectory + "/" + path
+    }
+
+    /// The model named by a stage's `model` option, checked: a problem (with the declared names)
+    /// when the option is missing, names no declared model, or the recipe declares none.
+    public func requiredModel(_ options: inout StageOptions, key: String = "model") -> ModelInfo? {
+        let declared = models?.declaredModels.map(\.name) ?? []
+        guard let name = options.nonEmptyString(key) else {
+            if !options.has(key) {
+                options.problem(nil, "option '\(key)' is required: the name of a model in 'models:' ("
+                                + (declared.isEmpty ? "none declared" : declared.joined(separator: ", ")) + ")")
+            }
+            return nil
+        }
+        guard let info = models?.model(named: name) else {
+            options.problem(key, "unknown model '\(name)' (declared in 'models:': "
+                            + (declared.isEmpty ? "none" : declared.joined(separator: ", ")) + ")"
+                            + Suggestion.didYouMean(name, among: declared))
+            return nil
+        }
+        return info
     }
 }
 
@@ -147,9 +174,19 @@ public protocol KindAware {
     func outputKind(for input: RecordKind) -> RecordKind
 }
 
-/// Marks a stage whose output does not depend on the seed (filters, dedup). The run engine leaves
-/// the seed out of such stages' fingerprints, so changing the recipe seed reuses their work.
-public protocol SeedIndependent {}
+/// Marks a stage whose output depends on the seed (``StageContext/seed``): seeded template or
+/// direction choices, per-record sampling seeds. Stages are seed-independent unless they adopt
+/// this, and the run leaves the seed out of the fingerprints of those that do not, so changing
+/// the recipe seed reuses their work.
+public protocol UsesSeed {}
+
+/// A stage that must check its models before any work: for example that the server really returns
+/// the 20 top log-probabilities a score needs. The run calls ``preflight()`` once, after the
+/// models start and before any step runs; an error stops the run with its message (exit 4).
+public protocol Preflighted: Stage {
+    /// Checks the stage's models; throws a message naming the model and the setting to change.
+    func preflight() async throws
+}
 
 /// A global stage that also summarises what it found (e.g. which evaluation items leaked into the
 /// training data). The engine records the report with the step, so a resumed run writes the same

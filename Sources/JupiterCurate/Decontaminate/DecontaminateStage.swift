@@ -122,7 +122,10 @@ public struct DecontaminateStage: GlobalStage {
         let stage = self
         try await input.forEachBatch { batch in
             let texts = batch.map(\.text)
-            let results = await Self.parallelMap(texts, workers: workers) { stage.matches($0) }
+            let results = workers <= 1 || texts.count < 8 ? texts.map { stage.matches($0) }
+                : try await OrderedTasks.map(OrderedTasks.ranges(texts.count, parts: workers), limit: workers) {
+                    texts[$0].map { stage.matches($0) }
+                }.flatMap { $0 }
             for (record, ms) in zip(batch, results) {
                 checked += 1
                 guard let best = ms.first else { try await emit(.kept(record)); continue }
@@ -156,24 +159,6 @@ public struct DecontaminateStage: GlobalStage {
         }
         return DecontaminationReport(ngramSize: ngramSize, threshold: threshold, recordsChecked: checked,
                                      recordsDropped: dropped, sets: sets)
-    }
-
-    /// Maps `f` over `items` in contiguous chunks on up to `workers` tasks, results in order.
-    static func parallelMap<T: Sendable, R: Sendable>(_ items: [T], workers: Int,
-                                                      _ f: @escaping @Sendable (T) -> R) async -> [R] {
-        if workers <= 1 || items.count < 8 { return items.map(f) }
-        let chunk = (items.count + workers - 1) / workers
-        return await withTaskGroup(of: (Int, [R]).self) { group in
-            var start = 0
-            while start < items.count {
-                let lo = start, slice = Array(items[start..<min(items.count, start + chunk)])
-                group.addTask { (lo, slice.map(f)) }
-                start += chunk
-            }
-            var parts: [(Int, [R])] = []
-            for await p in group { parts.append(p) }
-            return parts.sorted { $0.0 < $1.0 }.flatMap(\.1)
-        }
     }
 }
 

@@ -1,3 +1,5 @@
+import JupiterCore
+
 /// For each vector, its most similar earlier vector (in input order) with cosine similarity at
 /// or above a threshold: the "near twin" that makes it a semantic duplicate (SemDeDup keeps the
 /// first of a group and drops every later point whose best similarity to an earlier one
@@ -37,83 +39,59 @@ public enum CosineSearch {
 
     /// Exact search over all earlier vectors. `valid[i] == false` vectors are never twins.
     public static func exact(_ vectors: [Float], dimension d: Int, valid: [Bool], threshold: Float,
-                             workers: Int) async -> [NearTwin] {
+                             workers: Int) async throws -> [NearTwin] {
         let n = valid.count
         let block = 64
         let blocks = (n + block - 1) / block
-        return await withTaskGroup(of: (Int, [NearTwin]).self) { group in
-            var next = 0
-            var results = [[NearTwin]](repeating: [], count: blocks)
-            func add(_ jb: Int) {
-                group.addTask {
-                    let lo = jb * block, hi = min(n, lo + block)
-                    var out = [NearTwin](repeating: NearTwin(twin: -1, cosine: 0), count: hi - lo)
-                    vectors.withUnsafeBufferPointer { v in
-                        for j in lo..<hi where valid[j] {
-                            var best = -1
-                            var bestCos: Float = -2
-                            for i in 0..<j where valid[i] {
-                                let c = dot(v, i, j, d)
-                                if c > bestCos { bestCos = c; best = i }
-                            }
-                            if best >= 0, bestCos >= threshold { out[j - lo] = NearTwin(twin: best, cosine: bestCos) }
-                        }
+        // Later blocks have more work: start from the end so the tail is balanced.
+        let parts = try await OrderedTasks.map(Array((0..<blocks).reversed()), limit: workers) { jb in
+            let lo = jb * block, hi = min(n, lo + block)
+            var out = [NearTwin](repeating: NearTwin(twin: -1, cosine: 0), count: hi - lo)
+            vectors.withUnsafeBufferPointer { v in
+                for j in lo..<hi where valid[j] {
+                    var best = -1
+                    var bestCos: Float = -2
+                    for i in 0..<j where valid[i] {
+                        let c = dot(v, i, j, d)
+                        if c > bestCos { bestCos = c; best = i }
                     }
-                    return (jb, out)
+                    if best >= 0, bestCos >= threshold { out[j - lo] = NearTwin(twin: best, cosine: bestCos) }
                 }
             }
-            // Later blocks have more work: start from the end so the tail is balanced.
-            var order = Array((0..<blocks).reversed())
-            while next < min(max(1, workers), order.count) { add(order[next]); next += 1 }
-            while let (jb, out) = await group.next() {
-                results[jb] = out
-                if next < order.count { add(order[next]); next += 1 }
-            }
-            order.removeAll()
-            return results.flatMap { $0 }
+            return out
         }
+        return parts.reversed().flatMap { $0 }
     }
 
     /// Random-hyperplane LSH candidates, verified exactly. A pair at angle θ agrees on one sign
     /// bit with probability `1 − θ/π`, so it becomes a candidate with probability
     /// `1 − (1 − (1 − θ/π)^rows)^bands` (≈ 0.99 at cosine 0.93 with 20 × 12).
     public static func lsh(_ vectors: [Float], dimension d: Int, valid: [Bool], threshold: Float, bands: Int,
-                           rows: Int, seed: UInt64, window: Int, workers: Int) async -> [NearTwin] {
+                           rows: Int, seed: UInt64, window: Int, workers: Int) async throws -> [NearTwin] {
         let n = valid.count
         let planes = hyperplanes(count: bands * rows, dimension: d, seed: seed)
         // Band keys, document-major, computed in parallel chunks.
-        let chunk = max(256, (n + max(1, workers) * 4 - 1) / (max(1, workers) * 4))
-        var keys = [UInt64](repeating: 0, count: n * bands)
-        await withTaskGroup(of: (Int, [UInt64]).self) { group in
-            var start = 0
-            while start < n {
-                let lo = start, hi = min(n, start + chunk)
-                group.addTask {
-                    var out = [UInt64](repeating: 0, count: (hi - lo) * bands)
-                    vectors.withUnsafeBufferPointer { v in
-                        planes.withUnsafeBufferPointer { p in
-                            for doc in lo..<hi {
-                                for band in 0..<bands {
-                                    var key: UInt64 = 0
-                                    for r in 0..<rows {
-                                        let plane = band * rows + r
-                                        var s: Float = 0
-                                        for k in 0..<d { s += v[doc * d + k] * p[plane * d + k] }
-                                        key = key << 1 | (s >= 0 ? 1 : 0)
-                                    }
-                                    out[(doc - lo) * bands + band] = key
-                                }
+        let chunks = OrderedTasks.ranges(n, parts: max(1, workers) * 4, minimum: 256)
+        let keys = try await OrderedTasks.map(chunks, limit: max(1, workers)) { range in
+            var out = [UInt64](repeating: 0, count: range.count * bands)
+            vectors.withUnsafeBufferPointer { v in
+                planes.withUnsafeBufferPointer { p in
+                    for doc in range {
+                        for band in 0..<bands {
+                            var key: UInt64 = 0
+                            for r in 0..<rows {
+                                let plane = band * rows + r
+                                var s: Float = 0
+                                for k in 0..<d { s += v[doc * d + k] * p[plane * d + k] }
+                                key = key << 1 | (s >= 0 ? 1 : 0)
                             }
+                            out[(doc - range.lowerBound) * bands + band] = key
                         }
                     }
-                    return (lo, out)
                 }
-                start = hi
             }
-            for await (lo, out) in group {
-                for (k, key) in out.enumerated() { keys[lo * bands + k] = key }
-            }
-        }
+            return out
+        }.flatMap { $0 }
         var best = [NearTwin](repeating: NearTwin(twin: -1, cosine: 0), count: n)
         var scratch: [KeyDoc] = []
         scratch.reserveCapacity(n)

@@ -1,3 +1,5 @@
+import JupiterCore
+
 /// Something that turns texts into embedding vectors: an OpenAI-compatible `/v1/embeddings`
 /// endpoint (wired in by the application, with its response cache) or an in-process model.
 public protocol EmbeddingProvider: Sendable {
@@ -6,6 +8,35 @@ public protocol EmbeddingProvider: Sendable {
     /// One vector per text, in order, all of the same dimension. Throws when the request fails
     /// after the provider's own retries.
     func embed(_ texts: [String]) async throws -> [[Float]]
+}
+
+/// Embeddings from a recipe model's `/v1/embeddings` endpoint, through the run's model client
+/// (response cache, retries, limits, accounting).
+public struct ModelEmbeddings: EmbeddingProvider {
+    /// The client.
+    public let client: any ModelClient
+    /// The model as declared.
+    public let model: ModelInfo
+
+    /// Creates the provider.
+    public init(client: any ModelClient, model: ModelInfo) {
+        self.client = client
+        self.model = model
+    }
+
+    /// The recipe name and the served model id (endpoints vary between machines and stay out of
+    /// the configuration, so they do not change the step fingerprint).
+    public var modelName: String { "\(model.name):\(model.servedModel)" }
+
+    /// One vector per text; a wrong number of vectors is an unusable answer.
+    public func embed(_ texts: [String]) async throws -> [[Float]] {
+        let response = try await client.embed(model.name, EmbeddingRequest(input: texts))
+        guard response.embeddings.count == texts.count else {
+            throw LLMError(.invalidResponse, "model '\(model.name)' returned \(response.embeddings.count) embeddings for "
+                           + "\(texts.count) inputs")
+        }
+        return response.embeddings.map { $0.map(Float.init) }
+    }
 }
 
 /// A deterministic in-process embedding: hashed bag of normalised words and word bigrams,

@@ -129,9 +129,9 @@ public struct MinHashDedupStage: GlobalStage {
         var window: [String] = []
         var windowBytes = 0
         let maxDocs = 2048 * workers, maxBytes = (16 << 20) * workers
-        func flush() async {
+        func flush() async throws {
             if window.isEmpty { return }
-            for chunk in await sign(window, workers: workers) {
+            for chunk in try await sign(window, workers: workers) {
                 index.append(bandKeys: chunk.keys, sketches: chunk.sketches, signed: chunk.signed)
             }
             window.removeAll(keepingCapacity: true)
@@ -142,35 +142,20 @@ public struct MinHashDedupStage: GlobalStage {
                 let text = record.text
                 windowBytes += text.utf8.count
                 window.append(text)
-                if window.count >= maxDocs || windowBytes >= maxBytes { await flush() }
+                if window.count >= maxDocs || windowBytes >= maxBytes { try await flush() }
             }
         }
-        await flush()
+        try await flush()
         return index
     }
 
     /// Signatures of a window of texts, split into contiguous chunks computed in parallel and
     /// returned in order.
-    private func sign(_ texts: [String], workers: Int) async -> [SignedChunk] {
+    private func sign(_ texts: [String], workers: Int) async throws -> [SignedChunk] {
         let hasher = self.hasher
         if workers <= 1 || texts.count < 64 { return [Self.sign(texts[...], hasher: hasher)] }
-        let chunkSize = (texts.count + workers * 4 - 1) / (workers * 4)
-        var ranges: [Range<Int>] = []
-        var s = 0
-        while s < texts.count { ranges.append(s..<min(texts.count, s + chunkSize)); s += chunkSize }
-        return await withTaskGroup(of: (Int, SignedChunk).self) { group in
-            var next = 0
-            var results = [SignedChunk?](repeating: nil, count: ranges.count)
-            func add(_ k: Int) {
-                let slice = texts[ranges[k]]
-                group.addTask { (k, Self.sign(slice, hasher: hasher)) }
-            }
-            while next < min(workers, ranges.count) { add(next); next += 1 }
-            while let (k, chunk) = await group.next() {
-                results[k] = chunk
-                if next < ranges.count { add(next); next += 1 }
-            }
-            return results.compactMap { $0 }
+        return try await OrderedTasks.map(OrderedTasks.ranges(texts.count, parts: workers * 4), limit: workers) {
+            Self.sign(texts[$0], hasher: hasher)
         }
     }
 

@@ -20,8 +20,10 @@ import JupiterCore
 /// - `seed` (1): hyperplanes.
 ///
 /// The text is ``Record/text``. Records without words (empty, punctuation only) are not
-/// embedded and are kept. Records whose embedding request failed are quarantined with the
-/// error. A dropped record (rule `semantic.duplicate`) names its near twin (the most similar
+/// embedded and are kept. Records whose embedding request the server rejected, or whose answer
+/// was unusable, are quarantined with the error; a request that could not reach the model
+/// (connection, timeout, 429, 5xx after every retry) fails the stage instead, and a rerun asks
+/// only for the embeddings not yet cached (``LLMError/isTransportFailure``). A dropped record (rule `semantic.duplicate`) names its near twin (the most similar
 /// earlier record, which may itself be a duplicate, as in SemDeDup) and the cosine.
 /// Memory: `4 × dimension` bytes per record for the unit vectors, plus `8 × lsh_bands` with LSH.
 public struct SemanticDedupStage: GlobalStage {
@@ -73,42 +75,41 @@ public struct SemanticDedupStage: GlobalStage {
     /// The cosine threshold, `1 − eps`.
     public var threshold: Float { Float(1 - eps) }
 
-    /// A factory that maps the `model` option to a provider with `embeddings` (the application's
-    /// endpoint registry); `hashed-bow[-N]` is always available.
-    public static func factory(
-        embeddings: @escaping @Sendable (_ model: String, _ context: StageBuildContext) throws -> (any EmbeddingProvider)?
-    ) -> StageFactory {
-        StageFactory(name: "semantic-dedup",
-                     summary: "Embedding near-duplicate removal: cosine ≥ 1 − eps (NeMo Curator SemDeDup)") { o, ctx in
-            let model = o.string("model")
-            let eps = o.double("eps", default: 0.07, range: 0...0.999)
-            let exactLimit = o.int("exact_limit", default: 20000, range: 0...10_000_000)
-            let bands = o.int("lsh_bands", default: 20, range: 1...256)
-            let rows = o.int("lsh_rows", default: 12, range: 1...64)
-            let window = o.int("lsh_window", default: 256, range: 1...1_000_000)
-            let batch = o.int("batch_size", default: 64, range: 1...4096)
-            let concurrency = o.int("concurrency", default: 4, range: 1...256)
-            let seed = o.int("seed", default: 1, range: 0...Int.max)
-            var provider: (any EmbeddingProvider)? = nil
-            if let model {
-                if model == "hashed-bow" { provider = HashedBagOfWordsEmbedding() }
-                else if model.hasPrefix("hashed-bow-"), let d = Int(model.dropFirst("hashed-bow-".count)), d >= 8 {
-                    provider = HashedBagOfWordsEmbedding(dimensions: d)
-                } else {
-                    provider = try embeddings(model, ctx)
-                    if provider == nil { o.problem("model", "no embedding endpoint for model '\(model)'") }
-                }
+    /// The factory: `model` names a recipe model served over `/v1/embeddings`, or the built-in
+    /// `hashed-bow[-N]`.
+    public static let factory = StageFactory(
+        name: "semantic-dedup", summary: "Embedding near-duplicate removal: cosine ≥ 1 − eps (NeMo Curator SemDeDup)"
+    ) { o, ctx in
+        let model = o.string("model")
+        let eps = o.double("eps", default: 0.07, range: 0...0.999)
+        let exactLimit = o.int("exact_limit", default: 20000, range: 0...10_000_000)
+        let bands = o.int("lsh_bands", default: 20, range: 1...256)
+        let rows = o.int("lsh_rows", default: 12, range: 1...64)
+        let window = o.int("lsh_window", default: 256, range: 1...1_000_000)
+        let batch = o.int("batch_size", default: 64, range: 1...4096)
+        let concurrency = o.int("concurrency", default: 4, range: 1...256)
+        let seed = o.int("seed", default: 1, range: 0...Int.max)
+        var provider: (any EmbeddingProvider)? = nil
+        if let model {
+            if model == "hashed-bow" {
+                provider = HashedBagOfWordsEmbedding()
+            } else if model.hasPrefix("hashed-bow-"), let d = Int(model.dropFirst("hashed-bow-".count)), d >= 8 {
+                provider = HashedBagOfWordsEmbedding(dimensions: d)
+            } else if let client = ctx.models, let info = client.model(named: model) {
+                provider = ModelEmbeddings(client: client, model: info)
             } else {
-                o.problem(nil, "option 'model' is required (an embeddings model, or 'hashed-bow')")
+                let declared = ctx.models?.declaredModels.map(\.name) ?? []
+                o.problem("model", "no embedding endpoint for model '\(model)': name a model of 'models:' ("
+                          + (declared.isEmpty ? "none declared" : declared.joined(separator: ", "))
+                          + ") or hashed-bow" + Suggestion.didYouMean(model, among: declared + ["hashed-bow"]))
             }
-            return SemanticDedupStage(provider: provider ?? HashedBagOfWordsEmbedding(), eps: eps, exactLimit: exactLimit,
-                                      lshBands: bands, lshRows: rows, lshWindow: window, batchSize: batch,
-                                      concurrency: concurrency, seed: UInt64(seed))
+        } else {
+            o.problem(nil, "option 'model' is required (an embeddings model, or 'hashed-bow')")
         }
+        return SemanticDedupStage(provider: provider ?? HashedBagOfWordsEmbedding(), eps: eps, exactLimit: exactLimit,
+                                  lshBands: bands, lshRows: rows, lshWindow: window, batchSize: batch,
+                                  concurrency: concurrency, seed: UInt64(seed))
     }
-
-    /// The factory with only the built-in `hashed-bow` model.
-    public static let factory = factory { _, _ in nil }
 
     /// Embeddings and search; then outputs in input order.
     public func run(_ input: any RecordBatches, context: StageContext,
@@ -170,20 +171,15 @@ public struct SemanticDedupStage: GlobalStage {
                 Array(pending[$0..<min(pending.count, $0 + batchSize)])
             }
             let provider = self.provider
-            let results = await withTaskGroup(of: (Int, Result<[[Float]], any Error>).self) { group in
-                for (g, items) in groups.enumerated() {
-                    group.addTask {
-                        do { return (g, .success(try await provider.embed(items.map(\.text)))) }
-                        catch { return (g, .failure(error)) }
-                    }
-                }
-                var out = [Result<[[Float]], any Error>?](repeating: nil, count: groups.count)
-                for await (g, r) in group { out[g] = r }
-                return out
+            let results = try await OrderedTasks.map(groups, limit: groups.count) { items -> Result<[[Float]], any Error> in
+                do { return .success(try await provider.embed(items.map(\.text))) } catch { return .failure(error) }
             }
+            // A failure on the way to the model is never a result: every answer that came back is
+            // cached, then the stage fails and a rerun asks only what is missing.
+            for case .failure(let e as LLMError) in results where e.isTransportFailure { throw e }
             for (g, items) in groups.enumerated() {
                 switch results[g] {
-                case .success(let vs)? where vs.count == items.count:
+                case .success(let vs) where vs.count == items.count:
                     for (item, v) in zip(items, vs) {
                         if dimension == 0 { dimension = v.count }
                         guard v.count == dimension else {
@@ -199,12 +195,10 @@ public struct SemanticDedupStage: GlobalStage {
                         for k in 0..<dimension { vectors[item.index * dimension + k] = v[k] / norm }
                         valid[item.index] = true
                     }
-                case .success(let vs)?:
+                case .success(let vs):
                     for item in items { errors[item.index] = "embedding request returned \(vs.count) vectors for \(items.count) texts" }
-                case .failure(let e)?:
+                case .failure(let e):
                     for item in items { errors[item.index] = "embedding failed: \(e)" }
-                case nil:
-                    for item in items { errors[item.index] = "embedding request lost" }
                 }
             }
             pending.removeAll(keepingCapacity: true)
@@ -232,9 +226,9 @@ public struct SemanticDedupStage: GlobalStage {
         let workers = SystemInfo.activeProcessorCount
         let useLSH = n > exactLimit
         let twins = useLSH
-            ? await CosineSearch.lsh(vectors, dimension: dimension, valid: valid, threshold: threshold, bands: lshBands,
+            ? try await CosineSearch.lsh(vectors, dimension: dimension, valid: valid, threshold: threshold, bands: lshBands,
                                      rows: lshRows, seed: seed, window: lshWindow, workers: workers)
-            : await CosineSearch.exact(vectors, dimension: dimension, valid: valid, threshold: threshold, workers: workers)
+            : try await CosineSearch.exact(vectors, dimension: dimension, valid: valid, threshold: threshold, workers: workers)
         return SearchResult(twins: twins, errors: errors, dimension: dimension, usedLSH: useLSH)
     }
 }

@@ -34,7 +34,7 @@ import JupiterCore
 /// probability), `langid.no_text` (nothing with a letter to identify: an empty or
 /// punctuation-only document or pair side, or no such turn in scope). Kept documents, pairs and
 /// conversations get `metadata.langid` with the labels and probabilities.
-public struct LanguageIDStage: RecordStage, KindAware, SeedIndependent {
+public struct LanguageIDStage: RecordStage, KindAware {
     public let name = "langid"
     /// The model.
     public let model: FastTextModel

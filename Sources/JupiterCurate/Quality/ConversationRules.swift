@@ -179,7 +179,7 @@ public struct ConversationRules: Sendable, Hashable {
 
     /// The shortest period (in words with a letter or digit) repeated back to back at least
     /// `minRepeats` times over at least `minWords` words.
-    static func loop(_ text: String, maxPeriod: Int, minRepeats: Int, minWords: Int) -> (period: Int, repeats: Int)? {
+    package static func loop(_ text: String, maxPeriod: Int, minRepeats: Int, minWords: Int) -> (period: Int, repeats: Int)? {
         var ids: [Int32] = []
         var intern: [Substring: Int32] = [:]
         for w in text.split(whereSeparator: { $0.isWhitespace })

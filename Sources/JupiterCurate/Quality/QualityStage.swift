@@ -21,7 +21,7 @@ import JupiterCore
 /// off as `None` does in datatrove. `language` picks the stop-word list (``StopWords``: `en`, the
 /// default, as datatrove; `cy` for Welsh), `stop_words` replaces it. Every drop names its rule and
 /// measured value; documents the C4 rules shortened get `metadata.quality.c4_removed_lines`.
-public struct QualityStage: RecordStage, KindAware, SeedIndependent {
+public struct QualityStage: RecordStage, KindAware {
     public let name = "quality"
 
     /// Rule groups.

@@ -15,7 +15,7 @@ import JupiterCore
 ///
 /// API keys are read from the environment variables the recipe names and never appear in logs,
 /// errors, the cache or the accounting.
-public final class LLMService: Sendable {
+public final class LLMService: ModelClient {
     private struct State {
         var runtimes: [String: ModelRuntime] = [:]
         var servers: [LlamaCppServer] = []
@@ -26,6 +26,8 @@ public final class LLMService: Sendable {
 
     /// The declared models, in recipe order.
     public let models: [ModelConfig]
+    /// What stages may know of each model (``ModelClient``), identity included.
+    public let declaredModels: [ModelInfo]
     private let environment: [String: String]
     private let transport: HTTPTransport
     private let sender: RequestSender
@@ -43,6 +45,10 @@ public final class LLMService: Sendable {
                 environment: [String: String] = ProcessInfo.processInfo.environment, logDirectory: String? = nil,
                 log: @escaping @Sendable (String) -> Void = { _ in }) throws {
         self.models = models
+        declaredModels = models.map { m in
+            ModelInfo(name: m.name, servedModel: m.model, reasoning: m.reasoning, contextTokens: m.contextTokens,
+                      identity: LLMService.identity(of: m))
+        }
         self.environment = environment
         self.logDirectory = logDirectory ?? NSTemporaryDirectory()
         let keys = models.compactMap { $0.apiKeyEnv.flatMap { environment[$0] } }
@@ -53,7 +59,8 @@ public final class LLMService: Sendable {
         var runtimes: [String: ModelRuntime] = [:]
         for m in models {
             if case .openAI(let endpoints) = m.backend {
-                runtimes[m.name] = ModelRuntime(config: m, baseURLs: endpoints, apiKey: m.apiKeyEnv.flatMap { environment[$0] })
+                runtimes[m.name] = ModelRuntime(config: m, identity: LLMService.identity(of: m), baseURLs: endpoints,
+                                                apiKey: m.apiKeyEnv.flatMap { environment[$0] })
             }
         }
         state.withLock { $0.runtimes = runtimes }
@@ -79,6 +86,12 @@ public final class LLMService: Sendable {
         do throws(LLMError) {
             for m in models {
                 guard case .llamaCpp(let options) = m.backend else { continue }
+                // What the server needs, provisioned into the cache on first use.
+                let provisioner = Provisioner(environment: environment, log: sender.log)
+                let python = try provisioner.llamaPython(configured: options.python)
+                let modelPath = try Provisioner.WheelFile(options.modelPath).map { wheel throws(LLMError) in
+                    try provisioner.fetch(wheel, python: python)
+                } ?? options.modelPath
                 // A port chosen free can be taken by another process before the server binds it;
                 // then our server exits during start-up and we try again on a new port.
                 var attempt = 0
@@ -88,9 +101,9 @@ public final class LLMService: Sendable {
                     server = LlamaCppServer(name: m.name, options: options, port: try LlamaCppServer.freePort(),
                                             logDirectory: logDirectory)
                     state.withLock { $0.servers.append(server) }
-                    try server.launch(environment: environment)
+                    try server.launch(python: python, modelPath: modelPath, environment: environment)
                     do throws(LLMError) {
-                        try await waitHealthy(server, model: m)
+                        try await waitHealthy(server, model: m, python: python)
                         break
                     } catch {
                         if attempt >= 3 || server.isRunning || error.kind == .cancelled
@@ -99,7 +112,8 @@ public final class LLMService: Sendable {
                         }
                     }
                 }
-                let runtime = ModelRuntime(config: m, baseURLs: [server.baseURL], apiKey: m.apiKeyEnv.flatMap { environment[$0] })
+                let runtime = ModelRuntime(config: m, identity: identity(m.name), baseURLs: [server.baseURL],
+                                           apiKey: m.apiKeyEnv.flatMap { environment[$0] })
                 state.withLock { $0.runtimes[m.name] = runtime }
             }
             for m in models {
@@ -120,13 +134,30 @@ public final class LLMService: Sendable {
 
     private func apiKey(_ m: ModelConfig) -> String? { m.apiKeyEnv.flatMap { environment[$0] } }
 
-    private func waitHealthy(_ server: LlamaCppServer, model m: ModelConfig) async throws(LLMError) {
+    private func identity(_ name: String) -> String { declaredModels.first { $0.name == name }?.identity ?? name }
+
+    /// A model's identity as configured, under which its answers are cached: the endpoint URLs
+    /// and served id of a remote model; the GGUF file's SHA-256 and the server settings of a
+    /// local one (its port changes every run, so the URL cannot be its identity).
+    public static func identity(of m: ModelConfig) -> String {
+        switch m.backend {
+        case .openAI(let endpoints):
+            return "openai " + endpoints.sorted().joined(separator: " ") + " model=" + m.model
+        case .llamaCpp(let l):
+            // A pinned wheel reference names one file forever; a file on disk is known by its bytes.
+            let file = Provisioner.WheelFile(l.modelPath).map { $0.reference }
+                ?? "gguf-sha256=" + ((try? SHA256.hex(ofFile: l.modelPath)) ?? "missing:\(l.modelPath)")
+            return "llama-cpp \(file) ctx=\(l.contextSize) alias=\(m.model)"
+        }
+    }
+
+    private func waitHealthy(_ server: LlamaCppServer, model m: ModelConfig, python: String) async throws(LLMError) {
         guard case .llamaCpp(let options) = m.backend else { return }
         let deadline = Clock.now() + options.startupTimeout
         var lastError = ""
         while Clock.now() < deadline {
             if !server.isRunning {
-                throw LLMError(.backend, "model '\(m.name)': the llama.cpp server exited during start-up (\(LlamaCppServer.python(options, environment: environment)) -m llama_cpp.server; is llama-cpp-python[server] installed?). Log \(server.logPath):\n\(sender.redact(server.logTail()))")
+                throw LLMError(.backend, "model '\(m.name)': the llama.cpp server exited during start-up (\(python) -m llama_cpp.server; is llama-cpp-python[server] installed?). Log \(server.logPath):\n\(sender.redact(server.logTail()))")
             }
             do throws(LLMError) {
                 _ = try await LLMService.listModels(baseURL: server.baseURL, apiKey: nil, transport: transport, timeout: 2,
@@ -211,20 +242,16 @@ public final class LLMService: Sendable {
         return try await sender.send(rt, path: path, body: b) { json, _ throws(ResponseShapeError) in json }
     }
 
-    /// Per-model counters for the manifest: requests, retries, failures, cache hits, tokens and
-    /// latency p50/p95 (ms, of answered HTTP requests), plus the model's settings (no keys).
+    /// Per-model counters of this service's life, for the manifest's `timings.models`: requests
+    /// sent, retries, failures, cache hits, tokens and latency p50/p95 (ms, of answered HTTP
+    /// requests). They describe one execution (a resumed run sends fewer requests), so they are
+    /// kept apart from the model's settings.
     public var accounting: JSONValue {
         let runtimes = state.withLock { $0.runtimes }
         var o = JSONObject()
         for m in models {
-            var entry: JSONObject = ["model": .string(m.model)]
-            if let stats = runtimes[m.name]?.stats.withLock({ $0 }), case .object(let s) = stats.json {
-                entry.entries.append(contentsOf: s.entries)
-            } else if case .object(let s) = ModelStats().json {
-                entry.entries.append(contentsOf: s.entries)
-            }
-            entry["settings"] = m.json
-            o[m.name] = .object(entry)
+            let stats = runtimes[m.name]?.stats.withLock({ $0 }) ?? ModelStats()
+            o[m.name] = stats.json
         }
         return .object(o)
     }

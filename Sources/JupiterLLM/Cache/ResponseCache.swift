@@ -3,7 +3,9 @@ import GRDB
 import JupiterCore
 
 /// Model answers stored in the run's `state.sqlite` (table `llm_responses`), keyed by the
-/// SHA-256 of the endpoint path, the model and the canonical request body. Each answer is
+/// SHA-256 of the endpoint path, the model's identity as configured (its endpoint URLs, or the
+/// GGUF file's hash and settings of a local server: never the served id alone, which two
+/// different servers may share) and the canonical request body. Each answer is
 /// committed as soon as it arrives, so a run killed at any point and started again re-sends only
 /// requests that had no answer stored. Holds no API key (keys travel in headers, never in bodies).
 public struct ResponseCache: Sendable {
@@ -29,7 +31,8 @@ public struct ResponseCache: Sendable {
         }
     }
 
-    /// The key of a request: SHA-256 hex of `path`, `model` and the body with object keys sorted.
+    /// The key of a request: SHA-256 hex of `path`, the model identity and the body with object
+    /// keys sorted.
     public static func key(path: String, model: String, body: JSONValue) -> String {
         var bytes = Array("jupiter-llm/1\n\(path)\n\(model)\n".utf8)
         JSONWriter.write(canonical(body), into: &bytes)

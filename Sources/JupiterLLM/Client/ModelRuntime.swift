@@ -5,14 +5,17 @@ import JupiterCore
 /// Everything needed to send requests to one model: its endpoints, limits, key and counters.
 final class ModelRuntime: Sendable {
     let config: ModelConfig
+    /// The model's identity (``LLMService/identity(of:)``): part of every cache key.
+    let identity: String
     let pool: EndpointPool
     let apiKey: String?
     let requestBucket: TokenBucket?
     let tokenBucket: TokenBucket?
     let stats = Locked(ModelStats())
 
-    init(config: ModelConfig, baseURLs: [String], apiKey: String?) {
+    init(config: ModelConfig, identity: String, baseURLs: [String], apiKey: String?) {
         self.config = config
+        self.identity = identity
         pool = EndpointPool(baseURLs: baseURLs, maxInFlight: config.maxInFlight)
         self.apiKey = apiKey
         requestBucket = config.requestsPerMinute.map { TokenBucket(perMinute: $0) }
@@ -40,7 +43,7 @@ struct RequestSender: Sendable {
         for e in body { merged[e.key] = e.value }
         let bodyValue = JSONValue.object(merged)
         let cache = self.cache
-        let key = cache == nil ? "" : ResponseCache.key(path: path, model: runtime.config.model, body: bodyValue)
+        let key = cache == nil ? "" : ResponseCache.key(path: path, model: runtime.identity, body: bodyValue)
         if let cache, let stored = await cache.lookup(key),
            let json = try? JSONParser.parse(stored), let value = try? decode(json, true)
         {

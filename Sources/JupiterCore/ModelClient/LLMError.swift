@@ -42,6 +42,20 @@ public struct LLMError: Error, Sendable, Hashable, CustomStringConvertible {
         self.attempts = attempts
     }
 
+    /// True for failures of the way to the model rather than of the request: connection problems,
+    /// timeouts, HTTP 429 and 5xx, a local server that is not running, and interruption. The rule
+    /// for every model stage and the evaluation: such a failure, once its retries are spent, is
+    /// never turned into a result (no quarantine, no drop, no empty answer); the stage throws it,
+    /// the run finishes the rest and exits 4, and a rerun resends exactly those requests. Only a
+    /// request the server rejects (``Kind/badRequest``: a prompt over the context, say) or an
+    /// answer that cannot be used is quarantined or dropped with its reason.
+    public var isTransportFailure: Bool {
+        switch kind {
+        case .rateLimited, .serverError, .timeout, .connection, .notRunning, .backend, .cancelled: true
+        case .badRequest, .invalidResponse, .unknownModel: false
+        }
+    }
+
     /// Whether a retry may succeed.
     public var isRetryable: Bool {
         switch kind {

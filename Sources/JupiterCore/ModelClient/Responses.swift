@@ -1,5 +1,3 @@
-import JupiterCore
-
 /// Token counts reported by the server.
 public struct Usage: Sendable, Hashable {
     /// Tokens in the prompt.
@@ -13,7 +11,7 @@ public struct Usage: Sendable, Hashable {
         self.completionTokens = completionTokens
     }
 
-    init(json: JSONValue?) {
+    package init(json: JSONValue?) {
         promptTokens = json?["prompt_tokens"]?.intValue ?? 0
         completionTokens = json?["completion_tokens"]?.intValue ?? 0
     }

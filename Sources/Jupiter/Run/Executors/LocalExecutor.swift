@@ -1,0 +1,28 @@
+/// Runs every unit in this process, one after the other, with up to `workers` batches of a step
+/// in parallel. A unit whose dependency could not finish is skipped (and so is everything after
+/// it), while independent units still run.
+public struct LocalExecutor: Executor {
+    /// Parallel batch workers.
+    public var workers: Int
+
+    /// Creates the executor.
+    public init(workers: Int) { self.workers = max(1, workers) }
+
+    /// Performs the units in order.
+    public func execute(_ work: RunWork) async throws -> [RunError.StepFailure] {
+        var failures: [RunError.StepFailure] = []
+        var unfinished = Set<WorkUnit>()
+        for unit in work.units {
+            try Task.checkCancellation()
+            if work.dependencies(of: unit).contains(where: unfinished.contains) {
+                unfinished.insert(unit)
+                continue
+            }
+            if case .failed(let f) = try await work.perform(unit, workers: workers) {
+                failures.append(f)
+                unfinished.insert(unit)
+            }
+        }
+        return failures
+    }
+}

@@ -1,0 +1,138 @@
+import JupiterCore
+
+/// A dataset's input, read sequentially and cut into batches of units (lines, CSV rows, Moses
+/// line pairs) that are decoded in parallel: a source's files, or an upstream dataset's
+/// `kept.jsonl.gz`. Batch numbering is a pure function of the input and the batch size (each file
+/// starts a new batch), so every reader of the same input sees the same batches.
+struct InputReader: Sendable {
+    /// One file (or Moses file pair) read as one sequence.
+    struct Group: Sendable {
+        /// The file as the manifest and quarantine entries name it.
+        var label: String
+        /// The paths read.
+        var paths: [String]
+        var format: Format
+        var options: FormatOptions
+    }
+
+    /// A batch of raw units from one file.
+    struct Batch: Sendable {
+        /// Batch index within the step.
+        var index: Int
+        /// The file's label.
+        var file: String
+        var units: [SourceUnit]
+        /// The file had no units at all (it is quarantined as empty).
+        var emptyFile: Bool
+        var decoder: any UnitDecoder
+        var maxLineBytes: Int
+    }
+
+    let groups: [Group]
+    /// Upstream dataset output (native records of any kind) rather than a source.
+    let fromDataset: Bool
+
+    /// The input of `dataset` in `runDirectory`.
+    init(_ dataset: DatasetPlan, runDirectory: String) {
+        switch dataset.input {
+        case .source(let s):
+            if s.format == .moses {
+                groups = [Group(label: s.files[0], paths: s.paths, format: s.format, options: s.options)]
+            } else {
+                groups = zip(s.files, s.paths).map { Group(label: $0, paths: [$1], format: s.format, options: s.options) }
+            }
+            fromDataset = false
+        case .dataset(let up):
+            groups = [Group(label: "datasets/\(up)/kept.jsonl.gz", paths: [runDirectory + "/datasets/\(up)/kept.jsonl.gz"],
+                            format: .openaiMessages, options: FormatOptions(maxLineBytes: Int.max / 4))]
+            fromDataset = true
+        }
+    }
+
+    /// Bytes to read (for progress).
+    var totalBytes: Int { groups.reduce(0) { $0 + $1.paths.reduce(0) { $0 + (FileSystem.size($1) ?? 0) } } }
+
+    /// Calls `body` with each batch in order; `progress` gets units and bytes read so far.
+    func forEachBatch(batchSize: Int, progress: (_ units: Int, _ bytes: Int) -> Void,
+                      _ body: (Batch) async throws -> Void) async throws {
+        var index = 0
+        var unitsSeen = 0
+        var bytesBefore = 0
+        for g in groups {
+            let (reader, decoder) = try open(g)
+            var units: [SourceUnit] = []
+            var fileUnits = 0
+            do {
+                while let u = try reader.next() {
+                    units.append(u)
+                    fileUnits += 1
+                    unitsSeen += 1
+                    if units.count == batchSize {
+                        try await body(Batch(index: index, file: g.label, units: units, emptyFile: false, decoder: decoder,
+                                             maxLineBytes: g.options.maxLineBytes))
+                        index += 1
+                        units = []
+                        progress(unitsSeen, bytesBefore + reader.bytesRead)
+                    }
+                }
+            } catch let error as IOError {
+                throw RunError(.io, error.description)
+            }
+            if !units.isEmpty || fileUnits == 0 {
+                try await body(Batch(index: index, file: g.label, units: units, emptyFile: fileUnits == 0, decoder: decoder,
+                                     maxLineBytes: g.options.maxLineBytes))
+                index += 1
+            }
+            bytesBefore += reader.bytesRead
+            progress(unitsSeen, bytesBefore)
+        }
+    }
+
+    /// The unit reader and decoder of a group.
+    func open(_ g: Group) throws(RunError) -> (any SourceUnitReader, any UnitDecoder) {
+        do {
+            if fromDataset {
+                return (try LineUnitReader(path: g.paths[0], maxLineBytes: g.options.maxLineBytes), AnyNativeDecoder())
+            }
+            return try SourceFormats.open(g.format, paths: g.paths, options: g.options)
+        } catch {
+            throw RunError(.io, error.description)
+        }
+    }
+
+    /// Decodes a batch: its records, and the read-level outputs (quarantined lines, counted as read).
+    static func decode(_ batch: Batch) -> ([Record], BatchOutput) {
+        var pre = BatchOutput()
+        var records: [Record] = []
+        records.reserveCapacity(batch.units.count)
+        func quarantine(_ line: Int, _ error: String, _ raw: [UInt8]?) {
+            pre.quarantine += BatchProcessor.readQuarantine(file: batch.file, line: line, error: error, raw: raw)
+            pre.counts.read += 1
+            pre.counts.quarantined += 1
+            pre.counts.stage("read", "quarantined")
+        }
+        if batch.emptyFile { quarantine(0, "empty file", nil) }
+        for u in batch.units {
+            if u.tooLong {
+                quarantine(u.line, "line is \(u.length) bytes, over the \(batch.maxLineBytes)-byte limit (source setting "
+                           + "max_line_bytes)", nil)
+                continue
+            }
+            do {
+                if let r = try batch.decoder.decode(u, file: batch.file) { records.append(r) }
+            } catch {
+                quarantine(u.line, error.reason, u.bytes)
+            }
+        }
+        return (records, pre)
+    }
+}
+
+/// Decodes native JSONL lines of any record kind (an upstream dataset's output).
+struct AnyNativeDecoder: UnitDecoder {
+    func decode(_ unit: SourceUnit, file: String) throws(RecordDecodingError) -> Record? {
+        guard let value = try JSONLUnit.parse(unit) else { return nil }
+        return try NativeCodec.decodeAnyKind(value, fallbackID: JSONLUnit.fallbackID(file: file, line: unit.line),
+                                             origin: Origin(file: file, line: unit.line))
+    }
+}

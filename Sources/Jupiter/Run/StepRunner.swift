@@ -1,0 +1,299 @@
+import JupiterCore
+
+/// Runs a dataset's steps and assembles its outputs, recording completion in files (see
+/// ``BatchFiles``): shared by every executor.
+struct StepRunner {
+    let engine: RunEngine
+
+    var observer: RunObserver? { engine.options.observer }
+    var batchSize: Int { engine.plan.settings.batchSize }
+
+    /// Runs `w` (or task `task` of `tasks`' slice of its batches), unless it is done already.
+    func run(_ w: StepWork, task: Int, of tasks: Int, workers: Int) async throws -> UnitOutcome {
+        let dataset = w.dataset.name
+        if w.files.finished(fingerprint: w.fingerprint) != nil {
+            observer?(.stepSkipped(dataset: dataset, step: w.index, label: w.label))
+            return .done
+        }
+        do { try FileSystem.createDirectory(w.files.directory) } catch { throw RunError(.io, error.description) }
+        let outcome: UnitOutcome
+        let record: StepRecord?
+        switch w.step {
+        case .batch(let stages):
+            let processor = BatchProcessor(dataset: dataset, stages: stages)
+            let result = try await runBatches(w, processor: processor, task: task, of: tasks, workers: workers)
+            outcome = result.failure.map { .failed($0) } ?? .done
+            record = try finishIfComplete(w, batches: result.batches)
+        case .global(let stage):
+            record = try await runGlobal(w, stage: stage)
+            outcome = .done
+        }
+        if let record { observer?(.stepFinished(dataset: dataset, step: w.index, records: record.counts.records)) }
+        return outcome
+    }
+
+    /// The previous step's finished record and files (its input).
+    func input(of w: StepWork) throws -> (files: BatchFiles, record: StepRecord) {
+        guard let previous = engine.steps[w.dataset.name]?[w.index - 1],
+              let record = previous.files.finished(fingerprint: previous.fingerprint) else {
+            throw RunError(.stage, "step \(w.name) needs step \(w.dataset.name)/\(w.index - 1), which is not finished")
+        }
+        return (previous.files, record)
+    }
+
+    // MARK: Batch steps
+
+    /// Processes the batches of this task's slice that are not done, up to `workers` × 2 in
+    /// flight. A batch whose model requests failed for transport reasons is left not done (the
+    /// others go on); any other error stops the step.
+    func runBatches(_ w: StepWork, processor: BatchProcessor, task: Int, of tasks: Int, workers: Int) async throws
+        -> (batches: Int, failure: RunError.StepFailure?)
+    {
+        let dataset = w.dataset.name
+        let files = w.files
+        var failed = 0
+        var firstError: String?
+        var finished = 0
+        func consume(_ result: Result<Int, LLMError>) {
+            switch result {
+            case .success(let records):
+                finished += records
+                if !w.readsInput { observer?(.progress(dataset: dataset, step: w.index, records: finished, bytes: 0)) }
+            case .failure(let e):
+                failed += 1
+                if firstError == nil { firstError = e.message }
+            }
+        }
+        /// Runs one batch; a transport failure of its model requests becomes a failed result.
+        @Sendable func attempt(_ body: @escaping @Sendable () async throws -> Int) async throws -> Result<Int, LLMError> {
+            do { return .success(try await body()) } catch let e as LLMError where e.isTransportFailure && e.kind != .cancelled {
+                return .failure(e)
+            }
+        }
+        var batches = 0
+        if w.readsInput {
+            let reader = InputReader(w.dataset, runDirectory: engine.runDirectory)
+            observer?(.stepStarted(dataset: dataset, step: w.index, of: w.dataset.steps.count, label: w.label,
+                                   totalBytes: reader.totalBytes))
+            try await OrderedTasks.run(limit: workers * 2, consume: consume) { submit in
+                try await reader.forEachBatch(batchSize: batchSize, progress: { units, bytes in
+                    observer?(.progress(dataset: dataset, step: w.index, records: units, bytes: bytes))
+                }) { batch in
+                    batches = batch.index + 1
+                    guard batch.index % tasks == task, files.done(batch.index) == nil else { return }
+                    try await submit {
+                        try await attempt {
+                            let (records, pre) = InputReader.decode(batch)
+                            let out = try await processor.run(records, batchIndex: batch.index, pre: pre)
+                            try files.write(batch: batch.index, out)
+                            return out.counts.records
+                        }
+                    }
+                }
+            }
+        } else {
+            let (inputFiles, inputRecord) = try input(of: w)
+            batches = inputRecord.batches
+            observer?(.stepStarted(dataset: dataset, step: w.index, of: w.dataset.steps.count, label: w.label,
+                                   totalBytes: nil))
+            try await OrderedTasks.run(limit: workers * 2, consume: consume) { submit in
+                for b in 0..<batches where b % tasks == task && files.done(b) == nil {
+                    try await submit {
+                        try await attempt {
+                            let out = try await processor.run(try inputFiles.readKept(b), batchIndex: b)
+                            try files.write(batch: b, out)
+                            return out.counts.records
+                        }
+                    }
+                }
+            }
+        }
+        let failure = firstError.map {
+            RunError.StepFailure(dataset: dataset, step: w.label, batches: failed, error: $0)
+        }
+        return (batches, failure)
+    }
+
+    /// Writes `step.json` when every batch of the step is done (by any task); nil otherwise.
+    func finishIfComplete(_ w: StepWork, batches: Int) throws -> StepRecord? {
+        var total = StepCounts()
+        for b in 0..<batches {
+            guard let c = w.files.done(b) else { return nil }
+            total.add(c)
+        }
+        let record = StepRecord(fingerprint: w.fingerprint, batches: batches, counts: total)
+        do { try w.files.finish(record) } catch { throw RunError(.io, error.description) }
+        return record
+    }
+
+    // MARK: Global steps
+
+    /// Runs a global stage over all of the previous step's output and writes its result in
+    /// batches of `batch_size` kept records. Memory is bounded whatever the stage decides: kept
+    /// records wait in memory (at most one batch), drops and quarantine entries stream to the
+    /// current batch's files as they come, so a long run of drops costs no memory.
+    func runGlobal(_ w: StepWork, stage: PlannedStage) async throws -> StepRecord {
+        let dataset = w.dataset.name
+        observer?(.stepStarted(dataset: dataset, step: w.index, of: w.dataset.steps.count, label: stage.id, totalBytes: nil))
+        guard let global = stage.stage as? any GlobalStage else {
+            throw RunError.stageFailed(dataset: dataset, stage: stage.id, message: "not a global stage")
+        }
+        let (inputFiles, inputRecord) = try input(of: w)
+        var total = StepCounts()
+        total.stage(stage.id, "in", inputRecord.counts.records)
+        var batch = GlobalBatchWriter(files: w.files, index: 0)
+        var emitted = 0
+        let observer = self.observer
+        let batchSize = self.batchSize
+        let ctx = StageContext(stageID: stage.id, dataset: dataset, seed: stage.seed)
+        let source = StepBatches(files: inputFiles, batchCount: inputRecord.batches, count: inputRecord.counts.records)
+        let emitOutput: (StageOutput) async throws -> Void = { output in
+            try batch.add(output, stage: stage.id)
+            emitted += 1
+            if batch.counts.records >= batchSize {
+                total.add(try batch.finish())
+                batch = GlobalBatchWriter(files: w.files, index: batch.index + 1)
+                observer?(.progress(dataset: dataset, step: w.index, records: emitted, bytes: 0))
+            }
+        }
+        var report: JSONValue?
+        if let reporting = global as? any ReportingGlobalStage {
+            report = try await reporting.runReporting(source, context: ctx, emit: emitOutput)
+        } else {
+            try await global.run(source, context: ctx, emit: emitOutput)
+        }
+        let batches: Int
+        if batch.isEmpty && batch.index > 0 {
+            batches = batch.index
+        } else {
+            total.add(try batch.finish())
+            batches = batch.index + 1
+        }
+        // The batches' read counts are zero; the step read what its input kept.
+        total.read = inputRecord.counts.kept
+        let record = StepRecord(fingerprint: w.fingerprint, batches: batches, counts: total, report: report)
+        do { try w.files.finish(record) } catch { throw RunError(.io, error.description) }
+        return record
+    }
+
+    // MARK: Outputs
+
+    /// The files of `datasets/<name>/`, in manifest order.
+    static let datasetFileNames = ["kept.jsonl.gz", "dropped.jsonl.gz", "quarantine.jsonl"]
+
+    /// Writes `datasets/<name>/` from its finished steps: kept records of the last step, and every
+    /// step's drops and quarantine entries, each file renamed into place when complete; then
+    /// records the dataset's counts and file hashes in `work/<name>/assembled.json`.
+    func assemble(_ dataset: DatasetPlan, _ works: [StepWork]) throws {
+        var steps: [(work: StepWork, record: StepRecord)] = []
+        for w in works {
+            guard let r = w.files.finished(fingerprint: w.fingerprint) else {
+                throw RunError(.stage, "dataset '\(dataset.name)': step \(w.index) (\(w.label)) is not finished")
+            }
+            steps.append((w, r))
+        }
+        let dir = engine.runDirectory + "/datasets/\(dataset.name)"
+        var result = DatasetResult(fingerprint: works.last?.fingerprint ?? "")
+        do {
+            try FileSystem.createDirectory(dir)
+            guard let last = steps.last else { return }
+            try concatenate((0..<last.record.batches).map { last.work.files.keptPath($0) }, to: dir + "/kept.jsonl.gz",
+                            gzip: true)
+            try concatenate(steps.flatMap { s in (0..<s.record.batches).map { s.work.files.droppedPath($0) } },
+                            to: dir + "/dropped.jsonl.gz", gzip: true)
+            try concatenate(steps.flatMap { s in (0..<s.record.batches).map { s.work.files.quarantinePath($0) } },
+                            to: dir + "/quarantine.jsonl", gzip: false)
+            for name in Self.datasetFileNames {
+                let path = dir + "/" + name
+                result.files[name] = (FileSystem.size(path) ?? 0, try SHA256.hex(ofFile: path))
+            }
+        } catch {
+            throw RunError(.io, error.description)
+        }
+        // Dataset totals: read by the first step; drops and quarantines of every step; kept by the last.
+        var total = StepCounts()
+        for (i, s) in steps.enumerated() {
+            let c = s.record.counts
+            if i == 0 { total.read = c.read }
+            total.dropped += c.dropped
+            total.quarantined += c.quarantined
+            for id in c.stageOrder { for (k, v) in c.stages[id] ?? [:] { total.stage(id, k, v) } }
+            if let report = s.record.report, let id = s.work.step.stages.first?.id { result.reports[id] = report }
+        }
+        total.kept = steps.last?.record.counts.kept ?? 0
+        total.records = steps.last?.record.counts.records ?? 0
+        result.counts = total
+        do { try result.write(runDirectory: engine.runDirectory, dataset: dataset.name) } catch {
+            throw RunError(.io, error.description)
+        }
+        observer?(.datasetFinished(dataset: dataset.name, read: total.read, kept: total.kept, dropped: total.dropped,
+                                   quarantined: total.quarantined, records: total.records))
+    }
+
+    /// Concatenates files (gzip members concatenate into a valid multi-member gzip file).
+    func concatenate(_ paths: [String], to target: String, gzip: Bool) throws(IOError) {
+        let out = try AtomicFile(path: target)
+        var wrote = false
+        for p in paths {
+            let reader = try RawFileReader(path: p)
+            while let chunk = try reader.next() {
+                try out.appendRawMember(chunk)
+                wrote = true
+            }
+        }
+        if gzip && !wrote { try out.appendRawMember(try GzipDeflater.compress([])) }
+        try out.commit()
+    }
+}
+
+/// One output batch of a global step: kept records in memory (at most `batch_size`), drops and
+/// quarantine entries streamed to the batch's files as they come.
+struct GlobalBatchWriter {
+    let files: BatchFiles
+    let index: Int
+    private var kept = BatchOutput()
+    private var dropped: AtomicFile?
+    private var quarantine: AtomicFile?
+    /// Counts so far.
+    var counts: StepCounts { kept.counts }
+    /// True when nothing was added.
+    var isEmpty: Bool { counts.records == 0 && dropped == nil && quarantine == nil }
+
+    init(files: BatchFiles, index: Int) {
+        self.files = files
+        self.index = index
+    }
+
+    /// Adds one output of the stage.
+    mutating func add(_ output: StageOutput, stage: String) throws {
+        var one = BatchOutput()
+        switch output {
+        case .kept(let r):
+            RecordLines.append(r.passing(stage), to: &kept.kept)
+            kept.counts.kept += max(1, r.lineage.origins.count)
+            kept.counts.records += 1
+            kept.counts.stage(stage, "kept")
+            return
+        case .dropped(let r, let reason):
+            BatchProcessor.appendDropped(r, stage: stage, reason: reason, to: &one)
+            if dropped == nil { dropped = try AtomicFile(path: files.droppedPath(index), gzip: true) }
+            try dropped?.write(one.dropped)
+        case .quarantined(let r, let error):
+            BatchProcessor.appendQuarantined(r, stage: stage, error: error, to: &one)
+            if quarantine == nil { quarantine = try AtomicFile(path: files.quarantinePath(index)) }
+            try quarantine?.write(one.quarantine)
+        }
+        kept.counts.dropped += one.counts.dropped
+        kept.counts.quarantined += one.counts.quarantined
+        for id in one.counts.stageOrder { for (k, v) in one.counts.stages[id] ?? [:] { kept.counts.stage(id, k, v) } }
+    }
+
+    /// Writes the batch's files and its completion record; returns its counts.
+    func finish() throws -> StepCounts {
+        try AtomicFile.write(kept.kept.isEmpty ? [] : try GzipDeflater.compress(kept.kept), to: files.keptPath(index))
+        if let dropped { try dropped.commit() } else { try AtomicFile.write([], to: files.droppedPath(index)) }
+        if let quarantine { try quarantine.commit() } else { try AtomicFile.write([], to: files.quarantinePath(index)) }
+        try files.markDone(index, kept.counts)
+        return kept.counts
+    }
+}
