@@ -17,6 +17,10 @@ public enum StageCatalog {
         DecontaminateStage.factory,
         ParallelToChatStage.factory,
         GenerateStage.factory,
+        UncertaintyStage.factory,
+        ReplayStage.factory,
+        TranslateStage.factory,
+        CultureSynthStage.factory,
     ]
 
     /// Factories by stage name.
