@@ -1,4 +1,4 @@
-public import JupiterCore
+import JupiterCore
 
 /// Generation settings a task's protocol prescribes (the runner passes them to the model).
 public struct GenerationSettings: Sendable, Hashable {

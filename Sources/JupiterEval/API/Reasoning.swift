@@ -1,4 +1,4 @@
-public import JupiterCore
+import JupiterCore
 
 /// A model response made ready for scoring: reasoning taken out of the answer and measured apart.
 ///

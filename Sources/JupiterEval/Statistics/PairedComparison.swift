@@ -3,7 +3,7 @@ import Glibc
 #elseif canImport(Darwin)
 import Darwin
 #endif
-public import JupiterCore
+import JupiterCore
 
 /// Paired comparison of two models on the same items (base vs tuned): a bootstrap interval for
 /// the difference of means, the exact McNemar test for 0/1 scores, and the gain and retention

@@ -84,14 +84,17 @@ public struct IFEvalTask: Sendable {
         for instruction in item.instructions {
             strict.append(try Self.follows(instruction, response, detector))
             var any = false
-            for v in variants where try Self.follows(instruction, v, detector) { any = true; break }
+            for v in variants {
+                if try Self.follows(instruction, v, detector) { any = true; break }
+            }
             loose.append(any)
         }
         return IFEvalResult(strict: strict, loose: loose)
     }
 
     static func follows(_ i: IFEvalInstruction, _ r: String, _ d: LanguageDetector?) throws(EvalError) -> Bool {
-        try !PythonText.strip(r).isEmpty && i.check(r, detector: d)
+        guard !PythonText.strip(r).isEmpty else { return false }
+        return try i.check(r, detector: d)
     }
 
     /// The reference's eight loose variants, in its order.

@@ -1,4 +1,4 @@
-public import JupiterCore
+import JupiterCore
 import Foundation
 
 /// Language identification as the Python package `langdetect` 1.0.9 does it (Nakatani Shuyo's
