@@ -38,7 +38,9 @@ import Testing
         out += t("keywords:existence", ["keywords": .strings(["hat.s"])], ["hats", "hat s", "HAT-S"])
         out += t("keywords:forbidden_words", ["forbidden_words": .strings(["bad", "evil"])],
                  ["This is good.", "This is Bad.", "badly done", "evil!", "(evil)", "no-bad-words", "baddie", "bad_word", "ŵbad"])
-        out += t("language:response_language", ["language": .string("cy")],
+        // IFEval's language list has no Welsh ("cy" makes the reference raise KeyError): Welsh
+        // responses are checked against other languages here, and "cy" in kwargsHandling.
+        out += t("language:response_language", ["language": .string("en")],
                  ["Mae hwn yn destun Cymraeg am y tywydd heddiw ac mae'n bwrw glaw yng Nghaerdydd.", "This is English text about the weather.",
                   "12345 !!!", "Bore da, sut wyt ti? Dw i'n dysgu Cymraeg ers blwyddyn."])
         for lang in ["en", "fr", "de", "es", "ru", "hi", "ja", "ko", "ar", "fi", "sw"] {
@@ -106,6 +108,12 @@ import Testing
     static func fromPrompts(_ items: [IFEvalItem], _ raw: [(String, [String], [JSONObject])]) -> [Triple] {
         var out: [Triple] = []
         for (prompt, ids, kwargs) in raw {
+            // IFEval has letter_frequency items with "!" and "#": the reference draws a random
+            // letter for those, so they cannot be compared.
+            let letters = kwargs.compactMap { $0["letter"]?.stringValue }
+            if letters.contains(where: { l in !(l.unicodeScalars.count == 1 && l.unicodeScalars.allSatisfy { $0.properties.isAlphabetic && $0.isASCII }) }) {
+                continue
+            }
             let variants = [
                 prompt, PythonText.upper(prompt), PythonText.lower(prompt), PythonText.replace(prompt, ",", ""),
                 "\"" + prompt + "\"", "<<A title>>\n" + prompt + "\nP.S. done", "{\"answer\": \"ok\"}",
@@ -270,5 +278,9 @@ import Testing
             try IFEvalInstruction(id: "language:response_language", kwargs: ["language": .string("cy")]).check("Bore da", detector: nil)
         }
         #expect(IFEvalInstruction.Kind.allCases.count == 25)
+        if let d = EvalPeer.detector {  // Jupiter accepts any langdetect code, Welsh included
+            let cy = try IFEvalInstruction(id: "language:response_language", kwargs: ["language": .string("cy")])
+            #expect(try cy.check("Mae hwn yn destun Cymraeg am y tywydd heddiw ac mae'n bwrw glaw yng Nghaerdydd.", detector: d))
+        }
     }
 }

@@ -10,8 +10,8 @@ import JupiterCore
 /// 4. ``ignorePunctuation``: every character of Python's `string.punctuation` (the 32 ASCII marks)
 ///    removed;
 /// 5. ``ignoreNumbers``: ASCII digits removed;
-/// 6. equality of the two strings (code point by code point). With several references the
-///    prediction scores 1 when it equals any of them.
+/// 6. equality of the two strings (code point by code point, trailing U+0000 ignored as NumPy's
+///    string arrays do). With several references the prediction scores 1 when it equals any.
 public struct ExactMatchScorer: Sendable {
     /// Strip Python whitespace from both ends first.
     public var strip: Bool
@@ -68,7 +68,12 @@ public struct ExactMatchScorer: Sendable {
     /// 1 when the normalised prediction equals a normalised reference, else 0.
     public func score(prediction: String, references: [String]) -> ItemScore {
         let p = normalise(prediction)
-        let hit = references.contains { Array(normalise($0).unicodeScalars) == Array(p.unicodeScalars) }
+        func key(_ s: String) -> [Unicode.Scalar] {
+            var a = Array(s.unicodeScalars)
+            while a.last == "\0" { a.removeLast() }
+            return a
+        }
+        let hit = references.contains { key(normalise($0)) == key(p) }
         return ItemScore(extracted: p, score: hit ? 1 : 0)
     }
 

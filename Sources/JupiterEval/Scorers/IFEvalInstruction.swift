@@ -25,7 +25,9 @@ public import JupiterCore
 /// `language:response_language`, `change_case:english_capital` and `change_case:english_lowercase`
 /// call ``LanguageDetector`` (a port of `langdetect` with its seeded random walk, seed 0); when
 /// detection finds no features the reference logs an error and counts the instruction as
-/// followed, and so does this.
+/// followed, and so does this. The reference accepts only the 30 language codes of IFEval's list
+/// (others raise `KeyError` while building the instruction); this accepts any code langdetect
+/// knows (e.g. `cy`), so Welsh-language instructions can be scored.
 public struct IFEvalInstruction: Sendable {
     /// The instruction types (registry ids).
     public enum Kind: String, Sendable, Hashable, CaseIterable {
@@ -154,10 +156,12 @@ public struct IFEvalInstruction: Sendable {
             for w in Set(try strings("forbidden_words")).sorted() { rs.append(try regex("\\b" + w + "\\b", .ignoreCase)) }
             config = .regexes(rs)
         case .keywordsLetterFrequency:
-            let l = try str("letter")
+            // The reference replaces a letter that is not one ASCII letter (IFEval itself has "!" and
+            // "#") by a random one, so its verdict is chance; here the given character is counted.
+            let l = PythonText.strip(try str("letter"))
             let scalars = Array(PythonText.lower(l).unicodeScalars)
-            guard l.unicodeScalars.count == 1, scalars.count == 1, let c = scalars.first, c.value >= 97, c.value <= 122 else {
-                throw EvalError(.badOption, "\(id): letter must be one ASCII letter (the reference picks a random one)")
+            guard scalars.count == 1, let c = scalars.first else {
+                throw EvalError(.badOption, "\(id): letter must be one character")
             }
             config = .letter(c, try int("let_frequency"), try relation("let_relation"))
         case .responseLanguage: config = .language(try str("language"))
