@@ -87,17 +87,17 @@ public struct BLEU: Sendable, Hashable {
 
     /// Segment statistics `[hypLen, refLen, correct₁…correctₙ, total₁…totalₙ]`.
     public func statistics(hypothesis: String, references: [String]) -> [Int] {
-        var refNgrams: [ArraySlice<String>: Int] = [:]
+        var refNgrams: [ArraySlice<[UInt8]>: Int] = [:]
         var refLens: [Int] = []
         for (k, ref) in references.enumerated() {
-            let tokens = tokenize(ref)
+            let tokens = tokenize(ref).map { Array($0.utf8) }
             refLens.append(tokens.count)
             let counts = ngrams(tokens)
             if k == 0 { refNgrams = counts } else {
                 for (g, c) in counts where c > refNgrams[g, default: 0] { refNgrams[g] = c }
             }
         }
-        let hyp = tokenize(hypothesis)
+        let hyp = tokenize(hypothesis).map { Array($0.utf8) }
         var correct = [Int](repeating: 0, count: maxOrder)
         var total = correct
         for (g, c) in ngrams(hyp) {
@@ -159,8 +159,10 @@ public struct BLEU: Sendable, Hashable {
         return closestLen
     }
 
-    private func ngrams(_ tokens: [String]) -> [ArraySlice<String>: Int] {
-        var c: [ArraySlice<String>: Int] = [:]
+    /// N-grams of tokens compared as UTF-8 bytes (code points, as Python compares strings; Swift
+    /// `String` equality would merge "â" with "a" + U+0302).
+    private func ngrams(_ tokens: [[UInt8]]) -> [ArraySlice<[UInt8]>: Int] {
+        var c: [ArraySlice<[UInt8]>: Int] = [:]
         for n in 1...maxOrder where tokens.count >= n {
             for i in 0...(tokens.count - n) { c[tokens[i..<(i + n)], default: 0] += 1 }
         }

@@ -125,7 +125,7 @@ public struct ChrF: Sendable, Hashable {
 
     private struct NGrams {
         var chars: [[ArraySlice<Unicode.Scalar>: Int]]
-        var words: [[ArraySlice<String>: Int]]
+        var words: [[ArraySlice<[UInt8]>: Int]]
     }
 
     private func ngrams(_ text: String) -> NGrams {
@@ -137,11 +137,12 @@ public struct ChrF: Sendable, Hashable {
             if line.count >= n { for i in 0...(line.count - n) { c[line[i..<(i + n)], default: 0] += 1 } }
             chars.append(c)
         }
-        var words: [[ArraySlice<String>: Int]] = []
+        var words: [[ArraySlice<[UInt8]>: Int]] = []
         if wordOrder > 0 {
-            let tokens = Self.removePunctuation(text)
+            // Tokens compared as UTF-8 (code points, as Python does; Swift String equality is canonical).
+            let tokens = Self.removePunctuation(text).map { Array($0.utf8) }
             for n in 1...wordOrder {
-                var c: [ArraySlice<String>: Int] = [:]
+                var c: [ArraySlice<[UInt8]>: Int] = [:]
                 if tokens.count >= n { for i in 0...(tokens.count - n) { c[tokens[i..<(i + n)], default: 0] += 1 } }
                 words.append(c)
             }
