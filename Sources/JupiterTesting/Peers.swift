@@ -35,7 +35,8 @@ public enum Peers {
         return "python3"
     }()
 
-    private static let cache = NSCache<NSString, NSNumber>()
+    // NSCache is thread-safe; the lock below also guards it.
+    private nonisolated(unsafe) static let cache = NSCache<NSString, NSNumber>()
     private static let lock = NSLock()
 
     /// True when every module imports in ``python`` (result cached per process).
@@ -81,9 +82,9 @@ public enum Peers {
         let dir = try ScratchDirectory.make("peer")
         defer { try? FileManager.default.removeItem(atPath: dir) }
         let outPath = dir + "/stdout", errPath = dir + "/stderr", inPath = dir + "/stdin"
-        FileManager.default.createFile(atPath: outPath, contents: nil)
-        FileManager.default.createFile(atPath: errPath, contents: nil)
-        FileManager.default.createFile(atPath: inPath, contents: Data(stdin ?? []))
+        _ = FileManager.default.createFile(atPath: outPath, contents: nil)
+        _ = FileManager.default.createFile(atPath: errPath, contents: nil)
+        _ = FileManager.default.createFile(atPath: inPath, contents: Data(stdin ?? []))
         let p = Process()
         p.executableURL = URL(fileURLWithPath: "/usr/bin/env")
         p.arguments = [program] + arguments
