@@ -17,6 +17,7 @@ let package = Package(
         .library(name: "JupiterTokenize", targets: ["JupiterTokenize"]),
         .library(name: "JupiterLLM", targets: ["JupiterLLM"]),
         .library(name: "JupiterMix", targets: ["JupiterMix"]),
+        .library(name: "JupiterEval", targets: ["JupiterEval"]),
         .library(name: "JupiterTesting", targets: ["JupiterTesting"]),
         .library(name: "Jupiter", targets: ["Jupiter"]),
         .executable(name: "jupiter", targets: ["jupiter"]),
@@ -46,6 +47,9 @@ let package = Package(
         .target(name: "JupiterSynth", dependencies: ["JupiterCore", "JupiterCurate"], swiftSettings: strict),
         // Forget-Me-Not mixer: weights in tokens or records, reasoning balance, shards, dataset card.
         .target(name: "JupiterMix", dependencies: ["JupiterCore", "JupiterTokenize"], swiftSettings: strict),
+        // Evaluation tasks (OpenAI-evals JSONL, GSM8K, IFEval), scorers and paired statistics. Pure:
+        // no model calls (the runner that calls models builds on it).
+        .target(name: "JupiterEval", dependencies: ["JupiterCore"], swiftSettings: strict),
         // OpenAI-compatible client, endpoint pool, retries, response cache, llama.cpp backend.
         .target(
             name: "JupiterLLM",
@@ -97,6 +101,7 @@ let package = Package(
                     swiftSettings: strict),
         .testTarget(name: "JupiterTokenizeTests", dependencies: ["JupiterTokenize"], swiftSettings: strict),
         .testTarget(name: "JupiterMixTests", dependencies: ["JupiterMix", "JupiterTesting"], swiftSettings: strict),
+        .testTarget(name: "JupiterEvalTests", dependencies: ["JupiterEval", "JupiterTesting"], swiftSettings: strict),
         .testTarget(name: "JupiterLLMTests", dependencies: ["JupiterLLM", "JupiterTesting"], swiftSettings: strict),
         .testTarget(name: "JupiterTests", dependencies: ["Jupiter", "JupiterTesting"], swiftSettings: strict),
         .testTarget(name: "JupiterCLITests",

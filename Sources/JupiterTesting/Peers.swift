@@ -16,9 +16,12 @@ public enum Peers {
         .deletingLastPathComponent().deletingLastPathComponent().path
 
     /// `../shared/data` beside the repository (present on CI and developer machines, absent in a
-    /// fresh clone: tests reading it are skipped through ``hasSharedData``).
-    public static let sharedData: String = URL(fileURLWithPath: repoRoot).deletingLastPathComponent()
-        .appendingPathComponent("shared/data").path
+    /// fresh clone: tests reading it are skipped through ``hasSharedData``), or the folder named by
+    /// `$JUPITER_SHARED_DATA` (for a checkout that is not beside `shared/`, such as a worktree).
+    public static let sharedData: String = {
+        if let p = ProcessInfo.processInfo.environment["JUPITER_SHARED_DATA"], !p.isEmpty { return p }
+        return URL(fileURLWithPath: repoRoot).deletingLastPathComponent().appendingPathComponent("shared/data").path
+    }()
 
     /// True when `../shared/data/<relative>` exists.
     public static func hasSharedData(_ relative: String = "") -> Bool {
