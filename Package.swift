@@ -105,7 +105,7 @@ let package = Package(
         .testTarget(name: "JupiterLLMTests", dependencies: ["JupiterLLM", "JupiterTesting"], swiftSettings: strict),
         .testTarget(name: "JupiterTests", dependencies: ["Jupiter", "JupiterTesting"], swiftSettings: strict),
         .testTarget(name: "JupiterCLITests",
-                    dependencies: ["Jupiter", "JupiterTesting", .product(name: "GRDB", package: "GRDB.swift")],
+                    dependencies: ["Jupiter", "JupiterLLM", "JupiterTesting", .product(name: "GRDB", package: "GRDB.swift")],
                     swiftSettings: strict),
     ]
 )

@@ -307,26 +307,18 @@ public struct Mixer: Sendable {
         let keep = Set((0..<shardCount).map(Self.shardName) + ["README.md"])
         var files = [MixReport.ShardFile?](repeating: nil, count: shardCount)
         let counts = shardRecords
-        try await withThrowingTaskGroup(of: (Int, MixReport.ShardFile).self) { group in
-            var inFlight = 0
-            var written = 0
-            func collect() async throws {
-                guard let (s, file) = try await group.next() else { return }
-                files[s] = file
-                inFlight -= 1
-                written += 1
-                progress?(.shardWritten(index: written - 1, of: shardCount))
-            }
+        var written = 0
+        try await OrderedTasks.run(limit: workers, consume: { (s: Int, file: MixReport.ShardFile) in
+            files[s] = file
+            written += 1
+            progress?(.shardWritten(index: written - 1, of: shardCount))
+        }) { submit in
             for s in 0..<shardCount {
-                while inFlight >= workers { try await collect() }
-                try Task.checkCancellation()
-                group.addTask {
+                try await submit {
                     (s, try Self.writeShard(spool: workDirectory + "/shard-\(s).spool", records: counts[s],
                                             to: outputDirectory, name: Self.shardName(s)))
                 }
-                inFlight += 1
             }
-            while inFlight > 0 { try await collect() }
         }
         for name in FileSystem.list(outputDirectory) ?? [] where !keep.contains(name) {
             if name.hasPrefix("part-") { FileSystem.remove(outputDirectory + "/" + name) }
@@ -431,30 +423,13 @@ public struct Mixer: Sendable {
                                        consume: (T) throws -> Void) async throws {
         let reader: LineReader
         do { reader = try LineReader(path: path, maxLineBytes: Int.max / 4) } catch { throw MixError("\(error)") }
-        var pending: [Int: T] = [:]
-        var nextToConsume = 0
-        var chunkIndex = 0
         var recordIndex = 0
-        try await withThrowingTaskGroup(of: (Int, T).self) { group in
-            var inFlight = 0
-            func collect() async throws {
-                guard let (i, value) = try await group.next() else { return }
-                inFlight -= 1
-                pending[i] = value
-                while let v = pending.removeValue(forKey: nextToConsume) {
-                    try consume(v)
-                    nextToConsume += 1
-                }
-            }
+        try await OrderedTasks.run(limit: workers * 2, consume: consume) { submit in
             var lines: [IndexedLine] = []
             func dispatch() async throws {
-                while inFlight >= workers * 2 { try await collect() }
-                try Task.checkCancellation()
-                let chunk = lines, i = chunkIndex
-                chunkIndex += 1
+                let chunk = lines
                 lines = []
-                group.addTask { (i, try body(chunk)) }
-                inFlight += 1
+                try await submit { try body(chunk) }
             }
             do {
                 while let line = try reader.next() {
@@ -465,7 +440,6 @@ public struct Mixer: Sendable {
                 }
             } catch let e as IOError { throw MixError("\(e)") }
             if !lines.isEmpty { try await dispatch() }
-            while inFlight > 0 { try await collect() }
         }
     }
 }

@@ -1,4 +1,5 @@
 import Foundation
+import JupiterCore
 import JupiterTesting
 
 /// Runs the built `jupiter` executable as a subprocess.
@@ -25,10 +26,15 @@ enum CLI {
     }
 
     /// Starts `jupiter ARGS` (stdout/stderr captured to files so a long run never blocks on a pipe).
-    static func start(_ args: [String], in dir: String) throws -> (Process, String, String) {
+    static func start(_ args: [String], in dir: String, environment: [String: String] = [:]) throws -> (Process, String, String) {
         let p = Process()
         p.executableURL = URL(fileURLWithPath: binary)
         p.arguments = args
+        if !environment.isEmpty {
+            var env = ProcessInfo.processInfo.environment
+            for (k, v) in environment { env[k] = v }
+            p.environment = env
+        }
         p.currentDirectoryURL = URL(fileURLWithPath: dir)
         // Captured output goes to the temporary folder, never into the folder the command runs in.
         let out = ScratchDirectory.path("stdout")
@@ -42,11 +48,20 @@ enum CLI {
     }
 
     /// Runs `jupiter ARGS` to completion.
-    static func run(_ args: [String], in dir: String) throws -> Result {
-        let (p, out, err) = try start(args, in: dir)
+    static func run(_ args: [String], in dir: String, environment: [String: String] = [:]) throws -> Result {
+        let (p, out, err) = try start(args, in: dir, environment: environment)
         p.waitUntilExit()
         return Result(status: p.terminationStatus, stdout: (try? String(contentsOfFile: out, encoding: .utf8)) ?? "",
                       stderr: (try? String(contentsOfFile: err, encoding: .utf8)) ?? "")
+    }
+
+    /// Every line of a (plain or gzip) JSONL file, parsed.
+    static func jsonLines(_ path: String) throws -> [JSONValue] {
+        guard (FileSystem.size(path) ?? 0) > 0 else { return [] }
+        let r = try LineReader(path: path, maxLineBytes: 1 << 30)
+        var out: [JSONValue] = []
+        while let l = try r.next() { if !l.bytes.isEmpty { out.append(try JSONParser.parse(l.bytes)) } }
+        return out
     }
 
     /// Reads a file's text (empty when missing).

@@ -86,26 +86,23 @@ public enum SourceScanner {
     ) async throws -> Int {
         let (reader, decoder) = try SourceFormats.open(format, paths: paths, options: options)
         let file = paths.first ?? ""
-        var inFlight: [Task<T, Never>] = []
         var units = 0
-        var done = false
-        while !done {
-            var batch: [SourceUnit] = []
-            batch.reserveCapacity(batchSize)
-            while batch.count < batchSize, let unit = try reader.next() { batch.append(unit) }
-            units += batch.count
-            if batch.count < batchSize { done = true }
-            if !batch.isEmpty {
-                let units = batch
-                inFlight.append(Task.detached {
-                    var items: [SourceItem] = []
-                    items.reserveCapacity(units.count)
-                    for u in units { if let item = decode(u, file: file, decoder: decoder) { items.append(item) } }
-                    return transform(items)
-                })
-            }
-            while inFlight.count > max(1, parallelism) || (done && !inFlight.isEmpty) {
-                try body(await inFlight.removeFirst().value)
+        try await OrderedTasks.run(limit: max(1, parallelism), consume: body) { submit in
+            while true {
+                var batch: [SourceUnit] = []
+                batch.reserveCapacity(batchSize)
+                while batch.count < batchSize, let unit = try reader.next() { batch.append(unit) }
+                units += batch.count
+                if !batch.isEmpty {
+                    let units = batch
+                    try await submit {
+                        var items: [SourceItem] = []
+                        items.reserveCapacity(units.count)
+                        for u in units { if let item = decode(u, file: file, decoder: decoder) { items.append(item) } }
+                        return transform(items)
+                    }
+                }
+                if batch.count < batchSize { break }
             }
         }
         if units == 0 { try body(transform([.quarantined(emptyFile(file))])) }

@@ -16,33 +16,36 @@ public enum OrderedTasks {
     /// Runs the jobs `produce` submits, at most `limit` at once, consuming results in order.
     public static func run<R: Sendable>(
         limit: Int,
-        consume: @escaping (R) async throws -> Void,
+        consume: (R) async throws -> Void,
         produce: (_ submit: (@escaping @Sendable () async throws -> R) async throws -> Void) async throws -> Void
     ) async throws {
         let limit = max(1, limit)
-        try await withThrowingTaskGroup(of: (Int, R).self) { group in
-            var submitted = 0
-            var inFlight = 0
-            var nextToConsume = 0
-            var ready: [Int: R] = [:]
-            func collect() async throws {
-                guard let (i, value) = try await group.next() else { return }
-                inFlight -= 1
-                ready[i] = value
-                while let v = ready.removeValue(forKey: nextToConsume) {
-                    try await consume(v)
-                    nextToConsume += 1
+        // `consume` runs only inside this call; it is made escaping for the nested helpers alone.
+        try await withoutActuallyEscaping(consume) { consume in
+            try await withThrowingTaskGroup(of: (Int, R).self) { group in
+                var submitted = 0
+                var inFlight = 0
+                var nextToConsume = 0
+                var ready: [Int: R] = [:]
+                func collect() async throws {
+                    guard let (i, value) = try await group.next() else { return }
+                    inFlight -= 1
+                    ready[i] = value
+                    while let v = ready.removeValue(forKey: nextToConsume) {
+                        try await consume(v)
+                        nextToConsume += 1
+                    }
                 }
+                try await produce { job in
+                    while inFlight >= limit { try await collect() }
+                    try Task.checkCancellation()
+                    let index = submitted
+                    submitted += 1
+                    group.addTask { (index, try await job()) }
+                    inFlight += 1
+                }
+                while inFlight > 0 { try await collect() }
             }
-            try await produce { job in
-                while inFlight >= limit { try await collect() }
-                try Task.checkCancellation()
-                let index = submitted
-                submitted += 1
-                group.addTask { (index, try await job()) }
-                inFlight += 1
-            }
-            while inFlight > 0 { try await collect() }
         }
     }
 
