@@ -145,6 +145,15 @@ enum MixSpecLoader {
             }
         }
 
+        if let f = output?["format_file"] {
+            if let s = f.scalar, let v = MixFileFormat(rawValue: s) { config.fileFormat = v } else {
+                problems.append(Diagnostic(.error, "output.format_file must be one of "
+                                           + MixFileFormat.allCases.map(\.rawValue).joined(separator: ", "),
+                                           file: file, line: f.line))
+                ok = false
+            }
+        }
+
         // Token measure.
         var measure = MixMeasure()
         let context = StageBuildContext(baseDirectory: base)

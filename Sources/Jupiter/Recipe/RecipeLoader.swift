@@ -8,7 +8,7 @@ public enum RecipeLoader {
     static let topKeys = ["name", "seed", "models", "sources", "datasets", "mix", "output"]
     static let sourceKeys = ["path", "paths", "format", "langs", "text_field", "max_line_bytes"]
     static let datasetKeys = ["from", "steps"]
-    static let outputKeys = ["dir", "batch_size", "shards", "format"]
+    static let outputKeys = ["dir", "batch_size", "shards", "format", "format_file"]
 
     /// True for names safe as folder names: letters, digits, `.`, `_`, `-`, not starting with `.`.
     public static func isSafeName(_ s: String) -> Bool {
@@ -134,7 +134,7 @@ public enum RecipeLoader {
             mix = MixSpecLoader.load(m, output: tree["output"], datasets: datasets, file: file, base: baseDirectory,
                                      problems: &problems)
         } else if let o = tree["output"] {
-            for key in ["shards", "format"] {
+            for key in ["shards", "format", "format_file"] {
                 if let n = o[key] {
                     problems.append(Diagnostic(.warning, "output.\(key) is used by the mixer; without 'mix:' it has no effect",
                                                file: file, line: n.line))
@@ -173,10 +173,13 @@ public enum RecipeLoader {
             error("unknown key '\(e.key)'; expected one of \(sourceKeys.joined(separator: ", "))", e.keyLine)
         }
         var format: Format?
+        var parquetOnly = false  // `format: parquet`: the container is named, the shape comes from the columns
         if let f = settings["format"] {
-            if let s = f.scalar, let v = Format(rawValue: s) { format = v } else {
+            if f.scalar == "parquet" { parquetOnly = true } else if let s = f.scalar, let v = Format(rawValue: s) {
+                format = v
+            } else {
                 error("unknown format \(f.scalar.map { "'\($0)'" } ?? f.typeName); expected one of "
-                      + Format.allCases.map(\.rawValue).joined(separator: ", "), f.line)
+                      + (Format.allCases.map(\.rawValue) + ["parquet"]).joined(separator: ", "), f.line)
                 return nil
             }
         }
@@ -210,6 +213,11 @@ public enum RecipeLoader {
             files += matches
         }
         guard ok else { return nil }
+        for f in files {
+            let path = StageBuildContext(baseDirectory: base).resolve(f)
+            if parquetOnly && !SourceFormats.isParquet(path) { error("\(f) is not a Parquet file (format: parquet)", line) }
+            for problem in SourceFormats.unreadableParts(path: path) { error("\(f): \(problem)", line) }
+        }
         if format == nil {
             do {
                 format = try SourceFormats.detect(path: StageBuildContext(baseDirectory: base).resolve(files[0]))
