@@ -32,7 +32,8 @@ public enum Peers {
         return "python3"
     }()
 
-    private static let cache = NSCache<NSString, NSNumber>()
+    /// Guarded by `lock`.
+    nonisolated(unsafe) private static let cache = NSCache<NSString, NSNumber>()
     private static let lock = NSLock()
 
     /// True when every module imports in ``python`` (result cached per process).

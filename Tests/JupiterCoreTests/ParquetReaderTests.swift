@@ -99,8 +99,8 @@ import Testing
             values.append(.object([
                 "id": .string("c\(i)"),
                 "messages": .array([
-                    .object(["role": "user", "content": .string("Beth yw \(i) × 2? ŵ")]),
-                    .object(["role": "assistant", "content": .string(String(repeating: "Mae'n \(i * 2). ", count: i + 1))]),
+                    .object(["role": .string("user"), "content": .string("Beth yw \(i) × 2? ŵ")]),
+                    .object(["role": .string("assistant"), "content": .string(String(repeating: "Mae'n \(i * 2). ", count: i + 1))]),
                 ]),
             ]))
         }

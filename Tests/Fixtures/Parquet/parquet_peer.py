@@ -9,7 +9,9 @@ Jupiter must read, and read back the files Jupiter writes.
   parquet_peer.py unsupported DIR      write files with columns Jupiter does not read
   parquet_peer.py check FILE ROWS      pyarrow reads FILE (written by Jupiter); compare with ROWS
                                        (JSONL); print a report
-  parquet_peer.py load FOLDER          datasets.load_dataset(FOLDER, split="train") rows as JSONL
+  parquet_peer.py load FOLDER [--drop-nulls]
+                                       datasets.load_dataset(FOLDER, split="train") rows as JSONL
+                                       (without null object members)
 
 Rows are compared in a canonical form: numbers as decimals (so 1 == 1.0 but not True), NaN and
 infinities as null (Jupiter writes JSON), bytes as base64, dates and times as Jupiter's ISO text,
@@ -40,7 +42,7 @@ def canon_arrow(v, t):
     """Canonical form of a to_pylist value of arrow type t."""
     if v is None:
         return None
-    if isinstance(t, pa.ExtensionType):  # e.g. arrow.json for the JSON logical type
+    if getattr(t, "storage_type", None) is not None:  # an extension type, e.g. arrow.json (JSON logical type)
         return canon_arrow(v, t.storage_type)
     if pa.types.is_dictionary(t):
         return canon_arrow(v, t.value_type)
@@ -290,7 +292,14 @@ def formats(fixtures, out):
     for fmt in ["openai-messages", "sharegpt", "alpaca", "documents", "parallel-jsonl", "openai-evals", "culturebank"]:
         with open(os.path.join(fixtures, fmt, "input.jsonl"), encoding="utf-8") as f:
             rows = [json.loads(line) for line in f if line.strip()]
-        table = pa.Table.from_pylist(rows)
+        kept = []
+        for row in rows:  # rows whose field types conflict with earlier ones cannot share a table
+            try:
+                pa.Table.from_pylist(kept + [row])
+                kept.append(row)
+            except (pa.ArrowInvalid, pa.ArrowTypeError):
+                pass
+        table = pa.Table.from_pylist(kept)
         pq.write_table(table, os.path.join(out, fmt + ".parquet"))
         back = pq.read_table(os.path.join(out, fmt + ".parquet")).to_pylist()
         with open(os.path.join(out, fmt + ".jsonl"), "w", encoding="utf-8") as f:
@@ -315,16 +324,24 @@ def check(path, rows_path):
         expected = [canon_json(json.loads(line, parse_float=D)) for line in f if line.strip()]
     got = table_rows(table)
     r = report(expected, got)
-    r["schema"] = str(table.schema)
+    r["schema"] = ["%s: %s" % (f.name, f.type) for f in table.schema]
     r["row_groups"] = pq.ParquetFile(path).num_row_groups
     print(json.dumps(r))
 
 
-def load(folder):
+def drop_nulls(v):
+    if isinstance(v, dict):
+        return {k: drop_nulls(x) for k, x in v.items() if x is not None}
+    if isinstance(v, list):
+        return [drop_nulls(x) for x in v]
+    return v
+
+
+def load(folder, nulls):
     import datasets
     ds = datasets.load_dataset(folder, split="train")
     for row in ds:
-        print(json.dumps(row, ensure_ascii=False, sort_keys=True))
+        print(json.dumps(row if nulls else drop_nulls(row), ensure_ascii=False, sort_keys=True))
 
 
 if __name__ == "__main__":
@@ -340,6 +357,6 @@ if __name__ == "__main__":
     elif cmd == "check":
         check(sys.argv[2], sys.argv[3])
     elif cmd == "load":
-        load(sys.argv[2])
+        load(sys.argv[2], nulls="--drop-nulls" not in sys.argv[3:])
     else:
         sys.exit("unknown command " + cmd)

@@ -59,7 +59,7 @@ final class ParquetFile {
         let metadata = try FileMetaData.read(ThriftReader(try readExactly(fd, at: size - 8 - length, count: length)))
         let schema = try ParquetSchema(metadata.schema)
         let dataEnd = Int64(size - 8 - length)
-        for (g, group) in metadata.rowGroups.enumerated() {
+        for (g, group) in metadata.rowGroups.enumerated() where group.numRows != 0 {
             guard group.columns.count == schema.leaves.count else {
                 throw ParquetError(.corrupt, "has \(group.columns.count) column chunks for \(schema.leaves.count) "
                                    + "leaf columns", rowGroup: g)
