@@ -133,6 +133,20 @@ import Testing
         #expect(q.reason.contains("\(path): row group 1, column 'messages.list.element.content': Thrift metadata:"), "\(q.reason)")
     }
 
+    /// What `jupiter inspect file.parquet` shows: the format detected from the columns, counts and
+    /// roles, read in parallel batches as a run reads.
+    @Test func inspectStatisticsOfAParquetFile() async throws {
+        let dir = try TempDir()
+        let path = dir.file("chats.parquet")
+        _ = try Self.conversationFile(path, rows: 35, compression: .zstd)
+        let format = try #require(try SourceFormats.detect(path: path))
+        #expect(format == .openaiMessages)
+        let stats = try await DatasetStats.collect(format, detected: true, paths: [path], parallelism: 2)
+        #expect(stats.records == 35 && stats.quarantined == 0)
+        #expect(stats.roleCounts[.user] == 35 && stats.roleCounts[.assistant] == 35)
+        #expect(stats.assistantTurns == 35)
+    }
+
     @Test func truncatedFileIsOneQuarantineEntry() throws {
         let dir = try TempDir()
         let path = dir.file("chats.parquet")

@@ -23,12 +23,6 @@ indirect enum ParquetShape: Sendable {
     /// A map (list of key/value structs), given as a JSON object keyed by the key's text.
     case map(key: ParquetShape, value: ParquetShape, definition: Int, elements: Int, repetition: Int, leaves: Range<Int>)
 
-    var leaves: Range<Int> {
-        switch self {
-        case .value(let l, _): l..<l + 1
-        case .object(_, _, let r), .list(_, _, _, _, let r), .map(_, _, _, _, _, let r): r
-        }
-    }
 }
 
 /// The schema of a Parquet file: its leaf columns and how they assemble into rows.

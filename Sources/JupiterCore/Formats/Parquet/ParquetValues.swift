@@ -19,7 +19,7 @@ struct ParquetValueConverter: Sendable {
         case string, base64, uuid, float16
     }
     private let mode: Mode
-    /// Bytes per value for fixed-width physical types (0 for BYTE_ARRAY, 1/8 bit for BOOLEAN: 0).
+    /// Bytes per value of fixed-width physical types (0 for BYTE_ARRAY and BOOLEAN).
     let width: Int
     let physical: PhysicalType
 
@@ -54,7 +54,7 @@ struct ParquetValueConverter: Sendable {
         }
     }
 
-    /// True when the value is a 32-bit integer (INT32 physical values).
+    /// An INT32 physical value.
     func int32(_ v: Int32) -> JSONValue {
         switch mode {
         case .uint32: return .number(String(UInt32(bitPattern: v)))
@@ -65,6 +65,7 @@ struct ParquetValueConverter: Sendable {
         }
     }
 
+    /// An INT64 physical value.
     func int64(_ v: Int64) -> JSONValue {
         switch mode {
         case .uint64: return .number(String(UInt64(bitPattern: v)))

@@ -60,13 +60,6 @@ public final class ParquetWriter {
         case leaf(Int)
         case structure([(String, Node)], leaves: Range<Int>)
         case list(Node, repetition: Int, leaves: Range<Int>)
-
-        var leaves: Range<Int> {
-            switch self {
-            case .leaf(let i): i..<i + 1
-            case .structure(_, let r), .list(_, _, let r): r
-            }
-        }
     }
 
     private let fields: [ParquetField]
