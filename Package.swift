@@ -33,9 +33,11 @@ let package = Package(
     targets: [
         // System zlib (Debian: zlib1g-dev) for gzip streams.
         .systemLibrary(name: "CZlib", path: "Sources/CZlib", providers: [.apt(["zlib1g-dev"])]),
+        // System zstd (Debian: libzstd-dev) for zstd-compressed Parquet pages.
+        .systemLibrary(name: "CZstd", path: "Sources/CZstd", providers: [.apt(["libzstd-dev"])]),
 
-        // Record model, format adapters, streaming JSONL (+gzip), hashing, stage protocol. No NIO.
-        .target(name: "JupiterCore", dependencies: ["CZlib"], swiftSettings: strict),
+        // Record model, format adapters, streaming JSONL (+gzip) and Parquet, hashing, stage protocol. No NIO.
+        .target(name: "JupiterCore", dependencies: ["CZlib", "CZstd"], swiftSettings: strict),
         // The MinHash signature kernel, compiled per CPU level and picked at run time.
         .target(name: "CMinHash"),
         // Filters, language ID, dedup, decontamination.
@@ -95,7 +97,7 @@ let package = Package(
             ],
             swiftSettings: strict),
 
-        .testTarget(name: "JupiterCoreTests", dependencies: ["JupiterCore"], swiftSettings: strict),
+        .testTarget(name: "JupiterCoreTests", dependencies: ["JupiterCore", "JupiterTesting"], swiftSettings: strict),
         .testTarget(name: "JupiterCurateTests", dependencies: ["JupiterCurate", "JupiterTesting"], swiftSettings: strict),
         .testTarget(name: "JupiterSynthTests", dependencies: ["JupiterSynth", "JupiterLLM", "JupiterTesting"],
                     swiftSettings: strict),

@@ -39,7 +39,7 @@ public enum DatasetCard {
         s += "task_categories:\n- text-generation\n"
         s += "tags:\n- jupiter\n- forget-me-not\n- sovereign-post-training\n"
         s += "size_categories:\n- \(sizeCategory(report.records))\n"
-        s += "configs:\n- config_name: default\n  data_files:\n  - split: train\n    path: \"part-*.jsonl.gz\"\n"
+        s += "configs:\n- config_name: default\n  data_files:\n  - split: train\n    path: \"part-*\(config.fileFormat.fileExtension)\"\n"
         s += "---\n\n"
         s += "# \(context.title) mixture\n\n"
         if let d = config.card.description { s += d + "\n\n" }
@@ -99,6 +99,10 @@ public enum DatasetCard {
         s += "## Files\n\n| file | records | bytes | sha256 |\n|---|---:|---:|---|\n"
         for f in report.shards { s += "| \(f.name) | \(count(f.records)) | \(count(f.bytes)) | `\(f.sha256)` |\n" }
         s += "\n## Format\n\n"
+        if config.fileFormat == .parquet {
+            s += "Parquet files (Snappy), one row per record; the columns are the fields of the JSON form below, "
+            s += "lists and objects as nested `list` and `struct` columns (a field missing from a record is null).\n\n"
+        }
         switch config.format {
         case .messages:
             s += "One JSON object per line: `{\"id\", \"dataset\", \"messages\": [{\"role\", \"content\", "

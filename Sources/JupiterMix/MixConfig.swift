@@ -25,6 +25,18 @@ public enum MixFormat: String, Sendable, CaseIterable {
     }
 }
 
+/// The file type of mixture shards.
+public enum MixFileFormat: String, Sendable, CaseIterable {
+    /// gzip JSONL: `part-00000.jsonl.gz`, one record per line.
+    case jsonl
+    /// Parquet (Snappy, dictionary-encoded strings, nested `list<struct>` columns for messages):
+    /// `part-00000.parquet`, one row per record with the record's fields as columns.
+    case parquet
+
+    /// The shard file extension.
+    public var fileExtension: String { self == .jsonl ? ".jsonl.gz" : ".parquet" }
+}
+
 /// Optional dataset-card fields (Hugging Face dataset card metadata).
 public struct MixCard: Sendable, Equatable {
     /// Language codes (ISO 639-1 where one exists), e.g. `["cy", "en"]`.
@@ -65,13 +77,15 @@ public struct MixConfig: Sendable, Equatable {
     public var shards = 1
     /// Shard format.
     public var format: MixFormat = .messages
+    /// Shard file type (`output.format_file`).
+    public var fileFormat: MixFileFormat = .jsonl
     /// Dataset-card fields.
     public var card = MixCard()
 
     /// Creates a configuration.
     public init(weights: [(dataset: String, weight: Double)], unit: MixUnit = .tokens, budget: Int? = nil,
                 repeatRecords: Bool = false, reasoningOn: Double? = nil, shards: Int = 1,
-                format: MixFormat = .messages, card: MixCard = MixCard()) {
+                format: MixFormat = .messages, fileFormat: MixFileFormat = .jsonl, card: MixCard = MixCard()) {
         self.weights = weights
         self.unit = unit
         self.budget = budget
@@ -79,6 +93,7 @@ public struct MixConfig: Sendable, Equatable {
         self.reasoningOn = reasoningOn
         self.shards = shards
         self.format = format
+        self.fileFormat = fileFormat
         self.card = card
     }
 
@@ -99,6 +114,7 @@ public struct MixConfig: Sendable, Equatable {
             "shards": .int(shards),
             "format": .string(format.rawValue),
         ]
+        if fileFormat != .jsonl { o["file_format"] = .string(fileFormat.rawValue) }  // absent: JSONL, as before
         var card = JSONObject()
         if !self.card.languages.isEmpty { card["language"] = .array(self.card.languages.map { .string($0) }) }
         if let l = self.card.license { card["license"] = .string(l) }

@@ -176,10 +176,10 @@ public struct Mixer: Sendable {
         self.workers = max(1, workers)
     }
 
-    /// File name of shard `i` (`part-00000.jsonl.gz`, …).
-    public static func shardName(_ i: Int) -> String {
+    /// File name of shard `i` (`part-00000.jsonl.gz`, …, or `part-00000.parquet`, …).
+    public static func shardName(_ i: Int, fileFormat: MixFileFormat = .jsonl) -> String {
         let digits = String(i)
-        return "part-" + String(repeating: "0", count: max(0, 5 - digits.count)) + digits + ".jsonl.gz"
+        return "part-" + String(repeating: "0", count: max(0, 5 - digits.count)) + digits + fileFormat.fileExtension
     }
 
     /// Measures the inputs (first pass); also returns the first excluded records with their reasons.
@@ -304,7 +304,8 @@ public struct Mixer: Sendable {
 
         // Each shard: order by position, write atomically; shards are compressed in parallel
         // (memory: one shard per worker).
-        let keep = Set((0..<shardCount).map(Self.shardName) + ["README.md"])
+        let fileFormat = config.fileFormat
+        let keep = Set((0..<shardCount).map { Self.shardName($0, fileFormat: fileFormat) } + ["README.md"])
         var files = [MixReport.ShardFile?](repeating: nil, count: shardCount)
         let counts = shardRecords
         var written = 0
@@ -316,7 +317,8 @@ public struct Mixer: Sendable {
             for s in 0..<shardCount {
                 try await submit {
                     (s, try Self.writeShard(spool: workDirectory + "/shard-\(s).spool", records: counts[s],
-                                            to: outputDirectory, name: Self.shardName(s)))
+                                            to: outputDirectory, name: Self.shardName(s, fileFormat: fileFormat),
+                                            fileFormat: fileFormat))
                 }
             }
         }
@@ -360,9 +362,10 @@ public struct Mixer: Sendable {
         return report
     }
 
-    /// Orders a spool file's entries by position and writes them as one gzip shard, atomically.
-    static func writeShard(spool spoolPath: String, records: Int, to outputDirectory: String, name: String) throws
-        -> MixReport.ShardFile {
+    /// Orders a spool file's entries by position and writes them as one shard (gzip JSONL or
+    /// Parquet), atomically.
+    static func writeShard(spool spoolPath: String, records: Int, to outputDirectory: String, name: String,
+                           fileFormat: MixFileFormat = .jsonl) throws -> MixReport.ShardFile {
         let raw = try FileSystem.read(spoolPath)
         var entries: [(position: UInt64, range: Range<Int>)] = []
         entries.reserveCapacity(records)
@@ -381,15 +384,36 @@ public struct Mixer: Sendable {
         }
         entries.sort { $0.position < $1.position }
         let path = outputDirectory + "/" + name
-        let file = try AtomicFile(path: path, gzip: true)
-        var buffer: [UInt8] = []
-        buffer.reserveCapacity(1 << 20)
-        for e in entries {
-            buffer.append(contentsOf: raw[e.range])
-            if buffer.count >= 1 << 20 { try file.write(buffer); buffer.removeAll(keepingCapacity: true) }
+        switch fileFormat {
+        case .jsonl:
+            let file = try AtomicFile(path: path, gzip: true)
+            var buffer: [UInt8] = []
+            buffer.reserveCapacity(1 << 20)
+            for e in entries {
+                buffer.append(contentsOf: raw[e.range])
+                if buffer.count >= 1 << 20 { try file.write(buffer); buffer.removeAll(keepingCapacity: true) }
+            }
+            try file.write(buffer)
+            try file.commit()
+        case .parquet:
+            // Columns are inferred from the shard's rows (as pyarrow does from the same JSON).
+            var rows: [JSONValue] = []
+            rows.reserveCapacity(entries.count)
+            for e in entries {
+                let line = raw[e.range].last == 0x0A ? raw[e.range].dropLast() : raw[e.range]
+                do { rows.append(try JSONParser.parse(Array(line))) } catch {
+                    throw MixError("\(spoolPath): an encoded record is not JSON: \(error)")
+                }
+            }
+            do {
+                let writer = try ParquetWriter(path: path, schema: ParquetColumnType.schema(of: rows),
+                                               options: ParquetWriter.Options(rowGroupRows: 10_000))
+                for row in rows { try writer.write(row) }
+                try writer.close()
+            } catch {
+                throw MixError("\(error)")
+            }
         }
-        try file.write(buffer)
-        try file.commit()
         FileSystem.remove(spoolPath)
         return MixReport.ShardFile(name: name, records: entries.count, bytes: FileSystem.size(path) ?? 0,
                                    sha256: try SHA256.hex(ofFile: path))

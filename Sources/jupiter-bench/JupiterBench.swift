@@ -7,7 +7,7 @@ struct JupiterBench: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "jupiter-bench",
         abstract: "Benchmark drivers used by bench/*.sh.",
-        subcommands: [JSONLBench.self, TokenizeBench.self, ClientBench.self, MinHashBench.self, LangIDBench.self, MixBench.self,
-                      ReplayBench.self]
+        subcommands: [JSONLBench.self, ParquetBench.self, TokenizeBench.self, ClientBench.self, MinHashBench.self,
+                      LangIDBench.self, MixBench.self, ReplayBench.self]
     )
 }

@@ -75,6 +75,13 @@ enum MixSectionLoader {
                                            + " (messages-jsonl = openai-messages)", file: out.file, line: out.line(of: "format"))])
                 }
             }
+            if let f = out.string("format_file") {
+                if let v = MixFileFormat(rawValue: f) { config.fileFormat = v } else {
+                    out.append([Diagnostic(.error, "output.format_file must be one of "
+                                           + MixFileFormat.allCases.map(\.rawValue).joined(separator: ", "), file: out.file,
+                                           line: out.line(of: "format_file"))])
+                }
+            }
             output = out
         }
         let tokenizer = o.nonEmptyString("tokenizer").map { ($0, o.line(of: "tokenizer")) }

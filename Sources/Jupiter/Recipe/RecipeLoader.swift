@@ -148,7 +148,7 @@ public enum RecipeLoader {
             mix = MixSectionLoader.load(&mixReader, output: &outputReader, datasets: datasets)
             top.append(mixReader.finish())
         } else if var o = outputReader {
-            for key in ["shards", "format"] where o.has(key) {
+            for key in ["shards", "format", "format_file"] where o.has(key) {
                 _ = o.node(key)
                 o.warning(key, "'\(key)' is used by the mixer; without 'mix:' it has no effect")
             }
@@ -186,14 +186,18 @@ public enum RecipeLoader {
         var o = ConfigReader(settings, context: context, file: file, line: line)
         defer { problems += o.finish() }
         var format: Format?
+        var parquetOnly = false  // `format: parquet`: the container is named, the shape comes from the columns
         if let f = o.string("format") {
-            guard let v = Format(rawValue: f) else {
-                o.problem("format", "unknown format '\(f)'; expected one of "
-                          + Format.allCases.map(\.rawValue).joined(separator: ", ")
-                          + Suggestion.didYouMean(f, among: Format.allCases.map(\.rawValue)))
+            if f == "parquet" {
+                parquetOnly = true
+            } else if let v = Format(rawValue: f) {
+                format = v
+            } else {
+                let names = Format.allCases.map(\.rawValue) + ["parquet"]
+                o.problem("format", "unknown format '\(f)'; expected one of " + names.joined(separator: ", ")
+                          + Suggestion.didYouMean(f, among: names))
                 return nil
             }
-            format = v
         }
         var patterns: [(String, Int)] = []
         if let p = o.string("path") { patterns.append((p, o.line(of: "path"))) }
@@ -235,6 +239,11 @@ public enum RecipeLoader {
         if let t = o.string("text_field") { options.textField = t }
         if let m = o.int("max_line_bytes", range: 1024...Int.max) { options.maxLineBytes = m }
         guard ok else { return nil }
+        for f in files {
+            let path = resolver.resolve(f)
+            if parquetOnly && !SourceFormats.isParquet(path) { o.problem("format", "\(f) is not a Parquet file (format: parquet)") }
+            for problem in SourceFormats.unreadableParts(path: path) { o.problem(nil, "\(f): \(problem)") }
+        }
         if format == nil {
             do {
                 format = try SourceFormats.detect(path: resolver.resolve(files[0]))

@@ -121,7 +121,8 @@ struct InputReader: Sendable {
             do {
                 if let r = try batch.decoder.decode(u, file: batch.file) { records.append(r) }
             } catch {
-                quarantine(u.line, error.reason, u.bytes)
+                // A Parquet row has no line bytes: its JSON stands in for them.
+                quarantine(u.line, error.reason, u.bytes.isEmpty ? u.value.map { JSONWriter.bytes($0) } : u.bytes)
             }
         }
         return (records, pre)

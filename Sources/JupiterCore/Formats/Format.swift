@@ -52,7 +52,8 @@ public struct FormatOptions: Sendable, Hashable {
 }
 
 /// One unit of raw input, cut sequentially from a source and decoded in parallel: usually one
-/// line; a CSV row that spans lines; a line pair for Moses; a whole file for `.txt`.
+/// line; a CSV row that spans lines; a line pair for Moses; a whole file for `.txt`; a row of a
+/// Parquet file (its JSON value already built, numbered by row).
 public struct SourceUnit: Sendable {
     /// 1-based line where the unit starts.
     public var line: Int
@@ -68,16 +69,20 @@ public struct SourceUnit: Sendable {
     /// lengths). The format's decoder throws it as a ``RecordDecodingError``, so it is
     /// quarantined with the unit's line.
     public var problem: String?
+    /// The unit's JSON value when the reader built it already (a Parquet row); the JSONL
+    /// decoders take it instead of parsing `bytes`.
+    public var value: JSONValue?
 
     /// Creates a unit.
     public init(line: Int, bytes: [UInt8], second: [UInt8]? = nil, tooLong: Bool = false, length: Int? = nil,
-                problem: String? = nil) {
+                problem: String? = nil, value: JSONValue? = nil) {
         self.line = line
         self.bytes = bytes
         self.second = second
         self.tooLong = tooLong
         self.length = length ?? bytes.count
         self.problem = problem
+        self.value = value
     }
 }
 
@@ -112,10 +117,13 @@ public final class LineUnitReader: SourceUnitReader {
 }
 
 /// Shared steps of JSONL decoders: blank lines are skipped, bytes are parsed as one JSON value
-/// with a clear reason on failure, and the fallback record id is `file:line`.
+/// with a clear reason on failure, and the fallback record id is `file:line`. Parquet rows come
+/// with their value built, or with the reader's problem, and take the same path from there.
 public enum JSONLUnit {
     /// Parses a unit as JSON; nil for a blank line.
     public static func parse(_ unit: SourceUnit) throws(RecordDecodingError) -> JSONValue? {
+        if let problem = unit.problem { throw RecordDecodingError(problem) }
+        if let value = unit.value { return value }
         if unit.bytes.allSatisfy({ $0 == 0x20 || $0 == 0x09 || $0 == 0x0D }) { return nil }
         do {
             return try JSONParser.parse(unit.bytes)

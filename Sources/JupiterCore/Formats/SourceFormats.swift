@@ -2,9 +2,12 @@
 public enum SourceFormats {
     /// A reader over the source files (one file; two for Moses) and the decoder for its units.
     ///
-    /// Every reader is gzip-transparent (detected from the magic bytes). For CultureBank, a file
-    /// whose name ends in `.csv` (or `.csv.gz`) is read as CSV with a header row, anything else
-    /// as JSONL; the CSV header is read here, so a file without one fails to open.
+    /// Every reader is gzip-transparent (detected from the magic bytes). A Parquet file (also
+    /// recognised from its bytes) is a container: each row becomes the JSON object of its
+    /// columns, decoded by the same decoder as a JSONL line of that content, so every format with
+    /// a JSON shape reads Parquet too. For CultureBank, a file whose name ends in `.csv` (or
+    /// `.csv.gz`) is read as CSV with a header row, anything else as JSONL; the CSV header is
+    /// read here, so a file without one fails to open.
     public static func open(_ format: Format, paths: [String], options: FormatOptions) throws(IOError)
         -> (reader: any SourceUnitReader, decoder: any UnitDecoder)
     {
@@ -19,8 +22,14 @@ public enum SourceFormats {
         guard paths.count == 1 else {
             throw IOError(path: path, "format '\(format.rawValue)' reads one file at a time, got \(paths.count)")
         }
-        func lines() throws(IOError) -> LineUnitReader {
-            try LineUnitReader(path: path, maxLineBytes: options.maxLineBytes)
+        let parquet = isParquet(path)
+        func lines() throws(IOError) -> any SourceUnitReader {
+            if parquet { return try ParquetUnitReader(path: path) }
+            return try LineUnitReader(path: path, maxLineBytes: options.maxLineBytes)
+        }
+        if parquet && [.parallelTSV, .text].contains(format) {
+            throw IOError(path: path, "is a Parquet file, which format '\(format.rawValue)' does not read; use the "
+                          + "format its columns have (e.g. parallel-jsonl, documents) or leave 'format' out to detect it")
         }
         switch format {
         case .openaiMessages, .parallelJSONL, .openaiEvals:
@@ -36,7 +45,7 @@ public enum SourceFormats {
         case .text:
             return (try TextFileUnitReader(path: path, maxBytes: options.maxLineBytes), TextFileDecoder())
         case .culturebank:
-            guard isCSV(path) else { return (try lines(), NativeJSONLDecoder(kind: .norm)) }
+            guard isCSV(path) && !parquet else { return (try lines(), NativeJSONLDecoder(kind: .norm)) }
             let reader = try CSVRowReader(path: path, maxRowBytes: options.maxLineBytes)
             guard let headerRow = try reader.next() else {
                 return (reader, CultureBankCSVDecoder(header: []))  // empty file: no units follow
@@ -62,13 +71,33 @@ public enum SourceFormats {
     /// True when `path` names a CSV file (`.csv`, optionally gzipped).
     static func isCSV(_ path: String) -> Bool { plainName(path).hasSuffix(".csv") }
 
+    /// True when `path` is a Parquet file (it starts with the `PAR1` magic bytes, whatever its name).
+    public static func isParquet(_ path: String) -> Bool { ParquetFile.isParquet(path) }
+
+    /// What in `path` Jupiter cannot read, found without reading records: for a Parquet file, its
+    /// unsupported columns (each named with its type, codec or encoding) or a footer that does
+    /// not read; empty for other files. The recipe validator reports each as an error.
+    public static func unreadableParts(path: String) -> [String] {
+        guard isParquet(path) else { return [] }
+        do throws(ParquetError) { return try ParquetSchema.unsupportedColumns(path) } catch { return [error.detail] }
+    }
+
     /// Guesses the format of a file from its name and first non-blank record. `.tsv` is
     /// parallel-tsv, `.csv` CultureBank, `.txt` text; otherwise the first record decides: a JSON
     /// object with `messages` (openai-messages), `conversations` (sharegpt), `instruction` and
     /// `output` (alpaca), `translation` (parallel-jsonl), `input` and `ideal` (openai-evals),
     /// `text` (documents) or CultureBank columns (culturebank); a non-JSON line with one tab is
-    /// parallel-tsv. Nil when nothing fits. Gzip files are read through.
+    /// parallel-tsv. Nil when nothing fits. Gzip files are read through. A Parquet file is
+    /// detected the same way from its column names (read from the footer, no rows needed).
     public static func detect(path: String) throws(IOError) -> Format? {
+        if isParquet(path) {
+            do throws(ParquetError) {
+                let columns = try ParquetFile(path: path).schema.columnNames
+                return detectJSON(JSONObject(columns.map { JSONObject.Entry(key: $0, value: .null) }))
+            } catch {
+                throw IOError(path: path, error.detail)
+            }
+        }
         let name = plainName(path)
         if name.hasSuffix(".tsv") { return .parallelTSV }
         if name.hasSuffix(".csv") { return .culturebank }
