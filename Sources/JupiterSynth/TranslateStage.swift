@@ -203,6 +203,7 @@ public struct TranslateStage: BatchStage, KindAware {
                 guard core.unicodeScalars.contains(where: { $0.properties.isAlphabetic }) else { out += t; continue }
                 let translated = try await ask(core, from: source, to: target, model: model)
                 try gate(original: core, translated: translated)
+                try await backTranslate(original: core, translated: translated)
                 out += leading + translated + trailing
             }
         }
@@ -233,6 +234,7 @@ public struct TranslateStage: BatchStage, KindAware {
         var out = messages
         for (i, text) in zip(indices, parts) {
             try gate(original: messages[i].content, translated: text)
+            try await backTranslate(original: messages[i].content, translated: text)
             out[i].content = text
         }
         return out
@@ -315,7 +317,21 @@ public struct TranslateStage: BatchStage, KindAware {
         }
     }
 
-    /// The optional back-translation and judge gates over the whole conversation.
+    /// The optional round trip: the translation back into the source language must score at least
+    /// `min_chrf` (sentence chrF, sacrebleu's definition) against the original.
+    func backTranslate(original: String, translated: String) async throws {
+        guard let minBackChrF else { return }
+        let back = try await ask(translated, from: target, to: source, model: model)
+        let score = ChrF().sentenceScore(hypothesis: back, references: [original])
+        if score < minBackChrF {
+            throw Failure.drop(DropReason(rule: Rule.backTranslation,
+                                          message: "the round trip scores chrF \(Self.format(score)) < \(Self.format(minBackChrF)) "
+                                              + "against the original", value: .object(["chrf": .double(Self.round(score)),
+                                                                                        "back_translation": .string(String(back.prefix(500)))])))
+        }
+    }
+
+    /// The optional judge gate over the whole conversation.
     func judge(original: Record, translated: Conversation, judge: (model: ModelInfo, minScore: Int)) async throws {
         guard case .conversation(let before) = original else { return }
         for (i, m) in translated.messages.enumerated() where roles.contains(m.role) && m.content != before.messages[i].content {

@@ -44,6 +44,7 @@ struct RunCommand: AsyncParsableCommand {
         defer { withExtendedLifetime(trap) {} }
         do {
             let summary = try await task.value
+            for line in summary.dropSummary { print(line) }
             for line in summary.warnings { Terminal.error("warning: \(line)") }
             if let mixture = summary.mixturePath { print("mixture: \(mixture) (card: \(mixture)/README.md)") }
             print("done: \(summary.runDirectory) (manifest: \(summary.manifestPath))")

@@ -90,12 +90,19 @@ import Testing
         #expect(x.picks != z.picks)
     }
 
-    @Test func emptyDatasetsGiveAnEmptyMixtureNotACrash() {
+    /// A dataset its stages left empty (a tiny model whose every answer was dropped) is left out
+    /// of the mixture with a warning, the other weights renormalised, instead of emptying the
+    /// whole mixture; when every dataset is empty the mixture is empty, not a crash.
+    @Test func anEmptyDatasetIsLeftOutWithAWarning() {
         let pools = [pool("a", count: 0), pool("b", count: 10)]
         let s = MixSelection.choose(pools, config: MixConfig(weights: [("a", 1), ("b", 1)], unit: .records), seed: 1)
-        #expect(s.picks.map(\.count) == [0, 0])
+        #expect(s.picks.map(\.count) == [0, 10])
+        #expect(s.warnings == ["dataset 'a' has no records: left out of the mixture, the other weights renormalised"])
         let r = MixSelection.choose(pools, config: MixConfig(weights: [("a", 1), ("b", 1)], unit: .records,
                                                              budget: 10, repeatRecords: true), seed: 1)
-        #expect(r.picks.map(\.count) == [0, 5])
+        #expect(r.picks.map(\.count) == [0, 10])
+        let none = MixSelection.choose([pool("a", count: 0), pool("b", count: 0)],
+                                       config: MixConfig(weights: [("a", 1), ("b", 1)], unit: .records), seed: 1)
+        #expect(none.picks.map(\.count) == [0, 0])
     }
 }

@@ -33,13 +33,13 @@ import Testing
     /// One such pair.
     static func pair() throws -> (en: String, cy: String) { try pairs(1)[0] }
 
-    func stage(_ llm: LLMService, judge: Bool = false, whole: Bool = false) throws -> TranslateStage {
+    func stage(_ llm: LLMService, judge: Bool = false, whole: Bool = false, minBackChrF: Double? = nil) throws -> TranslateStage {
         let model = try #require(llm.model(named: "m"))
         return TranslateStage(model: model, source: "en", target: "cy", wholeConversation: whole,
                               roles: [.system, .user, .assistant], prompt: TranslateStage.defaultPrompt,
                               promptSource: "built-in", sampling: Sampling(temperature: 0), minRatio: 0.5, maxRatio: 2.0,
                               langid: try FastTextModelCache.shared.model(at: Self.lid), minLangidProbability: 0.5,
-                              minBackChrF: nil, judge: judge ? (model, 3) : nil, client: llm)
+                              minBackChrF: minBackChrF, judge: judge ? (model, 3) : nil, client: llm)
     }
 
     /// Each gate, triggered by a crafted answer; a good Welsh answer passes them all.
@@ -125,6 +125,29 @@ import Testing
                 guard case .dropped(_, let low) = out[0], case .dropped(_, let raw) = out[1] else { Issue.record("\(out)"); return }
                 #expect(low.rule == TranslateStage.Rule.judge && low.message.contains("accuracy 2 < 3"))
                 #expect(raw.rule == TranslateStage.Rule.judgeUnparseable && raw.value == .string("It reads well."))
+            }
+        }
+    }
+
+    /// The round trip: the translation back into English must score chrF ≥ 40 against the original.
+    @Test func theBackTranslationGateComparesTheRoundTripWithChrF() async throws {
+        let p = try Self.pairs(2)
+        func back(_ cy: String) -> String {
+            TranslateStage.defaultPrompt.replacingOccurrences(of: "{source}", with: "Welsh")
+                .replacingOccurrences(of: "{target}", with: "English").replacingOccurrences(of: "{text}", with: cy)
+        }
+        let script = [Self.prompt(p[0].en): p[0].cy, back(p[0].cy): p[0].en,
+                      Self.prompt(p[1].en): p[1].cy, back(p[1].cy): "Something else entirely about fishing boats."]
+        try await withServer(.init(script: script)) { server in
+            try await withService([testModel(server)]) { llm in
+                let out = try await stage(llm, minBackChrF: 40).process([conversation("round", p[0].en), conversation("lost", p[1].en)],
+                                                                       context: StageContext(stageID: "t", dataset: "d", seed: 1))
+                guard case .kept = out[0] else { Issue.record("\(out[0])"); return }
+                guard case .dropped(_, let r) = out[1] else { Issue.record("\(out[1])"); return }
+                #expect(r.rule == TranslateStage.Rule.backTranslation)
+                let expected = ChrF().sentenceScore(hypothesis: "Something else entirely about fishing boats.", references: [p[1].en])
+                #expect(r.value?["chrf"]?.doubleValue == TranslateStage.round(expected))
+                #expect(expected < 40)
             }
         }
     }

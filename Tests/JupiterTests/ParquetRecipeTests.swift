@@ -44,8 +44,8 @@ import Testing
             """)
         #expect(problems.isEmpty, "\(problems)")
         let p = try #require(plan)
-        #expect(p.recipe.sources.map(\.format) == [.openaiMessages, .openaiMessages])
-        #expect(p.recipe.mix?.config.fileFormat == .parquet)
+        #expect(p.sources.map(\.format) == [.openaiMessages, .openaiMessages])
+        #expect(p.mix?.config.fileFormat == .parquet)
     }
 
     @Test func unreadableParquetAndWrongSettingsAreReportedWithTheirLines() throws {

@@ -252,8 +252,9 @@ public enum RecipeLoader {
                 return nil
             }
             if format == nil {
-                o.problem(nil, "cannot detect the format of \(files[0]); set 'format:' (one of "
-                          + Format.allCases.map(\.rawValue).joined(separator: ", ") + ")")
+                let advice = SourceFormats.documentsAdvice(path: resolver.resolve(files[0]))?.advice
+                o.problem(nil, "cannot detect the format of \(files[0]); "
+                          + (advice ?? "set 'format:' (one of " + Format.allCases.map(\.rawValue).joined(separator: ", ") + ")"))
                 return nil
             }
         }

@@ -1,5 +1,73 @@
 import JupiterCore
 
+/// How many records one drop rule (or one quarantine cause) took, with the first few record ids
+/// in input order (the manifest shows them, so a rule can be looked up in `dropped.jsonl.gz`).
+struct RuleTally: Sendable {
+    /// Records the rule took.
+    var count = 0
+    /// The first record ids, at most ``limit``.
+    var examples: [String] = []
+    /// Examples kept per rule.
+    static let limit = 5
+
+    mutating func add(_ id: String?, _ n: Int = 1) {
+        count += n
+        if let id, examples.count < Self.limit { examples.append(id) }
+    }
+
+    mutating func add(_ other: RuleTally) {
+        count += other.count
+        for id in other.examples where examples.count < Self.limit { examples.append(id) }
+    }
+
+    var json: JSONValue { .object(["count": .int(count), "first_ids": .array(examples.map { .string($0) })]) }
+
+    init() {}
+
+    init(json: JSONValue) {
+        count = json["count"]?.intValue ?? 0
+        examples = (json["first_ids"]?.arrayValue ?? []).compactMap(\.stringValue)
+    }
+}
+
+/// A stage's counts within a step: records in, kept, dropped, quarantined (output records of that
+/// stage), and its drops by rule and quarantines by cause.
+struct StageTally: Sendable {
+    var counts: [String: Int] = [:]
+    var rules: [String: RuleTally] = [:]
+    var causes: [String: RuleTally] = [:]
+
+    mutating func add(_ other: StageTally) {
+        for (k, v) in other.counts { counts[k, default: 0] += v }
+        for (k, v) in other.rules { rules[k, default: RuleTally()].add(v) }
+        for (k, v) in other.causes { causes[k, default: RuleTally()].add(v) }
+    }
+
+    /// Rules most frequent first, then by name.
+    static func ranked(_ tallies: [String: RuleTally]) -> [(String, RuleTally)] {
+        tallies.sorted { $0.value.count != $1.value.count ? $0.value.count > $1.value.count : $0.key < $1.key }
+    }
+
+    var json: JSONValue {
+        var o = JSONObject(["in", "kept", "dropped", "quarantined"].map { JSONObject.Entry(key: $0, value: .int(counts[$0] ?? 0)) })
+        if !rules.isEmpty {
+            o["rules"] = .object(JSONObject(Self.ranked(rules).map { JSONObject.Entry(key: $0.0, value: $0.1.json) }))
+        }
+        if !causes.isEmpty {
+            o["quarantine_causes"] = .object(JSONObject(Self.ranked(causes).map { JSONObject.Entry(key: $0.0, value: $0.1.json) }))
+        }
+        return .object(o)
+    }
+
+    init() {}
+
+    init(json: JSONValue) {
+        for key in ["in", "kept", "dropped", "quarantined"] { counts[key] = json[key]?.intValue ?? 0 }
+        for e in json["rules"]?.objectValue ?? JSONObject() { rules[e.key] = RuleTally(json: e.value) }
+        for e in json["quarantine_causes"]?.objectValue ?? JSONObject() { causes[e.key] = RuleTally(json: e.value) }
+    }
+}
+
 /// Counts for one batch or step, in *input records* (a record built from five pairs counts five),
 /// so that `read == kept + dropped + quarantined` holds at every level.
 struct StepCounts: Sendable {
@@ -9,13 +77,54 @@ struct StepCounts: Sendable {
     var quarantined = 0
     /// Records written (output records, not input records).
     var records = 0
-    /// Per-stage: records in, kept, dropped, quarantined (output records of that stage).
-    var stages: [String: [String: Int]] = [:]
+    /// Per stage, in the order stages were first seen.
+    var stages: [String: StageTally] = [:]
     var stageOrder: [String] = []
 
+    private mutating func touch(_ id: String) {
+        if stages[id] == nil { stages[id] = StageTally(); stageOrder.append(id) }
+    }
+
     mutating func stage(_ id: String, _ key: String, _ n: Int = 1) {
-        if stages[id] == nil { stages[id] = [:]; stageOrder.append(id) }
-        stages[id, default: [:]][key, default: 0] += n
+        touch(id)
+        stages[id]?.counts[key, default: 0] += n
+    }
+
+    /// A record the stage dropped under `rule`.
+    mutating func dropped(by id: String, rule: String, record: String?) {
+        touch(id)
+        stages[id]?.rules[rule, default: RuleTally()].add(record)
+    }
+
+    /// A record the stage (or reading) quarantined for `cause`.
+    mutating func quarantined(by id: String, cause: String, record: String?) {
+        touch(id)
+        stages[id]?.causes[Self.cause(cause), default: RuleTally()].add(record)
+    }
+
+    /// A quarantine message as a cause: numbers replaced by `N`, cut at its first 80 characters
+    /// (so "line 12: invalid JSON at byte 40" and "line 9: invalid JSON at byte 3" are one cause).
+    static func cause(_ message: String) -> String {
+        var out = ""
+        var inNumber = false
+        for ch in message.prefix(80) {
+            if ch.isASCII && ch.isNumber {
+                if !inNumber { out.append("N") }
+                inNumber = true
+            } else {
+                out.append(ch)
+                inNumber = false
+            }
+        }
+        return out
+    }
+
+    /// Merges another step's (or batch's) per-stage figures into this one's.
+    mutating func addStages(_ other: StepCounts) {
+        for id in other.stageOrder {
+            touch(id)
+            if let t = other.stages[id] { stages[id]?.add(t) }
+        }
     }
 
     mutating func add(_ other: StepCounts) {
@@ -24,19 +133,11 @@ struct StepCounts: Sendable {
         dropped += other.dropped
         quarantined += other.quarantined
         records += other.records
-        for id in other.stageOrder {
-            for (k, v) in other.stages[id] ?? [:] { stage(id, k, v) }
-        }
+        addStages(other)
     }
 
     var json: JSONValue {
-        var st = JSONObject()
-        for id in stageOrder {
-            let s = stages[id] ?? [:]
-            st[id] = .object(JSONObject(["in", "kept", "dropped", "quarantined"].map {
-                JSONObject.Entry(key: $0, value: .int(s[$0] ?? 0))
-            }))
-        }
+        let st = JSONObject(stageOrder.map { JSONObject.Entry(key: $0, value: (stages[$0] ?? StageTally()).json) })
         return .object(["read": .int(read), "kept": .int(kept), "dropped": .int(dropped),
                         "quarantined": .int(quarantined), "records": .int(records), "stages": .object(st)])
     }
@@ -50,7 +151,8 @@ struct StepCounts: Sendable {
         quarantined = json["quarantined"]?.intValue ?? 0
         records = json["records"]?.intValue ?? 0
         for e in json["stages"]?.objectValue ?? JSONObject() {
-            for f in e.value.objectValue ?? JSONObject() { stage(e.key, f.key, f.value.intValue ?? 0) }
+            touch(e.key)
+            stages[e.key] = StageTally(json: e.value)
         }
     }
 }
@@ -120,6 +222,7 @@ struct BatchProcessor: Sendable {
         RecordLines.append(r, to: &out.dropped, extra: ["dropped": .object(d)])
         out.counts.dropped += max(1, r.lineage.origins.count)
         out.counts.stage(stage, "dropped")
+        out.counts.dropped(by: stage, rule: reason.rule, record: r.id)
     }
 
     /// A quarantine line for a record a stage could not process: where it came from, the stage,
@@ -133,5 +236,6 @@ struct BatchProcessor: Sendable {
         out.quarantine.append(0x0A)
         out.counts.quarantined += max(1, r.lineage.origins.count)
         out.counts.stage(stage, "quarantined")
+        out.counts.quarantined(by: stage, cause: error, record: r.id)
     }
 }

@@ -110,6 +110,7 @@ struct InputReader: Sendable {
             pre.counts.read += 1
             pre.counts.quarantined += 1
             pre.counts.stage("read", "quarantined")
+            pre.counts.quarantined(by: "read", cause: error, record: "\(batch.file):\(line)")
         }
         if batch.emptyFile { quarantine(0, "empty file", nil) }
         for u in batch.units {

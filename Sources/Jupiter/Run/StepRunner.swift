@@ -217,7 +217,7 @@ struct StepRunner {
             if i == 0 { total.read = c.read }
             total.dropped += c.dropped
             total.quarantined += c.quarantined
-            for id in c.stageOrder { for (k, v) in c.stages[id] ?? [:] { total.stage(id, k, v) } }
+            total.addStages(c)
             if let report = s.record.report, let id = s.work.step.stages.first?.id { result.reports[id] = report }
         }
         total.kept = steps.last?.record.counts.kept ?? 0
@@ -285,7 +285,7 @@ struct GlobalBatchWriter {
         }
         kept.counts.dropped += one.counts.dropped
         kept.counts.quarantined += one.counts.quarantined
-        for id in one.counts.stageOrder { for (k, v) in one.counts.stages[id] ?? [:] { kept.counts.stage(id, k, v) } }
+        kept.counts.addStages(one.counts)
     }
 
     /// Writes the batch's files and its completion record; returns its counts.

@@ -40,6 +40,8 @@ public enum Inspection {
     public static func run(_ r: Request) async throws(RunError) -> String {
         let chosen: Format
         var detected = false
+        var note: String?
+        var textField = r.textField
         if let name = r.format {
             guard let f = Format(rawValue: name) else {
                 throw RunError(.usage, "unknown format '\(name)' (known: \(Format.allCases.map(\.rawValue).joined(separator: ", ")))"
@@ -50,9 +52,17 @@ public enum Inspection {
             guard FileSystem.exists(r.file) else { throw RunError(.io, "\(r.file): No such file or directory") }
             let guess: Format?
             do { guess = try SourceFormats.detect(path: r.file) } catch { throw RunError(.io, error.description) }
-            guard let guess else { throw RunError(.usage, "\(r.file): cannot detect the format; give it with --format") }
-            chosen = guess
-            detected = true
+            if let guess {
+                chosen = guess
+                detected = true
+            } else if let advice = SourceFormats.documentsAdvice(path: r.file) {
+                // JSON objects of another shape (GSM8K's question/answer, say): inspected as documents.
+                chosen = .documents
+                if textField == "text" { textField = advice.textField }
+                note = "note: \(r.file): \(advice.advice); inspected as documents with text from '\(textField)'\n\n"
+            } else {
+                throw RunError(.usage, "\(r.file): cannot detect the format; give it with --format")
+            }
         }
         var paths = [r.file]
         if chosen == .moses {
@@ -64,7 +74,7 @@ public enum Inspection {
         guard r.maxLineBytes > 0, r.parallelism > 0 else {
             throw RunError(.usage, "--max-line-bytes and --parallelism must be positive")
         }
-        let options = FormatOptions(languages: r.languages, textField: r.textField, maxLineBytes: r.maxLineBytes)
+        let options = FormatOptions(languages: r.languages, textField: textField, maxLineBytes: r.maxLineBytes)
         let stats: DatasetStats
         do {
             stats = try await DatasetStats.collect(chosen, detected: detected, paths: paths, options: options,
@@ -74,6 +84,6 @@ public enum Inspection {
         } catch {
             throw RunError(.io, "\(error)")
         }
-        return r.json ? JSONWriter.pretty(stats.json) : stats.table
+        return r.json ? JSONWriter.pretty(stats.json) : (note ?? "") + stats.table
     }
 }

@@ -120,6 +120,27 @@ public enum SourceFormats {
         return nil
     }
 
+    /// The fields of the first JSON object line of a JSONL file (in order, with whether each holds a
+    /// string), for a file of no known record shape; nil when the file does not hold JSON objects.
+    public static func firstObjectFields(path: String) -> [(name: String, isString: Bool)]? {
+        guard !isParquet(path), let reader = try? LineReader(path: path, maxLineBytes: 16 << 20) else { return nil }
+        while let line = try? reader.next() {
+            if line.tooLong || line.bytes.allSatisfy({ $0 == 0x20 || $0 == 0x09 || $0 == 0x0D }) { continue }
+            guard case .object(let o)? = try? JSONParser.parse(line.bytes) else { return nil }
+            return o.entries.map { ($0.key, $0.value.stringValue != nil) }
+        }
+        return nil
+    }
+
+    /// For JSON objects of no known shape: the advice to read them as documents, naming the
+    /// fields and the string field to take the text from (`question` in GSM8K-style files).
+    public static func documentsAdvice(path: String) -> (textField: String, advice: String)? {
+        guard let fields = firstObjectFields(path: path), let text = fields.first(where: \.isString)?.name else { return nil }
+        return (text, "its records are JSON objects of no known shape (fields: "
+                + fields.map(\.name).joined(separator: ", ") + "): read them as documents with "
+                + "`format: documents, text_field: \(text)` (or another string field)")
+    }
+
     /// The JSONL format whose fields `o` has, or nil.
     public static func detectJSON(_ o: JSONObject) -> Format? {
         func has(_ key: String) -> Bool { o.entries.contains { $0.key == key } }
