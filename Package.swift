@@ -95,7 +95,7 @@ let package = Package(
         .testTarget(name: "JupiterCoreTests", dependencies: ["JupiterCore"], swiftSettings: strict),
         .testTarget(name: "JupiterCurateTests", dependencies: ["JupiterCurate", "JupiterTesting"], swiftSettings: strict),
         .testTarget(name: "JupiterSynthTests", dependencies: ["JupiterSynth"], swiftSettings: strict),
-        .testTarget(name: "JupiterTokenizeTests", dependencies: ["JupiterTokenize"], swiftSettings: strict),
+        .testTarget(name: "JupiterTokenizeTests", dependencies: ["JupiterTokenize", "JupiterTesting"], swiftSettings: strict),
         .testTarget(name: "JupiterMixTests", dependencies: ["JupiterMix", "JupiterTesting"], swiftSettings: strict),
         .testTarget(name: "JupiterLLMTests", dependencies: ["JupiterLLM", "JupiterTesting"], swiftSettings: strict),
         .testTarget(name: "JupiterTests", dependencies: ["Jupiter", "JupiterTesting"], swiftSettings: strict),

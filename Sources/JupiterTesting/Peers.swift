@@ -15,9 +15,12 @@ public enum Peers {
         .deletingLastPathComponent().deletingLastPathComponent().path
 
     /// `../shared/data` beside the repository (present on CI and developer machines, absent in a
-    /// fresh clone: tests reading it are skipped through ``hasSharedData``).
-    public static let sharedData: String = URL(fileURLWithPath: repoRoot).deletingLastPathComponent()
-        .appendingPathComponent("shared/data").path
+    /// fresh clone: tests reading it are skipped through ``hasSharedData``), or the folder named by
+    /// `$JUPITER_SHARED_DATA` (for a checkout that is not beside `shared/`, such as a git worktree).
+    public static let sharedData: String = {
+        if let p = ProcessInfo.processInfo.environment["JUPITER_SHARED_DATA"], !p.isEmpty { return p }
+        return URL(fileURLWithPath: repoRoot).deletingLastPathComponent().appendingPathComponent("shared/data").path
+    }()
 
     /// True when `../shared/data/<relative>` exists.
     public static func hasSharedData(_ relative: String = "") -> Bool {
@@ -32,7 +35,8 @@ public enum Peers {
         return "python3"
     }()
 
-    private static let cache = NSCache<NSString, NSNumber>()
+    // NSCache is thread-safe; reads and writes also go through `lock`.
+    nonisolated(unsafe) private static let cache = NSCache<NSString, NSNumber>()
     private static let lock = NSLock()
 
     /// True when every module imports in ``python`` (result cached per process).
@@ -78,9 +82,9 @@ public enum Peers {
         let dir = try ScratchDirectory.make("peer")
         defer { try? FileManager.default.removeItem(atPath: dir) }
         let outPath = dir + "/stdout", errPath = dir + "/stderr", inPath = dir + "/stdin"
-        FileManager.default.createFile(atPath: outPath, contents: nil)
-        FileManager.default.createFile(atPath: errPath, contents: nil)
-        FileManager.default.createFile(atPath: inPath, contents: Data(stdin ?? []))
+        _ = FileManager.default.createFile(atPath: outPath, contents: nil)
+        _ = FileManager.default.createFile(atPath: errPath, contents: nil)
+        _ = FileManager.default.createFile(atPath: inPath, contents: Data(stdin ?? []))
         let p = Process()
         p.executableURL = URL(fileURLWithPath: "/usr/bin/env")
         p.arguments = [program] + arguments
