@@ -103,6 +103,8 @@ import Testing
                          mentioning: "grew past")
         Self.expectLimit("{% set ns = namespace(s='ab') %}{% for i in range(64) %}{% set ns.s = ns.s ~ ns.s %}{% endfor %}{{ ns.s | length }}",
                          mentioning: "grew past")
+        Self.expectLimit("{% set ns = namespace(l=[1]) %}{% for i in range(64) %}{% set ns.l = ns.l + ns.l %}{% endfor %}{{ ns.l | length }}",
+                         mentioning: "repetition")
         Self.expectLimit("{{ 'abc' * 100000000000 }}", mentioning: "repetition")
         Self.expectLimit("{{ ([1, 2] * 100000000000) | length }}", mentioning: "repetition")
     }

@@ -378,7 +378,9 @@ final class JinjaInterpreter {
             case (.string(let a), .string(let b)):
                 try checkLength(a.utf8.count + b.utf8.count, line)
                 return .string(a + b)
-            case (.list(let a), .list(let b)): return .list(a + b)
+            case (.list(let a), .list(let b)):
+                try checkRepetition(a.count + b.count, 1, line)
+                return .list(a + b)
             default:
                 if let x = numeric(l), let y = numeric(r) { return arith(x, y, +, +) }
                 throw typeError()
@@ -443,11 +445,12 @@ final class JinjaInterpreter {
         }
     }
 
-    /// `x * n` of a string or list stays within the output bound (jinja2 would run out of memory).
+    /// `x * n` of a string or list, and list concatenation, stay within the output bound (jinja2
+    /// would run out of memory).
     func checkRepetition(_ count: Int, _ n: Int, _ line: Int) throws(TemplateError) {
         let (total, o) = count.multipliedReportingOverflow(by: max(0, n))
         if o || total > JinjaLimits.maxOutputScalars {
-            throw TemplateError(.limit, "repetition would make more than \(JinjaLimits.maxOutputScalars) items", line: line)
+            throw TemplateError(.limit, "repetition or concatenation would make more than \(JinjaLimits.maxOutputScalars) items", line: line)
         }
     }
 
