@@ -101,7 +101,7 @@ let package = Package(
         .testTarget(name: "JupiterCurateTests", dependencies: ["JupiterCurate", "JupiterTesting"], swiftSettings: strict),
         .testTarget(name: "JupiterSynthTests", dependencies: ["JupiterSynth", "JupiterLLM", "JupiterTesting"],
                     swiftSettings: strict),
-        .testTarget(name: "JupiterTokenizeTests", dependencies: ["JupiterTokenize"], swiftSettings: strict),
+        .testTarget(name: "JupiterTokenizeTests", dependencies: ["JupiterTokenize", "JupiterTesting"], swiftSettings: strict),
         .testTarget(name: "JupiterMixTests", dependencies: ["JupiterMix", "JupiterTesting"], swiftSettings: strict),
         .testTarget(name: "JupiterEvalTests", dependencies: ["JupiterEval", "JupiterTesting"], swiftSettings: strict),
         .testTarget(name: "JupiterLLMTests", dependencies: ["JupiterLLM", "JupiterTesting"], swiftSettings: strict),

@@ -12,7 +12,8 @@ import sys
 import time
 
 HERE = os.path.dirname(os.path.abspath(__file__))
-DATA = os.path.abspath(os.path.join(HERE, "..", "..", "shared", "data", "llm-evals-cy"))
+# ../shared/data beside the repository, or $JUPITER_SHARED_DATA (a checkout elsewhere, such as a git worktree).
+DATA = os.path.join(os.environ.get("JUPITER_SHARED_DATA") or os.path.abspath(os.path.join(HERE, "..", "..", "shared", "data")), "llm-evals-cy")
 LLAMA3_PATTERN = r"""(?i:'s|'t|'re|'ve|'m|'ll|'d)|[^\r\n\p{L}\p{N}]?\p{L}+|\p{N}{1,3}| ?[^\s\p{L}\p{N}]+[\r\n]*|\s*[\r\n]+|\s+(?!\S)|\s+"""
 VOCAB = 150_000
 

@@ -18,9 +18,19 @@ import Testing
         return out
     }()
 
-    static let templateNames = ["nemotron3", "chatml", "llama3", "generation", "features"]
+    /// Hand-written look-alikes, then the real models' templates (SmolLM2-135M-Instruct, Qwen3).
+    static let templateNames = ["nemotron3", "chatml", "llama3", "generation", "features"] + Fixtures.realNames
 
+    /// A real model's template comes from its folder (its tokenizer_config.json, with its own
+    /// special tokens), the way the recipe layer finds it; the look-alikes from templates/.
     static func template(_ name: String) throws -> ChatTemplate {
+        if Fixtures.realNames.contains(name) {
+            let found = try #require(try ChatTemplate.find(inModelFolder: Fixtures.modelFolder(name)))
+            #expect(found.source == .tokenizerConfig(path: Fixtures.modelFolder(name) + "/tokenizer_config.json", name: nil))
+            let src = try String(contentsOf: Fixtures.dir.appendingPathComponent("templates/\(name).jinja"), encoding: .utf8)
+            #expect(found.template.source == src, "templates/\(name).jinja is the template of models/\(name)")
+            return found.template
+        }
         let src = try String(contentsOf: Fixtures.dir.appendingPathComponent("templates/\(name).jinja"), encoding: .utf8)
         return try ChatTemplate(source: src, bosToken: "<|begin_of_text|>", eosToken: "<|eot_id|>")
     }
@@ -39,6 +49,7 @@ import Testing
     @Test(arguments: templateNames)
     func rendersLikeJinja2(name: String) throws {
         let template = try Self.template(name)
+        let tokenizer = Fixtures.realNames.contains(name) ? try Fixtures.tokenizer(name) : nil
         let goldens = try String(contentsOf: Fixtures.dir.appendingPathComponent("goldens/templates.jsonl"), encoding: .utf8)
             .split(separator: "\n").compactMap { try? JSONParser.parse(String($0)) }
             .filter { $0["template"]?.stringValue == name }
@@ -68,6 +79,14 @@ import Testing
             let text = try template.render(messages: conv.messages.map(ChatTemplate.messageValue), tools: conv.tools,
                                            addGenerationPrompt: gen, extra: extra)
             #expect(text == expected && Array(text.unicodeScalars) == Array(expected.unicodeScalars), "\(what): \(Self.firstDifference(text, expected))")
+            if let tokenizer {
+                // The rendered chat, special tokens and all, tokenizes as `tokenizers` does.
+                let ids = tokenizer.encode(text, addSpecialTokens: false)
+                var h: UInt64 = 0xcbf29ce484222325
+                Fixtures.fnv(&h, Fixtures.idsBytes(ids))
+                #expect(ids.count == g["ids_count"]?.intValue && String(format: "%016llx", h) == g["ids_fnv64"]?.stringValue,
+                        "\(what): ids of the render differ (\(ids.count) vs \(g["ids_count"]?.intValue ?? -1))")
+            }
             if let spans = g["spans"]?.arrayValue {
                 let rendered = try template.render(conv, addGenerationPrompt: gen, extra: extra)
                 #expect(rendered.text == text)

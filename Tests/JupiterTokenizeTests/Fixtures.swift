@@ -1,5 +1,6 @@
 import Foundation
 import JupiterCore
+import JupiterTesting
 @testable import JupiterTokenize
 
 /// Paths and shared data for the tokenizer tests.
@@ -8,14 +9,71 @@ enum Fixtures {
     static let root: URL = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
         .deletingLastPathComponent()
     static let dir = root.appendingPathComponent("Tests/Fixtures/Tokenize")
-    static let data = root.deletingLastPathComponent().appendingPathComponent("shared/data/llm-evals-cy")
+    static let data = URL(fileURLWithPath: Peers.sharedData).appendingPathComponent("llm-evals-cy")
+    /// True when the shared Welsh/English eval sets are there (not in a fresh clone).
+    static let hasEvals = Peers.hasSharedData("llm-evals-cy")
+    /// True when the shared GSM8K splits are there.
+    static let hasGSM8K = Peers.hasSharedData("gsm8k/test.jsonl") && Peers.hasSharedData("gsm8k/train.jsonl")
 
-    /// The tokenizer fixture families.
+    /// The tokenizer fixture families trained for the tests.
     static let names = ["gpt2", "llama3", "qwen2", "nemotron", "llama2", "mistral", "normzoo"]
+    /// Real models' tokenizers and chat templates rebuilt by generate_real.py (`models/<name>/`).
+    static let realNames = ["smollm2", "qwen3"]
 
-    static func tokenizerPath(_ name: String) -> String { dir.appendingPathComponent("tokenizers/\(name).json").path }
+    static func tokenizerPath(_ name: String) -> String {
+        realNames.contains(name) ? modelFolder(name) : dir.appendingPathComponent("tokenizers/\(name).json").path
+    }
 
-    static func tokenizer(_ name: String) throws -> Tokenizer { try Tokenizer(contentsOf: tokenizerPath(name)) }
+    static func modelFolder(_ name: String) -> String { dir.appendingPathComponent("models/\(name)").path }
+
+    static func tokenizer(_ name: String) throws -> Tokenizer {
+        if let t = realTokenizers[name] { return t }
+        return try Tokenizer(contentsOf: tokenizerPath(name))
+    }
+
+    /// The real models' tokenizers (150k ids: loaded once for all tests; a test that loads them
+    /// itself reports the error when they do not load).
+    static let realTokenizers: [String: Tokenizer] = {
+        var out: [String: Tokenizer] = [:]
+        for n in realNames { out[n] = try? Tokenizer(contentsOf: modelFolder(n)) }
+        return out
+    }()
+
+    /// Lines of the committed corpus (`corpus/real-text.jsonl`: OGL legislation pairs, GSM8K
+    /// problems), each text whole when it has a newline, then line by line, as generate_real.py.
+    static let committedUnits: [String] = {
+        guard let d = try? Data(contentsOf: dir.appendingPathComponent("corpus/real-text.jsonl")) else { return [] }
+        let texts = d.split(separator: 0x0A).compactMap { (try? JSONParser.parse([UInt8]($0)))?["text"]?.stringValue }
+        return linesOf(texts)
+    }()
+
+    /// Every GSM8K question and answer, test then train, as generate_real.py's `gsm8k_units`.
+    static let gsm8kUnits: [String] = {
+        var fields: [String] = []
+        for split in ["test", "train"] {
+            guard let d = FileManager.default.contents(atPath: Peers.sharedData + "/gsm8k/\(split).jsonl") else { continue }
+            for line in d.split(separator: 0x0A) {
+                guard let r = try? JSONParser.parse([UInt8](line)) else { continue }
+                fields += [r["question"]?.stringValue ?? "", r["answer"]?.stringValue ?? ""]
+            }
+        }
+        return linesOf(fields)
+    }()
+
+    /// A field with a newline is a unit itself, then each of its lines; first-seen order, no repeats.
+    static func linesOf(_ fields: [String]) -> [String] {
+        var seen = Set<[UInt8]>()
+        var units: [String] = []
+        func add(_ bytes: [UInt8]) {
+            if seen.insert(bytes).inserted { units.append(String(decoding: bytes, as: UTF8.self)) }
+        }
+        for t in fields {
+            let b = Array(t.utf8)
+            if b.contains(0x0A) { add(b) }
+            for part in b.split(separator: 0x0A, omittingEmptySubsequences: false) { add(Array(part)) }
+        }
+        return units
+    }
 
     static func json(_ relative: String) throws -> JSONValue {
         let bytes = try [UInt8](Data(contentsOf: dir.appendingPathComponent(relative)))

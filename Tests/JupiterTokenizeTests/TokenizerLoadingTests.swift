@@ -113,4 +113,37 @@ import Testing
         }
         #expect(fast.token(for: base + 5) == "\u{10FF00}pad5")
     }
+
+    /// The real-model fixtures are committed gzip-compressed; plain and gzip files load alike, and a
+    /// folder holding only tokenizer.json.gz is found.
+    @Test func gzipTokenizerJSONLoadsLikeThePlainFile() throws {
+        let dir = FileManager.default.temporaryDirectory.appendingPathComponent("jt-gz-\(UUID().uuidString)")
+        try FileManager.default.createDirectory(at: dir, withIntermediateDirectories: true)
+        defer { try? FileManager.default.removeItem(at: dir) }
+        let plain = try Self.fixtureBytes("qwen2")
+        try Data(try GzipDeflater.compress(plain)).write(to: dir.appendingPathComponent("tokenizer.json.gz"))
+        let fromPlain = try Tokenizer(json: plain)
+        let fromFolder = try Tokenizer(contentsOf: dir.path)
+        let fromFile = try Tokenizer(contentsOf: dir.appendingPathComponent("tokenizer.json.gz").path)
+        for text in ["Mae'r ddraig goch yn chwifio.", "<|im_start|>user\nHi<|im_end|>", "1234 straße 👍🏽"] {
+            #expect(fromFolder.encode(text) == fromPlain.encode(text))
+            #expect(fromFile.encode(text) == fromPlain.encode(text))
+        }
+        #expect(fromFolder.vocabularySize == fromPlain.vocabularySize)
+        // A plain tokenizer.json beside it is preferred.
+        try Data(Self.tiny(vocab: #"{"a":0}"#)).write(to: dir.appendingPathComponent("tokenizer.json"))
+        #expect(try Tokenizer(contentsOf: dir.path).vocabularySize == 1)
+    }
+
+    @Test func corruptGzipIsAnIOErrorNamingTheFile() throws {
+        let file = FileManager.default.temporaryDirectory.appendingPathComponent("jt-bad-\(UUID().uuidString).json.gz").path
+        defer { try? FileManager.default.removeItem(atPath: file) }
+        let good = try GzipDeflater.compress(Self.tiny(vocab: #"{"a":0}"#))
+        try Data(good.prefix(good.count / 2)).write(to: URL(fileURLWithPath: file))
+        do { _ = try Tokenizer(contentsOf: file); Issue.record("loaded a truncated gzip file") } catch {
+            #expect(error.kind == .io)
+            #expect(error.file == file)
+            #expect(error.message.contains("truncated") || error.message.contains("corrupt"), "\(error.message)")
+        }
+    }
 }

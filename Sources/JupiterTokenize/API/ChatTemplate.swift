@@ -38,44 +38,29 @@ public struct ChatTemplate: Sendable {
     }
 
     /// Loads the chat template from a `tokenizer_config.json` (a file, or a directory holding
-    /// one). A list of named templates picks `name` (default `"default"`).
+    /// one). A list of named templates picks `name` (default `"default"`). To find a model
+    /// folder's template wherever it is kept (`chat_template.jinja` too), use
+    /// ``find(inModelFolder:name:)``.
     public init(tokenizerConfig path: String, name: String = "default") throws(TokenizerError) {
         var file = path
         var isDir: ObjCBool = false
         if FileManager.default.fileExists(atPath: path, isDirectory: &isDir), isDir.boolValue {
             file = (path as NSString).appendingPathComponent("tokenizer_config.json")
         }
-        guard let data = FileManager.default.contents(atPath: file) else {
-            throw TokenizerError(.io, path: "$", "cannot read \(file)", file: file)
-        }
-        let bytes = [UInt8](data)
-        let root: JSONValue
-        do { root = try JSONParser.parse(bytes) } catch {
-            throw TokenizerError(.invalidJSON, path: JSONPathLocator.path(at: error.offset, in: bytes),
-                                 "\(error.message) (byte \(error.offset))", file: file)
-        }
-        var source: String? = nil
-        switch root["chat_template"] {
-        case .string(let s)?: source = s
-        case .array(let items)?:
-            source = items.first(where: { $0["name"]?.stringValue == name })?["template"]?.stringValue
-            if source == nil {
-                throw TokenizerError(.invalidValue, path: "$.chat_template", "no template named \"\(name)\"", file: file)
-            }
-        default:
+        let config = try TokenizerConfig(file: file)
+        guard let (source, _) = try config.chatTemplate(name: name) else {
             throw TokenizerError(.invalidValue, path: "$.chat_template", "missing chat_template", file: file)
         }
-        func special(_ key: String) -> String? {
-            switch root[key] {
-            case .string(let s)?: return s
-            case .object(let o)?: return o["content"]?.stringValue
-            default: return nil
-            }
-        }
+        self = try ChatTemplate.compile(source, config: config, file: file, path: "$.chat_template")
+    }
+
+    /// Compiles `source` with the special tokens of `config`; a syntax error names the file.
+    static func compile(_ source: String, config: TokenizerConfig?, file: String, path: String) throws(TokenizerError) -> ChatTemplate {
         do {
-            try self.init(source: source ?? "", bosToken: special("bos_token"), eosToken: special("eos_token"))
+            return try ChatTemplate(source: source, bosToken: config?.specialToken("bos_token"),
+                                    eosToken: config?.specialToken("eos_token"))
         } catch {
-            throw TokenizerError(.invalidValue, path: "$.chat_template", error.description, file: file)
+            throw TokenizerError(.invalidValue, path: path, error.description, file: file)
         }
     }
 

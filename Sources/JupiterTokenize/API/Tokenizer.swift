@@ -32,21 +32,40 @@ public struct Tokenizer: Sendable {
     private let specialIDs: Set<Int>
     private let addedByContent: [[UInt8]: Int]
 
-    /// Loads tokenizer.json from a file, or from a directory that holds one.
+    /// Loads tokenizer.json from a file, or from a directory that holds one (`tokenizer.json`, else
+    /// `tokenizer.json.gz`). A gzip-compressed file is decompressed (detected from its first bytes).
     public init(contentsOf path: String) throws(TokenizerError) {
         var file = path
         var isDir: ObjCBool = false
         if FileManager.default.fileExists(atPath: path, isDirectory: &isDir), isDir.boolValue {
             file = (path as NSString).appendingPathComponent("tokenizer.json")
+            let gz = file + ".gz"
+            if !FileManager.default.fileExists(atPath: file), FileManager.default.fileExists(atPath: gz) { file = gz }
         }
-        guard let data = FileManager.default.contents(atPath: file) else {
-            throw TokenizerError(.io, path: "$", "cannot read \(file)", file: file)
-        }
-        do { try self.init(json: [UInt8](data)) } catch {
+        let bytes = try Tokenizer.readMaybeGzip(file)
+        do { try self.init(json: bytes) } catch {
             var e = error
             e.file = file
             throw e
         }
+    }
+
+    /// The bytes of a file, decompressed when it is gzip (magic bytes 1f 8b).
+    static func readMaybeGzip(_ file: String) throws(TokenizerError) -> [UInt8] {
+        guard let data = FileManager.default.contents(atPath: file) else {
+            throw TokenizerError(.io, path: "$", "cannot read \(file)", file: file)
+        }
+        let raw = [UInt8](data)
+        guard raw.count >= 2, raw[0] == 0x1F, raw[1] == 0x8B else { return raw }
+        var out: [UInt8] = []
+        do {
+            let inflater = try GzipInflater(path: file)
+            try raw.withUnsafeBufferPointer { (buf) throws(IOError) in try inflater.inflate(buf, into: &out) }
+            try inflater.finish()
+        } catch {
+            throw TokenizerError(.io, path: "$", error.reason, file: file)
+        }
+        return out
     }
 
     /// Loads tokenizer.json from its bytes.

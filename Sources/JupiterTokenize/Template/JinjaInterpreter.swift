@@ -10,6 +10,15 @@ final class JinjaInterpreter {
     var generationSpans: [Range<Int>] = []
     var outScalars = 0
     let now: Date
+    /// Statements, expressions and macro calls being evaluated (bounded by ``JinjaLimits``).
+    var depth = 0
+    /// Scalars produced so far, including text that macros and `{% set %}` blocks captured.
+    var produced = 0
+    /// Loop iterations so far.
+    var iterations = 0
+    /// The output and loop bounds (``JinjaLimits``; tests lower them to reach them quickly).
+    var maxOutputScalars = JinjaLimits.maxOutputScalars
+    var maxLoopIterations = JinjaLimits.maxLoopIterations
 
     init(globals: [String: JinjaValue], now: Date) {
         scopes = [globals, [:]]
@@ -20,9 +29,23 @@ final class JinjaInterpreter {
 
     // MARK: Output
 
-    func emit(_ s: String) {
+    func emit(_ s: String) throws(TemplateError) {
+        let n = s.unicodeScalars.count
+        produced += n
+        if produced > maxOutputScalars {
+            throw TemplateError(.limit, "the template produced more than \(maxOutputScalars) characters")
+        }
         out += s
-        outScalars += s.unicodeScalars.count
+        outScalars += n
+    }
+
+    /// One level deeper into the render; callers step back out with `depth -= 1`.
+    func enter(_ line: Int) throws(TemplateError) {
+        if depth >= JinjaLimits.maxRenderDepth {
+            throw TemplateError(.limit, "rendering nested more than \(JinjaLimits.maxRenderDepth) levels deep (a macro that calls itself without end?)",
+                                line: line == 0 ? nil : line)
+        }
+        depth += 1
     }
 
     func render(_ nodes: [JinjaNode]) throws(TemplateError) -> Flow {
@@ -34,11 +57,13 @@ final class JinjaInterpreter {
     }
 
     func render(_ node: JinjaNode) throws(TemplateError) -> Flow {
+        try enter(0)
+        defer { depth -= 1 }
         switch node {
-        case .text(let t): emit(t)
+        case .text(let t): try emit(t)
         case .output(let e, let line):
             let v = try eval(e, line)
-            emit(v.str)
+            try emit(v.str)
         case .ifNode(let branches, let elseBody):
             for (cond, body) in branches where try eval(cond, 0).truthy {
                 return try render(body)
@@ -60,6 +85,10 @@ final class JinjaInterpreter {
             if items.isEmpty { return try render(elseBody) }
             let n = items.count
             for (i, it) in items.enumerated() {
+                iterations += 1
+                if iterations > maxLoopIterations {
+                    throw TemplateError(.limit, "loops ran more than \(maxLoopIterations) iterations", line: line)
+                }
                 var loop = JinjaDict()
                 loop["index"] = .int(i + 1)
                 loop["index0"] = .int(i)
@@ -111,7 +140,7 @@ final class JinjaInterpreter {
             (out, outScalars) = saved
             var a: [JinjaValue] = []
             for x in args { a.append(try eval(x, line)) }
-            emit(try applyFilter(name, .string(captured), a, [:], line).str)
+            try emit(try applyFilter(name, .string(captured), a, [:], line).str)
         case .breakLoop: return .breakLoop
         case .continueLoop: return .continueLoop
         case .generation(let body):
@@ -152,6 +181,8 @@ final class JinjaInterpreter {
     // MARK: Expressions
 
     func eval(_ e: JinjaExpr, _ line: Int) throws(TemplateError) -> JinjaValue {
+        try enter(line)
+        defer { depth -= 1 }
         switch e {
         case .literal(let v): return v
         case .name(let n): return lookup(n)
@@ -222,7 +253,10 @@ final class JinjaInterpreter {
             return .undefined("conditional")
         case .concat(let items):
             var s = ""
-            for i in items { s += try eval(i, line).str }
+            for i in items {
+                s += try eval(i, line).str
+                try checkLength(s.utf8.count, line)
+            }
             return .string(s)
         case .binary(let op, let l, let r):
             return try binary(op, try eval(l, line), try eval(r, line), line)
@@ -341,8 +375,12 @@ final class JinjaInterpreter {
             return .bool(op == "in" ? found : !found)
         case "+":
             switch (l, r) {
-            case (.string(let a), .string(let b)): return .string(a + b)
-            case (.list(let a), .list(let b)): return .list(a + b)
+            case (.string(let a), .string(let b)):
+                try checkLength(a.utf8.count + b.utf8.count, line)
+                return .string(a + b)
+            case (.list(let a), .list(let b)):
+                try checkRepetition(a.count + b.count, 1, line)
+                return .list(a + b)
             default:
                 if let x = numeric(l), let y = numeric(r) { return arith(x, y, +, +) }
                 throw typeError()
@@ -352,8 +390,12 @@ final class JinjaInterpreter {
             throw typeError()
         case "*":
             switch (l, r) {
-            case (.string(let s), .int(let n)), (.int(let n), .string(let s)): return .string(String(repeating: s, count: max(0, n)))
-            case (.list(let a), .int(let n)): return .list(Array(repeating: a, count: max(0, n)).flatMap { $0 })
+            case (.string(let s), .int(let n)), (.int(let n), .string(let s)):
+                try checkRepetition(s.unicodeScalars.count, n, line)
+                return .string(String(repeating: s, count: max(0, n)))
+            case (.list(let a), .int(let n)):
+                try checkRepetition(a.count, n, line)
+                return .list(Array(repeating: a, count: max(0, n)).flatMap { $0 })
             default:
                 if let x = numeric(l), let y = numeric(r) { return arith(x, y, *, *) }
                 throw typeError()
@@ -380,17 +422,43 @@ final class JinjaInterpreter {
         case "**":
             guard let x = numeric(l), let y = numeric(r) else { throw typeError() }
             if case .int(let a) = x, case .int(let b) = y, b >= 0 {
-                var result = 1
-                for _ in 0..<b {
-                    let (m, o) = result.multipliedReportingOverflow(by: a)
-                    if o { return .float(pow(Double(a), Double(b))) }
-                    result = m
+                // Square-and-multiply: a huge exponent of 0, 1 or -1 must not loop b times.
+                var result = 1, base = a, e = b
+                while e > 0 {
+                    if e & 1 == 1 {
+                        let (m, o) = result.multipliedReportingOverflow(by: base)
+                        if o { return .float(pow(Double(a), Double(b))) }
+                        result = m
+                    }
+                    e >>= 1
+                    if e > 0 {
+                        let (sq, o) = base.multipliedReportingOverflow(by: base)
+                        if o { return .float(pow(Double(a), Double(b))) }
+                        base = sq
+                    }
                 }
                 return .int(result)
             }
             return .float(pow(x.double, y.double))
         default:
             throw TemplateError(.runtime, "unknown operator \(op)", line: line)
+        }
+    }
+
+    /// `x * n` of a string or list, and list concatenation, stay within the output bound (jinja2
+    /// would run out of memory).
+    func checkRepetition(_ count: Int, _ n: Int, _ line: Int) throws(TemplateError) {
+        let (total, o) = count.multipliedReportingOverflow(by: max(0, n))
+        if o || total > JinjaLimits.maxOutputScalars {
+            throw TemplateError(.limit, "repetition or concatenation would make more than \(JinjaLimits.maxOutputScalars) items", line: line)
+        }
+    }
+
+    /// A string built by `+` or `~` stays within the output bound (a doubling loop would otherwise
+    /// exhaust memory without producing output).
+    func checkLength(_ utf8Count: Int, _ line: Int) throws(TemplateError) {
+        if utf8Count > JinjaLimits.maxOutputScalars {
+            throw TemplateError(.limit, "a string grew past \(JinjaLimits.maxOutputScalars) bytes", line: line)
         }
     }
 
@@ -447,6 +515,8 @@ final class JinjaInterpreter {
     func call(_ f: JinjaValue, _ args: [JinjaValue], _ kw: [String: JinjaValue], _ line: Int) throws(TemplateError) -> JinjaValue {
         switch f {
         case .macro(let m):
+            try enter(line)
+            defer { depth -= 1 }
             var frame: [String: JinjaValue] = [:]
             for (i, (name, def)) in m.params.enumerated() {
                 if i < args.count { frame[name] = args[i] }

@@ -3,6 +3,8 @@
 struct JinjaParser {
     let parts: [JinjaLexer.Part]
     var index = 0
+    /// Statements open around the one being parsed (bounded by ``JinjaLimits/maxNesting``).
+    var depth = 0
 
     init(_ parts: [JinjaLexer.Part]) { self.parts = parts }
 
@@ -46,6 +48,11 @@ struct JinjaParser {
     }
 
     mutating func parseStatement(_ word: String, _ toks: [JinjaTok], _ line: Int) throws(TemplateError) -> JinjaNode {
+        depth += 1
+        defer { depth -= 1 }
+        if depth > JinjaLimits.maxNesting {
+            throw TemplateError(.limit, "blocks nested more than \(JinjaLimits.maxNesting) deep", line: line)
+        }
         var e = ExprParser(toks, line: line)
         e.pos = 1
         switch word {
@@ -182,6 +189,10 @@ struct ExprParser {
     let toks: [JinjaTok]
     var pos = 0
     let line: Int
+    /// Depth of the expression tree being built: nested brackets, unary operators and operator or
+    /// postfix chains all deepen it. Bounded by ``JinjaLimits/maxNesting`` so that evaluating or
+    /// freeing the tree cannot exhaust the stack.
+    var depth = 0
 
     init(_ toks: [JinjaTok], line: Int) {
         self.toks = toks
@@ -202,6 +213,14 @@ struct ExprParser {
         if let t = peek() { throw error("unexpected \(describe(t))") }
     }
     func error(_ m: String) -> TemplateError { TemplateError(.syntax, m, line: line) }
+
+    /// One level deeper (callers restore `depth` when they return).
+    mutating func deeper() throws(TemplateError) {
+        depth += 1
+        if depth > JinjaLimits.maxNesting {
+            throw TemplateError(.limit, "expression nested more than \(JinjaLimits.maxNesting) deep", line: line)
+        }
+    }
     func describe(_ t: JinjaTok) -> String {
         switch t {
         case .name(let n): "'\(n)'"
@@ -224,32 +243,47 @@ struct ExprParser {
     }
 
     mutating func parseOr(noConditional: Bool) throws(TemplateError) -> JinjaExpr {
+        let base = depth
+        defer { depth = base }
+        try deeper()
         var l = try parseAnd()
-        while accept(.name("or")) { l = .or(l, try parseAnd()) }
+        while accept(.name("or")) { try deeper(); l = .or(l, try parseAnd()) }
         return l
     }
 
     mutating func parseAnd() throws(TemplateError) -> JinjaExpr {
+        let base = depth
+        defer { depth = base }
         var l = try parseNot()
-        while accept(.name("and")) { l = .and(l, try parseNot()) }
+        while accept(.name("and")) { try deeper(); l = .and(l, try parseNot()) }
         return l
     }
 
     mutating func parseNot() throws(TemplateError) -> JinjaExpr {
-        if accept(.name("not")) { return .not(try parseNot()) }
+        if accept(.name("not")) {
+            let base = depth
+            defer { depth = base }
+            try deeper()
+            return .not(try parseNot())
+        }
         return try parseCompare()
     }
 
     mutating func parseCompare() throws(TemplateError) -> JinjaExpr {
+        let base = depth
+        defer { depth = base }
         var l = try parseMath1()
         while true {
             if let t = peek(), case .op(let o) = t, ["==", "!=", "<", "<=", ">", ">="].contains(o) {
                 pos += 1
+                try deeper()
                 l = .binary(o, l, try parseMath1())
             } else if accept(.name("in")) {
+                try deeper()
                 l = .binary("in", l, try parseMath1())
             } else if peek() == .name("not"), peek(1) == .name("in") {
                 pos += 2
+                try deeper()
                 l = .binary("not in", l, try parseMath1())
             } else {
                 return l
@@ -258,9 +292,12 @@ struct ExprParser {
     }
 
     mutating func parseMath1() throws(TemplateError) -> JinjaExpr {
+        let base = depth
+        defer { depth = base }
         var l = try parseConcat()
         while let t = peek(), case .op(let o) = t, o == "+" || o == "-" {
             pos += 1
+            try deeper()
             l = .binary(o, l, try parseConcat())
         }
         return l
@@ -273,25 +310,34 @@ struct ExprParser {
     }
 
     mutating func parseMath2() throws(TemplateError) -> JinjaExpr {
+        let base = depth
+        defer { depth = base }
         var l = try parsePow()
         while let t = peek(), case .op(let o) = t, ["*", "/", "//", "%"].contains(o) {
             pos += 1
+            try deeper()
             l = .binary(o, l, try parsePow())
         }
         return l
     }
 
     mutating func parsePow() throws(TemplateError) -> JinjaExpr {
+        let base = depth
+        defer { depth = base }
         var l = try parseUnary(withFilter: true)
-        while accept(.op("**")) { l = .binary("**", l, try parseUnary(withFilter: true)) }
+        while accept(.op("**")) { try deeper(); l = .binary("**", l, try parseUnary(withFilter: true)) }
         return l
     }
 
     mutating func parseUnary(withFilter: Bool) throws(TemplateError) -> JinjaExpr {
+        let base = depth
+        defer { depth = base }
         var node: JinjaExpr
         if accept(.op("-")) {
+            try deeper()
             node = .unary("-", try parseUnary(withFilter: false))
         } else if accept(.op("+")) {
+            try deeper()
             node = .unary("+", try parseUnary(withFilter: false))
         } else {
             node = try parsePrimary()
@@ -350,9 +396,11 @@ struct ExprParser {
         }
     }
 
+    /// Each link deepens the tree; the caller restores `depth`.
     mutating func parsePostfix(_ base: JinjaExpr) throws(TemplateError) -> JinjaExpr {
         var node = base
         while true {
+            if peek() == .op(".") || peek() == .op("[") || peek() == .op("(") { try deeper() }
             if accept(.op(".")) {
                 switch next() {
                 case .name(let n)?: node = .attr(node, n)
@@ -399,8 +447,11 @@ struct ExprParser {
     }
 
     mutating func parseFilterExpr(_ base: JinjaExpr) throws(TemplateError) -> JinjaExpr {
+        let start = depth
+        defer { depth = start }
         var node = base
         while true {
+            if peek() == .op("|") || peek() == .name("is") { try deeper() }
             if accept(.op("|")) {
                 guard case .name(let name)? = next() else { throw error("expected a filter name") }
                 var args: [JinjaExpr] = [], kwargs: [(String, JinjaExpr)] = []

@@ -8,6 +8,9 @@ public struct TemplateError: Error, Sendable, Equatable, CustomStringConvertible
         case raised
         /// Rendering failed (undefined value, wrong type, unsupported feature).
         case runtime
+        /// The template went past one of ``JinjaLimits`` (recursion or nesting depth, output size,
+        /// loop iterations): a runaway template, stopped before it exhausts the stack or memory.
+        case limit
     }
     /// The kind.
     public var kind: Kind
@@ -33,6 +36,7 @@ public struct TemplateError: Error, Sendable, Equatable, CustomStringConvertible
         case .raised: s += "template raised an exception: \(message)"
         case .syntax: s += "template syntax error\(line.map { " on line \($0)" } ?? ""): \(message)"
         case .runtime: s += "template error\(line.map { " on line \($0)" } ?? ""): \(message)"
+        case .limit: s += "template stopped\(line.map { " on line \($0)" } ?? ""): \(message)"
         }
         return s
     }

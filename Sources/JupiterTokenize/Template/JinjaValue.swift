@@ -77,7 +77,11 @@ enum JinjaValue {
     }
 
     /// `repr(x)` as Python prints it.
-    var repr: String {
+    var repr: String { repr(inside: []) }
+
+    /// `repr(x)`; `inside` holds the namespaces being printed, so that one holding itself prints
+    /// `<Namespace {...}>` as Python's recursion-safe dict repr does, instead of recursing forever.
+    func repr(inside: Set<ObjectIdentifier>) -> String {
         switch self {
         case .undefined: return ""
         case .none: return "None"
@@ -85,10 +89,15 @@ enum JinjaValue {
         case .int(let i): return String(i)
         case .float(let f): return pythonFloat(f)
         case .string(let s): return pythonRepr(s)
-        case .list(let l): return "[" + l.map(\.repr).joined(separator: ", ") + "]"
-        case .tuple(let l): return "(" + l.map(\.repr).joined(separator: ", ") + (l.count == 1 ? ",)" : ")")
-        case .dict(let d): return "{" + d.entries.map { "\(pythonRepr($0.key)): \($0.value.repr)" }.joined(separator: ", ") + "}"
-        case .namespace(let n): return "<Namespace " + n.values.entries.map { "\($0.key)=\($0.value.repr)" }.joined(separator: ", ") + ">"
+        case .list(let l): return "[" + l.map { $0.repr(inside: inside) }.joined(separator: ", ") + "]"
+        case .tuple(let l): return "(" + l.map { $0.repr(inside: inside) }.joined(separator: ", ") + (l.count == 1 ? ",)" : ")")
+        case .dict(let d): return "{" + d.entries.map { "\(pythonRepr($0.key)): \($0.value.repr(inside: inside))" }.joined(separator: ", ") + "}"
+        case .namespace(let n):
+            // jinja2's Namespace repr is `<Namespace {attrs dict repr}>`.
+            let id = ObjectIdentifier(n)
+            if inside.contains(id) { return "<Namespace {...}>" }
+            let within = inside.union([id])
+            return "<Namespace {" + n.values.entries.map { "\(pythonRepr($0.key)): \($0.value.repr(inside: within))" }.joined(separator: ", ") + "}>"
         case .macro(let m): return "<Macro '\(m.name)'>"
         case .builtin(let n): return "<built-in function \(n)>"
         case .method(_, let n): return "<method \(n)>"

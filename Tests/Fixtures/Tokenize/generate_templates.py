@@ -5,21 +5,28 @@
     python3 Tests/Fixtures/Tokenize/generate_templates.py
 
 Writes under Tests/Fixtures/Tokenize/:
-  conversations.jsonl       conversations in Jupiter's native (OpenAI-style) JSON: real Welsh/English
-                            eval items (with their ideal answer as the assistant turn) plus
-                            hand-written multi-turn, tool-calling and reasoning conversations
+  conversations.jsonl       conversations in Jupiter's native (OpenAI-style) JSON: legislation
+                            translations and GSM8K problems from corpus/real-text.jsonl (with
+                            their answer as the assistant turn) plus hand-written multi-turn,
+                            tool-calling and reasoning conversations
   goldens/templates.jsonl   per template x conversation x options: the rendered text (or the
-                            error the template raised) and the assistant spans (code points)
+                            error the template raised) and the assistant spans (code points); for
+                            a real model's template (models/<name>/, see generate_real.py, run it
+                            first), rendered with that model's bos/eos tokens, plus the count and
+                            FNV-1a 64 of the rendered text's ids under the model's tokenizer
 """
+import gzip
 import json
 import os
 
 import jinja2
 from jinja2.ext import Extension, loopcontrols
 from jinja2.sandbox import ImmutableSandboxedEnvironment
+from tokenizers import Tokenizer
+
+from generate_tokenizers import FNV_OFFSET, fnv, ids_bytes
 
 HERE = os.path.dirname(os.path.abspath(__file__))
-DATA = os.path.abspath(os.path.join(HERE, "..", "..", "..", "..", "shared", "data", "llm-evals-cy"))
 GEN_START, GEN_END = "\ue0f0", "\ue0f1"
 
 
@@ -93,21 +100,54 @@ TOOLS = [
 ]
 
 
+def committed_corpus():
+    """The committed corpus of generate_real.py: OGL legislation pairs and GSM8K problems (MIT)."""
+    with open(os.path.join(HERE, "corpus", "real-text.jsonl"), encoding="utf-8") as f:
+        rows = [json.loads(l) for l in f if l.strip()]
+    pairs = [(a["text"], b["text"]) for a, b in zip(rows[0::2], rows[1::2]) if a["source"] == "legislation-en"]
+    qs = [r["text"] for r in rows if r["source"] == "gsm8k-question"]
+    ans = [r["text"] for r in rows if r["source"] == "gsm8k-answer"]
+    return pairs, [{"question": q, "answer": a} for q, a in zip(qs, ans)]
+
+
+LEGISLATION, GSM8K = committed_corpus()
+
+
+def models():
+    """Real models (generate_real.py): name -> (tokenizer, bos, eos)."""
+    out = {}
+    root = os.path.join(HERE, "models")
+    for name in sorted(os.listdir(root)) if os.path.isdir(root) else []:
+        with gzip.open(os.path.join(root, name, "tokenizer.json.gz"), "rt", encoding="utf-8") as f:
+            tok = Tokenizer.from_str(f.read())
+        with open(os.path.join(root, name, "tokenizer_config.json"), encoding="utf-8") as f:
+            config = json.load(f)
+        out[name] = (tok, config.get("bos_token"), config.get("eos_token"))
+    return out
+
+
 def conversations():
+    """Single-turn items from the committed corpus (OGL legislation translated into Welsh, GSM8K
+    problems with their worked answers), then hand-written multi-turn and tool conversations.
+    (The llm-evals-cy sets beside the repository are not copied into it: only licensed text is.)"""
     convs = []
-    for name in sorted(os.listdir(DATA)):
-        if not name.endswith(".jsonl"):
-            continue
-        with open(os.path.join(DATA, name), encoding="utf-8") as f:
-            rows = [json.loads(l) for l in f if l.strip()][:6]
-        for i, r in enumerate(rows):
-            ideal = r["ideal"] if isinstance(r["ideal"], str) else r["ideal"][0]
-            msgs = [{"role": m["role"], "content": m["content"]} for m in r["input"]]
-            a = {"role": "assistant", "content": ideal}
-            if i % 2 == 1:
-                a["reasoning_content"] = "Meddwl: the answer is " + ideal[:40] + "."
-            msgs.append(a)
-            convs.append({"id": f"{name[:-6]}-{i}", "messages": msgs})
+    systems = ["Cyfieithwch y testun canlynol i'r Gymraeg.", None, "Translate UK legislation into Welsh. Reply with the translation only."]
+    for i, (en, cy) in enumerate(LEGISLATION[3:18]):
+        system = systems[i % 3]
+        msgs = ([{"role": "system", "content": system}] if system else []) + [
+            {"role": "user", "content": en if system else "Cyfieithwch i'r Gymraeg:\n\n" + en}]
+        a = {"role": "assistant", "content": cy}
+        if i % 2 == 1:
+            a["reasoning_content"] = "Meddwl: the answer is " + cy[:40] + "."
+        convs.append({"id": f"legislation-{i}", "messages": msgs + [a]})
+    for i, r in enumerate(GSM8K[3:18]):
+        working, final = r["answer"].rsplit("\n", 1)
+        msgs = ([{"role": "system", "content": "Answer with '#### <number>' on the last line."}] if i % 3 == 0 else []) + [
+            {"role": "user", "content": r["question"]}]
+        a = {"role": "assistant", "content": r["answer"] if i % 2 == 0 else final}
+        if i % 2 == 1:
+            a["reasoning_content"] = working
+        convs.append({"id": f"gsm8k-{i}", "messages": msgs + [a]})
     convs += [
         {"id": "multi-turn-reasoning", "messages": [
             {"role": "system", "content": "  Rwyt ti'n gynorthwyydd defnyddiol.  \n"},
@@ -136,6 +176,19 @@ def conversations():
         {"id": "prompt-only", "messages": [
             {"role": "system", "content": "Answer in Welsh."},
             {"role": "user", "content": "How are you?"}]},
+        {"id": "gsm8k-multi-turn", "messages": [
+            {"role": "system", "content": "Solve the problem step by step; end with '#### <answer>'."},
+            {"role": "user", "content": GSM8K[0]["question"]},
+            {"role": "assistant", "content": GSM8K[0]["answer"]},
+            {"role": "user", "content": GSM8K[1]["question"]},
+            {"role": "assistant", "content": GSM8K[1]["answer"], "reasoning_content": "Half of 2 is 1; 2 + 1 = 3."}]},
+        {"id": "legislation-translation", "messages": [
+            {"role": "system", "content": "Cyfieithwch i'r Gymraeg. Translate into Welsh."},
+            {"role": "user", "content": LEGISLATION[0][0]},
+            {"role": "assistant", "content": LEGISLATION[0][1]},
+            {"role": "user", "content": LEGISLATION[1][0]},
+            {"role": "assistant", "content": LEGISLATION[1][1]},
+            {"role": "user", "content": LEGISLATION[2][0]}]},
         {"id": "system-late", "messages": [
             {"role": "user", "content": "Hi"},
             {"role": "system", "content": "Late system."},
@@ -158,14 +211,17 @@ def main():
     options = [{"add_generation_prompt": False}, {"add_generation_prompt": True},
                {"add_generation_prompt": True, "enable_thinking": False}]
     out = []
+    real = models()
     for tname, src in templates.items():
         tmpl = env.from_string(src)
+        tok, bos, eos = real.get(tname, (None, "<|begin_of_text|>", "<|eot_id|>"))
+        specials = {k: v for k, v in (("bos_token", bos), ("eos_token", eos)) if v is not None}
         for c in convs:
             msgs = [template_message(m) for m in c["messages"]]
             for opt in options:
                 kwargs = dict(opt)
                 extra = {k: v for k, v in kwargs.items() if k != "add_generation_prompt"}
-                ctx = dict(messages=msgs, tools=c.get("tools"), bos_token="<|begin_of_text|>", eos_token="<|eot_id|>", **kwargs)
+                ctx = dict(messages=msgs, tools=c.get("tools"), **specials, **kwargs)
                 rec = {"template": tname, "conversation": c["id"], "add_generation_prompt": opt["add_generation_prompt"],
                        "extra": extra}
                 try:
@@ -186,9 +242,13 @@ def main():
                             k += 1
                     text = "".join(clean)
                 else:
-                    spans = prefix_spans(tmpl, c, msgs, extra, text)
+                    spans = prefix_spans(tmpl, c, msgs, extra, specials, text)
                 rec["text"] = text
                 rec["spans"] = spans
+                if tok is not None:
+                    ids = tok.encode(text, add_special_tokens=False).ids
+                    rec["ids_count"] = len(ids)
+                    rec["ids_fnv64"] = "%016x" % fnv(FNV_OFFSET, ids_bytes(ids))
                 out.append(rec)
     with open(os.path.join(HERE, "goldens", "templates.jsonl"), "w", encoding="utf-8") as f:
         for r in out:
@@ -196,7 +256,7 @@ def main():
     print(len(out), "renders;", sum(1 for r in out if "error" in r), "raised")
 
 
-def prefix_spans(tmpl, c, msgs, extra, full):
+def prefix_spans(tmpl, c, msgs, extra, specials, full):
     """Assistant spans: each assistant turn's text is what rendering through it adds to rendering
     up to it; the span starts where that text first differs from the generation prompt (so the
     prompt header is not in the span). None when the template is not prefix-stable."""
@@ -204,7 +264,7 @@ def prefix_spans(tmpl, c, msgs, extra, full):
     for i, m in enumerate(msgs):
         if m["role"] != "assistant":
             continue
-        base = dict(tools=c.get("tools"), bos_token="<|begin_of_text|>", eos_token="<|eot_id|>", **extra)
+        base = dict(tools=c.get("tools"), **specials, **extra)
         try:
             upto = tmpl.render(messages=msgs[:i], add_generation_prompt=False, **base)
             prompt = tmpl.render(messages=msgs[:i], add_generation_prompt=True, **base)

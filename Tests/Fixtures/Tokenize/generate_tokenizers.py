@@ -20,7 +20,9 @@ from tokenizers import AddedToken, Regex, Tokenizer, decoders, models, normalize
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 ROOT = os.path.abspath(os.path.join(HERE, "..", "..", ".."))
-DATA = os.path.abspath(os.path.join(ROOT, "..", "shared", "data", "llm-evals-cy"))
+# ../shared/data beside the repository, or $JUPITER_SHARED_DATA (as JupiterTesting.Peers.sharedData).
+SHARED = os.environ.get("JUPITER_SHARED_DATA") or os.path.abspath(os.path.join(ROOT, "..", "shared", "data"))
+DATA = os.path.join(SHARED, "llm-evals-cy")
 CHUNK = 32
 
 GPT2_PATTERN = r"""'s|'t|'re|'ve|'m|'ll|'d| ?\p{L}+| ?\p{N}+| ?[^\s\p{L}\p{N}]+|\s+(?!\S)|\s+"""
