@@ -226,31 +226,34 @@ struct ModelChatTemplate {
     let shown: String
     let sha256: String
 
-    /// The template: `explicit` (a tokenizer_config.json, a folder, or a `.jinja` file) when given;
-    /// otherwise the `chat_template` of `tokenizer_config.json` in `folder`, else
-    /// `chat_template.jinja` there (newer models keep it apart). Nil when the folder has neither.
+    /// The template: `explicit` (a tokenizer_config.json, a model folder, or a `.jinja` file) when
+    /// given; otherwise the model folder's, found the way `transformers` finds it
+    /// (``ChatTemplate/find(inModelFolder:name:)``: `chat_template.jinja`, else the
+    /// `chat_template` of `tokenizer_config.json`). Nil when the folder has none.
     static func load(explicit: (path: String, shown: String)?, folder: String, shownFolder: String) throws -> ModelChatTemplate? {
         if let (path, shown) = explicit {
             if path.hasSuffix(".jinja") { return try jinja(path, shown: shown, config: nil) }
-            let file = FileSystem.isDirectory(path) ? path + "/tokenizer_config.json" : path
-            return ModelChatTemplate(template: try ChatTemplate(tokenizerConfig: path), shown: shown,
-                                     sha256: try SHA256.hex(ofFile: file))
-        }
-        let config = folder + "/tokenizer_config.json"
-        if FileSystem.exists(config) {
-            do {
-                return ModelChatTemplate(template: try ChatTemplate(tokenizerConfig: config),
-                                         shown: shownFolder + "tokenizer_config.json", sha256: try SHA256.hex(ofFile: config))
-            } catch let e as TokenizerError where e.path == "$.chat_template" {
-                // No template inside: look for chat_template.jinja below.
+            if FileSystem.isDirectory(path) {
+                guard let found = try ChatTemplate.find(inModelFolder: path) else {
+                    throw TokenizerError(.invalidValue, path: "$", "no chat template in \(path)", file: path)
+                }
+                return try located(found, shown: shown.hasSuffix("/") ? shown : shown + "/")
             }
+            return ModelChatTemplate(template: try ChatTemplate(tokenizerConfig: path), shown: shown,
+                                     sha256: try SHA256.hex(ofFile: path))
         }
-        let jinjaPath = folder + "/chat_template.jinja"
-        if FileSystem.exists(jinjaPath) {
-            return try jinja(jinjaPath, shown: shownFolder + "chat_template.jinja",
-                             config: FileSystem.exists(config) ? config : nil)
+        return try ChatTemplate.find(inModelFolder: folder).map { try located($0, shown: shownFolder) }
+    }
+
+    /// A template found in a model folder, named as the recipe would write it.
+    static func located(_ found: LocatedChatTemplate, shown folder: String) throws -> ModelChatTemplate {
+        let file: String
+        switch found.source {
+        case .jinjaFile(let path): file = path
+        case .tokenizerConfig(let path, _): file = path
         }
-        return nil
+        return ModelChatTemplate(template: found.template, shown: folder + FileSystem.baseName(file),
+                                 sha256: try SHA256.hex(ofFile: file))
     }
 
     /// A `.jinja` template file; BOS/EOS tokens from the tokenizer_config.json beside it, if any.
