@@ -55,27 +55,42 @@ public enum Pipeline {
     }
 
     /// Runs a prepared recipe into its run folder: resumable, models started and stopped here.
-    /// Throws ``RunError`` (its ``RunError/exitCode`` is the CLI's exit code).
+    /// `executor` overrides the recipe's `executor:` (``ExecutorSettings``): locally the run
+    /// finishes here; on Slurm its units are submitted as jobs (``RunOutcome/submitted(jobs:message:)``),
+    /// or followed to their end when the settings say `wait`. Throws ``RunError`` (its
+    /// ``RunError/exitCode`` is the CLI's exit code).
     public static func run(_ prepared: Preparation, options: RunOptions = RunOptions(),
-                           executor: (any Executor)? = nil) async throws(RunError) -> RunSummary {
+                           executor: ExecutorSettings? = nil,
+                           environment: [String: String] = ProcessInfo.processInfo.environment) async throws(RunError)
+        -> RunOutcome
+    {
         guard let plan = prepared.plan, prepared.isValid else {
             throw RunError(.invalidRecipe, "the recipe has errors (see above)")
+        }
+        let choice = executor ?? plan.settings.executor
+        if case .slurm(let settings) = choice {
+            var options = options
+            options.folderMode = .clusterCoordinator
+            // Jobs run elsewhere, from another directory: every path they get is absolute.
+            options.runDirectory = FileSystem.absolute(options.runDirectory ?? plan.settings.runDirectory)
+            let engine = try RunEngine(plan: plan, options: options)
+            let slurm = SlurmExecutor(settings: settings, recipeFile: FileSystem.absolute(plan.settings.recipeFile),
+                                      models: plan.models, environment: environment, observer: options.observer,
+                                      pollInterval: Double(environment["JUPITER_SLURM_POLL_S"] ?? "") ?? 5)
+            return try await outcome { try await engine.run(executor: slurm) }
+        }
+        if let record = try SlurmRecord.read(options.runDirectory ?? plan.settings.runDirectory),
+           let active = SlurmCommands(environment: environment).queued(record.jobIDs), !active.isEmpty {
+            throw RunError(.locked, "jobs of an earlier cluster run of this folder are still queued or running ("
+                           + SlurmExecutor.jobList(active) + "); a local run would collide with them. See `jupiter status "
+                           + record.runDirectory + "`, or `jupiter cancel` them")
         }
         var options = options
         let models = plan.models.isEmpty ? nil : prepared.models
         if let models { options.modelAccounting = { models.accounting } }
         let engine = try RunEngine(plan: plan, options: options)
         if let models {
-            do {
-                // Model answers are cached in the run's state.sqlite; local backends log into logs/.
-                try FileSystem.createDirectory(engine.runDirectory + "/logs")
-                var config = Configuration()
-                config.busyMode = .timeout(30)
-                try models.attachCache(database: try DatabasePool(path: engine.runDirectory + "/state.sqlite",
-                                                                  configuration: config))
-            } catch {
-                throw RunError(.io, "cannot open \(engine.runDirectory)/state.sqlite: \(error)")
-            }
+            try openCache(models, path: engine.runDirectory + "/state.sqlite", logs: engine.runDirectory + "/logs")
             do throws(LLMError) {
                 try await models.start()
             } catch {
@@ -83,24 +98,52 @@ public enum Pipeline {
                 throw RunError(error.kind == .cancelled ? .interrupted : .model, error.message)
             }
         }
-        let outcome: Result<RunSummary, any Error>
-        do {
-            try await engine.preflight()
-            outcome = .success(try await engine.run(executor: executor))
-        } catch {
-            outcome = .failure(error)
+        let result: Result<RunOutcome, RunError> = await Result { () async throws(RunError) -> RunOutcome in
+            try await outcome {
+                try await engine.preflight()
+                return try await engine.run(executor: LocalExecutor(workers: options.workers))
+            }
         }
         await models?.shutdown()
-        switch outcome {
-        case .success(let summary): return summary
-        case .failure(let error as RunError): throw error
-        case .failure(let error as IOError): throw RunError(.io, error.description)
-        case .failure(let error as LLMError) where error.kind == .cancelled: throw RunError(.interrupted, "interrupted")
-        case .failure(let error as LLMError) where error.isTransportFailure:
-            throw RunError(.model, error.description)
-        case .failure(let error) where error is CancellationError || Task.isCancelled:
-            throw RunError(.interrupted, "interrupted")
-        case .failure(let error): throw RunError(.stage, "\(error)")
+        return try result.get()
+    }
+
+    /// Opens the model answer cache (a SQLite file) and the folder for local backends' logs.
+    static func openCache(_ models: LLMService, path: String, logs: String) throws(RunError) {
+        do {
+            try FileSystem.createDirectory(logs)
+            try FileSystem.createDirectory(FileSystem.parent(of: path))
+            var config = Configuration()
+            config.busyMode = .timeout(30)
+            try models.attachCache(database: try DatabasePool(path: path, configuration: config))
+        } catch {
+            throw RunError(.io, "cannot open \(path): \(error)")
         }
+    }
+
+    /// Runs `body`, turning every error into the ``RunError`` the CLI reports.
+    static func outcome<T>(_ body: () async throws -> T) async throws(RunError) -> T {
+        do {
+            return try await body()
+        } catch let error as RunError {
+            throw error
+        } catch let error as IOError {
+            throw RunError(.io, error.description)
+        } catch let error as LLMError where error.kind == .cancelled {
+            throw RunError(.interrupted, "interrupted")
+        } catch let error as LLMError where error.isTransportFailure {
+            throw RunError(.model, error.description)
+        } catch where error is CancellationError || Task.isCancelled {
+            throw RunError(.interrupted, "interrupted")
+        } catch {
+            throw RunError(.stage, "\(error)")
+        }
+    }
+}
+
+extension Result where Failure == RunError {
+    /// The result of an async throwing body.
+    init(_ body: () async throws(RunError) -> Success) async {
+        do { self = .success(try await body()) } catch { self = .failure(error) }
     }
 }

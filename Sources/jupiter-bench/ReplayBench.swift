@@ -64,7 +64,9 @@ struct ReplayBench: AsyncParsableCommand {
         let prepared = Pipeline.prepare(recipePath: dir + "/recipe.yaml")
         guard prepared.isValid else { throw ValidationError(prepared.problems.map(\.description).joined(separator: "\n")) }
         let t0 = Date()
-        let summary = try await Pipeline.run(prepared)
+        guard let summary = try await Pipeline.run(prepared, executor: .local).summary else {
+            throw ValidationError("the run did not finish here")
+        }
         let wall = Date().timeIntervalSince(t0)
         guard summary.counts["replay"]?.kept == records, server.requestCount >= records else {
             throw ValidationError("replay kept \(summary.counts["replay"]?.kept ?? 0) of \(records); server saw \(server.requestCount)")

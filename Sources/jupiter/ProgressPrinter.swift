@@ -78,6 +78,9 @@ final class ProgressPrinter: @unchecked Sendable {
         case .staleOutputRemoved(let path):
             closeLine()
             Terminal.error("removed \(path)/: the recipe no longer produces it")
+        case .cluster(let line):
+            closeLine()
+            Terminal.error(line)
         }
     }
 

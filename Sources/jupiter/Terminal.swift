@@ -58,4 +58,7 @@ enum Terminal {
         error(message)
         return exit(status)
     }
+
+    /// Prints a run error to stderr and returns its documented exit.
+    static func fail(_ runError: RunError) -> ExitCode { fail("error: \(runError)", runError.exitCode) }
 }

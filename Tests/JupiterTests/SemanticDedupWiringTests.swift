@@ -31,7 +31,7 @@ import Testing
         func runOnce() async throws -> RunSummary {
             let prepared = Pipeline.prepare(recipePath: dir + "/recipe.yaml")
             #expect(prepared.problems.isEmpty, "\(prepared.problems)")
-            return try await Pipeline.run(prepared)
+            return try #require(try await Pipeline.run(prepared).summary)
         }
 
         let first = try await runOnce()

@@ -20,6 +20,8 @@ public struct RunSettings: Sendable {
     public var runDirectory: String
     /// Records per work batch.
     public var batchSize: Int
+    /// Where the work runs (the recipe's `executor:`).
+    public var executor: ExecutorSettings = .local
 
     /// The recipe file's name (manifests and cards name the file, not a machine's path).
     public var recipeFileName: String { FileSystem.baseName(recipeFile) }

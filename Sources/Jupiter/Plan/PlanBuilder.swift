@@ -136,7 +136,7 @@ public enum PlanBuilder {
         let settings = RunSettings(name: recipe.name, seed: recipe.seed, recipeFile: recipe.file,
                                    recipeSHA256: recipe.sha256, baseDirectory: recipe.baseDirectory,
                                    runDirectory: runDirectory ?? recipe.resolve(recipe.output.dir),
-                                   batchSize: recipe.output.batchSize)
+                                   batchSize: recipe.output.batchSize, executor: recipe.executor)
         return (Plan(settings: settings, models: recipe.models, sources: recipe.sources.compactMap { sources[$0.name] },
                      datasets: order, mix: mix), problems)
     }

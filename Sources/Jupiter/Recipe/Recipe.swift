@@ -25,6 +25,8 @@ public struct Recipe: Sendable {
     public var mix: MixSection?
     /// Where the run folder goes and how work is batched.
     public var output: OutputSpec
+    /// Where the run's work is carried out (`executor:`; default: this process).
+    public var executor: ExecutorSettings = .local
     /// Sources named in the recipe that could not be read (already reported), so datasets reading
     /// them are still checked (stage names, options) without a second, misleading error.
     public var invalidSources: Set<String> = []

@@ -156,12 +156,15 @@ public enum RecipeLoader {
         }
         if var o = outputReader { top.append(o.finish()) }
 
+        // executor
+        let executor = ExecutorSettings.load(&top)
+
         let problems = top.finish()
         var sha = SHA256()
         sha.update(text)
         let recipe = Recipe(name: name, seed: seed, file: file, baseDirectory: baseDirectory, sha256: sha.hexDigest(),
                             models: models, sources: sources, datasets: datasets, mix: mix, output: output,
-                            invalidSources: invalidSources)
+                            executor: executor, invalidSources: invalidSources)
         return (recipe, problems)
     }
 

@@ -61,6 +61,34 @@ struct BatchFiles: Sendable {
         try AtomicFile.write(Array(JSONWriter.pretty(record.json).utf8), to: stepPath)
     }
 
+    /// `task-<k>-of-<n>.json`: a task's finished slice.
+    func taskPath(_ task: Int, of tasks: Int) -> String { directory + "/task-\(task)-of-\(tasks).json" }
+
+    /// Records that task `task` of `tasks` finished its slice.
+    func recordTask(_ task: Int, of tasks: Int, _ record: TaskRecord) throws(IOError) {
+        try AtomicFile.write(JSONWriter.bytes(record.json), to: taskPath(task, of: tasks))
+    }
+
+    /// The record of a task's finished slice.
+    func taskRecord(_ task: Int, of tasks: Int) -> TaskRecord? {
+        guard let bytes = try? FileSystem.read(taskPath(task, of: tasks)), let json = try? JSONParser.parse(bytes) else {
+            return nil
+        }
+        return TaskRecord(json: json)
+    }
+
+    /// Every task record of the step (any split), in file-name order.
+    func taskRecords() -> [TaskRecord] {
+        (FileSystem.list(directory) ?? []).sorted()
+            .filter { $0.hasPrefix("task-") && $0.hasSuffix(".json") }
+            .compactMap { name in
+                guard let bytes = try? FileSystem.read(directory + "/" + name), let json = try? JSONParser.parse(bytes) else {
+                    return nil
+                }
+                return TaskRecord(json: json)
+            }
+    }
+
     /// Reads the kept records of a batch.
     func readKept(_ batch: Int) throws -> [Record] {
         try RecordLines.read(path: keptPath(batch))
@@ -97,6 +125,36 @@ struct StepRecord: Sendable {
         batches = n
         counts = StepCounts(json: json["counts"] ?? .null)
         report = json["report"]
+    }
+}
+
+/// A task's finished slice of a step of per-batch stages (`task-<k>-of-<n>.json`): the step's
+/// batch count as the task saw it, and what the task cost.
+struct TaskRecord: Sendable {
+    /// Batches of the whole step.
+    var batches: Int
+    /// Wall time of the task's slice.
+    var seconds: Double
+    /// The task process's peak resident memory (KiB), when known.
+    var peakResidentKiB: Int?
+
+    var json: JSONValue {
+        var o: JSONObject = ["batches": .int(batches), "seconds": .double((seconds * 1000).rounded() / 1000)]
+        if let peakResidentKiB { o["peak_rss_kib"] = .int(peakResidentKiB) }
+        return .object(o)
+    }
+
+    init(batches: Int, seconds: Double, peakResidentKiB: Int?) {
+        self.batches = batches
+        self.seconds = seconds
+        self.peakResidentKiB = peakResidentKiB
+    }
+
+    init?(json: JSONValue) {
+        guard let b = json["batches"]?.intValue else { return nil }
+        batches = b
+        seconds = json["seconds"]?.doubleValue ?? 0
+        peakResidentKiB = json["peak_rss_kib"]?.intValue
     }
 }
 

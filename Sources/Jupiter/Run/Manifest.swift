@@ -85,10 +85,9 @@ struct Manifest {
         if !models.isEmpty {
             o["models"] = .object(JSONObject(models.map { JSONObject.Entry(key: $0.name, value: .object(["settings": $0.settings])) }))
         }
-        let formatter = ISO8601DateFormatter()
         var timings: JSONObject = [
-            "started": .string(formatter.string(from: started)),
-            "finished": .string(formatter.string(from: finished)),
+            "started": .string(Self.timestamp(started)),
+            "finished": .string(Self.timestamp(finished)),
             "seconds": .double((finished.timeIntervalSince(started) * 1000).rounded() / 1000),
         ]
         if let usage { timings["models"] = usage }
@@ -96,4 +95,7 @@ struct Manifest {
         o["timings"] = .object(timings)
         return .object(o)
     }
+
+    /// An ISO 8601 UTC timestamp (`2026-11-29T09:30:00Z`).
+    static func timestamp(_ date: Date) -> String { ISO8601DateFormatter().string(from: date) }
 }

@@ -23,25 +23,41 @@ struct MixStep {
 
     var runDirectory: String { engine.runDirectory }
 
-    /// Builds (or reuses) the mixture; returns the manifest entry.
-    func run() async throws -> JSONValue {
+    /// The mix's fingerprint (settings, seed, recipe, token measure, eval sets and the hash of
+    /// every mixed dataset), or nil while a mixed dataset is not assembled.
+    func fingerprint() -> String? {
         let settings = engine.plan.settings
         // The card names the recipe (file and SHA-256), so they are part of the fingerprint too.
         var parts = ["jupiter \(RunEngine.version)", "mix", JSONWriter.string(mix.config.json), "seed \(settings.seed)",
                      "recipe \(settings.name) \(settings.recipeFileName) \(settings.recipeSHA256)",
                      JSONWriter.string(mix.measure.json),
                      "decontaminate " + (mix.decontamination.map { JSONWriter.string($0.configuration) } ?? "-")]
-        var inputs: [MixInput] = []
         for (name, _) in mix.config.weights {
             // The kept file's hash, taken once when the dataset was assembled.
             guard let sha = DatasetResult.read(runDirectory: runDirectory, dataset: name)?.files["kept.jsonl.gz"]?.sha256
-            else {
-                throw RunError.stageFailed(dataset: "mixture", stage: "mix", message: "dataset '\(name)' was not built")
-            }
+            else { return nil }
             parts.append("\(name) \(sha)")
-            inputs.append(MixInput(name: name, path: runDirectory + "/datasets/\(name)/kept.jsonl.gz"))
         }
-        let fingerprint = Fingerprints.hash(parts)
+        return Fingerprints.hash(parts)
+    }
+
+    /// True when the recorded mixture is this mix's and its files are intact.
+    func isCurrent() -> Bool {
+        guard let fingerprint = fingerprint(), let recorded = Self.record(runDirectory: runDirectory),
+              recorded["fingerprint"]?.stringValue == fingerprint, recorded["stats"] != nil else { return false }
+        return Self.filesIntact(recorded, in: runDirectory + "/mixture")
+    }
+
+    /// Builds (or reuses) the mixture; returns the manifest entry.
+    func run() async throws -> JSONValue {
+        let settings = engine.plan.settings
+        guard let fingerprint = fingerprint() else {
+            let missing = mix.config.weights.map(\.dataset).first {
+                DatasetResult.read(runDirectory: runDirectory, dataset: $0) == nil
+            } ?? "?"
+            throw RunError.stageFailed(dataset: "mixture", stage: "mix", message: "dataset '\(missing)' was not built")
+        }
+        let inputs = mix.config.weights.map { MixInput(name: $0.dataset, path: runDirectory + "/datasets/\($0.dataset)/kept.jsonl.gz") }
         let out = runDirectory + "/mixture"
         let observer = engine.options.observer
         if let recorded = Self.record(runDirectory: runDirectory), recorded["fingerprint"]?.stringValue == fingerprint,

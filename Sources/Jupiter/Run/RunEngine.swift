@@ -11,14 +11,23 @@ public struct RunOptions: Sendable {
     public var observer: RunObserver?
     /// Model usage to record in the manifest's `timings` (filled by the model service when models are used).
     public var modelAccounting: (@Sendable () async -> JSONValue)?
+    /// When the run started (the manifest's `timings.started`); default: now. A cluster run's
+    /// last job passes the submission time.
+    public var started: Date
+    /// How the run folder is held: by one local run (the default), or shared by the coordinator
+    /// and the tasks of a cluster run.
+    public var folderMode: RunFolder.Mode
 
     /// Creates options.
     public init(runDirectory: String? = nil, workers: Int = ProcessInfo.processInfo.activeProcessorCount,
-                observer: RunObserver? = nil, modelAccounting: (@Sendable () async -> JSONValue)? = nil) {
+                observer: RunObserver? = nil, modelAccounting: (@Sendable () async -> JSONValue)? = nil,
+                started: Date = Date(), folderMode: RunFolder.Mode = .exclusive) {
         self.runDirectory = runDirectory
         self.workers = max(1, workers)
         self.observer = observer
         self.modelAccounting = modelAccounting
+        self.started = started
+        self.folderMode = folderMode
     }
 }
 
@@ -56,6 +65,20 @@ public struct RunSummary: Sendable {
     }
 }
 
+/// How a run ended: finished here, or handed to a batch system.
+public enum RunOutcome: Sendable {
+    /// Every unit ran; the manifest is written.
+    case finished(RunSummary)
+    /// The units were submitted as jobs (their ids); `message` says how to follow them.
+    case submitted(jobs: [String], message: String)
+
+    /// The summary of a finished run.
+    public var summary: RunSummary? {
+        if case .finished(let s) = self { return s }
+        return nil
+    }
+}
+
 /// Runs a plan into a run folder, resumably.
 ///
 /// The engine is the coordinator: it fingerprints every step (``Fingerprints``), hands the units of
@@ -79,6 +102,7 @@ public final class RunEngine: Sendable {
     let options: RunOptions
     let hashes: InputHashes
     let steps: [String: [StepWork]]
+    private let summaryBox = Locked<RunSummary?>(nil)
 
     /// The run folder's path.
     public var runDirectory: String { folder.path }
@@ -88,16 +112,23 @@ public final class RunEngine: Sendable {
     public init(plan: Plan, options: RunOptions = RunOptions()) throws(RunError) {
         self.plan = plan
         self.options = options
-        folder = try RunFolder(options.runDirectory ?? plan.settings.runDirectory)
+        folder = try RunFolder(options.runDirectory ?? plan.settings.runDirectory, mode: options.folderMode)
         hashes = try InputHashes(plan)
         steps = Fingerprints.steps(of: plan, hashes: hashes.byFile, runDirectory: folder.path)
     }
 
+    /// The work of `plan` in an existing run folder, for looking only (no lock is taken).
+    static func workView(plan: Plan, runDirectory: String) throws(RunError) -> RunWork {
+        try RunEngine(plan: plan, options: RunOptions(runDirectory: runDirectory, folderMode: .observer)).work
+    }
+
     /// Runs every ``Preflighted`` stage's check once (after the models started, before any work) for
     /// steps that are not finished yet; the first failure stops the run.
-    public func preflight() async throws(RunError) {
+    /// `only` limits the checks to one unit's stages (a cluster task checks what it will run).
+    public func preflight(only: WorkUnit? = nil) async throws(RunError) {
         for dataset in plan.datasets {
             for w in steps[dataset.name] ?? [] where w.files.finished(fingerprint: w.fingerprint) == nil {
+                if let only, only != .step(dataset: dataset.name, index: w.index) { continue }
                 for planned in w.step.stages {
                     guard let stage = planned.stage as? any Preflighted else { continue }
                     do {
@@ -117,26 +148,92 @@ public final class RunEngine: Sendable {
     public var work: RunWork {
         var units: [WorkUnit] = []
         var deps: [WorkUnit: [WorkUnit]] = [:]
+        var shapes: [WorkUnit: UnitShape] = [:]
+        var labels: [WorkUnit: String] = [:]
+        var fingerprints: [WorkUnit: String] = [:]
+        var models: [WorkUnit: [String]] = [:]
+        let declared = Set(plan.models.map(\.name))
         for dataset in plan.datasets {
             var previous: WorkUnit?
             if case .dataset(let up) = dataset.input { previous = .assemble(dataset: up) }
-            for index in dataset.steps.indices {
-                let unit = WorkUnit.step(dataset: dataset.name, index: index)
+            for w in steps[dataset.name] ?? [] {
+                let unit = WorkUnit.step(dataset: dataset.name, index: w.index)
                 units.append(unit)
                 deps[unit] = previous.map { [$0] } ?? []
+                if case .batch = w.step { shapes[unit] = .sliced } else { shapes[unit] = .whole }
+                labels[unit] = w.label
+                fingerprints[unit] = w.fingerprint
+                let used = Set(w.step.stages.flatMap { Self.modelNames(in: $0.stage.configuration, declared: declared) })
+                if !used.isEmpty { models[unit] = used.sorted() }
                 previous = unit
             }
             let assemble = WorkUnit.assemble(dataset: dataset.name)
             units.append(assemble)
             deps[assemble] = previous.map { [$0] } ?? []
+            labels[assemble] = "assemble"
+            fingerprints[assemble] = steps[dataset.name]?.last?.fingerprint ?? ""
         }
+        var leaves = plan.datasets.map { WorkUnit.assemble(dataset: $0.name) }
         if let mix = plan.mix {
             units.append(.mix)
             deps[.mix] = mix.config.weights.map { .assemble(dataset: $0.dataset) }
+            labels[.mix] = "mix"
+            fingerprints[.mix] = Fingerprints.hash(["mix", JSONWriter.string(mix.config.json), "seed \(plan.settings.seed)",
+                                                   JSONWriter.string(mix.measure.json)])
+            leaves = [.mix] + leaves.filter { !deps[.mix, default: []].contains($0) }
         }
-        return RunWork(units: units, dependencyMap: deps) { [self] unit, task, tasks, workers in
-            try await self.perform(unit, task: task, of: tasks, workers: workers)
+        units.append(.finish)
+        deps[.finish] = leaves
+        labels[.finish] = "manifest"
+        return RunWork(units: units, runDirectory: runDirectory, dependencyMap: deps, shapes: shapes, labels: labels,
+                       fingerprints: fingerprints, modelsByUnit: models,
+                       completion: { [self] unit in self.isComplete(unit) },
+                       taskCompletion: { [self] unit, task, tasks in self.isComplete(unit, task: task, of: tasks) },
+                       performer: { [self] unit, task, tasks, workers in
+                           try await self.perform(unit, task: task, of: tasks, workers: workers)
+                       })
+    }
+
+    /// Names of declared models in a stage configuration (the values of `model`, `*_model` and
+    /// nested `model` keys).
+    static func modelNames(in configuration: JSONValue, declared: Set<String>) -> [String] {
+        var out: [String] = []
+        func walk(_ v: JSONValue, key: String) {
+            switch v {
+            case .string(let s) where (key == "model" || key.hasSuffix("_model")) && declared.contains(s): out.append(s)
+            case .object(let o): for e in o { walk(e.value, key: e.key) }
+            case .array(let a): for x in a { walk(x, key: key) }
+            default: break
+            }
         }
+        walk(configuration, key: "")
+        return out
+    }
+
+    /// Whether a unit is recorded as done.
+    func isComplete(_ unit: WorkUnit) -> Bool {
+        switch unit {
+        case .step(let dataset, let index):
+            guard let w = steps[dataset]?[index] else { return false }
+            return StepRunner(engine: self).finishedRecord(w, write: false) != nil
+        case .assemble(let dataset):
+            guard let r = DatasetResult.read(runDirectory: runDirectory, dataset: dataset),
+                  r.fingerprint == steps[dataset]?.last?.fingerprint ?? "" else { return false }
+            return StepRunner.datasetFileNames.allSatisfy {
+                FileSystem.size(runDirectory + "/datasets/\(dataset)/\($0)") == r.files[$0]?.bytes
+            }
+        case .mix:
+            guard let mix = plan.mix else { return true }
+            return MixStep(engine: self, mix: mix, workers: 1).isCurrent()
+        case .finish:
+            return false
+        }
+    }
+
+    /// Whether task `task` of `tasks` finished its slice of a step.
+    func isComplete(_ unit: WorkUnit, task: Int, of tasks: Int) -> Bool {
+        guard case .step(let dataset, let index) = unit, let w = steps[dataset]?[index] else { return false }
+        return StepRunner(engine: self).sliceDone(w, task: task, of: tasks)
     }
 
     /// Performs one unit (or one task's slice of a step).
@@ -155,28 +252,77 @@ public final class RunEngine: Sendable {
             guard let mix = plan.mix else { return .done }
             _ = try await MixStep(engine: self, mix: mix, workers: workers).run()
             return .done
+        case .finish:
+            let summary = try await finish()
+            summaryBox.withLock { $0 = summary }
+            return .done
         }
     }
 
-    /// Runs every unit with `executor` (default: this process, `options.workers` in parallel),
-    /// then writes the manifest and removes outputs the plan no longer produces. Cancelling the
-    /// task stops between batches; finished work stays recorded. When model requests failed for
-    /// transport reasons, everything else is finished first, then a ``RunError/Kind/model`` error
-    /// lists what is left for a rerun (no manifest is written: the run is not complete).
-    public func run(executor: (any Executor)? = nil) async throws -> RunSummary {
-        let started = Date()
-        let failures = try await (executor ?? LocalExecutor(workers: options.workers)).execute(work)
-        if !failures.isEmpty {
-            let lines = failures.map { "  \($0.dataset) step \($0.step): \($0.batches) batch(es) not done: \($0.error)" }
-            throw RunError(.model, "model requests failed after every retry; the rest of the run finished, nothing "
-                           + "was written for the failed requests, and a rerun sends only them:\n"
-                           + lines.joined(separator: "\n"), failures: failures)
+    /// Runs every unit with `executor` (default: this process, `options.workers` in parallel);
+    /// the last unit writes the manifest and removes outputs the plan no longer produces.
+    /// Cancelling the task stops between batches; finished work stays recorded. When model
+    /// requests failed for transport reasons, everything else is finished first, then a
+    /// ``RunError/Kind/model`` error lists what is left for a rerun (no manifest is written: the
+    /// run is not complete). An executor that hands the work to a batch system returns
+    /// ``RunOutcome/submitted(jobs:message:)``.
+    public func run(executor: any Executor) async throws -> RunOutcome {
+        switch try await executor.execute(work) {
+        case .submitted(let jobs, let message):
+            return .submitted(jobs: jobs, message: message)
+        case .finished(let failures) where !failures.isEmpty:
+            throw Self.modelFailure(failures)
+        case .finished:
+            // Written here by the last unit, or (a cluster run waited for) by the last job.
+            guard let summary = try summaryBox.withLock({ $0 }) ?? recordedSummary() else {
+                throw RunError(.stage, "the run ended without writing its manifest")
+            }
+            return .finished(summary)
         }
-        return try await finish(started: started)
+    }
+
+    /// Runs every unit in this process (``LocalExecutor`` with `options.workers`).
+    public func run() async throws -> RunSummary {
+        guard let summary = try await run(executor: LocalExecutor(workers: options.workers)).summary else {
+            throw RunError(.stage, "the local executor submitted jobs")
+        }
+        return summary
+    }
+
+    /// The summary of a run whose manifest another process wrote (from the completion records).
+    func recordedSummary() throws -> RunSummary? {
+        guard FileSystem.exists(runDirectory + "/manifest.json") else { return nil }
+        var results: [String: DatasetResult] = [:]
+        for dataset in plan.datasets {
+            guard let r = DatasetResult.read(runDirectory: runDirectory, dataset: dataset.name) else { return nil }
+            results[dataset.name] = r
+        }
+        return summary(results: results, mixture: plan.mix == nil ? nil : MixStep.recorded(runDirectory: runDirectory))
+    }
+
+    /// The summary of finished datasets and mixture.
+    func summary(results: [String: DatasetResult], mixture: JSONValue?) -> RunSummary {
+        var summary = RunSummary(runDirectory: runDirectory, manifestPath: runDirectory + "/manifest.json",
+                                 counts: results.mapValues { r in
+                                     let c = r.counts
+                                     return (read: c.read, kept: c.kept, dropped: c.dropped, quarantined: c.quarantined,
+                                             records: c.records)
+                                 },
+                                 mixture: mixture)
+        summary.dropSummary = plan.datasets.flatMap { d in results[d.name].map { Self.dropLines(d.name, $0.counts) } ?? [] }
+        return summary
+    }
+
+    /// The error for steps left unfinished by model failures.
+    static func modelFailure(_ failures: [RunError.StepFailure]) -> RunError {
+        let lines = failures.map { "  \($0.dataset) step \($0.step): \($0.batches) batch(es) not done: \($0.error)" }
+        return RunError(.model, "model requests failed after every retry; the rest of the run finished, nothing "
+                        + "was written for the failed requests, and a rerun sends only them:\n"
+                        + lines.joined(separator: "\n"), failures: failures)
     }
 
     /// Writes the manifest (from the completion records) and removes stale outputs.
-    func finish(started: Date) async throws -> RunSummary {
+    func finish() async throws -> RunSummary {
         var results: [String: DatasetResult] = [:]
         for dataset in plan.datasets {
             guard let r = DatasetResult.read(runDirectory: runDirectory, dataset: dataset.name) else {
@@ -192,25 +338,18 @@ public final class RunEngine: Sendable {
             mixture = entry
         }
         removeUnusedWork()
+        // Temporaries of tasks killed on other machines (every unit job has ended by now).
+        if options.folderMode != .exclusive { RunFolder.removeStaleTemporaries(runDirectory + "/work") }
         let manifest = Manifest(plan: plan, inputs: hashes.entries, results: results, mixture: mixture,
-                                models: plan.models.map { ($0.name, $0.json) }, started: started, finished: Date(),
+                                models: plan.models.map { ($0.name, $0.json) }, started: options.started, finished: Date(),
                                 usage: await options.modelAccounting?())
-        let manifestPath = runDirectory + "/manifest.json"
         do {
-            try AtomicFile.write(Array(JSONWriter.pretty(manifest.json).utf8), to: manifestPath)
+            try AtomicFile.write(Array(JSONWriter.pretty(manifest.json).utf8), to: runDirectory + "/manifest.json")
         } catch {
             throw RunError(.io, error.description)
         }
         removeStaleOutputs(datasets: Set(plan.datasets.map(\.name)), mixture: plan.mix != nil)
-        var summary = RunSummary(runDirectory: runDirectory, manifestPath: manifestPath,
-                                 counts: results.mapValues { r in
-                                     let c = r.counts
-                                     return (read: c.read, kept: c.kept, dropped: c.dropped, quarantined: c.quarantined,
-                                             records: c.records)
-                                 },
-                                 mixture: mixture)
-        summary.dropSummary = plan.datasets.flatMap { d in results[d.name].map { Self.dropLines(d.name, $0.counts) } ?? [] }
-        return summary
+        return summary(results: results, mixture: mixture)
     }
 
     /// One line per stage that dropped or quarantined records: the top three rules (or causes)

@@ -23,6 +23,9 @@ public enum RunEvent: Sendable {
     /// An output of an earlier recipe that this one no longer produces was deleted from the run
     /// folder (`path` relative to it: `datasets/<name>` or `mixture`).
     case staleOutputRemoved(path: String)
+    /// News from the batch system a cluster run uses (jobs submitted, tasks finished, a task
+    /// requeued), one line each.
+    case cluster(String)
 }
 
 /// Receives run events (called from many tasks; must be thread-safe).

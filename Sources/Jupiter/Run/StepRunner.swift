@@ -1,3 +1,4 @@
+import Foundation
 import JupiterCore
 
 /// Runs a dataset's steps and assembles its outputs, recording completion in files (see
@@ -9,9 +10,12 @@ struct StepRunner {
     var batchSize: Int { engine.plan.settings.batchSize }
 
     /// Runs `w` (or task `task` of `tasks`' slice of its batches), unless it is done already.
+    /// A task that finished its slice records it in `task-<k>-of-<n>.json` (with the step's batch
+    /// count, its peak memory and time), so a rerun submits only the tasks that did not; the task
+    /// that finds every batch done writes `step.json`.
     func run(_ w: StepWork, task: Int, of tasks: Int, workers: Int) async throws -> UnitOutcome {
         let dataset = w.dataset.name
-        if w.files.finished(fingerprint: w.fingerprint) != nil {
+        if finishedRecord(w, write: true) != nil || (tasks > 1 && sliceDone(w, task: task, of: tasks)) {
             observer?(.stepSkipped(dataset: dataset, step: w.index, label: w.label))
             return .done
         }
@@ -21,8 +25,14 @@ struct StepRunner {
         switch w.step {
         case .batch(let stages):
             let processor = BatchProcessor(dataset: dataset, stages: stages)
+            let started = Date()
             let result = try await runBatches(w, processor: processor, task: task, of: tasks, workers: workers)
             outcome = result.failure.map { .failed($0) } ?? .done
+            if tasks > 1 && result.failure == nil {
+                let slice = TaskRecord(batches: result.batches, seconds: Date().timeIntervalSince(started),
+                                       peakResidentKiB: ProcessMemory.peakResidentKiB())
+                do { try w.files.recordTask(task, of: tasks, slice) } catch { throw RunError(.io, error.description) }
+            }
             record = try finishIfComplete(w, batches: result.batches)
         case .global(let stage):
             record = try await runGlobal(w, stage: stage)
@@ -32,10 +42,43 @@ struct StepRunner {
         return outcome
     }
 
+    /// The step's record when it is done: its `step.json`, or, for a step of per-batch stages
+    /// whose tasks all finished on other machines without one of them seeing the others' last
+    /// batches (a network filesystem may show files late), the record made from its batches
+    /// (written as `step.json` when `write`).
+    func finishedRecord(_ w: StepWork, write: Bool) -> StepRecord? {
+        if let r = w.files.finished(fingerprint: w.fingerprint) { return r }
+        guard case .batch = w.step else { return nil }
+        let batches: Int
+        if w.readsInput {
+            guard let known = w.files.taskRecords().first?.batches else { return nil }
+            batches = known
+        } else {
+            guard let previous = engine.steps[w.dataset.name]?[w.index - 1],
+                  let input = finishedRecord(previous, write: write) else { return nil }
+            batches = input.batches
+        }
+        var total = StepCounts()
+        for b in 0..<batches {
+            guard let c = w.files.done(b) else { return nil }
+            total.add(c)
+        }
+        let record = StepRecord(fingerprint: w.fingerprint, batches: batches, counts: total)
+        if write { try? w.files.finish(record) }
+        return record
+    }
+
+    /// Whether task `task` of `tasks` finished its slice of `w` (its record names the step's
+    /// batch count and each of its batches is done).
+    func sliceDone(_ w: StepWork, task: Int, of tasks: Int) -> Bool {
+        guard let slice = w.files.taskRecord(task, of: tasks) else { return false }
+        return stride(from: task, to: slice.batches, by: tasks).allSatisfy { w.files.done($0) != nil }
+    }
+
     /// The previous step's finished record and files (its input).
     func input(of w: StepWork) throws -> (files: BatchFiles, record: StepRecord) {
         guard let previous = engine.steps[w.dataset.name]?[w.index - 1],
-              let record = previous.files.finished(fingerprint: previous.fingerprint) else {
+              let record = finishedRecord(previous, write: true) else {
             throw RunError(.stage, "step \(w.name) needs step \(w.dataset.name)/\(w.index - 1), which is not finished")
         }
         return (previous.files, record)
@@ -187,7 +230,7 @@ struct StepRunner {
     func assemble(_ dataset: DatasetPlan, _ works: [StepWork]) throws {
         var steps: [(work: StepWork, record: StepRecord)] = []
         for w in works {
-            guard let r = w.files.finished(fingerprint: w.fingerprint) else {
+            guard let r = finishedRecord(w, write: true) else {
                 throw RunError(.stage, "dataset '\(dataset.name)': step \(w.index) (\(w.label)) is not finished")
             }
             steps.append((w, r))

@@ -71,6 +71,9 @@ public enum ModelTools {
                 } catch {
                     lines.append(CheckLine(ok: false, text: "FAIL \(m.name)  llama-cpp \(options.modelPath)  \(error)"))
                 }
+            case .slurm(let s):
+                warnings.append("model '\(m.name)': served by \(s.replicas) Slurm job(s) during a run (\(s.command)); "
+                                + "not started by `models check`")
             }
         }
         return CheckResult(problems: problems, valid: true, lines: lines, warnings: warnings)
@@ -96,9 +99,11 @@ public enum ModelTools {
         }
         ShutdownHooks.shared.installSignalHandlers()
         let llm: LLMService
-        do { llm = try LLMService(models: models, database: nil) } catch { throw RunError(.model, "\(error)") }
+        // Slurm-served models start with a run, not here.
+        let local = models.filter { if case .slurm = $0.backend { return false } else { return true } }
+        do { llm = try LLMService(models: local, database: nil) } catch { throw RunError(.model, "\(error)") }
         do throws(LLMError) { try await llm.start() } catch { throw RunError(.model, error.message) }
-        return Served(problems: problems, lines: models.map { "\($0.name) \(llm.endpoints(of: $0.name).joined(separator: " "))" },
+        return Served(problems: problems, lines: local.map { "\($0.name) \(llm.endpoints(of: $0.name).joined(separator: " "))" },
                       service: llm)
     }
 

@@ -79,11 +79,15 @@ public final class LLMService: ModelClient {
 
     /// Starts local backends (waiting until each is healthy) and checks that every endpoint
     /// answers `/v1/models` and serves its model. On failure everything started is stopped and
-    /// the error names the model and endpoint.
-    public func start() async throws(LLMError) {
+    /// the error names the model and endpoint. `served` gives the endpoints of `backend: slurm`
+    /// models (their jobs run elsewhere; the run finds their endpoints); a Slurm model without
+    /// endpoints there cannot be used. `only` limits the start to the named models (a cluster
+    /// task starts only what its unit uses).
+    public func start(only: Set<String>? = nil, served: [String: [String]] = [:]) async throws(LLMError) {
         let hook = ShutdownHooks.shared.add { [weak self] in await self?.shutdown() }
         state.withLock { $0.hook = hook; $0.started = true }
         do throws(LLMError) {
+            let models = self.models.filter { only?.contains($0.name) ?? true }
             for m in models {
                 guard case .llamaCpp(let options) = m.backend else { continue }
                 // What the server needs, provisioned into the cache on first use.
@@ -113,11 +117,27 @@ public final class LLMService: ModelClient {
                     }
                 }
                 let runtime = ModelRuntime(config: m, identity: identity(m.name), baseURLs: [server.baseURL],
+                                           apiKey: m.apiKeyEnv.flatMap { environment[$0] },
+                                           deathNote: { [server] in server.deathNote() })
+                state.withLock { $0.runtimes[m.name] = runtime }
+            }
+            for m in models {
+                guard case .slurm = m.backend else { continue }
+                guard let urls = served[m.name], !urls.isEmpty else {
+                    throw LLMError(.notRunning, "model '\(m.name)' is served by Slurm jobs (backend: slurm) and none of them "
+                                   + "is up: run the recipe with the slurm executor, or start the servers first")
+                }
+                let runtime = ModelRuntime(config: m, identity: identity(m.name), baseURLs: urls.map(ModelConfig.normaliseBaseURL),
                                            apiKey: m.apiKeyEnv.flatMap { environment[$0] })
                 state.withLock { $0.runtimes[m.name] = runtime }
             }
             for m in models {
-                guard case .openAI(let endpoints) = m.backend else { continue }
+                let endpoints: [String]
+                switch m.backend {
+                case .openAI(let e): endpoints = e
+                case .slurm: endpoints = served[m.name] ?? []
+                case .llamaCpp: continue
+                }
                 for url in endpoints {
                     let served = try await LLMService.listModels(baseURL: url, apiKey: apiKey(m), transport: transport,
                                                                  timeout: min(m.timeout, 30), redact: sender.redact)
@@ -148,6 +168,9 @@ public final class LLMService: ModelClient {
             let file = Provisioner.WheelFile(l.modelPath).map { $0.reference }
                 ?? "gguf-sha256=" + ((try? SHA256.hex(ofFile: l.modelPath)) ?? "missing:\(l.modelPath)")
             return "llama-cpp \(file) ctx=\(l.contextSize) alias=\(m.model)"
+        case .slurm(let s):
+            // The command says what is served and how; the job's node and port change every run.
+            return "slurm \(s.command) model=\(m.model)"
         }
     }
 

@@ -38,7 +38,27 @@ import JupiterCore
 ///                                           # environment, else python3; installed into the cache
 ///                                           # on first use, see Provisioner)
 ///     startup_timeout_s: 120                # how long to wait for the server to become healthy
+///   big:
+///     backend: slurm                        # Jupiter runs the server as a Slurm job (see below)
+///     model: nvidia/some-model              # the id the server serves
+///     command: "vllm serve nvidia/some-model --port {port} --tensor-parallel-size 8"
+///     replicas: 2                           # server jobs; requests are balanced over them
+///     partition: gpu                        # default: the executor's partition
+///     gres: "gpu:8"
+///     cpus_per_task: 16
+///     mem: 200G
+///     time: "12:00:00"
+///     account: proj123                      # default: the executor's
+///     qos: normal
+///     sbatch_args: ["--exclusive"]
+///     setup: ["module load cuda/12.4"]      # shell lines before the command
+///     startup_timeout_s: 1800               # how long a job waits for the server to become healthy
 /// ```
+///
+/// A `backend: slurm` model is started as its own Slurm job(s), running the user's `command` with
+/// `{port}` replaced by a free port; once `/v1/models` answers, the job publishes its endpoint in
+/// the run folder and the stages' jobs (or a local run) use it. Jupiter cancels the jobs when the
+/// run's work has ended.
 public struct ModelConfig: Sendable, Hashable {
     /// How the model is served.
     public enum Backend: Sendable, Hashable {
@@ -46,6 +66,55 @@ public struct ModelConfig: Sendable, Hashable {
         case openAI(endpoints: [String])
         /// A llama.cpp server that Jupiter starts on a free loopback port and stops at the end.
         case llamaCpp(LlamaCppOptions)
+        /// An OpenAI-compatible server that Jupiter runs as Slurm jobs (the run supplies its
+        /// endpoints once the jobs are healthy).
+        case slurm(SlurmServerOptions)
+    }
+
+    /// Options of a model served by Slurm jobs.
+    public struct SlurmServerOptions: Sendable, Hashable {
+        /// The server's command line; `{port}` is replaced by the port the job chose.
+        public var command: String
+        /// Server jobs.
+        public var replicas: Int
+        /// Partition (nil: the executor's).
+        public var partition: String?
+        /// `--gres` (e.g. `gpu:8`).
+        public var gres: String?
+        /// `--cpus-per-task`.
+        public var cpusPerTask: Int?
+        /// `--mem`.
+        public var memory: String?
+        /// `--time`.
+        public var time: String?
+        /// `--account` (nil: the executor's).
+        public var account: String?
+        /// `--qos` (nil: the executor's).
+        public var qos: String?
+        /// More `sbatch` arguments.
+        public var sbatchArguments: [String]
+        /// Shell lines run before the command.
+        public var setup: [String]
+        /// Seconds a job waits for its server's `/v1/models`.
+        public var startupTimeout: Double
+
+        /// Creates options.
+        public init(command: String, replicas: Int = 1, partition: String? = nil, gres: String? = nil,
+                    cpusPerTask: Int? = nil, memory: String? = nil, time: String? = nil, account: String? = nil,
+                    qos: String? = nil, sbatchArguments: [String] = [], setup: [String] = [], startupTimeout: Double = 1800) {
+            self.command = command
+            self.replicas = replicas
+            self.partition = partition
+            self.gres = gres
+            self.cpusPerTask = cpusPerTask
+            self.memory = memory
+            self.time = time
+            self.account = account
+            self.qos = qos
+            self.sbatchArguments = sbatchArguments
+            self.setup = setup
+            self.startupTimeout = startupTimeout
+        }
     }
 
     /// Options of a local llama.cpp backend.
@@ -143,6 +212,11 @@ public struct ModelConfig: Sendable, Hashable {
             o["backend"] = .string("llama-cpp")
             o["path"] = .string(l.modelPath)
             o["ctx"] = .int(l.contextSize)
+        case .slurm(let s):
+            o["backend"] = .string("slurm")
+            o["command"] = .string(s.command)
+            o["replicas"] = .int(s.replicas)
+            if let g = s.gres { o["gres"] = .string(g) }
         }
         o["model"] = .string(model)
         if let apiKeyEnv { o["api_key_env"] = .string(apiKeyEnv) }

@@ -64,9 +64,9 @@ private struct EntryReader {
             return nil
         }
         let backendName = o.string("backend", default: "openai")
-        guard ["openai", "llama-cpp"].contains(backendName) else {
-            o.problem("backend", "unknown backend '\(backendName)' (known: openai, llama-cpp)"
-                      + Suggestion.didYouMean(backendName, among: ["openai", "llama-cpp"]))
+        guard ["openai", "llama-cpp", "slurm"].contains(backendName) else {
+            o.problem("backend", "unknown backend '\(backendName)' (known: openai, llama-cpp, slurm)"
+                      + Suggestion.didYouMean(backendName, among: ["openai", "llama-cpp", "slurm"]))
             return nil
         }
         let model = o.nonEmptyString("model")
@@ -96,6 +96,38 @@ private struct EntryReader {
         let retry = RetryPolicy(maxAttempts: attempts, baseDelay: base, maxDelay: cap)
 
         switch backendName {
+        case "slurm":
+            for key in ["endpoint", "endpoints", "ctx", "threads", "python"] where o.has(key) {
+                _ = o.node(key)
+                o.problem(key, "'\(key)' does not apply to 'backend: slurm' (the server runs the 'command' in a Slurm job)")
+            }
+            let contextTokens = o.int("context", range: 16...100_000_000)
+            let command = o.nonEmptyString("command")
+            if command == nil && !o.has("command") {
+                o.problem(nil, "missing 'command': the server's command line with {port}, e.g. "
+                          + "\"vllm serve MODEL --port {port}\"")
+            }
+            if let command, !command.contains("{port}") {
+                o.problem("command", "'command' must contain {port} (Jupiter picks a free port on the job's node)")
+            }
+            var server = ModelConfig.SlurmServerOptions(command: command ?? "")
+            server.replicas = o.int("replicas", default: 1, range: 1...1000)
+            server.partition = o.nonEmptyString("partition")
+            server.gres = o.nonEmptyString("gres")
+            server.cpusPerTask = o.int("cpus_per_task", range: 1...4096)
+            server.memory = o.nonEmptyString("mem")
+            server.time = o.nonEmptyString("time")
+            server.account = o.nonEmptyString("account")
+            server.qos = o.nonEmptyString("qos")
+            server.sbatchArguments = o.stringList("sbatch_args", default: [])
+            server.setup = o.stringList("setup", default: [])
+            server.startupTimeout = o.double("startup_timeout_s", default: 1800, range: 1...86_400)
+            _ = o.finish()
+            guard let model, command != nil else { return nil }
+            return ModelConfig(name: name, backend: .slurm(server), model: model, apiKeyEnv: apiKeyEnv,
+                               maxInFlight: maxInFlightSetting ?? 32, requestsPerMinute: rpm, tokensPerMinute: tpm,
+                               timeout: timeout, retry: retry, extraBody: extraBody, reasoning: reasoning,
+                               contextTokens: contextTokens, line: keyLine)
         case "llama-cpp":
             for key in ["endpoint", "endpoints", "context"] where o.has(key) {
                 _ = o.node(key)

@@ -101,6 +101,27 @@ final class LlamaCppServer: Sendable {
         return false
     }
 
+    /// Why the server is gone, when it died on its own (nil while it runs or after ``stop()``):
+    /// its exit status or signal, with advice for an illegal instruction (a llama.cpp built for
+    /// CPU features this machine or sandbox does not allow), and the end of its log.
+    func deathNote() -> String? {
+        guard let p = process.withLock({ $0 }), !p.isRunning else { return nil }
+        let how: String
+        if p.terminationReason == .uncaughtSignal {
+            let sig = p.terminationStatus
+            how = "was killed by signal \(sig)" + (Self.signalNames[sig].map { " (\($0))" } ?? "")
+                + (sig == SIGILL ? ": its llama.cpp was built for CPU instructions this machine does not allow (e.g. AMX in a "
+                    + "container); reinstall llama-cpp-python with CMAKE_ARGS=\"-DGGML_NATIVE=OFF -DGGML_AVX2=ON\"" : "")
+                + (sig == SIGKILL ? " (out of memory? try a smaller ctx)" : "")
+        } else {
+            how = "exited with status \(p.terminationStatus)"
+        }
+        return "the llama.cpp server \(how). Log \(logPath):\n\(logTail(8))"
+    }
+
+    static let signalNames: [Int32: String] = [SIGILL: "SIGILL", SIGSEGV: "SIGSEGV", SIGABRT: "SIGABRT",
+                                                SIGKILL: "SIGKILL", SIGBUS: "SIGBUS", SIGTERM: "SIGTERM"]
+
     /// Process id, when launched.
     var pid: Int32? { process.withLock { $0?.processIdentifier } }
 

@@ -13,6 +13,20 @@ public struct Provisioner: Sendable {
     /// The llama-cpp-python version installed when none is found (the version Jupiter is tested with).
     public static let llamaCppPythonVersion = "0.3.36"
 
+    /// The llama.cpp build flags Jupiter uses on x86-64 unless `CMAKE_ARGS` is set: AVX2 code
+    /// without `-march=native`. A native build on a CPU with AMX emits tile instructions that
+    /// containers and some hypervisors trap (the server dies with SIGILL on its first request, as
+    /// measured in this project's sandbox); AVX2 runs everywhere Jupiter is supported. Set
+    /// `CMAKE_ARGS=-DGGML_NATIVE=ON` for a native build. (`--no-cache-dir` keeps pip from reusing
+    /// a wheel built earlier with other flags.)
+    public static let portableCMakeArguments: String? = {
+        #if arch(x86_64)
+        "-DGGML_NATIVE=OFF -DGGML_AVX=ON -DGGML_AVX2=ON -DGGML_FMA=ON -DGGML_F16C=ON -DGGML_BMI2=ON"
+        #else
+        nil
+        #endif
+    }()
+
     /// Jupiter's cache folder.
     public let cache: String
     /// Where progress lines go (what is being fetched, how long it will take, pip's own lines).
@@ -120,9 +134,11 @@ public struct Provisioner: Sendable {
         log("no Python with llama-cpp-python[server] found: installing it into \(cache)/llama-cpp/venv (once). pip builds "
             + "llama.cpp from source: about \(max(5, 50 / max(1, cores))) minutes on \(cores) core(s) (25 measured on 2)")
         try run("python3", ["-m", "venv", cache + "/llama-cpp/venv"], what: "python3 -m venv")
-        try run(venvPython, ["-m", "pip", "install", "--disable-pip-version-check", "--progress-bar", "off",
+        var buildEnvironment = ["CMAKE_BUILD_PARALLEL_LEVEL": String(cores)]
+        if environment["CMAKE_ARGS"] == nil, let portable = Self.portableCMakeArguments { buildEnvironment["CMAKE_ARGS"] = portable }
+        try run(venvPython, ["-m", "pip", "install", "--disable-pip-version-check", "--progress-bar", "off", "--no-cache-dir",
                              "llama-cpp-python[server]==\(Self.llamaCppPythonVersion)"],
-                what: "pip install llama-cpp-python[server]", extraEnvironment: ["CMAKE_BUILD_PARALLEL_LEVEL": String(cores)])
+                what: "pip install llama-cpp-python[server]", extraEnvironment: buildEnvironment)
         guard Self.hasLlamaServer(venvPython) else {
             throw LLMError(.backend, "llama-cpp-python was installed into \(cache)/llama-cpp/venv but llama_cpp.server does not import")
         }

@@ -77,6 +77,34 @@ public struct ResponseCache: Sendable {
         }
     }
 
+    /// Copies every answer of the caches in `files` (each another `state.sqlite`-shaped file,
+    /// such as a cluster task's own cache) into this one, keeping answers already here; returns
+    /// how many were added. Files that are missing or have no `llm_responses` table are skipped.
+    public func merge(files: [String]) async throws -> Int {
+        var added = 0
+        for file in files where FileManager.default.fileExists(atPath: file) {
+            added += try await db.writeWithoutTransaction { db in
+                try db.execute(sql: "ATTACH DATABASE ? AS task", arguments: [file])
+                defer { try? db.execute(sql: "DETACH DATABASE task") }
+                let hasTable = try Bool.fetchOne(db, sql: """
+                    SELECT COUNT(*) > 0 FROM task.sqlite_master WHERE type = 'table' AND name = 'llm_responses'
+                    """) ?? false
+                guard hasTable else { return 0 }
+                var n = 0
+                try db.inTransaction {
+                    try db.execute(sql: """
+                        INSERT OR IGNORE INTO main.llm_responses
+                        SELECT key, model, path, response, prompt_tokens, completion_tokens, created_at FROM task.llm_responses
+                        """)
+                    n = db.changesCount
+                    return .commit
+                }
+                return n
+            }
+        }
+        return added
+    }
+
     /// Number of stored answers.
     public func count() async throws -> Int {
         try await db.read { db in try Int.fetchOne(db, sql: "SELECT COUNT(*) FROM llm_responses") ?? 0 }

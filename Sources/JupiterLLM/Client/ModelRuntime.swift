@@ -12,9 +12,14 @@ final class ModelRuntime: Sendable {
     let requestBucket: TokenBucket?
     let tokenBucket: TokenBucket?
     let stats = Locked(ModelStats())
+    /// For a local backend: why its process is gone (exit status, log tail), or nil while it
+    /// runs. A connection failure to a dead server is not retried: it is reported with this.
+    let deathNote: @Sendable () -> String?
 
-    init(config: ModelConfig, identity: String, baseURLs: [String], apiKey: String?) {
+    init(config: ModelConfig, identity: String, baseURLs: [String], apiKey: String?,
+         deathNote: @escaping @Sendable () -> String? = { nil }) {
         self.config = config
+        self.deathNote = deathNote
         self.identity = identity
         pool = EndpointPool(baseURLs: baseURLs, maxInFlight: config.maxInFlight)
         self.apiKey = apiKey
@@ -132,6 +137,10 @@ struct RequestSender: Sendable {
             failure.message = redact(failure.message)
             failure.attempts = attempt
             runtime.stats.withLock { $0.errorsByKind[failure.kind.rawValue, default: 0] += 1 }
+            if failure.kind == .connection || failure.kind == .timeout, let note = runtime.deathNote() {
+                runtime.stats.withLock { $0.failures += 1 }
+                throw LLMError(.backend, "model '\(name)': \(redact(note))", attempts: attempt)
+            }
             guard failure.isRetryable, attempt < runtime.config.retry.maxAttempts else {
                 runtime.stats.withLock { $0.failures += 1 }
                 throw failure

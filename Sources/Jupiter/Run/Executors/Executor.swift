@@ -7,15 +7,60 @@ public enum WorkUnit: Sendable, Hashable, CustomStringConvertible {
     case assemble(dataset: String)
     /// The training mixture.
     case mix
+    /// The manifest, once everything else is done (on a cluster, also merging the tasks' model
+    /// caches into `state.sqlite`).
+    case finish
 
-    /// `step ds/2`, `assemble ds`, `mix`.
+    /// `step ds/2`, `assemble ds`, `mix`, `finish`.
     public var description: String {
         switch self {
         case .step(let d, let i): "step \(d)/\(i)"
         case .assemble(let d): "assemble \(d)"
         case .mix: "mix"
+        case .finish: "finish"
         }
     }
+
+    /// The unit's command-line form: `step:ds/2`, `assemble:ds`, `mix`, `finish`.
+    public var argument: String {
+        switch self {
+        case .step(let d, let i): "step:\(d)/\(i)"
+        case .assemble(let d): "assemble:\(d)"
+        case .mix: "mix"
+        case .finish: "finish"
+        }
+    }
+
+    /// Parses ``argument``.
+    public init?(argument: String) {
+        if argument == "mix" { self = .mix; return }
+        if argument == "finish" { self = .finish; return }
+        if argument.hasPrefix("assemble:") {
+            let name = String(argument.dropFirst(9))
+            guard !name.isEmpty else { return nil }
+            self = .assemble(dataset: name)
+            return
+        }
+        guard argument.hasPrefix("step:"), let slash = argument.lastIndex(of: "/"),
+              let index = Int(argument[argument.index(after: slash)...]), index >= 0 else { return nil }
+        let name = String(argument[argument.index(argument.startIndex, offsetBy: 5)..<slash])
+        guard !name.isEmpty else { return nil }
+        self = .step(dataset: name, index: index)
+    }
+
+    /// A file-name-safe form (`step-ds-2`).
+    public var slug: String {
+        String(argument.map { $0.isLetter || $0.isNumber || $0 == "-" || $0 == "_" || $0 == "." ? $0 : "-" })
+    }
+}
+
+/// How a unit can be scheduled.
+public enum UnitShape: Sendable, Equatable {
+    /// Per-batch work: any number of tasks can share it, task `k` of `n` taking the batches `b`
+    /// with `b % n == k`.
+    case sliced
+    /// One task does it all.
+    case whole
 }
 
 /// What performing a unit (or a slice of one) came to.
@@ -27,32 +72,78 @@ public enum UnitOutcome: Sendable {
     case failed(RunError.StepFailure)
 }
 
-/// A run's work, as an executor sees it: the units in a valid order, their dependencies, and a
-/// way to perform a unit or one task's slice of it. Completion of every unit is recorded in files
-/// inside the run folder (see `BatchFiles`), so any executor can skip what is done, and tasks on
-/// other machines that share the folder can do parts of a step.
+/// What an executor made of a run's work.
+public enum ExecutionOutcome: Sendable {
+    /// Every unit was performed here, except those listed, which could not finish because of
+    /// model failures (the units after them did not run).
+    case finished(failures: [RunError.StepFailure])
+    /// The units were handed to a batch system; its last job writes the manifest. `message` says
+    /// how to follow them.
+    case submitted(jobs: [String], message: String)
+}
+
+/// A run's work, as an executor sees it: the units in a valid order, their dependencies, their
+/// shapes, which are done already, and a way to perform a unit or one task's slice of it.
+/// Completion of every unit (and of every task of a sliced unit) is recorded in files inside the
+/// run folder (see `BatchFiles`), so any executor can skip what is done, and tasks on other
+/// machines that share the folder can each do part of a step.
 public struct RunWork: Sendable {
-    /// Every unit, dependencies first.
+    /// Every unit, dependencies first; the last is ``WorkUnit/finish``.
     public let units: [WorkUnit]
+    /// The run folder.
+    public let runDirectory: String
     let dependencyMap: [WorkUnit: [WorkUnit]]
+    let shapes: [WorkUnit: UnitShape]
+    let labels: [WorkUnit: String]
+    let fingerprints: [WorkUnit: String]
+    let modelsByUnit: [WorkUnit: [String]]
+    let completion: @Sendable (WorkUnit) -> Bool
+    let taskCompletion: @Sendable (WorkUnit, _ task: Int, _ tasks: Int) -> Bool
     let performer: @Sendable (WorkUnit, _ task: Int, _ tasks: Int, _ workers: Int) async throws -> UnitOutcome
 
     /// The units `unit` needs finished first.
     public func dependencies(of unit: WorkUnit) -> [WorkUnit] { dependencyMap[unit] ?? [] }
 
-    /// Performs `unit`. A step unit may be split into `tasks` slices (task `task` takes the batches
-    /// `b` with `b % tasks == task`); other units must be performed whole (`tasks == 1`). Work
-    /// already recorded as done is skipped. `workers` bounds the parallelism inside this process.
+    /// Whether `unit` can be split into tasks.
+    public func shape(of unit: WorkUnit) -> UnitShape { shapes[unit] ?? .whole }
+
+    /// What the unit does: `read → pair-filter`, `exact-dedup`, `assemble`, `mix`, `manifest`.
+    public func label(of unit: WorkUnit) -> String { labels[unit] ?? unit.description }
+
+    /// What the unit's output depends on (a step's fingerprint; empty for units that follow from
+    /// their dependencies): a changed recipe or input changes it.
+    public func fingerprint(of unit: WorkUnit) -> String { fingerprints[unit] ?? "" }
+
+    /// The models the unit's stages call, by recipe name.
+    public func models(of unit: WorkUnit) -> [String] { modelsByUnit[unit] ?? [] }
+
+    /// True when the unit's completion record is on disk (so nothing needs doing). ``WorkUnit/finish``
+    /// is never complete: the manifest is rewritten by every run.
+    public func isComplete(_ unit: WorkUnit) -> Bool { completion(unit) }
+
+    /// True when task `task` of `tasks` finished its slice of a sliced unit (or the whole unit is done).
+    public func isComplete(_ unit: WorkUnit, task: Int, of tasks: Int) -> Bool {
+        completion(unit) || (tasks > 1 && taskCompletion(unit, task, tasks))
+    }
+
+    /// Performs `unit`. A ``UnitShape/sliced`` unit may be split into `tasks` slices (task
+    /// `task` takes the batches `b` with `b % tasks == task`); other units are performed whole
+    /// (`tasks == 1`). Work already recorded as done is skipped. `workers` bounds the parallelism
+    /// inside this process.
     public func perform(_ unit: WorkUnit, task: Int = 0, of tasks: Int = 1, workers: Int) async throws -> UnitOutcome {
-        try await performer(unit, task, tasks, workers)
+        precondition(task >= 0 && task < tasks, "task \(task) of \(tasks)")
+        if tasks > 1 && shape(of: unit) != .sliced {
+            throw RunError(.usage, "\(unit) cannot be split into tasks (it needs all of its input at once)")
+        }
+        return try await performer(unit, task, tasks, workers)
     }
 }
 
 /// Where a run's work is carried out. The engine works out the units and what they depend on;
-/// an executor decides where each runs: ``LocalExecutor`` in this process.
+/// an executor decides where each runs: ``LocalExecutor`` in this process, ``SlurmExecutor`` as
+/// Slurm jobs that call `jupiter work`.
 public protocol Executor: Sendable {
-    /// Performs every unit of `work` whose dependencies finished, in order, and returns the units
-    /// that could not finish because of model failures (the rest of the run went on without them).
-    /// Other errors stop the run and are thrown.
-    func execute(_ work: RunWork) async throws -> [RunError.StepFailure]
+    /// Performs (or submits) every unit of `work` that is not done, dependencies first. Model
+    /// failures are returned; other errors stop the run and are thrown.
+    func execute(_ work: RunWork) async throws -> ExecutionOutcome
 }

@@ -1,6 +1,6 @@
 /// Runs every unit in this process, one after the other, with up to `workers` batches of a step
 /// in parallel. A unit whose dependency could not finish is skipped (and so is everything after
-/// it), while independent units still run.
+/// it, the manifest included), while independent units still run.
 public struct LocalExecutor: Executor {
     /// Parallel batch workers.
     public var workers: Int
@@ -9,7 +9,7 @@ public struct LocalExecutor: Executor {
     public init(workers: Int) { self.workers = max(1, workers) }
 
     /// Performs the units in order.
-    public func execute(_ work: RunWork) async throws -> [RunError.StepFailure] {
+    public func execute(_ work: RunWork) async throws -> ExecutionOutcome {
         var failures: [RunError.StepFailure] = []
         var unfinished = Set<WorkUnit>()
         for unit in work.units {
@@ -23,6 +23,6 @@ public struct LocalExecutor: Executor {
                 unfinished.insert(unit)
             }
         }
-        return failures
+        return .finished(failures: failures)
     }
 }
