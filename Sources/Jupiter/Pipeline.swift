@@ -65,16 +65,26 @@ public enum Pipeline {
         let models = plan.models.isEmpty ? nil : prepared.models
         if let models { options.modelAccounting = { models.accounting } }
         let engine = try RunEngine(plan: plan, options: options)
+        return try await withModels(models, runDirectory: engine.runDirectory) {
+            try await engine.preflight()
+            return try await engine.run(executor: executor)
+        }
+    }
+
+    /// Runs `body` with a run's models ready, and stops them on every exit path: answers are
+    /// cached in the run folder's `state.sqlite`, local backends log into its `logs/`, local
+    /// backends are started and every endpoint checked. Without models, just runs `body`. Errors
+    /// become ``RunError``s (``runError(_:)``). The caller holds the run folder.
+    static func withModels<T>(_ models: LLMService?, runDirectory: String,
+                                        _ body: () async throws -> T) async throws(RunError) -> T {
         if let models {
             do {
-                // Model answers are cached in the run's state.sqlite; local backends log into logs/.
-                try FileSystem.createDirectory(engine.runDirectory + "/logs")
+                try FileSystem.createDirectory(runDirectory + "/logs")
                 var config = Configuration()
                 config.busyMode = .timeout(30)
-                try models.attachCache(database: try DatabasePool(path: engine.runDirectory + "/state.sqlite",
-                                                                  configuration: config))
+                try models.attachCache(database: try DatabasePool(path: runDirectory + "/state.sqlite", configuration: config))
             } catch {
-                throw RunError(.io, "cannot open \(engine.runDirectory)/state.sqlite: \(error)")
+                throw RunError(.io, "cannot open \(runDirectory)/state.sqlite: \(error)")
             }
             do throws(LLMError) {
                 try await models.start()
@@ -83,24 +93,28 @@ public enum Pipeline {
                 throw RunError(error.kind == .cancelled ? .interrupted : .model, error.message)
             }
         }
-        let outcome: Result<RunSummary, any Error>
+        let outcome: Result<T, any Error>
         do {
-            try await engine.preflight()
-            outcome = .success(try await engine.run(executor: executor))
+            outcome = .success(try await body())
         } catch {
             outcome = .failure(error)
         }
         await models?.shutdown()
         switch outcome {
-        case .success(let summary): return summary
-        case .failure(let error as RunError): throw error
-        case .failure(let error as IOError): throw RunError(.io, error.description)
-        case .failure(let error as LLMError) where error.kind == .cancelled: throw RunError(.interrupted, "interrupted")
-        case .failure(let error as LLMError) where error.isTransportFailure:
-            throw RunError(.model, error.description)
-        case .failure(let error) where error is CancellationError || Task.isCancelled:
-            throw RunError(.interrupted, "interrupted")
-        case .failure(let error): throw RunError(.stage, "\(error)")
+        case .success(let value): return value
+        case .failure(let error): throw runError(error)
+        }
+    }
+
+    /// The ``RunError`` of anything a run or an evaluation throws.
+    static func runError(_ error: any Error) -> RunError {
+        switch error {
+        case let error as RunError: return error
+        case let error as IOError: return RunError(.io, error.description)
+        case let error as LLMError where error.kind == .cancelled: return RunError(.interrupted, "interrupted")
+        case let error as LLMError where error.isTransportFailure: return RunError(.model, error.description)
+        case let error where error is CancellationError || Task.isCancelled: return RunError(.interrupted, "interrupted")
+        default: return RunError(.stage, "\(error)")
         }
     }
 }

@@ -34,6 +34,6 @@ struct JupiterCommand: AsyncParsableCommand {
             130 interrupted.
             """,
         subcommands: [RunCommand.self, ValidateCommand.self, InspectCommand.self, TokensCommand.self,
-                      ModelsCommand.self, ChatCommand.self]
+                      ModelsCommand.self, ChatCommand.self, EvalCommand.self]
     )
 }

@@ -1,6 +1,7 @@
 import JupiterCore
 import JupiterLLM
 import JupiterMix
+import JupiterEval
 
 /// A parsed, checked recipe: the user's whole intent in one YAML file, as data. Nothing here is
 /// loaded or built (no tokenizer, no stage, no model service): ``PlanBuilder`` does that.
@@ -23,6 +24,8 @@ public struct Recipe: Sendable {
     public var datasets: [DatasetSpec]
     /// The Forget-Me-Not mixture built from the datasets (nil: no `mix:` section).
     public var mix: MixSection?
+    /// The evaluation `jupiter eval` runs (nil: no `eval:` section).
+    public var eval: EvalSection?
     /// Where the run folder goes and how work is batched.
     public var output: OutputSpec
     /// Sources named in the recipe that could not be read (already reported), so datasets reading
