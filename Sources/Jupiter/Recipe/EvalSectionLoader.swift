@@ -53,19 +53,22 @@ enum EvalSectionLoader {
 
         // models
         var evalModels: [EvalModelSpec] = []
-        func known(_ name: String, key: String, _ reader: inout ConfigReader) -> Bool {
-            guard declared.contains(name) else {
-                reader.problem(key, "'\(name)' names no model in 'models:' (declared: \(declared.joined(separator: ", ")))"
-                               + Suggestion.didYouMean(name, among: declared))
-                return false
+        var modelLines: [String: Int] = [:]
+        func add(_ m: EvalModelSpec, line: Int, _ o: inout ConfigReader) {
+            guard declared.contains(m.model) else {
+                o.append([Diagnostic(.error, "eval: models: '\(m.model)' names no model in 'models:' (declared: "
+                                     + declared.joined(separator: ", ") + ")" + Suggestion.didYouMean(m.model, among: declared),
+                                     file: o.file, line: line)])
+                return
             }
-            return true
+            evalModels.append(m)
+            modelLines[m.name] = line
         }
         if let node = o.node("models") {
             if let items = node.listItems {
                 for item in items {
                     guard let name = item.scalar else { o.problem("models", "'models' list items must be model names"); continue }
-                    if known(name, key: "models", &o) { evalModels.append(EvalModelSpec(name: name, reasoning: defaultReasoning)) }
+                    add(EvalModelSpec(name: name, reasoning: defaultReasoning), line: item.line, &o)
                 }
             } else if let entries = node.mapEntries {
                 for e in entries {
@@ -74,19 +77,15 @@ enum EvalSectionLoader {
                         continue
                     }
                     if let target = e.value.scalar {
-                        if known(target, key: "models", &o) {
-                            evalModels.append(EvalModelSpec(name: e.key, model: target, reasoning: defaultReasoning))
-                        }
+                        add(EvalModelSpec(name: e.key, model: target, reasoning: defaultReasoning), line: e.keyLine, &o)
                         continue
                     }
                     var m = ConfigReader(e.value, context: "eval model '\(e.key)'", file: o.file, line: e.keyLine)
                     let target = m.string("model") ?? e.key
                     let system = m.string("system_prompt")
                     let reasoning = m.choice("reasoning", ["on", "off"]).flatMap(ReasoningMode.init(rawValue:)) ?? defaultReasoning
-                    if known(target, key: m.has("model") ? "model" : "", &m) {
-                        evalModels.append(EvalModelSpec(name: e.key, model: target, systemPrompt: system, reasoning: reasoning))
-                    }
                     o.append(m.finish())
+                    add(EvalModelSpec(name: e.key, model: target, systemPrompt: system, reasoning: reasoning), line: e.keyLine, &o)
                 }
             } else {
                 o.problem("models", "'models' must be a list of model names or a mapping of eval names to models")
@@ -96,11 +95,14 @@ enum EvalSectionLoader {
         }
         for m in evalModels {
             guard let config = models.first(where: { $0.name == m.model }) else { continue }
+            let line = modelLines[m.name] ?? o.line
             if m.reasoning == .on && config.reasoning == .never {
-                o.problem("models", "eval model '\(m.name)': reasoning on, but model '\(m.model)' is declared reasoning: never")
+                o.append([Diagnostic(.error, "eval: model '\(m.name)': reasoning on, but model '\(m.model)' is declared reasoning: never",
+                                     file: o.file, line: line)])
             }
             if m.reasoning == .off && config.reasoning == .always {
-                o.problem("models", "eval model '\(m.name)': reasoning off, but model '\(m.model)' is declared reasoning: always")
+                o.append([Diagnostic(.error, "eval: model '\(m.name)': reasoning off, but model '\(m.model)' is declared reasoning: always",
+                                     file: o.file, line: line)])
             }
         }
         let baseline = o.string("baseline")

@@ -43,10 +43,11 @@ public struct LinearScale: Sendable {
     /// About `count` round tick values inside the domain.
     public func ticks(_ count: Int = 6) -> [Double] {
         let raw = (upper - lower) / Double(max(1, count))
-        var step = 1.0
-        while step > raw { step /= 10 }
-        while step * 10 <= raw { step *= 10 }
-        if step * 5 <= raw { step *= 5 } else if step * 2 <= raw { step *= 2 }
+        var base = 1.0
+        while base > raw { base /= 10 }
+        while base * 10 <= raw { base *= 10 }
+        // The smallest of 1, 2, 5, 10 × base that is at least the raw step.
+        let step = raw <= base ? base : raw <= 2 * base ? 2 * base : raw <= 5 * base ? 5 * base : 10 * base
         var t = (lower / step).rounded(.up) * step
         var out: [Double] = []
         while t <= upper + step * 1e-9 {
