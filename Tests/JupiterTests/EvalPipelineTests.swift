@@ -103,11 +103,11 @@ import Testing
                 #expect(small.results.models == ["tuned"] && small.results.result(model: "tuned", task: "gsm8k")?.items == 5)
                 #expect(small.results.comparisons.isEmpty)
 
-                // Compare two runs: the base of one, the tuned of the other.
-                let compared = try Pipeline.compare(baseRun: dir + "/run", tunedRun: dir + "/narrow", baseModel: "base",
-                                                    output: dir + "/cmp")
-                #expect(compared.results.comparisons.isEmpty == false)
-                _ = compared
+                // Comparing it with the first run is refused: a task setting (the limit) differs.
+                let refused = #expect(throws: RunError.self) {
+                    _ = try Pipeline.compare(baseRun: dir + "/run", tunedRun: dir + "/narrow", baseModel: "base", output: dir + "/cmp")
+                }
+                #expect(refused?.kind == .usage && refused?.message.contains("task 'gsm8k': setting 'limit' differs: 12 in") == true)
             }
         }
     }

@@ -203,7 +203,7 @@ enum EvalSectionLoader {
         case .openAIEvals, .multipleChoice: .target
         case .gsm8k, .ifeval: .retention
         }
-        return EvalTaskSpec(name: name, kind: kind, file: file, path: path, role: roleName.flatMap(EvalRole.init) ?? defaultRole,
+        return EvalTaskSpec(name: name, kind: kind, file: file, path: path, role: roleName.flatMap(EvalRole.init(rawValue:)) ?? defaultRole,
                             limit: taskLimit, maxTokens: maxTokens, temperature: temperature, primaryMetric: metric)
     }
 }

@@ -267,10 +267,10 @@ public struct EvalRunner: Sendable {
         for m in spec.models {
             let info = client.model(named: m.model)
             models[m.name] = .object([
-                "model": .string(m.model), "served": info.map { .string($0.servedModel) } ?? .null,
-                "identity": info.map { .string($0.identity) } ?? .null,
-                "system_prompt": m.systemPrompt.map { .string($0) } ?? .null,
-                "reasoning": m.reasoning.map { .string($0.rawValue) } ?? .null,
+                "model": .string(m.model), "served": info.map { JSONValue.string($0.servedModel) } ?? .null,
+                "identity": info.map { JSONValue.string($0.identity) } ?? .null,
+                "system_prompt": m.systemPrompt.map { JSONValue.string($0) } ?? .null,
+                "reasoning": m.reasoning.map { JSONValue.string($0.rawValue) } ?? .null,
             ])
         }
         var taskSettings = JSONObject()
@@ -279,7 +279,7 @@ public struct EvalRunner: Sendable {
         return [
             "models": .object(models), "tasks": .object(taskSettings),
             "seeds": .object(["generation": .int(spec.seeds.generation), "fewshot": .number(String(spec.seeds.fewShot))]),
-            "comparison": .object(["baseline": spec.baselineName.map { .string($0) } ?? .null, "margin": .double(c.margin),
+            "comparison": .object(["baseline": spec.baselineName.map { JSONValue.string($0) } ?? .null, "margin": .double(c.margin),
                                    "resamples": .int(c.resamples), "level": .double(c.level), "seed": .number(String(c.seed)),
                                    "examples": .int(c.examples)]),
         ]

@@ -35,7 +35,7 @@ struct TaskItems: Sendable {
 
     /// Keeps the first `limit` items; quarantined lines after the last kept item are dropped too
     /// (they were not part of the slice).
-    static func slice<Item>(_ file: TaskFile<Item>, limit: Int?, id: (Item, Int) -> String, line: (Item) -> Int)
+    static func slice<Item: Sendable>(_ file: TaskFile<Item>, limit: Int?, id: (Item, Int) -> String, line: (Item) -> Int)
         -> (items: [Item], refs: TaskItems)
     {
         var items = file.items

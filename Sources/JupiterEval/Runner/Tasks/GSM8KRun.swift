@@ -18,8 +18,10 @@ struct GSM8KRun: LoadedTask {
         gsmOptions = options
         self.seed = seed
         let file = try GSM8KTask.read(path: spec.path)
-        (itemsRead, items) = TaskItems.slice(file, limit: spec.limit, id: { item, _ in "line \(item.origin.line)" },
+        let sliced = TaskItems.slice(file, limit: spec.limit, id: { item, _ in "line \(item.origin.line)" },
                                              line: { $0.origin.line })
+        itemsRead = sliced.items
+        items = sliced.refs
         var train: [GSM8KItem] = []
         let fewShot: GSM8KTask.FewShot
         switch (options.fewShot, options.fewShotSource) {

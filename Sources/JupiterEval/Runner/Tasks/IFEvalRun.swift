@@ -18,8 +18,10 @@ struct IFEvalRun: LoadedTask {
         self.spec = spec
         task = IFEvalTask(detector: detector)
         let file = try IFEvalTask.read(path: spec.path)
-        (itemsRead, items) = TaskItems.slice(file, limit: spec.limit, id: { item, _ in "key \(item.key)" },
+        let sliced = TaskItems.slice(file, limit: spec.limit, id: { item, _ in "key \(item.key)" },
                                              line: { $0.origin.line })
+        itemsRead = sliced.items
+        items = sliced.refs
         if detector == nil, let item = itemsRead.first(where: { $0.instructions.contains { Self.needDetector.contains($0.kind) } }) {
             throw EvalError(.languageProfiles, "task '\(spec.name)': item key \(item.key) has a language instruction, which needs "
                             + "langdetect's language profiles: install langdetect (pip install langdetect==1.0.9) where Jupiter "

@@ -13,8 +13,10 @@ struct MultipleChoiceRun: LoadedTask {
         self.spec = spec
         task = MultipleChoiceTask(choices: choices)
         let file = try task.read(path: spec.path)
-        (itemsRead, items) = TaskItems.slice(file, limit: spec.limit, id: { item, _ in "line \(item.origin.line)" },
+        let sliced = TaskItems.slice(file, limit: spec.limit, id: { item, _ in "line \(item.origin.line)" },
                                              line: { $0.origin.line })
+        itemsRead = sliced.items
+        items = sliced.refs
     }
 
     var options: JSONObject { ["choices": .string(task.choices.rawValue)] }

@@ -14,8 +14,10 @@ struct OpenAIEvalsRun: LoadedTask {
         self.spec = spec
         task = OpenAIEvalsTask(kind: kind)
         let file = try OpenAIEvalsTask.read(path: spec.path)
-        (itemsRead, items) = TaskItems.slice(file, limit: spec.limit, id: { item, _ in "line \(item.origin.line)" },
+        let sliced = TaskItems.slice(file, limit: spec.limit, id: { item, _ in "line \(item.origin.line)" },
                                              line: { $0.origin.line })
+        itemsRead = sliced.items
+        items = sliced.refs
         switch kind {
         case .mcqLetter, .exactMatch: metrics = [.accuracy("accuracy")]
         case .bleu: metrics = [Metric("bleu", .bleu)]
