@@ -87,7 +87,7 @@ struct EvalBench: AsyncParsableCommand {
             p.arguments = [program] + args
             p.currentDirectoryURL = URL(fileURLWithPath: dir)
             let log = dir + "/last.log"
-            FileManager.default.createFile(atPath: log, contents: nil)
+            _ = FileManager.default.createFile(atPath: log, contents: nil)
             p.standardOutput = try FileHandle(forWritingTo: URL(fileURLWithPath: log))
             p.standardError = p.standardOutput
             let t0 = Date()

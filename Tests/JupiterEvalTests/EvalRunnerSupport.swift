@@ -22,6 +22,7 @@ enum EvalFixture {
 
     /// A service over `models` whose answers are cached in `dir/state.sqlite`.
     static func service(_ models: [ModelConfig], dir: String) throws -> LLMService {
+        try FileManager.default.createDirectory(atPath: dir, withIntermediateDirectories: true)
         var config = Configuration()
         config.busyMode = .timeout(30)
         return try LLMService(models: models, database: try DatabasePool(path: dir + "/state.sqlite", configuration: config))

@@ -14,9 +14,13 @@ import Testing
     static let gsm8k = Peers.repoRoot + "/Tests/Fixtures/Eval/gsm8k-test-200.jsonl"
     static let ifeval = Peers.repoRoot + "/Tests/Fixtures/Eval/ifeval-input-150.jsonl"
 
-    static func expectedLetters(_ items: [(user: String, ideal: String)], script: [String: String] = [:]) -> [Double] {
+    /// What the MCQ scorer gives the server's answers: the scripted answer, or the default one cut
+    /// to the protocol's 10 tokens (`maxTokens`) as the server cuts it.
+    static func expectedLetters(_ items: [(user: String, ideal: String)], script: [String: String] = [:],
+                                maxTokens: Int = 10) -> [Double] {
         items.map { it in
-            let answer = script[it.user] ?? ScriptedAnswers.chatAnswer(prompt: it.user, seed: seed, temperature: 0)
+            let full = script[it.user] ?? ScriptedAnswers.chatAnswer(prompt: it.user, seed: seed, temperature: 0)
+            let answer = ScriptedAnswers.tokens(full).prefix(maxTokens).joined()
             return MCQLetterScorer.standard.score(response: answer, ideal: [it.ideal]).score
         }
     }
@@ -263,7 +267,7 @@ import Testing
             do {
                 _ = try await EvalRunner(client: llm, spec: spec, directory: dir + "/eval").run()
                 Issue.record("a misaligned server was not refused")
-            } catch {
+            } catch let error as EvalError {
                 #expect(error.kind == .modelCapability)
                 #expect(error.message.contains("task 'welsh-mmlu-ll'") && error.message.contains(server.baseURL))
                 #expect(error.message.contains(mode == .none ? "no prompt log-probabilities" : "shifted by one token"))
@@ -274,7 +278,8 @@ import Testing
         // The judge itself: aligned passes.
         try await withServer(.init(promptLogprobs: .aligned)) { server in
             try await withService([testModel(server)]) { llm in
-                #expect(LogprobProbe.judge(try await llm.complete("m", LogprobProbe.request)) == .aligned)
+                let answer = try await llm.complete("m", LogprobProbe.request)
+                #expect(LogprobProbe.judge(answer) == .aligned)
             }
         }
     }
@@ -295,11 +300,12 @@ import Testing
             let on = try EvalFixture.records(dir, "on", "mcq"), off = try EvalFixture.records(dir, "off", "mcq")
             for (i, it) in items.enumerated() {
                 #expect(on[i].response == ScriptedAnswers.chatAnswer(prompt: it.user, seed: Self.seed, temperature: 0))
+                #expect(on[i].score == Self.expectedLetters([it], maxTokens: 200)[0])
                 #expect(on[i].reasoning == ScriptedAnswers.reasoning(prompt: it.user, seed: Self.seed, temperature: 0))
                 #expect(on[i].tokens.reasoning > 0 && on[i].tokens.reasoningEstimated)
                 #expect(off[i].reasoning == nil && off[i].tokens.reasoning == 0)
             }
-            #expect(results.result(model: "on", task: "mcq")?.value("accuracy") == Self.mean(Self.expectedLetters(items)))
+            #expect(results.result(model: "on", task: "mcq")?.value("accuracy") == Self.mean(Self.expectedLetters(items, maxTokens: 200)))
             #expect(results.result(model: "on", task: "mcq")!.tokens.reasoning == on.reduce(0) { $0 + $1.tokens.reasoning })
             let bodies = server.requests(path: "/v1/chat/completions").compactMap(\.body)
             #expect(bodies.filter { $0["chat_template_kwargs"]?["enable_thinking"] == .bool(true) }.count == 6)

@@ -1,4 +1,4 @@
-public import JupiterCore
+import JupiterCore
 
 /// Compares two evaluations written to disk (`jupiter eval compare BASE_RUN TUNED_RUN`): a model
 /// of one against a model of the other, on the tasks both ran with the same settings.
