@@ -170,7 +170,7 @@ extension Pipeline {
         let results = try await withModels(models, runDirectory: folder.path) { () async throws -> EvalResults in
             let runner = EvalRunner(client: models, spec: spec, directory: directory, progress: progress,
                                     usage: { models.accounting })
-            do { return try await runner.run() } catch { throw runError(error) }
+            do { return try await runner.run() } catch let error as EvalError { throw evalRunError(error) }
         }
         return try writeReport(results, resultsPath: directory + "/results.json", writeResults: false,
                                reportDirectory: folder.file("report"), notes: [])
@@ -190,7 +190,7 @@ extension Pipeline {
                                                  tuned: RunComparison.Evaluation(directory: tunedRun + "/eval"),
                                                  tunedModel: tunedModel, settings: settings)
         } catch {
-            throw runError(error)
+            throw evalRunError(error)
         }
         let reportDirectory = output ?? tunedRun + "/report"
         var holder: RunFolder?
@@ -223,7 +223,7 @@ extension Pipeline {
     }
 
     /// The ``RunError`` of an evaluation error.
-    static func runError(_ error: EvalError) -> RunError {
+    static func evalRunError(_ error: EvalError) -> RunError {
         switch error.kind {
         case .modelFailed, .modelCapability: RunError(.model, error.description)
         case .interrupted: RunError(.interrupted, error.message)
