@@ -131,7 +131,8 @@ public enum EvalReportPage {
             let e = side?["extracted"]?.stringValue.map { " → \($0)" } ?? ""
             return (side?["response"]?.stringValue ?? "(no answer)") + e
         }
-        return Page.details("\(f["item"]?.stringValue ?? "") (line \(f["line"]?.intValue ?? 0))",
+        let id = f["item"]?.stringValue ?? "", line = f["line"]?.intValue ?? 0
+        return Page.details(id == "line \(line)" ? id : "\(id) (line \(line))",
                             Page.pre(prompt) + "<p><b>\(HTML.escape(base))</b></p>" + Page.pre(answer(f["base"]), limit: 600)
                             + "<p><b>\(HTML.escape(tuned))</b></p>" + Page.pre(answer(f["tuned"]), limit: 600))
     }

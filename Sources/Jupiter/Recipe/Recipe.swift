@@ -1,7 +1,7 @@
 import JupiterCore
+import JupiterEval
 import JupiterLLM
 import JupiterMix
-import JupiterEval
 
 /// A parsed, checked recipe: the user's whole intent in one YAML file, as data. Nothing here is
 /// loaded or built (no tokenizer, no stage, no model service): ``PlanBuilder`` does that.

@@ -122,7 +122,8 @@ public struct IntervalChart: Sendable {
 
     /// The chart as inline SVG.
     public var svg: String {
-        let left = 190.0, right = 130.0, top = 30.0, rowHeight = 30.0
+        let left = Self.labelWidth(rows.map(\.label)), right = 130.0, top = 18.0 + 14.0 * Double(max(references.count, 1))
+        let rowHeight = 30.0
         let height = top + rowHeight * Double(max(rows.count, 1)) + 45
         let scale = LinearScale(covering: rows.flatMap { [$0.lower, $0.upper, $0.estimate] } + references.map(\.value),
                                 from: left, to: width - right)
@@ -132,9 +133,11 @@ public struct IntervalChart: Sendable {
             s.line(x1: scale(t), y1: top, x2: scale(t), y2: bottom, colour: .grid)
             s.text(HTML.fixed(t, t == t.rounded() ? 0 : 1), x: scale(t), y: bottom + 16, anchor: "middle")
         }
-        for r in references {
-            s.line(x1: scale(r.value), y1: top - 6, x2: scale(r.value), y2: bottom, colour: .neutral, width: 1.5, dashed: r.dashed)
-            s.text(r.label, x: scale(r.value), y: top - 10, anchor: "middle", colour: .neutral)
+        // Reference labels one per line above the plot, so close lines (0 and −1) never overlap.
+        for (k, r) in references.enumerated() {
+            let labelY = 14.0 * Double(k + 1)
+            s.line(x1: scale(r.value), y1: labelY + 3, x2: scale(r.value), y2: bottom, colour: .neutral, width: 1.5, dashed: r.dashed)
+            s.text(r.label, x: scale(r.value) + 4, y: labelY, anchor: "start", colour: .neutral)
         }
         for (i, row) in rows.enumerated() {
             let y = top + rowHeight * (Double(i) + 0.5)
@@ -147,6 +150,13 @@ public struct IntervalChart: Sendable {
         }
         s.text(axisTitle, x: (left + width - right) / 2, y: height - 8, anchor: "middle")
         return s.closed
+    }
+}
+
+extension IntervalChart {
+    /// Room for the longest label on the left (about 7 pixels a character), 120 to 360 pixels.
+    static func labelWidth(_ labels: [String]) -> Double {
+        min(360, max(120, 20 + 7 * Double(labels.map(\.count).max() ?? 0)))
     }
 }
 
@@ -188,7 +198,7 @@ public struct BarChart: Sendable {
 
     /// The chart as inline SVG.
     public var svg: String {
-        let left = 190.0, right = 90.0, top = 26.0, bar = 14.0, gap = 12.0
+        let left = IntervalChart.labelWidth(categories), right = 90.0, top = 26.0, bar = 14.0, gap = 12.0
         let group = bar * Double(max(series.count, 1)) + gap
         let height = top + group * Double(max(categories.count, 1)) + 30
         let hi = max(maximum ?? 0, series.flatMap(\.values).filter(\.isFinite).max() ?? 1, 1e-9)

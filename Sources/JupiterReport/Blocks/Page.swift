@@ -57,7 +57,7 @@ public struct Page: Sendable {
         h1{font-size:1.6rem;margin-bottom:.2rem}h2{font-size:1.2rem;border-bottom:1px solid var(--grid);padding-bottom:.2rem;margin-top:2rem}
         h3{font-size:1rem}.subtitle{color:var(--neutral);margin-top:0}
         table{border-collapse:collapse;margin:.6rem 0;font-variant-numeric:tabular-nums}
-        th,td{border:1px solid var(--grid);padding:.25rem .55rem;text-align:left;vertical-align:top}th{background:#f6f8fa}
+        th,td{border:1px solid var(--grid);padding:.25rem .55rem;text-align:left;vertical-align:top;overflow-wrap:anywhere}th{background:#f6f8fa}
         td.num,th.num{text-align:right}caption{caption-side:bottom;color:var(--neutral);font-size:.85rem;text-align:left}
         .gain{color:var(--gain)}.loss{color:var(--loss)}.neutral,.muted{color:var(--neutral)}
         .badge{display:inline-block;border-radius:.8rem;padding:0 .55rem;color:#fff;font-weight:600;font-size:.8rem}
