@@ -18,6 +18,7 @@ let package = Package(
         .library(name: "JupiterLLM", targets: ["JupiterLLM"]),
         .library(name: "JupiterMix", targets: ["JupiterMix"]),
         .library(name: "JupiterEval", targets: ["JupiterEval"]),
+        .library(name: "JupiterReport", targets: ["JupiterReport"]),
         .library(name: "JupiterTesting", targets: ["JupiterTesting"]),
         .library(name: "Jupiter", targets: ["Jupiter"]),
         .executable(name: "jupiter", targets: ["jupiter"]),
@@ -49,9 +50,12 @@ let package = Package(
         .target(name: "JupiterSynth", dependencies: ["JupiterCore", "JupiterCurate"], swiftSettings: strict),
         // Forget-Me-Not mixer: weights in tokens or records, reasoning balance, shards, dataset card.
         .target(name: "JupiterMix", dependencies: ["JupiterCore", "JupiterTokenize"], swiftSettings: strict),
-        // Evaluation tasks (OpenAI-evals JSONL, GSM8K, IFEval), scorers and paired statistics. Pure:
-        // no model calls (the runner that calls models builds on it).
+        // Evaluation: tasks (OpenAI-evals JSONL, multiple choice by log-likelihood, GSM8K, IFEval),
+        // scorers, the runner (models reached only through JupiterCore's ModelClient: no NIO), the
+        // results and the paired comparison.
         .target(name: "JupiterEval", dependencies: ["JupiterCore"], swiftSettings: strict),
+        // Self-contained HTML reports (inline CSS and SVG): page, table and chart blocks, the eval page.
+        .target(name: "JupiterReport", dependencies: ["JupiterCore"], swiftSettings: strict),
         // OpenAI-compatible client, endpoint pool, retries, response cache, llama.cpp backend.
         .target(
             name: "JupiterLLM",
@@ -79,6 +83,7 @@ let package = Package(
             name: "Jupiter",
             dependencies: [
                 "JupiterCore", "JupiterCurate", "JupiterSynth", "JupiterTokenize", "JupiterLLM", "JupiterMix",
+                "JupiterEval", "JupiterReport",
                 .product(name: "Yams", package: "Yams"),
                 .product(name: "GRDB", package: "GRDB.swift"),
             ],
@@ -103,7 +108,10 @@ let package = Package(
                     swiftSettings: strict),
         .testTarget(name: "JupiterTokenizeTests", dependencies: ["JupiterTokenize", "JupiterTesting"], swiftSettings: strict),
         .testTarget(name: "JupiterMixTests", dependencies: ["JupiterMix", "JupiterTesting"], swiftSettings: strict),
-        .testTarget(name: "JupiterEvalTests", dependencies: ["JupiterEval", "JupiterTesting"], swiftSettings: strict),
+        .testTarget(name: "JupiterEvalTests",
+                    dependencies: ["JupiterEval", "JupiterLLM", "JupiterTesting", .product(name: "GRDB", package: "GRDB.swift")],
+                    swiftSettings: strict),
+        .testTarget(name: "JupiterReportTests", dependencies: ["JupiterReport", "JupiterTesting"], swiftSettings: strict),
         .testTarget(name: "JupiterLLMTests", dependencies: ["JupiterLLM", "JupiterTesting"], swiftSettings: strict),
         .testTarget(name: "JupiterTests", dependencies: ["Jupiter", "JupiterTesting"], swiftSettings: strict),
         .testTarget(name: "JupiterCLITests",

@@ -89,8 +89,20 @@ public enum Pipeline {
         let models = plan.models.isEmpty ? nil : prepared.models
         if let models { options.modelAccounting = { models.accounting } }
         let engine = try RunEngine(plan: plan, options: options)
+        return try await withModels(models, runDirectory: engine.runDirectory) {
+            try await engine.preflight()
+            return try await engine.run(executor: LocalExecutor(workers: options.workers))
+        }
+    }
+
+    /// Runs `body` with a run's models ready, and stops them on every exit path: answers are
+    /// cached in the run folder's `state.sqlite`, local backends log into its `logs/`, local
+    /// backends are started and every endpoint checked. Without models, just runs `body`. Errors
+    /// become ``RunError``s (``runError(_:)``). The caller holds the run folder.
+    static func withModels<T>(_ models: LLMService?, runDirectory: String,
+                              _ body: () async throws -> T) async throws(RunError) -> T {
         if let models {
-            try openCache(models, path: engine.runDirectory + "/state.sqlite", logs: engine.runDirectory + "/logs")
+            try openCache(models, path: runDirectory + "/state.sqlite", logs: runDirectory + "/logs")
             do throws(LLMError) {
                 try await models.start()
             } catch {
@@ -98,14 +110,17 @@ public enum Pipeline {
                 throw RunError(error.kind == .cancelled ? .interrupted : .model, error.message)
             }
         }
-        let result: Result<RunOutcome, RunError> = await Result { () async throws(RunError) -> RunOutcome in
-            try await outcome {
-                try await engine.preflight()
-                return try await engine.run(executor: LocalExecutor(workers: options.workers))
-            }
+        let outcome: Result<T, any Error>
+        do {
+            outcome = .success(try await body())
+        } catch {
+            outcome = .failure(error)
         }
         await models?.shutdown()
-        return try result.get()
+        switch outcome {
+        case .success(let value): return value
+        case .failure(let error): throw runError(error)
+        }
     }
 
     /// Opens the model answer cache (a SQLite file) and the folder for local backends' logs.
@@ -121,22 +136,24 @@ public enum Pipeline {
         }
     }
 
-    /// Runs `body`, turning every error into the ``RunError`` the CLI reports.
+    /// Runs `body`, turning every error into the ``RunError`` the CLI reports (``runError(_:)``).
     static func outcome<T>(_ body: () async throws -> T) async throws(RunError) -> T {
         do {
             return try await body()
-        } catch let error as RunError {
-            throw error
-        } catch let error as IOError {
-            throw RunError(.io, error.description)
-        } catch let error as LLMError where error.kind == .cancelled {
-            throw RunError(.interrupted, "interrupted")
-        } catch let error as LLMError where error.isTransportFailure {
-            throw RunError(.model, error.description)
-        } catch where error is CancellationError || Task.isCancelled {
-            throw RunError(.interrupted, "interrupted")
         } catch {
-            throw RunError(.stage, "\(error)")
+            throw runError(error)
+        }
+    }
+
+    /// The ``RunError`` of anything a run or an evaluation throws.
+    static func runError(_ error: any Error) -> RunError {
+        switch error {
+        case let error as RunError: return error
+        case let error as IOError: return RunError(.io, error.description)
+        case let error as LLMError where error.kind == .cancelled: return RunError(.interrupted, "interrupted")
+        case let error as LLMError where error.isTransportFailure: return RunError(.model, error.description)
+        case let error where error is CancellationError || Task.isCancelled: return RunError(.interrupted, "interrupted")
+        default: return RunError(.stage, "\(error)")
         }
     }
 }

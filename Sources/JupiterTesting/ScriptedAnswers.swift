@@ -90,7 +90,7 @@ public enum ScriptedAnswers {
         guard options.models.contains(model) else { return error(404, "model '\(model)' not found") }
         switch path {
         case "/v1/chat/completions": return chat(body, model: model, options: options)
-        case "/v1/completions": return completion(body, model: model)
+        case "/v1/completions": return completion(body, model: model, mode: options.promptLogprobs)
         case "/v1/embeddings": return embeddings(body, model: model)
         default: return error(404, "no route \(path)")
         }
@@ -164,7 +164,24 @@ public enum ScriptedAnswers {
         ]))
     }
 
-    static func completion(_ body: JSONValue, model: String) -> (Int, JSONValue) {
+    /// The tiny language model of ``ScriptedLLMServer/PromptLogprobs/aligned``: the token it
+    /// expects after `previous` — the next number when `previous` is a number such as `"3,"` or
+    /// `" 3,"` (so `1, 2, 3, …` is predictable), else nil.
+    public static func predictedToken(after previous: String?) -> String? {
+        guard let previous else { return nil }
+        let digits = previous.trimmingCharacters(in: CharacterSet(charactersIn: " ,"))
+        guard let n = Int(digits), !digits.isEmpty else { return nil }
+        return " \(n + 1),"
+    }
+
+    /// The tiny model's log-probability of `token` after `previous`: −0.05 for the predicted
+    /// token (comma optional), else a hash of both in (−8, −2].
+    public static func modelLogprob(previous: String?, token: String) -> Double {
+        if let p = predictedToken(after: previous), p == token || String(p.dropLast()) == token { return -0.05 }
+        return -2 - Double(StableHash.fnv1a64(["lm", previous ?? "<s>", token]) % 6000) / 1000
+    }
+
+    static func completion(_ body: JSONValue, model: String, mode: ScriptedLLMServer.PromptLogprobs) -> (Int, JSONValue) {
         guard let prompt = body["prompt"]?.stringValue else { return error(400, "missing 'prompt' (a string)") }
         let echo = body["echo"]?.boolValue ?? false
         let k = body["logprobs"]?.intValue
@@ -177,24 +194,45 @@ public enum ScriptedAnswers {
         var text = generated.joined()
         if echo { text = prompt + text }
         var choice: JSONObject = ["index": .int(0), "text": .string(text)]
-        if let k {
+        if let k, mode != .none {
             let all = (echo ? promptTokens : []) + generated
+            let first = echo ? 0 : promptTokens.count
             var values: [JSONValue] = []
             var tops: [JSONValue] = []
             var offsets: [JSONValue] = []
-            var offset = 0
+            var offset = echo ? 0 : prompt.unicodeScalars.count
+            let context = promptTokens + generated
             for (i, t) in all.enumerated() {
+                let position = first + i
                 offsets.append(.int(offset))
-                offset += t.count
-                if echo && i == 0 {
-                    values.append(.null)
-                    tops.append(.null)
-                    continue
+                offset += t.unicodeScalars.count
+                let previous = position > 0 ? context[position - 1] : nil
+                let lp: Double
+                var top: JSONObject
+                switch mode {
+                case .hashed, .none:
+                    if echo && i == 0 {
+                        values.append(.null)
+                        tops.append(.null)
+                        continue
+                    }
+                    lp = logprob(t, position: i)
+                    top = [t: .double(lp)]
+                    for j in 0..<max(0, k - 1) { top["alt\(j)"] = .double(lp - 1 - Double(j)) }
+                case .aligned:
+                    if echo && i == 0 {
+                        values.append(.null)
+                        tops.append(.null)
+                        continue
+                    }
+                    lp = modelLogprob(previous: previous, token: t)
+                    top = alternatives(after: previous, k: k)
+                case .shiftedByOne:
+                    // The distribution after token i, read at token i (llama-cpp-python 0.3.36).
+                    lp = modelLogprob(previous: t, token: t)
+                    top = alternatives(after: t, k: k)
                 }
-                let lp = logprob(t, position: i)
                 values.append(.double(lp))
-                var top: JSONObject = [t: .double(lp)]
-                for j in 0..<max(0, k - 1) { top["alt\(j)"] = .double(lp - 1 - Double(j)) }
                 tops.append(.object(top))
             }
             choice["logprobs"] = .object(["tokens": .array(all.map { .string($0) }), "token_logprobs": .array(values),
@@ -209,6 +247,22 @@ public enum ScriptedAnswers {
             "usage": .object(["prompt_tokens": .int(promptTokens.count), "completion_tokens": .int(generated.count),
                               "total_tokens": .int(promptTokens.count + generated.count)]),
         ]))
+    }
+
+    /// The tiny model's `k` most likely tokens after `previous`, best first.
+    static func alternatives(after previous: String?, k: Int) -> JSONObject {
+        var top = JSONObject()
+        var next = -2.0
+        if let p = predictedToken(after: previous) {
+            top[p] = .double(-0.05)
+        }
+        var j = 0
+        while top.count < k {
+            top["alt\(j)"] = .double(next)
+            next -= 1
+            j += 1
+        }
+        return top
     }
 
     /// The unit vector the server gives `text` (dimension 8).

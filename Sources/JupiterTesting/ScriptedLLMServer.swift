@@ -49,11 +49,14 @@ public final class ScriptedLLMServer: Sendable {
         /// The most alternatives returned per position, whatever `top_logprobs` asks (a server
         /// that caps or ignores the field); nil: as asked.
         public var maxTopLogprobs: Int?
+        /// How `/v1/completions` gives log-probabilities (see ``PromptLogprobs``).
+        public var promptLogprobs: PromptLogprobs
 
         /// Creates options.
         public init(models: [String] = ["test-model"], script: [String: String] = [:], inlineReasoning: Bool = false,
                     logBodies: Bool = true, threads: Int = 1, requiredKey: String? = nil, reasons: Bool = true,
-                    latency: Double = 0, logprobScript: [String: [[Double]]] = [:], maxTopLogprobs: Int? = nil) {
+                    latency: Double = 0, logprobScript: [String: [[Double]]] = [:], maxTopLogprobs: Int? = nil,
+                    promptLogprobs: PromptLogprobs = .hashed) {
             self.models = models
             self.script = script
             self.inlineReasoning = inlineReasoning
@@ -64,7 +67,25 @@ public final class ScriptedLLMServer: Sendable {
             self.latency = latency
             self.logprobScript = logprobScript
             self.maxTopLogprobs = maxTopLogprobs
+            self.promptLogprobs = promptLogprobs
         }
+    }
+
+    /// How the server's `/v1/completions` reports token log-probabilities.
+    public enum PromptLogprobs: Sendable, Hashable {
+        /// Each token gets ``ScriptedAnswers/logprob(_:position:)``, itself ranked first among its
+        /// alternatives (the default).
+        case hashed
+        /// A tiny language model, aligned as OpenAI servers are: token `i` gets
+        /// ``ScriptedAnswers/modelLogprob(previous:token:)`` given token `i−1`, and its alternatives
+        /// are what that model predicts at `i` (``ScriptedAnswers/predictedToken(after:)`` first).
+        case aligned
+        /// The same model, shifted by one token as llama-cpp-python 0.3.36 reports echoed prompts:
+        /// position `i` carries the distribution *after* token `i`, evaluated at token `i`; the
+        /// first token gets a value too.
+        case shiftedByOne
+        /// No log-probabilities at all, whatever is asked.
+        case none
     }
 
     struct Rule {

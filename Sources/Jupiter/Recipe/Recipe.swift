@@ -1,4 +1,5 @@
 import JupiterCore
+import JupiterEval
 import JupiterLLM
 import JupiterMix
 
@@ -23,6 +24,8 @@ public struct Recipe: Sendable {
     public var datasets: [DatasetSpec]
     /// The Forget-Me-Not mixture built from the datasets (nil: no `mix:` section).
     public var mix: MixSection?
+    /// The evaluation `jupiter eval` runs (nil: no `eval:` section).
+    public var eval: EvalSection?
     /// Where the run folder goes and how work is batched.
     public var output: OutputSpec
     /// Where the run's work is carried out (`executor:`; default: this process).

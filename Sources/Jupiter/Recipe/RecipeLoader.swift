@@ -115,7 +115,7 @@ public enum RecipeLoader {
             } else {
                 top.problem("sources", "'sources' must be a mapping of source names to settings")
             }
-        } else {
+        } else if !top.has("eval") {
             top.problem(nil, "missing required key 'sources'")
         }
 
@@ -133,7 +133,7 @@ public enum RecipeLoader {
             } else {
                 top.problem("datasets", "'datasets' must be a mapping of dataset names to settings")
             }
-        } else {
+        } else if !top.has("eval") {
             top.problem(nil, "missing required key 'datasets'")
         }
         var referenceProblems: [Diagnostic] = []
@@ -158,12 +158,18 @@ public enum RecipeLoader {
 
         // executor
         let executor = ExecutorSettings.load(&top)
+        // eval (what `jupiter eval` runs; a recipe may hold only models and eval)
+        var eval: EvalSection?
+        if var e = top.mapping("eval") {
+            eval = EvalSectionLoader.load(&e, models: models, seed: seed, baseDirectory: baseDirectory)
+            top.append(e.finish())
+        }
 
         let problems = top.finish()
         var sha = SHA256()
         sha.update(text)
         let recipe = Recipe(name: name, seed: seed, file: file, baseDirectory: baseDirectory, sha256: sha.hexDigest(),
-                            models: models, sources: sources, datasets: datasets, mix: mix, output: output,
+                            models: models, sources: sources, datasets: datasets, mix: mix, eval: eval, output: output,
                             executor: executor, invalidSources: invalidSources)
         return (recipe, problems)
     }

@@ -14,6 +14,15 @@ public struct EvalError: Error, Sendable, Hashable, CustomStringConvertible {
         case languageProfiles = "language-profiles"
         /// Language detection found no features in the text (langdetect's `CantDetectError`).
         case cannotDetect = "cannot-detect"
+        /// A model cannot do what a task needs (no aligned prompt log-probabilities, say).
+        case modelCapability = "model-capability"
+        /// Model requests failed after every retry (transport failures); the rest was evaluated
+        /// and a rerun sends only those requests.
+        case modelFailed = "model-failed"
+        /// The evaluation was interrupted; answers received are kept in the cache.
+        case interrupted
+        /// Two evaluations cannot be compared (a task setting differs, a model or task is missing).
+        case mismatch
     }
 
     /// The kind of failure.

@@ -46,11 +46,16 @@ public struct TaskFile<Item: Sendable>: Sendable {
     public var items: [Item]
     /// Lines set aside, with file and line.
     public var quarantined: [QuarantinedLine]
+    /// `contentHashes[i]` identifies `items[i]` by its content: the SHA-256 of the line's JSON
+    /// object with keys sorted at every level (``ContentHash``), so items pair across runs and
+    /// models however the file is ordered or formatted.
+    public var contentHashes: [String]
 
     /// Creates a result.
-    public init(items: [Item], quarantined: [QuarantinedLine]) {
+    public init(items: [Item], quarantined: [QuarantinedLine], contentHashes: [String] = []) {
         self.items = items
         self.quarantined = quarantined
+        self.contentHashes = contentHashes
     }
 }
 
@@ -96,6 +101,7 @@ func readJSONLines<Item>(_ path: String, _ decode: (JSONObject, ItemOrigin) thro
         throw EvalError(.io, "cannot read the task file: \(error)", file: path)
     }
     var items: [Item] = []
+    var hashes: [String] = []
     var quarantined: [QuarantinedLine] = []
     while true {
         let line: Line
@@ -116,9 +122,34 @@ func readJSONLines<Item>(_ path: String, _ decode: (JSONObject, ItemOrigin) thro
             quarantine("not JSON: \(error)"); continue
         }
         guard let object = value.objectValue else { quarantine("expected a JSON object, found \(value.typeName)"); continue }
-        do { items.append(try decode(object, ItemOrigin(file: path, line: line.number))) } catch {
+        do {
+            items.append(try decode(object, ItemOrigin(file: path, line: line.number)))
+            hashes.append(ContentHash.of(value))
+        } catch {
             quarantine(error.message)
         }
     }
-    return TaskFile(items: items, quarantined: quarantined)
+    return TaskFile(items: items, quarantined: quarantined, contentHashes: hashes)
+}
+
+/// The content hash of a task item: SHA-256 (hex) of its JSON with every object's keys sorted
+/// (by UTF-8 bytes) and no spaces. Number literals are kept as written.
+public enum ContentHash {
+    /// The hash of a JSON value.
+    public static func of(_ value: JSONValue) -> String {
+        var hash = SHA256()
+        hash.update(JSONWriter.bytes(canonical(value)))
+        return hash.hexDigest()
+    }
+
+    /// `value` with every object's keys sorted.
+    static func canonical(_ value: JSONValue) -> JSONValue {
+        switch value {
+        case .object(let o):
+            return .object(JSONObject(o.entries.sorted { $0.key.utf8.lexicographicallyPrecedes($1.key.utf8) }
+                .map { JSONObject.Entry(key: $0.key, value: canonical($0.value)) }))
+        case .array(let a): return .array(a.map(canonical))
+        default: return value
+        }
+    }
 }
