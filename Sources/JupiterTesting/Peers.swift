@@ -32,7 +32,8 @@ public enum Peers {
         return "python3"
     }()
 
-    private static let cache = NSCache<NSString, NSNumber>()
+    /// Import results per module list, guarded by `lock`.
+    nonisolated(unsafe) private static var cache: [String: Bool] = [:]
     private static let lock = NSLock()
 
     /// True when every module imports in ``python`` (result cached per process).
@@ -40,13 +41,13 @@ public enum Peers {
 
     /// True when every module imports in ``python`` (result cached per process).
     public static func has(_ modules: [String]) -> Bool {
-        let key = modules.joined(separator: ",") as NSString
+        let key = modules.joined(separator: ",")
         lock.lock()
-        if let v = cache.object(forKey: key) { lock.unlock(); return v.boolValue }
+        if let v = cache[key] { lock.unlock(); return v }
         lock.unlock()
         let ok = (try? run(["-c", modules.map { "import \($0)" }.joined(separator: "; ")]).status) == 0
         lock.lock()
-        cache.setObject(NSNumber(value: ok), forKey: key)
+        cache[key] = ok
         lock.unlock()
         return ok
     }
@@ -78,9 +79,9 @@ public enum Peers {
         let dir = try ScratchDirectory.make("peer")
         defer { try? FileManager.default.removeItem(atPath: dir) }
         let outPath = dir + "/stdout", errPath = dir + "/stderr", inPath = dir + "/stdin"
-        FileManager.default.createFile(atPath: outPath, contents: nil)
-        FileManager.default.createFile(atPath: errPath, contents: nil)
-        FileManager.default.createFile(atPath: inPath, contents: Data(stdin ?? []))
+        _ = FileManager.default.createFile(atPath: outPath, contents: nil)
+        _ = FileManager.default.createFile(atPath: errPath, contents: nil)
+        _ = FileManager.default.createFile(atPath: inPath, contents: Data(stdin ?? []))
         let p = Process()
         p.executableURL = URL(fileURLWithPath: "/usr/bin/env")
         p.arguments = [program] + arguments
