@@ -128,6 +128,9 @@ struct EnglishTokenizer: Sendable {
     let slots: [Int32]
     let slotMask: Int
     let maxSpecialLength: Int
+    /// One bit per (length, low byte of the first scalar) that some special case has: most
+    /// chunks are ruled out without hashing.
+    let specialMask: [UInt64]
 
     /// Multi-token patterns of the special-case merge pass: the special case and the token texts
     /// the affix rules give it, indexed by the hash of the first token.
@@ -138,6 +141,17 @@ struct EnglishTokenizer: Sendable {
 
     private(set) var patterns: [UInt64: [Pattern]]
     private(set) var maxPatternFirst: Int
+    /// As ``specialMask``, for the first tokens of the patterns.
+    private(set) var patternMask: [UInt64]
+
+    static func maskBit(_ length: Int, _ first: UInt32) -> (Int, UInt64) {
+        (length * 4 + Int(first & 0xFF) >> 6, 1 << UInt64(first & 63))
+    }
+
+    @inline(__always) static func maskHas(_ mask: [UInt64], _ length: Int, _ first: UInt32) -> Bool {
+        let (w, bit) = maskBit(length, first)
+        return mask[w] & bit != 0
+    }
 
     init() {
         prefixSingles = ScalarSet("§%=\u{2014}\u{2013}\u{2026}").union(punct).union(quotes)
@@ -164,9 +178,17 @@ struct EnglishTokenizer: Sendable {
         self.specials = specials
         self.slots = slots
         self.slotMask = size - 1
-        self.maxSpecialLength = specials.map(\.scalars.count).max() ?? 0
+        let maxSpecial = specials.map(\.scalars.count).max() ?? 0
+        self.maxSpecialLength = maxSpecial
+        var mask = [UInt64](repeating: 0, count: (maxSpecial + 1) * 4)
+        for sp in specials {
+            let (w, bit) = Self.maskBit(sp.scalars.count, sp.scalars[0])
+            mask[w] |= bit
+        }
+        self.specialMask = mask
         self.patterns = [:]
         self.maxPatternFirst = 0
+        self.patternMask = []
 
         // spaCy adds a special case to its merge pass when an affix rule matches it or it has a
         // space; the pattern is its tokenization by the affix rules alone.
@@ -191,12 +213,21 @@ struct EnglishTokenizer: Sendable {
         }
         self.patterns = patterns
         self.maxPatternFirst = maxFirst
+        var pmask = [UInt64](repeating: 0, count: (maxFirst + 1) * 4)
+        for list in patterns.values {
+            for p in list {
+                let (w, bit) = Self.maskBit(p.tokens[0].count, p.tokens[0][0])
+                pmask[w] |= bit
+            }
+        }
+        self.patternMask = pmask
     }
 
     /// The special case equal to `s[lo..<hi]`, or -1.
     @inline(__always) func special(_ s: UnsafeBufferPointer<UInt32>, _ lo: Int, _ hi: Int) -> Int {
         let n = hi - lo
         guard n > 0 && n <= maxSpecialLength else { return -1 }
+        guard Self.maskHas(specialMask, n, s[lo]) else { return -1 }
         var h = Int(truncatingIfNeeded: PythonText.hash(s, lo, hi)) & slotMask
         while true {
             let i = Int(slots[h])
@@ -477,7 +508,8 @@ struct EnglishTokenizer: Sendable {
         var i = first
         while i < n {
             let t = tokens[i]
-            if t.count <= maxPatternFirst, let list = patterns[PythonText.hash(s, Int(t.start), Int(t.end))] {
+            if t.count <= maxPatternFirst, Self.maskHas(patternMask, t.count, s[Int(t.start)]),
+               let list = patterns[PythonText.hash(s, Int(t.start), Int(t.end))] {
                 for pattern in list where i + pattern.tokens.count <= n {
                     var ok = true
                     for (k, text) in pattern.tokens.enumerated() {

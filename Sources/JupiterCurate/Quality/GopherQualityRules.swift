@@ -30,7 +30,15 @@ public struct GopherQualityRules: Sendable, Hashable {
     public var maxNonAlphaWordsRatio: Double? = 0.8
     public var minStopWords: Int? = 2
     /// Stop words (default: Gopher's English list; see ``StopWords``).
-    public var stopWords: Set<String> = StopWords.english
+    public var stopWords: Set<String> = StopWords.english {
+        didSet { stopWordScalars = Self.scalars(stopWords) }
+    }
+    /// The stop words as scalars.
+    private(set) var stopWordScalars: [[UInt32]] = Self.scalars(StopWords.english)
+
+    static func scalars(_ words: Set<String>) -> [[UInt32]] {
+        words.sorted().map { $0.unicodeScalars.map(\.value) }
+    }
 
     /// datatrove's defaults.
     public init() {}
@@ -154,7 +162,7 @@ public struct GopherQualityRules: Sendable, Hashable {
     /// Number of distinct stop words among `words` (datatrove: `len(stop_words ∩ set(words))`,
     /// case-sensitive).
     func distinctStopWords(_ s: UnsafeBufferPointer<UInt32>, _ words: [QualityWord]) -> Int {
-        let list = stopWords.map { Array($0.unicodeScalars.map(\.value)) }
+        let list = stopWordScalars
         let longest = list.map(\.count).max() ?? 0
         var found = [Bool](repeating: false, count: list.count)
         var count = 0
