@@ -70,6 +70,9 @@ public struct QualityStage: RecordStage, KindAware, SeedIndependent {
         func opt(_ v: Int?) -> JSONValue { v.map { .int($0) } ?? .null }
         let q = gopherQuality, r = gopherRepetition, c = c4, cv = conversation
         return .object([
+            // What the document rules reproduce (in the fingerprint, so work done by rules that
+            // decided differently is not reused).
+            "parity": .string("datatrove 0.10.1, spaCy 3.8 English words and sentences"),
             "rules": .object(g),
             "max_garbage_ratio": .double(basic.maxGarbageRatio),
             "min_doc_words": opt(q.minDocWords), "max_doc_words": opt(q.maxDocWords),
