@@ -7,6 +7,7 @@ struct JupiterBench: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "jupiter-bench",
         abstract: "Benchmark drivers used by bench/*.sh.",
-        subcommands: [JSONLBench.self, TokenizeBench.self, ClientBench.self, MinHashBench.self, LangIDBench.self, MixBench.self]
+        subcommands: [JSONLBench.self, TokenizeBench.self, ClientBench.self, MinHashBench.self, LangIDBench.self, MixBench.self,
+                      QualityBench.self, StageBench.self]
     )
 }
