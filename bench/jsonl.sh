@@ -11,8 +11,8 @@ VENV=bench/.venv-jsonl
 DATA="$OUT/welsh-chat-${MB}mb.jsonl"
 mkdir -p "$OUT"
 
-swift build -c release --product jupiter-bench >&2
-BIN="$(swift build -c release --product jupiter-bench --show-bin-path)/jupiter-bench"
+swift build -c release --scratch-path .build-release --product jupiter-bench >&2
+BIN="$(swift build -c release --scratch-path .build-release --product jupiter-bench --show-bin-path)/jupiter-bench"
 
 [ -f "$DATA" ] || python3 bench/jsonl_gen.py --out "$DATA" --mb "$MB" >&2
 if [ ! -x "$VENV/bin/python" ]; then

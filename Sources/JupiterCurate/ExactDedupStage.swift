@@ -28,6 +28,13 @@ public struct ExactDedupStage: GlobalStage {
 
     /// Normalises text for comparison.
     public static func normalise(_ text: String) -> String {
+        var bytes: [UInt8] = []
+        if SimpleText.withUTF8(text, { normaliseSimple($0, into: &bytes) }) { return String(decoding: bytes, as: UTF8.self) }
+        return normaliseGeneral(text)
+    }
+
+    /// ``normalise(_:)`` for any text.
+    static func normaliseGeneral(_ text: String) -> String {
         let nfc = text.precomposedStringWithCanonicalMapping.lowercased()
         var out = ""
         out.reserveCapacity(nfc.utf8.count)
@@ -42,6 +49,55 @@ public struct ExactDedupStage: GlobalStage {
             }
         }
         return out
+    }
+
+    /// ``normalise(_:)`` of simple text (``SimpleText``: already NFC, one scalar per character
+    /// but `\r\n`) as UTF-8 into `out`; false when a character needs the general code.
+    static func normaliseSimple(_ u: UnsafeBufferPointer<UInt8>, into out: inout [UInt8]) -> Bool {
+        out.removeAll(keepingCapacity: true)
+        guard SimpleText.isSimple(u) else { return false }
+        var pendingSpace = false
+        var i = 0
+        while i < u.count {
+            let b = u[i]
+            if b < 0x80 {
+                if b == 0x20 || (b >= 0x09 && b <= 0x0D) {
+                    pendingSpace = !out.isEmpty
+                } else {
+                    if pendingSpace { out.append(0x20) }
+                    pendingSpace = false
+                    out.append(b &- 0x41 < 26 ? b | 0x20 : b)
+                }
+                i += 1
+                continue
+            }
+            let (c, n) = SimpleText.scalar(u, i)
+            if SimpleText.isWhitespace(c) {
+                pendingSpace = !out.isEmpty
+            } else {
+                guard SimpleText.lowercase(c) != nil else { return false }
+                if pendingSpace { out.append(0x20) }
+                pendingSpace = false
+                for k in 0..<n { out.append(u[i + k]) }
+            }
+            i += n
+        }
+        return true
+    }
+
+    /// The 128-bit key of a text: the first 16 bytes of SHA-256 of its normalised UTF-8.
+    static func digest(_ text: String, _ scratch: inout [UInt8]) -> Digest {
+        var sha = SHA256()
+        if SimpleText.withUTF8(text, { normaliseSimple($0, into: &scratch) }) {
+            sha.update(scratch)
+        } else {
+            sha.update(normaliseGeneral(text))
+        }
+        let d = sha.finalize()
+        var a: UInt64 = 0
+        var b: UInt64 = 0
+        for i in 0..<8 { a = a << 8 | UInt64(d[i]); b = b << 8 | UInt64(d[8 + i]) }
+        return Digest(a: a, b: b)
     }
 
     func key(_ record: Record) -> String {
@@ -60,15 +116,10 @@ public struct ExactDedupStage: GlobalStage {
                     emit: (StageOutput) async throws -> Void) async throws {
         var seen: [Digest: String] = [:]
         seen.reserveCapacity(input.count)
+        var scratch: [UInt8] = []
         try await input.forEachBatch { batch in
             for record in batch {
-                var sha = SHA256()
-                sha.update(Self.normalise(key(record)))
-                let d = sha.finalize()
-                var a: UInt64 = 0
-                var b: UInt64 = 0
-                for i in 0..<8 { a = a << 8 | UInt64(d[i]); b = b << 8 | UInt64(d[8 + i]) }
-                let digest = Digest(a: a, b: b)
+                let digest = Self.digest(key(record), &scratch)
                 if let first = seen[digest] {
                     try await emit(.dropped(record, DropReason(rule: "exact-dedup.duplicate",
                                                                message: "duplicate of \(first)",

@@ -69,6 +69,43 @@ public struct PairFilterStage: RecordStage, KindAware {
 
     /// The first rule the pair breaks, or nil.
     public func check(_ p: ParallelPair) -> DropReason? {
+        if let fast = SimpleText.withUTF8(p.source, { a in SimpleText.withUTF8(p.target) { b in checkSimple(p, a, b) } }) {
+            return fast
+        }
+        return checkGeneral(p)
+    }
+
+    /// ``check(_:)`` for two simple texts (``SimpleText``): `.some(result)`, or nil when a
+    /// character needs the general code.
+    func checkSimple(_ p: ParallelPair, _ ua: UnsafeBufferPointer<UInt8>, _ ub: UnsafeBufferPointer<UInt8>) -> DropReason?? {
+        guard SimpleText.isSimple(ua), SimpleText.isSimple(ub) else { return nil }
+        let ra = SimpleText.trimmed(ua), rb = SimpleText.trimmed(ub)
+        if ra.isEmpty || rb.isEmpty {
+            return .some(DropReason(rule: "pair.empty", message: "\(ra.isEmpty ? p.sourceLanguage : p.targetLanguage) side is empty"))
+        }
+        guard let same = SimpleText.lowercasedEqual(ua, ra, ub, rb) else { return nil }
+        if same { return .some(DropReason(rule: "pair.identical", message: "both sides are identical")) }
+        let la = SimpleText.characterCount(ua, ra), lb = SimpleText.characterCount(ub, rb)
+        if let r = lengthRules(la, lb) { return .some(r) }
+        for (lang, u, r) in [(p.sourceLanguage, ua, ra), (p.targetLanguage, ub, rb)] {
+            var letters = 0, total = 0
+            var i = r.lowerBound
+            while i < r.upperBound {
+                let (c, n) = SimpleText.scalar(u, i)
+                if !SimpleText.isWhitespace(c) {
+                    total += 1
+                    if SimpleText.isAlphabetic(c) { letters += 1 }
+                }
+                i += n
+            }
+            let share = total == 0 ? 1 : Double(letters) / Double(total)
+            if let r = letterRule(lang, share) { return .some(r) }
+        }
+        return .some(nil)
+    }
+
+    /// ``check(_:)`` for any text.
+    func checkGeneral(_ p: ParallelPair) -> DropReason? {
         let a = p.source.trimmingWhitespace()
         let b = p.target.trimmingWhitespace()
         if a.isEmpty || b.isEmpty {
@@ -77,8 +114,15 @@ public struct PairFilterStage: RecordStage, KindAware {
         if a.lowercased() == b.lowercased() {
             return DropReason(rule: "pair.identical", message: "both sides are identical")
         }
-        let la = a.count
-        let lb = b.count
+        if let r = lengthRules(a.count, b.count) { return r }
+        for (lang, side) in [(p.sourceLanguage, a), (p.targetLanguage, b)] {
+            if let r = letterRule(lang, Self.letterShare(side)) { return r }
+        }
+        return nil
+    }
+
+    /// The length rules on the sides' character counts.
+    func lengthRules(_ la: Int, _ lb: Int) -> DropReason? {
         if min(la, lb) < minChars {
             return DropReason(rule: "pair.too-short", message: "\(min(la, lb)) characters < \(minChars)",
                               value: .int(min(la, lb)))
@@ -93,15 +137,15 @@ public struct PairFilterStage: RecordStage, KindAware {
                               message: "length ratio \(Self.format(ratio)) > \(Self.format(maxRatio))",
                               value: .double((ratio * 1000).rounded() / 1000))
         }
-        for (lang, side) in [(p.sourceLanguage, a), (p.targetLanguage, b)] {
-            let share = Self.letterShare(side)
-            if share < minLetterShare {
-                return DropReason(rule: "pair.non-letters",
-                                  message: "\(lang) side is \(Self.format(share * 100))% letters < \(Self.format(minLetterShare * 100))%",
-                                  value: .double((share * 1000).rounded() / 1000))
-            }
-        }
         return nil
+    }
+
+    /// The letter-share rule on one side.
+    func letterRule(_ lang: String, _ share: Double) -> DropReason? {
+        guard share < minLetterShare else { return nil }
+        return DropReason(rule: "pair.non-letters",
+                          message: "\(lang) side is \(Self.format(share * 100))% letters < \(Self.format(minLetterShare * 100))%",
+                          value: .double((share * 1000).rounded() / 1000))
     }
 
     /// Share of letters among non-whitespace characters (1 for text without any).

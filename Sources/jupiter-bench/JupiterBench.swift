@@ -8,6 +8,7 @@ struct JupiterBench: AsyncParsableCommand {
         commandName: "jupiter-bench",
         abstract: "Benchmark drivers used by bench/*.sh.",
         subcommands: [JSONLBench.self, ParquetBench.self, TokenizeBench.self, ClientBench.self, MinHashBench.self,
-                      LangIDBench.self, MixBench.self, ReplayBench.self, EvalBench.self, ScriptedServerCommand.self]
+                      LangIDBench.self, MixBench.self, ReplayBench.self, EvalBench.self, QualityBench.self, StageBench.self,
+                      ScriptedServerCommand.self]
     )
 }

@@ -27,6 +27,22 @@ struct ArrayBatches: RecordBatches {
         #expect(ExactDedupStage.normalise("  Bore \n\t da  ") == "bore da")
     }
 
+    @Test("the simple-text fast path normalises as the general code")
+    func fastNormalisationMatchesGeneral() throws {
+        var scratch: [UInt8] = []
+        var fast = 0
+        for t in try PairFilterStageTests.variants() {
+            let general = ExactDedupStage.normaliseGeneral(t)
+            if SimpleText.withUTF8(t, { ExactDedupStage.normaliseSimple($0, into: &scratch) }) {
+                fast += 1
+                #expect(String(decoding: scratch, as: UTF8.self) == general, "\(t.debugDescription)")
+                #expect(scratch.elementsEqual(general.utf8))
+            }
+            #expect(ExactDedupStage.normalise(t) == general)
+        }
+        #expect(fast > 1000)
+    }
+
     @Test func keepsTheFirstAndNamesItInDrops() async throws {
         let out = try await run(ExactDedupStage(), [[doc("a", "Bore da"), doc("b", "Nos da")],
                                                     [doc("c", "bore  DA"), doc("d", "Prynhawn da")]])

@@ -79,15 +79,27 @@ import Testing
 
     @Test("datatrove's duplicate walk: repeats are counted once per jump")
     func duplicateWalk() {
-        let words = QualityWords("a b c a b c a b c").words
+        var t = QualityScratch()
+        t.load("a b c a b c a b c")
+        t.idHash.buildIDs(t.words)
+        t.scalars.withUnsafeBufferPointer { t.charHash.buildCharacters(t.words, $0) }
         // n=3: "abc" seen, "bca", "cab", then "abc" again at 3 (jump 3), then "abc" at 6 → 2 × 3 chars.
-        #expect(GopherRepetitionRules.duplicateNGramChars(words, 3) == 6)
+        #expect(GopherRepetitionRules.duplicateNGramChars(t.words, 3, t.charHash, &t.table) == 6)
         // top 2-gram "a b" occurs 3 times: 3 chars × 3.
-        #expect(GopherRepetitionRules.topNGramChars(words, 2) == 9)
+        #expect(GopherRepetitionRules.topNGramChars(t.words, 2, t.idHash, &t.table) == 9)
     }
 
-    @Test("empty text is left to the basic rules")
+    @Test("repeated n-grams are compared as datatrove's \"\".join strings: 'ab c' repeats 'a bc'")
+    func joinedNGrams() {
+        var t = QualityScratch()
+        t.load("a bc ab c")
+        t.scalars.withUnsafeBufferPointer { t.charHash.buildCharacters(t.words, $0) }
+        // 2-grams "abc" (words 0–1), "bcab", then "abc" again (words 2–3): 3 characters repeat.
+        #expect(GopherRepetitionRules.duplicateNGramChars(t.words, 2, t.charHash, &t.table) == 3)
+    }
+
+    @Test("an empty text is dropped as datatrove's 'empty'")
     func empty() {
-        #expect(GopherRepetitionRules().check("") == nil)
+        #expect(GopherRepetitionRules().check("")?.rule == "gopher.empty")
     }
 }

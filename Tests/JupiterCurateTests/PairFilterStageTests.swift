@@ -39,6 +39,41 @@ import Testing
         #expect(r?.value == .double(12.5))
     }
 
+    /// Texts for the fast-path checks: the bundled legislation sides, with case, whitespace, CRLF,
+    /// typographic and non-simple variants.
+    static func variants() throws -> [String] {
+        let tsv = try FileSystem.read(CurateTestSupport.repoRoot + "/examples/cymru/data/legislation-en-cy.tsv")
+        var out: [String] = []
+        for line in String(decoding: tsv, as: UTF8.self).split(separator: "\n") {
+            for side in line.split(separator: "\t") {
+                let s = String(side)
+                out += [s, s.uppercased(), "  " + s + "\r\n", s.replacing(" ", with: "\u{00A0}"), s + " ’‘—…",
+                        s.replacing("a", with: "a\u{0302}"), s.replacing("w", with: "Ŵ"), String(s.prefix(3)), "\t\n"]
+            }
+        }
+        return out + ["", " ", "İstanbul", "ISTANBUL", "ǅemal", "ﬁne", "12345", "Ω Ω", "e\r\n\r\n"]
+    }
+
+    @Test("the simple-text fast path decides as the general code on legislation text and its variants")
+    func fastPathMatchesGeneral() throws {
+        let stage = PairFilterStage(minChars: 2, maxChars: 300, maxRatio: 2.0, ratioMinChars: 5, minLetterShare: 0.6)
+        let texts = try Self.variants()
+        var fast = 0
+        for (i, a) in texts.enumerated() {
+            for b in [texts[(i * 7 + 1) % texts.count], texts[(i * 13 + 5) % texts.count], a.lowercased(), a] {
+                let p = ParallelPair(id: "x", sourceLanguage: "en", targetLanguage: "cy", source: a, target: b)
+                let general = stage.checkGeneral(p)
+                let simple = SimpleText.withUTF8(a) { ua in SimpleText.withUTF8(b) { ub in stage.checkSimple(p, ua, ub) } }
+                if let simple {
+                    fast += 1
+                    #expect(simple == general, "\(a.debugDescription) / \(b.debugDescription)")
+                }
+                #expect(stage.check(p) == general)
+            }
+        }
+        #expect(fast > texts.count * 2)
+    }
+
     @Test func optionsAreReadAndCheckedThroughTheFactory() throws {
         var options = StageOptions(stage: "pair-filter", ["max_ratio": "2", "min_chars": "-1"])
         let stage = try PairFilterStage.factory.make(&options, StageBuildContext(baseDirectory: "."))

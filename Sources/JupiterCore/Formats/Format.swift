@@ -148,6 +148,19 @@ public struct NativeJSONLDecoder: UnitDecoder {
 
     /// Decodes one JSONL line.
     public func decode(_ unit: SourceUnit, file: String) throws(RecordDecodingError) -> Record? {
+        // The common shapes straight from the bytes; anything unusual takes the general path.
+        let direct: Record?
+        switch kind {
+        case .conversation:
+            direct = DirectDecoding.conversation(unit.bytes, fallbackID: JSONLUnit.fallbackID(file: file, line: unit.line),
+                                                 origin: Origin(file: file, line: unit.line))
+        case .document:
+            direct = DirectDecoding.document(unit.bytes, fallbackID: JSONLUnit.fallbackID(file: file, line: unit.line),
+                                             origin: Origin(file: file, line: unit.line))
+        default:
+            direct = nil
+        }
+        if let direct { return direct }
         guard let value = try JSONLUnit.parse(unit) else { return nil }
         return try NativeCodec.decode(value, as: kind, fallbackID: JSONLUnit.fallbackID(file: file, line: unit.line),
                                       origin: Origin(file: file, line: unit.line))

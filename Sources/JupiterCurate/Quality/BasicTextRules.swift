@@ -19,13 +19,14 @@ public struct BasicTextRules: Sendable, Hashable {
     /// The first rule `text` breaks, or nil. `place` names the text in messages ("source side").
     public func check(_ text: String, place: String? = nil, prefix: String = "basic") -> DropReason? {
         let at = place.map { " (\($0))" } ?? ""
-        if !text.unicodeScalars.contains(where: { !$0.properties.isWhitespace }) {
+        let facts = Self.scan(text)
+        if !facts.visible {
             return DropReason(rule: "\(prefix).empty", message: "text is empty or whitespace only\(at)")
         }
-        if !text.unicodeScalars.contains(where: { $0.properties.numericType != nil || QualityWords.isLetter($0) }) {
+        if !facts.letterOrDigit {
             return DropReason(rule: "\(prefix).no_text", message: "text has no letters or digits\(at)")
         }
-        let (bad, total) = Self.garbage(text)
+        let (bad, total) = (facts.bad, facts.total)
         let r = Double(bad) / Double(max(total, 1))
         if r > maxGarbageRatio {
             return DropReason(rule: "\(prefix).garbage",
@@ -35,21 +36,43 @@ public struct BasicTextRules: Sendable, Hashable {
         return nil
     }
 
-    /// (broken characters, all characters) of `text`.
-    static func garbage(_ text: String) -> (Int, Int) {
-        var bad = 0
-        var total = 0
+    /// What one pass over the text finds: a non-whitespace character, a letter or digit, and
+    /// (broken characters, all characters).
+    static func scan(_ text: String) -> (visible: Bool, letterOrDigit: Bool, bad: Int, total: Int) {
+        var visible = false, letterOrDigit = false
+        var bad = 0, total = 0
         var previous: Unicode.Scalar = " "
         for c in text.unicodeScalars {
             total += 1
             let v = c.value
-            if v == 0xFFFD { bad += 1 }
-            else if (v < 0x20 && v != 0x09 && v != 0x0A && v != 0x0D) || (v >= 0x7F && v < 0xA0) { bad += 1 }
-            else if (0xE000...0xF8FF).contains(v) || (0xFDD0...0xFDEF).contains(v) || v & 0xFFFE == 0xFFFE { bad += 1 }
-            else if Self.isMojibakePair(previous, c) { bad += 2 }
+            if v < 0x80 {
+                if !(v == 0x20 || (v >= 0x09 && v <= 0x0D)) { visible = true }
+                if (v | 0x20) &- 0x61 < 26 || v &- 0x30 < 10 { letterOrDigit = true }
+                if (v < 0x20 && v != 0x09 && v != 0x0A && v != 0x0D) || v == 0x7F { bad += 1 }
+            } else {
+                let p = c.properties
+                if !p.isWhitespace { visible = true }
+                if !letterOrDigit && (p.numericType != nil || CharacterCategories.isLetter(c)) { letterOrDigit = true }
+                bad += badness(previous, c)
+            }
             previous = c
         }
-        return (bad, total)
+        return (visible, letterOrDigit, bad, total)
+    }
+
+    /// (broken characters, all characters) of `text`.
+    static func garbage(_ text: String) -> (Int, Int) {
+        let f = scan(text)
+        return (f.bad, f.total)
+    }
+
+    /// Broken characters a non-ASCII scalar adds.
+    @inline(__always) static func badness(_ previous: Unicode.Scalar, _ c: Unicode.Scalar) -> Int {
+        let v = c.value
+        if v == 0xFFFD { return 1 }
+        if v >= 0x7F && v < 0xA0 { return 1 }
+        if (0xE000...0xF8FF).contains(v) || (0xFDD0...0xFDEF).contains(v) || v & 0xFFFE == 0xFFFE { return 1 }
+        return isMojibakePair(previous, c) ? 2 : 0
     }
 
     /// `Ã`/`Â`/`â` followed by a character that is the second byte of a UTF-8 sequence read as

@@ -16,9 +16,10 @@ import JupiterCore
 /// | cookie/terms-of-use phrases (`filter_policy`) | line removed | on |
 ///
 /// Then fewer than `min_num_sentences` sentences in the kept lines drops the document
-/// (`c4.min_sentences`, default 5). Kept documents get their kept lines joined by `\n`, as in
-/// datatrove. Sentences are counted by terminal punctuation (`.`, `!`, `?` followed by a space or
-/// the end of the line; at least one per kept line) where datatrove runs NLTK's English Punkt.
+/// (`c4.min_sentences`, default 5). Kept documents become their kept lines joined by `\n` and
+/// stripped, as in datatrove. Lines are Python's `splitlines()`, words `str.split()`, and
+/// sentences those of datatrove's English sentence splitter (spaCy's sentencizer over
+/// ``EnglishTokenizer``'s tokens).
 public struct C4LineRules: Sendable, Hashable {
     public var removeCitations = true
     public var filterNoTerminalPunct = true
@@ -49,102 +50,142 @@ public struct C4LineRules: Sendable, Hashable {
 
     /// Applies the rules.
     public func apply(_ text: String) -> Outcome {
+        var scratch = QualityScratch()
+        scratch.scalars = PythonText.scalars(text)
+        return apply(&scratch)
+    }
+
+    static let lorem = Array("lorem ipsum".unicodeScalars.map(\.value))
+    static let javascript = Array("javascript".unicodeScalars.map(\.value))
+    static let policy = policySubstrings.map { Array($0.unicodeScalars.map(\.value)) }
+
+    /// Applies the rules to the scalars loaded in `t` (datatrove's `filter` with
+    /// `split_paragraph=True`).
+    func apply(_ t: inout QualityScratch) -> Outcome {
         var sentences = 0
-        var kept: [Substring] = []
         var removed = 0
-        for raw in TextLines.splitLines(text) {
-            var line = TextLines.strip(raw)
-            let words = line.split(whereSeparator: { $0.isWhitespace })
-            if let maxWordLength, words.contains(where: { TextLines.length($0) > maxWordLength }) {
-                removed += 1
-                continue
-            }
-            if removeCitations { line = Self.removingCitations(line) }
-            if filterNoTerminalPunct {
-                let terminal = line.hasSuffix(".") || line.hasSuffix("?") || line.hasSuffix("!")
-                    || line.hasSuffix("\"") || line.hasSuffix("'")
-                if !terminal || line.hasSuffix("...") {
+        t.kept.removeAll(keepingCapacity: true)
+        let scalars = t.scalars
+        return scalars.withUnsafeBufferPointer { s -> Outcome in
+            PythonText.splitLines(s, 0, s.count, into: &t.lines)
+            for (lo, hi) in t.lines {
+                let (a, b) = PythonText.strip(s, lo, hi)
+                // words = line.split(), before citations are removed
+                var words = 0
+                var longest = 0
+                var i = a
+                while i < b {
+                    while i < b && PythonText.isSpace(s[i]) { i += 1 }
+                    if i == b { break }
+                    let w = i
+                    while i < b && !PythonText.isSpace(s[i]) { i += 1 }
+                    words += 1
+                    longest = max(longest, i - w)
+                }
+                if let maxWordLength, longest > maxWordLength {
                     removed += 1
                     continue
                 }
+                // The line as it goes on: the original range, or a copy without citation marks.
+                var copied = false
+                if removeCitations && Self.hasCitation(s, a, b) {
+                    Self.removingCitations(s, a, b, into: &t.lineScalars)
+                    copied = true
+                }
+                let outcome: LineOutcome = copied
+                    ? t.lineScalars.withUnsafeBufferPointer { l in lineRules(l, 0, l.count, words: words, &t) }
+                    : lineRules(s, a, b, words: words, &t)
+                switch outcome {
+                case .removed: removed += 1
+                case .drop(let reason): return .dropped(reason)
+                case .kept(let n):
+                    sentences += n
+                    if copied { t.kept.append(contentsOf: t.lineScalars) } else { t.kept.append(contentsOf: s[a..<b]) }
+                    t.kept.append(0x0A)
+                }
             }
-            if let minWordsPerLine, words.count < minWordsPerLine {
-                removed += 1
-                continue
+            if let minNumSentences, sentences < minNumSentences {
+                return .dropped(DropReason(rule: "c4.min_sentences",
+                                           message: "\(sentences) sentences in kept lines < \(minNumSentences)",
+                                           value: .int(sentences)))
             }
-            let lower = line.lowercased()
-            if filterLoremIpsum && lower.contains("lorem ipsum") {
-                return .dropped(DropReason(rule: "c4.lorem_ipsum", message: "contains \"lorem ipsum\"",
-                                           value: .string("lorem ipsum")))
+            let joined = t.kept.withUnsafeBufferPointer { k -> String in
+                let (x, y) = PythonText.strip(k, 0, k.count)
+                return PythonText.string(k, x, y)
             }
-            if filterJavascript && lower.contains("javascript") {
-                removed += 1
-                continue
-            }
-            if filterCurlyBracket && line.contains("{") {
-                return .dropped(DropReason(rule: "c4.curly_bracket", message: "contains a curly bracket '{'",
-                                           value: .string("{")))
-            }
-            if filterPolicy && Self.policySubstrings.contains(where: { lower.contains($0) }) {
-                removed += 1
-                continue
-            }
-            if minNumSentences != nil { sentences += Self.sentenceCount(line) }
-            kept.append(line)
+            return .kept(text: joined, removedLines: removed)
         }
-        if let minNumSentences, sentences < minNumSentences {
-            return .dropped(DropReason(rule: "c4.min_sentences",
-                                       message: "\(sentences) sentences in kept lines < \(minNumSentences)",
-                                       value: .int(sentences)))
-        }
-        let joined = TextLines.strip(Substring(kept.joined(separator: "\n")))
-        return .kept(text: String(joined), removedLines: removed)
     }
 
-    /// Removes `[digits]`, `[edit]` and `[citation needed]` (datatrove's `CITATION_REGEX`).
-    static func removingCitations(_ line: Substring) -> Substring {
-        guard line.contains("[") else { return line }
-        var out = ""
-        var rest = line[...]
-        while let open = rest.firstIndex(of: "[") {
-            out += rest[rest.startIndex..<open]
-            let after = rest[rest.index(after: open)...]
-            var matched: Substring.Index?
-            if after.hasPrefix("edit]") {
-                matched = after.index(after.startIndex, offsetBy: 5)
-            } else if after.hasPrefix("citation needed]") {
-                matched = after.index(after.startIndex, offsetBy: 16)
-            } else {
-                let digits = after.prefix(while: { $0.isASCII && $0.isNumber })
-                if after[digits.endIndex...].first == "]" { matched = after.index(after: digits.endIndex) }
-            }
-            if let end = matched {
-                rest = rest[end...]
-            } else {
-                out += "["
-                rest = after
-            }
-        }
-        out += rest
-        return Substring(out)
+    enum LineOutcome {
+        case removed
+        case drop(DropReason)
+        /// Kept, with this many sentences.
+        case kept(Int)
     }
 
-    /// Sentences in one line: runs of `.`, `!`, `?` followed by whitespace or the end (at least 1).
-    static func sentenceCount(_ line: Substring) -> Int {
-        var count = 0
-        let chars = Array(line)
-        var i = 0
-        while i < chars.count {
-            if chars[i] == "." || chars[i] == "!" || chars[i] == "?" {
-                var j = i
-                while j < chars.count && (chars[j] == "." || chars[j] == "!" || chars[j] == "?") { j += 1 }
-                while j < chars.count && (chars[j] == "\"" || chars[j] == "'" || chars[j] == "”" || chars[j] == "’" || chars[j] == ")") { j += 1 }
-                if j == chars.count || chars[j].isWhitespace { count += 1 }
-                i = j
+    /// The per-line rules after the long-word check, on the line `l[a..<b]` (citations removed).
+    private func lineRules(_ l: UnsafeBufferPointer<UInt32>, _ a: Int, _ b: Int, words: Int,
+                           _ t: inout QualityScratch) -> LineOutcome {
+        if filterNoTerminalPunct {
+            let last = b > a ? l[b - 1] : 0
+            let terminal = last == 0x2E || last == 0x3F || last == 0x21 || last == 0x22 || last == 0x27
+            let ellipsis = b - a >= 3 && l[b - 1] == 0x2E && l[b - 2] == 0x2E && l[b - 3] == 0x2E
+            if !terminal || ellipsis { return .removed }
+        }
+        if let minWordsPerLine, words < minWordsPerLine { return .removed }
+        if filterLoremIpsum && PythonText.lowercasedContains(l, a, b, Self.lorem, scratch: &t.lower) {
+            return .drop(DropReason(rule: "c4.lorem_ipsum", message: "contains \"lorem ipsum\"", value: .string("lorem ipsum")))
+        }
+        if filterJavascript && PythonText.lowercasedContains(l, a, b, Self.javascript, scratch: &t.lower) {
+            return .removed
+        }
+        if filterCurlyBracket && l[a..<b].contains(0x7B) {
+            return .drop(DropReason(rule: "c4.curly_bracket", message: "contains a curly bracket '{'", value: .string("{")))
+        }
+        if filterPolicy && Self.policy.contains(where: { PythonText.lowercasedContains(l, a, b, $0, scratch: &t.lower) }) {
+            return .removed
+        }
+        guard minNumSentences != nil else { return .kept(0) }
+        t.tokens.removeAll(keepingCapacity: true)
+        EnglishTokenizer.shared.tokenize(l, a, b, into: &t.tokens, &t.tokenizer)
+        let n = t.tokens.withUnsafeBufferPointer { EnglishTokenizer.shared.sentenceCount(l, $0) }
+        return .kept(n)
+    }
+
+    /// True when `s[a..<b]` may hold a citation mark (it has a `[`).
+    static func hasCitation(_ s: UnsafeBufferPointer<UInt32>, _ a: Int, _ b: Int) -> Bool {
+        s[a..<b].contains(0x5B)
+    }
+
+    /// datatrove's `CITATION_REGEX.sub("", line)`: removes `[` digits `]` (`\d*`, any script),
+    /// `[edit]` and `[citation needed]`, scanning left to right.
+    static func removingCitations(_ s: UnsafeBufferPointer<UInt32>, _ a: Int, _ b: Int, into out: inout [UInt32]) {
+        out.removeAll(keepingCapacity: true)
+        var i = a
+        while i < b {
+            if s[i] == 0x5B, let end = citationEnd(s, i, b) {
+                i = end
             } else {
+                out.append(s[i])
                 i += 1
             }
         }
-        return max(count, 1)
+    }
+
+    static let editMark = Array("edit]".unicodeScalars.map(\.value))
+    static let citationNeeded = Array("citation needed]".unicodeScalars.map(\.value))
+
+    /// End of the citation mark starting with the `[` at `i`, or nil.
+    static func citationEnd(_ s: UnsafeBufferPointer<UInt32>, _ i: Int, _ b: Int) -> Int? {
+        var j = i + 1
+        while j < b && PythonText.isDecimal(s[j]) { j += 1 }
+        if j < b && s[j] == 0x5D { return j + 1 }
+        for mark in [editMark, citationNeeded] where i + 1 + mark.count <= b {
+            var k = 0
+            while k < mark.count && s[i + 1 + k] == mark[k] { k += 1 }
+            if k == mark.count { return i + 1 + mark.count }
+        }
+        return nil
     }
 }

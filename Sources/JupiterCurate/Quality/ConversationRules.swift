@@ -170,7 +170,7 @@ public struct ConversationRules: Sendable, Hashable {
     /// Lower-cased words with punctuation removed.
     static func foldedWords(_ text: String) -> [String] {
         text.lowercased().split(whereSeparator: { $0.isWhitespace }).compactMap { w in
-            let s = String(w.unicodeScalars.filter { !QualityWords.isPunctuation($0) }.map(Character.init))
+            let s = String(w.unicodeScalars.filter { !CharacterCategories.isPunctuation($0) }.map(Character.init))
             return s.isEmpty ? nil : s
         }
     }
@@ -183,7 +183,7 @@ public struct ConversationRules: Sendable, Hashable {
         var ids: [Int32] = []
         var intern: [Substring: Int32] = [:]
         for w in text.split(whereSeparator: { $0.isWhitespace })
-        where w.unicodeScalars.contains(where: { QualityWords.isLetter($0) || $0.properties.numericType != nil }) {
+        where w.unicodeScalars.contains(where: { CharacterCategories.isLetter($0) || $0.properties.numericType != nil }) {
             if let id = intern[w] { ids.append(id) } else {
                 let id = Int32(intern.count)
                 intern[w] = id

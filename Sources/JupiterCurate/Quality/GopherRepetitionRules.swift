@@ -13,8 +13,11 @@ import JupiterCore
 /// | `gopher.top_2_gram` … `top_4_gram` | characters of the most frequent n-gram × its count | 0.20, 0.18, 0.16 |
 /// | `gopher.dup_5_gram` … `dup_10_gram` | characters in n-grams repeating an earlier n-gram | 0.15, 0.14, 0.13, 0.12, 0.11, 0.10 |
 ///
-/// n-grams are compared by a 128-bit hash of their word sequence (a collision is astronomically
-/// unlikely); lengths follow datatrove (`" ".join` for top n-grams, `"".join` for duplicates).
+/// An empty text is dropped as `gopher.empty` (datatrove's `empty`). Words are datatrove's English
+/// words (``EnglishTokenizer``); lengths are in characters, as Python counts them. Top n-grams are
+/// compared as datatrove's `" ".join` strings (by word ids), repeated n-grams as its `"".join`
+/// strings (by two 64-bit polynomial hashes of their characters, so `ab c` and `a bc` are the same
+/// n-gram, as in datatrove). A bound of 0 is a bound here; datatrove reads 0 as "off" (use `null`).
 public struct GopherRepetitionRules: Sendable, Hashable {
     public var dupLineFrac: Double? = 0.3
     public var dupParaFrac: Double? = 0.3
@@ -42,38 +45,57 @@ public struct GopherRepetitionRules: Sendable, Hashable {
 
     /// The first rule `text` breaks, or nil.
     public func check(_ text: String) -> DropReason? {
-        let length = TextLines.length(text)
-        guard length > 0 else { return nil }
-        let paragraphs = TextLines.split(TextLines.strip(Substring(text)), newlineRun: 2)
-        let (dupParas, dupParaChars) = Self.duplicates(paragraphs)
-        let paraShare = Double(dupParas) / Double(paragraphs.count)
+        var scratch = QualityScratch()
+        scratch.load(text)
+        return check(&scratch)
+    }
+
+    /// The first rule the text loaded in `t` breaks, or nil (datatrove's `filter`, in its order).
+    func check(_ t: inout QualityScratch) -> DropReason? {
+        let length = t.scalars.count
+        guard length > 0 else {
+            return DropReason(rule: "gopher.empty", message: "the text is empty")
+        }
+        let (paragraphs, dupParas, dupParaChars) = t.scalars.withUnsafeBufferPointer { s in
+            let (a, b) = PythonText.strip(s, 0, s.count)
+            Self.split(s, a, b, newlineRun: 2, into: &t.ranges)
+            let d = Self.duplicates(s, t.ranges, &t.table)
+            return (t.ranges.count, d.0, d.1)
+        }
+        let paraShare = Double(dupParas) / Double(paragraphs)
         if let dupParaFrac, paraShare > dupParaFrac {
-            return reason("gopher.dup_para_frac", "\(dupParas) of \(paragraphs.count) paragraphs are repeats", paraShare, dupParaFrac)
+            return reason("gopher.dup_para_frac", "\(dupParas) of \(paragraphs) paragraphs are repeats", paraShare, dupParaFrac)
         }
         let paraCharShare = Double(dupParaChars) / Double(length)
         if let dupParaCharFrac, paraCharShare > dupParaCharFrac {
             return reason("gopher.dup_para_char_frac", "repeated paragraphs are \(TextLines.format(paraCharShare * 100))% of characters", paraCharShare, dupParaCharFrac)
         }
-        let lines = TextLines.split(Substring(text), newlineRun: 1)
-        let (dupLines, dupLineChars) = Self.duplicates(lines)
-        let lineShare = Double(dupLines) / Double(lines.count)
+        let (lines, dupLines, dupLineChars) = t.scalars.withUnsafeBufferPointer { s in
+            Self.split(s, 0, s.count, newlineRun: 1, into: &t.ranges)
+            let d = Self.duplicates(s, t.ranges, &t.table)
+            return (t.ranges.count, d.0, d.1)
+        }
+        let lineShare = Double(dupLines) / Double(lines)
         if let dupLineFrac, lineShare > dupLineFrac {
-            return reason("gopher.dup_line_frac", "\(dupLines) of \(lines.count) lines are repeats", lineShare, dupLineFrac)
+            return reason("gopher.dup_line_frac", "\(dupLines) of \(lines) lines are repeats", lineShare, dupLineFrac)
         }
         let lineCharShare = Double(dupLineChars) / Double(length)
         if let dupLineCharFrac, lineCharShare > dupLineCharFrac {
             return reason("gopher.dup_line_char_frac", "repeated lines are \(TextLines.format(lineCharShare * 100))% of characters", lineCharShare, dupLineCharFrac)
         }
-        let words = QualityWords(text).words
-        for (n, frac) in topNGrams where n >= 1 && words.count >= n {
-            let top = Self.topNGramChars(words, n)
+        if topNGrams.contains(where: { $0.n >= 1 && t.words.count >= $0.n }) { t.idHash.buildIDs(t.words) }
+        for (n, frac) in topNGrams where n >= 1 && t.words.count >= n {
+            let top = Self.topNGramChars(t.words, n, t.idHash, &t.table)
             let r = Double(top) / Double(length)
             if r > frac {
                 return reason("gopher.top_\(n)_gram", "the most frequent \(n)-gram covers \(TextLines.format(r * 100))% of characters", r, frac)
             }
         }
+        if dupNGrams.contains(where: { $0.n >= 1 && t.words.count >= $0.n }) {
+            t.scalars.withUnsafeBufferPointer { t.charHash.buildCharacters(t.words, $0) }
+        }
         for (n, frac) in dupNGrams where n >= 1 {
-            let dup = Self.duplicateNGramChars(words, n)
+            let dup = Self.duplicateNGramChars(t.words, n, t.charHash, &t.table)
             let r = Double(dup) / Double(length)
             if r > frac {
                 return reason("gopher.dup_\(n)_gram", "repeated \(n)-grams cover \(TextLines.format(r * 100))% of characters", r, frac)
@@ -87,69 +109,93 @@ public struct GopherRepetitionRules: Sendable, Hashable {
                    value: .double(TextLines.round(value)))
     }
 
-    /// datatrove `find_duplicates`: (elements equal to an earlier one, their characters).
-    static func duplicates(_ items: [Substring]) -> (Int, Int) {
-        var seen = Set<Substring>()
+    /// Python `re.split(sep, s[lo..<hi])` where `sep` is a run of at least `minRun` `\n`
+    /// (`\n{2,}` for paragraphs, `\n+` for lines); empty pieces included, as Python gives them.
+    static func split(_ s: UnsafeBufferPointer<UInt32>, _ lo: Int, _ hi: Int, newlineRun minRun: Int,
+                      into out: inout [(Int, Int)]) {
+        out.removeAll(keepingCapacity: true)
+        var start = lo
+        var i = lo
+        while i < hi {
+            if s[i] == 0x0A {
+                var j = i
+                while j < hi && s[j] == 0x0A { j += 1 }
+                if j - i >= minRun {
+                    out.append((start, i))
+                    start = j
+                }
+                i = j
+            } else {
+                i += 1
+            }
+        }
+        out.append((start, hi))
+    }
+
+    /// datatrove `find_duplicates`: (pieces equal to an earlier one, their characters).
+    static func duplicates(_ s: UnsafeBufferPointer<UInt32>, _ pieces: [(Int, Int)], _ table: inout KeyTable) -> (Int, Int) {
+        table.reset(for: pieces.count)
         var count = 0
         var chars = 0
-        for x in items {
-            if !seen.insert(x).inserted {
+        for (i, (a, b)) in pieces.enumerated() {
+            // Key: FNV hash and length; a match is confirmed character by character.
+            let k = PrefixHash.Key(a: PythonText.hash(s, a, b), b: UInt64(b - a))
+            let (slot, new) = table.add(k, first: i)
+            if new { continue }
+            let (fa, fb) = pieces[Int(table.firsts[slot])]
+            if fb - fa == b - a && PythonText.equal(s, fa, a, b - a) {
                 count += 1
-                chars += TextLines.length(x)
+                chars += b - a
+            } else {
+                // A hash collision between different pieces: compare with every earlier piece.
+                var seen = false
+                for (c, d) in pieces[..<i] where d - c == b - a && PythonText.equal(s, c, a, b - a) { seen = true; break }
+                if seen { count += 1; chars += b - a }
             }
         }
         return (count, chars)
     }
 
-    /// A 128-bit key of words `i..<i+n`.
-    struct Key: Hashable {
-        var a: UInt64
-        var b: UInt64
-    }
-
-    static func key(_ words: [QualityWords.Word], _ i: Int, _ n: Int) -> Key {
-        var a: UInt64 = 0xcbf2_9ce4_8422_2325
-        var b: UInt64 = 0x9e37_79b9_7f4a_7c15
-        for k in i..<(i + n) {
-            let v = UInt64(UInt32(bitPattern: words[k].id))
-            a = (a ^ v) &* 0x0000_0100_0000_01b3
-            b = (b &+ v &+ 0x632b_e59b_d9b4_e019) &* 0xff51_afd7_ed55_8ccd
-            b ^= b >> 33
-        }
-        return Key(a: a, b: b)
-    }
-
     /// datatrove `find_top_duplicate` on `" ".join` n-grams: characters of the most frequent
-    /// n-gram times its count (ties: the n-gram seen first, as `Counter.most_common`).
-    static func topNGramChars(_ words: [QualityWords.Word], _ n: Int) -> Int {
-        var counts: [Key: (count: Int, first: Int)] = [:]
-        for i in 0...(words.count - n) {
-            let k = key(words, i, n)
-            if let c = counts[k] { counts[k] = (c.count + 1, c.first) } else { counts[k] = (1, i) }
+    /// n-gram times its count (ties: the n-gram seen first, as `Counter.most_common`). Words hold
+    /// no whitespace, so joined n-grams are equal exactly when their word ids are.
+    static func topNGramChars(_ words: [QualityWord], _ n: Int, _ ids: PrefixHash, _ table: inout KeyTable) -> Int {
+        let m = words.count - n + 1
+        table.reset(for: m)
+        var bestSlot = -1
+        var bestCount: Int32 = 0
+        var bestFirst = Int.max
+        for i in 0..<m {
+            let (slot, _) = table.add(ids.key(i, i + n), first: i)
+            let c = table.counts[slot]
+            let f = Int(table.firsts[slot])
+            if c > bestCount || (c == bestCount && f < bestFirst) {
+                bestSlot = slot
+                bestCount = c
+                bestFirst = f
+            }
         }
-        var best: (count: Int, first: Int) = (0, Int.max)
-        for (_, c) in counts where c.count > best.count || (c.count == best.count && c.first < best.first) {
-            best = c
-        }
-        guard best.first != Int.max else { return 0 }
-        let chars = words[best.first..<(best.first + n)].reduce(0) { $0 + $1.length } + (n - 1)
-        return chars * best.count
+        guard bestSlot >= 0 else { return 0 }
+        var chars = n - 1
+        for w in words[bestFirst..<(bestFirst + n)] { chars += w.count }
+        return chars * Int(bestCount)
     }
 
-    /// datatrove `find_all_duplicate` (`"".join` n-grams): walks the words, adding the characters
-    /// of every n-gram seen before and jumping past it.
-    static func duplicateNGramChars(_ words: [QualityWords.Word], _ n: Int) -> Int {
+    /// datatrove `find_all_duplicate` (`"".join` n-grams, compared by two 64-bit polynomial
+    /// hashes of their characters): walks the words, adding the characters of every n-gram seen
+    /// before and jumping past it.
+    static func duplicateNGramChars(_ words: [QualityWord], _ n: Int, _ chars: PrefixHash, _ table: inout KeyTable) -> Int {
         guard words.count >= n else { return 0 }
-        var seen = Set<Key>()
+        table.reset(for: words.count - n + 1)
         var repeated = 0
         var idx = 0
         while idx < words.count - n + 1 {
-            let k = key(words, idx, n)
-            if seen.contains(k) {
-                repeated += words[idx..<(idx + n)].reduce(0) { $0 + $1.length }
+            let k = chars.key(idx, idx + n)
+            if table.contains(k) {
+                for w in words[idx..<(idx + n)] { repeated += w.count }
                 idx += n
             } else {
-                seen.insert(k)
+                _ = table.add(k, first: idx)
                 idx += 1
             }
         }

@@ -20,8 +20,19 @@ import JupiterCore
 /// `top_n_grams: {2: 0.2, 3: 0.18, 4: 0.16}`, `min_num_sentences`, …); `null` turns a Gopher bound
 /// off as `None` does in datatrove. `language` picks the stop-word list (``StopWords``: `en`, the
 /// default, as datatrove; `cy` for Welsh), `stop_words` replaces it. Every drop names its rule and
-/// measured value; documents the C4 rules shortened get `metadata.quality.c4_removed_lines`.
-public struct QualityStage: RecordStage, KindAware {
+/// measured value; kept documents carry the C4-rewritten text (kept lines, stripped, joined by
+/// `\n`, as datatrove writes it), and those the C4 rules shortened get
+/// `metadata.quality.c4_removed_lines`.
+///
+/// **Parity with datatrove.** With the default options, the three datatrove groups decide every
+/// document as datatrove 0.10.1 does (same keep/drop, same first failing rule, same rewritten
+/// text; `QualityParityTests` runs datatrove on the same documents): words and sentences come from
+/// ``EnglishTokenizer`` (spaCy's blank English tokenizer, which datatrove loads), characters are
+/// counted as Python counts them, stop words are counted once each. Deliberate differences, each
+/// with its switch: the `basic` group runs first (leave it out of `rules` for datatrove's
+/// decisions exactly); a bound of 0 is a bound, where datatrove reads 0 as "off" (write `null`);
+/// `language: cy` (Welsh stop words) is Jupiter's own.
+public struct QualityStage: RecordStage, KindAware, SeedIndependent {
     public let name = "quality"
 
     /// Rule groups.
@@ -59,6 +70,9 @@ public struct QualityStage: RecordStage, KindAware {
         func opt(_ v: Int?) -> JSONValue { v.map { .int($0) } ?? .null }
         let q = gopherQuality, r = gopherRepetition, c = c4, cv = conversation
         return .object([
+            // What the document rules reproduce (in the fingerprint, so work done by rules that
+            // decided differently is not reused).
+            "parity": .string("datatrove 0.10.1, spaCy 3.8 English words and sentences"),
             "rules": .object(g),
             "max_garbage_ratio": .double(basic.maxGarbageRatio),
             "min_doc_words": opt(q.minDocWords), "max_doc_words": opt(q.maxDocWords),
@@ -227,18 +241,28 @@ public struct QualityStage: RecordStage, KindAware {
 
     // MARK: processing
 
+    public func process(_ batch: [Record], context: StageContext) async throws -> [StageOutput] {
+        var scratch = QualityScratch()
+        return batch.map { process($0, &scratch) }
+    }
+
     public func process(_ record: Record, context: StageContext) throws -> StageOutput {
+        var scratch = QualityScratch()
+        return process(record, &scratch)
+    }
+
+    func process(_ record: Record, _ scratch: inout QualityScratch) -> StageOutput {
         let enabled = groups[record.kind] ?? []
         if enabled.isEmpty { return .kept(record) }
         switch record {
         case .document(var d):
-            if let r = checkText(d.text, enabled, place: nil) { return .dropped(record, r) }
+            if let r = checkText(d.text, enabled, place: nil, &scratch) { return .dropped(record, r) }
             if enabled.contains(.c4) {
-                switch c4.apply(d.text) {
+                switch applyC4(d.text, enabled, &scratch) {
                 case .dropped(let r): return .dropped(record, r)
                 case .kept(let text, let removed):
+                    if text != d.text { d.text = text }
                     if removed > 0 {
-                        d.text = text
                         var q = d.metadata["quality"]?.objectValue ?? JSONObject()
                         q["c4_removed_lines"] = .int(removed)
                         d.metadata["quality"] = .object(q)
@@ -248,29 +272,42 @@ public struct QualityStage: RecordStage, KindAware {
             return .kept(.document(d))
         case .pair(let p):
             for (place, text) in [("source side", p.source), ("target side", p.target)] {
-                if let r = checkText(text, enabled, place: place) { return .dropped(record, r) }
+                if let r = checkText(text, enabled, place: place, &scratch) { return .dropped(record, r) }
             }
             return .kept(record)
         case .conversation(let c):
             if enabled.contains(.conversation), let r = conversation.check(c.messages) { return .dropped(record, r) }
             if enabled.contains(.gopherQuality) || enabled.contains(.gopherRepetition) || enabled.contains(.basic) {
                 let assistant = c.messages.filter { $0.role == .assistant }.map(\.content).joined(separator: "\n\n")
-                if let r = checkText(assistant, enabled, place: "assistant turns") { return .dropped(record, r) }
+                if let r = checkText(assistant, enabled, place: "assistant turns", &scratch) { return .dropped(record, r) }
             }
             return .kept(record)
         case .norm, .eval:
-            if let r = checkText(record.text, enabled, place: nil) { return .dropped(record, r) }
-            if enabled.contains(.c4), case .dropped(let r) = c4.apply(record.text) { return .dropped(record, r) }
+            let text = record.text
+            if let r = checkText(text, enabled, place: nil, &scratch) { return .dropped(record, r) }
+            if enabled.contains(.c4), case .dropped(let r) = applyC4(text, enabled, &scratch) { return .dropped(record, r) }
             return .kept(record)
         }
     }
 
-    /// basic → Gopher repetition → Gopher quality, as enabled.
-    func checkText(_ text: String, _ enabled: [Group], place: String?) -> DropReason? {
+    /// basic → Gopher repetition → Gopher quality, as enabled (the text is split into words once).
+    func checkText(_ text: String, _ enabled: [Group], place: String?, _ scratch: inout QualityScratch) -> DropReason? {
         if enabled.contains(.basic), let r = basic.check(text, place: place) { return r }
-        if enabled.contains(.gopherRepetition), let r = gopherRepetition.check(text) { return Self.placed(r, place) }
-        if enabled.contains(.gopherQuality), let r = gopherQuality.check(text) { return Self.placed(r, place) }
+        let repetition = enabled.contains(.gopherRepetition), quality = enabled.contains(.gopherQuality)
+        guard repetition || quality else { return nil }
+        scratch.load(text)
+        if repetition, let r = gopherRepetition.check(&scratch) { return Self.placed(r, place) }
+        if quality, let r = gopherQuality.check(&scratch) { return Self.placed(r, place) }
         return nil
+    }
+
+    /// The C4 rules on `text` (its scalars are already loaded when a Gopher group ran).
+    func applyC4(_ text: String, _ enabled: [Group], _ scratch: inout QualityScratch) -> C4LineRules.Outcome {
+        if !(enabled.contains(.gopherRepetition) || enabled.contains(.gopherQuality)) {
+            scratch.scalars.removeAll(keepingCapacity: true)
+            PythonText.append(text, to: &scratch.scalars)
+        }
+        return c4.apply(&scratch)
     }
 
     static func placed(_ r: DropReason, _ place: String?) -> DropReason {

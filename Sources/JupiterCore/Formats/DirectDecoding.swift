@@ -1,0 +1,305 @@
+/// Records decoded straight from a JSONL line's bytes for the common shapes (openai-messages,
+/// documents), without building a ``JSONValue`` tree for the fields the record model knows.
+///
+/// This is only a faster road to the same place: it returns `nil` for anything it does not handle
+/// exactly like the general path (``NativeCodec/decode(_:as:fallbackID:origin:)``): invalid JSON,
+/// a field of an unexpected type, a key written with escapes, a known key given twice, content
+/// parts, tool calls, an unknown role, a malformed lineage. The caller then runs the general path,
+/// so every record that is quarantined, and why, stays the same. Unknown fields are parsed with
+/// the general parser and kept in order, as the general path keeps them.
+enum DirectDecoding {
+    /// An openai-messages conversation, or nil (use the general path).
+    static func conversation(_ bytes: [UInt8], fallbackID: @autoclosure () -> String, origin: @autoclosure () -> Origin)
+        -> Record?
+    {
+        bytes.withUnsafeBufferPointer { buf in
+            var d = Reader(buf)
+            return d.conversation(fallbackID: fallbackID, origin: origin)
+        }
+    }
+
+    /// A document whose text is in `text`, or nil (use the general path).
+    static func document(_ bytes: [UInt8], fallbackID: @autoclosure () -> String, origin: @autoclosure () -> Origin)
+        -> Record?
+    {
+        bytes.withUnsafeBufferPointer { buf in
+            var d = Reader(buf)
+            return d.document(fallbackID: fallbackID, origin: origin)
+        }
+    }
+
+    /// Key bytes compared without making strings.
+    enum Key {
+        static let id = Array("id".utf8), messages = Array("messages".utf8), metadata = Array("metadata".utf8)
+        static let tools = Array("tools".utf8), lineage = Array("lineage".utf8), text = Array("text".utf8)
+        static let role = Array("role".utf8), content = Array("content".utf8)
+        static let reasoningContent = Array("reasoning_content".utf8), reasoning = Array("reasoning".utf8)
+        static let toolCalls = Array("tool_calls".utf8), toolCallID = Array("tool_call_id".utf8), name = Array("name".utf8)
+    }
+
+    struct Reader {
+        var c: JSONParser.Cursor
+
+        init(_ buf: UnsafeBufferPointer<UInt8>) { c = JSONParser.Cursor(buf) }
+
+        /// True for a line JSONLUnit treats as blank (the general path gives no record).
+        var isBlank: Bool {
+            for i in 0..<c.end {
+                let b = c.base[i]
+                if b != 0x20 && b != 0x09 && b != 0x0D { return false }
+            }
+            return true
+        }
+
+        /// Consumes `byte` after optional whitespace.
+        mutating func expect(_ byte: UInt8) -> Bool {
+            c.skipWhitespace()
+            guard c.pos < c.end, c.base[c.pos] == byte else { return false }
+            c.pos += 1
+            return true
+        }
+
+        /// The raw bytes of an object key without escapes (the cursor is on its quote), or nil.
+        mutating func key() -> UnsafeBufferPointer<UInt8>? {
+            c.skipWhitespace()
+            guard c.pos < c.end, c.base[c.pos] == 0x22 else { return nil }
+            let start = c.pos + 1
+            var p = start
+            while p < c.end {
+                let b = c.base[p]
+                if b == 0x22 { break }
+                if b == 0x5C || b < 0x20 { return nil }
+                p += 1
+            }
+            guard p < c.end else { return nil }
+            c.pos = p + 1
+            guard expect(0x3A) else { return nil }
+            c.skipWhitespace()
+            return UnsafeBufferPointer(start: c.base + start, count: p - start)
+        }
+
+        /// After a member: true to go on (`,`), false at `}`; nil on anything else.
+        mutating func next(close: UInt8) -> Bool? {
+            c.skipWhitespace()
+            guard c.pos < c.end else { return nil }
+            let b = c.base[c.pos]
+            c.pos += 1
+            if b == 0x2C { return true }
+            if b == close { return false }
+            return nil
+        }
+
+        /// A string value, or nil (not a string, or invalid).
+        mutating func string() -> String? {
+            guard c.pos < c.end, c.base[c.pos] == 0x22 else { return nil }
+            return try? c.parseString()
+        }
+
+        /// A string or null value: .some(nil) for null, nil for anything else.
+        mutating func optionalString() -> String?? {
+            guard c.pos < c.end else { return nil }
+            if c.base[c.pos] == 0x6E { return (try? c.expectLiteral("null")) != nil ? .some(nil) : nil }
+            return string().map { .some($0) }
+        }
+
+        /// Any value through the general parser, or nil when invalid.
+        mutating func value(depth: Int) -> JSONValue? { try? c.parseValue(depth: depth) }
+
+        /// Parses `{` members `}`: `member` gets each key (returns false to give up).
+        mutating func object(_ member: (inout Reader, UnsafeBufferPointer<UInt8>) -> Bool) -> Bool {
+            guard expect(0x7B) else { return false }
+            c.skipWhitespace()
+            if c.pos < c.end && c.base[c.pos] == 0x7D {
+                c.pos += 1
+                return true
+            }
+            while true {
+                guard let k = key(), member(&self, k) else { return false }
+                guard let more = next(close: 0x7D) else { return false }
+                if !more { return true }
+            }
+        }
+
+        /// The end of the line: only whitespace left.
+        mutating func atEnd() -> Bool {
+            c.skipWhitespace()
+            return c.pos == c.end
+        }
+
+        /// The envelope fields every shape shares: `id`, `lineage`, `metadata`.
+        struct Envelope {
+            var id: String?
+            var sawID = false
+            var lineage: Lineage?
+            var metadata: JSONObject?
+            var extra: [JSONObject.Entry] = []
+
+            /// Handles an envelope key; nil when `k` is not one, false to give up.
+            mutating func take(_ r: inout Reader, _ k: UnsafeBufferPointer<UInt8>) -> Bool? {
+                if keyIs(k, Key.id) {
+                    guard !sawID else { return false }
+                    sawID = true
+                    guard r.c.pos < r.c.end else { return false }
+                    switch r.c.base[r.c.pos] {
+                    case 0x22: id = r.string(); return id != nil
+                    case 0x6E: return (try? r.c.expectLiteral("null")) != nil
+                    case 0x2D, 0x30...0x39: id = try? r.c.parseNumber(); return id != nil
+                    default: return false
+                    }
+                }
+                if keyIs(k, Key.lineage) {
+                    guard lineage == nil, let v = r.value(depth: 1), let l = Lineage(json: v), !l.origins.isEmpty else {
+                        return false
+                    }
+                    lineage = l
+                    return true
+                }
+                if keyIs(k, Key.metadata) {
+                    guard metadata == nil, let v = r.value(depth: 1) else { return false }
+                    switch v {
+                    case .object(let o): metadata = o
+                    case .null: metadata = JSONObject()
+                    default: return false
+                    }
+                    return true
+                }
+                return nil
+            }
+
+            /// An unknown field, kept in order.
+            mutating func keep(_ r: inout Reader, _ k: UnsafeBufferPointer<UInt8>) -> Bool {
+                guard let key = String(validating: k, as: UTF8.self), let v = r.value(depth: 1) else { return false }
+                // A later duplicate of an unknown key stays, as in the general path.
+                extra.append(JSONObject.Entry(key: key, value: v))
+                return true
+            }
+        }
+
+        mutating func document(fallbackID: () -> String, origin: () -> Origin) -> Record? {
+            if isBlank { return nil }
+            var env = Envelope()
+            var text: String?
+            let ok = object { r, k in
+                if let handled = env.take(&r, k) { return handled }
+                if keyIs(k, Key.text) {
+                    guard text == nil else { return false }
+                    text = r.string()
+                    return text != nil
+                }
+                return env.keep(&r, k)
+            }
+            guard ok, atEnd(), let text else { return nil }
+            return .document(Document(id: env.id ?? fallbackID(), text: text, metadata: env.metadata ?? JSONObject(),
+                                      extra: JSONObject(env.extra), lineage: env.lineage ?? Lineage(origins: [origin()])))
+        }
+
+        mutating func conversation(fallbackID: () -> String, origin: () -> Origin) -> Record? {
+            if isBlank { return nil }
+            var env = Envelope()
+            var messages: [Message]?
+            var tools: [JSONValue]??
+            let ok = object { r, k in
+                if let handled = env.take(&r, k) { return handled }
+                if keyIs(k, Key.messages) {
+                    guard messages == nil else { return false }
+                    messages = r.messages()
+                    return messages != nil
+                }
+                if keyIs(k, Key.tools) {
+                    guard tools == nil, let v = r.value(depth: 1) else { return false }
+                    switch v {
+                    case .array(let a): tools = .some(a)
+                    case .null: tools = .some(nil)
+                    default: return false
+                    }
+                    return true
+                }
+                return env.keep(&r, k)
+            }
+            guard ok, atEnd(), let messages else { return nil }
+            return .conversation(Conversation(id: env.id ?? fallbackID(), messages: messages, tools: tools ?? nil,
+                                              metadata: env.metadata ?? JSONObject(), extra: JSONObject(env.extra),
+                                              lineage: env.lineage ?? Lineage(origins: [origin()])))
+        }
+
+        /// `[` message objects `]`.
+        mutating func messages() -> [Message]? {
+            guard c.pos < c.end, c.base[c.pos] == 0x5B else { return nil }
+            c.pos += 1
+            var out: [Message] = []
+            out.reserveCapacity(8)
+            c.skipWhitespace()
+            if c.pos < c.end && c.base[c.pos] == 0x5D {
+                c.pos += 1
+                return out
+            }
+            while true {
+                guard let m = message() else { return nil }
+                out.append(m)
+                guard let more = next(close: 0x5D) else { return nil }
+                if !more { return out }
+            }
+        }
+
+        /// One message object with string (or null) content, no tool calls.
+        mutating func message() -> Message? {
+            var role: String?
+            var content: String??
+            var reasoningContent: String??
+            var reasoning: String??
+            var toolCallID: String??
+            var name: String??
+            var extra: [JSONObject.Entry] = []
+            let ok = object { r, k in
+                func single(_ slot: inout String??) -> Bool {
+                    guard slot == nil, let v = r.optionalString() else { return false }
+                    slot = .some(v)
+                    return true
+                }
+                if keyIs(k, Key.role) {
+                    guard role == nil else { return false }
+                    role = r.string()
+                    return role != nil
+                }
+                if keyIs(k, Key.content) { return single(&content) }
+                if keyIs(k, Key.reasoningContent) { return single(&reasoningContent) }
+                if keyIs(k, Key.reasoning) { return single(&reasoning) }
+                if keyIs(k, Key.toolCallID) { return single(&toolCallID) }
+                if keyIs(k, Key.name) { return single(&name) }
+                if keyIs(k, Key.toolCalls) {
+                    // Only an absent or null list is handled here.
+                    guard r.c.pos < r.c.end, r.c.base[r.c.pos] == 0x6E else { return false }
+                    return (try? r.c.expectLiteral("null")) != nil
+                }
+                guard let key = String(validating: k, as: UTF8.self), let v = r.value(depth: 3) else { return false }
+                extra.append(JSONObject.Entry(key: key, value: v))
+                return true
+            }
+            guard ok, let roleName = role else { return nil }
+            let parsedRole: Role
+            switch roleName {
+            case "system", "developer": parsedRole = .system
+            case "user", "human": parsedRole = .user
+            case "assistant", "gpt", "model": parsedRole = .assistant
+            case "tool", "function", "ipython": parsedRole = .tool
+            default: return nil
+            }
+            var text = (content ?? nil) ?? ""
+            var trace: String? = (reasoningContent ?? nil) ?? (reasoning ?? nil)
+            if trace == nil, parsedRole == .assistant {
+                let split = Message.splitInlineReasoning(text)
+                if split.answer != text || split.reasoning != nil {
+                    trace = split.reasoning
+                    text = split.answer
+                }
+            }
+            return Message(role: parsedRole, content: text, reasoning: trace, toolCallID: toolCallID ?? nil,
+                           name: name ?? nil, extra: JSONObject(extra))
+        }
+    }
+}
+
+/// True when key bytes `k` spell `name`.
+@inline(__always) private func keyIs(_ k: UnsafeBufferPointer<UInt8>, _ name: [UInt8]) -> Bool {
+    k.count == name.count && k.elementsEqual(name)
+}
