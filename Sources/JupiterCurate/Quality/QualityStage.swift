@@ -32,7 +32,7 @@ import JupiterCore
 /// with its switch: the `basic` group runs first (leave it out of `rules` for datatrove's
 /// decisions exactly); a bound of 0 is a bound, where datatrove reads 0 as "off" (write `null`);
 /// `language: cy` (Welsh stop words) is Jupiter's own.
-public struct QualityStage: RecordStage, KindAware, SeedIndependent {
+public struct QualityStage: RecordStage, KindAware {
     public let name = "quality"
 
     /// Rule groups.

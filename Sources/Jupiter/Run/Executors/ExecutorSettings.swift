@@ -127,6 +127,13 @@ public struct SlurmSettings: Sendable, Equatable {
     /// Whether `jupiter run` waits for the jobs.
     public var wait = false
 
+    /// The `jupiter run` options that give these settings where the recipe says otherwise
+    /// (`--executor slurm --tasks 4 --cpus-per-task 2`, and `--partition P` when one is set).
+    public var commandLineOptions: String {
+        "--executor slurm --tasks \(tasks) --cpus-per-task \(cpusPerTask)"
+            + (partition.map { " --partition \(SlurmExecutor.quote($0))" } ?? "")
+    }
+
     /// Creates default settings.
     public init() {}
 

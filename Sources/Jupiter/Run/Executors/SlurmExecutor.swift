@@ -108,6 +108,7 @@ public struct SlurmExecutor: Executor {
         var record = SlurmRecord(recipeFile: recipeFile, runDirectory: run, submitted: Date(), tasks: settings.tasks,
                                  fingerprints: Dictionary(uniqueKeysWithValues: work.units.map { ($0.argument, work.fingerprint(of: $0)) }),
                                  labels: Dictionary(uniqueKeysWithValues: work.units.map { ($0.argument, work.label(of: $0)) }))
+        record.resumeOptions = settings.commandLineOptions
         for dir in ["slurm/jobs", "slurm/logs", "slurm/outcomes", "slurm/endpoints", "state/tasks"] {
             do { try FileSystem.createDirectory(run + "/" + dir) } catch { throw RunError(.io, error.description) }
         }
@@ -266,8 +267,13 @@ public struct SlurmExecutor: Executor {
         try slurm.submit(script: script.path)
     }
 
-    /// Quotes for the shell (single quotes).
-    static func quote(_ s: String) -> String { "'" + s.replacingOccurrences(of: "'", with: "'\\''") + "'" }
+    /// Quotes for the shell: as it is when it holds only letters, digits and `/.-_=:`, else in single quotes.
+    static func quote(_ s: String) -> String {
+        if !s.isEmpty, s.utf8.allSatisfy({ b in
+            (b | 0x20) &- 0x61 < 26 || b &- 0x30 < 10 || b == 0x2F || b == 0x2E || b == 0x2D || b == 0x5F || b == 0x3D || b == 0x3A
+        }) { return s }
+        return "'" + s.replacingOccurrences(of: "'", with: "'\\''") + "'"
+    }
 
     /// `#SBATCH` lines shared by unit jobs.
     func commonDirectives(name: String, partition: String?, run: String) -> [String] {

@@ -72,6 +72,9 @@ struct SlurmRecord: Sendable {
     var submitted: Date
     /// Array tasks per sliced unit.
     var tasks: Int
+    /// The `jupiter run` options that resubmit with the same executor settings (`--tasks 4
+    /// --partition p`): what `jupiter status` prints as the command to resume.
+    var resumeOptions: String = ""
     /// Unit argument → fingerprint at submission.
     var fingerprints: [String: String]
     /// Unit argument → label.
@@ -89,6 +92,7 @@ struct SlurmRecord: Sendable {
         return .object(["recipe": .string(recipeFile), "run_dir": .string(runDirectory),
                         "submitted": .string(Manifest.timestamp(submitted)),
                         "submitted_unix": .double(submitted.timeIntervalSince1970), "tasks": .int(tasks),
+                        "resume_options": .string(resumeOptions),
                         "fingerprints": .object(fp), "labels": .object(lb), "jobs": .array(jobs.map(\.json))])
     }
 
@@ -114,10 +118,12 @@ struct SlurmRecord: Sendable {
         var fp: [String: String] = [:], lb: [String: String] = [:]
         for e in json["fingerprints"]?.objectValue ?? JSONObject() { fp[e.key] = e.value.stringValue ?? "" }
         for e in json["labels"]?.objectValue ?? JSONObject() { lb[e.key] = e.value.stringValue ?? "" }
-        return SlurmRecord(recipeFile: recipe, runDirectory: dir,
-                           submitted: Date(timeIntervalSince1970: json["submitted_unix"]?.doubleValue ?? 0),
-                           tasks: json["tasks"]?.intValue ?? 1, fingerprints: fp, labels: lb,
-                           jobs: json["jobs"]?.arrayValue?.compactMap(Job.init(json:)) ?? [])
+        var record = SlurmRecord(recipeFile: recipe, runDirectory: dir,
+                                 submitted: Date(timeIntervalSince1970: json["submitted_unix"]?.doubleValue ?? 0),
+                                 tasks: json["tasks"]?.intValue ?? 1, fingerprints: fp, labels: lb,
+                                 jobs: json["jobs"]?.arrayValue?.compactMap(Job.init(json:)) ?? [])
+        record.resumeOptions = json["resume_options"]?.stringValue ?? ""
+        return record
     }
 
     /// Writes `slurm/run.json` atomically.

@@ -56,6 +56,10 @@ public struct SlurmStatus: Sendable {
     public var submitted: Date
     /// The recipe the jobs run.
     public var recipeFile: String
+    /// The run folder the jobs write (absolute).
+    public var runDirectory = ""
+    /// The executor options of the submission (``SlurmRecord/resumeOptions``).
+    public var resumeOptions = ""
     /// Whether `sacct` had records (accounting on).
     public var accounting = false
 
@@ -75,6 +79,8 @@ public struct SlurmStatus: Sendable {
                      slurm: SlurmCommands) -> SlurmStatus
     {
         var status = SlurmStatus(submitted: record.submitted, recipeFile: record.recipeFile)
+        status.runDirectory = record.runDirectory
+        status.resumeOptions = record.resumeOptions
         let run = record.runDirectory
         // squeue's view: by job id and array task.
         var live: [String: SlurmCommands.QueuedJob] = [:]
@@ -201,7 +207,8 @@ public struct SlurmStatus: Sendable {
         if !manifestWritten {
             out.append(hasActiveUnitJobs
                 ? "the jobs are still working; `jupiter cancel \(runDirectory)` stops them"
-                : "to resume: jupiter run \(recipeFile) --output \(runDirectory) --executor slurm")
+                : "to resume: jupiter run \(SlurmExecutor.quote(recipeFile)) --output \(SlurmExecutor.quote(self.runDirectory.isEmpty ? runDirectory : self.runDirectory)) "
+                    + (resumeOptions.isEmpty ? "--executor slurm" : resumeOptions))
         }
         return out.joined(separator: "\n")
     }
