@@ -197,7 +197,7 @@ public struct RunReportData: Sendable, Equatable {
     public struct Lengths: Sendable, Equatable {
         /// One value per record measured.
         public var values: [Double]
-        /// What a value counts, for the axis (`characters per record`, `tokens per record (tokenizer …)`).
+        /// What a value counts, for the axis (`characters of text per record`, `tokens per record (tokenizer …)`).
         public var unit: String
         /// Records in the dataset (more than `values.count` when only the first ones were measured).
         public var total: Int

@@ -101,7 +101,7 @@ import Testing
         #expect(html.contains("id=\"decontamination\"") && html.contains("evals/heldout.jsonl"))
         let share = try #require(manifest["mixture"]?["datasets"]?["into-welsh"]?["share"]?.doubleValue)
         #expect(Self.figure(html, "share-into-welsh") == HTMLText.percent(share))
-        #expect(html.contains("characters per record") && html.contains("No models: the recipe uses none."))
+        #expect(html.contains("characters of text per record") && html.contains("No models: the recipe uses none."))
         // Self-contained: no external reference of any kind.
         let markup = html.replacingOccurrences(of: "xmlns=\"http://www.w3.org/2000/svg\"", with: "")
         #expect(!markup.contains("http") && !markup.contains("src=") && !markup.contains("url("))
@@ -126,6 +126,33 @@ import Testing
             #expect(error.kind == .folder && error.exitCode == .usage && error.message.contains("no finished run"))
         }
         #expect(!FileSystem.exists(dir + "/unfinished/report"))
+    }
+
+    /// With a mixture tokenizer, lengths are that tokenizer's counts: per dataset they add up to the
+    /// tokens the mixer measured (the manifest's `mixture.datasets.<name>.available.tokens`).
+    @Test func lengthsAreCountedWithThePlansTokenizer() async throws {
+        let fixtures = TestSupport.repoRoot + "/Tests/Fixtures/Tokenize"
+        let template = try String(contentsOfFile: fixtures + "/templates/chatml.jinja", encoding: .utf8)
+        let recipe = try MixRunTests().workspace(mix: """
+            mix:
+              weights: { into-welsh: 1, into-english: 1 }
+              tokenizer: model
+            """, files: ["model/tokenizer.json": try String(contentsOfFile: fixtures + "/tokenizers/qwen2.json", encoding: .utf8),
+                         "model/tokenizer_config.json": JSONWriter.string(.object(["chat_template": .string(template)]))])
+        let (plan, _) = Pipeline.check(recipePath: recipe)
+        let summary = try await MixRunTests().run(recipe)
+        let mixture = try #require(summary.mixture)
+        let data = try RunReport.data(runDirectory: summary.runDirectory, plan: plan)
+        for name in ["into-welsh", "into-english"] {
+            let lengths = try #require(data.datasets.first { $0.name == name }?.lengths)
+            #expect(lengths.unit == "tokens per record (tokenizer model/tokenizer.json with its chat template)")
+            let measured = try #require(mixture["datasets"]?[name]?["available"]?["tokens"]?.intValue)
+            #expect(Int(lengths.values.reduce(0, +)) == measured)
+        }
+        // Without the plan: characters, and the axis says so.
+        #expect(try RunReport.data(runDirectory: summary.runDirectory).datasets.allSatisfy {
+            $0.lengths?.unit == "characters of text per record"
+        })
     }
 
     @Test("the run report opens in headless Chromium without console errors and its charts are drawn",

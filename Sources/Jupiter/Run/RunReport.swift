@@ -47,7 +47,7 @@ public enum RunReport {
             let folder = runDirectory + "/datasets/" + entry.key
             var d = try dataset(entry.key, entry.value, folder: folder)
             d.lengths = try lengths(folder + "/kept.jsonl.gz", total: d.recordsWritten, counter: &counter,
-                                    unit: measure.map { "tokens per record (\($0.label))" } ?? "characters per record")
+                                    unit: measure.map { "tokens per record (\($0.label))" } ?? "characters of text per record")
             data.datasets.append(d)
             for report in entry.value["reports"]?.objectValue ?? JSONObject() {
                 data.decontamination += decontamination(report.value, scope: "\(entry.key) / \(report.key)")
@@ -175,18 +175,21 @@ public enum RunReport {
         }
     }
 
-    /// A record's text as a reader wants to see it: a document's text, a conversation's turns,
-    /// a pair's two sides, an evaluation item's input; any other shape as its JSON.
-    static func text(of value: JSONValue) -> String {
+    /// A record's text as a reader wants to see it: a document's text, a conversation's turns
+    /// (each after its role), a pair's two sides (after their languages), an evaluation item's
+    /// input; any other shape as its JSON. `labelled: false` gives the texts alone, joined (what
+    /// the lengths count).
+    static func text(of value: JSONValue, labelled: Bool = true) -> String {
         if let t = value["text"]?.stringValue { return t }
         if let messages = value["messages"]?.arrayValue {
-            return messages.map { "[\($0["role"]?.stringValue ?? "")] \($0["content"]?.stringValue ?? "")" }.joined(separator: " ")
+            return messages.map { (labelled ? "[\($0["role"]?.stringValue ?? "")] " : "") + ($0["content"]?.stringValue ?? "") }
+                .joined(separator: labelled ? " " : "")
         }
         if let t = value["translation"]?.objectValue {
-            return t.map { "\($0.key): \($0.value.stringValue ?? "")" }.joined(separator: " | ")
+            return t.map { (labelled ? "\($0.key): " : "") + ($0.value.stringValue ?? "") }.joined(separator: labelled ? " | " : "")
         }
         if let input = value["input"]?.arrayValue {
-            return input.map { $0["content"]?.stringValue ?? "" }.joined(separator: " ")
+            return input.map { $0["content"]?.stringValue ?? "" }.joined(separator: labelled ? " " : "")
         }
         var o = value.objectValue ?? JSONObject()
         for key in ["id", "lineage", "dropped"] { o[key] = nil }
@@ -211,7 +214,7 @@ public enum RunReport {
                 }
                 counter = c
             } else {
-                values.append(Double(text(of: value).count))
+                values.append(Double(text(of: value, labelled: false).unicodeScalars.count))
             }
             return values.count < lengthSample
         }
