@@ -67,7 +67,9 @@ public enum RunReportPage {
         var parts: [String] = []
         var stages = [FunnelChart.Stage(label: "read", count: d.read)]
         for s in d.steps {
-            stages.append(FunnelChart.Stage(label: s.id, count: s.kept, removed: s.dropped + s.quarantined))
+            // Reading itself (records that could not be decoded) counts no records in or out.
+            let left = isReading(s) ? max(0, (stages.last?.count ?? 0) - s.quarantined) : s.kept
+            stages.append(FunnelChart.Stage(label: isReading(s) ? "decoded" : s.id, count: left, removed: s.dropped + s.quarantined))
         }
         stages.append(FunnelChart.Stage(label: "written", count: d.recordsWritten))
         let funnel = FunnelChart(stages: stages, title: "Records of \(d.name) after each stage")
@@ -82,12 +84,18 @@ public enum RunReportPage {
         page.section("\(d.name)", id: "dataset-\(a)", parts.joined())
     }
 
+    /// The reading of the input (lines that could not be decoded), which the manifest counts as a
+    /// stage with no records in or out.
+    static func isReading(_ s: RunReportData.Step) -> Bool { s.input == 0 && s.kept == 0 && s.dropped == 0 }
+
     static func stepBlock(_ s: RunReportData.Step, dataset: String) -> String {
         let id = "\(dataset)-\(anchor(s.id))"
         var out = "<h3 id=\"step-\(HTML.escape(id))\">\(HTML.escape(s.id))"
             + (s.id == s.stage ? "" : " <span class=\"muted\">(\(HTML.escape(s.stage)))</span>") + "</h3>"
-        out += Page.paragraph("\(NumberText.grouped(s.input)) in · \(NumberText.grouped(s.kept)) kept · "
-                              + "\(NumberText.grouped(s.dropped)) dropped · \(NumberText.grouped(s.quarantined)) quarantined")
+        out += Page.paragraph(isReading(s)
+                              ? "\(NumberText.grouped(s.quarantined)) input record(s) could not be read (quarantined)"
+                              : "\(NumberText.grouped(s.input)) in · \(NumberText.grouped(s.kept)) kept · "
+                                + "\(NumberText.grouped(s.dropped)) dropped · \(NumberText.grouped(s.quarantined)) quarantined")
         if !s.rules.isEmpty {
             let total = s.rules.reduce(0) { $0 + $1.count }
             var table = Table(columns: ["drop rule", "records", "share of the stage's drops", "share of its input"], numeric: [1, 2, 3])

@@ -9,13 +9,13 @@ import Testing
         RunReportData.Dataset(
             name: "questions", from: "gsm8k", inputKind: "document", outputKind: "document", read: 1319, kept: 144, dropped: 1173,
             quarantined: 2, recordsWritten: 144,
-            steps: [RunReportData.Step(id: "quality", stage: "quality", input: 1317, kept: 144, dropped: 1173, quarantined: 0,
-                                       rules: [RunReportData.Rule(name: "gopher.min_words", count: 902, examples: examples),
-                                               RunReportData.Rule(name: "c4.min_sentences", count: 271)]),
-                    RunReportData.Step(id: "read", stage: "read", input: 0, kept: 0, dropped: 0, quarantined: 2,
+            steps: [RunReportData.Step(id: "read", stage: "read", input: 0, kept: 0, dropped: 0, quarantined: 2,
                                        causes: [RunReportData.Cause(cause: "invalid JSON at byte N", count: 2, places: [
                                            RunReportData.Place(file: "data/q.jsonl", line: 7, error: "invalid JSON at byte 12"),
-                                       ])])],
+                                       ])]),
+                    RunReportData.Step(id: "quality", stage: "quality", input: 1317, kept: 144, dropped: 1173, quarantined: 0,
+                                       rules: [RunReportData.Rule(name: "gopher.min_words", count: 902, examples: examples),
+                                               RunReportData.Rule(name: "c4.min_sentences", count: 271)])],
             lengths: RunReportData.Lengths(values: [12, 40, 41, 45, 60, 300], unit: "characters per record", total: 144))
     }
 
@@ -41,6 +41,9 @@ import Testing
         // The funnel and the lengths histogram are drawn.
         #expect(html.contains("id=\"funnel-questions\"><svg") && html.contains("id=\"lengths-questions\"><svg"))
         #expect(html.contains("minimum 12, median 43, maximum 300"))
+        // The reading step's quarantines: a "decoded" bar of what was left, not a bar of 0.
+        #expect(html.contains(">1,317 (99.8%)</text>") && html.contains(">decoded</text>"))
+        #expect(html.contains("2 input record(s) could not be read (quarantined)"))
         #expect(RunReportPage.render(data) == html, "deterministic")
     }
 
