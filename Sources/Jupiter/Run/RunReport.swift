@@ -15,8 +15,7 @@ public enum RunReport {
 
     /// Reads a finished run folder into the report's data. Lengths are counted in tokens with
     /// `plan`'s mixture tokenizer when it has one, in characters otherwise; the axis says which.
-    public static func data(runDirectory: String, plan: Plan? = nil) throws(RunError) -> RunReportData
-    {
+    public static func data(runDirectory: String, plan: Plan? = nil) throws(RunError) -> RunReportData {
         let manifestPath = runDirectory + "/manifest.json"
         guard FileSystem.isRealDirectory(runDirectory) else {
             throw RunError(.usage, "\(runDirectory): no such run folder")
@@ -103,7 +102,7 @@ public enum RunReport {
         for s in json["steps"]?.arrayValue ?? [] {
             if let id = s["id"]?.stringValue { stageNames[id] = s["stage"]?.stringValue ?? id }
         }
-        // Which ids to show for each (stage, rule) and (stage, cause).
+        // The record ids to show for each stage and rule (keys: stage, NUL, rule).
         var wanted: [String: Set<String>] = [:]
         var tallies: [(id: String, tally: StageTally)] = []
         for e in json["stages"]?.objectValue ?? JSONObject() {
