@@ -227,11 +227,12 @@ struct SlurmExecutorTests {
                 try await Task.sleep(nanoseconds: 250_000_000)
             }
             try await Task.sleep(nanoseconds: 2_000_000_000)
+            // scancel may answer "Job can not be altered now" once the task requeued itself in
+            // reply to the signal; the task's log below says whether it did.
             let signal = try SlurmCluster.shell(["scancel", "--signal=USR1", "--batch", "\(array)_0"])
-            #expect(signal.status == 0, "\(signal.out)")
             try SlurmCluster.waitUntilIdle(dir + "/run", timeout: 420)
             let log = CLI.text(dir + "/run/slurm/logs/step-answers-0/task-0.log")
-            #expect(log.contains("requeueing"), "\(log)")
+            #expect(log.contains("requeueing"), "scancel: \(signal.out)\nlog: \(log)")
             #expect(FileSystem.exists(dir + "/run/manifest.json"), "the requeued task finished the run")
             let a = SlurmCluster.files(dir + "/local", "datasets"), b = SlurmCluster.files(dir + "/run", "datasets")
             #expect(a.keys.sorted() == b.keys.sorted())
