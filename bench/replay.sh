@@ -15,8 +15,8 @@ if [ ! -x "$VENV/bin/python" ]; then
 fi
 Q=../shared/data/gsm8k/train.jsonl
 [ -f "$Q" ] && QARGS=(--questions "$Q") || QARGS=()
-swift build -c release --product jupiter-bench >/dev/null
-BIN="$(swift build -c release --show-bin-path)/jupiter-bench"
+swift build -c release --scratch-path .build-release --product jupiter-bench >/dev/null
+BIN="$(swift build -c release --scratch-path .build-release --show-bin-path)/jupiter-bench"
 echo "## answering at once"
 "$BIN" replay --records "$RECORDS" --latency 0 --in-flight 64 --python "$VENV/bin/python" "${QARGS[@]}"
 echo
