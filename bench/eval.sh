@@ -14,9 +14,9 @@ if [ ! -x "$VENV/bin/python" ] || ! "$VENV/bin/python" -c "import lm_eval" 2>/de
     python3 -m venv "$VENV"
     "$VENV/bin/pip" install --quiet --disable-pip-version-check "lm-eval[api]==0.4.13"
 fi
-swift build -c release --product jupiter >/dev/null
-swift build -c release --product jupiter-bench >/dev/null
-BIN="$(swift build -c release --show-bin-path)"
+swift build -c release --scratch-path .build-release --product jupiter >/dev/null
+swift build -c release --scratch-path .build-release --product jupiter-bench >/dev/null
+BIN="$(swift build -c release --scratch-path .build-release --show-bin-path)"
 echo "## the server answers at once, 32 in flight"
 "$BIN/jupiter-bench" eval --items "$ITEMS" --latency 0 --concurrency 32 --runs 3 --jupiter "$BIN/jupiter" --python "$VENV/bin/python"
 echo
