@@ -73,6 +73,7 @@ public enum Pipeline {
             options.folderMode = .clusterCoordinator
             // Jobs run elsewhere, from another directory: every path they get is absolute.
             options.runDirectory = FileSystem.absolute(options.runDirectory ?? plan.settings.runDirectory)
+            options.shardTasks = settings.tasks
             let engine = try RunEngine(plan: plan, options: options)
             let slurm = SlurmExecutor(settings: settings, recipeFile: FileSystem.absolute(plan.settings.recipeFile),
                                       models: plan.models, environment: environment, observer: options.observer,

@@ -34,7 +34,7 @@ struct JupiterCommand: AsyncParsableCommand {
             130 interrupted.
             """,
         subcommands: [RunCommand.self, ValidateCommand.self, InspectCommand.self, TokensCommand.self,
-                      ModelsCommand.self, ChatCommand.self, EvalCommand.self, StatusCommand.self, CancelCommand.self,
+                      ModelsCommand.self, ChatCommand.self, EvalCommand.self, ReportCommand.self, StatusCommand.self, CancelCommand.self,
                       WorkCommand.self]
     )
 }

@@ -46,6 +46,9 @@ struct RunCommand: AsyncParsableCommand {
     @Flag(name: .long, help: "Print nothing but errors and the final summary.")
     var quiet = false
 
+    @Flag(name: .customLong("no-report"), help: "Do not write RUN/report/index.html at the end (see `jupiter report`).")
+    var noReport = false
+
     func validate() throws {
         if let workers, workers < 1 { throw ValidationError("--workers must be at least 1") }
         if let tasks, tasks < 1 { throw ValidationError("--tasks must be at least 1") }
@@ -77,6 +80,7 @@ struct RunCommand: AsyncParsableCommand {
                 for line in summary.dropSummary { print(line) }
                 for line in summary.warnings { Terminal.error("warning: \(line)") }
                 if let mixture = summary.mixturePath { print("mixture: \(mixture) (card: \(mixture)/README.md)") }
+                if !noReport { print("report: \(try Pipeline.report(runDirectory: summary.runDirectory, plan: plan))") }
                 print("done: \(summary.runDirectory) (manifest: \(summary.manifestPath))")
             case .submitted(let jobs, let message):
                 print("submitted: \(jobs.count) Slurm job(s) (\(jobs.prefix(8).joined(separator: ", "))\(jobs.count > 8 ? ", …" : ""))")

@@ -163,6 +163,15 @@ enum Chromium {
         return Page(consoleMessages: messages)
     }
 
+    /// The DOM Chromium built from a file (`--dump-dom`), serialised.
+    static func dom(_ path: String) throws -> String {
+        let out = try Peers.runProgram(binary ?? "chromium", ["--headless", "--no-sandbox", "--disable-gpu", "--dump-dom", "file://\(path)"])
+        guard out.status == 0, !out.stdout.isEmpty else {
+            throw ChromiumFailure("chromium dumped no DOM (exit \(out.status)): \(out.stderr.suffix(2000))")
+        }
+        return out.text
+    }
+
     /// Pixels of each colour (hex `rrggbb`) in a PNG, plus `total`, decoded with Python's zlib.
     static func colourCounts(_ png: String, colours: [String]) throws -> [String: Int] {
         let script = """

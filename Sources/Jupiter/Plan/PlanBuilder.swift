@@ -121,6 +121,7 @@ public enum PlanBuilder {
         }
 
         for spec in recipe.datasets { _ = plan(spec) }
+        problems += ShortRecordCheck.warnings(recipe, planned: planned)
         var mix: MixPlan?
         if let section = recipe.mix {
             for (name, _) in section.config.weights {

@@ -17,6 +17,10 @@ public struct RunOptions: Sendable {
     /// How the run folder is held: by one local run (the default), or shared by the coordinator
     /// and the tasks of a cluster run.
     public var folderMode: RunFolder.Mode
+    /// On a cluster: into how many tasks the passes of a sharded global stage (``ShardedStage``:
+    /// MinHash and exact dedup) are split, each pass a unit of its own. 1 (the default): global
+    /// stages run whole, in one unit.
+    public var shardTasks = 1
 
     /// Creates options.
     public init(runDirectory: String? = nil, workers: Int = ProcessInfo.processInfo.activeProcessorCount,
@@ -118,8 +122,16 @@ public final class RunEngine: Sendable {
     }
 
     /// The work of `plan` in an existing run folder, for looking only (no lock is taken).
-    static func workView(plan: Plan, runDirectory: String) throws(RunError) -> RunWork {
-        try RunEngine(plan: plan, options: RunOptions(runDirectory: runDirectory, folderMode: .observer)).work
+    static func workView(plan: Plan, runDirectory: String, shardTasks: Int) throws(RunError) -> RunWork {
+        var options = RunOptions(runDirectory: runDirectory, folderMode: .observer)
+        options.shardTasks = shardTasks
+        return try RunEngine(plan: plan, options: options).work
+    }
+
+    /// The sharded global stage of a step, when its passes are split into units (``RunOptions/shardTasks`` > 1).
+    func shardedStage(_ w: StepWork) -> (any ShardedStage)? {
+        guard options.shardTasks > 1, case .global(let planned) = w.step else { return nil }
+        return planned.stage as? any ShardedStage
     }
 
     /// Runs every ``Preflighted`` stage's check once (after the models started, before any work) for
@@ -158,9 +170,21 @@ public final class RunEngine: Sendable {
             if case .dataset(let up) = dataset.input { previous = .assemble(dataset: up) }
             for w in steps[dataset.name] ?? [] {
                 let unit = WorkUnit.step(dataset: dataset.name, index: w.index)
+                if shardedStage(w) != nil {
+                    // scan → reduce → combine → the step (the filter), each after the one before.
+                    for phase in ShardPhase.allCases {
+                        let p = WorkUnit.phase(dataset: dataset.name, index: w.index, phase: phase)
+                        units.append(p)
+                        deps[p] = previous.map { [$0] } ?? []
+                        shapes[p] = phase == .combine ? .whole : .sliced
+                        labels[p] = w.label + ": " + ShardPhase.labels[phase, default: phase.rawValue]
+                        fingerprints[p] = w.fingerprint
+                        previous = p
+                    }
+                }
                 units.append(unit)
                 deps[unit] = previous.map { [$0] } ?? []
-                if case .batch = w.step { shapes[unit] = .sliced } else { shapes[unit] = .whole }
+                if case .batch = w.step { shapes[unit] = .sliced } else { shapes[unit] = shardedStage(w) == nil ? .whole : .sliced }
                 labels[unit] = w.label
                 fingerprints[unit] = w.fingerprint
                 let used = Set(w.step.stages.flatMap { Self.modelNames(in: $0.stage.configuration, declared: declared) })
@@ -216,6 +240,10 @@ public final class RunEngine: Sendable {
         case .step(let dataset, let index):
             guard let w = steps[dataset]?[index] else { return false }
             return StepRunner(engine: self).finishedRecord(w, write: false) != nil
+        case .phase(let dataset, let index, let phase):
+            guard let w = steps[dataset]?[index] else { return false }
+            return StepRunner(engine: self).finishedRecord(w, write: false) != nil
+                || ShardFiles(w).isComplete(phase, tasks: options.shardTasks)
         case .assemble(let dataset):
             guard let r = DatasetResult.read(runDirectory: runDirectory, dataset: dataset),
                   r.fingerprint == steps[dataset]?.last?.fingerprint ?? "" else { return false }
@@ -232,8 +260,16 @@ public final class RunEngine: Sendable {
 
     /// Whether task `task` of `tasks` finished its slice of a step.
     func isComplete(_ unit: WorkUnit, task: Int, of tasks: Int) -> Bool {
-        guard case .step(let dataset, let index) = unit, let w = steps[dataset]?[index] else { return false }
-        return StepRunner(engine: self).sliceDone(w, task: task, of: tasks)
+        switch unit {
+        case .step(let dataset, let index):
+            guard let w = steps[dataset]?[index] else { return false }
+            return StepRunner(engine: self).sliceDone(w, task: task, of: tasks)
+        case .phase(let dataset, let index, let phase):
+            guard let w = steps[dataset]?[index] else { return false }
+            return ShardFiles(w).isDone(phase, task: task, of: tasks)
+        default:
+            return false
+        }
     }
 
     /// Performs one unit (or one task's slice of a step).
@@ -242,6 +278,12 @@ public final class RunEngine: Sendable {
         case .step(let dataset, let index):
             guard let w = steps[dataset]?[index] else { throw RunError(.stage, "no step \(dataset)/\(index) in the plan") }
             return try await StepRunner(engine: self).run(w, task: task, of: tasks, workers: workers)
+        case .phase(let dataset, let index, let phase):
+            guard let w = steps[dataset]?[index], let stage = shardedStage(w) else {
+                throw RunError(.stage, "no sharded step \(dataset)/\(index) in the plan")
+            }
+            try await StepRunner(engine: self).runPhase(w, stage: stage, phase: phase, task: task, of: tasks)
+            return .done
         case .assemble(let dataset):
             guard let works = steps[dataset], let plan = works.first?.dataset else {
                 throw RunError(.stage, "no dataset \(dataset) in the plan")

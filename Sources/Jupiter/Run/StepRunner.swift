@@ -36,7 +36,15 @@ struct StepRunner {
             record = try finishIfComplete(w, batches: result.batches,
                                           seconds: tasks == 1 ? Date().timeIntervalSince(started) : nil)
         case .global(let stage):
-            record = try await runGlobal(w, stage: stage, workers: workers, started: started)
+            if tasks > 1, let sharded = engine.shardedStage(w) {
+                let batches = try await runShardedFilter(w, stage: stage, sharded: sharded, task: task, of: tasks)
+                let slice = TaskRecord(batches: batches, seconds: Date().timeIntervalSince(started),
+                                       peakResidentKiB: ProcessMemory.peakResidentKiB())
+                do { try w.files.recordTask(task, of: tasks, slice) } catch { throw RunError(.io, error.description) }
+                record = finishedRecord(w, write: true)
+            } else {
+                record = try await runGlobal(w, stage: stage, workers: workers, started: started)
+            }
             outcome = .done
         }
         if let record { observer?(.stepFinished(dataset: dataset, step: w.index, records: record.counts.records)) }
@@ -49,7 +57,22 @@ struct StepRunner {
     /// (written as `step.json` when `write`).
     func finishedRecord(_ w: StepWork, write: Bool) -> StepRecord? {
         if let r = w.files.finished(fingerprint: w.fingerprint) { return r }
-        guard case .batch = w.step else { return nil }
+        if case .global(let planned) = w.step {
+            // A sharded step's filter tasks write one output batch per input batch.
+            guard planned.stage is any ShardedStage, let previous = engine.steps[w.dataset.name]?[w.index - 1],
+                  let input = finishedRecord(previous, write: write) else { return nil }
+            var total = StepCounts()
+            total.stage(planned.id, "in", input.counts.records)
+            let batches = max(1, input.batches)
+            for b in 0..<batches {
+                guard let c = w.files.done(b) else { return nil }
+                total.add(c)
+            }
+            total.read = input.counts.kept
+            let record = StepRecord(fingerprint: w.fingerprint, batches: batches, counts: total)
+            if write { try? w.files.finish(record) }
+            return record
+        }
         let batches: Int
         if w.readsInput {
             guard let known = w.files.taskRecords().first?.batches else { return nil }
@@ -173,6 +196,93 @@ struct StepRunner {
 
     // MARK: Global steps
 
+    /// The global index of each input batch's first record (the input's records numbered in order).
+    func firstIndices(_ files: BatchFiles, batches: Int) throws -> [Int] {
+        var out: [Int] = []
+        out.reserveCapacity(batches)
+        var n = 0
+        for b in 0..<batches {
+            guard let c = files.done(b) else { throw RunError(.stage, "\(files.directory): batch \(b) is not done") }
+            out.append(n)
+            n += c.records
+        }
+        return out
+    }
+
+    /// One pass of a sharded global step, for task `task` of `tasks` (its part, for `reduce`).
+    func runPhase(_ w: StepWork, stage: any ShardedStage, phase: ShardPhase, task: Int, of tasks: Int) async throws {
+        let shards = ShardFiles(w)
+        if shards.isDone(phase, task: task, of: tasks) || finishedRecord(w, write: true) != nil { return }
+        observer?(.stepStarted(dataset: w.dataset.name, step: w.index, of: w.dataset.steps.count,
+                               label: w.label + ": " + (ShardPhase.labels[phase] ?? phase.rawValue), totalBytes: nil))
+        do { try FileSystem.createDirectory(shards.directory) } catch { throw RunError(.io, error.description) }
+        let (inputFiles, inputRecord) = try input(of: w)
+        let id = w.step.stages.first?.id ?? stage.name
+        let started = Date()
+        do {
+            switch phase {
+            case .scan:
+                let first = try firstIndices(inputFiles, batches: inputRecord.batches)
+                let mine = (0..<inputRecord.batches).filter { $0 % tasks == task }
+                try await stage.scan(StepShardInput(files: inputFiles, batches: mine, firstIndex: first),
+                                     task: task, of: tasks, directory: shards.directory)
+            case .reduce:
+                try await stage.reduce(part: task, of: tasks, directory: shards.directory)
+            case .combine:
+                try await stage.combine(parts: engine.options.shardTasks, records: inputRecord.counts.records,
+                                        directory: shards.directory)
+            }
+            let cost = TaskRecord(batches: inputRecord.batches, seconds: Date().timeIntervalSince(started),
+                                  peakResidentKiB: ProcessMemory.peakResidentKiB())
+            try shards.markDone(phase, task: phase == .combine ? 0 : task, of: phase == .combine ? engine.options.shardTasks : tasks,
+                                cost)
+        } catch let error as RunError {
+            throw error
+        } catch let error as IOError {
+            throw RunError(.io, error.description)
+        } catch {
+            throw RunError.stageFailed(dataset: w.dataset.name, stage: id, message: "\(error)")
+        }
+    }
+
+    /// The filter of a sharded global step for task `task` of `tasks`: its input batches decided
+    /// from the combined decisions, output batch `b` holding the outputs of input batch `b` (as
+    /// ``runGlobal(_:stage:)`` writes them). Returns the step's batch count.
+    func runShardedFilter(_ w: StepWork, stage: PlannedStage, sharded: any ShardedStage, task: Int, of tasks: Int) async throws
+        -> Int
+    {
+        let shards = ShardFiles(w)
+        guard shards.isComplete(.combine, tasks: engine.options.shardTasks) else {
+            throw RunError(.stage, "step \(w.name): the combine pass is not done (\(shards.directory))")
+        }
+        observer?(.stepStarted(dataset: w.dataset.name, step: w.index, of: w.dataset.steps.count, label: w.label, totalBytes: nil))
+        let (inputFiles, inputRecord) = try input(of: w)
+        let first = try firstIndices(inputFiles, batches: inputRecord.batches)
+        var decider: any ShardDecider
+        do { decider = try sharded.decider(directory: shards.directory) } catch {
+            throw RunError.stageFailed(dataset: w.dataset.name, stage: stage.id, message: "\(error)")
+        }
+        let batches = max(1, inputRecord.batches)
+        for b in 0..<batches where b % tasks == task && w.files.done(b) == nil {
+            try Task.checkCancellation()
+            var writer = GlobalBatchWriter(files: w.files, index: b, background: false)
+            if b < inputRecord.batches {
+                let records = try inputFiles.readKept(b)
+                let outputs: [StageOutput]
+                do { outputs = try decider.outputs(records, first: first[b]) } catch {
+                    throw RunError.stageFailed(dataset: w.dataset.name, stage: stage.id, message: "\(error)")
+                }
+                guard outputs.count == records.count else {
+                    throw RunError.stageFailed(dataset: w.dataset.name, stage: stage.id,
+                                               message: "decided \(outputs.count) of the \(records.count) records of batch \(b)")
+                }
+                for o in outputs { try await writer.add(o, stage: stage.id) }
+            }
+            _ = try await writer.finish()
+        }
+        return batches
+    }
+
     /// Runs a global stage over all of the previous step's output and writes its result in
     /// batches of `batch_size` kept records. Memory is bounded whatever the stage decides: kept
     /// records wait in memory (at most one batch), drops and quarantine entries stream to the
@@ -196,12 +306,45 @@ struct StepRunner {
         let ctx = StageContext(stageID: stage.id, dataset: dataset, seed: stage.seed, workers: workers)
         let source = StepBatches(files: inputFiles, batchCount: inputRecord.batches, count: inputRecord.counts.records,
                                  prefetch: workers > 1)
+        // A sharded stage emits one output per input record: output batch b holds input batch b's
+        // outputs, as its filter tasks write them on a cluster. Other stages: batch_size kept records.
+        let perInputBatch: [Int]? = global is any ShardedStage
+            ? try (0..<inputRecord.batches).map { b in
+                guard let c = inputFiles.done(b) else { throw RunError(.stage, "\(inputFiles.directory): batch \(b) is not done") }
+                return c.records
+            }
+            : nil
+        var inBatch = 0
+        if let perInputBatch {
+            // Input batches with no records give empty output batches.
+            while batch.index < perInputBatch.count - 1 && perInputBatch[batch.index] == 0 {
+                total.add(try await batch.finish())
+                batch = GlobalBatchWriter(files: w.files, index: batch.index + 1, background: background)
+            }
+        }
         let emitOutput: (StageOutput) async throws -> Void = { output in
             try await batch.add(output, stage: stage.id)
             emitted += 1
-            if batch.counts.records >= batchSize {
+            inBatch += 1
+            let full: Bool
+            if let perInputBatch {
+                guard batch.index < perInputBatch.count else {
+                    throw RunError.stageFailed(dataset: dataset, stage: stage.id, message: "emitted more outputs than it read records")
+                }
+                full = inBatch >= perInputBatch[batch.index] && batch.index < perInputBatch.count - 1
+            } else {
+                full = batch.counts.records >= batchSize
+            }
+            if full {
                 total.add(try await batch.finish())
                 batch = GlobalBatchWriter(files: w.files, index: batch.index + 1, background: background)
+                inBatch = 0
+                if let perInputBatch {
+                    while batch.index < perInputBatch.count - 1 && perInputBatch[batch.index] == 0 {
+                        total.add(try await batch.finish())
+                        batch = GlobalBatchWriter(files: w.files, index: batch.index + 1, background: background)
+                    }
+                }
                 observer?(.progress(dataset: dataset, step: w.index, records: emitted, bytes: 0))
             }
         }
@@ -211,8 +354,12 @@ struct StepRunner {
         } else {
             try await global.run(source, context: ctx, emit: emitOutput)
         }
+        if let perInputBatch, emitted != perInputBatch.reduce(0, +) {
+            throw RunError.stageFailed(dataset: dataset, stage: stage.id,
+                                       message: "emitted \(emitted) outputs for \(perInputBatch.reduce(0, +)) records")
+        }
         let batches: Int
-        if batch.isEmpty && batch.index > 0 {
+        if batch.isEmpty && batch.index > 0 && perInputBatch == nil {
             batches = batch.index
         } else {
             total.add(try await batch.finish())

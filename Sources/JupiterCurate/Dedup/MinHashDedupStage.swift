@@ -89,14 +89,7 @@ public struct MinHashDedupStage: GlobalStage {
                 }
                 defer { i += 1 }
                 guard let rep = clusters.representative(of: i) else {
-                    if dropTooShort {
-                        try await emit(.dropped(record, DropReason(
-                            rule: "minhash.too_short",
-                            message: "fewer than \(parameters.ngramSize) words after normalisation: no shingles",
-                            value: .int(parameters.ngramSize))))
-                    } else {
-                        try await emit(.kept(record))
-                    }
+                    try await emit(dropTooShort ? tooShort(record) : .kept(record))
                     continue
                 }
                 if rep == i {
@@ -104,17 +97,27 @@ public struct MinHashDedupStage: GlobalStage {
                     try await emit(.kept(record))
                     continue
                 }
-                let keptID = keptIDs[rep] ?? "#\(rep)"
-                let j = clusters.estimatedJaccard(i, rep)
-                try await emit(.dropped(record, DropReason(
-                    rule: "minhash.duplicate",
-                    message: "near-duplicate of \(keptID) (est. Jaccard \(Self.format(j)))",
-                    value: .object(["duplicate_of": .string(keptID), "estimated_jaccard": .double(Self.round(j))]))))
+                try await emit(duplicate(record, of: keptIDs[rep] ?? "#\(rep)", jaccard: clusters.estimatedJaccard(i, rep)))
             }
         }
         if i != clusters.representatives.count {
             throw Diagnostic(.error, "minhash-dedup: input changed between passes (\(i) records, expected \(clusters.representatives.count))")
         }
+    }
+
+    /// The drop of a record without shingles (`empty: drop`).
+    func tooShort(_ record: Record) -> StageOutput {
+        .dropped(record, DropReason(rule: "minhash.too_short",
+                                    message: "fewer than \(parameters.ngramSize) words after normalisation: no shingles",
+                                    value: .int(parameters.ngramSize)))
+    }
+
+    /// The drop of a near-duplicate of the kept record `keptID`.
+    func duplicate(_ record: Record, of keptID: String, jaccard j: Double) -> StageOutput {
+        .dropped(record, DropReason(
+            rule: "minhash.duplicate",
+            message: "near-duplicate of \(keptID) (est. Jaccard \(Self.format(j)))",
+            value: .object(["duplicate_of": .string(keptID), "estimated_jaccard": .double(Self.round(j))])))
     }
 
     /// The signature pass and clustering alone (no output): for tests, benchmarks and reports.
@@ -153,7 +156,7 @@ public struct MinHashDedupStage: GlobalStage {
 
     /// Signatures of a window of texts, split into contiguous chunks computed in parallel and
     /// returned in order.
-    private func sign(_ texts: [String], workers: Int) async throws -> [SignedChunk] {
+    func sign(_ texts: [String], workers: Int) async throws -> [SignedChunk] {
         let hasher = self.hasher
         if workers <= 1 || texts.count < 64 { return [Self.sign(texts[...], hasher: hasher)] }
         return try await OrderedTasks.map(OrderedTasks.ranges(texts.count, parts: workers * 4), limit: workers) {

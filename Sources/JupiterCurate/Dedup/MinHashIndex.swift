@@ -89,6 +89,18 @@ public struct MinHashIndex: Sendable {
         sketches.withUnsafeBufferPointer { s in
             for k in 0..<h where s[i * h + k] == s[j * h + k] { equal += 1 }
         }
+        return Self.estimatedJaccard(equal: equal, of: h)
+    }
+
+    /// ``estimatedJaccard(_:_:)`` of two sketches of the same length.
+    static func estimatedJaccard(_ a: ArraySlice<UInt8>, _ b: ArraySlice<UInt8>) -> Double {
+        var equal = 0
+        for (x, y) in zip(a, b) where x == y { equal += 1 }
+        return estimatedJaccard(equal: equal, of: a.count)
+    }
+
+    /// The estimate from `equal` equal bytes of `h`.
+    static func estimatedJaccard(equal: Int, of h: Int) -> Double {
         let m = Double(equal) / Double(h)
         let c = 1.0 / 256.0
         return min(1, max(0, (m - c) / (1 - c)))

@@ -268,8 +268,10 @@ public struct Histogram: Sendable {
             let x = left + barWidth * Double(i)
             s.rect(x: x + 1, y: y(Double(c)), width: max(1, barWidth - 2), height: top + plot - y(Double(c)), colour: .bar)
         }
+        // Whole numbers on a wide axis (lengths in characters or tokens), one decimal on a narrow one.
+        let digits = (edges.last ?? 0) - (edges.first ?? 0) >= 20 ? 0 : 1
         for i in stride(from: 0, through: counts.count, by: max(1, counts.count / 5)) {
-            s.text(HTML.fixed(edges[i], 1), x: left + barWidth * Double(i), y: top + plot + 16, anchor: "middle")
+            s.text(HTML.fixed(edges[i], digits), x: left + barWidth * Double(i), y: top + plot + 16, anchor: "middle")
         }
         s.text(axisTitle, x: (left + width - right) / 2, y: height - 8, anchor: "middle")
         return s.closed

@@ -42,7 +42,7 @@ extension Pipeline {
                             environment: [String: String], observer: RunObserver?,
                             log: @escaping @Sendable (String) -> Void) async throws(RunError) -> UnitOutcome {
         guard let unit = WorkUnit(argument: argument) else {
-            throw RunError(.usage, "'\(argument)' is not a unit (step:DATASET/INDEX, assemble:DATASET, mix or finish)")
+            throw RunError(.usage, "'\(argument)' is not a unit (step:DATASET/INDEX, scan|reduce|combine:DATASET/INDEX, assemble:DATASET, mix or finish)")
         }
         guard tasks >= 1, task >= 0, task < tasks else { throw RunError(.usage, "task \(task) of \(tasks) does not exist") }
         guard let record = try SlurmRecord.read(run) else {
@@ -55,6 +55,7 @@ extension Pipeline {
         }
         var options = RunOptions(runDirectory: run, workers: workers, observer: observer, started: record.submitted,
                                  folderMode: .clusterTask)
+        options.shardTasks = record.tasks
         let models = prepared.models
         if unit == .finish, let models, !plan.models.isEmpty {
             options.modelAccounting = { summedUsage(run: run, current: models.accounting) }
@@ -183,7 +184,7 @@ extension Pipeline {
             throw RunError(.invalidRecipe, "the recipe \(record.recipeFile) has errors now; fix it to see the run's status")
         }
         // Read-only: the status never takes the run folder's lock.
-        let work = try RunEngine.workView(plan: plan, runDirectory: run)
+        let work = try RunEngine.workView(plan: plan, runDirectory: run, shardTasks: record.tasks)
         let slurm = SlurmCommands(environment: environment)
         guard let queued = slurm.queued(record.jobIDs) else {
             throw RunError(.io, "squeue failed: is the Slurm controller reachable (SLURM_CONF)?")

@@ -3,6 +3,9 @@
 public enum WorkUnit: Sendable, Hashable, CustomStringConvertible {
     /// A step of a dataset (per-batch stages, run over slices of batches, or one global stage).
     case step(dataset: String, index: Int)
+    /// One of the first three passes of a sharded global step (``ShardPhase``) on a cluster; the
+    /// step itself is then the fourth, the filter.
+    case phase(dataset: String, index: Int, phase: ShardPhase)
     /// Writing `datasets/<name>/` from the finished steps.
     case assemble(dataset: String)
     /// The training mixture.
@@ -15,16 +18,18 @@ public enum WorkUnit: Sendable, Hashable, CustomStringConvertible {
     public var description: String {
         switch self {
         case .step(let d, let i): "step \(d)/\(i)"
+        case .phase(let d, let i, let p): "\(p.rawValue) \(d)/\(i)"
         case .assemble(let d): "assemble \(d)"
         case .mix: "mix"
         case .finish: "finish"
         }
     }
 
-    /// The unit's command-line form: `step:ds/2`, `assemble:ds`, `mix`, `finish`.
+    /// The unit's command-line form: `step:ds/2`, `scan:ds/2` (a phase), `assemble:ds`, `mix`, `finish`.
     public var argument: String {
         switch self {
         case .step(let d, let i): "step:\(d)/\(i)"
+        case .phase(let d, let i, let p): "\(p.rawValue):\(d)/\(i)"
         case .assemble(let d): "assemble:\(d)"
         case .mix: "mix"
         case .finish: "finish"
@@ -41,17 +46,35 @@ public enum WorkUnit: Sendable, Hashable, CustomStringConvertible {
             self = .assemble(dataset: name)
             return
         }
-        guard argument.hasPrefix("step:"), let slash = argument.lastIndex(of: "/"),
+        guard let colon = argument.firstIndex(of: ":"), let slash = argument.lastIndex(of: "/"), colon < slash,
               let index = Int(argument[argument.index(after: slash)...]), index >= 0 else { return nil }
-        let name = String(argument[argument.index(argument.startIndex, offsetBy: 5)..<slash])
+        let kind = String(argument[..<colon])
+        let name = String(argument[argument.index(after: colon)..<slash])
         guard !name.isEmpty else { return nil }
-        self = .step(dataset: name, index: index)
+        if kind == "step" {
+            self = .step(dataset: name, index: index)
+        } else if let phase = ShardPhase(rawValue: kind) {
+            self = .phase(dataset: name, index: index, phase: phase)
+        } else {
+            return nil
+        }
     }
 
     /// A file-name-safe form (`step-ds-2`).
     public var slug: String {
         String(argument.map { $0.isLetter || $0.isNumber || $0 == "-" || $0 == "_" || $0 == "." ? $0 : "-" })
     }
+}
+
+/// The passes of a sharded global step (``ShardedStage``) before its filter.
+public enum ShardPhase: String, Sendable, Hashable, CaseIterable {
+    /// Each task reads its share of the input and writes its shard files (MinHash signatures,
+    /// exact-dedup keys).
+    case scan
+    /// Each part (a band range, a hash prefix) reads every task's files for it.
+    case reduce
+    /// One task combines the parts into decisions (clusters).
+    case combine
 }
 
 /// How a unit can be scheduled.

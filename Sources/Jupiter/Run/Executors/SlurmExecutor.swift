@@ -436,7 +436,10 @@ public struct SlurmExecutor: Executor {
         let status = SlurmStatus.read(record, work: work, queued: slurm.queued(record.jobIDs) ?? [], slurm: slurm)
         if status.manifestWritten { return .finished(failures: []) }
         let failed = status.failedTasks
-        let model = !failed.isEmpty && failed.allSatisfy { $0.exit == ExitStatus.model.rawValue }
+        // Model failures stop the tasks that met them; the jobs after them never start: exit 4
+        // when every task that ended did so for its model.
+        let ended = failed.filter { $0.exit != nil }
+        let model = !ended.isEmpty && ended.allSatisfy { $0.exit == ExitStatus.model.rawValue }
         let lines = failed.prefix(10).map { "  \($0.unit) task \($0.task): \($0.reason) — log \($0.log)" }
         let text = "the run's jobs ended without finishing it:\n" + lines.joined(separator: "\n")
             + (failed.count > 10 ? "\n  … (\(failed.count) in all)" : "")

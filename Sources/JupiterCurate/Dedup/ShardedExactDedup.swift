@@ -1,0 +1,150 @@
+import JupiterCore
+
+/// `exact-dedup` split by hash prefix for a cluster (``ShardedStage``): each scan task writes
+/// its records' 128-bit keys into one file per part (the key modulo the parts); each part sorts
+/// its keys and finds, per key, the first record in input order and the later ones; the decisions
+/// are stored by blocks of 65,536 records; each filter task drops the later ones with the first's
+/// id, exactly as ``ExactDedupStage/run(_:context:emit:)`` does in one pass.
+///
+/// Memory: a scan task holds nothing but a write buffer; a part holds its share of the keys (32
+/// bytes and the id per record); combine holds the duplicates only.
+extension ExactDedupStage: ShardedStage {
+    static func keysFile(_ dir: String, task: Int, part: Int) -> String { dir + "/exact-keys-t\(task)-p\(part).bin" }
+    static func duplicatesFile(_ dir: String, part: Int) -> String { dir + "/exact-dups-p\(part).bin" }
+
+    /// Pass 1: (key, index, id) of every record, one file per part.
+    public func scan(_ input: any ShardInput, task: Int, of tasks: Int, directory: String) async throws {
+        let writers = try (0..<tasks).map { p throws(IOError) in try ShardFileWriter(path: Self.keysFile(directory, task: task, part: p)) }
+        var scratch: [UInt8] = []
+        try await input.forEachBatch { first, records in
+            for (i, record) in records.enumerated() {
+                let d = Self.digest(key(record), &scratch)
+                let w = writers[Int(d.a % UInt64(tasks))]
+                try w.put(d.a)
+                try w.put(d.b)
+                try w.put(UInt64(first + i))
+                try w.put(record.id)
+            }
+        }
+        for w in writers { try w.commit() }
+    }
+
+    /// Pass 2: the records of one part whose key an earlier record has, with that record's id.
+    public func reduce(part: Int, of parts: Int, directory: String) async throws {
+        var entries: [(a: UInt64, b: UInt64, index: UInt64, id: String)] = []
+        for task in 0..<parts {
+            var r = try ShardFileReader(path: Self.keysFile(directory, task: task, part: part))
+            while !r.isAtEnd { entries.append((try r.u64(), try r.u64(), try r.u64(), try r.string())) }
+        }
+        entries.sort { ($0.a, $0.b, $0.index) < ($1.a, $1.b, $1.index) }
+        var duplicates: [(index: UInt64, first: String)] = []
+        var start = 0
+        while start < entries.count {
+            var end = start + 1
+            while end < entries.count, entries[end].a == entries[start].a, entries[end].b == entries[start].b {
+                duplicates.append((entries[end].index, entries[start].id))
+                end += 1
+            }
+            start = end
+        }
+        duplicates.sort { $0.index < $1.index }
+        let w = try ShardFileWriter(path: Self.duplicatesFile(directory, part: part))
+        for d in duplicates {
+            try w.put(d.index)
+            try w.put(d.first)
+        }
+        try w.commit()
+    }
+
+    /// Pass 3: the duplicates of every part, by blocks of records.
+    public func combine(parts: Int, records: Int, directory: String) async throws {
+        var decisions: [ShardDecisions.Entry] = []
+        for part in 0..<parts {
+            var r = try ShardFileReader(path: Self.duplicatesFile(directory, part: part))
+            while !r.isAtEnd { decisions.append(.init(index: try r.u64(), text: try r.string())) }
+        }
+        try ShardDecisions.write(decisions, prefix: "exact", directory: directory)
+    }
+
+    /// Pass 4: drops the later records of a key, naming the first.
+    public func decider(directory: String) throws -> any ShardDecider {
+        ExactDecider(decisions: ShardDecisions(prefix: "exact", directory: directory))
+    }
+}
+
+struct ExactDecider: ShardDecider {
+    var decisions: ShardDecisions
+
+    mutating func outputs(_ records: [Record], first: Int) throws -> [StageOutput] {
+        var out: [StageOutput] = []
+        out.reserveCapacity(records.count)
+        for (i, record) in records.enumerated() {
+            if let d = try decisions.entry(first + i) {
+                out.append(.dropped(record, DropReason(rule: "exact-dedup.duplicate", message: "duplicate of \(d.text)",
+                                                       value: .string(d.text))))
+            } else {
+                out.append(.kept(record))
+            }
+        }
+        return out
+    }
+}
+
+/// Decisions of a sharded stage for the records it drops, stored in blocks of 65,536 records
+/// (`<prefix>-decisions-<block>.bin`, only blocks with decisions) and read a block at a time.
+struct ShardDecisions {
+    /// One decision: the record's global index, a text (the id it duplicates) and a number.
+    struct Entry {
+        var index: UInt64
+        var kind: UInt32 = 0
+        var text: String = ""
+        var number: Double = 0
+    }
+
+    static let blockBits: UInt64 = 16
+    let prefix: String
+    let directory: String
+    private var block: UInt64 = .max
+    private var entries: [UInt64: Entry] = [:]
+
+    init(prefix: String, directory: String) {
+        self.prefix = prefix
+        self.directory = directory
+    }
+
+    static func file(_ dir: String, prefix: String, block: UInt64) -> String { dir + "/\(prefix)-decisions-\(block).bin" }
+
+    /// Writes `decisions` (any order) by block.
+    static func write(_ decisions: [Entry], prefix: String, directory: String) throws(IOError) {
+        var byBlock: [UInt64: [Entry]] = [:]
+        for d in decisions { byBlock[d.index >> blockBits, default: []].append(d) }
+        for (block, list) in byBlock {
+            let w = try ShardFileWriter(path: file(directory, prefix: prefix, block: block))
+            for d in list.sorted(by: { $0.index < $1.index }) {
+                try w.put(d.index)
+                try w.put32(d.kind)
+                try w.put(d.text)
+                try w.put(d.number)
+            }
+            try w.commit()
+        }
+    }
+
+    /// The decision for record `index`, if any.
+    mutating func entry(_ index: Int) throws(IOError) -> Entry? {
+        let i = UInt64(index)
+        if i >> Self.blockBits != block {
+            block = i >> Self.blockBits
+            entries.removeAll(keepingCapacity: true)
+            let path = Self.file(directory, prefix: prefix, block: block)
+            if FileSystem.exists(path) {
+                var r = try ShardFileReader(path: path)
+                while !r.isAtEnd {
+                    let e = Entry(index: try r.u64(), kind: try r.u32(), text: try r.string(), number: try r.double())
+                    entries[e.index] = e
+                }
+            }
+        }
+        return entries[i]
+    }
+}
