@@ -62,12 +62,13 @@ print(f"{int(pairs):,} pairs, --workers {workers}: {wall:.1f} s wall, {cpu:.1f} 
       f"peak RSS {peak_mb:.0f} MB")
 print(f"vs the 132 s / 377 MB before (issue 13): {132 / wall:.2f}x faster (goal 5x), memory {peak_mb / 377:.2f}x (goal ≤ 1)")
 timings = manifest.get("timings", {})
-print("per step (manifest timings, seconds):")
-def walk(prefix, v):
-    if isinstance(v, dict):
-        for k, x in v.items():
-            walk(f"{prefix}/{k}" if prefix else k, x)
-    elif isinstance(v, (int, float)):
-        print(f"  {prefix:<48}{v:>9.2f}")
-walk("", timings)
+print(f"{'step (manifest timings)':<48}{'seconds':>9}{'records in':>12}{'records/s':>11}")
+for name, seconds in timings.get("steps", {}).items():
+    dataset, rest = name.split("/", 1)
+    label = rest.split(" ", 1)[1]
+    stages = manifest["datasets"].get(dataset, {}).get("stages", {})
+    n = stages.get(label.split(" → ")[0], {}).get("in")
+    rate = f"{n / seconds:>11.0f}" if n and seconds else f"{'':>11}"
+    print(f"  {name:<46}{seconds:>9.2f}{n if n is not None else '':>12}{rate}")
+print(f"  {'whole run (manifest)':<46}{timings.get('seconds', 0):>9.2f}")
 PY

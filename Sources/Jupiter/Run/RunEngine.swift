@@ -387,7 +387,9 @@ public final class RunEngine: Sendable {
                                 usage: await options.modelAccounting?())
         for dataset in plan.datasets {
             for w in steps[dataset.name] ?? [] {
-                if let s = w.files.finished(fingerprint: w.fingerprint)?.seconds { manifest.stepSeconds["\(w.name) \(w.label)"] = .double(s) }
+                if let s = w.files.finished(fingerprint: w.fingerprint)?.seconds {
+                    manifest.stepSeconds["\(w.name) \(w.label)"] = .double(s)
+                }
             }
         }
         do {

@@ -112,8 +112,8 @@ struct StepRunner {
 
     /// Processes the batches of this task's slice that are not done, `workers` at a time: the
     /// reader waits for a free worker before it reads the next batch, so reading and processing
-    /// together keep at most `workers` cores busy. A batch whose model requests failed for transport reasons is left not done (the
-    /// others go on); any other error stops the step.
+    /// together keep at most `workers` cores busy. A batch whose model requests failed for
+    /// transport reasons is left not done (the others go on); any other error stops the step.
     func runBatches(_ w: StepWork, processor: BatchProcessor, task: Int, of tasks: Int, workers: Int) async throws
         -> (batches: Int, failure: RunError.StepFailure?)
     {
