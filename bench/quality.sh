@@ -40,7 +40,7 @@ head -n "$DATATROVE_DOCS" "$corpus" > "$prefix"
 if [ ! -x "$venv/bin/python" ]; then
   python3 -m venv "$venv"
   # datatrove 0.10.1 imports regex without declaring it; English words and sentences come from spaCy.
-  "$venv/bin/pip" install -q datatrove==0.10.1 spacy==3.8.18 regex >&2
+  "$venv/bin/pip" install -q datatrove==0.10.1 spacy==3.8.18 regex orjson >&2
 fi
 
 pin="taskset -c 0"

@@ -7,12 +7,13 @@
 enum SimpleText {
     /// True when every scalar of `u` is simple.
     static func isSimple(_ u: UnsafeBufferPointer<UInt8>) -> Bool {
+        guard let base = u.baseAddress else { return true }
         var i = 0
         let n = u.count
         while i < n {
             // Eight ASCII bytes at a time.
             if n - i >= 8 {
-                let w = UnsafeRawPointer(u.baseAddress! + i).loadUnaligned(as: UInt64.self)
+                let w = UnsafeRawPointer(base + i).loadUnaligned(as: UInt64.self)
                 if w & 0x8080_8080_8080_8080 == 0 {
                     i += 8
                     continue

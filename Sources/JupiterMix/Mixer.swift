@@ -448,7 +448,7 @@ public struct Mixer: Sendable {
         let reader: LineReader
         do { reader = try LineReader(path: path, maxLineBytes: Int.max / 4) } catch { throw MixError("\(error)") }
         var recordIndex = 0
-        try await OrderedTasks.run(limit: workers * 2, consume: consume) { submit in
+        try await OrderedTasks.run(limit: workers, holdProducer: true, consume: consume) { submit in
             var lines: [IndexedLine] = []
             func dispatch() async throws {
                 let chunk = lines

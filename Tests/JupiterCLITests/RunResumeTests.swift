@@ -140,7 +140,7 @@ import Testing
         let (p, _, err) = try CLI.start(["run", "recipe.yaml"], in: dir)
         func batchFiles() -> Set<String> {
             let work = (try? FileManager.default.subpathsOfDirectory(atPath: dir + "/run/work")) ?? []
-            return Set(work.filter { $0.hasSuffix(".kept.gz") })
+            return Set(work.filter { $0.hasSuffix(".kept.gz") || $0.hasSuffix(".kept.jsonl") })
         }
         let deadline = Date().addingTimeInterval(120)
         while p.isRunning && batchFiles().isEmpty && Date() < deadline { usleep(2000) }

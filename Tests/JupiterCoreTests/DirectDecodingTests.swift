@@ -59,9 +59,12 @@ import Testing
                 return .success(try NativeCodec.decode(v, as: kind, fallbackID: "f:9", origin: Origin(file: "f", line: 9)))
             } catch { return .failure(error) }
         }()
-        let direct = kind == .conversation
-            ? DirectDecoding.conversation(line, fallbackID: "f:9", origin: Origin(file: "f", line: 9))
-            : DirectDecoding.document(line, fallbackID: "f:9", origin: Origin(file: "f", line: 9))
+        let direct: Record?
+        switch kind {
+        case .conversation: direct = DirectDecoding.conversation(line, fallbackID: "f:9", origin: Origin(file: "f", line: 9))
+        case .pair: direct = DirectDecoding.pair(line, fallbackID: "f:9", origin: Origin(file: "f", line: 9))
+        default: direct = DirectDecoding.document(line, fallbackID: "f:9", origin: Origin(file: "f", line: 9))
+        }
         guard let direct else { return false }
         switch general {
         case .success(let r): #expect(r == direct, "\(String(decoding: line, as: UTF8.self))")
@@ -94,5 +97,87 @@ import Testing
             }
         }
         #expect(direct > 100)
+    }
+
+    static let pairs = [
+        #"{"id":"p1","translation":{"en":"Hello","cy":"Helo"},"metadata":{"k":1},"lineage":{"origins":[{"file":"f","line":2}],"stages":["pair-filter"]}}"#,
+        #"{"translation":{"cy":"Nos da","en":"Good night"},"other":[1,{"a":null}],"id":3}"#,
+        #"{"translation":{"en":"a","en":"b"}}"#, #"{"translation":{"en":"a"}}"#, #"{"translation":{"en":"a","cy":"b","fr":"c"}}"#,
+        #"{"translation":{"en":"a","cy":5}}"#, #"{"translation":{"e\u006e":"a","cy":"b"}}"#, #"{"translation":[]}"#,
+        #"{"translation":{"en":"a","cy":"b"},"translation":{"en":"a","cy":"b"}}"#,
+        #"{"translation":{"en":"a","cy":"b"},"messages":[]}"#, #"{"translation":{"en":"a","cy":"b"},"text":"t"}"#,
+    ]
+
+    @Test("pairs: fixtures, edge cases and mutations agree with the general path")
+    func pairs() throws {
+        let lines = try Self.fixtureLines("parallel-jsonl") + Self.pairs.map { Array($0.utf8) }
+        var direct = 0
+        for (n, line) in lines.enumerated() {
+            for l in [line] + Self.mutations(line, count: 400, seed: UInt64(200 + n)) where Self.check(l, kind: .pair) {
+                direct += 1
+            }
+        }
+        #expect(direct > 100)
+    }
+
+    /// `anyKind` against `NativeCodec.decodeAnyKind` (how a step's output is read back).
+    @Test("any kind: the kind and record the general path gives, or the general path")
+    func anyKind() throws {
+        let lines = try Self.fixtureLines("parallel-jsonl") + Self.fixtureLines("openai-messages") + Self.fixtureLines("documents")
+            + (Self.pairs + Self.conversations + Self.documents).map { Array($0.utf8) }
+            + [#"{"id":"x","text":"t","messages":[]}"#, #"{"id":"x","text":"t","translation":{"en":"a","cy":"b"}}"#,
+               #"{"id":"x","text":"t","input":"q","ideal":"a"}"#, #"{"id":"x","text":"t","input":"q"}"#,
+               #"{"id":"x","messages":[],"translation":{"en":"a","cy":"b"}}"#].map { Array($0.utf8) }
+        var direct = 0
+        for (n, line) in lines.enumerated() {
+            for l in [line] + Self.mutations(line, count: 200, seed: UInt64(300 + n)) {
+                let general: Record? = try? {
+                    let v = try JSONParser.parse(l)
+                    return try NativeCodec.decodeAnyKind(v, fallbackID: "f:9", origin: Origin(file: "f", line: 9))
+                }()
+                guard let d = DirectDecoding.anyKind(l, fallbackID: "f:9", origin: Origin(file: "f", line: 9)) else { continue }
+                direct += 1
+                #expect(general == d, "\(String(decoding: l, as: UTF8.self))")
+            }
+        }
+        #expect(direct > 300)
+    }
+
+    /// `DirectEncoding.write` against `JSONWriter.write(NativeCodec.encode(_:))` with the extra
+    /// members appended, on every record the decoders give (edge cases included) and on records
+    /// with reasoning, tool turns, tools, metadata, several origins and an extra `lineage`.
+    @Test("direct encoding writes the general encoder's bytes")
+    func encoding() throws {
+        var records: [Record] = []
+        let lines = try Self.fixtureLines("parallel-jsonl") + Self.fixtureLines("openai-messages") + Self.fixtureLines("documents")
+            + (Self.pairs + Self.conversations + Self.documents).map { Array($0.utf8) }
+        for line in lines {
+            if let v = try? JSONParser.parse(line),
+               let r = try? NativeCodec.decodeAnyKind(v, fallbackID: "f:9", origin: Origin(file: "f", line: 9)) { records.append(r) }
+        }
+        let lineage = Lineage(origins: [Origin(file: "a \"b\".tsv", line: 12), Origin(file: "c", line: 0)], stages: ["x", "y\n"])
+        records.append(.conversation(Conversation(
+            id: "c\u{1}", messages: [Message(role: .assistant, content: "Helo", reasoning: "meddwl", name: "bot", extra: ["k": .null]),
+                                     Message(role: .assistant, content: "", toolCalls: [ToolCall(id: "t1", name: "f", arguments: "{}")]),
+                                     Message(role: .tool, content: "ok", toolCallID: "t1")],
+            tools: [.object(["type": .string("function")])], metadata: ["m": .int(1)], extra: ["z": .bool(true)], lineage: lineage)))
+        records.append(.conversation(Conversation(id: "l", messages: [], extra: ["lineage": .string("theirs"), "q": .null], lineage: lineage)))
+        records.append(.document(Document(id: "d", text: "t", extra: ["lineage": .int(3)], lineage: lineage)))
+        records.append(.pair(ParallelPair(id: "p", sourceLanguage: "cy", targetLanguage: "cy", source: "a\tb", target: "é",
+                                          metadata: ["m": .array([])], lineage: lineage)))
+        records.append(.eval(EvalItem(id: "e", input: [Message(role: .user, content: "q")], ideal: ["a"], lineage: lineage)))
+        #expect(records.count > 20)
+        for r in records {
+            for extra: JSONObject in [JSONObject(), ["dropped": .object(["stage": .string("s"), "rule": .string("r")])]] {
+                var general = NativeCodec.encode(r)
+                if !extra.isEmpty, case .object(var o) = general {
+                    o.entries.append(contentsOf: extra.entries)
+                    general = .object(o)
+                }
+                var direct: [UInt8] = []
+                DirectEncoding.write(r, extra: extra, into: &direct)
+                #expect(direct == JSONWriter.bytes(general), "\(String(decoding: direct, as: UTF8.self))")
+            }
+        }
     }
 }

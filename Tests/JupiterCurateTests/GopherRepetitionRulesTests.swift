@@ -84,9 +84,9 @@ import Testing
         t.idHash.buildIDs(t.words)
         t.scalars.withUnsafeBufferPointer { t.charHash.buildCharacters(t.words, $0) }
         // n=3: "abc" seen, "bca", "cab", then "abc" again at 3 (jump 3), then "abc" at 6 → 2 × 3 chars.
-        #expect(GopherRepetitionRules.duplicateNGramChars(t.words, 3, t.charHash, &t.table) == 6)
+        #expect(GopherRepetitionRules.duplicateNGramChars(t.words, 3, t.charHash, t.table) == 6)
         // top 2-gram "a b" occurs 3 times: 3 chars × 3.
-        #expect(GopherRepetitionRules.topNGramChars(t.words, 2, t.idHash, &t.table) == 9)
+        #expect(GopherRepetitionRules.topNGramChars(t.words, 2, t.idHash, t.table) == 9)
     }
 
     @Test("repeated n-grams are compared as datatrove's \"\".join strings: 'ab c' repeats 'a bc'")
@@ -95,7 +95,7 @@ import Testing
         t.load("a bc ab c")
         t.scalars.withUnsafeBufferPointer { t.charHash.buildCharacters(t.words, $0) }
         // 2-grams "abc" (words 0–1), "bcab", then "abc" again (words 2–3): 3 characters repeat.
-        #expect(GopherRepetitionRules.duplicateNGramChars(t.words, 2, t.charHash, &t.table) == 3)
+        #expect(GopherRepetitionRules.duplicateNGramChars(t.words, 2, t.charHash, t.table) == 3)
     }
 
     @Test("an empty text is dropped as datatrove's 'empty'")

@@ -1,7 +1,9 @@
 import JupiterCore
 
 /// The files of one step under `work/<dataset>/<index>-<fingerprint>/`. Per batch:
-/// `NNNNNN.kept.gz` (records going on, one gzip member), `NNNNNN.dropped.gz`,
+/// `NNNNNN.kept.gz` (records going on, one gzip member, for a dataset's last step, whose members
+/// make its `kept.jsonl.gz`) or `NNNNNN.kept.jsonl` (plain JSONL between two steps of a dataset:
+/// read once by the next step, so deflating and inflating it would be pure cost), `NNNNNN.dropped.gz`,
 /// `NNNNNN.quarantine.jsonl` (empty outputs are empty files) and, written last,
 /// `NNNNNN.done.json` with the batch's counts: a batch is done exactly when its `done.json`
 /// exists. When every batch is done, `step.json` records the step (fingerprint, batch count,
@@ -13,13 +15,15 @@ import JupiterCore
 struct BatchFiles: Sendable {
     /// The step's folder.
     let directory: String
+    /// Kept records are written as gzip members (the dataset's last step) rather than plain JSONL.
+    var compressKept = true
 
     func path(_ batch: Int, _ kind: String) -> String {
         let n = String(batch)
         return directory + "/" + String(repeating: "0", count: max(0, 6 - n.count)) + n + "." + kind
     }
 
-    func keptPath(_ batch: Int) -> String { path(batch, "kept.gz") }
+    func keptPath(_ batch: Int) -> String { path(batch, compressKept ? "kept.gz" : "kept.jsonl") }
     func droppedPath(_ batch: Int) -> String { path(batch, "dropped.gz") }
     func quarantinePath(_ batch: Int) -> String { path(batch, "quarantine.jsonl") }
     func donePath(_ batch: Int) -> String { path(batch, "done.json") }
@@ -27,10 +31,15 @@ struct BatchFiles: Sendable {
 
     /// Writes a batch's three output files, then its `done.json` (each renamed into place when complete).
     func write(batch: Int, _ out: BatchOutput) throws(IOError) {
-        try AtomicFile.write(out.kept.isEmpty ? [] : try GzipDeflater.compress(out.kept), to: keptPath(batch))
+        try writeKept(batch, out.kept)
         try AtomicFile.write(out.dropped.isEmpty ? [] : try GzipDeflater.compress(out.dropped), to: droppedPath(batch))
         try AtomicFile.write(out.quarantine, to: quarantinePath(batch))
         try markDone(batch, out.counts)
+    }
+
+    /// Writes a batch's kept records (JSON lines) in the step's kept format.
+    func writeKept(_ batch: Int, _ lines: [UInt8]) throws(IOError) {
+        try AtomicFile.write(lines.isEmpty || !compressKept ? lines : try GzipDeflater.compress(lines), to: keptPath(batch))
     }
 
     /// Records a batch whose three files are in place as done.
@@ -105,18 +114,22 @@ struct StepRecord: Sendable {
     var counts: StepCounts
     /// A reporting global stage's report.
     var report: JSONValue?
+    /// Wall time of the execution that finished the step (for the manifest's `timings`), when known.
+    var seconds: Double?
 
     var json: JSONValue {
         var o: JSONObject = ["fingerprint": .string(fingerprint), "batches": .int(batches), "counts": counts.json]
         if let report { o["report"] = report }
+        if let seconds { o["seconds"] = .double((seconds * 1000).rounded() / 1000) }
         return .object(o)
     }
 
-    init(fingerprint: String, batches: Int, counts: StepCounts, report: JSONValue? = nil) {
+    init(fingerprint: String, batches: Int, counts: StepCounts, report: JSONValue? = nil, seconds: Double? = nil) {
         self.fingerprint = fingerprint
         self.batches = batches
         self.counts = counts
         self.report = report
+        self.seconds = seconds
     }
 
     init?(json: JSONValue) {
@@ -125,6 +138,7 @@ struct StepRecord: Sendable {
         batches = n
         counts = StepCounts(json: json["counts"] ?? .null)
         report = json["report"]
+        seconds = json["seconds"]?.doubleValue
     }
 }
 
@@ -162,12 +176,7 @@ struct TaskRecord: Sendable {
 enum RecordLines {
     /// Appends one record as a JSON line.
     static func append(_ record: Record, to out: inout [UInt8], extra: JSONObject = JSONObject()) {
-        var value = NativeCodec.encode(record)
-        if !extra.isEmpty, case .object(var o) = value {
-            o.entries.append(contentsOf: extra.entries)
-            value = .object(o)
-        }
-        JSONWriter.write(value, into: &out)
+        DirectEncoding.write(record, extra: extra, into: &out)
         out.append(0x0A)
     }
 
@@ -185,6 +194,9 @@ enum RecordLines {
 
     /// Decodes one native line of any kind.
     static func decode(_ bytes: [UInt8], file: String, line: Int) throws -> Record {
+        if let r = DirectDecoding.anyKind(bytes, fallbackID: "\(file):\(line)", origin: Origin(file: file, line: line)) {
+            return r
+        }
         let value = try JSONParser.parse(bytes)
         do {
             return try NativeCodec.decodeAnyKind(value, fallbackID: "\(file):\(line)", origin: Origin(file: file, line: line))
@@ -194,16 +206,32 @@ enum RecordLines {
     }
 }
 
-/// A step's kept batches, readable again and again by a global stage.
+/// A step's kept batches, readable again and again by a global stage. With `prefetch` (a run
+/// with more than one worker), the next batch is read and decoded beside the stage's work on the
+/// current one.
 struct StepBatches: RecordBatches {
     let files: BatchFiles
     let batchCount: Int
     let count: Int
+    var prefetch = false
 
     func forEachBatch(_ body: ([Record]) async throws -> Void) async throws {
+        guard prefetch else {
+            for b in 0..<batchCount {
+                try Task.checkCancellation()
+                try await body(try files.readKept(b))
+            }
+            return
+        }
+        let files = self.files
+        var next: Task<[Record], any Error>? = batchCount > 0 ? Task { try files.readKept(0) } : nil
+        defer { next?.cancel() }
         for b in 0..<batchCount {
             try Task.checkCancellation()
-            try await body(try files.readKept(b))
+            guard let current = next else { break }
+            let records = try await current.value
+            next = b + 1 < batchCount ? Task { try files.readKept(b + 1) } : nil
+            try await body(records)
         }
     }
 }

@@ -133,6 +133,10 @@ struct InputReader: Sendable {
 /// Decodes native JSONL lines of any record kind (an upstream dataset's output).
 struct AnyNativeDecoder: UnitDecoder {
     func decode(_ unit: SourceUnit, file: String) throws(RecordDecodingError) -> Record? {
+        if unit.problem == nil, unit.value == nil, let r = DirectDecoding.anyKind(unit.bytes, fallbackID: JSONLUnit.fallbackID(file: file, line: unit.line),
+                                                               origin: Origin(file: file, line: unit.line)) {
+            return r
+        }
         guard let value = try JSONLUnit.parse(unit) else { return nil }
         return try NativeCodec.decodeAnyKind(value, fallbackID: JSONLUnit.fallbackID(file: file, line: unit.line),
                                              origin: Origin(file: file, line: unit.line))

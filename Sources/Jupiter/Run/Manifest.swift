@@ -31,6 +31,8 @@ struct Manifest {
     var finished: Date
     /// Per-model usage of this execution (requests, retries, cache hits, tokens, latency).
     var usage: JSONValue?
+    /// Wall seconds of each step finished in one task (`<dataset>/<index> <label>`), in plan order.
+    var stepSeconds = JSONObject()
 
     init(plan: Plan, inputs: [JSONValue], results: [String: DatasetResult], mixture: JSONValue?,
          models: [(String, JSONValue)], started: Date, finished: Date, usage: JSONValue?) {
@@ -90,6 +92,7 @@ struct Manifest {
             "finished": .string(Self.timestamp(finished)),
             "seconds": .double((finished.timeIntervalSince(started) * 1000).rounded() / 1000),
         ]
+        if !stepSeconds.isEmpty { timings["steps"] = .object(stepSeconds) }
         if let usage { timings["models"] = usage }
         if let peak = ProcessMemory.peakResidentKiB() { timings["peak_rss_kib"] = .int(peak) }
         o["timings"] = .object(timings)

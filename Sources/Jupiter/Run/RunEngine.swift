@@ -382,9 +382,16 @@ public final class RunEngine: Sendable {
         removeUnusedWork()
         // Temporaries of tasks killed on other machines (every unit job has ended by now).
         if options.folderMode != .exclusive { RunFolder.removeStaleTemporaries(runDirectory + "/work") }
-        let manifest = Manifest(plan: plan, inputs: hashes.entries, results: results, mixture: mixture,
+        var manifest = Manifest(plan: plan, inputs: hashes.entries, results: results, mixture: mixture,
                                 models: plan.models.map { ($0.name, $0.json) }, started: options.started, finished: Date(),
                                 usage: await options.modelAccounting?())
+        for dataset in plan.datasets {
+            for w in steps[dataset.name] ?? [] {
+                if let s = w.files.finished(fingerprint: w.fingerprint)?.seconds {
+                    manifest.stepSeconds["\(w.name) \(w.label)"] = .double(s)
+                }
+            }
+        }
         do {
             try AtomicFile.write(Array(JSONWriter.pretty(manifest.json).utf8), to: runDirectory + "/manifest.json")
         } catch {

@@ -22,10 +22,10 @@ struct StepRunner {
         do { try FileSystem.createDirectory(w.files.directory) } catch { throw RunError(.io, error.description) }
         let outcome: UnitOutcome
         let record: StepRecord?
+        let started = Date()
         switch w.step {
         case .batch(let stages):
             let processor = BatchProcessor(dataset: dataset, stages: stages)
-            let started = Date()
             let result = try await runBatches(w, processor: processor, task: task, of: tasks, workers: workers)
             outcome = result.failure.map { .failed($0) } ?? .done
             if tasks > 1 && result.failure == nil {
@@ -33,17 +33,17 @@ struct StepRunner {
                                        peakResidentKiB: ProcessMemory.peakResidentKiB())
                 do { try w.files.recordTask(task, of: tasks, slice) } catch { throw RunError(.io, error.description) }
             }
-            record = try finishIfComplete(w, batches: result.batches)
+            record = try finishIfComplete(w, batches: result.batches,
+                                          seconds: tasks == 1 ? Date().timeIntervalSince(started) : nil)
         case .global(let stage):
             if tasks > 1, let sharded = engine.shardedStage(w) {
-                let started = Date()
                 let batches = try await runShardedFilter(w, stage: stage, sharded: sharded, task: task, of: tasks)
                 let slice = TaskRecord(batches: batches, seconds: Date().timeIntervalSince(started),
                                        peakResidentKiB: ProcessMemory.peakResidentKiB())
                 do { try w.files.recordTask(task, of: tasks, slice) } catch { throw RunError(.io, error.description) }
                 record = finishedRecord(w, write: true)
             } else {
-                record = try await runGlobal(w, stage: stage)
+                record = try await runGlobal(w, stage: stage, workers: workers, started: started)
             }
             outcome = .done
         }
@@ -110,9 +110,10 @@ struct StepRunner {
 
     // MARK: Batch steps
 
-    /// Processes the batches of this task's slice that are not done, up to `workers` × 2 in
-    /// flight. A batch whose model requests failed for transport reasons is left not done (the
-    /// others go on); any other error stops the step.
+    /// Processes the batches of this task's slice that are not done, `workers` at a time: the
+    /// reader waits for a free worker before it reads the next batch, so reading and processing
+    /// together keep at most `workers` cores busy. A batch whose model requests failed for
+    /// transport reasons is left not done (the others go on); any other error stops the step.
     func runBatches(_ w: StepWork, processor: BatchProcessor, task: Int, of tasks: Int, workers: Int) async throws
         -> (batches: Int, failure: RunError.StepFailure?)
     {
@@ -142,7 +143,7 @@ struct StepRunner {
             let reader = InputReader(w.dataset, runDirectory: engine.runDirectory)
             observer?(.stepStarted(dataset: dataset, step: w.index, of: w.dataset.steps.count, label: w.label,
                                    totalBytes: reader.totalBytes))
-            try await OrderedTasks.run(limit: workers * 2, consume: consume) { submit in
+            try await OrderedTasks.run(limit: workers, holdProducer: true, consume: consume) { submit in
                 try await reader.forEachBatch(batchSize: batchSize, progress: { units, bytes in
                     observer?(.progress(dataset: dataset, step: w.index, records: units, bytes: bytes))
                 }) { batch in
@@ -163,7 +164,7 @@ struct StepRunner {
             batches = inputRecord.batches
             observer?(.stepStarted(dataset: dataset, step: w.index, of: w.dataset.steps.count, label: w.label,
                                    totalBytes: nil))
-            try await OrderedTasks.run(limit: workers * 2, consume: consume) { submit in
+            try await OrderedTasks.run(limit: workers, holdProducer: true, consume: consume) { submit in
                 for b in 0..<batches where b % tasks == task && files.done(b) == nil {
                     try await submit {
                         try await attempt {
@@ -182,13 +183,13 @@ struct StepRunner {
     }
 
     /// Writes `step.json` when every batch of the step is done (by any task); nil otherwise.
-    func finishIfComplete(_ w: StepWork, batches: Int) throws -> StepRecord? {
+    func finishIfComplete(_ w: StepWork, batches: Int, seconds: Double?) throws -> StepRecord? {
         var total = StepCounts()
         for b in 0..<batches {
             guard let c = w.files.done(b) else { return nil }
             total.add(c)
         }
-        let record = StepRecord(fingerprint: w.fingerprint, batches: batches, counts: total)
+        let record = StepRecord(fingerprint: w.fingerprint, batches: batches, counts: total, seconds: seconds)
         do { try w.files.finish(record) } catch { throw RunError(.io, error.description) }
         return record
     }
@@ -264,7 +265,7 @@ struct StepRunner {
         let batches = max(1, inputRecord.batches)
         for b in 0..<batches where b % tasks == task && w.files.done(b) == nil {
             try Task.checkCancellation()
-            var writer = GlobalBatchWriter(files: w.files, index: b)
+            var writer = GlobalBatchWriter(files: w.files, index: b, background: false)
             if b < inputRecord.batches {
                 let records = try inputFiles.readKept(b)
                 let outputs: [StageOutput]
@@ -275,9 +276,9 @@ struct StepRunner {
                     throw RunError.stageFailed(dataset: w.dataset.name, stage: stage.id,
                                                message: "decided \(outputs.count) of the \(records.count) records of batch \(b)")
                 }
-                for o in outputs { try writer.add(o, stage: stage.id) }
+                for o in outputs { try await writer.add(o, stage: stage.id) }
             }
-            _ = try writer.finish()
+            _ = try await writer.finish()
         }
         return batches
     }
@@ -286,7 +287,8 @@ struct StepRunner {
     /// batches of `batch_size` kept records. Memory is bounded whatever the stage decides: kept
     /// records wait in memory (at most one batch), drops and quarantine entries stream to the
     /// current batch's files as they come, so a long run of drops costs no memory.
-    func runGlobal(_ w: StepWork, stage: PlannedStage) async throws -> StepRecord {
+    /// The stage's own parallel work uses `workers` threads.
+    func runGlobal(_ w: StepWork, stage: PlannedStage, workers: Int, started: Date) async throws -> StepRecord {
         let dataset = w.dataset.name
         observer?(.stepStarted(dataset: dataset, step: w.index, of: w.dataset.steps.count, label: stage.id, totalBytes: nil))
         guard let global = stage.stage as? any GlobalStage else {
@@ -295,12 +297,15 @@ struct StepRunner {
         let (inputFiles, inputRecord) = try input(of: w)
         var total = StepCounts()
         total.stage(stage.id, "in", inputRecord.counts.records)
-        var batch = GlobalBatchWriter(files: w.files, index: 0)
+        // With a second worker, drops are compressed beside the stage rather than by it.
+        let background = workers > 1
+        var batch = GlobalBatchWriter(files: w.files, index: 0, background: background)
         var emitted = 0
         let observer = self.observer
         let batchSize = self.batchSize
-        let ctx = StageContext(stageID: stage.id, dataset: dataset, seed: stage.seed)
-        let source = StepBatches(files: inputFiles, batchCount: inputRecord.batches, count: inputRecord.counts.records)
+        let ctx = StageContext(stageID: stage.id, dataset: dataset, seed: stage.seed, workers: workers)
+        let source = StepBatches(files: inputFiles, batchCount: inputRecord.batches, count: inputRecord.counts.records,
+                                 prefetch: workers > 1)
         // A sharded stage emits one output per input record: output batch b holds input batch b's
         // outputs, as its filter tasks write them on a cluster. Other stages: batch_size kept records.
         let perInputBatch: [Int]? = global is any ShardedStage
@@ -313,12 +318,12 @@ struct StepRunner {
         if let perInputBatch {
             // Input batches with no records give empty output batches.
             while batch.index < perInputBatch.count - 1 && perInputBatch[batch.index] == 0 {
-                total.add(try batch.finish())
-                batch = GlobalBatchWriter(files: w.files, index: batch.index + 1)
+                total.add(try await batch.finish())
+                batch = GlobalBatchWriter(files: w.files, index: batch.index + 1, background: background)
             }
         }
         let emitOutput: (StageOutput) async throws -> Void = { output in
-            try batch.add(output, stage: stage.id)
+            try await batch.add(output, stage: stage.id)
             emitted += 1
             inBatch += 1
             let full: Bool
@@ -331,13 +336,13 @@ struct StepRunner {
                 full = batch.counts.records >= batchSize
             }
             if full {
-                total.add(try batch.finish())
-                batch = GlobalBatchWriter(files: w.files, index: batch.index + 1)
+                total.add(try await batch.finish())
+                batch = GlobalBatchWriter(files: w.files, index: batch.index + 1, background: background)
                 inBatch = 0
                 if let perInputBatch {
                     while batch.index < perInputBatch.count - 1 && perInputBatch[batch.index] == 0 {
-                        total.add(try batch.finish())
-                        batch = GlobalBatchWriter(files: w.files, index: batch.index + 1)
+                        total.add(try await batch.finish())
+                        batch = GlobalBatchWriter(files: w.files, index: batch.index + 1, background: background)
                     }
                 }
                 observer?(.progress(dataset: dataset, step: w.index, records: emitted, bytes: 0))
@@ -357,12 +362,13 @@ struct StepRunner {
         if batch.isEmpty && batch.index > 0 && perInputBatch == nil {
             batches = batch.index
         } else {
-            total.add(try batch.finish())
+            total.add(try await batch.finish())
             batches = batch.index + 1
         }
         // The batches' read counts are zero; the step read what its input kept.
         total.read = inputRecord.counts.kept
-        let record = StepRecord(fingerprint: w.fingerprint, batches: batches, counts: total, report: report)
+        let record = StepRecord(fingerprint: w.fingerprint, batches: batches, counts: total, report: report,
+                                seconds: Date().timeIntervalSince(started))
         do { try w.files.finish(record) } catch { throw RunError(.io, error.description) }
         return record
     }
@@ -438,25 +444,32 @@ struct StepRunner {
 }
 
 /// One output batch of a global step: kept records in memory (at most `batch_size`), drops and
-/// quarantine entries streamed to the batch's files as they come.
+/// quarantine entries streamed to the batch's files as they come. Drops go out in chunks of about
+/// a megabyte (deflate's output does not depend on how its input is cut); with `background`, each
+/// chunk is compressed and written by a task of its own while the stage goes on (one at a time,
+/// in order).
 struct GlobalBatchWriter {
     let files: BatchFiles
     let index: Int
+    let background: Bool
     private var kept = BatchOutput()
     private var dropped: AtomicFile?
+    private var droppedChunk: [UInt8] = []
+    private var writing: Task<Void, any Error>?
     private var quarantine: AtomicFile?
     /// Counts so far.
     var counts: StepCounts { kept.counts }
     /// True when nothing was added.
     var isEmpty: Bool { counts.records == 0 && dropped == nil && quarantine == nil }
 
-    init(files: BatchFiles, index: Int) {
+    init(files: BatchFiles, index: Int, background: Bool) {
         self.files = files
         self.index = index
+        self.background = background
     }
 
     /// Adds one output of the stage.
-    mutating func add(_ output: StageOutput, stage: String) throws {
+    mutating func add(_ output: StageOutput, stage: String) async throws {
         var one = BatchOutput()
         switch output {
         case .kept(let r):
@@ -468,7 +481,8 @@ struct GlobalBatchWriter {
         case .dropped(let r, let reason):
             BatchProcessor.appendDropped(r, stage: stage, reason: reason, to: &one)
             if dropped == nil { dropped = try AtomicFile(path: files.droppedPath(index), gzip: true) }
-            try dropped?.write(one.dropped)
+            droppedChunk.append(contentsOf: one.dropped)
+            if droppedChunk.count >= 1 << 20 { try await flushDropped() }
         case .quarantined(let r, let error):
             BatchProcessor.appendQuarantined(r, stage: stage, error: error, to: &one)
             if quarantine == nil { quarantine = try AtomicFile(path: files.quarantinePath(index)) }
@@ -479,12 +493,34 @@ struct GlobalBatchWriter {
         kept.counts.addStages(one.counts)
     }
 
+    /// Hands the drops gathered so far to the file (after the previous chunk is written).
+    private mutating func flushDropped() async throws {
+        guard let file = dropped, !droppedChunk.isEmpty else { return }
+        let chunk = droppedChunk
+        droppedChunk = []
+        if let previous = writing { try await previous.value }
+        writing = nil
+        if background {
+            let box = UncheckedFile(file: file)
+            writing = Task { try box.file.write(chunk) }
+        } else {
+            try file.write(chunk)
+        }
+    }
+
     /// Writes the batch's files and its completion record; returns its counts.
-    func finish() throws -> StepCounts {
-        try AtomicFile.write(kept.kept.isEmpty ? [] : try GzipDeflater.compress(kept.kept), to: files.keptPath(index))
+    mutating func finish() async throws -> StepCounts {
+        try await flushDropped()
+        if let previous = writing { try await previous.value }
+        try files.writeKept(index, kept.kept)
         if let dropped { try dropped.commit() } else { try AtomicFile.write([], to: files.droppedPath(index)) }
         if let quarantine { try quarantine.commit() } else { try AtomicFile.write([], to: files.quarantinePath(index)) }
         try files.markDone(index, kept.counts)
         return kept.counts
     }
+}
+
+/// A file used by one task at a time (the writer awaits each chunk's task before the next).
+private struct UncheckedFile: @unchecked Sendable {
+    let file: AtomicFile
 }

@@ -64,7 +64,7 @@ enum Fingerprints {
                 previous = fp
                 let dir = runDirectory + "/work/\(dataset.name)/\(index)-\(fp.prefix(16))"
                 works.append(StepWork(dataset: dataset, index: index, step: step, fingerprint: fp,
-                                      files: BatchFiles(directory: dir)))
+                                      files: BatchFiles(directory: dir, compressKept: index == dataset.steps.count - 1)))
             }
             finalFingerprint[dataset.name] = previous
             out[dataset.name] = works

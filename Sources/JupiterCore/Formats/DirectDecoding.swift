@@ -7,7 +7,7 @@
 /// parts, tool calls, an unknown role, a malformed lineage. The caller then runs the general path,
 /// so every record that is quarantined, and why, stays the same. Unknown fields are parsed with
 /// the general parser and kept in order, as the general path keeps them.
-enum DirectDecoding {
+public enum DirectDecoding {
     /// An openai-messages conversation, or nil (use the general path).
     static func conversation(_ bytes: [UInt8], fallbackID: @autoclosure () -> String, origin: @autoclosure () -> Origin)
         -> Record?
@@ -28,6 +28,36 @@ enum DirectDecoding {
         }
     }
 
+    /// A parallel pair in the HF translation shape, or nil (use the general path).
+    static func pair(_ bytes: [UInt8], fallbackID: @autoclosure () -> String, origin: @autoclosure () -> Origin) -> Record? {
+        bytes.withUnsafeBufferPointer { buf in
+            var d = Reader(buf)
+            return d.pair(fallbackID: fallbackID, origin: origin)
+        }
+    }
+
+    /// A record of whatever kind its fields say, as ``NativeCodec/decodeAnyKind(_:fallbackID:origin:)``
+    /// decodes it (a step's own output read back), or nil (use the general path). The kind is
+    /// taken from the first member after `id` (the order Jupiter writes); the field that decides
+    /// the kind in the general path (`messages`, then `translation`, then `text`) must agree.
+    public static func anyKind(_ bytes: [UInt8], fallbackID: @autoclosure () -> String,
+                               origin: @autoclosure () -> Origin) -> Record?
+    {
+        bytes.withUnsafeBufferPointer { buf in
+            var d = Reader(buf)
+            switch d.kindHint() {
+            case .pair: return d.pair(fallbackID: fallbackID, origin: origin)
+            case .conversation: return d.conversation(fallbackID: fallbackID, origin: origin)
+            case .document:
+                guard case .document(let doc)? = d.document(fallbackID: fallbackID, origin: origin),
+                      doc.extra["messages"] == nil, doc.extra["translation"] == nil,
+                      doc.extra["input"] == nil || doc.extra["ideal"] == nil else { return nil }
+                return .document(doc)
+            default: return nil
+            }
+        }
+    }
+
     /// Key bytes compared without making strings.
     enum Key {
         static let id = Array("id".utf8), messages = Array("messages".utf8), metadata = Array("metadata".utf8)
@@ -35,6 +65,7 @@ enum DirectDecoding {
         static let role = Array("role".utf8), content = Array("content".utf8)
         static let reasoningContent = Array("reasoning_content".utf8), reasoning = Array("reasoning".utf8)
         static let toolCalls = Array("tool_calls".utf8), toolCallID = Array("tool_call_id".utf8), name = Array("name".utf8)
+        static let translation = Array("translation".utf8)
     }
 
     struct Reader {
@@ -173,6 +204,54 @@ enum DirectDecoding {
                 extra.append(JSONObject.Entry(key: key, value: v))
                 return true
             }
+        }
+
+        /// The kind named by the first member after an optional leading `id` (not consuming).
+        func kindHint() -> RecordKind? {
+            var r = self
+            guard r.expect(0x7B), var k = r.key() else { return nil }
+            if keyIs(k, Key.id) {
+                guard r.c.pos < r.c.end, r.c.base[r.c.pos] == 0x22, r.string() != nil, r.next(close: 0x7D) == true,
+                      let second = r.key() else { return nil }
+                k = second
+            }
+            if keyIs(k, Key.messages) { return .conversation }
+            if keyIs(k, Key.translation) { return .pair }
+            if keyIs(k, Key.text) { return .document }
+            return nil
+        }
+
+        /// A pair: `translation` with exactly two string members; other unknown fields are
+        /// skipped, as the general path drops them (`messages`, which would make the record a
+        /// conversation, gives up).
+        mutating func pair(fallbackID: () -> String, origin: () -> Origin) -> Record? {
+            if isBlank { return nil }
+            var env = Envelope()
+            var languages: [String] = []
+            var texts: [String] = []
+            var sawTranslation = false
+            let ok = object { r, k in
+                if let handled = env.take(&r, k) { return handled }
+                if keyIs(k, Key.translation) {
+                    guard !sawTranslation else { return false }
+                    sawTranslation = true
+                    return r.object { r, lang in
+                        guard languages.count < 2, let l = String(validating: lang, as: UTF8.self), let t = r.string() else {
+                            return false
+                        }
+                        languages.append(l)
+                        texts.append(t)
+                        return true
+                    }
+                }
+                if keyIs(k, Key.messages) { return false }
+                // Dropped, but checked as the general parser checks it (valid UTF-8, valid JSON).
+                return String(validating: k, as: UTF8.self) != nil && r.value(depth: 1) != nil
+            }
+            guard ok, atEnd(), languages.count == 2 else { return nil }
+            return .pair(ParallelPair(id: env.id ?? fallbackID(), sourceLanguage: languages[0], targetLanguage: languages[1],
+                                      source: texts[0], target: texts[1], metadata: env.metadata ?? JSONObject(),
+                                      lineage: env.lineage ?? Lineage(origins: [origin()])))
         }
 
         mutating func document(fallbackID: () -> String, origin: () -> Origin) -> Record? {

@@ -157,6 +157,9 @@ public struct NativeJSONLDecoder: UnitDecoder {
         case .document:
             direct = DirectDecoding.document(unit.bytes, fallbackID: JSONLUnit.fallbackID(file: file, line: unit.line),
                                              origin: Origin(file: file, line: unit.line))
+        case .pair:
+            direct = DirectDecoding.pair(unit.bytes, fallbackID: JSONLUnit.fallbackID(file: file, line: unit.line),
+                                         origin: Origin(file: file, line: unit.line))
         default:
             direct = nil
         }

@@ -12,6 +12,8 @@ public final class GzipInflater {
     private var stream = z_stream()
     private var finished = false
     private let path: String
+    /// Output scratch, reused by every call.
+    private let chunk = UnsafeMutableBufferPointer<UInt8>.allocate(capacity: 256 * 1024)
 
     /// Creates an inflater; `path` is used in error messages.
     public init(path: String) throws(IOError) {
@@ -21,28 +23,27 @@ public final class GzipInflater {
         guard rc == Z_OK else { throw IOError(path: path, "zlib inflateInit failed (\(rc))") }
     }
 
-    deinit { inflateEnd(&stream) }
+    deinit {
+        inflateEnd(&stream)
+        chunk.deallocate()
+    }
 
     /// Decompresses `input`, appending output to `out`.
     public func inflate(_ input: UnsafeBufferPointer<UInt8>, into out: inout [UInt8]) throws(IOError) {
         guard let base = input.baseAddress, input.count > 0 else { return }
         stream.next_in = UnsafeMutablePointer(mutating: base)
         stream.avail_in = UInt32(input.count)
-        var chunk = [UInt8](repeating: 0, count: 256 * 1024)
         while stream.avail_in > 0 {
             if finished {
                 // Another gzip member follows: reset and continue.
                 guard inflateReset(&stream) == Z_OK else { throw IOError(path: path, "corrupt gzip stream") }
                 finished = false
             }
-            let produced: Int
-            let rc: Int32 = chunk.withUnsafeMutableBufferPointer { buf in
-                stream.next_out = buf.baseAddress
-                stream.avail_out = UInt32(buf.count)
-                return CZlib.inflate(&stream, Z_NO_FLUSH)
-            }
-            produced = chunk.count - Int(stream.avail_out)
-            if produced > 0 { out.append(contentsOf: chunk[0..<produced]) }
+            stream.next_out = chunk.baseAddress
+            stream.avail_out = UInt32(chunk.count)
+            let rc = CZlib.inflate(&stream, Z_NO_FLUSH)
+            let produced = chunk.count - Int(stream.avail_out)
+            if produced > 0 { out.append(contentsOf: UnsafeBufferPointer(rebasing: chunk[0..<produced])) }
             switch rc {
             case Z_OK, Z_BUF_ERROR: continue
             case Z_STREAM_END: finished = true
@@ -63,6 +64,8 @@ public final class GzipInflater {
 /// same bytes in give the same bytes out on every machine.
 public final class GzipDeflater {
     private var stream = z_stream()
+    /// Output scratch, reused by every call (small writes would otherwise each allocate and zero it).
+    private let chunk = UnsafeMutableBufferPointer<UInt8>.allocate(capacity: 128 * 1024)
 
     /// Creates a deflater at `level` (1 fastest … 9 smallest).
     public init(level: Int32 = 6) throws(IOError) {
@@ -72,22 +75,22 @@ public final class GzipDeflater {
         guard rc == Z_OK else { throw IOError(path: "<gzip>", "zlib deflateInit failed (\(rc))") }
     }
 
-    deinit { deflateEnd(&stream) }
+    deinit {
+        deflateEnd(&stream)
+        chunk.deallocate()
+    }
 
     /// Compresses `input`, appending compressed bytes to `out`; `finish` ends the gzip member.
     public func deflate(_ input: UnsafeBufferPointer<UInt8>, finish: Bool, into out: inout [UInt8]) {
         stream.next_in = UnsafeMutablePointer(mutating: input.baseAddress)
         stream.avail_in = UInt32(input.count)
-        var chunk = [UInt8](repeating: 0, count: 128 * 1024)
         let flush = finish ? Z_FINISH : Z_NO_FLUSH
         while true {
-            let rc: Int32 = chunk.withUnsafeMutableBufferPointer { buf in
-                stream.next_out = buf.baseAddress
-                stream.avail_out = UInt32(buf.count)
-                return CZlib.deflate(&stream, flush)
-            }
+            stream.next_out = chunk.baseAddress
+            stream.avail_out = UInt32(chunk.count)
+            let rc = CZlib.deflate(&stream, flush)
             let produced = chunk.count - Int(stream.avail_out)
-            if produced > 0 { out.append(contentsOf: chunk[0..<produced]) }
+            if produced > 0 { out.append(contentsOf: UnsafeBufferPointer(rebasing: chunk[0..<produced])) }
             if finish { if rc == Z_STREAM_END { return } } else if stream.avail_in == 0 && stream.avail_out > 0 { return }
             if rc != Z_OK && rc != Z_BUF_ERROR && rc != Z_STREAM_END { return }
         }

@@ -37,13 +37,17 @@ public struct StageContext: Sendable {
     public var seed: UInt64
     /// Index of the batch being processed (per-record stages), in input order.
     public var batchIndex: Int
+    /// Threads a stage may use for its own parallel work (a global stage's signature or search
+    /// passes): the run's `--workers`; 0 = every core.
+    public var workers: Int
 
     /// Creates a context.
-    public init(stageID: String, dataset: String, seed: UInt64, batchIndex: Int = 0) {
+    public init(stageID: String, dataset: String, seed: UInt64, batchIndex: Int = 0, workers: Int = 0) {
         self.stageID = stageID
         self.dataset = dataset
         self.seed = seed
         self.batchIndex = batchIndex
+        self.workers = workers
     }
 }
 

@@ -14,8 +14,12 @@
 /// ```
 public enum OrderedTasks {
     /// Runs the jobs `produce` submits, at most `limit` at once, consuming results in order.
+    /// With `holdProducer`, `submit` returns only once fewer than `limit` jobs run, so the
+    /// producer's own work (reading the next input) never runs beside `limit` jobs: at most
+    /// `limit` things at once in all.
     public static func run<R: Sendable>(
         limit: Int,
+        holdProducer: Bool = false,
         consume: (R) async throws -> Void,
         produce: (_ submit: (@escaping @Sendable () async throws -> R) async throws -> Void) async throws -> Void
     ) async throws {
@@ -43,6 +47,7 @@ public enum OrderedTasks {
                     submitted += 1
                     group.addTask { (index, try await job()) }
                     inFlight += 1
+                    if holdProducer { while inFlight >= limit { try await collect() } }
                 }
                 while inFlight > 0 { try await collect() }
             }

@@ -118,7 +118,7 @@ public struct DecontaminateStage: GlobalStage {
                               emit: (StageOutput) async throws -> Void) async throws -> DecontaminationReport {
         var matched: [[Int: DecontaminationReport.MatchedItem]] = evalSets.map { _ in [:] }
         var checked = 0, dropped = 0
-        let workers = threads > 0 ? threads : SystemInfo.activeProcessorCount
+        let workers = threads > 0 ? threads : context.workers > 0 ? context.workers : SystemInfo.activeProcessorCount
         let stage = self
         try await input.forEachBatch { batch in
             let texts = batch.map(\.text)

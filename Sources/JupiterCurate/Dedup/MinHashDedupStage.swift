@@ -77,7 +77,7 @@ public struct MinHashDedupStage: GlobalStage {
     /// Runs both passes: signatures and clusters, then outputs in input order.
     public func run(_ input: any RecordBatches, context: StageContext,
                     emit: (StageOutput) async throws -> Void) async throws {
-        let clusters = try await cluster(input)
+        let clusters = try await cluster(input, workers: context.workers)
         var keptIDs: [Int: String] = [:]
         var hasDuplicates = [Bool](repeating: false, count: clusters.representatives.count)
         for (i, r) in clusters.representatives.enumerated() where r >= 0 && Int(r) != i { hasDuplicates[Int(r)] = true }
@@ -121,14 +121,16 @@ public struct MinHashDedupStage: GlobalStage {
     }
 
     /// The signature pass and clustering alone (no output): for tests, benchmarks and reports.
-    public func cluster(_ input: any RecordBatches) async throws -> MinHashClusters {
-        try await index(input).cluster(minJaccard: minJaccard)
+    /// `workers` bounds the signature threads when the stage's `threads` is 0 (0 = every core).
+    public func cluster(_ input: any RecordBatches, workers: Int = 0) async throws -> MinHashClusters {
+        try await index(input, workers: workers).cluster(minJaccard: minJaccard)
     }
 
     /// The signature pass: builds the index, in parallel over windows of records, in input order.
-    public func index(_ input: any RecordBatches) async throws -> MinHashIndex {
+    /// `workers` bounds the signature threads when the stage's `threads` is 0 (0 = every core).
+    public func index(_ input: any RecordBatches, workers: Int = 0) async throws -> MinHashIndex {
         var index = MinHashIndex(parameters: parameters, capacity: input.count)
-        let workers = threads > 0 ? threads : max(1, SystemInfo.activeProcessorCount)
+        let workers = threads > 0 ? threads : workers > 0 ? workers : max(1, SystemInfo.activeProcessorCount)
         var window: [String] = []
         var windowBytes = 0
         let maxDocs = 2048 * workers, maxBytes = (16 << 20) * workers

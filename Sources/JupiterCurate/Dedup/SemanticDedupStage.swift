@@ -114,7 +114,7 @@ public struct SemanticDedupStage: GlobalStage {
     /// Embeddings and search; then outputs in input order.
     public func run(_ input: any RecordBatches, context: StageContext,
                     emit: (StageOutput) async throws -> Void) async throws {
-        let found = try await search(input)
+        let found = try await search(input, workers: context.workers)
         var needed = Set<Int>()
         for t in found.twins where t.twin >= 0 { needed.insert(t.twin) }
         var ids: [Int: String] = [:]
@@ -155,8 +155,8 @@ public struct SemanticDedupStage: GlobalStage {
         public var usedLSH: Bool
     }
 
-    /// The embedding pass and the near-twin search.
-    public func search(_ input: any RecordBatches) async throws -> SearchResult {
+    /// The embedding pass and the near-twin search (on `workers` threads; 0 = every core).
+    public func search(_ input: any RecordBatches, workers: Int = 0) async throws -> SearchResult {
         var vectors: [Float] = []
         var valid: [Bool] = []
         var errors: [Int: String] = [:]
@@ -223,7 +223,7 @@ public struct SemanticDedupStage: GlobalStage {
             return SearchResult(twins: Array(repeating: .init(twin: -1, cosine: 0), count: n), errors: errors,
                                 dimension: 0, usedLSH: false)
         }
-        let workers = SystemInfo.activeProcessorCount
+        let workers = workers > 0 ? workers : SystemInfo.activeProcessorCount
         let useLSH = n > exactLimit
         let twins = useLSH
             ? try await CosineSearch.lsh(vectors, dimension: dimension, valid: valid, threshold: threshold, bands: lshBands,

@@ -42,22 +42,45 @@ public struct BasicTextRules: Sendable, Hashable {
         var visible = false, letterOrDigit = false
         var bad = 0, total = 0
         var previous: Unicode.Scalar = " "
-        for c in text.unicodeScalars {
-            total += 1
-            let v = c.value
-            if v < 0x80 {
-                if !(v == 0x20 || (v >= 0x09 && v <= 0x0D)) { visible = true }
-                if (v | 0x20) &- 0x61 < 26 || v &- 0x30 < 10 { letterOrDigit = true }
-                if (v < 0x20 && v != 0x09 && v != 0x0A && v != 0x0D) || v == 0x7F { bad += 1 }
-            } else {
+        var text = text
+        let facts = asciiFacts
+        text.withUTF8 { u in
+            var i = 0
+            while i < u.count {
+                let b = u[i]
+                total += 1
+                if b < 0x80 {
+                    let f = facts[Int(b)]
+                    if f & 1 != 0 { visible = true }
+                    if f & 2 != 0 { letterOrDigit = true }
+                    if f & 4 != 0 { bad += 1 }
+                    previous = Unicode.Scalar(b)
+                    i += 1
+                    continue
+                }
+                let n = b < 0xE0 ? 2 : b < 0xF0 ? 3 : 4
+                var v = UInt32(b) & (0xFF >> UInt32(n + 1))
+                for k in 1..<n { v = v << 6 | UInt32(u[i + k] & 0x3F) }
+                i += n
+                guard let c = Unicode.Scalar(v) else { continue }
                 let p = c.properties
                 if !p.isWhitespace { visible = true }
                 if !letterOrDigit && (p.numericType != nil || CharacterCategories.isLetter(c)) { letterOrDigit = true }
                 bad += badness(previous, c)
+                previous = c
             }
-            previous = c
         }
         return (visible, letterOrDigit, bad, total)
+    }
+
+    /// ASCII facts: bit 0 not whitespace, bit 1 a letter or digit, bit 2 a broken character (a
+    /// control other than tab, line feed and carriage return, or DEL).
+    static let asciiFacts: [UInt8] = (0..<128).map { (v: UInt32) -> UInt8 in
+        var f: UInt8 = 0
+        if !(v == 0x20 || (v >= 0x09 && v <= 0x0D)) { f |= 1 }
+        if (v | 0x20) &- 0x61 < 26 || v &- 0x30 < 10 { f |= 2 }
+        if (v < 0x20 && v != 0x09 && v != 0x0A && v != 0x0D) || v == 0x7F { f |= 4 }
+        return f
     }
 
     /// (broken characters, all characters) of `text`.

@@ -109,16 +109,19 @@ struct EnglishTokenizer: Sendable {
     /// `[{ALPHA_LOWER}{QUOTES}]` and `[{ALPHA_UPPER}{QUOTES}]` around an infix `.`.
     let lowerOrQuote: ScalarSet
     let upperOrQuote: ScalarSet
-    /// Currency and unit strings (as scalars), in spaCy's order.
+    /// Currency strings (as scalars), in spaCy's order, and their first characters.
     let currency: [[UInt32]]
-    let units: [[UInt32]]
+    let currencyFirst: ScalarSet
+    /// Suffixes allowed after a digit (currencies and units) by length, and their first characters.
+    let afterDigit: [[[UInt32]]]
+    let afterDigitFirst: ScalarSet
     /// The sentencizer's punctuation characters.
     let sentencePunct = ScalarSet(EnglishTokenizerTables.sentencePunct)
 
     // MARK: special cases
 
     /// Special cases: scalars and the lengths of their tokens, found through an open-addressing
-    /// table of FNV hashes.
+    /// table of their hashes (``PythonText/hash(_:_:_:)``).
     struct Special: Sendable {
         var scalars: [UInt32]
         var splits: [Int]
@@ -139,7 +142,10 @@ struct EnglishTokenizer: Sendable {
         var tokens: [[UInt32]]
     }
 
-    private(set) var patterns: [UInt64: [Pattern]]
+    private(set) var patterns: [Pattern]
+    /// Open-addressing index of ``patterns`` by the hash of their first token: (hash, first
+    /// pattern, count) per slot, count 0 for an empty slot; patterns sharing a hash are adjacent.
+    private(set) var patternSlots: [(hash: UInt64, first: Int32, count: Int32)]
     private(set) var maxPatternFirst: Int
     /// As ``specialMask``, for the first tokens of the patterns.
     private(set) var patternMask: [UInt64]
@@ -160,7 +166,12 @@ struct EnglishTokenizer: Sendable {
         lowerOrQuote = alphaLower.union(quotes)
         upperOrQuote = alphaUpper.union(quotes)
         currency = EnglishTokenizerTables.currency.map { $0.unicodeScalars.map(\.value) }
-        units = EnglishTokenizerTables.units.map { $0.unicodeScalars.map(\.value) }
+        currencyFirst = ScalarSet(currency.map { $0[0] })
+        let units = EnglishTokenizerTables.units.map { $0.unicodeScalars.map(\.value) }
+        var byLength = [[[UInt32]]](repeating: [], count: 6)
+        for item in currency + units where item.count < byLength.count { byLength[item.count].append(item) }
+        afterDigit = byLength
+        afterDigitFirst = ScalarSet((currency + units).map { $0[0] })
 
         let table = EnglishTokenizerExceptions.table().sorted { $0.key.unicodeScalars.lexicographicallyPrecedes($1.key.unicodeScalars) }
         var specials: [Special] = []
@@ -186,7 +197,8 @@ struct EnglishTokenizer: Sendable {
             mask[w] |= bit
         }
         self.specialMask = mask
-        self.patterns = [:]
+        self.patterns = []
+        self.patternSlots = []
         self.maxPatternFirst = 0
         self.patternMask = []
 
@@ -205,29 +217,55 @@ struct EnglishTokenizer: Sendable {
                 tokens.removeAll()
                 tokenizeChunks(b, 0, n, specials: false, into: &tokens, &scratch)
                 let texts = tokens.map { Array(b[Int($0.start)..<Int($0.end)]) }
-                guard let first = texts.first else { return }
+                // A one-token pattern whose special case is that one token changes nothing, and
+                // (matches being taken longest first) never stands in another's way.
+                guard let first = texts.first, texts.count > 1 || s.splits.count > 1 else { return }
                 let h = first.withUnsafeBufferPointer { PythonText.hash($0, 0, $0.count) }
                 patterns[h, default: []].append(Pattern(special: i, tokens: texts))
                 maxFirst = max(maxFirst, first.count)
             }
         }
-        self.patterns = patterns
+        var flat: [Pattern] = []
+        var pslots = [(hash: UInt64, first: Int32, count: Int32)](repeating: (0, 0, 0), count: 1024)
+        for h in patterns.keys.sorted() {
+            guard let list = patterns[h] else { continue }
+            var k = Int(truncatingIfNeeded: h) & 1023
+            while pslots[k].count != 0 { k = (k + 1) & 1023 }
+            pslots[k] = (h, Int32(flat.count), Int32(list.count))
+            flat += list
+        }
+        self.patterns = flat
+        self.patternSlots = pslots
         self.maxPatternFirst = maxFirst
         var pmask = [UInt64](repeating: 0, count: (maxFirst + 1) * 4)
-        for list in patterns.values {
-            for p in list {
-                let (w, bit) = Self.maskBit(p.tokens[0].count, p.tokens[0][0])
-                pmask[w] |= bit
-            }
+        for p in flat {
+            let (w, bit) = Self.maskBit(p.tokens[0].count, p.tokens[0][0])
+            pmask[w] |= bit
         }
         self.patternMask = pmask
+    }
+
+    /// The patterns whose first token has hash `h`.
+    @inline(__always) func patternRange(hash h: UInt64) -> Range<Int> {
+        var k = Int(truncatingIfNeeded: h) & (patternSlots.count - 1)
+        while true {
+            let slot = patternSlots[k]
+            if slot.count == 0 { return 0..<0 }
+            if slot.hash == h { return Int(slot.first)..<Int(slot.first + slot.count) }
+            k = (k + 1) & (patternSlots.count - 1)
+        }
+    }
+
+    /// False when no special case has the length and first character of `s[lo..<hi]`.
+    @inline(__always) func mayBeSpecial(_ s: UnsafeBufferPointer<UInt32>, _ lo: Int, _ hi: Int) -> Bool {
+        let n = hi - lo
+        return n > 0 && n <= maxSpecialLength && Self.maskHas(specialMask, n, s[lo])
     }
 
     /// The special case equal to `s[lo..<hi]`, or -1.
     @inline(__always) func special(_ s: UnsafeBufferPointer<UInt32>, _ lo: Int, _ hi: Int) -> Int {
         let n = hi - lo
-        guard n > 0 && n <= maxSpecialLength else { return -1 }
-        guard Self.maskHas(specialMask, n, s[lo]) else { return -1 }
+        guard mayBeSpecial(s, lo, hi) else { return -1 }
         var h = Int(truncatingIfNeeded: PythonText.hash(s, lo, hi)) & slotMask
         while true {
             let i = Int(slots[h])
@@ -256,10 +294,12 @@ struct EnglishTokenizer: Sendable {
             while j < hi && s[j] == 0x2E { j += 1 }
             return j - lo >= 2 ? j - lo : 0
         }
-        for cur in currency where cur.count <= hi - lo && cur[0] == c {
-            var k = 1
-            while k < cur.count && s[lo + k] == cur[k] { k += 1 }
-            if k == cur.count { return cur.count }
+        if currencyFirst.contains(c) {
+            for cur in currency where cur.count <= hi - lo && cur[0] == c {
+                var k = 1
+                while k < cur.count && s[lo + k] == cur[k] { k += 1 }
+                if k == cur.count { return cur.count }
+            }
         }
         return icons.contains(c) ? 1 : 0
     }
@@ -288,8 +328,11 @@ struct EnglishTokenizer: Sendable {
             if c == 0x2B { return afterDigit }  // (?<=[0-9])\+
             if c == 0x2E {
                 // (?<=°[FfCcKk])\.   (?<=[0-9{al}…])\.   (?<=[{au}][{au}])\.
-                if p - 2 >= lo && s[p - 2] == 0xB0 && "FfCcKk".unicodeScalars.contains(where: { $0.value == s[p - 1] }) {
-                    return true
+                if p - 2 >= lo && s[p - 2] == 0xB0 {
+                    switch s[p - 1] {
+                    case 0x46, 0x66, 0x43, 0x63, 0x4B, 0x6B: return true  // FfCcKk
+                    default: break
+                    }
                 }
                 if p > lo && periodAfter.contains(s[p - 1]) { return true }
                 return p - 2 >= lo && alphaUpper.contains(s[p - 2]) && alphaUpper.contains(s[p - 1])
@@ -298,13 +341,11 @@ struct EnglishTokenizer: Sendable {
             if c == 0x2026 && s[p + 1] == 0x2026 { return true }  // ……
             if (c == 0x27 || c == 0x2019) && (s[p + 1] == 0x73 || s[p + 1] == 0x53) { return true }  // 's 'S ’s ’S
         }
-        guard afterDigit else { return false }
-        for list in [currency, units] {
-            for item in list where item.count == n {
-                var k = 0
-                while k < n && s[p + k] == item[k] { k += 1 }
-                if k == n { return true }
-            }
+        guard afterDigit, n < self.afterDigit.count, afterDigitFirst.contains(c) else { return false }
+        for item in self.afterDigit[n] {
+            var k = 0
+            while k < n && s[p + k] == item[k] { k += 1 }
+            if k == n { return true }
         }
         return false
     }
@@ -361,7 +402,7 @@ struct EnglishTokenizer: Sendable {
         let letterOrDigit = alpha.contains(before) || PythonText.isASCIIDigit(before)
         guard letterOrDigit else { return p }
         // (?<=[{a}0-9])(?:-|–|—|--|---|——|~)(?=[{a}]): the first alternative followed by a letter.
-        for h in Self.hyphens where p + h.count < hi {
+        for h in hyphens where p + h.count < hi {
             var k = 0
             while k < h.count && s[p + k] == h[k] { k += 1 }
             if k == h.count && alpha.contains(s[p + k]) { return p + k }
@@ -371,7 +412,8 @@ struct EnglishTokenizer: Sendable {
         return p
     }
 
-    static let hyphens: [[UInt32]] = [[0x2D], [0x2013], [0x2014], [0x2D, 0x2D], [0x2D, 0x2D, 0x2D], [0x2014, 0x2014], [0x7E]]
+    /// spaCy's `HYPHENS` alternatives, in order.
+    let hyphens: [[UInt32]] = [[0x2D], [0x2013], [0x2014], [0x2D, 0x2D], [0x2D, 0x2D, 0x2D], [0x2014, 0x2014], [0x7E]]
 
     // MARK: tokenizing
 
@@ -395,13 +437,24 @@ struct EnglishTokenizer: Sendable {
     func tokenizeChunks(_ s: UnsafeBufferPointer<UInt32>, _ lo: Int, _ hi: Int, specials: Bool,
                         into out: inout [EnglishToken], _ scratch: inout Scratch) {
         guard lo < hi else { return }
+        out.reserveCapacity(out.count + (hi - lo) / 3 + 8)
         var start = lo
         var inSpace = PythonText.isSpace(s[lo])
+        // The current chunk is ASCII letters only (no affix, infix or URL rule can match it).
+        var plain = true
         var i = lo
         while i < hi {
             let c = s[i]
             if PythonText.isSpace(c) != inSpace {
-                if start < i { chunk(s, start, i, inSpace, specials, &out, &scratch) }
+                if start < i {
+                    if inSpace {
+                        push(&out, start, i)
+                    } else if plain && !(specials && mayBeSpecial(s, start, i)) {
+                        push(&out, start, i)
+                    } else {
+                        chunk(s, start, i, specials, &out, &scratch)
+                    }
+                }
                 if c == 0x20 {
                     out[out.count - 1].space = true
                     start = i + 1
@@ -409,10 +462,18 @@ struct EnglishTokenizer: Sendable {
                     start = i
                 }
                 inSpace.toggle()
+                plain = true
             }
+            if (c | 0x20) &- 0x61 >= 26 { plain = false }
             i += 1
         }
-        if start < i { chunk(s, start, i, inSpace, specials, &out, &scratch) }
+        if start < i {
+            if inSpace || (plain && !(specials && mayBeSpecial(s, start, i))) {
+                push(&out, start, i)
+            } else {
+                chunk(s, start, i, specials, &out, &scratch)
+            }
+        }
     }
 
     @inline(__always) private func push(_ out: inout [EnglishToken], _ a: Int, _ b: Int) {
@@ -427,13 +488,10 @@ struct EnglishTokenizer: Sendable {
         }
     }
 
-    /// One chunk: whitespace is one token; otherwise spaCy's `_tokenize`.
-    private func chunk(_ s: UnsafeBufferPointer<UInt32>, _ lo: Int, _ hi: Int, _ space: Bool, _ useSpecials: Bool,
+    /// One non-whitespace chunk (spaCy's `_tokenize`); whitespace chunks and plain words that
+    /// cannot be special cases are pushed by the caller.
+    private func chunk(_ s: UnsafeBufferPointer<UInt32>, _ lo: Int, _ hi: Int, _ useSpecials: Bool,
                        _ out: inout [EnglishToken], _ scratch: inout Scratch) {
-        if space {
-            push(&out, lo, hi)
-            return
-        }
         if useSpecials {
             let sp = special(s, lo, hi)
             if sp >= 0 { pushSpecial(&out, sp, at: lo); return }
@@ -505,12 +563,15 @@ struct EnglishTokenizer: Sendable {
                            _ scratch: inout Scratch) {
         scratch.matches.removeAll(keepingCapacity: true)
         let n = tokens.count
+        // Only a match on touching tokens (no space between) changes anything; matches across a
+        // space matter only as rivals of such a match. Without one, nothing changes.
+        guard hasTouchingMatch(s, from: first, tokens) else { return }
         var i = first
         while i < n {
             let t = tokens[i]
-            if t.count <= maxPatternFirst, Self.maskHas(patternMask, t.count, s[Int(t.start)]),
-               let list = patterns[PythonText.hash(s, Int(t.start), Int(t.end))] {
-                for pattern in list where i + pattern.tokens.count <= n {
+            if t.count <= maxPatternFirst, Self.maskHas(patternMask, t.count, s[Int(t.start)]) {
+                for pattern in patterns[patternRange(hash: PythonText.hash(s, Int(t.start), Int(t.end)))]
+                where i + pattern.tokens.count <= n {
                     var ok = true
                     for (k, text) in pattern.tokens.enumerated() {
                         let u = tokens[i + k]
@@ -558,6 +619,37 @@ struct EnglishTokenizer: Sendable {
             next = b
         }
         while next < scratch.merged.count { tokens.append(scratch.merged[next]); next += 1 }
+    }
+
+    /// True when some pattern matches tokens that touch one another.
+    func hasTouchingMatch(_ s: UnsafeBufferPointer<UInt32>, from first: Int, _ tokens: [EnglishToken]) -> Bool {
+        let n = tokens.count
+        var i = first
+        while i + 1 < n {
+            let t = tokens[i]
+            if !t.space && t.end == tokens[i + 1].start && t.count <= maxPatternFirst
+                && Self.maskHas(patternMask, t.count, s[Int(t.start)]) {
+                for pattern in patterns[patternRange(hash: PythonText.hash(s, Int(t.start), Int(t.end)))]
+                where i + pattern.tokens.count <= n {
+                    var ok = true
+                    for (k, text) in pattern.tokens.enumerated() {
+                        let u = tokens[i + k]
+                        let touching = k == pattern.tokens.count - 1 || (!u.space && u.end == tokens[i + k + 1].start)
+                        if !touching || u.count != text.count || !text.withUnsafeBufferPointer({ p in
+                            var j = 0
+                            while j < p.count && p[j] == s[Int(u.start) + j] { j += 1 }
+                            return j == p.count
+                        }) {
+                            ok = false
+                            break
+                        }
+                    }
+                    if ok { return true }
+                }
+            }
+            i += 1
+        }
+        return false
     }
 
     // MARK: sentences

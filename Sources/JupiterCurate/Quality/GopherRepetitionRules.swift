@@ -59,7 +59,7 @@ public struct GopherRepetitionRules: Sendable, Hashable {
         let (paragraphs, dupParas, dupParaChars) = t.scalars.withUnsafeBufferPointer { s in
             let (a, b) = PythonText.strip(s, 0, s.count)
             Self.split(s, a, b, newlineRun: 2, into: &t.ranges)
-            let d = Self.duplicates(s, t.ranges, &t.table)
+            let d = Self.duplicates(s, t.ranges, t.table)
             return (t.ranges.count, d.0, d.1)
         }
         let paraShare = Double(dupParas) / Double(paragraphs)
@@ -72,7 +72,7 @@ public struct GopherRepetitionRules: Sendable, Hashable {
         }
         let (lines, dupLines, dupLineChars) = t.scalars.withUnsafeBufferPointer { s in
             Self.split(s, 0, s.count, newlineRun: 1, into: &t.ranges)
-            let d = Self.duplicates(s, t.ranges, &t.table)
+            let d = Self.duplicates(s, t.ranges, t.table)
             return (t.ranges.count, d.0, d.1)
         }
         let lineShare = Double(dupLines) / Double(lines)
@@ -85,7 +85,7 @@ public struct GopherRepetitionRules: Sendable, Hashable {
         }
         if topNGrams.contains(where: { $0.n >= 1 && t.words.count >= $0.n }) { t.idHash.buildIDs(t.words) }
         for (n, frac) in topNGrams where n >= 1 && t.words.count >= n {
-            let top = Self.topNGramChars(t.words, n, t.idHash, &t.table)
+            let top = Self.topNGramChars(t.words, n, t.idHash, t.table)
             let r = Double(top) / Double(length)
             if r > frac {
                 return reason("gopher.top_\(n)_gram", "the most frequent \(n)-gram covers \(TextLines.format(r * 100))% of characters", r, frac)
@@ -95,7 +95,7 @@ public struct GopherRepetitionRules: Sendable, Hashable {
             t.scalars.withUnsafeBufferPointer { t.charHash.buildCharacters(t.words, $0) }
         }
         for (n, frac) in dupNGrams where n >= 1 {
-            let dup = Self.duplicateNGramChars(t.words, n, t.charHash, &t.table)
+            let dup = Self.duplicateNGramChars(t.words, n, t.charHash, t.table)
             let r = Double(dup) / Double(length)
             if r > frac {
                 return reason("gopher.dup_\(n)_gram", "repeated \(n)-grams cover \(TextLines.format(r * 100))% of characters", r, frac)
@@ -133,16 +133,16 @@ public struct GopherRepetitionRules: Sendable, Hashable {
     }
 
     /// datatrove `find_duplicates`: (pieces equal to an earlier one, their characters).
-    static func duplicates(_ s: UnsafeBufferPointer<UInt32>, _ pieces: [(Int, Int)], _ table: inout KeyTable) -> (Int, Int) {
+    static func duplicates(_ s: UnsafeBufferPointer<UInt32>, _ pieces: [(Int, Int)], _ table: KeyTable) -> (Int, Int) {
         table.reset(for: pieces.count)
         var count = 0
         var chars = 0
         for (i, (a, b)) in pieces.enumerated() {
-            // Key: FNV hash and length; a match is confirmed character by character.
+            // Key: hash and length; a match is confirmed character by character.
             let k = PrefixHash.Key(a: PythonText.hash(s, a, b), b: UInt64(b - a))
             let (slot, new) = table.add(k, first: i)
             if new { continue }
-            let (fa, fb) = pieces[Int(table.firsts[slot])]
+            let (fa, fb) = pieces[Int(table.first(slot))]
             if fb - fa == b - a && PythonText.equal(s, fa, a, b - a) {
                 count += 1
                 chars += b - a
@@ -159,44 +159,50 @@ public struct GopherRepetitionRules: Sendable, Hashable {
     /// datatrove `find_top_duplicate` on `" ".join` n-grams: characters of the most frequent
     /// n-gram times its count (ties: the n-gram seen first, as `Counter.most_common`). Words hold
     /// no whitespace, so joined n-grams are equal exactly when their word ids are.
-    static func topNGramChars(_ words: [QualityWord], _ n: Int, _ ids: PrefixHash, _ table: inout KeyTable) -> Int {
+    static func topNGramChars(_ words: [QualityWord], _ n: Int, _ ids: PrefixHash, _ table: KeyTable) -> Int {
         let m = words.count - n + 1
         table.reset(for: m)
         var bestSlot = -1
         var bestCount: Int32 = 0
         var bestFirst = Int.max
-        for i in 0..<m {
-            let (slot, _) = table.add(ids.key(i, i + n), first: i)
-            let c = table.counts[slot]
-            let f = Int(table.firsts[slot])
-            if c > bestCount || (c == bestCount && f < bestFirst) {
-                bestSlot = slot
-                bestCount = c
-                bestFirst = f
+        ids.data.withUnsafeBufferPointer { d in
+            guard let p = d.baseAddress else { return }
+            for i in 0..<m {
+                let (slot, _) = table.add(PrefixHash.key(p, i, i + n), first: i)
+                let c = table.count(slot)
+                if c > bestCount || (c == bestCount && Int(table.first(slot)) < bestFirst) {
+                    bestSlot = slot
+                    bestCount = c
+                    bestFirst = Int(table.first(slot))
+                }
             }
         }
         guard bestSlot >= 0 else { return 0 }
-        var chars = n - 1
-        for w in words[bestFirst..<(bestFirst + n)] { chars += w.count }
+        let chars = Int(ids.lengths[bestFirst + n] - ids.lengths[bestFirst]) + n - 1
         return chars * Int(bestCount)
     }
 
     /// datatrove `find_all_duplicate` (`"".join` n-grams, compared by two 64-bit polynomial
     /// hashes of their characters): walks the words, adding the characters of every n-gram seen
     /// before and jumping past it.
-    static func duplicateNGramChars(_ words: [QualityWord], _ n: Int, _ chars: PrefixHash, _ table: inout KeyTable) -> Int {
+    static func duplicateNGramChars(_ words: [QualityWord], _ n: Int, _ chars: PrefixHash, _ table: KeyTable) -> Int {
         guard words.count >= n else { return 0 }
-        table.reset(for: words.count - n + 1)
+        let m = words.count - n + 1
+        table.reset(for: m)
         var repeated = 0
-        var idx = 0
-        while idx < words.count - n + 1 {
-            let k = chars.key(idx, idx + n)
-            if table.contains(k) {
-                for w in words[idx..<(idx + n)] { repeated += w.count }
-                idx += n
-            } else {
-                _ = table.add(k, first: idx)
-                idx += 1
+        chars.data.withUnsafeBufferPointer { d in
+            chars.lengths.withUnsafeBufferPointer { lengths in
+                guard let p = d.baseAddress else { return }
+                var idx = 0
+                while idx < m {
+                    let k = PrefixHash.key(p, idx, idx + n)
+                    if table.add(k, first: idx).new {
+                        idx += 1
+                    } else {
+                        repeated += Int(lengths[idx + n] - lengths[idx])
+                        idx += n
+                    }
+                }
             }
         }
         return repeated

@@ -48,36 +48,35 @@ enum PythonText {
 
     /// Decodes `text` into scalars.
     static func scalars(_ text: String) -> [UInt32] {
-        var out: [UInt32] = []
-        out.reserveCapacity(text.utf8.count)
-        append(text, to: &out)
-        return out
+        var text = text
+        return text.withUTF8 { u in
+            [UInt32](unsafeUninitializedCapacity: max(u.count, 1)) { buf, count in count = decode(u, into: buf) }
+        }
     }
 
-    /// Appends the scalars of `text` to `out` (ASCII bytes copied straight).
-    static func append(_ text: String, to out: inout [UInt32]) {
-        var text = text
-        text.withUTF8 { u in
-            var i = 0
-            let n = u.count
-            while i < n {
-                let b = u[i]
-                if b < 0x80 {
-                    out.append(UInt32(b))
-                    i += 1
-                } else if b < 0xE0 {
-                    out.append(UInt32(b & 0x1F) << 6 | UInt32(u[i + 1] & 0x3F))
-                    i += 2
-                } else if b < 0xF0 {
-                    out.append(UInt32(b & 0x0F) << 12 | UInt32(u[i + 1] & 0x3F) << 6 | UInt32(u[i + 2] & 0x3F))
-                    i += 3
-                } else {
-                    out.append(UInt32(b & 0x07) << 18 | UInt32(u[i + 1] & 0x3F) << 12 | UInt32(u[i + 2] & 0x3F) << 6
-                        | UInt32(u[i + 3] & 0x3F))
-                    i += 4
-                }
+    /// Writes the scalars of valid UTF-8 `u` to `out` (room for `u.count`); returns how many.
+    static func decode(_ u: UnsafeBufferPointer<UInt8>, into out: UnsafeMutableBufferPointer<UInt32>) -> Int {
+        var i = 0, o = 0
+        let n = u.count
+        while i < n {
+            let b = u[i]
+            if b < 0x80 {
+                out[o] = UInt32(b)
+                i += 1
+            } else if b < 0xE0 {
+                out[o] = UInt32(b & 0x1F) << 6 | UInt32(u[i + 1] & 0x3F)
+                i += 2
+            } else if b < 0xF0 {
+                out[o] = UInt32(b & 0x0F) << 12 | UInt32(u[i + 1] & 0x3F) << 6 | UInt32(u[i + 2] & 0x3F)
+                i += 3
+            } else {
+                out[o] = UInt32(b & 0x07) << 18 | UInt32(u[i + 1] & 0x3F) << 12 | UInt32(u[i + 2] & 0x3F) << 6
+                    | UInt32(u[i + 3] & 0x3F)
+                i += 4
             }
+            o += 1
         }
+        return o
     }
 
     /// The string of scalars `s[lo..<hi]`.
@@ -157,11 +156,18 @@ enum PythonText {
         return false
     }
 
-    /// 64-bit FNV-1a of `s[lo..<hi]`.
+    /// A 64-bit hash of `s[lo..<hi]` (two scalars per multiply; for hash tables that confirm
+    /// matches by comparing).
     @inline(__always) static func hash(_ s: UnsafeBufferPointer<UInt32>, _ lo: Int, _ hi: Int) -> UInt64 {
-        var h: UInt64 = 0xcbf2_9ce4_8422_2325
-        for i in lo..<hi { h = (h ^ UInt64(s[i])) &* 0x0000_0100_0000_01b3 }
-        return h
+        var h: UInt64 = 0xcbf2_9ce4_8422_2325 ^ UInt64(hi - lo)
+        var i = lo
+        while i + 1 < hi {
+            h = (h ^ (UInt64(s[i]) | UInt64(s[i + 1]) << 32)) &* 0x9E37_79B9_7F4A_7C15
+            h ^= h >> 29
+            i += 2
+        }
+        if i < hi { h = (h ^ UInt64(s[i])) &* 0x9E37_79B9_7F4A_7C15 }
+        return h ^ (h >> 32)
     }
 
     /// Scalar-wise equality of two ranges.

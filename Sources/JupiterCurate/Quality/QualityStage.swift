@@ -304,8 +304,7 @@ public struct QualityStage: RecordStage, KindAware {
     /// The C4 rules on `text` (its scalars are already loaded when a Gopher group ran).
     func applyC4(_ text: String, _ enabled: [Group], _ scratch: inout QualityScratch) -> C4LineRules.Outcome {
         if !(enabled.contains(.gopherRepetition) || enabled.contains(.gopherQuality)) {
-            scratch.scalars.removeAll(keepingCapacity: true)
-            PythonText.append(text, to: &scratch.scalars)
+            scratch.scalars = PythonText.scalars(text)
         }
         return c4.apply(&scratch)
     }

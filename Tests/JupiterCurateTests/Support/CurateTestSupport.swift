@@ -15,8 +15,12 @@ enum CurateTestSupport {
         return path
     }()
 
-    /// `../shared/data/llm-evals-cy` next to the repository.
-    static let evalsDirectory = repoRoot + "/../shared/data/llm-evals-cy"
+    /// `llm-evals-cy` in the shared data (`$JUPITER_SHARED_DATA`, else `../shared/data` next to the
+    /// repository), as `Peers.sharedData` finds it.
+    static let evalsDirectory: String = {
+        if let p = getenv("JUPITER_SHARED_DATA").map({ String(cString: $0) }), !p.isEmpty { return p + "/llm-evals-cy" }
+        return repoRoot + "/../shared/data/llm-evals-cy"
+    }()
 
     /// `Tests/Fixtures/Curate`.
     static let fixtures = repoRoot + "/Tests/Fixtures/Curate"
