@@ -38,7 +38,7 @@ import Testing
         let first = batches.indices.map { $0 * batchSize }
         for task in 0..<tasks {
             let mine = batches.indices.filter { $0 % tasks == task }
-            try await stage.scan(Input(batches: mine.map { (first[$0], batches[$0]) }), task: task, of: tasks, directory: dir)
+            try await stage.scan(Input(batches: mine.map { (first[$0], batches[$0]) }), task: task, of: tasks, directory: dir, workers: 2)
         }
         for part in 0..<tasks { try await stage.reduce(part: part, of: tasks, directory: dir) }
         try await stage.combine(parts: tasks, records: records.count, directory: dir)
@@ -96,7 +96,7 @@ import Testing
     @Test func aTruncatedShardFileIsAnErrorNamingIt() async throws {
         let stage = ExactDedupStage()
         let dir = try ScratchDirectory.make("shards-bad")
-        try await stage.scan(Input(batches: [(0, Array(Self.records.prefix(50)))]), task: 0, of: 1, directory: dir)
+        try await stage.scan(Input(batches: [(0, Array(Self.records.prefix(50)))]), task: 0, of: 1, directory: dir, workers: 1)
         let file = ExactDedupStage.keysFile(dir, task: 0, part: 0)
         let bytes = try FileSystem.read(file)
         try AtomicFile.write(Array(bytes.dropLast(3)), to: file)

@@ -282,7 +282,7 @@ public final class RunEngine: Sendable {
             guard let w = steps[dataset]?[index], let stage = shardedStage(w) else {
                 throw RunError(.stage, "no sharded step \(dataset)/\(index) in the plan")
             }
-            try await StepRunner(engine: self).runPhase(w, stage: stage, phase: phase, task: task, of: tasks)
+            try await StepRunner(engine: self).runPhase(w, stage: stage, phase: phase, task: task, of: tasks, workers: workers)
             return .done
         case .assemble(let dataset):
             guard let works = steps[dataset], let plan = works.first?.dataset else {

@@ -210,7 +210,7 @@ struct StepRunner {
     }
 
     /// One pass of a sharded global step, for task `task` of `tasks` (its part, for `reduce`).
-    func runPhase(_ w: StepWork, stage: any ShardedStage, phase: ShardPhase, task: Int, of tasks: Int) async throws {
+    func runPhase(_ w: StepWork, stage: any ShardedStage, phase: ShardPhase, task: Int, of tasks: Int, workers: Int) async throws {
         let shards = ShardFiles(w)
         if shards.isDone(phase, task: task, of: tasks) || finishedRecord(w, write: true) != nil { return }
         observer?(.stepStarted(dataset: w.dataset.name, step: w.index, of: w.dataset.steps.count,
@@ -225,7 +225,7 @@ struct StepRunner {
                 let first = try firstIndices(inputFiles, batches: inputRecord.batches)
                 let mine = (0..<inputRecord.batches).filter { $0 % tasks == task }
                 try await stage.scan(StepShardInput(files: inputFiles, batches: mine, firstIndex: first),
-                                     task: task, of: tasks, directory: shards.directory)
+                                     task: task, of: tasks, directory: shards.directory, workers: workers)
             case .reduce:
                 try await stage.reduce(part: task, of: tasks, directory: shards.directory)
             case .combine:

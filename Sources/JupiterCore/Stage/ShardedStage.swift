@@ -16,8 +16,9 @@ import Foundation
 /// per input record, in input order, and that output equals what the four passes decide for it.
 public protocol ShardedStage: GlobalStage {
     /// Pass 1 for one task: `input` holds its batches, each with the global index of its first
-    /// record. Writes the task's files into `directory` (shared by every task and pass).
-    func scan(_ input: any ShardInput, task: Int, of tasks: Int, directory: String) async throws
+    /// record. Writes the task's files into `directory` (shared by every task and pass), with up to
+    /// `workers` threads (0: every core).
+    func scan(_ input: any ShardInput, task: Int, of tasks: Int, directory: String, workers: Int) async throws
     /// Pass 2 for part `part` of `parts` (as many parts as scan tasks): reads every task's files
     /// for the part and writes the part's findings into `directory`.
     func reduce(part: Int, of parts: Int, directory: String) async throws

@@ -13,7 +13,7 @@ extension ExactDedupStage: ShardedStage {
     static func duplicatesFile(_ dir: String, part: Int) -> String { dir + "/exact-dups-p\(part).bin" }
 
     /// Pass 1: (key, index, id) of every record, one file per part.
-    public func scan(_ input: any ShardInput, task: Int, of tasks: Int, directory: String) async throws {
+    public func scan(_ input: any ShardInput, task: Int, of tasks: Int, directory: String, workers: Int) async throws {
         let writers = try (0..<tasks).map { p throws(IOError) in try ShardFileWriter(path: Self.keysFile(directory, task: task, part: p)) }
         var scratch: [UInt8] = []
         try await input.forEachBatch { first, records in

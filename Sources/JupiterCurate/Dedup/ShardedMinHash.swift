@@ -46,19 +46,19 @@ extension MinHashDedupStage: ShardedStage {
     static func sub(_ key: UInt64, of subs: Int) -> Int { subs == 1 ? 0 : Int(((key >> 32) &* UInt64(subs)) >> 32) }
 
     /// Pass 1: signatures of the task's records.
-    public func scan(_ input: any ShardInput, task: Int, of tasks: Int, directory: String) async throws {
+    public func scan(_ input: any ShardInput, task: Int, of tasks: Int, directory: String, workers: Int) async throws {
         let subs = subranges(parts: tasks), nb = parameters.bands
         var keyWriters: [ShardFileWriter] = []
         for band in 0..<nb {
             for sub in 0..<subs { keyWriters.append(try ShardFileWriter(path: Self.keysFile(directory, task: task, band: band, sub: sub))) }
         }
         let docs = try ShardFileWriter(path: Self.docsFile(directory, task: task))
-        let workers = threads > 0 ? threads : max(1, SystemInfo.activeProcessorCount)
+        let threads = self.threads > 0 ? self.threads : workers > 0 ? workers : max(1, SystemInfo.activeProcessorCount)
         let h = parameters.hashCount
         try await input.forEachBatch { first, records in
             var index = first
             var r = 0
-            for chunk in try await sign(records.map(\.text), workers: workers) {
+            for chunk in try await sign(records.map(\.text), workers: threads) {
                 for (k, signed) in chunk.signed.enumerated() {
                     try docs.put(UInt64(index))
                     try docs.put32(signed ? 1 : 0)
