@@ -11,7 +11,8 @@ VENV=bench/.venv-replay
 if [ ! -x "$VENV/bin/python" ]; then
     python3 -m venv "$VENV"
     "$VENV/bin/pip" install --quiet --upgrade pip
-    "$VENV/bin/pip" install --quiet "distilabel[openai]==1.5.3"
+    # distilabel 1.5.3 imports requests without declaring it.
+    "$VENV/bin/pip" install --quiet "distilabel[openai]==1.5.3" requests
 fi
 Q=../shared/data/gsm8k/train.jsonl
 [ -f "$Q" ] && QARGS=(--questions "$Q") || QARGS=()
