@@ -9,7 +9,7 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 ITEMS="${1:-../shared/data/llm-evals-cy/welsh-mmlu-lite.jsonl}"
 [ -f "$ITEMS" ] || { echo "bench/eval.sh: no task file $ITEMS" >&2; exit 2; }
-VENV=bench/.venv-lmeval
+VENV="$(pwd)/bench/.venv-lmeval"   # absolute: the peer runs in its own working folder
 if [ ! -x "$VENV/bin/python" ] || ! "$VENV/bin/python" -c "import lm_eval" 2>/dev/null; then
     python3 -m venv "$VENV"
     "$VENV/bin/pip" install --quiet --disable-pip-version-check "lm-eval[api]==0.4.13"
