@@ -196,17 +196,21 @@ struct StepRunner {
 
     // MARK: Global steps
 
+    /// The records of each of a finished step's batches.
+    func recordCounts(_ files: BatchFiles, batches: Int) throws -> [Int] {
+        try (0..<batches).map { b in
+            guard let c = files.done(b) else { throw RunError(.stage, "\(files.directory): batch \(b) is not done") }
+            return c.records
+        }
+    }
+
     /// The global index of each input batch's first record (the input's records numbered in order).
     func firstIndices(_ files: BatchFiles, batches: Int) throws -> [Int] {
-        var out: [Int] = []
-        out.reserveCapacity(batches)
         var n = 0
-        for b in 0..<batches {
-            guard let c = files.done(b) else { throw RunError(.stage, "\(files.directory): batch \(b) is not done") }
-            out.append(n)
-            n += c.records
+        return try recordCounts(files, batches: batches).map { c in
+            defer { n += c }
+            return n
         }
-        return out
     }
 
     /// One pass of a sharded global step, for task `task` of `tasks` (its part, for `reduce`).
@@ -308,20 +312,17 @@ struct StepRunner {
                                  prefetch: workers > 1)
         // A sharded stage emits one output per input record: output batch b holds input batch b's
         // outputs, as its filter tasks write them on a cluster. Other stages: batch_size kept records.
-        let perInputBatch: [Int]? = global is any ShardedStage
-            ? try (0..<inputRecord.batches).map { b in
-                guard let c = inputFiles.done(b) else { throw RunError(.stage, "\(inputFiles.directory): batch \(b) is not done") }
-                return c.records
-            }
-            : nil
+        let perInputBatch: [Int]? = global is any ShardedStage ? try recordCounts(inputFiles, batches: inputRecord.batches) : nil
         var inBatch = 0
-        if let perInputBatch {
-            // Input batches with no records give empty output batches.
+        /// Input batches with no records give empty output batches (the last one is finished at the end).
+        func skipEmptyInputBatches() async throws {
+            guard let perInputBatch else { return }
             while batch.index < perInputBatch.count - 1 && perInputBatch[batch.index] == 0 {
                 total.add(try await batch.finish())
                 batch = GlobalBatchWriter(files: w.files, index: batch.index + 1, background: background)
             }
         }
+        try await skipEmptyInputBatches()
         let emitOutput: (StageOutput) async throws -> Void = { output in
             try await batch.add(output, stage: stage.id)
             emitted += 1
@@ -339,12 +340,7 @@ struct StepRunner {
                 total.add(try await batch.finish())
                 batch = GlobalBatchWriter(files: w.files, index: batch.index + 1, background: background)
                 inBatch = 0
-                if let perInputBatch {
-                    while batch.index < perInputBatch.count - 1 && perInputBatch[batch.index] == 0 {
-                        total.add(try await batch.finish())
-                        batch = GlobalBatchWriter(files: w.files, index: batch.index + 1, background: background)
-                    }
-                }
+                try await skipEmptyInputBatches()
                 observer?(.progress(dataset: dataset, step: w.index, records: emitted, bytes: 0))
             }
         }
