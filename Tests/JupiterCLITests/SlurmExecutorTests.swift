@@ -192,7 +192,7 @@ struct SlurmExecutorTests {
 
     @Test func aTaskWhoseModelIsDownEndsWithExit4AndItsLogAndARerunFinishes() async throws {
         // A port nobody listens on: every task's requests fail after their retries.
-        let port = try freePort()
+        let port = try FreePort.find(loopback: true)
         let dir = try Self.generateWorkspace(endpoint: "http://127.0.0.1:\(port)/v1")
         let failed = try CLI.run(["run", "recipe.yaml", "--wait"], in: dir, environment: Self.environment)
         #expect(failed.status == 4, "\(failed.stdout)\n\(failed.stderr)")
@@ -318,20 +318,4 @@ struct SlurmExecutorTests {
         // The reaper cancels the server once the units ended: nothing is left in the queue.
         try SlurmCluster.waitUntilIdle(dir + "/run", timeout: 120)
     }
-}
-
-/// A TCP port free now on 127.0.0.1 (bound and released).
-func freePort() throws -> Int {
-    let fd = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
-    defer { close(fd) }
-    var addr = sockaddr_in()
-    addr.sin_family = sa_family_t(AF_INET)
-    addr.sin_port = 0
-    addr.sin_addr.s_addr = inet_addr("127.0.0.1")
-    var len = socklen_t(MemoryLayout<sockaddr_in>.size)
-    let ok = withUnsafeMutablePointer(to: &addr) {
-        $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { bind(fd, $0, len) == 0 && getsockname(fd, $0, &len) == 0 }
-    }
-    guard ok else { throw POSIXError(.EADDRINUSE) }
-    return Int(UInt16(bigEndian: addr.sin_port))
 }

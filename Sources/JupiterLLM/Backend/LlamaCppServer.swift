@@ -150,24 +150,8 @@ final class LlamaCppServer: Sendable {
         if let p = process.withLock({ $0 }), p.isRunning { kill(p.processIdentifier, SIGTERM) }
     }
 
-    /// A free TCP port on 127.0.0.1 (bound to port 0, read back, released).
+    /// A free TCP port on 127.0.0.1 (``FreePort``).
     static func freePort() throws(LLMError) -> Int {
-        let fd = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
-        guard fd >= 0 else { throw LLMError(.backend, "cannot open a socket to find a free port") }
-        defer { close(fd) }
-        var addr = sockaddr_in()
-        addr.sin_family = sa_family_t(AF_INET)
-        addr.sin_port = 0
-        addr.sin_addr.s_addr = inet_addr("127.0.0.1")
-        let bound = withUnsafePointer(to: &addr) {
-            $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { bind(fd, $0, socklen_t(MemoryLayout<sockaddr_in>.size)) }
-        }
-        guard bound == 0 else { throw LLMError(.backend, "cannot bind a loopback port") }
-        var len = socklen_t(MemoryLayout<sockaddr_in>.size)
-        let named = withUnsafeMutablePointer(to: &addr) {
-            $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { getsockname(fd, $0, &len) }
-        }
-        guard named == 0 else { throw LLMError(.backend, "cannot read the bound port") }
-        return Int(UInt16(bigEndian: addr.sin_port))
+        do { return try FreePort.find(loopback: true) } catch { throw LLMError(.backend, error.description) }
     }
 }

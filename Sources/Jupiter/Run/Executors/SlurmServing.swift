@@ -127,24 +127,8 @@ enum SlurmServing {
         return String(decoding: buffer.prefix { $0 != 0 }.map { UInt8(bitPattern: $0) }, as: UTF8.self)
     }
 
-    /// A free TCP port on all interfaces (bound to port 0, read back, released).
+    /// A free TCP port on all interfaces (``FreePort``).
     static func freePort() throws(RunError) -> Int {
-        let fd = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
-        guard fd >= 0 else { throw RunError(.io, "cannot open a socket to find a free port") }
-        defer { close(fd) }
-        var addr = sockaddr_in()
-        addr.sin_family = sa_family_t(AF_INET)
-        addr.sin_port = 0
-        addr.sin_addr.s_addr = INADDR_ANY
-        let bound = withUnsafePointer(to: &addr) {
-            $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { bind(fd, $0, socklen_t(MemoryLayout<sockaddr_in>.size)) }
-        }
-        guard bound == 0 else { throw RunError(.io, "cannot bind a port to find a free one") }
-        var len = socklen_t(MemoryLayout<sockaddr_in>.size)
-        let named = withUnsafeMutablePointer(to: &addr) {
-            $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { getsockname(fd, $0, &len) }
-        }
-        guard named == 0 else { throw RunError(.io, "cannot read the bound port") }
-        return Int(UInt16(bigEndian: addr.sin_port))
+        do { return try FreePort.find(loopback: false) } catch { throw RunError(.io, error.description) }
     }
 }
