@@ -33,6 +33,8 @@ public enum FaultMatch: Sendable, Hashable {
     /// Requests whose prompt (the last user turn, the completion prompt or an embedding input)
     /// contains the text.
     case promptContains(String)
+    /// Requests whose prompt is exactly the text.
+    case promptIs(String)
     /// Requests to this path (e.g. `/v1/models`, `/v1/embeddings`).
     case path(String)
 }

@@ -193,6 +193,7 @@ public final class ScriptedLLMServer: Sendable {
                 case .any: path != "/v1/models"
                 case .path(let p): p == path
                 case .promptContains(let t): prompt?.contains(t) ?? false
+                case .promptIs(let t): prompt == t
                 }
                 if applies {
                     s.rules[i].remaining -= 1

@@ -138,7 +138,7 @@ import Testing
 
     @Test func healthCheckNamesTheEndpoint() async throws {
         // A port nobody listens on: bind-and-release gives a free one.
-        let port = try LlamaCppServer.freePort()
+        let port = try FreePort.find(loopback: true)
         let dead = ModelConfig(name: "gone", endpoints: ["http://127.0.0.1:\(port)/v1"], model: "x", timeout: 2)
         try await withService([dead]) { llm in
             do {

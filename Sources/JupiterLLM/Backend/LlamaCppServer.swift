@@ -9,29 +9,47 @@ import Foundation
 final class LlamaCppServer: Sendable {
     let name: String
     let options: ModelConfig.LlamaCppOptions
-    let port: Int
     let logPath: String
+    /// Where the launcher writes the port it bound (``launcher``): a name of this launch alone
+    /// (two servers of one model name may share a log folder), removed once read.
+    let portPath: String
     private let process: Locked<Process?> = Locked(nil)
+    private let boundPort: Locked<Int?> = Locked(nil)
 
-    /// The OpenAI-compatible base URL.
-    var baseURL: String { "http://127.0.0.1:\(port)/v1" }
-
-    init(name: String, options: ModelConfig.LlamaCppOptions, port: Int, logDirectory: String) {
+    init(name: String, options: ModelConfig.LlamaCppOptions, logDirectory: String) {
         self.name = name
         self.options = options
-        self.port = port
         let safe = String(name.map { $0.isLetter || $0.isNumber || $0 == "-" || $0 == "_" ? $0 : "_" })
         logPath = (logDirectory as NSString).appendingPathComponent("llama-cpp-\(safe).log")
+        portPath = (NSTemporaryDirectory() as NSString).appendingPathComponent("jupiter-llama-cpp-\(UUID().uuidString).port")
     }
 
+    /// The port the server's own process bound, once its launcher has written it (nil before).
+    var port: Int? {
+        if let p = boundPort.withLock({ $0 }) { return p }
+        guard let text = try? String(contentsOfFile: portPath, encoding: .utf8),
+              let p = Int(text.trimmingCharacters(in: .whitespacesAndNewlines)), (1...65535).contains(p) else { return nil }
+        boundPort.withLock { $0 = p }
+        try? FileManager.default.removeItem(atPath: portPath)
+        return p
+    }
+
+    /// The OpenAI-compatible base URL (nil until the port is known).
+    var baseURL: String? { port.map { "http://127.0.0.1:\($0)/v1" } }
 
     /// Python code that unblocks signals (a child inherits the spawning thread's mask, in which
     /// Swift runtimes block SIGTERM and SIGINT), stops the server when Jupiter dies (a daemon thread
     /// watches the parent pid: `PR_SET_PDEATHSIG` is not used because it fires when the *thread*
-    /// that spawned the child exits, and Swift's thread pool retires threads), then runs
-    /// `llama_cpp.server`.
+    /// that spawned the child exits, and Swift's thread pool retires threads), binds a free loopback
+    /// port itself and writes it to the file named by its first argument (temp file + rename), then
+    /// runs `llama_cpp.server` with uvicorn serving that very socket.
+    ///
+    /// The server's own process holds its port from the start, before the model loads: a port
+    /// chosen by Jupiter and bound later by the child could be taken in between by any other
+    /// process (measured: under a loaded test run another server answered on it), and then the
+    /// health check would talk to a stranger. So whatever answers on the written port is ours.
     static let launcher = """
-        import os, signal, sys, threading, time, runpy
+        import os, signal, socket, sys, threading, time, runpy
         parent = os.getppid()
         signal.pthread_sigmask(signal.SIG_SETMASK, [])
         if os.getppid() != parent:
@@ -41,19 +59,32 @@ final class LlamaCppServer: Sendable {
                 time.sleep(0.5)
             os.kill(os.getpid(), signal.SIGTERM)
         threading.Thread(target=watch, daemon=True).start()
-        sys.argv = ['llama_cpp.server'] + sys.argv[1:]
+        sock = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
+        sock.bind(('127.0.0.1', 0))
+        port = sock.getsockname()[1]
+        port_file = sys.argv[1]
+        with open(port_file + '.tmp', 'w') as f:
+            f.write(str(port))
+        os.replace(port_file + '.tmp', port_file)
+        import uvicorn
+        def run(app, host=None, port=None, **kwargs):
+            config = uvicorn.Config(app, host='127.0.0.1', port=sock.getsockname()[1], **kwargs)
+            uvicorn.Server(config).run(sockets=[sock])
+        uvicorn.run = run
+        sys.argv = ['llama_cpp.server'] + sys.argv[2:]
         runpy.run_module('llama_cpp.server', run_name='__main__', alter_sys=True)
         """
 
-    /// Launches the process (does not wait for health).
     /// Launches the process with `python` (an interpreter with `llama_cpp.server`) serving the
-    /// GGUF at `modelPath`.
+    /// GGUF at `modelPath` (does not wait for health: see ``port``).
     func launch(python: String, modelPath: String, environment: [String: String]) throws(LLMError) {
         guard FileManager.default.fileExists(atPath: modelPath) else {
             throw LLMError(.backend, "model '\(name)': GGUF file not found at \(modelPath)")
         }
-        var args = ["-c", Self.launcher, "--model", modelPath, "--model_alias", name,
-                    "--host", "127.0.0.1", "--port", String(port), "--n_ctx", String(options.contextSize)]
+        try? FileManager.default.removeItem(atPath: portPath)
+        boundPort.withLock { $0 = nil }
+        var args = ["-c", Self.launcher, portPath, "--model", modelPath, "--model_alias", name,
+                    "--n_ctx", String(options.contextSize)]
         if let t = options.threads { args += ["--n_threads", String(t)] }
         let p = Process()
         p.executableURL = URL(fileURLWithPath: "/usr/bin/env")
@@ -74,32 +105,6 @@ final class LlamaCppServer: Sendable {
 
     /// Whether the process is alive.
     var isRunning: Bool { process.withLock { $0?.isRunning ?? false } }
-
-    /// Whether the socket listening on our port belongs to our process (Linux: the socket inode
-    /// from `/proc/net/tcp` is among the process's descriptors). Another server that took the same
-    /// port between choosing it and binding it would otherwise answer our health check. Nil where
-    /// `/proc` cannot tell (other systems).
-    func ownsListeningPort() -> Bool? {
-        guard let pid = process.withLock({ $0?.processIdentifier }),
-              let table = try? String(contentsOfFile: "/proc/net/tcp", encoding: .utf8) else { return nil }
-        let hexPort = String(format: ":%04X", port)
-        var inodes = Set<String>()
-        for line in table.split(separator: "\n").dropFirst() {
-            let f = line.split(separator: " ", omittingEmptySubsequences: true)
-            // local_address is f[1] ("0100007F:1F90"), st is f[3] ("0A" = LISTEN), inode is f[9].
-            guard f.count > 9, f[1].hasSuffix(hexPort), f[3] == "0A" else { continue }
-            inodes.insert(String(f[9]))
-        }
-        guard !inodes.isEmpty else { return false }
-        guard let fds = try? FileManager.default.contentsOfDirectory(atPath: "/proc/\(pid)/fd") else { return nil }
-        for fd in fds {
-            if let target = try? FileManager.default.destinationOfSymbolicLink(atPath: "/proc/\(pid)/fd/\(fd)"),
-               target.hasPrefix("socket:["), inodes.contains(String(target.dropFirst(8).dropLast())) {
-                return true
-            }
-        }
-        return false
-    }
 
     /// Why the server is gone, when it died on its own (nil while it runs or after ``stop()``):
     /// its exit status or signal, with advice for an illegal instruction (a llama.cpp built for
@@ -143,15 +148,11 @@ final class LlamaCppServer: Sendable {
             p.waitUntilExit()
         }
         process.withLock { $0 = nil }
+        try? FileManager.default.removeItem(atPath: portPath)
     }
 
     /// Stops the process without waiting (for signal handlers).
     func stopNow() {
         if let p = process.withLock({ $0 }), p.isRunning { kill(p.processIdentifier, SIGTERM) }
-    }
-
-    /// A free TCP port on 127.0.0.1 (``FreePort``).
-    static func freePort() throws(LLMError) -> Int {
-        do { return try FreePort.find(loopback: true) } catch { throw LLMError(.backend, error.description) }
     }
 }
