@@ -4,7 +4,7 @@ import PackageDescription
 /// Settings shared by every Swift target: Swift 6 language mode (strict concurrency) plus
 /// `ExistentialAny`, so existential types are always spelled `any P`.
 let strict: [SwiftSetting] = [
-    .enableUpcomingFeature("ExistentialAny"),
+    .enableUpcomingFeature("ExistentialAny")
 ]
 
 let package = Package(
@@ -22,14 +22,14 @@ let package = Package(
         .library(name: "JupiterTesting", targets: ["JupiterTesting"]),
         .library(name: "Jupiter", targets: ["Jupiter"]),
         .executable(name: "jupiter", targets: ["jupiter"]),
-        .executable(name: "jupiter-bench", targets: ["jupiter-bench"]),
+        .executable(name: "jupiter-bench", targets: ["jupiter-bench"])
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.5.0"),
         .package(url: "https://github.com/jpsim/Yams", from: "6.0.0"),
         .package(url: "https://github.com/groue/GRDB.swift", from: "7.0.0"),
         .package(url: "https://github.com/swift-server/async-http-client", from: "1.25.0"),
-        .package(url: "https://github.com/apple/swift-nio", from: "2.80.0"),
+        .package(url: "https://github.com/apple/swift-nio", from: "2.80.0")
     ],
     targets: [
         // System zlib (Debian: zlib1g-dev) for gzip streams.
@@ -64,7 +64,7 @@ let package = Package(
                 .product(name: "AsyncHTTPClient", package: "async-http-client"),
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "NIOHTTP1", package: "swift-nio"),
-                .product(name: "GRDB", package: "GRDB.swift"),
+                .product(name: "GRDB", package: "GRDB.swift")
             ],
             swiftSettings: strict),
         // Test support: scripted OpenAI-compatible server with fault injection.
@@ -75,7 +75,7 @@ let package = Package(
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "NIOPosix", package: "swift-nio"),
                 .product(name: "NIOHTTP1", package: "swift-nio"),
-                .product(name: "GRDB", package: "GRDB.swift"),
+                .product(name: "GRDB", package: "GRDB.swift")
             ],
             swiftSettings: strict),
         // Recipe (YAML) -> plan -> resumable run.
@@ -85,7 +85,7 @@ let package = Package(
                 "JupiterCore", "JupiterCurate", "JupiterSynth", "JupiterTokenize", "JupiterLLM", "JupiterMix",
                 "JupiterEval", "JupiterReport",
                 .product(name: "Yams", package: "Yams"),
-                .product(name: "GRDB", package: "GRDB.swift"),
+                .product(name: "GRDB", package: "GRDB.swift")
             ],
             swiftSettings: strict),
         // The CLI: parses options, calls `Jupiter`, prints diagnostics and progress.
@@ -98,24 +98,27 @@ let package = Package(
             name: "jupiter-bench",
             dependencies: [
                 "Jupiter", "JupiterCore", "JupiterCurate", "JupiterTokenize", "JupiterLLM", "JupiterMix", "JupiterTesting",
-                .product(name: "ArgumentParser", package: "swift-argument-parser"),
+                .product(name: "ArgumentParser", package: "swift-argument-parser")
             ],
             swiftSettings: strict),
 
         .testTarget(name: "JupiterCoreTests", dependencies: ["JupiterCore", "JupiterTesting"], swiftSettings: strict),
         .testTarget(name: "JupiterCurateTests", dependencies: ["JupiterCurate", "JupiterTesting"], swiftSettings: strict),
-        .testTarget(name: "JupiterSynthTests", dependencies: ["JupiterSynth", "JupiterLLM", "JupiterTesting"],
-                    swiftSettings: strict),
+        .testTarget(
+            name: "JupiterSynthTests", dependencies: ["JupiterSynth", "JupiterLLM", "JupiterTesting"],
+            swiftSettings: strict),
         .testTarget(name: "JupiterTokenizeTests", dependencies: ["JupiterTokenize", "JupiterTesting"], swiftSettings: strict),
         .testTarget(name: "JupiterMixTests", dependencies: ["JupiterMix", "JupiterTesting"], swiftSettings: strict),
-        .testTarget(name: "JupiterEvalTests",
-                    dependencies: ["JupiterEval", "JupiterLLM", "JupiterTesting", .product(name: "GRDB", package: "GRDB.swift")],
-                    swiftSettings: strict),
+        .testTarget(
+            name: "JupiterEvalTests",
+            dependencies: ["JupiterEval", "JupiterLLM", "JupiterTesting", .product(name: "GRDB", package: "GRDB.swift")],
+            swiftSettings: strict),
         .testTarget(name: "JupiterReportTests", dependencies: ["JupiterReport", "JupiterTesting"], swiftSettings: strict),
         .testTarget(name: "JupiterLLMTests", dependencies: ["JupiterLLM", "JupiterTesting"], swiftSettings: strict),
         .testTarget(name: "JupiterTests", dependencies: ["Jupiter", "JupiterTesting"], swiftSettings: strict),
-        .testTarget(name: "JupiterCLITests",
-                    dependencies: ["Jupiter", "JupiterLLM", "JupiterTesting", .product(name: "GRDB", package: "GRDB.swift")],
-                    swiftSettings: strict),
+        .testTarget(
+            name: "JupiterCLITests",
+            dependencies: ["Jupiter", "JupiterLLM", "JupiterTesting", .product(name: "GRDB", package: "GRDB.swift")],
+            swiftSettings: strict)
     ]
 )

@@ -29,17 +29,20 @@ public enum Pipeline {
 
     /// Reads and checks a recipe, builds its model service (not started) and its plan, collecting
     /// every problem with its line. `runDirectory` overrides the recipe's `output.dir`.
-    public static func prepare(recipePath: String, runDirectory: String? = nil,
-                               environment: [String: String] = ProcessInfo.processInfo.environment,
-                               log: @escaping @Sendable (String) -> Void = { _ in }) -> Preparation {
+    public static func prepare(
+        recipePath: String, runDirectory: String? = nil,
+        environment: [String: String] = ProcessInfo.processInfo.environment,
+        log: @escaping @Sendable (String) -> Void = { _ in }
+    ) -> Preparation {
         let (recipe, problems) = RecipeLoader.loadPartial(path: recipePath)
         guard let recipe else { return Preparation(plan: nil, models: nil, problems: problems) }
         let folder = runDirectory ?? recipe.resolve(recipe.output.dir)
         var all = problems
         var service: LLMService?
         do {
-            service = try LLMService(models: recipe.models, database: nil, environment: environment,
-                                     logDirectory: folder + "/logs", log: log)
+            service = try LLMService(
+                models: recipe.models, database: nil, environment: environment,
+                logDirectory: folder + "/logs", log: log)
         } catch {
             all.append(Diagnostic(.error, "models: \(error)", file: recipe.file))
         }
@@ -59,9 +62,11 @@ public enum Pipeline {
     /// finishes here; on Slurm its units are submitted as jobs (``RunOutcome/submitted(jobs:message:)``),
     /// or followed to their end when the settings say `wait`. Throws ``RunError`` (its
     /// ``RunError/exitCode`` is the CLI's exit code).
-    public static func run(_ prepared: Preparation, options: RunOptions = RunOptions(),
-                           executor: ExecutorSettings? = nil,
-                           environment: [String: String] = ProcessInfo.processInfo.environment) async throws(RunError)
+    public static func run(
+        _ prepared: Preparation, options: RunOptions = RunOptions(),
+        executor: ExecutorSettings? = nil,
+        environment: [String: String] = ProcessInfo.processInfo.environment
+    ) async throws(RunError)
         -> RunOutcome
     {
         guard let plan = prepared.plan, prepared.isValid else {
@@ -75,16 +80,20 @@ public enum Pipeline {
             options.runDirectory = FileSystem.absolute(options.runDirectory ?? plan.settings.runDirectory)
             options.shardTasks = settings.tasks
             let engine = try RunEngine(plan: plan, options: options)
-            let slurm = SlurmExecutor(settings: settings, recipeFile: FileSystem.absolute(plan.settings.recipeFile),
-                                      models: plan.models, environment: environment, observer: options.observer,
-                                      pollInterval: Double(environment["JUPITER_SLURM_POLL_S"] ?? "") ?? 5)
+            let slurm = SlurmExecutor(
+                settings: settings, recipeFile: FileSystem.absolute(plan.settings.recipeFile),
+                models: plan.models, environment: environment, observer: options.observer,
+                pollInterval: Double(environment["JUPITER_SLURM_POLL_S"] ?? "") ?? 5)
             return try await outcome { try await engine.run(executor: slurm) }
         }
         if let record = try SlurmRecord.read(options.runDirectory ?? plan.settings.runDirectory),
-           let active = SlurmCommands(environment: environment).queued(record.jobIDs), !active.isEmpty {
-            throw RunError(.locked, "jobs of an earlier cluster run of this folder are still queued or running ("
-                           + SlurmExecutor.jobList(active) + "); a local run would collide with them. See `jupiter status "
-                           + record.runDirectory + "`, or `jupiter cancel` them")
+            let active = SlurmCommands(environment: environment).queued(record.jobIDs), !active.isEmpty
+        {
+            throw RunError(
+                .locked,
+                "jobs of an earlier cluster run of this folder are still queued or running ("
+                    + SlurmExecutor.jobList(active) + "); a local run would collide with them. See `jupiter status "
+                    + record.runDirectory + "`, or `jupiter cancel` them")
         }
         var options = options
         let models = plan.models.isEmpty ? nil : prepared.models
@@ -100,8 +109,10 @@ public enum Pipeline {
     /// cached in the run folder's `state.sqlite`, local backends log into its `logs/`, local
     /// backends are started and every endpoint checked. Without models, just runs `body`. Errors
     /// become ``RunError``s (``runError(_:)``). The caller holds the run folder.
-    static func withModels<T>(_ models: LLMService?, runDirectory: String,
-                              _ body: () async throws -> T) async throws(RunError) -> T {
+    static func withModels<T>(
+        _ models: LLMService?, runDirectory: String,
+        _ body: () async throws -> T
+    ) async throws(RunError) -> T {
         if let models {
             try openCache(models, path: runDirectory + "/state.sqlite", logs: runDirectory + "/logs")
             do throws(LLMError) {

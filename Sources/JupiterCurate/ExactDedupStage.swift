@@ -112,8 +112,10 @@ public struct ExactDedupStage: GlobalStage {
 
     struct Digest: Hashable { var a: UInt64; var b: UInt64 }
 
-    public func run(_ input: any RecordBatches, context: StageContext,
-                    emit: (StageOutput) async throws -> Void) async throws {
+    public func run(
+        _ input: any RecordBatches, context: StageContext,
+        emit: (StageOutput) async throws -> Void
+    ) async throws {
         var seen: [Digest: String] = [:]
         seen.reserveCapacity(input.count)
         var scratch: [UInt8] = []
@@ -121,9 +123,13 @@ public struct ExactDedupStage: GlobalStage {
             for record in batch {
                 let digest = Self.digest(key(record), &scratch)
                 if let first = seen[digest] {
-                    try await emit(.dropped(record, DropReason(rule: "exact-dedup.duplicate",
-                                                               message: "duplicate of \(first)",
-                                                               value: .string(first))))
+                    try await emit(
+                        .dropped(
+                            record,
+                            DropReason(
+                                rule: "exact-dedup.duplicate",
+                                message: "duplicate of \(first)",
+                                value: .string(first))))
                 } else {
                     seen[digest] = record.id
                     try await emit(.kept(record))

@@ -29,8 +29,10 @@ public struct PairFilterStage: RecordStage, KindAware {
     public var minLetterShare: Double
 
     /// Creates the stage.
-    public init(minChars: Int = 2, maxChars: Int = 4000, maxRatio: Double = 3.0, ratioMinChars: Int = 15,
-                minLetterShare: Double = 0.5) {
+    public init(
+        minChars: Int = 2, maxChars: Int = 4000, maxRatio: Double = 3.0, ratioMinChars: Int = 15,
+        minLetterShare: Double = 0.5
+    ) {
         self.minChars = minChars
         self.maxChars = maxChars
         self.maxRatio = maxRatio
@@ -42,8 +44,10 @@ public struct PairFilterStage: RecordStage, KindAware {
     public func outputKind(for input: RecordKind) -> RecordKind { input }
 
     public var configuration: JSONValue {
-        .object(["min_chars": .int(minChars), "max_chars": .int(maxChars), "max_ratio": .double(maxRatio),
-                 "ratio_min_chars": .int(ratioMinChars), "min_letter_share": .double(minLetterShare)])
+        .object([
+            "min_chars": .int(minChars), "max_chars": .int(maxChars), "max_ratio": .double(maxRatio),
+            "ratio_min_chars": .int(ratioMinChars), "min_letter_share": .double(minLetterShare)
+        ])
     }
 
     /// The recipe factory.
@@ -124,18 +128,21 @@ public struct PairFilterStage: RecordStage, KindAware {
     /// The length rules on the sides' character counts.
     func lengthRules(_ la: Int, _ lb: Int) -> DropReason? {
         if min(la, lb) < minChars {
-            return DropReason(rule: "pair.too-short", message: "\(min(la, lb)) characters < \(minChars)",
-                              value: .int(min(la, lb)))
+            return DropReason(
+                rule: "pair.too-short", message: "\(min(la, lb)) characters < \(minChars)",
+                value: .int(min(la, lb)))
         }
         if max(la, lb) > maxChars {
-            return DropReason(rule: "pair.too-long", message: "\(max(la, lb)) characters > \(maxChars)",
-                              value: .int(max(la, lb)))
+            return DropReason(
+                rule: "pair.too-long", message: "\(max(la, lb)) characters > \(maxChars)",
+                value: .int(max(la, lb)))
         }
         let ratio = Double(max(la, lb)) / Double(max(min(la, lb), 1))
         if max(la, lb) >= ratioMinChars && ratio > maxRatio {
-            return DropReason(rule: "pair.length-ratio",
-                              message: "length ratio \(Self.format(ratio)) > \(Self.format(maxRatio))",
-                              value: .double((ratio * 1000).rounded() / 1000))
+            return DropReason(
+                rule: "pair.length-ratio",
+                message: "length ratio \(Self.format(ratio)) > \(Self.format(maxRatio))",
+                value: .double((ratio * 1000).rounded() / 1000))
         }
         return nil
     }
@@ -143,9 +150,10 @@ public struct PairFilterStage: RecordStage, KindAware {
     /// The letter-share rule on one side.
     func letterRule(_ lang: String, _ share: Double) -> DropReason? {
         guard share < minLetterShare else { return nil }
-        return DropReason(rule: "pair.non-letters",
-                          message: "\(lang) side is \(Self.format(share * 100))% letters < \(Self.format(minLetterShare * 100))%",
-                          value: .double((share * 1000).rounded() / 1000))
+        return DropReason(
+            rule: "pair.non-letters",
+            message: "\(lang) side is \(Self.format(share * 100))% letters < \(Self.format(minLetterShare * 100))%",
+            value: .double((share * 1000).rounded() / 1000))
     }
 
     /// Share of letters among non-whitespace characters (1 for text without any).

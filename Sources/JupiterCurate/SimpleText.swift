@@ -97,8 +97,10 @@ enum SimpleText {
 
     /// Compares the lower-case forms of two simple texts; nil when a scalar needs the general
     /// code.
-    static func lowercasedEqual(_ a: UnsafeBufferPointer<UInt8>, _ ra: Range<Int>, _ b: UnsafeBufferPointer<UInt8>,
-                                _ rb: Range<Int>) -> Bool? {
+    static func lowercasedEqual(
+        _ a: UnsafeBufferPointer<UInt8>, _ ra: Range<Int>, _ b: UnsafeBufferPointer<UInt8>,
+        _ rb: Range<Int>
+    ) -> Bool? {
         var i = ra.lowerBound, j = rb.lowerBound
         var equal = true
         while i < ra.upperBound && j < rb.upperBound {

@@ -132,7 +132,9 @@ public enum DatasetCard {
             case "\n": out += "\\n"
             case "\t": out += "\\t"
             default:
-                if u.value < 0x20 { out += "\\x" + String(u.value, radix: 16, uppercase: true).leftPad(2) } else {
+                if u.value < 0x20 {
+                    out += "\\x" + String(u.value, radix: 16, uppercase: true).leftPad(2)
+                } else {
                     out.unicodeScalars.append(u)
                 }
             }

@@ -83,9 +83,11 @@ public struct MixConfig: Sendable, Equatable {
     public var card = MixCard()
 
     /// Creates a configuration.
-    public init(weights: [(dataset: String, weight: Double)], unit: MixUnit = .tokens, budget: Int? = nil,
-                repeatRecords: Bool = false, reasoningOn: Double? = nil, shards: Int = 1,
-                format: MixFormat = .messages, fileFormat: MixFileFormat = .jsonl, card: MixCard = MixCard()) {
+    public init(
+        weights: [(dataset: String, weight: Double)], unit: MixUnit = .tokens, budget: Int? = nil,
+        repeatRecords: Bool = false, reasoningOn: Double? = nil, shards: Int = 1,
+        format: MixFormat = .messages, fileFormat: MixFileFormat = .jsonl, card: MixCard = MixCard()
+    ) {
         self.weights = weights
         self.unit = unit
         self.budget = budget
@@ -112,7 +114,7 @@ public struct MixConfig: Sendable, Equatable {
             "repeat": .bool(repeatRecords),
             "reasoning_on": reasoningOn.map { .double($0) } ?? .null,
             "shards": .int(shards),
-            "format": .string(format.rawValue),
+            "format": .string(format.rawValue)
         ]
         if fileFormat != .jsonl { o["file_format"] = .string(fileFormat.rawValue) }  // absent: JSONL, as before
         var card = JSONObject()

@@ -32,9 +32,10 @@ struct MixExport {
                 throw Failure(message: "record \(c.id): the chat template failed: \(error)")
             }
             o["text"] = .string(rendered.text)
-            o["assistant_spans"] = .array(rendered.assistantSpans.map {
-                .array([.int($0.scalars.lowerBound), .int($0.scalars.upperBound)])
-            })
+            o["assistant_spans"] = .array(
+                rendered.assistantSpans.map {
+                    .array([.int($0.scalars.lowerBound), .int($0.scalars.upperBound)])
+                })
         }
         var out: [UInt8] = []
         JSONWriter.write(.object(o), into: &out)

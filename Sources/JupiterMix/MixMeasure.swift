@@ -19,8 +19,10 @@ public struct MixMeasure: Sendable {
     public init() {}
 
     /// Counts with a tokenizer and, optionally, a chat template.
-    public init(tokenizer: Tokenizer, tokenizerSource: (path: String, sha256: String),
-                template: ChatTemplate? = nil, templateSource: (path: String, sha256: String)? = nil) {
+    public init(
+        tokenizer: Tokenizer, tokenizerSource: (path: String, sha256: String),
+        template: ChatTemplate? = nil, templateSource: (path: String, sha256: String)? = nil
+    ) {
         self.tokenizer = tokenizer
         self.tokenizerSource = tokenizerSource
         self.template = template
@@ -44,8 +46,10 @@ public struct MixMeasure: Sendable {
     /// The manifest form.
     public var json: JSONValue {
         guard let t = tokenizerSource else { return .object(["method": .string("estimate-utf8-bytes-div-4")]) }
-        var o: JSONObject = ["method": .string(templateSource == nil ? "tokenizer" : "tokenizer+chat-template"),
-                             "tokenizer": .string(t.path), "tokenizer_sha256": .string(t.sha256)]
+        var o: JSONObject = [
+            "method": .string(templateSource == nil ? "tokenizer" : "tokenizer+chat-template"),
+            "tokenizer": .string(t.path), "tokenizer_sha256": .string(t.sha256)
+        ]
         if let c = templateSource {
             o["chat_template"] = .string(c.path)
             o["chat_template_sha256"] = .string(c.sha256)
@@ -54,7 +58,9 @@ public struct MixMeasure: Sendable {
     }
 
     /// A counter for one task (tokenizer counters keep a cache and are not shared).
-    func makeCounter() -> RecordTokenCounter { RecordTokenCounter(counter: tokenizer.map { TokenCounter(tokenizer: $0, template: template) }) }
+    func makeCounter() -> RecordTokenCounter {
+        RecordTokenCounter(counter: tokenizer.map { TokenCounter(tokenizer: $0, template: template) })
+    }
 }
 
 /// Counts one record's tokens for the mixer.

@@ -98,10 +98,11 @@ public struct MixSelection: Sendable {
         if let budget = config.budget {
             total = Double(budget)
             if !config.repeatRecords && total > limit {
-                warnings.append("budget of \(budget) \(config.unit.rawValue) not reached: dataset '\(limiting)' holds "
-                                + "\(Int(available[pools.firstIndex { $0.name == limiting } ?? 0])) \(config.unit.rawValue), "
-                                + "enough for a mixture of \(Int(limit.rounded(.down))) at its weight; set 'repeat: true' "
-                                + "to repeat records instead")
+                warnings.append(
+                    "budget of \(budget) \(config.unit.rawValue) not reached: dataset '\(limiting)' holds "
+                        + "\(Int(available[pools.firstIndex { $0.name == limiting } ?? 0])) \(config.unit.rawValue), "
+                        + "enough for a mixture of \(Int(limit.rounded(.down))) at its weight; set 'repeat: true' "
+                        + "to repeat records instead")
                 total = limit
             }
         } else {
@@ -123,8 +124,9 @@ public struct MixSelection: Sendable {
                 let on = order.filter { pool.reasoning[$0] == .on }
                 let off = order.filter { pool.reasoning[$0] != .on }
                 if !on.isEmpty && !off.isEmpty {
-                    visit = .interleaved(on: Cycle(on, repeating: allowRepeat), off: Cycle(off, repeating: allowRepeat),
-                                         share: r)
+                    visit = .interleaved(
+                        on: Cycle(on, repeating: allowRepeat), off: Cycle(off, repeating: allowRepeat),
+                        share: r)
                     share = r
                 }
             }
@@ -133,9 +135,10 @@ public struct MixSelection: Sendable {
                 let on = chosen.filter { pool.reasoning[$0] == .on }.count
                 let got = Double(on) / Double(chosen.count)
                 if abs(got - share) > 0.05 {
-                    warnings.append("dataset '\(pool.name)': reasoning-on share \(Self.format(got)) instead of "
-                                    + "\(Self.format(share)) (not enough \(got < share ? "reasoning-on" : "reasoning-off") "
-                                    + "conversations for its weight)")
+                    warnings.append(
+                        "dataset '\(pool.name)': reasoning-on share \(Self.format(got)) instead of "
+                            + "\(Self.format(share)) (not enough \(got < share ? "reasoning-on" : "reasoning-off") "
+                            + "conversations for its weight)")
                 }
             }
             picks.append(chosen)
@@ -190,7 +193,11 @@ enum Visit {
             // Reasoning-on while the share so far (this record included) would stay at or below the target.
             let wantOn = Double(onSoFar + 1) <= share * Double(count + 1) + 1e-9
             var result: (Int, Bool)?
-            if wantOn, let x = on.next() { result = (x, true) } else if let x = off.next() { result = (x, false) } else if let x = on.next() {
+            if wantOn, let x = on.next() {
+                result = (x, true)
+            } else if let x = off.next() {
+                result = (x, false)
+            } else if let x = on.next() {
                 result = (x, true)
             }
             self = .interleaved(on: on, off: off, share: share)

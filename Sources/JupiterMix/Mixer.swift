@@ -116,27 +116,36 @@ public struct MixReport: Sendable {
             "records": .int(records),
             "units": .int(units),
             "token_count": .int(tokens),
-            "datasets": .object(JSONObject(datasets.map { d in
-                JSONObject.Entry(key: d.name, value: .object([
-                    "weight": .double(d.weight),
-                    "available": .object(["records": .int(d.availableRecords), "units": .int(d.availableUnits),
-                                          "tokens": .int(d.availableTokens)]),
-                    "target_units": .double((d.targetUnits * 1000).rounded() / 1000),
-                    "records": .int(d.records), "unique_records": .int(d.uniqueRecords),
-                    "units": .int(d.units), "tokens": .int(d.tokens),
-                    "share": .double((Double(d.units) / Double(total) * 1_000_000).rounded() / 1_000_000),
-                    "reasoning": .object(["on": .int(d.reasoningOn), "off": .int(d.reasoningOff)]),
-                    "excluded": .int(d.excluded),
-                ]))
-            })),
-            "shards": .array(shards.map {
-                .object(["path": .string($0.name), "records": .int($0.records), "bytes": .int($0.bytes),
-                         "sha256": .string($0.sha256)])
-            }),
+            "datasets": .object(
+                JSONObject(
+                    datasets.map { d in
+                        JSONObject.Entry(
+                            key: d.name,
+                            value: .object([
+                                "weight": .double(d.weight),
+                                "available": .object([
+                                    "records": .int(d.availableRecords), "units": .int(d.availableUnits),
+                                    "tokens": .int(d.availableTokens)
+                                ]),
+                                "target_units": .double((d.targetUnits * 1000).rounded() / 1000),
+                                "records": .int(d.records), "unique_records": .int(d.uniqueRecords),
+                                "units": .int(d.units), "tokens": .int(d.tokens),
+                                "share": .double((Double(d.units) / Double(total) * 1_000_000).rounded() / 1_000_000),
+                                "reasoning": .object(["on": .int(d.reasoningOn), "off": .int(d.reasoningOff)]),
+                                "excluded": .int(d.excluded)
+                            ]))
+                    })),
+            "shards": .array(
+                shards.map {
+                    .object([
+                        "path": .string($0.name), "records": .int($0.records), "bytes": .int($0.bytes),
+                        "sha256": .string($0.sha256)
+                    ])
+                }),
             "warnings": .array(warnings.map { .string($0) }),
             "exclusion_check": exclusionCheck.map { .string($0) } ?? .null,
             "excluded": .int(excluded),
-            "exclusions": .array(exclusions.map { .string($0) }),
+            "exclusions": .array(exclusions.map { .string($0) })
         ])
     }
 }
@@ -168,8 +177,10 @@ public struct Mixer: Sendable {
     public var exclusionCheck: String?
 
     /// Creates a mixer.
-    public init(config: MixConfig, measure: MixMeasure, seed: UInt64,
-                workers: Int = ProcessInfo.processInfo.activeProcessorCount) {
+    public init(
+        config: MixConfig, measure: MixMeasure, seed: UInt64,
+        workers: Int = ProcessInfo.processInfo.activeProcessorCount
+    ) {
         self.config = config
         self.measure = measure
         self.seed = seed
@@ -184,7 +195,8 @@ public struct Mixer: Sendable {
 
     /// Measures the inputs (first pass); also returns the first excluded records with their reasons.
     public func measure(_ inputs: [MixInput], progress: (@Sendable (MixProgress) -> Void)? = nil) async throws
-        -> (pools: [MixPool], exclusions: [String]) {
+        -> (pools: [MixPool], exclusions: [String])
+    {
         var pools: [MixPool] = []
         var exclusions: [String] = []
         let unit = config.unit
@@ -193,7 +205,8 @@ public struct Mixer: Sendable {
             var excluded = Set<Int>()
             let measure = self.measure
             let exclude = self.exclude
-            try await Self.mapChunks(path: input.path, workers: workers, chunkSize: chunkSize) { (lines) throws -> [(Int, ConversationReasoning, String?)] in
+            try await Self.mapChunks(path: input.path, workers: workers, chunkSize: chunkSize) {
+                (lines) throws -> [(Int, ConversationReasoning, String?)] in
                 var counter = measure.makeCounter()
                 var out: [(Int, ConversationReasoning, String?)] = []
                 out.reserveCapacity(lines.count)
@@ -225,8 +238,10 @@ public struct Mixer: Sendable {
 
     /// Mixes `inputs` (in weight order) into `outputDirectory` (created; its old shards and card
     /// are replaced), using `workDirectory` for spool files (removed afterwards).
-    public func run(_ inputs: [MixInput], outputDirectory: String, workDirectory: String, card: DatasetCardContext,
-                    progress: (@Sendable (MixProgress) -> Void)? = nil) async throws -> MixReport {
+    public func run(
+        _ inputs: [MixInput], outputDirectory: String, workDirectory: String, card: DatasetCardContext,
+        progress: (@Sendable (MixProgress) -> Void)? = nil
+    ) async throws -> MixReport {
         guard inputs.map(\.name) == config.weights.map(\.dataset) else {
             throw MixError("mix inputs \(inputs.map(\.name)) do not match the weights \(config.weights.map(\.dataset))")
         }
@@ -309,16 +324,23 @@ public struct Mixer: Sendable {
         var files = [MixReport.ShardFile?](repeating: nil, count: shardCount)
         let counts = shardRecords
         var written = 0
-        try await OrderedTasks.run(limit: workers, consume: { (s: Int, file: MixReport.ShardFile) in
-            files[s] = file
-            written += 1
-            progress?(.shardWritten(index: written - 1, of: shardCount))
-        }) { submit in
+        try await OrderedTasks.run(
+            limit: workers,
+            consume: { (s: Int, file: MixReport.ShardFile) in
+                files[s] = file
+                written += 1
+                progress?(.shardWritten(index: written - 1, of: shardCount))
+            }
+        ) { submit in
             for s in 0..<shardCount {
                 try await submit {
-                    (s, try Self.writeShard(spool: workDirectory + "/shard-\(s).spool", records: counts[s],
-                                            to: outputDirectory, name: Self.shardName(s, fileFormat: fileFormat),
-                                            fileFormat: fileFormat))
+                    (
+                        s,
+                        try Self.writeShard(
+                            spool: workDirectory + "/shard-\(s).spool", records: counts[s],
+                            to: outputDirectory, name: Self.shardName(s, fileFormat: fileFormat),
+                            fileFormat: fileFormat)
+                    )
                 }
             }
         }
@@ -348,14 +370,16 @@ public struct Mixer: Sendable {
             }
             figures.append(f)
         }
-        var report = MixReport(config: config, measure: measure.json, measureSummary: measure.summary, datasets: figures,
-                               shards: files.compactMap { $0 }, warnings: selection.warnings,
-                               exclusionCheck: exclusionCheck, exclusions: exclusions)
+        var report = MixReport(
+            config: config, measure: measure.json, measureSummary: measure.summary, datasets: figures,
+            shards: files.compactMap { $0 }, warnings: selection.warnings,
+            exclusionCheck: exclusionCheck, exclusions: exclusions)
         if config.reasoningOn != nil {
             let on = figures.reduce(0) { $0 + $1.reasoningOn }, off = figures.reduce(0) { $0 + $1.reasoningOff }
             if on + off > 0 && (on == 0 || off == 0) {
-                report.warnings.append("reasoning.on is set but the mixture holds only reasoning-\(on > 0 ? "on" : "off") "
-                                       + "conversations: no dataset has both kinds to balance")
+                report.warnings.append(
+                    "reasoning.on is set but the mixture holds only reasoning-\(on > 0 ? "on" : "off") "
+                        + "conversations: no dataset has both kinds to balance")
             }
         }
         try AtomicFile.write(Array(DatasetCard.markdown(report, context: card).utf8), to: outputDirectory + "/README.md")
@@ -364,8 +388,10 @@ public struct Mixer: Sendable {
 
     /// Orders a spool file's entries by position and writes them as one shard (gzip JSONL or
     /// Parquet), atomically.
-    static func writeShard(spool spoolPath: String, records: Int, to outputDirectory: String, name: String,
-                           fileFormat: MixFileFormat = .jsonl) throws -> MixReport.ShardFile {
+    static func writeShard(
+        spool spoolPath: String, records: Int, to outputDirectory: String, name: String,
+        fileFormat: MixFileFormat = .jsonl
+    ) throws -> MixReport.ShardFile {
         let raw = try FileSystem.read(spoolPath)
         var entries: [(position: UInt64, range: Range<Int>)] = []
         entries.reserveCapacity(records)
@@ -406,8 +432,9 @@ public struct Mixer: Sendable {
                 }
             }
             do {
-                let writer = try ParquetWriter(path: path, schema: ParquetColumnType.schema(of: rows),
-                                               options: ParquetWriter.Options(rowGroupRows: 10_000))
+                let writer = try ParquetWriter(
+                    path: path, schema: ParquetColumnType.schema(of: rows),
+                    options: ParquetWriter.Options(rowGroupRows: 10_000))
                 for row in rows { try writer.write(row) }
                 try writer.close()
             } catch {
@@ -415,8 +442,9 @@ public struct Mixer: Sendable {
             }
         }
         FileSystem.remove(spoolPath)
-        return MixReport.ShardFile(name: name, records: entries.count, bytes: FileSystem.size(path) ?? 0,
-                                   sha256: try SHA256.hex(ofFile: path))
+        return MixReport.ShardFile(
+            name: name, records: entries.count, bytes: FileSystem.size(path) ?? 0,
+            sha256: try SHA256.hex(ofFile: path))
     }
 
     // MARK: Reading
@@ -431,8 +459,9 @@ public struct Mixer: Sendable {
     static func decode(_ line: IndexedLine, path: String) throws -> Record {
         do {
             let value = try JSONParser.parse(line.bytes)
-            return try NativeCodec.decodeAnyKind(value, fallbackID: "\(FileSystem.baseName(path)):\(line.number)",
-                                                 origin: Origin(file: path, line: line.number))
+            return try NativeCodec.decodeAnyKind(
+                value, fallbackID: "\(FileSystem.baseName(path)):\(line.number)",
+                origin: Origin(file: path, line: line.number))
         } catch let e as RecordDecodingError {
             throw MixError("\(path):\(line.number): \(e.reason)")
         } catch let e as JSONParseError {
@@ -442,9 +471,11 @@ public struct Mixer: Sendable {
 
     /// Reads a JSONL file in chunks, maps each chunk on a worker and hands the results to
     /// `consume` in file order.
-    static func mapChunks<T: Sendable>(path: String, workers: Int, chunkSize: Int,
-                                       _ body: @escaping @Sendable ([IndexedLine]) throws -> T,
-                                       consume: (T) throws -> Void) async throws {
+    static func mapChunks<T: Sendable>(
+        path: String, workers: Int, chunkSize: Int,
+        _ body: @escaping @Sendable ([IndexedLine]) throws -> T,
+        consume: (T) throws -> Void
+    ) async throws {
         let reader: LineReader
         do { reader = try LineReader(path: path, maxLineBytes: Int.max / 4) } catch { throw MixError("\(error)") }
         var recordIndex = 0

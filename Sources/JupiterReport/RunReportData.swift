@@ -28,10 +28,12 @@ public struct RunReportData: Sendable, Equatable {
     public var decontamination: [Decontamination]
 
     /// Creates the data.
-    public init(name: String, recipeFile: String = "", recipeSHA256: String = "", seed: String = "0",
-                jupiterVersion: String = "", started: String? = nil, finished: String? = nil, seconds: Double? = nil,
-                datasets: [Dataset] = [], mixture: Mixture? = nil, models: [ModelUsage] = [],
-                decontamination: [Decontamination] = []) {
+    public init(
+        name: String, recipeFile: String = "", recipeSHA256: String = "", seed: String = "0",
+        jupiterVersion: String = "", started: String? = nil, finished: String? = nil, seconds: Double? = nil,
+        datasets: [Dataset] = [], mixture: Mixture? = nil, models: [ModelUsage] = [],
+        decontamination: [Decontamination] = []
+    ) {
         self.name = name
         self.recipeFile = recipeFile
         self.recipeSHA256 = recipeSHA256
@@ -72,8 +74,10 @@ public struct RunReportData: Sendable, Equatable {
         public var lengths: Lengths?
 
         /// Creates a dataset.
-        public init(name: String, from: String, inputKind: String, outputKind: String, read: Int, kept: Int, dropped: Int,
-                    quarantined: Int, recordsWritten: Int, steps: [Step] = [], lengths: Lengths? = nil) {
+        public init(
+            name: String, from: String, inputKind: String, outputKind: String, read: Int, kept: Int, dropped: Int,
+            quarantined: Int, recordsWritten: Int, steps: [Step] = [], lengths: Lengths? = nil
+        ) {
             self.name = name
             self.from = from
             self.inputKind = inputKind
@@ -109,8 +113,10 @@ public struct RunReportData: Sendable, Equatable {
         public var causes: [Cause]
 
         /// Creates a step.
-        public init(id: String, stage: String, input: Int, kept: Int, dropped: Int, quarantined: Int,
-                    rules: [Rule] = [], causes: [Cause] = []) {
+        public init(
+            id: String, stage: String, input: Int, kept: Int, dropped: Int, quarantined: Int,
+            rules: [Rule] = [], causes: [Cause] = []
+        ) {
             self.id = id
             self.stage = stage
             self.input = input
@@ -254,8 +260,10 @@ public struct RunReportData: Sendable, Equatable {
         public var reasoningOff: Int
 
         /// Creates an entry.
-        public init(name: String, target: Double, achieved: Double, records: Int, units: Int, reasoningOn: Int = 0,
-                    reasoningOff: Int = 0) {
+        public init(
+            name: String, target: Double, achieved: Double, records: Int, units: Int, reasoningOn: Int = 0,
+            reasoningOff: Int = 0
+        ) {
             self.name = name
             self.target = target
             self.achieved = achieved
@@ -288,8 +296,10 @@ public struct RunReportData: Sendable, Equatable {
         public var latencyP95: Double?
 
         /// Creates usage.
-        public init(name: String, requests: Int, retries: Int = 0, failures: Int = 0, cacheHits: Int = 0,
-                    promptTokens: Int = 0, completionTokens: Int = 0, latencyP50: Double? = nil, latencyP95: Double? = nil) {
+        public init(
+            name: String, requests: Int, retries: Int = 0, failures: Int = 0, cacheHits: Int = 0,
+            promptTokens: Int = 0, completionTokens: Int = 0, latencyP50: Double? = nil, latencyP95: Double? = nil
+        ) {
             self.name = name
             self.requests = requests
             self.retries = retries

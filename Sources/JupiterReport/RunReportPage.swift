@@ -16,11 +16,12 @@ public enum RunReportPage {
     /// Renders the page.
     public static func render(_ data: RunReportData) -> String {
         let read = data.datasets.reduce(0) { $0 + $1.read }
-        var page = Page(title: "Run report: \(data.name)",
-                        subtitle: "\(data.datasets.count) dataset\(data.datasets.count == 1 ? "" : "s") · "
-                            + "\(NumberText.grouped(read)) input records read"
-                            + (data.mixture.map { " · mixture of \(NumberText.grouped($0.records)) conversations" } ?? "")
-                            + (data.finished.map { " · finished \($0)" } ?? ""))
+        var page = Page(
+            title: "Run report: \(data.name)",
+            subtitle: "\(data.datasets.count) dataset\(data.datasets.count == 1 ? "" : "s") · "
+                + "\(NumberText.grouped(read)) input records read"
+                + (data.mixture.map { " · mixture of \(NumberText.grouped($0.records)) conversations" } ?? "")
+                + (data.finished.map { " · finished \($0)" } ?? ""))
         overview(data, &page)
         for d in data.datasets { datasetSection(d, &page) }
         if let mixture = data.mixture { mixtureSection(mixture, &page) }
@@ -32,9 +33,10 @@ public enum RunReportPage {
 
     /// A name usable in an `id` attribute (letters, digits, `-`, `_`, `.`; anything else `-`).
     static func anchor(_ s: String) -> String {
-        String(s.unicodeScalars.map { c -> Character in
-            (c.properties.isAlphabetic && c.isASCII) || ("0"..."9").contains(c) || c == "-" || c == "_" || c == "." ? Character(c) : "-"
-        })
+        String(
+            s.unicodeScalars.map { c -> Character in
+                (c.properties.isAlphabetic && c.isASCII) || ("0"..."9").contains(c) || c == "-" || c == "_" || c == "." ? Character(c) : "-"
+            })
     }
 
     /// A number in a span with an id, so tests and scripts can find it.
@@ -47,17 +49,20 @@ public enum RunReportPage {
             page.section("Datasets", id: "datasets", Page.paragraph("The recipe has no datasets.", cssClass: "muted"))
             return
         }
-        var table = Table(columns: ["dataset", "from", "records", "read", "kept", "dropped", "quarantined", "written"],
-                          numeric: [3, 4, 5, 6, 7],
-                          caption: "Counted in input records (read = kept + dropped + quarantined); written: records in "
-                            + "kept.jsonl.gz (a conversation made of five pairs is one record written, five read).")
+        var table = Table(
+            columns: ["dataset", "from", "records", "read", "kept", "dropped", "quarantined", "written"],
+            numeric: [3, 4, 5, 6, 7],
+            caption: "Counted in input records (read = kept + dropped + quarantined); written: records in "
+                + "kept.jsonl.gz (a conversation made of five pairs is one record written, five read).")
         for d in data.datasets {
             let a = anchor(d.name)
-            table.add(cells: [Table.Cell(html: "<a href=\"#dataset-\(HTML.escape(a))\">\(HTML.escape(d.name))</a>"),
-                              Table.Cell(d.from), Table.Cell(d.inputKind == d.outputKind ? d.inputKind : "\(d.inputKind) → \(d.outputKind)"),
-                              figure(d.read, id: "read-\(a)"), figure(d.kept, id: "kept-\(a)"), figure(d.dropped, id: "dropped-\(a)"),
-                              Table.Cell(NumberText.grouped(d.quarantined), cssClass: d.quarantined > 0 ? "loss" : nil),
-                              figure(d.recordsWritten, id: "written-\(a)")])
+            table.add(cells: [
+                Table.Cell(html: "<a href=\"#dataset-\(HTML.escape(a))\">\(HTML.escape(d.name))</a>"),
+                Table.Cell(d.from), Table.Cell(d.inputKind == d.outputKind ? d.inputKind : "\(d.inputKind) → \(d.outputKind)"),
+                figure(d.read, id: "read-\(a)"), figure(d.kept, id: "kept-\(a)"), figure(d.dropped, id: "dropped-\(a)"),
+                Table.Cell(NumberText.grouped(d.quarantined), cssClass: d.quarantined > 0 ? "loss" : nil),
+                figure(d.recordsWritten, id: "written-\(a)")
+            ])
         }
         page.section("Datasets", id: "datasets", table.html)
     }
@@ -73,9 +78,10 @@ public enum RunReportPage {
         }
         stages.append(FunnelChart.Stage(label: "written", count: d.recordsWritten))
         let funnel = FunnelChart(stages: stages, title: "Records of \(d.name) after each stage")
-        parts.append("<figure class=\"chart funnel\" id=\"funnel-\(HTML.escape(a))\">\(funnel.svg)"
-                     + "<figcaption class=\"muted\">Records left after each stage (a stage's own output records), "
-                     + "share of those read, and what it removed.</figcaption></figure>")
+        parts.append(
+            "<figure class=\"chart funnel\" id=\"funnel-\(HTML.escape(a))\">\(funnel.svg)"
+                + "<figcaption class=\"muted\">Records left after each stage (a stage's own output records), "
+                + "share of those read, and what it removed.</figcaption></figure>")
         if d.steps.isEmpty { parts.append(Page.paragraph("No stages: every record read is written.", cssClass: "muted")) }
         for s in d.steps where !s.rules.isEmpty || !s.causes.isEmpty {
             parts.append(stepBlock(s, dataset: a))
@@ -90,32 +96,41 @@ public enum RunReportPage {
 
     static func stepBlock(_ s: RunReportData.Step, dataset: String) -> String {
         let id = "\(dataset)-\(anchor(s.id))"
-        var out = "<h3 id=\"step-\(HTML.escape(id))\">\(HTML.escape(s.id))"
+        var out =
+            "<h3 id=\"step-\(HTML.escape(id))\">\(HTML.escape(s.id))"
             + (s.id == s.stage ? "" : " <span class=\"muted\">(\(HTML.escape(s.stage)))</span>") + "</h3>"
-        out += Page.paragraph(isReading(s)
-                              ? "\(NumberText.grouped(s.quarantined)) input record(s) could not be read (quarantined)"
-                              : "\(NumberText.grouped(s.input)) in · \(NumberText.grouped(s.kept)) kept · "
-                                + "\(NumberText.grouped(s.dropped)) dropped · \(NumberText.grouped(s.quarantined)) quarantined")
+        out += Page.paragraph(
+            isReading(s)
+                ? "\(NumberText.grouped(s.quarantined)) input record(s) could not be read (quarantined)"
+                : "\(NumberText.grouped(s.input)) in · \(NumberText.grouped(s.kept)) kept · "
+                    + "\(NumberText.grouped(s.dropped)) dropped · \(NumberText.grouped(s.quarantined)) quarantined")
         if !s.rules.isEmpty {
             let total = s.rules.reduce(0) { $0 + $1.count }
             var table = Table(columns: ["drop rule", "records", "share of the stage's drops", "share of its input"], numeric: [1, 2, 3])
             for r in s.rules {
-                table.add(cells: [Table.Cell(html: "<code>\(HTML.escape(r.name))</code>"),
-                                  figure(r.count, id: "rule-\(id)-\(anchor(r.name))"),
-                                  Table.Cell(NumberText.percent(r.count, of: total)), Table.Cell(NumberText.percent(r.count, of: s.input))])
+                table.add(cells: [
+                    Table.Cell(html: "<code>\(HTML.escape(r.name))</code>"),
+                    figure(r.count, id: "rule-\(id)-\(anchor(r.name))"),
+                    Table.Cell(NumberText.percent(r.count, of: total)), Table.Cell(NumberText.percent(r.count, of: s.input))
+                ])
             }
             out += table.html
             for r in s.rules where !r.examples.isEmpty {
-                out += Page.details("\(r.name): \(r.examples.count) example\(r.examples.count == 1 ? "" : "s") of \(NumberText.grouped(r.count))",
-                                    examplesTable(r.examples))
+                out += Page.details(
+                    "\(r.name): \(r.examples.count) example\(r.examples.count == 1 ? "" : "s") of \(NumberText.grouped(r.count))",
+                    examplesTable(r.examples))
             }
         }
         if !s.causes.isEmpty {
             var table = Table(columns: ["quarantine cause", "records", "first places (file:line)"], numeric: [1])
             for c in s.causes {
-                let places = c.places.map { "<code>\(HTML.escape("\($0.file):\($0.line)"))</code> \(HTML.escape(shortened($0.error, 200)))" }
-                table.add(cells: [Table.Cell(c.cause), Table.Cell(NumberText.grouped(c.count), cssClass: "loss"),
-                                  Table.Cell(html: places.isEmpty ? "–" : places.joined(separator: "<br>"))])
+                let places = c.places.map {
+                    "<code>\(HTML.escape("\($0.file):\($0.line)"))</code> \(HTML.escape(shortened($0.error, 200)))"
+                }
+                table.add(cells: [
+                    Table.Cell(c.cause), Table.Cell(NumberText.grouped(c.count), cssClass: "loss"),
+                    Table.Cell(html: places.isEmpty ? "–" : places.joined(separator: "<br>"))
+                ])
             }
             out += table.html
         }
@@ -125,8 +140,10 @@ public enum RunReportPage {
     static func examplesTable(_ examples: [RunReportData.Example]) -> String {
         var table = Table(columns: ["record", "measured", "reason (threshold)", "text"])
         for e in examples {
-            table.add(cells: [Table.Cell(html: "<code>\(HTML.escape(e.id))</code>"), Table.Cell(e.value ?? "–"), Table.Cell(e.reason),
-                              Table.Cell(html: "<span class=\"example\">\(HTML.escape(shortened(e.text, exampleLimit)))</span>")])
+            table.add(cells: [
+                Table.Cell(html: "<code>\(HTML.escape(e.id))</code>"), Table.Cell(e.value ?? "–"), Table.Cell(e.reason),
+                Table.Cell(html: "<span class=\"example\">\(HTML.escape(shortened(e.text, exampleLimit)))</span>")
+            ])
         }
         return table.html
     }
@@ -144,33 +161,43 @@ public enum RunReportPage {
         let sorted = l.values.sorted()
         let median = sorted.count % 2 == 1 ? sorted[sorted.count / 2] : (sorted[sorted.count / 2 - 1] + sorted[sorted.count / 2]) / 2
         let histogram = Histogram(values: l.values, bins: min(30, max(5, Int(Double(l.values.count).squareRoot()))), axisTitle: l.unit)
-        let measured = l.values.count < l.total
+        let measured =
+            l.values.count < l.total
             ? "the first \(NumberText.grouped(l.values.count)) of \(NumberText.grouped(l.total)) records written"
             : "all \(NumberText.grouped(l.values.count)) records written"
         return "<h3>Lengths</h3>"
-            + Page.paragraph("\(l.unit) over \(measured): minimum \(HTML.fixed(sorted[0], 0)), median \(HTML.fixed(median, 0)), "
-                             + "maximum \(HTML.fixed(sorted[sorted.count - 1], 0)).")
+            + Page.paragraph(
+                "\(l.unit) over \(measured): minimum \(HTML.fixed(sorted[0], 0)), median \(HTML.fixed(median, 0)), "
+                    + "maximum \(HTML.fixed(sorted[sorted.count - 1], 0)).")
             + "<figure class=\"chart\" id=\"lengths-\(HTML.escape(dataset))\">\(histogram.svg)</figure>"
     }
 
     static func mixtureSection(_ m: RunReportData.Mixture, _ page: inout Page) {
-        var table = Table(columns: ["dataset", "target share", "achieved share", "conversations", m.unit, "reasoning on", "reasoning off"],
-                          numeric: [1, 2, 3, 4, 5, 6],
-                          caption: "Shares of the mixture's \(m.unit) (\(NumberText.grouped(m.units)) in all; \(m.tokenMethod)). "
-                            + "Reasoning on/off: conversations whose records say so ('–' when none do).")
+        var table = Table(
+            columns: ["dataset", "target share", "achieved share", "conversations", m.unit, "reasoning on", "reasoning off"],
+            numeric: [1, 2, 3, 4, 5, 6],
+            caption: "Shares of the mixture's \(m.unit) (\(NumberText.grouped(m.units)) in all; \(m.tokenMethod)). "
+                + "Reasoning on/off: conversations whose records say so ('–' when none do).")
         for d in m.datasets {
             let says = d.reasoningOn + d.reasoningOff > 0
-            table.add(cells: [Table.Cell(d.name), Table.Cell(HTML.fixed(d.target * 100, 1) + "%"),
-                              Table.Cell(html: "<span id=\"share-\(HTML.escape(anchor(d.name)))\">\(HTML.fixed(d.achieved * 100, 1))%</span>"),
-                              Table.Cell(NumberText.grouped(d.records)), Table.Cell(NumberText.grouped(d.units)),
-                              Table.Cell(says ? NumberText.grouped(d.reasoningOn) : "–"), Table.Cell(says ? NumberText.grouped(d.reasoningOff) : "–")])
+            table.add(cells: [
+                Table.Cell(d.name), Table.Cell(HTML.fixed(d.target * 100, 1) + "%"),
+                Table.Cell(html: "<span id=\"share-\(HTML.escape(anchor(d.name)))\">\(HTML.fixed(d.achieved * 100, 1))%</span>"),
+                Table.Cell(NumberText.grouped(d.records)), Table.Cell(NumberText.grouped(d.units)),
+                Table.Cell(says ? NumberText.grouped(d.reasoningOn) : "–"), Table.Cell(says ? NumberText.grouped(d.reasoningOff) : "–")
+            ])
         }
-        let chart = BarChart(categories: m.datasets.map(\.name),
-                             series: [BarChart.Series(name: "target %", values: m.datasets.map { $0.target * 100 }, colour: .neutral),
-                                      BarChart.Series(name: "achieved %", values: m.datasets.map { $0.achieved * 100 }, colour: .bar)],
-                             maximum: 100)
-        var parts = [Page.paragraph("\(NumberText.grouped(m.records)) conversations, \(NumberText.grouped(m.units)) \(m.unit)."),
-                     table.html, "<figure class=\"chart\" id=\"mixture-shares\">\(chart.svg)</figure>"]
+        let chart = BarChart(
+            categories: m.datasets.map(\.name),
+            series: [
+                BarChart.Series(name: "target %", values: m.datasets.map { $0.target * 100 }, colour: .neutral),
+                BarChart.Series(name: "achieved %", values: m.datasets.map { $0.achieved * 100 }, colour: .bar)
+            ],
+            maximum: 100)
+        var parts = [
+            Page.paragraph("\(NumberText.grouped(m.records)) conversations, \(NumberText.grouped(m.units)) \(m.unit)."),
+            table.html, "<figure class=\"chart\" id=\"mixture-shares\">\(chart.svg)</figure>"
+        ]
         if !m.warnings.isEmpty {
             parts.append("<ul class=\"loss\">" + m.warnings.map { "<li>\(HTML.escape($0))</li>" }.joined() + "</ul>")
         }
@@ -179,17 +206,20 @@ public enum RunReportPage {
 
     static func decontaminationSection(_ hits: [RunReportData.Decontamination], _ page: inout Page) {
         guard !hits.isEmpty else { return }
-        var table = Table(columns: ["where", "evaluation set", "items", "items matched", "training records", "first matches"],
-                          numeric: [2, 3, 4])
+        var table = Table(
+            columns: ["where", "evaluation set", "items", "items matched", "training records", "first matches"],
+            numeric: [2, 3, 4])
         for h in hits {
             let matches = h.matches.map {
                 "<code>\(HTML.escape($0.item))</code> (overlap \(HTML.fixed($0.overlap * 100, 0))%): "
                     + $0.records.map { "<code>\(HTML.escape($0))</code>" }.joined(separator: ", ")
             }
-            table.add(cells: [Table.Cell(h.scope), Table.Cell(h.evalSet), Table.Cell(NumberText.grouped(h.items)),
-                              Table.Cell(NumberText.grouped(h.matchedItems), cssClass: h.matchedItems > 0 ? "loss" : nil),
-                              Table.Cell(NumberText.grouped(h.records)),
-                              Table.Cell(html: matches.isEmpty ? "–" : matches.joined(separator: "<br>"))])
+            table.add(cells: [
+                Table.Cell(h.scope), Table.Cell(h.evalSet), Table.Cell(NumberText.grouped(h.items)),
+                Table.Cell(NumberText.grouped(h.matchedItems), cssClass: h.matchedItems > 0 ? "loss" : nil),
+                Table.Cell(NumberText.grouped(h.records)),
+                Table.Cell(html: matches.isEmpty ? "–" : matches.joined(separator: "<br>"))
+            ])
         }
         page.section("Decontamination", id: "decontamination", table.html)
     }
@@ -199,18 +229,23 @@ public enum RunReportPage {
             page.section("Model usage", id: "models", Page.paragraph("No models: the recipe uses none.", cssClass: "muted"))
             return
         }
-        var table = Table(columns: ["model", "requests sent", "cache hits", "retries", "failures", "prompt tokens",
-                                    "completion tokens", "latency p50 (ms)", "latency p95 (ms)"],
-                          numeric: [1, 2, 3, 4, 5, 6, 7, 8],
-                          caption: "This execution's figures (a resumed run sends fewer requests and takes more answers "
-                            + "from the cache).")
+        var table = Table(
+            columns: [
+                "model", "requests sent", "cache hits", "retries", "failures", "prompt tokens",
+                "completion tokens", "latency p50 (ms)", "latency p95 (ms)"
+            ],
+            numeric: [1, 2, 3, 4, 5, 6, 7, 8],
+            caption: "This execution's figures (a resumed run sends fewer requests and takes more answers "
+                + "from the cache).")
         for m in models {
-            table.add(cells: [Table.Cell(m.name), Table.Cell(NumberText.grouped(m.requests)), Table.Cell(NumberText.grouped(m.cacheHits)),
-                              Table.Cell(NumberText.grouped(m.retries)),
-                              Table.Cell(NumberText.grouped(m.failures), cssClass: m.failures > 0 ? "loss" : nil),
-                              Table.Cell(NumberText.grouped(m.promptTokens)), Table.Cell(NumberText.grouped(m.completionTokens)),
-                              Table.Cell(m.latencyP50.map { HTML.fixed($0, 0) } ?? "–"),
-                              Table.Cell(m.latencyP95.map { HTML.fixed($0, 0) } ?? "–")])
+            table.add(cells: [
+                Table.Cell(m.name), Table.Cell(NumberText.grouped(m.requests)), Table.Cell(NumberText.grouped(m.cacheHits)),
+                Table.Cell(NumberText.grouped(m.retries)),
+                Table.Cell(NumberText.grouped(m.failures), cssClass: m.failures > 0 ? "loss" : nil),
+                Table.Cell(NumberText.grouped(m.promptTokens)), Table.Cell(NumberText.grouped(m.completionTokens)),
+                Table.Cell(m.latencyP50.map { HTML.fixed($0, 0) } ?? "–"),
+                Table.Cell(m.latencyP95.map { HTML.fixed($0, 0) } ?? "–")
+            ])
         }
         page.section("Model usage", id: "models", table.html)
     }

@@ -53,7 +53,7 @@ public struct CultureSynthStage: BatchStage, KindAware, UsesSeed {
         "a parent from Warsaw whose child starts school in Newport",
         "a chef from Valencia opening a café in Aberystwyth",
         "a researcher from Lagos on a year's fellowship in Bangor",
-        "a farmer's partner from New Zealand settling in Powys",
+        "a farmer's partner from New Zealand settling in Powys"
     ]
 
     /// Built-in scenario prompt.
@@ -81,12 +81,14 @@ public struct CultureSynthStage: BatchStage, KindAware, UsesSeed {
 
     /// The settings.
     public var configuration: JSONValue {
-        var o: JSONObject = ["model": .string(model.name), "model_identity": .string(model.identity),
-                             "answer_model": .string(answerModel.name), "answer_model_identity": .string(answerModel.identity),
-                             "groups": .array(groups.map { .string($0) }), "topics": .array(topics.map { .string($0) }),
-                             "min_agreement": .double(minAgreement), "personas": .array(personas.map { .string($0) }),
-                             "scenario_prompt_sha256": .string(SHA256.hex(of: scenarioPrompt)),
-                             "answer_prompt_sha256": .string(SHA256.hex(of: answerPrompt))]
+        var o: JSONObject = [
+            "model": .string(model.name), "model_identity": .string(model.identity),
+            "answer_model": .string(answerModel.name), "answer_model_identity": .string(answerModel.identity),
+            "groups": .array(groups.map { .string($0) }), "topics": .array(topics.map { .string($0) }),
+            "min_agreement": .double(minAgreement), "personas": .array(personas.map { .string($0) }),
+            "scenario_prompt_sha256": .string(SHA256.hex(of: scenarioPrompt)),
+            "answer_prompt_sha256": .string(SHA256.hex(of: answerPrompt))
+        ]
         if let judgeModel {
             o["judge_model"] = .string(judgeModel.name)
             o["judge_model_identity"] = .string(judgeModel.identity)
@@ -128,8 +130,9 @@ public struct CultureSynthStage: BatchStage, KindAware, UsesSeed {
             scenarioPrompt: template("scenario_prompt_file", defaultScenarioPrompt, needs: ["{context}", "{persona}"]),
             answerPrompt: template("answer_prompt_file", defaultAnswerPrompt, needs: ["{norm}"]),
             judgePrompt: template("judge_prompt_file", defaultJudgePrompt, needs: ["{norm}", "{answer}"]),
-            sampling: Sampling(temperature: o.double("temperature", default: 0.7, range: 0...2),
-                               maxTokens: o.int("max_tokens", default: 512, range: 16...100_000)),
+            sampling: Sampling(
+                temperature: o.double("temperature", default: 0.7, range: 0...2),
+                maxTokens: o.int("max_tokens", default: 512, range: 16...100_000)),
             client: context.models ?? NoModels())
     }
 
@@ -160,8 +163,11 @@ public struct CultureSynthStage: BatchStage, KindAware, UsesSeed {
         }
         let group = n.culturalGroup.lowercased()
         if !groups.contains(where: { group == $0 || group.contains($0) }) {
-            return .dropped(record, DropReason(rule: Rule.group, message: "cultural group '\(n.culturalGroup)' is not selected",
-                                               value: .string(n.culturalGroup)))
+            return .dropped(
+                record,
+                DropReason(
+                    rule: Rule.group, message: "cultural group '\(n.culturalGroup)' is not selected",
+                    value: .string(n.culturalGroup)))
         }
         if !topics.isEmpty && !topics.contains(n.topic.lowercased()) {
             return .dropped(record, DropReason(rule: Rule.topic, message: "topic '\(n.topic)' is not selected", value: .string(n.topic)))
@@ -175,27 +181,36 @@ public struct CultureSynthStage: BatchStage, KindAware, UsesSeed {
         s.seed = ModelCalls.seed(context, "culture-synth", n.id)
 
         // 1. Scenario and question.
-        let scenarioRequest = ChatRequest(messages: [Message(role: .user, content: fill(scenarioPrompt, n, persona: persona))],
-                                          sampling: s)
+        let scenarioRequest = ChatRequest(
+            messages: [Message(role: .user, content: fill(scenarioPrompt, n, persona: persona))],
+            sampling: s)
         let raw: String
         switch try await ModelCalls.chat(client, model.name, scenarioRequest) {
         case .failure(let error): return .quarantined(record, error: "culture-synth: model '\(model.name)': \(error)")
         case .success(let a): raw = a.text
         }
         guard let (scenario, question) = Self.parseScenario(raw) else {
-            return .dropped(record, DropReason(rule: Rule.unparseable, message: "the scenario is not the JSON asked for",
-                                               value: .object(["raw_output": .string(String(raw.prefix(2000)))])))
+            return .dropped(
+                record,
+                DropReason(
+                    rule: Rule.unparseable, message: "the scenario is not the JSON asked for",
+                    value: .object(["raw_output": .string(String(raw.prefix(2000)))])))
         }
         if Self.fold(question).contains(Self.fold(n.actorBehavior)) {
-            return .dropped(record, DropReason(rule: Rule.revealsNorm, message: "the question states the norm's behaviour "
-                                               + "('\(n.actorBehavior)')", value: .string(question)))
+            return .dropped(
+                record,
+                DropReason(
+                    rule: Rule.revealsNorm,
+                    message: "the question states the norm's behaviour "
+                        + "('\(n.actorBehavior)')", value: .string(question)))
         }
         let userTurn = scenario.isEmpty ? question : scenario + "\n\n" + question
 
         // 2. The answer, with the norm as hidden context.
         let hidden = answerPrompt.replacingOccurrences(of: "{norm}", with: Self.describe(n))
-        let answerRequest = ChatRequest(messages: [Message(role: .system, content: hidden), Message(role: .user, content: userTurn)],
-                                        sampling: s)
+        let answerRequest = ChatRequest(
+            messages: [Message(role: .system, content: hidden), Message(role: .user, content: userTurn)],
+            sampling: s)
         let answerChoice: ChatChoice
         switch try await ModelCalls.chat(client, answerModel.name, answerRequest) {
         case .failure(let error): return .quarantined(record, error: "culture-synth: model '\(answerModel.name)': \(error)")
@@ -208,8 +223,11 @@ public struct CultureSynthStage: BatchStage, KindAware, UsesSeed {
         let answer = answerChoice.message.content.trimmingWhitespace()
         if answer.isEmpty { return .dropped(record, DropReason(rule: Rule.emptyAnswer, message: "the answer is empty")) }
         if answerChoice.finishReason == .length {
-            return .dropped(record, DropReason(rule: Rule.truncated, message: "the answer was cut off at max_tokens",
-                                               value: .string(String(answer.suffix(200)))))
+            return .dropped(
+                record,
+                DropReason(
+                    rule: Rule.truncated, message: "the answer was cut off at max_tokens",
+                    value: .string(String(answer.suffix(200)))))
         }
 
         // 3. The judge.
@@ -217,26 +235,37 @@ public struct CultureSynthStage: BatchStage, KindAware, UsesSeed {
         if let judgeModel {
             let prompt = judgePrompt.replacingOccurrences(of: "{norm}", with: Self.describe(n))
                 .replacingOccurrences(of: "{question}", with: userTurn).replacingOccurrences(of: "{answer}", with: answer)
-            let request = ChatRequest(messages: [Message(role: .user, content: prompt)],
-                                      sampling: Sampling(temperature: 0, maxTokens: 8))
+            let request = ChatRequest(
+                messages: [Message(role: .user, content: prompt)],
+                sampling: Sampling(temperature: 0, maxTokens: 8))
             switch try await ModelCalls.chat(client, judgeModel.name, request) {
             case .failure(let error): return .quarantined(record, error: "culture-synth: judge '\(judgeModel.name)': \(error)")
             case .success(let a):
                 let said = a.text.trimmingWhitespace()
                 verdict = said
                 if !said.lowercased().hasPrefix("yes") {
-                    return .dropped(record, DropReason(rule: Rule.judgeDisagrees, message: "the judge did not say the answer "
-                                                       + "agrees with the norm", value: .string(String(said.prefix(200)))))
+                    return .dropped(
+                        record,
+                        DropReason(
+                            rule: Rule.judgeDisagrees,
+                            message: "the judge did not say the answer "
+                                + "agrees with the norm", value: .string(String(said.prefix(200)))))
                 }
             }
         }
-        var meta: JSONObject = ["norm_id": .string(n.id), "group": .string(n.culturalGroup), "topic": .string(n.topic),
-                                "persona": .string(persona), "agreement": n.agreement.map { .double($0) } ?? .null,
-                                "model": .string(model.name), "answer_model": .string(answerModel.name)]
+        var meta: JSONObject = [
+            "norm_id": .string(n.id), "group": .string(n.culturalGroup), "topic": .string(n.topic),
+            "persona": .string(persona), "agreement": n.agreement.map { .double($0) } ?? .null,
+            "model": .string(model.name), "answer_model": .string(answerModel.name)
+        ]
         if let verdict { meta["judge"] = .string(verdict) }
-        let conversation = Conversation(id: n.id, messages: [Message(role: .user, content: userTurn),
-                                                             Message(role: .assistant, content: answer)],
-                                        metadata: ["culture": .object(meta)], lineage: n.lineage)
+        let conversation = Conversation(
+            id: n.id,
+            messages: [
+                Message(role: .user, content: userTurn),
+                Message(role: .assistant, content: answer)
+            ],
+            metadata: ["culture": .object(meta)], lineage: n.lineage)
         return .kept(.conversation(conversation))
     }
 
@@ -251,8 +280,9 @@ public struct CultureSynthStage: BatchStage, KindAware, UsesSeed {
     /// `{"scenario": …, "question": …}` from an answer (the first JSON object in it), or nil.
     static func parseScenario(_ raw: String) -> (scenario: String, question: String)? {
         guard let open = raw.firstIndex(of: "{"), let close = raw.lastIndex(of: "}"), open < close,
-              let json = try? JSONParser.parse(String(raw[open...close])),
-              let question = json["question"]?.stringValue?.trimmingWhitespace(), !question.isEmpty else { return nil }
+            let json = try? JSONParser.parse(String(raw[open...close])),
+            let question = json["question"]?.stringValue?.trimmingWhitespace(), !question.isEmpty
+        else { return nil }
         return ((json["scenario"]?.stringValue ?? "").trimmingWhitespace(), question)
     }
 

@@ -68,8 +68,9 @@ public struct GenerateStage: BatchStage, KindAware, UsesSeed {
         sampling.maxTokens = options.int("max_tokens", range: 1...1_000_000)
         sampling.seed = options.int("seed", range: 0...Int(Int32.max))
         sampling.stop = options.stringList("stop", default: [])
-        return GenerateStage(model: info ?? ModelInfo(name: "", servedModel: "", identity: ""), reasoning: reasoning,
-                             sampling: sampling, client: context.models ?? NoModels())
+        return GenerateStage(
+            model: info ?? ModelInfo(name: "", servedModel: "", identity: ""), reasoning: reasoning,
+            sampling: sampling, client: context.models ?? NoModels())
     }
 
     /// Generates answers for a batch, concurrently, keeping input order.

@@ -12,8 +12,10 @@ import JupiterCore
 enum ModelCalls {
     /// The outputs of `body` for each item of `batch` (records, or records with what a stage
     /// decided for them), in order, or the first transport failure.
-    static func map<E: Sendable, T: Sendable>(_ batch: [E], stage: String,
-                                              _ body: @escaping @Sendable (E) async throws -> T) async throws -> [T] {
+    static func map<E: Sendable, T: Sendable>(
+        _ batch: [E], stage: String,
+        _ body: @escaping @Sendable (E) async throws -> T
+    ) async throws -> [T] {
         let results = try await OrderedTasks.map(batch, limit: max(1, batch.count)) { item -> Result<T, LLMError> in
             do {
                 return .success(try await body(item))

@@ -26,8 +26,10 @@ public struct ParallelToChatStage: BatchStage, KindAware, UsesSeed {
     public var systemPrompt: String?
 
     /// Creates the stage.
-    public init(seriesShare: Double = 0.3, maxSeries: Int = 5, forwardShare: Double = 0.5,
-                welshPromptShare: Double = 0.3, systemPrompt: String? = nil) {
+    public init(
+        seriesShare: Double = 0.3, maxSeries: Int = 5, forwardShare: Double = 0.5,
+        welshPromptShare: Double = 0.3, systemPrompt: String? = nil
+    ) {
         self.seriesShare = seriesShare
         self.maxSeries = maxSeries
         self.forwardShare = forwardShare
@@ -39,8 +41,10 @@ public struct ParallelToChatStage: BatchStage, KindAware, UsesSeed {
     public func outputKind(for input: RecordKind) -> RecordKind { .conversation }
 
     public var configuration: JSONValue {
-        var o: JSONObject = ["series_share": .double(seriesShare), "max_series": .int(maxSeries),
-                             "forward_share": .double(forwardShare), "welsh_prompt_share": .double(welshPromptShare)]
+        var o: JSONObject = [
+            "series_share": .double(seriesShare), "max_series": .int(maxSeries),
+            "forward_share": .double(forwardShare), "welsh_prompt_share": .double(welshPromptShare)
+        ]
         if let systemPrompt { o["system_prompt"] = .string(systemPrompt) }
         return .object(o)
     }
@@ -68,8 +72,9 @@ public struct ParallelToChatStage: BatchStage, KindAware, UsesSeed {
             }
             pending.append(p)
         }
-        var rng = SeededRandom(context.seed, context.stageID, String(context.batchIndex),
-                               pending.first?.id ?? "")
+        var rng = SeededRandom(
+            context.seed, context.stageID, String(context.batchIndex),
+            pending.first?.id ?? "")
         var i = 0
         while i < pending.count {
             let series = rng.unit() < seriesShare
@@ -88,7 +93,8 @@ public struct ParallelToChatStage: BatchStage, KindAware, UsesSeed {
         let to = forward ? first.targetLanguage : first.sourceLanguage
         let welshPossible = from == "cy" || to == "cy"
         let inWelsh = welshPossible && rng.unit() < welshPromptShare
-        let pool: [String] = series
+        let pool: [String] =
+            series
             ? (inWelsh ? TranslationTemplates.seriesWelsh : TranslationTemplates.seriesEnglish)
             : (inWelsh ? TranslationTemplates.singleWelsh : TranslationTemplates.singleEnglish)
         let templateIndex = Int(rng.next() % UInt64(pool.count))
@@ -97,7 +103,8 @@ public struct ParallelToChatStage: BatchStage, KindAware, UsesSeed {
         for (k, pair) in pairs.enumerated() {
             let text = forward ? pair.source : pair.target
             let answer = forward ? pair.target : pair.source
-            let prompt = k == 0
+            let prompt =
+                k == 0
                 ? TranslationTemplates.fill(pool[templateIndex], text: text, source: from, target: to)
                 : text
             messages.append(Message(role: .user, content: prompt))
@@ -108,10 +115,12 @@ public struct ParallelToChatStage: BatchStage, KindAware, UsesSeed {
             "task": .string("translation"), "direction": .string("\(from)-\(to)"),
             "style": .string(series ? "series" : "single"),
             "template": .string("\(series ? "series" : "single")-\(inWelsh ? "cy" : "en")-\(templateIndex)"),
-            "pairs": .int(pairs.count),
+            "pairs": .int(pairs.count)
         ]
-        return Conversation(id: id, messages: messages, metadata: metadata,
-                            lineage: Lineage(origins: pairs.flatMap(\.lineage.origins),
-                                             stages: first.lineage.stages))
+        return Conversation(
+            id: id, messages: messages, metadata: metadata,
+            lineage: Lineage(
+                origins: pairs.flatMap(\.lineage.origins),
+                stages: first.lineage.stages))
     }
 }

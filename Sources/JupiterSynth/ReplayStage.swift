@@ -40,8 +40,10 @@ public struct ReplayStage: BatchStage, KindAware, UsesSeed {
     public let client: any ModelClient
 
     /// Creates the stage.
-    public init(model: ModelInfo, reasoningOn: Double?, sampling: Sampling, allowTruncated: Bool = false,
-                systemPrompt: String? = nil, client: any ModelClient) {
+    public init(
+        model: ModelInfo, reasoningOn: Double?, sampling: Sampling, allowTruncated: Bool = false,
+        systemPrompt: String? = nil, client: any ModelClient
+    ) {
         self.model = model
         self.reasoningOn = reasoningOn
         self.sampling = sampling
@@ -79,17 +81,21 @@ public struct ReplayStage: BatchStage, KindAware, UsesSeed {
             case .always where share == 1: break
             case .never where share == 0: break
             default:
-                o.problem("reasoning_on", "model '\(info.name)' cannot switch reasoning on and off per request (its "
-                          + "'models:' entry says reasoning: \(info.reasoning.rawValue)); declare `reasoning: toggle` "
-                          + "if it can, or remove reasoning_on")
+                o.problem(
+                    "reasoning_on",
+                    "model '\(info.name)' cannot switch reasoning on and off per request (its "
+                        + "'models:' entry says reasoning: \(info.reasoning.rawValue)); declare `reasoning: toggle` "
+                        + "if it can, or remove reasoning_on")
             }
         }
-        let sampling = Sampling(temperature: o.double("temperature", default: 1.0, range: 0...2),
-                                topP: o.double("top_p", default: 0.95, range: 0...1),
-                                maxTokens: o.int("max_tokens", default: 4096, range: 1...1_000_000))
-        return ReplayStage(model: info ?? ModelInfo(name: "", servedModel: "", identity: ""), reasoningOn: share,
-                           sampling: sampling, allowTruncated: o.bool("allow_truncated", default: false),
-                           systemPrompt: o.string("system_prompt"), client: context.models ?? NoModels())
+        let sampling = Sampling(
+            temperature: o.double("temperature", default: 1.0, range: 0...2),
+            topP: o.double("top_p", default: 0.95, range: 0...1),
+            maxTokens: o.int("max_tokens", default: 4096, range: 1...1_000_000))
+        return ReplayStage(
+            model: info ?? ModelInfo(name: "", servedModel: "", identity: ""), reasoningOn: share,
+            sampling: sampling, allowTruncated: o.bool("allow_truncated", default: false),
+            systemPrompt: o.string("system_prompt"), client: context.models ?? NoModels())
     }
 
     /// The prompt of a record: turns up to the last user turn, a document's text, an eval item's input.
@@ -142,8 +148,9 @@ public struct ReplayStage: BatchStage, KindAware, UsesSeed {
         }
         var s = sampling
         s.seed = ModelCalls.seed(context, "replay", record.id)
-        let request = ChatRequest(messages: prompt, sampling: s, reasoning: reasoning,
-                                  tools: { if case .conversation(let c) = record { c.tools } else { nil } }())
+        let request = ChatRequest(
+            messages: prompt, sampling: s, reasoning: reasoning,
+            tools: { if case .conversation(let c) = record { c.tools } else { nil } }())
         let answer: ChatResponse
         switch try await ModelCalls.chat(client, model.name, request) {
         case .success(let a): answer = a
@@ -154,38 +161,59 @@ public struct ReplayStage: BatchStage, KindAware, UsesSeed {
         }
         var message = choice.message
         message.role = .assistant
-        var meta: JSONObject = ["model": .string(model.name), "temperature": s.temperature.map { .double($0) } ?? .null,
-                                "top_p": s.topP.map { .double($0) } ?? .null, "max_tokens": s.maxTokens.map { .int($0) } ?? .null,
-                                "reasoning": reasoning.map { .string($0.rawValue) } ?? .null]
+        var meta: JSONObject = [
+            "model": .string(model.name), "temperature": s.temperature.map { .double($0) } ?? .null,
+            "top_p": s.topP.map { .double($0) } ?? .null, "max_tokens": s.maxTokens.map { .int($0) } ?? .null,
+            "reasoning": reasoning.map { .string($0.rawValue) } ?? .null
+        ]
         if let f = choice.finishReason.rawValue { meta["finish_reason"] = .string(f) }
         var conversation = Self.conversation(from: record, prompt: prompt, answer: message)
         conversation.metadata["replay"] = .object(meta)
         let out = Record.conversation(conversation)
         let hasReasoning = !(message.reasoning ?? "").trimmingWhitespace().isEmpty
         if choice.finishReason == .length && !allowTruncated {
-            return .dropped(out, DropReason(rule: Rule.truncated, message: "the answer was cut off at max_tokens "
-                                            + "(\(s.maxTokens.map(String.init) ?? "the server's limit"))", value: .string("length")))
+            return .dropped(
+                out,
+                DropReason(
+                    rule: Rule.truncated,
+                    message: "the answer was cut off at max_tokens "
+                        + "(\(s.maxTokens.map(String.init) ?? "the server's limit"))", value: .string("length")))
         }
         if message.content.trimmingWhitespace().isEmpty && message.toolCalls.isEmpty {
-            return .dropped(out, DropReason(rule: Rule.emptyAnswer, message: "the answer is empty"
-                                            + (hasReasoning ? " (only reasoning)" : "")))
+            return .dropped(
+                out,
+                DropReason(
+                    rule: Rule.emptyAnswer,
+                    message: "the answer is empty"
+                        + (hasReasoning ? " (only reasoning)" : "")))
         }
         if reasoning == .on && !hasReasoning {
-            return .dropped(out, DropReason(rule: Rule.reasoningMissing,
-                                            message: "reasoning was requested (enable_thinking: true) but the answer has none"))
+            return .dropped(
+                out,
+                DropReason(
+                    rule: Rule.reasoningMissing,
+                    message: "reasoning was requested (enable_thinking: true) but the answer has none"))
         }
         if reasoning == .off && hasReasoning {
-            return .dropped(out, DropReason(rule: Rule.reasoningPresent,
-                                            message: "reasoning was switched off but the answer reasons "
-                                                + "(\(message.reasoning?.count ?? 0) characters)",
-                                            value: .int(message.reasoning?.count ?? 0)))
+            return .dropped(
+                out,
+                DropReason(
+                    rule: Rule.reasoningPresent,
+                    message: "reasoning was switched off but the answer reasons "
+                        + "(\(message.reasoning?.count ?? 0) characters)",
+                    value: .int(message.reasoning?.count ?? 0)))
         }
         let rules = ConversationRules()
-        if let loop = ConversationRules.loop(message.content, maxPeriod: rules.loopMaxPeriod, minRepeats: rules.loopMinRepeats,
-                                             minWords: rules.loopMinWords) {
-            return .dropped(out, DropReason(rule: Rule.loop,
-                                            message: "the answer repeats a \(loop.period)-word sequence \(loop.repeats) times in a row",
-                                            value: .int(loop.repeats)))
+        if let loop = ConversationRules.loop(
+            message.content, maxPeriod: rules.loopMaxPeriod, minRepeats: rules.loopMinRepeats,
+            minWords: rules.loopMinWords)
+        {
+            return .dropped(
+                out,
+                DropReason(
+                    rule: Rule.loop,
+                    message: "the answer repeats a \(loop.period)-word sequence \(loop.repeats) times in a row",
+                    value: .int(loop.repeats)))
         }
         return .kept(out)
     }
@@ -240,8 +268,10 @@ enum PromptBudget {
         let estimate = (bytes + bytesPerToken - 1) / bytesPerToken
         let total = estimate + (maxTokens ?? 0)
         guard total > context else { return nil }
-        return DropReason(rule: rule, message: "the prompt (about \(estimate) tokens at \(bytesPerToken) bytes per token) and "
-                          + "max_tokens \(maxTokens ?? 0) exceed the context of model '\(model.name)' (\(context) tokens)",
-                          value: .int(estimate))
+        return DropReason(
+            rule: rule,
+            message: "the prompt (about \(estimate) tokens at \(bytesPerToken) bytes per token) and "
+                + "max_tokens \(maxTokens ?? 0) exceed the context of model '\(model.name)' (\(context) tokens)",
+            value: .int(estimate))
     }
 }

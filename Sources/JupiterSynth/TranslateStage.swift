@@ -77,20 +77,24 @@ public struct TranslateStage: BatchStage, KindAware {
 
     /// The settings (models' identities included).
     public var configuration: JSONValue {
-        var o: JSONObject = ["model": .string(model.name), "model_identity": .string(model.identity),
-                             "source": .string(source), "target": .string(target),
-                             "mode": .string(wholeConversation ? "whole" : "turns"),
-                             "roles": .array(Role.allCases.filter(roles.contains).map { .string($0.rawValue) }),
-                             "prompt_sha256": .string(SHA256.hex(of: prompt)), "prompt_file": .string(promptSource),
-                             "min_ratio": .double(minRatio), "max_ratio": .double(maxRatio),
-                             "langid_model": langid.map { .string($0.sha256) } ?? .null,
-                             "min_langid_prob": .double(minLangidProbability),
-                             "back_translation_min_chrf": minBackChrF.map { .double($0) } ?? .null]
+        var o: JSONObject = [
+            "model": .string(model.name), "model_identity": .string(model.identity),
+            "source": .string(source), "target": .string(target),
+            "mode": .string(wholeConversation ? "whole" : "turns"),
+            "roles": .array(Role.allCases.filter(roles.contains).map { .string($0.rawValue) }),
+            "prompt_sha256": .string(SHA256.hex(of: prompt)), "prompt_file": .string(promptSource),
+            "min_ratio": .double(minRatio), "max_ratio": .double(maxRatio),
+            "langid_model": langid.map { .string($0.sha256) } ?? .null,
+            "min_langid_prob": .double(minLangidProbability),
+            "back_translation_min_chrf": minBackChrF.map { .double($0) } ?? .null
+        ]
         if let t = sampling.temperature { o["temperature"] = .double(t) }
         if let m = sampling.maxTokens { o["max_tokens"] = .int(m) }
         if let judge {
-            o["judge"] = .object(["model": .string(judge.model.name), "model_identity": .string(judge.model.identity),
-                                  "min_score": .int(judge.minScore)])
+            o["judge"] = .object([
+                "model": .string(judge.model.name), "model_identity": .string(judge.model.identity),
+                "min_score": .int(judge.minScore)
+            ])
         }
         return .object(o)
     }
@@ -106,7 +110,9 @@ public struct TranslateStage: BatchStage, KindAware {
         let roleNames = o.stringList("roles", default: ["system", "user", "assistant"])
         var roles = Set<Role>()
         for r in roleNames {
-            if let role = Role(rawValue: r), role != .tool { roles.insert(role) } else {
+            if let role = Role(rawValue: r), role != .tool {
+                roles.insert(role)
+            } else {
                 o.problem("roles", "option 'roles' takes system, user and assistant, found '\(r)'")
             }
         }
@@ -115,16 +121,21 @@ public struct TranslateStage: BatchStage, KindAware {
             let path = context.resolve(file)
             if let bytes = try? FileSystem.read(path), let text = String(validating: bytes, as: UTF8.self) {
                 let missing = ["{text}", "{target}"].filter { !text.contains($0) }
-                if missing.isEmpty { prompt = text; promptSource = file } else {
-                    o.problem("prompt_file", "the prompt template \(path) lacks \(missing.joined(separator: " and ")): "
-                              + "it must contain {text} and {target}")
+                if missing.isEmpty {
+                    prompt = text; promptSource = file
+                } else {
+                    o.problem(
+                        "prompt_file",
+                        "the prompt template \(path) lacks \(missing.joined(separator: " and ")): "
+                            + "it must contain {text} and {target}")
                 }
             } else {
                 o.problem("prompt_file", "cannot read the prompt template \(path)")
             }
         }
-        let sampling = Sampling(temperature: o.double("temperature", default: 0, range: 0...2),
-                                maxTokens: o.int("max_tokens", range: 1...1_000_000))
+        let sampling = Sampling(
+            temperature: o.double("temperature", default: 0, range: 0...2),
+            maxTokens: o.int("max_tokens", range: 1...1_000_000))
         let minRatio = o.double("min_ratio", default: 0.5, range: 0...100)
         let maxRatio = o.double("max_ratio", default: 2.0, range: 0...100)
         var langid: FastTextModel?
@@ -133,8 +144,10 @@ public struct TranslateStage: BatchStage, KindAware {
                 o.problem("langid_model", "\(error)")
             }
         } else {
-            o.warning(nil, "no 'langid_model': the target-language gate is off (set it to the langid stage's "
-                      + "fastText model, e.g. lid.176.ftz)")
+            o.warning(
+                nil,
+                "no 'langid_model': the target-language gate is off (set it to the langid stage's "
+                    + "fastText model, e.g. lid.176.ftz)")
         }
         let minProb = o.double("min_langid_prob", default: 0.5, range: 0...1)
         var minChrF: Double?
@@ -149,11 +162,12 @@ public struct TranslateStage: BatchStage, KindAware {
             o.append(j.finish())
             if let judgeModel { judge = (judgeModel, minScore) }
         }
-        return TranslateStage(model: info ?? ModelInfo(name: "", servedModel: "", identity: ""), source: source,
-                              target: target, wholeConversation: mode == "whole", roles: roles, prompt: prompt,
-                              promptSource: promptSource, sampling: sampling, minRatio: minRatio, maxRatio: maxRatio,
-                              langid: langid, minLangidProbability: minProb, minBackChrF: minChrF, judge: judge,
-                              client: context.models ?? NoModels())
+        return TranslateStage(
+            model: info ?? ModelInfo(name: "", servedModel: "", identity: ""), source: source,
+            target: target, wholeConversation: mode == "whole", roles: roles, prompt: prompt,
+            promptSource: promptSource, sampling: sampling, minRatio: minRatio, maxRatio: maxRatio,
+            langid: langid, minLangidProbability: minProb, minBackChrF: minChrF, judge: judge,
+            client: context.models ?? NoModels())
     }
 
     // MARK: Processing
@@ -228,8 +242,10 @@ public struct TranslateStage: BatchStage, KindAware {
             parts.append(String(chunk[close.upperBound...]).trimmingWhitespace())
         }
         guard parts.count == indices.count else {
-            throw Failure.drop(DropReason(rule: Rule.turnsMismatch,
-                                          message: "sent \(indices.count) turns, got \(parts.count) back", value: .int(parts.count)))
+            throw Failure.drop(
+                DropReason(
+                    rule: Rule.turnsMismatch,
+                    message: "sent \(indices.count) turns, got \(parts.count) back", value: .int(parts.count)))
         }
         var out = messages
         for (i, text) in zip(indices, parts) {
@@ -247,16 +263,22 @@ public struct TranslateStage: BatchStage, KindAware {
             .replacingOccurrences(of: "{text}", with: text)
         var s = sampling
         if s.maxTokens == nil { s.maxTokens = max(64, text.utf8.count) }  // ≈ 2× the input's tokens
-        switch try await ModelCalls.chat(client, model.name, ChatRequest(messages: [Message(role: .user, content: filled)],
-                                                                         sampling: s)) {
+        switch try await ModelCalls.chat(
+            client, model.name,
+            ChatRequest(
+                messages: [Message(role: .user, content: filled)],
+                sampling: s))
+        {
         case .failure(let error): throw Failure.rejected("translate: model '\(model.name)': \(error)")
         case .success(let answer):
             guard let choice = answer.choices.first else {
                 throw Failure.drop(DropReason(rule: Rule.empty, message: "the model answered no choice"))
             }
             if choice.finishReason == .length {
-                throw Failure.drop(DropReason(rule: Rule.truncated, message: "the translation was cut off at max_tokens",
-                                              value: .string(String(choice.message.content.suffix(200)))))
+                throw Failure.drop(
+                    DropReason(
+                        rule: Rule.truncated, message: "the translation was cut off at max_tokens",
+                        value: .string(String(choice.message.content.suffix(200)))))
             }
             let out = choice.message.content.trimmingWhitespace()
             if out.isEmpty { throw Failure.drop(DropReason(rule: Rule.empty, message: "the translation is empty")) }
@@ -269,36 +291,53 @@ public struct TranslateStage: BatchStage, KindAware {
         let a = TranslationText.protected(original), b = TranslationText.protected(translated)
         if a != b {
             let lost = Set(a).subtracting(b).sorted().prefix(5), added = Set(b).subtracting(a).sorted().prefix(5)
-            throw Failure.drop(DropReason(rule: Rule.structure,
-                                          message: "code, URLs, numbers or placeholders changed (lost: \(lost.joined(separator: " ")); "
-                                              + "new: \(added.joined(separator: " ")))",
-                                          value: .object(["lost": .array(lost.map { .string($0) }),
-                                                          "new": .array(added.map { .string($0) })])))
+            throw Failure.drop(
+                DropReason(
+                    rule: Rule.structure,
+                    message: "code, URLs, numbers or placeholders changed (lost: \(lost.joined(separator: " ")); "
+                        + "new: \(added.joined(separator: " ")))",
+                    value: .object([
+                        "lost": .array(lost.map { .string($0) }),
+                        "new": .array(added.map { .string($0) })
+                    ])))
         }
         let sa = TranslationText.skeleton(original), sb = TranslationText.skeleton(translated)
         if sa != sb {
-            throw Failure.drop(DropReason(rule: Rule.structure, message: "the Markdown structure changed (\(sa.count) lines "
-                                          + "\(sa.prefix(6).joined(separator: ",")) → \(sb.count) lines \(sb.prefix(6).joined(separator: ",")))"))
+            throw Failure.drop(
+                DropReason(
+                    rule: Rule.structure,
+                    message: "the Markdown structure changed (\(sa.count) lines "
+                        + "\(sa.prefix(6).joined(separator: ",")) → \(sb.count) lines \(sb.prefix(6).joined(separator: ",")))"))
         }
         if Self.fold(original) == Self.fold(translated) {
             throw Failure.drop(DropReason(rule: Rule.unchanged, message: "the output equals the input"))
         }
         if let opening = TranslationText.commentary(translated) {
-            throw Failure.drop(DropReason(rule: Rule.commentary, message: "the output starts like a comment or a refusal "
-                                          + "(\"\(opening)\") instead of a translation",
-                                          value: .string(String(translated.prefix(200)))))
+            throw Failure.drop(
+                DropReason(
+                    rule: Rule.commentary,
+                    message: "the output starts like a comment or a refusal "
+                        + "(\"\(opening)\") instead of a translation",
+                    value: .string(String(translated.prefix(200)))))
         }
         let rules = ConversationRules()
-        if let loop = ConversationRules.loop(translated, maxPeriod: rules.loopMaxPeriod, minRepeats: rules.loopMinRepeats,
-                                             minWords: rules.loopMinWords) {
-            throw Failure.drop(DropReason(rule: Rule.loop,
-                                          message: "the output repeats a \(loop.period)-word sequence \(loop.repeats) times",
-                                          value: .int(loop.repeats)))
+        if let loop = ConversationRules.loop(
+            translated, maxPeriod: rules.loopMaxPeriod, minRepeats: rules.loopMinRepeats,
+            minWords: rules.loopMinWords)
+        {
+            throw Failure.drop(
+                DropReason(
+                    rule: Rule.loop,
+                    message: "the output repeats a \(loop.period)-word sequence \(loop.repeats) times",
+                    value: .int(loop.repeats)))
         }
         let ratio = Double(translated.count) / Double(max(1, original.count))
         if ratio < minRatio || ratio > maxRatio {
-            throw Failure.drop(DropReason(rule: Rule.lengthRatio, message: "output/input length \(Self.format(ratio)) outside "
-                                          + "\(Self.format(minRatio))…\(Self.format(maxRatio))", value: .double(Self.round(ratio))))
+            throw Failure.drop(
+                DropReason(
+                    rule: Rule.lengthRatio,
+                    message: "output/input length \(Self.format(ratio)) outside "
+                        + "\(Self.format(minRatio))…\(Self.format(maxRatio))", value: .double(Self.round(ratio))))
         }
         if let langid {
             let letters = translated.unicodeScalars.filter { $0.properties.isAlphabetic }.count
@@ -308,10 +347,12 @@ public struct TranslateStage: BatchStage, KindAware {
                 let label = top?.label ?? "?"
                 let p = Double(top?.probability ?? 0)
                 if !LanguageExpectation.matches(label, [target]) || p < minLangidProbability {
-                    throw Failure.drop(DropReason(rule: Rule.wrongLanguage,
-                                                  message: "language ID says \(label) (p \(Self.format(p))), not \(target) with "
-                                                      + "p ≥ \(Self.format(minLangidProbability))",
-                                                  value: .object(["label": .string(label), "prob": .double(Self.round(p))])))
+                    throw Failure.drop(
+                        DropReason(
+                            rule: Rule.wrongLanguage,
+                            message: "language ID says \(label) (p \(Self.format(p))), not \(target) with "
+                                + "p ≥ \(Self.format(minLangidProbability))",
+                            value: .object(["label": .string(label), "prob": .double(Self.round(p))])))
                 }
             }
         }
@@ -324,10 +365,15 @@ public struct TranslateStage: BatchStage, KindAware {
         let back = try await ask(translated, from: target, to: source, model: model)
         let score = ChrF().sentenceScore(hypothesis: back, references: [original])
         if score < minBackChrF {
-            throw Failure.drop(DropReason(rule: Rule.backTranslation,
-                                          message: "the round trip scores chrF \(Self.format(score)) < \(Self.format(minBackChrF)) "
-                                              + "against the original", value: .object(["chrf": .double(Self.round(score)),
-                                                                                        "back_translation": .string(String(back.prefix(500)))])))
+            throw Failure.drop(
+                DropReason(
+                    rule: Rule.backTranslation,
+                    message: "the round trip scores chrF \(Self.format(score)) < \(Self.format(minBackChrF)) "
+                        + "against the original",
+                    value: .object([
+                        "chrf": .double(Self.round(score)),
+                        "back_translation": .string(String(back.prefix(500)))
+                    ])))
         }
     }
 
@@ -339,21 +385,29 @@ public struct TranslateStage: BatchStage, KindAware {
                 .replacingOccurrences(of: "{target}", with: Self.languageName(target))
                 .replacingOccurrences(of: "{original}", with: before.messages[i].content)
                 .replacingOccurrences(of: "{translation}", with: m.content)
-            let request = ChatRequest(messages: [Message(role: .user, content: question)],
-                                      sampling: Sampling(temperature: 0, maxTokens: 200))
+            let request = ChatRequest(
+                messages: [Message(role: .user, content: question)],
+                sampling: Sampling(temperature: 0, maxTokens: 200))
             switch try await ModelCalls.chat(client, judge.model.name, request) {
             case .failure(let error): throw Failure.rejected("translate: judge '\(judge.model.name)': \(error)")
             case .success(let answer):
                 let raw = answer.text
                 guard let scores = Self.parseScores(raw) else {
-                    throw Failure.drop(DropReason(rule: Rule.judgeUnparseable, message: "the judge's verdict cannot be read",
-                                                  value: .string(String(raw.prefix(500)))))
+                    throw Failure.drop(
+                        DropReason(
+                            rule: Rule.judgeUnparseable, message: "the judge's verdict cannot be read",
+                            value: .string(String(raw.prefix(500)))))
                 }
                 if let low = scores.min(by: { $0.value < $1.value }), low.value < judge.minScore {
-                    throw Failure.drop(DropReason(rule: Rule.judge, message: "turn \(i + 1): the judge scored \(low.key) "
-                                                  + "\(low.value) < \(judge.minScore)",
-                                                  value: .object(JSONObject(scores.sorted { $0.key < $1.key }
-                                                      .map { JSONObject.Entry(key: $0.key, value: .int($0.value)) }))))
+                    throw Failure.drop(
+                        DropReason(
+                            rule: Rule.judge,
+                            message: "turn \(i + 1): the judge scored \(low.key) "
+                                + "\(low.value) < \(judge.minScore)",
+                            value: .object(
+                                JSONObject(
+                                    scores.sorted { $0.key < $1.key }
+                                        .map { JSONObject.Entry(key: $0.key, value: .int($0.value)) }))))
                 }
             }
         }
@@ -376,7 +430,8 @@ public struct TranslateStage: BatchStage, KindAware {
     /// The four scores of a judge's answer (the first JSON object in it), or nil.
     static func parseScores(_ raw: String) -> [String: Int]? {
         guard let open = raw.firstIndex(of: "{"), let close = raw.lastIndex(of: "}"), open < close,
-              let json = try? JSONParser.parse(String(raw[open...close])) else { return nil }
+            let json = try? JSONParser.parse(String(raw[open...close]))
+        else { return nil }
         var out: [String: Int] = [:]
         for key in ["fluency", "accuracy", "terminology", "format"] {
             guard let v = json[key]?.doubleValue, (1...5).contains(v) else { return nil }

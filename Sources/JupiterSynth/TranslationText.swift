@@ -96,7 +96,9 @@ enum TranslationText {
                 let double = i + 1 < scalars.count && scalars[i + 1] == "{"
                 if let end = scalars[(i + 1)...].firstIndex(of: "}") {
                     let inner = scalars[(i + (double ? 2 : 1))..<end]
-                    if !inner.isEmpty, inner.allSatisfy({ $0.properties.isAlphabetic || $0.properties.numericType != nil || $0 == "_" || $0 == "." }) {
+                    if !inner.isEmpty,
+                        inner.allSatisfy({ $0.properties.isAlphabetic || $0.properties.numericType != nil || $0 == "_" || $0 == "." })
+                    {
                         var stop = end + 1
                         if double, stop < scalars.count, scalars[stop] == "}" { stop += 1 }
                         out.append(string(i, stop)); i = stop; continue
@@ -112,9 +114,10 @@ enum TranslationText {
             if c.properties.numericType != nil && c.isASCII && (i == 0 || !isWordScalar(scalars[i - 1])) {
                 var j = i
                 while j < scalars.count, scalars[j].isASCII,
-                      scalars[j].properties.numericType != nil
+                    scalars[j].properties.numericType != nil
                         || ((scalars[j] == "." || scalars[j] == ",") && j + 1 < scalars.count && scalars[j + 1].isASCII
-                            && scalars[j + 1].properties.numericType != nil) {
+                            && scalars[j + 1].properties.numericType != nil)
+                {
                     j += 1
                 }
                 out.append(string(i, j)); i = j; continue
@@ -129,10 +132,12 @@ enum TranslationText {
     /// The end of a URL starting at `i` (`http://`, `https://`, `www.`), or nil.
     private static func urlEnd(_ s: [Unicode.Scalar], _ i: Int) -> Int? {
         let prefixes = ["https://", "http://", "www."]
-        guard let p = prefixes.first(where: { pref in
-            let u = Array(pref.unicodeScalars)
-            return i + u.count <= s.count && Array(s[i..<(i + u.count)]) == u
-        }) else { return nil }
+        guard
+            let p = prefixes.first(where: { pref in
+                let u = Array(pref.unicodeScalars)
+                return i + u.count <= s.count && Array(s[i..<(i + u.count)]) == u
+            })
+        else { return nil }
         var j = i + p.unicodeScalars.count
         while j < s.count, !s[j].properties.isWhitespace, !"<>\"'`)]".unicodeScalars.contains(s[j]) { j += 1 }
         // A sentence's final punctuation is not part of the URL.
@@ -151,7 +156,8 @@ enum TranslationText {
             if line.hasPrefix(">") { return "quote" }
             if line.hasPrefix("- ") || line.hasPrefix("* ") || line.hasPrefix("+ ") { return "bullet" }
             if let dot = line.firstIndex(where: { $0 == "." || $0 == ")" }), line[..<dot].allSatisfy(\.isNumber),
-               !line[..<dot].isEmpty, line[line.index(after: dot)...].hasPrefix(" ") {
+                !line[..<dot].isEmpty, line[line.index(after: dot)...].hasPrefix(" ")
+            {
                 return "numbered"
             }
             return "text"
@@ -165,7 +171,7 @@ enum TranslationText {
             "here is", "here's", "here are", "sure", "certainly", "of course", "i'm sorry", "i am sorry", "sorry,",
             "i cannot", "i can't", "i can not", "i'm unable", "i am unable", "as an ai", "translation:", "translated text:",
             "the translation", "dyma'r cyfieithiad", "dyma gyfieithiad", "mae'n ddrwg gen i", "mae'n flin gen i",
-            "ni allaf", "cyfieithiad:",
+            "ni allaf", "cyfieithiad:"
         ]
         return openings.first { start.hasPrefix($0) }
     }

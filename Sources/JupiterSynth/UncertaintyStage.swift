@@ -72,8 +72,10 @@ public struct UncertaintyStage: GlobalStage, KindAware, Preflighted {
 
     /// The settings (the model's identity included).
     public var configuration: JSONValue {
-        var o: JSONObject = ["model": .string(model.name), "model_identity": .string(model.identity),
-                             "window": .int(window), "top_k": .int(topK)]
+        var o: JSONObject = [
+            "model": .string(model.name), "model_identity": .string(model.identity),
+            "window": .int(window), "top_k": .int(topK)
+        ]
         switch selection {
         case .top(let k): o["keep"] = .int(k)
         case .fraction(let f): o["keep_fraction"] = .double(f)
@@ -99,11 +101,15 @@ public struct UncertaintyStage: GlobalStage, KindAware, Preflighted {
         if let f { selection = .fraction(f) }
         if let t { selection = .atLeast(t) }
         if given != 1 {
-            o.problem(nil, given == 0 ? "give one of 'keep' (top K), 'keep_fraction' or 'min_score'"
-                      : "give only one of 'keep', 'keep_fraction' and 'min_score'")
+            o.problem(
+                nil,
+                given == 0
+                    ? "give one of 'keep' (top K), 'keep_fraction' or 'min_score'"
+                    : "give only one of 'keep', 'keep_fraction' and 'min_score'")
         }
-        return UncertaintyStage(model: info ?? ModelInfo(name: "", servedModel: "", identity: ""), window: window,
-                                topK: topK, selection: selection, client: context.models ?? NoModels())
+        return UncertaintyStage(
+            model: info ?? ModelInfo(name: "", servedModel: "", identity: ""), window: window,
+            topK: topK, selection: selection, client: context.models ?? NoModels())
     }
 
     // MARK: Scoring
@@ -117,8 +123,9 @@ public struct UncertaintyStage: GlobalStage, KindAware, Preflighted {
 
     /// The greedy request for a prompt.
     func request(_ messages: [Message]) -> ChatRequest {
-        ChatRequest(messages: messages, sampling: Sampling(temperature: 0, maxTokens: window), logprobs: true,
-                    topLogprobs: topK, reasoning: reasoning)
+        ChatRequest(
+            messages: messages, sampling: Sampling(temperature: 0, maxTokens: window), logprobs: true,
+            topLogprobs: topK, reasoning: reasoning)
     }
 
     /// The renormalised Shannon entropy (nats) of one position's top alternatives.
@@ -154,9 +161,11 @@ public struct UncertaintyStage: GlobalStage, KindAware, Preflighted {
         var short = 0
         for (i, t) in positions.enumerated() {
             guard 2 * t.top.count >= topK, t.top.count > 0 else {
-                return .unusable(DropReason(rule: Rule.missingLogprobs,
-                                            message: "position \(i) has \(t.top.count) top log-probabilities of the \(topK) asked",
-                                            value: .int(t.top.count)))
+                return .unusable(
+                    DropReason(
+                        rule: Rule.missingLogprobs,
+                        message: "position \(i) has \(t.top.count) top log-probabilities of the \(topK) asked",
+                        value: .int(t.top.count)))
             }
             if t.top.count < topK { short += 1 }
             total += Self.entropy(t.top.prefix(topK).map(\.logprob))
@@ -167,19 +176,23 @@ public struct UncertaintyStage: GlobalStage, KindAware, Preflighted {
     /// One probe request: the server must return `top_k` alternatives (at one generated position at
     /// least: see the type's notes on merged alternatives) with finite log-probabilities.
     public func preflight() async throws {
-        let probe = ChatRequest(messages: [Message(role: .user, content: "Count on: 1, 2, 3, 4,")],
-                                sampling: Sampling(temperature: 0, maxTokens: 4), logprobs: true, topLogprobs: topK,
-                                reasoning: reasoning)
+        let probe = ChatRequest(
+            messages: [Message(role: .user, content: "Count on: 1, 2, 3, 4,")],
+            sampling: Sampling(temperature: 0, maxTokens: 4), logprobs: true, topLogprobs: topK,
+            reasoning: reasoning)
         let answer = try await client.chat(model.name, probe)
         let tokens = answer.choices.first?.logprobs ?? []
         let counts = tokens.map(\.top.count)
         guard let most = counts.max(), most >= topK,
-              tokens.allSatisfy({ $0.top.prefix(topK).contains { $0.logprob.isFinite } }) else {
-            throw LLMError(.badRequest, "stage 'uncertainty' needs \(topK) top log-probabilities per generated token, "
-                           + "but model '\(model.name)' (serving '\(model.servedModel)') returned "
-                           + (tokens.isEmpty ? "no log-probabilities" : "at most \(counts.max() ?? 0) per position")
-                           + " for `logprobs: true, top_logprobs: \(topK)`; the server must allow it (vLLM: "
-                           + "--max-logprobs \(topK) or more; SGLang and llama.cpp return them when asked)")
+            tokens.allSatisfy({ $0.top.prefix(topK).contains { $0.logprob.isFinite } })
+        else {
+            throw LLMError(
+                .badRequest,
+                "stage 'uncertainty' needs \(topK) top log-probabilities per generated token, "
+                    + "but model '\(model.name)' (serving '\(model.servedModel)') returned "
+                    + (tokens.isEmpty ? "no log-probabilities" : "at most \(counts.max() ?? 0) per position")
+                    + " for `logprobs: true, top_logprobs: \(topK)`; the server must allow it (vLLM: "
+                    + "--max-logprobs \(topK) or more; SGLang and llama.cpp return them when asked)")
         }
     }
 
@@ -229,19 +242,26 @@ public struct UncertaintyStage: GlobalStage, KindAware, Preflighted {
                     try await emit(.dropped(record, reason))
                 case .score(let s, let n, let short):
                     guard case .conversation(var c) = record else { throw UncertaintyError.inputChanged }
-                    var facts: JSONObject = ["score": .double(Self.round(s)), "tokens": .int(n),
-                                             "rank": .int(rank[index]), "model": .string(model.name)]
+                    var facts: JSONObject = [
+                        "score": .double(Self.round(s)), "tokens": .int(n),
+                        "rank": .int(rank[index]), "model": .string(model.name)
+                    ]
                     if short > 0 { facts["short_positions"] = .int(short) }
                     c.metadata["uncertainty"] = .object(facts)
                     if rank[index] <= keepCount {
                         try await emit(.kept(.conversation(c)))
                     } else {
-                        try await emit(.dropped(.conversation(c), DropReason(
-                            rule: Rule.belowTop,
-                            message: "below top-K: mean entropy \(Self.format(s)) nats, rank \(rank[index]) of \(ranked.count); "
-                                + "cut-off \(cutoff.map(Self.format) ?? "none") (\(selectionText))",
-                            value: .object(["score": .double(Self.round(s)), "rank": .int(rank[index]),
-                                            "cutoff": cutoff.map { .double(Self.round($0)) } ?? .null]))))
+                        try await emit(
+                            .dropped(
+                                .conversation(c),
+                                DropReason(
+                                    rule: Rule.belowTop,
+                                    message: "below top-K: mean entropy \(Self.format(s)) nats, rank \(rank[index]) of \(ranked.count); "
+                                        + "cut-off \(cutoff.map(Self.format) ?? "none") (\(selectionText))",
+                                    value: .object([
+                                        "score": .double(Self.round(s)), "rank": .int(rank[index]),
+                                        "cutoff": cutoff.map { .double(Self.round($0)) } ?? .null
+                                    ]))))
                     }
                 }
             }

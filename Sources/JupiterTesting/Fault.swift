@@ -1,3 +1,5 @@
+import JupiterCore
+
 /// A failure the ``ScriptedLLMServer`` can inject instead of (or before) a normal answer.
 public enum Fault: Sendable, Hashable, CustomStringConvertible {
     /// HTTP 429 with a `Retry-After` header (seconds) when given.
@@ -54,5 +56,3 @@ public struct LoggedRequest: Sendable, Hashable {
     /// The fault injected, if any.
     public var fault: Fault?
 }
-
-import JupiterCore

@@ -4,12 +4,15 @@ import JupiterCore
 import JupiterLLM
 
 /// A model pointing at `server`, with fast retries for tests.
-public func testModel(_ server: ScriptedLLMServer, name: String = "m", model: String = "test-model", maxInFlight: Int = 16,
-                      maxAttempts: Int = 5, timeout: Double = 10, apiKeyEnv: String? = nil,
-                      reasoning: ReasoningSupport = .unspecified) -> ModelConfig {
-    ModelConfig(name: name, endpoints: [server.baseURL], model: model, apiKeyEnv: apiKeyEnv, maxInFlight: maxInFlight,
-                timeout: timeout, retry: RetryPolicy(maxAttempts: maxAttempts, baseDelay: 0.01, maxDelay: 0.5),
-                reasoning: reasoning)
+public func testModel(
+    _ server: ScriptedLLMServer, name: String = "m", model: String = "test-model", maxInFlight: Int = 16,
+    maxAttempts: Int = 5, timeout: Double = 10, apiKeyEnv: String? = nil,
+    reasoning: ReasoningSupport = .unspecified
+) -> ModelConfig {
+    ModelConfig(
+        name: name, endpoints: [server.baseURL], model: model, apiKeyEnv: apiKeyEnv, maxInFlight: maxInFlight,
+        timeout: timeout, retry: RetryPolicy(maxAttempts: maxAttempts, baseDelay: 0.01, maxDelay: 0.5),
+        reasoning: reasoning)
 }
 
 /// Runs `body` with a started scripted server, stopping it afterwards.
@@ -28,10 +31,11 @@ public func withServer<T>(_ options: ScriptedLLMServer.Options = .init(), _ body
 }
 
 /// Runs `body` with a service over `models`, shutting it down afterwards.
-public func withService<T>(_ models: [ModelConfig], database: (any DatabaseWriter)? = nil,
-                           environment: [String: String] = [:], log: @escaping @Sendable (String) -> Void = { _ in },
-                           _ body: (LLMService) async throws -> T) async throws -> T
-{
+public func withService<T>(
+    _ models: [ModelConfig], database: (any DatabaseWriter)? = nil,
+    environment: [String: String] = [:], log: @escaping @Sendable (String) -> Void = { _ in },
+    _ body: (LLMService) async throws -> T
+) async throws -> T {
     let service = try LLMService(models: models, database: database, environment: environment, log: log)
     do {
         let r = try await body(service)

@@ -45,19 +45,25 @@ public struct NearDuplicateCorpus: Sendable {
         while let line = try reader.next() {
             guard !line.bytes.isEmpty, let value = try? JSONParser.parse(line.bytes) else { continue }
             if let input = value["input"]?.arrayValue,
-               let user = input.last(where: { $0["role"]?.stringValue == "user" })?["content"]?.stringValue {
+                let user = input.last(where: { $0["role"]?.stringValue == "user" })?["content"]?.stringValue
+            {
                 english.append(user)
             }
-            if let ideal = value["ideal"]?.stringValue { welsh.append(ideal) }
-            else if let first = value["ideal"]?.arrayValue?.first?.stringValue { welsh.append(first) }
+            if let ideal = value["ideal"]?.stringValue {
+                welsh.append(ideal)
+            } else if let first = value["ideal"]?.arrayValue?.first?.stringValue {
+                welsh.append(first)
+            }
         }
         return (english, welsh)
     }
 
     /// Joins consecutive segments into documents of `minWords...maxWords` words (each document a
     /// list of segments; the last, short remainder is dropped).
-    public static func baseDocuments(segments: [String], minWords: Int = 100, maxWords: Int = 300,
-                                     seed: UInt64) -> [[String]] {
+    public static func baseDocuments(
+        segments: [String], minWords: Int = 100, maxWords: Int = 300,
+        seed: UInt64
+    ) -> [[String]] {
         var rng = SeededRandom(seed: seed)
         var docs: [[String]] = []
         var current: [String] = []
@@ -78,8 +84,10 @@ public struct NearDuplicateCorpus: Sendable {
 
     /// Builds a corpus: every base document once, plus `copies` planted copies of a
     /// `plantedFraction` of them (mutations chosen in turn), shuffled with the seed.
-    public static func build(base: [[String]], plantedFraction: Double = 0.4, copies: ClosedRange<Int> = 1...2,
-                             editRate: Double = 0.02, seed: UInt64) -> NearDuplicateCorpus {
+    public static func build(
+        base: [[String]], plantedFraction: Double = 0.4, copies: ClosedRange<Int> = 1...2,
+        editRate: Double = 0.02, seed: UInt64
+    ) -> NearDuplicateCorpus {
         var rng = SeededRandom(seed: seed)
         var docs: [Document] = []
         var mutationIndex = 0
@@ -98,8 +106,10 @@ public struct NearDuplicateCorpus: Sendable {
     }
 
     /// Applies one mutation to a document given as segments.
-    public static func mutate(_ segs: [String], _ m: Mutation, editRate: Double,
-                              rng: inout SeededRandom) -> String {
+    public static func mutate(
+        _ segs: [String], _ m: Mutation, editRate: Double,
+        rng: inout SeededRandom
+    ) -> String {
         switch m {
         case .wordEdits:
             return editWords(segs.joined(separator: " "), rate: editRate, rng: &rng)
@@ -140,12 +150,12 @@ public struct NearDuplicateCorpus: Sendable {
     static let headers = [
         "Source: legislation.gov.uk. Contains public sector information licensed under the Open Government Licence v3.0.",
         "Ffynhonnell: deddfwriaeth.gov.uk. Yn cynnwys gwybodaeth sector cyhoeddus a drwyddedir o dan y Drwydded Llywodraeth Agored.",
-        "Printed from the Senedd website on 12 March 2024 at 10:42. Page 3 of 17.",
+        "Printed from the Senedd website on 12 March 2024 at 10:42. Page 3 of 17."
     ]
     static let footers = [
         "This page is provided for information only and does not constitute legal advice. Share | Print | Back to top",
         "Mae'r dudalen hon ar gyfer gwybodaeth yn unig. Rhannu | Argraffu | Yn ôl i'r brig",
-        "Cookie settings · Accessibility statement · Privacy notice · Contact us · © Crown copyright",
+        "Cookie settings · Accessibility statement · Privacy notice · Contact us · © Crown copyright"
     ]
 
     static func addBoilerplate(_ text: String, rng: inout SeededRandom) -> String {
@@ -156,8 +166,10 @@ public struct NearDuplicateCorpus: Sendable {
 
     /// Benchmark documents: `count` windows of `minWords...maxWords` words starting at random
     /// segments of `segments`, each with word edits at a random rate in `0...maxEditRate`.
-    public static func randomWindows(segments: [String], count: Int, minWords: Int = 100, maxWords: Int = 300,
-                                     maxEditRate: Double = 0.1, seed: UInt64) -> [String] {
+    public static func randomWindows(
+        segments: [String], count: Int, minWords: Int = 100, maxWords: Int = 300,
+        maxEditRate: Double = 0.1, seed: UInt64
+    ) -> [String] {
         var rng = SeededRandom(seed: seed)
         let wordCounts = segments.map { $0.split(separator: " ").count }
         var out: [String] = []

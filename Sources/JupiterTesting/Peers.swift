@@ -71,9 +71,10 @@ public enum Peers {
     }
 
     /// Runs any program (looked up on `PATH` when not absolute) and captures its output.
-    public static func runProgram(_ program: String, _ arguments: [String], stdin: [UInt8]? = nil,
-                                  environment: [String: String] = [:], directory: String? = nil) throws -> Output
-    {
+    public static func runProgram(
+        _ program: String, _ arguments: [String], stdin: [UInt8]? = nil,
+        environment: [String: String] = [:], directory: String? = nil
+    ) throws -> Output {
         let dir = try ScratchDirectory.make("peer")
         defer { try? FileManager.default.removeItem(atPath: dir) }
         let outPath = dir + "/stdout", errPath = dir + "/stderr", inPath = dir + "/stdin"

@@ -30,8 +30,10 @@ public struct QualityCorpus: Sendable {
     }
 
     /// Builds `count` documents, cycling through `shapes` (a shape without material is skipped).
-    public static func build(english: [String], welsh: [String], extraTexts: [String] = [], count: Int,
-                             shapes: [Shape] = [.bench], seed: UInt64) -> QualityCorpus {
+    public static func build(
+        english: [String], welsh: [String], extraTexts: [String] = [], count: Int,
+        shapes: [Shape] = [.bench], seed: UInt64
+    ) -> QualityCorpus {
         var rng = SeededRandom(seed: seed)
         var docs: [Document] = []
         docs.reserveCapacity(count)
@@ -155,7 +157,7 @@ public struct QualityCorpus: Sendable {
         "Rhif 12/2019; a.y.b. ... ac ati.", "Rhannu'r dudalen hon", "Mae’r Gweinidogion wedi cytuno.", "o.O weird.B. text?",
         "x(:) and :-):) and o.O. and 8-)) fun.", "C++ and and/or w/o cannot gonna.", "Tel: 029 2082 5111. Fax: 029-2082-5112.",
         "¶ 4.—(1) Subject to paragraph (2), …", "2019/123 (W. 45) § 12(3)(a)", "the—em dash and en–dash tests.",
-        "Section 1.2.3.4 and 192.168.1.1 and 8.8.8.8 addresses.", "Ceir: ŵ, ŷ, â, ê, î, ô, û; ‘dyfynnod’ «guillemets».",
+        "Section 1.2.3.4 and 192.168.1.1 and 8.8.8.8 addresses.", "Ceir: ŵ, ŷ, â, ê, î, ô, û; ‘dyfynnod’ «guillemets»."
     ]
 
     static func noisy(_ text: String, _ rng: inout SeededRandom) -> String {

@@ -68,9 +68,11 @@ public enum ScriptedAnswers {
         for j in 0..<max(0, top - 1) {
             alternatives.append(.object(["token": .string("alt\(j)"), "logprob": .double(lp - 1 - Double(j))]))
         }
-        return .object(["token": .string(token), "logprob": .double(lp),
-                        "bytes": .array(Array(token.utf8).map { .int(Int($0)) }),
-                        "top_logprobs": .array(top > 0 ? alternatives : [])])
+        return .object([
+            "token": .string(token), "logprob": .double(lp),
+            "bytes": .array(Array(token.utf8).map { .int(Int($0)) }),
+            "top_logprobs": .array(top > 0 ? alternatives : [])
+        ])
     }
 
     /// The full answer (status, JSON) to a request.
@@ -78,9 +80,16 @@ public enum ScriptedAnswers {
         -> (Int, JSONValue)
     {
         if method == "GET" && path == "/v1/models" {
-            return (200, .object(["object": .string("list"), "data": .array(options.models.map {
-                .object(["id": .string($0), "object": .string("model"), "owned_by": .string("jupiter-testing")])
-            })]))
+            return (
+                200,
+                .object([
+                    "object": .string("list"),
+                    "data": .array(
+                        options.models.map {
+                            .object(["id": .string($0), "object": .string("model"), "owned_by": .string("jupiter-testing")])
+                        })
+                ])
+            )
         }
         let routes = ["/v1/chat/completions", "/v1/completions", "/v1/embeddings"]
         guard routes.contains(path) else { return error(404, "no route \(method) \(path)") }
@@ -117,18 +126,31 @@ public enum ScriptedAnswers {
             let content: [JSONValue] = toks.enumerated().map { i, t in
                 let alts = positions[i]
                 let shown = wantLogprobs ? Array(alts.prefix(top)) : []
-                return .object(["token": .string(t), "logprob": .double(alts.first ?? 0),
-                                "top_logprobs": .array(shown.enumerated().map { j, lp in
-                                    .object(["token": .string(j == 0 ? t : "alt\(j)"), "logprob": .double(lp)])
-                                })])
+                return .object([
+                    "token": .string(t), "logprob": .double(alts.first ?? 0),
+                    "top_logprobs": .array(
+                        shown.enumerated().map { j, lp in
+                            .object(["token": .string(j == 0 ? t : "alt\(j)"), "logprob": .double(lp)])
+                        })
+                ])
             }
-            let choice: JSONObject = ["index": .int(0), "message": .object(["role": .string("assistant"),
-                                                                           "content": .string(toks.joined())]),
-                                      "logprobs": wantLogprobs ? .object(["content": .array(content)]) : .null,
-                                      "finish_reason": .string(limit < positions.count ? "length" : "stop")]
-            return (200, .object(["id": .string("chatcmpl-scripted"), "object": .string("chat.completion"), "created": .int(0),
-                                  "model": .string(model), "choices": .array([.object(choice)]),
-                                  "usage": .object(["prompt_tokens": .int(promptTokens), "completion_tokens": .int(limit)])]))
+            let choice: JSONObject = [
+                "index": .int(0),
+                "message": .object([
+                    "role": .string("assistant"),
+                    "content": .string(toks.joined())
+                ]),
+                "logprobs": wantLogprobs ? .object(["content": .array(content)]) : .null,
+                "finish_reason": .string(limit < positions.count ? "length" : "stop")
+            ]
+            return (
+                200,
+                .object([
+                    "id": .string("chatcmpl-scripted"), "object": .string("chat.completion"), "created": .int(0),
+                    "model": .string(model), "choices": .array([.object(choice)]),
+                    "usage": .object(["prompt_tokens": .int(promptTokens), "completion_tokens": .int(limit)])
+                ])
+            )
         }
         for i in 0..<n {
             let s = seed.map { $0 + i } ?? (i == 0 ? nil : i)
@@ -150,18 +172,24 @@ public enum ScriptedAnswers {
                 if thinking { message["reasoning_content"] = .string(r) }
             }
             var choice: JSONObject = ["index": .int(i), "message": .object(message)]
-            choice["logprobs"] = wantLogprobs
+            choice["logprobs"] =
+                wantLogprobs
                 ? .object(["content": .array(toks.enumerated().map { logprobEntry($1, position: $0, top: top) })]) : .null
             choice["finish_reason"] = .string(finish)
             choices.append(.object(choice))
         }
-        return (200, .object([
-            "id": .string("chatcmpl-\(tag(prompt: prompt, seed: seed, temperature: temperature))"),
-            "object": .string("chat.completion"), "created": .int(0), "model": .string(model),
-            "choices": .array(choices),
-            "usage": .object(["prompt_tokens": .int(promptTokens), "completion_tokens": .int(completionTokens),
-                              "total_tokens": .int(promptTokens + completionTokens)]),
-        ]))
+        return (
+            200,
+            .object([
+                "id": .string("chatcmpl-\(tag(prompt: prompt, seed: seed, temperature: temperature))"),
+                "object": .string("chat.completion"), "created": .int(0), "model": .string(model),
+                "choices": .array(choices),
+                "usage": .object([
+                    "prompt_tokens": .int(promptTokens), "completion_tokens": .int(completionTokens),
+                    "total_tokens": .int(promptTokens + completionTokens)
+                ])
+            ])
+        )
     }
 
     /// The tiny language model of ``ScriptedLLMServer/PromptLogprobs/aligned``: the token it
@@ -235,18 +263,25 @@ public enum ScriptedAnswers {
                 values.append(.double(lp))
                 tops.append(.object(top))
             }
-            choice["logprobs"] = .object(["tokens": .array(all.map { .string($0) }), "token_logprobs": .array(values),
-                                          "top_logprobs": .array(tops), "text_offset": .array(offsets)])
+            choice["logprobs"] = .object([
+                "tokens": .array(all.map { .string($0) }), "token_logprobs": .array(values),
+                "top_logprobs": .array(tops), "text_offset": .array(offsets)
+            ])
         } else {
             choice["logprobs"] = .null
         }
         choice["finish_reason"] = .string(generated.count < continuation.count ? "length" : "stop")
-        return (200, .object([
-            "id": .string("cmpl-\(tag(prompt: prompt, seed: seed, temperature: temperature))"), "object": .string("text_completion"),
-            "created": .int(0), "model": .string(model), "choices": .array([.object(choice)]),
-            "usage": .object(["prompt_tokens": .int(promptTokens.count), "completion_tokens": .int(generated.count),
-                              "total_tokens": .int(promptTokens.count + generated.count)]),
-        ]))
+        return (
+            200,
+            .object([
+                "id": .string("cmpl-\(tag(prompt: prompt, seed: seed, temperature: temperature))"), "object": .string("text_completion"),
+                "created": .int(0), "model": .string(model), "choices": .array([.object(choice)]),
+                "usage": .object([
+                    "prompt_tokens": .int(promptTokens.count), "completion_tokens": .int(generated.count),
+                    "total_tokens": .int(promptTokens.count + generated.count)
+                ])
+            ])
+        )
     }
 
     /// The tiny model's `k` most likely tokens after `previous`, best first.
@@ -275,7 +310,9 @@ public enum ScriptedAnswers {
 
     static func embeddings(_ body: JSONValue, model: String) -> (Int, JSONValue) {
         var inputs: [String] = []
-        if let s = body["input"]?.stringValue { inputs = [s] } else if let a = body["input"]?.arrayValue {
+        if let s = body["input"]?.stringValue {
+            inputs = [s]
+        } else if let a = body["input"]?.arrayValue {
             inputs = a.compactMap(\.stringValue)
         }
         guard !inputs.isEmpty else { return error(400, "missing 'input'") }
@@ -283,7 +320,12 @@ public enum ScriptedAnswers {
             .object(["object": .string("embedding"), "index": .int(i), "embedding": .array(embedding(t).map { .double($0) })])
         }
         let tokens = inputs.reduce(0) { $0 + wordCount($1) }
-        return (200, .object(["object": .string("list"), "data": .array(data), "model": .string(model),
-                              "usage": .object(["prompt_tokens": .int(tokens), "total_tokens": .int(tokens)])]))
+        return (
+            200,
+            .object([
+                "object": .string("list"), "data": .array(data), "model": .string(model),
+                "usage": .object(["prompt_tokens": .int(tokens), "total_tokens": .int(tokens)])
+            ])
+        )
     }
 }

@@ -53,10 +53,12 @@ public final class ScriptedLLMServer: Sendable {
         public var promptLogprobs: PromptLogprobs
 
         /// Creates options.
-        public init(models: [String] = ["test-model"], script: [String: String] = [:], inlineReasoning: Bool = false,
-                    logBodies: Bool = true, threads: Int = 1, requiredKey: String? = nil, reasons: Bool = true,
-                    latency: Double = 0, logprobScript: [String: [[Double]]] = [:], maxTopLogprobs: Int? = nil,
-                    promptLogprobs: PromptLogprobs = .hashed) {
+        public init(
+            models: [String] = ["test-model"], script: [String: String] = [:], inlineReasoning: Bool = false,
+            logBodies: Bool = true, threads: Int = 1, requiredKey: String? = nil, reasons: Bool = true,
+            latency: Double = 0, logprobScript: [String: [[Double]]] = [:], maxTopLogprobs: Int? = nil,
+            promptLogprobs: PromptLogprobs = .hashed
+        ) {
             self.models = models
             self.script = script
             self.inlineReasoning = inlineReasoning
@@ -140,8 +142,9 @@ public final class ScriptedLLMServer: Sendable {
             try? await group.shutdownGracefully()
             throw error
         }
-        let server = ScriptedLLMServer(options: options, group: group, channel: channel,
-                                       port: channel.localAddress?.port ?? port)
+        let server = ScriptedLLMServer(
+            options: options, group: group, channel: channel,
+            port: channel.localAddress?.port ?? port)
         box.withLock { $0 = server }
         return server
     }
@@ -181,7 +184,9 @@ public final class ScriptedLLMServer: Sendable {
 
     /// Forgets the log and the count.
     public func resetLog() {
-        state.withLock { $0.log = []; $0.count = 0; $0.peakInFlight = $0.inFlight }
+        state.withLock {
+            $0.log = []; $0.count = 0; $0.peakInFlight = $0.inFlight
+        }
     }
 
     /// Logs a request and picks the fault to inject, if any.
@@ -189,12 +194,13 @@ public final class ScriptedLLMServer: Sendable {
         state.withLock { s in
             var fault: Fault?
             for i in s.rules.indices where s.rules[i].remaining > 0 {
-                let applies: Bool = switch s.rules[i].match {
-                case .any: path != "/v1/models"
-                case .path(let p): p == path
-                case .promptContains(let t): prompt?.contains(t) ?? false
-                case .promptIs(let t): prompt == t
-                }
+                let applies: Bool =
+                    switch s.rules[i].match {
+                    case .any: path != "/v1/models"
+                    case .path(let p): p == path
+                    case .promptContains(let t): prompt?.contains(t) ?? false
+                    case .promptIs(let t): prompt == t
+                    }
                 if applies {
                     s.rules[i].remaining -= 1
                     fault = s.rules[i].fault
@@ -207,8 +213,10 @@ public final class ScriptedLLMServer: Sendable {
                 s.peakInFlight = max(s.peakInFlight, s.inFlight)
             }
             if options.logBodies || fault != nil {
-                s.log.append(LoggedRequest(method: method, path: path, body: options.logBodies ? body : nil, prompt: prompt,
-                                           authorization: authorization, fault: fault))
+                s.log.append(
+                    LoggedRequest(
+                        method: method, path: path, body: options.logBodies ? body : nil, prompt: prompt,
+                        authorization: authorization, fault: fault))
             } else {
                 s.log.append(LoggedRequest(method: method, path: path, body: nil, prompt: nil, authorization: nil, fault: nil))
             }
@@ -264,12 +272,14 @@ final class ScriptedHandler: ChannelInboundHandler, RemovableChannelHandler {
         case .rateLimited(let ra):
             var extra: [(String, String)] = []
             if let ra { extra.append(("Retry-After", ScriptedAnswers.format(ra))) }
-            send(context: context, status: 429, body: Array("{\"error\":{\"message\":\"rate limited\",\"code\":429}}".utf8),
-                 keepAlive: keepAlive, headers: extra)
+            send(
+                context: context, status: 429, body: Array("{\"error\":{\"message\":\"rate limited\",\"code\":429}}".utf8),
+                keepAlive: keepAlive, headers: extra)
             return
         case .serverError:
-            send(context: context, status: 500, body: Array("{\"error\":{\"message\":\"internal error\",\"code\":500}}".utf8),
-                 keepAlive: keepAlive)
+            send(
+                context: context, status: 500, body: Array("{\"error\":{\"message\":\"internal error\",\"code\":500}}".utf8),
+                keepAlive: keepAlive)
             return
         case .status(let s, let b):
             send(context: context, status: s, body: Array(b.utf8), keepAlive: keepAlive)
@@ -302,8 +312,10 @@ final class ScriptedHandler: ChannelInboundHandler, RemovableChannelHandler {
         return false
     }
 
-    private func send(context: ChannelHandlerContext, status: Int, body: [UInt8], keepAlive: Bool,
-                      headers extra: [(String, String)] = []) {
+    private func send(
+        context: ChannelHandlerContext, status: Int, body: [UInt8], keepAlive: Bool,
+        headers extra: [(String, String)] = []
+    ) {
         guard context.channel.isActive else { return }
         var headers = HTTPHeaders()
         headers.add(name: "Content-Type", value: "application/json")

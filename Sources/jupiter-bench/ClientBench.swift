@@ -60,7 +60,9 @@ struct ClientBench: AsyncParsableCommand {
             server.resetLog()
             let j = try await jupiterRound(server: server, prompts: prompts, cache: false)
             jupiter.append(j)
-            guard server.requestCount == requests else { throw ValidationError("server saw \(server.requestCount) requests, expected \(requests)") }
+            guard server.requestCount == requests else {
+                throw ValidationError("server saw \(server.requestCount) requests, expected \(requests)")
+            }
             print("round \(r): jupiter \(fmt(j)) req/s", terminator: "")
             let jc = try await jupiterRound(server: server, prompts: prompts, cache: true)
             jupiterCached.append(jc)
@@ -82,7 +84,9 @@ struct ClientBench: AsyncParsableCommand {
         if let peerBest = peer.max() {
             print("| Python openai AsyncOpenAI | \(concurrency) | \(requests) | \(fmt(peerBest)) | 1.00 |")
             print("| Jupiter LLMService | \(concurrency) | \(requests) | \(fmt(best)) | \(String(format: "%.2f", best / peerBest)) |")
-            print("| Jupiter LLMService + cache writes | \(concurrency) | \(requests) | \(fmt(bestCached)) | \(String(format: "%.2f", bestCached / peerBest)) |")
+            print(
+                "| Jupiter LLMService + cache writes | \(concurrency) | \(requests) | \(fmt(bestCached)) | \(String(format: "%.2f", bestCached / peerBest)) |"
+            )
             print("")
             print("ratio (jupiter / openai): \(String(format: "%.2f", best / peerBest))")
         } else {
@@ -103,8 +107,9 @@ struct ClientBench: AsyncParsableCommand {
             pool = try DatabasePool(path: p)
         }
         defer { if let dbPath { for s in ["", "-wal", "-shm"] { try? FileManager.default.removeItem(atPath: dbPath + s) } } }
-        let model = ModelConfig(name: "bench", endpoints: [server.baseURL], model: "test-model", maxInFlight: concurrency,
-                                timeout: 60, retry: RetryPolicy(maxAttempts: 1))
+        let model = ModelConfig(
+            name: "bench", endpoints: [server.baseURL], model: "test-model", maxInFlight: concurrency,
+            timeout: 60, retry: RetryPolicy(maxAttempts: 1))
         let llm = try LLMService(models: [model], database: pool)
         let next = Counter()
         let start = Date()
@@ -112,8 +117,11 @@ struct ClientBench: AsyncParsableCommand {
             for _ in 0..<concurrency {
                 group.addTask {
                     while let i = next.take(below: prompts.count) {
-                        let r = try await llm.chat("bench", ChatRequest(messages: [Message(role: .user, content: prompts[i])],
-                                                                        sampling: Sampling(maxTokens: 16)))
+                        let r = try await llm.chat(
+                            "bench",
+                            ChatRequest(
+                                messages: [Message(role: .user, content: prompts[i])],
+                                sampling: Sampling(maxTokens: 16)))
                         if r.choices.isEmpty { throw ValidationError("empty answer") }
                     }
                 }
@@ -129,15 +137,17 @@ struct ClientBench: AsyncParsableCommand {
     func peerRound(python: String, server: ScriptedLLMServer, promptFile: String, limit: Int) throws -> Double {
         let p = Process()
         p.executableURL = URL(fileURLWithPath: "/usr/bin/env")
-        p.arguments = [python, peerScript, "--base-url", server.baseURL, "--model", "test-model", "--prompts", promptFile,
-                       "--limit", String(limit), "--concurrency", String(concurrency)]
+        p.arguments = [
+            python, peerScript, "--base-url", server.baseURL, "--model", "test-model", "--prompts", promptFile,
+            "--limit", String(limit), "--concurrency", String(concurrency)
+        ]
         let out = Pipe()
         p.standardOutput = out
         try p.run()
         let data = out.fileHandleForReading.readDataToEndOfFile()
         p.waitUntilExit()
         guard p.terminationStatus == 0, let line = String(data: data, encoding: .utf8)?.split(separator: "\n").last,
-              let v = try? JSONParser.parse(String(line)), let rps = v["requests_per_second"]?.doubleValue
+            let v = try? JSONParser.parse(String(line)), let rps = v["requests_per_second"]?.doubleValue
         else { throw ValidationError("peer failed (exit \(p.terminationStatus)): \(String(decoding: data, as: UTF8.self))") }
         return rps
     }

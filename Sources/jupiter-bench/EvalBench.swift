@@ -41,45 +41,45 @@ struct EvalBench: AsyncParsableCommand {
         let lines = try String(contentsOfFile: path, encoding: .utf8).split(separator: "\n").filter { !$0.isEmpty }
         let system = (try? JSONParser.parse(String(lines[0])))?["input"]?[0]?["content"]?.stringValue ?? ""
         try """
-            name: bench-eval
-            seed: 1234
-            models:
-              base: { endpoint: "\(server.baseURL)", model: test-model, max_in_flight: \(concurrency) }
-            eval:
-              models: [base]
-              concurrency: \(concurrency)
-              tasks:
-                welsh-mmlu-lite: { kind: openai-evals, path: "\(path)", scoring: mcq-letter }
-            output: { dir: run }
-            """.write(toFile: dir + "/recipe.yaml", atomically: true, encoding: .utf8)
+        name: bench-eval
+        seed: 1234
+        models:
+          base: { endpoint: "\(server.baseURL)", model: test-model, max_in_flight: \(concurrency) }
+        eval:
+          models: [base]
+          concurrency: \(concurrency)
+          tasks:
+            welsh-mmlu-lite: { kind: openai-evals, path: "\(path)", scoring: mcq-letter }
+        output: { dir: run }
+        """.write(toFile: dir + "/recipe.yaml", atomically: true, encoding: .utf8)
         // The same protocol as an lm-eval task: the user message as the prompt (the system
         // message as --system_instruction), 10 new tokens, greedy, the first \b([A-D])\b, exact match.
         try """
-            task: welsh_mmlu_lite
-            dataset_path: json
-            dataset_kwargs:
-              data_files:
-                test: "\(path)"
-            test_split: test
-            output_type: generate_until
-            doc_to_text: "{{input[1].content}}"
-            doc_to_target: "{{ideal}}"
-            generation_kwargs:
-              until: []
-              max_gen_toks: 10
-              temperature: 0
-              do_sample: false
-            filter_list:
-              - name: letter
-                filter:
-                  - function: regex
-                    regex_pattern: "\\\\b([A-D])\\\\b"
-                  - function: take_first
-            metric_list:
-              - metric: exact_match
-                aggregation: mean
-                higher_is_better: true
-            """.write(toFile: dir + "/tasks/welsh_mmlu_lite.yaml", atomically: true, encoding: .utf8)
+        task: welsh_mmlu_lite
+        dataset_path: json
+        dataset_kwargs:
+          data_files:
+            test: "\(path)"
+        test_split: test
+        output_type: generate_until
+        doc_to_text: "{{input[1].content}}"
+        doc_to_target: "{{ideal}}"
+        generation_kwargs:
+          until: []
+          max_gen_toks: 10
+          temperature: 0
+          do_sample: false
+        filter_list:
+          - name: letter
+            filter:
+              - function: regex
+                regex_pattern: "\\\\b([A-D])\\\\b"
+              - function: take_first
+        metric_list:
+          - metric: exact_match
+            aggregation: mean
+            higher_is_better: true
+        """.write(toFile: dir + "/tasks/welsh_mmlu_lite.yaml", atomically: true, encoding: .utf8)
 
         func timed(_ program: String, _ args: [String]) throws -> Double {
             let p = Process()
@@ -108,7 +108,8 @@ struct EvalBench: AsyncParsableCommand {
             server.resetLog()
             jupiterTimes.append(try timed(jupiter, ["eval", "recipe.yaml", "--output", "run-\(i)", "--quiet"]))
             guard server.requests(path: "/v1/chat/completions").count == lines.count else {
-                throw ValidationError("jupiter sent \(server.requests(path: "/v1/chat/completions").count) requests for \(lines.count) items")
+                throw ValidationError(
+                    "jupiter sent \(server.requests(path: "/v1/chat/completions").count) requests for \(lines.count) items")
             }
             let results = try JSONParser.parse(Array(try Data(contentsOf: URL(fileURLWithPath: "\(dir)/run-\(i)/eval/results.json"))))
             jupiterAccuracy = results["results"]?["base"]?["welsh-mmlu-lite"]?["metrics"]?["accuracy"]?.doubleValue ?? -1
@@ -118,8 +119,9 @@ struct EvalBench: AsyncParsableCommand {
         print("|---|---|---|---|---|---|---|")
         func row(_ name: String, _ seconds: Double, _ accuracy: Double) {
             let vsIdeal = ideal > 0 ? String(format: "%+.1f%%", (seconds / ideal - 1) * 100) : "-"
-            print("| \(name) | \(lines.count) | \(Int(latency * 1000)) ms | \(concurrency) | \(String(format: "%.3f", seconds)) | "
-                  + "\(String(format: "%.2f", accuracy)) | \(vsIdeal) |")
+            print(
+                "| \(name) | \(lines.count) | \(Int(latency * 1000)) ms | \(concurrency) | \(String(format: "%.3f", seconds)) | "
+                    + "\(String(format: "%.2f", accuracy)) | \(vsIdeal) |")
         }
         let j = median(jupiterTimes)
         row("jupiter eval", j, jupiterAccuracy)
@@ -128,17 +130,23 @@ struct EvalBench: AsyncParsableCommand {
         var peerAccuracy = 0.0
         for i in 0..<runs {
             server.resetLog()
-            peerTimes.append(try timed(python, [
-                "-m", "lm_eval", "--model", "local-chat-completions",
-                "--model_args", "model=test-model,base_url=\(server.baseURL)/chat/completions,num_concurrent=\(concurrency),"
-                    + "max_retries=3,tokenized_requests=False",
-                "--tasks", "welsh_mmlu_lite", "--include_path", dir + "/tasks", "--apply_chat_template",
-                "--system_instruction", system, "--output_path", "\(dir)/lm-eval-\(i)",
-            ]))
+            peerTimes.append(
+                try timed(
+                    python,
+                    [
+                        "-m", "lm_eval", "--model", "local-chat-completions",
+                        "--model_args",
+                        "model=test-model,base_url=\(server.baseURL)/chat/completions,num_concurrent=\(concurrency),"
+                            + "max_retries=3,tokenized_requests=False",
+                        "--tasks", "welsh_mmlu_lite", "--include_path", dir + "/tasks", "--apply_chat_template",
+                        "--system_instruction", system, "--output_path", "\(dir)/lm-eval-\(i)"
+                    ]))
             guard server.requests(path: "/v1/chat/completions").count == lines.count else {
-                throw ValidationError("lm-eval sent \(server.requests(path: "/v1/chat/completions").count) requests for \(lines.count) items")
+                throw ValidationError(
+                    "lm-eval sent \(server.requests(path: "/v1/chat/completions").count) requests for \(lines.count) items")
             }
-            let found = FileManager.default.enumerator(atPath: "\(dir)/lm-eval-\(i)")?.compactMap { $0 as? String }
+            let found =
+                FileManager.default.enumerator(atPath: "\(dir)/lm-eval-\(i)")?.compactMap { $0 as? String }
                 .filter { $0.hasSuffix(".json") && FileSystem.baseName($0).hasPrefix("results") } ?? []
             guard let file = found.first else { throw ValidationError("lm-eval wrote no results file") }
             let results = try JSONParser.parse(Array(try Data(contentsOf: URL(fileURLWithPath: "\(dir)/lm-eval-\(i)/\(file)"))))
@@ -146,7 +154,8 @@ struct EvalBench: AsyncParsableCommand {
         }
         let p = median(peerTimes)
         row("lm-eval local-chat-completions", p, peerAccuracy)
-        print("\nJupiter's wall time is \(String(format: "%.1f", p / j))× lower than lm-eval's; accuracy "
-              + (abs(jupiterAccuracy - peerAccuracy) < 1e-9 ? "identical" : "DIFFERS"))
+        print(
+            "\nJupiter's wall time is \(String(format: "%.1f", p / j))× lower than lm-eval's; accuracy "
+                + (abs(jupiterAccuracy - peerAccuracy) < 1e-9 ? "identical" : "DIFFERS"))
     }
 }

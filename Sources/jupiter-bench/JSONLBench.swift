@@ -101,12 +101,14 @@ struct JSONLBench: AsyncParsableCommand {
         try await best("records-\(parallelism)-tasks") {
             var n = 0, bad = 0
             // Count on the decoding tasks, as a per-record stage would work there.
-            try await SourceScanner.scanParallel(chosen, paths: [file], batchSize: batch, parallelism: parallelism,
-                                                 transform: { items in
-                var good = 0
-                for item in items { if case .record = item { good += 1 } }
-                return (good, items.count - good)
-            }) { counts in
+            try await SourceScanner.scanParallel(
+                chosen, paths: [file], batchSize: batch, parallelism: parallelism,
+                transform: { items in
+                    var good = 0
+                    for item in items { if case .record = item { good += 1 } }
+                    return (good, items.count - good)
+                }
+            ) { counts in
                 n += counts.0
                 bad += counts.1
             }
@@ -116,18 +118,26 @@ struct JSONLBench: AsyncParsableCommand {
         let mb = Double(bytes) / 1_000_000
         if json {
             let rows: [JSONValue] = results.map { m in
-                .object(["mode": .string(m.mode), "seconds": .double(m.seconds), "records": .int(m.records),
-                         "quarantined": .int(m.quarantined), "mb_per_s": .double(mb / m.seconds),
-                         "cpu_seconds": .double(m.cpuSeconds), "mb_per_cpu_s": .double(mb / m.cpuSeconds),
-                         "records_per_s": .double(Double(m.records) / m.seconds)])
+                .object([
+                    "mode": .string(m.mode), "seconds": .double(m.seconds), "records": .int(m.records),
+                    "quarantined": .int(m.quarantined), "mb_per_s": .double(mb / m.seconds),
+                    "cpu_seconds": .double(m.cpuSeconds), "mb_per_cpu_s": .double(mb / m.cpuSeconds),
+                    "records_per_s": .double(Double(m.records) / m.seconds)
+                ])
             }
-            print(JSONWriter.string(.object(["file": .string(file), "format": .string(chosen.rawValue),
-                                             "bytes": .int(bytes), "parallelism": .int(parallelism),
-                                             "results": .array(rows)])))
+            print(
+                JSONWriter.string(
+                    .object([
+                        "file": .string(file), "format": .string(chosen.rawValue),
+                        "bytes": .int(bytes), "parallelism": .int(parallelism),
+                        "results": .array(rows)
+                    ])))
         } else {
             print("file \(file) (\(chosen.rawValue), \(String(format: mb)) MB)")
             for m in results {
-                print("\(m.mode): \(String(format: mb / m.seconds)) MB/s (\(String(format: mb / m.cpuSeconds)) MB per CPU-second), \(Int(Double(m.records) / m.seconds)) records/s, \(m.records) records, \(m.quarantined) quarantined")
+                print(
+                    "\(m.mode): \(String(format: mb / m.seconds)) MB/s (\(String(format: mb / m.cpuSeconds)) MB per CPU-second), \(Int(Double(m.records) / m.seconds)) records/s, \(m.records) records, \(m.quarantined) quarantined"
+                )
             }
         }
     }

@@ -7,8 +7,10 @@ struct JupiterBench: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "jupiter-bench",
         abstract: "Benchmark drivers used by bench/*.sh.",
-        subcommands: [JSONLBench.self, ParquetBench.self, TokenizeBench.self, ClientBench.self, MinHashBench.self,
-                      LangIDBench.self, MixBench.self, ReplayBench.self, EvalBench.self, QualityBench.self, StageBench.self,
-                      ScriptedServerCommand.self]
+        subcommands: [
+            JSONLBench.self, ParquetBench.self, TokenizeBench.self, ClientBench.self, MinHashBench.self,
+            LangIDBench.self, MixBench.self, ReplayBench.self, EvalBench.self, QualityBench.self, StageBench.self,
+            ScriptedServerCommand.self
+        ]
     )
 }

@@ -5,9 +5,11 @@ import JupiterTesting
 
 #if canImport(Glibc)
 import Glibc
+// swift-format-ignore: AlwaysUseLowerCamelCase
 private let RUSAGE_SELF_WHO = __rusage_who_t(RUSAGE_SELF.rawValue)
 #elseif canImport(Darwin)
 import Darwin
+// swift-format-ignore: AlwaysUseLowerCamelCase
 private let RUSAGE_SELF_WHO = RUSAGE_SELF
 #endif
 
@@ -56,12 +58,13 @@ struct MinHashBench: AsyncParsableCommand {
         @Option(help: "Corpus JSONL (id, text).") var corpus: String
         @Option(help: "Signature workers (1 = per-core figure).") var threads: Int = 1
         @Option(help: "Only the first N documents (0 = all).") var limit: Int = 0
-        @Flag(help: """
-            Time only the core, like rensa's RMinHash+LSH column: the corpus is read and \
-            normalised first (untimed, held in memory as space-joined words, the text rensa's \
-            shingle strings are cut from); timed: words → shingle hashes → signatures → LSH \
-            keys → clusters.
-            """) var core = false
+        @Flag(
+            help: """
+                Time only the core, like rensa's RMinHash+LSH column: the corpus is read and \
+                normalised first (untimed, held in memory as space-joined words, the text rensa's \
+                shingle strings are cut from); timed: words → shingle hashes → signatures → LSH \
+                keys → clusters.
+                """) var core = false
 
         func run() async throws {
             let file = try JSONLTextBatches(path: corpus, limit: limit)
@@ -90,7 +93,7 @@ struct MinHashBench: AsyncParsableCommand {
                 "cpu_seconds": .double(cpu), "docs_per_cpu_s": .double(Double(index.count) / cpu),
                 "duplicates": .int(clusters.duplicateCount),
                 "index_bytes_per_doc": .int(MinHashIndex.bytesPerDocument(stage.parameters)),
-                "max_rss_mb": .double(Double(usage.ru_maxrss) / 1024),
+                "max_rss_mb": .double(Double(usage.ru_maxrss) / 1024)
             ])
             print(JSONWriter.string(line))
         }

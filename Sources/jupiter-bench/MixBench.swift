@@ -36,18 +36,22 @@ struct MixBench: AsyncParsableCommand {
         let mixer = Mixer(config: config, measure: measure, seed: seed, workers: workers)
         let cpu0 = MinHashBench.Run.cpuSeconds()
         let t0 = Date()
-        let report = try await mixer.run(inputs, outputDirectory: out, workDirectory: out + "/.work",
-                                         card: DatasetCardContext(title: "bench", generator: "jupiter-bench",
-                                                                  recipeFile: "-", recipeSHA256: "-", seed: seed))
+        let report = try await mixer.run(
+            inputs, outputDirectory: out, workDirectory: out + "/.work",
+            card: DatasetCardContext(
+                title: "bench", generator: "jupiter-bench",
+                recipeFile: "-", recipeSHA256: "-", seed: seed))
         let seconds = Date().timeIntervalSince(t0)
         let cpu = MinHashBench.Run.cpuSeconds() - cpu0
         let mb = Double(bytes) / 1e6
-        print(JSONWriter.string(.object([
-            "tool": .string("jupiter"), "workers": .int(workers), "input_bytes": .int(bytes),
-            "records_in": .int(report.datasets.reduce(0) { $0 + $1.availableRecords }),
-            "records_out": .int(report.records), "tokens_out": .int(report.tokens),
-            "seconds": .double(seconds), "cpu_seconds": .double(cpu),
-            "mb_per_s": .double(mb / seconds), "mb_per_cpu_s": .double(mb / max(cpu, 1e-9)),
-        ])))
+        print(
+            JSONWriter.string(
+                .object([
+                    "tool": .string("jupiter"), "workers": .int(workers), "input_bytes": .int(bytes),
+                    "records_in": .int(report.datasets.reduce(0) { $0 + $1.availableRecords }),
+                    "records_out": .int(report.records), "tokens_out": .int(report.tokens),
+                    "seconds": .double(seconds), "cpu_seconds": .double(cpu),
+                    "mb_per_s": .double(mb / seconds), "mb_per_cpu_s": .double(mb / max(cpu, 1e-9))
+                ])))
     }
 }

@@ -38,8 +38,11 @@ struct ParquetBench: AsyncParsableCommand {
                 if fastest.map({ s < $0.0 }) ?? true { fastest = (s, c, n, bad) }
             }
             if let (s, c, n, bad) = fastest {
-                results.append(.object(["mode": .string(mode), "seconds": .double(s), "cpu_seconds": .double(c),
-                                        "rows": .int(n), "quarantined": .int(bad)]))
+                results.append(
+                    .object([
+                        "mode": .string(mode), "seconds": .double(s), "cpu_seconds": .double(c),
+                        "rows": .int(n), "quarantined": .int(bad)
+                    ]))
             }
         }
         try best("rows-1-thread") {
@@ -55,7 +58,11 @@ struct ParquetBench: AsyncParsableCommand {
             }
             return (n, bad)
         }
-        print(JSONWriter.string(.object(["file": .string(file), "format": .string(chosen.rawValue),
-                                         "bytes": .int(FileSystem.size(file) ?? 0), "results": .array(results)])))
+        print(
+            JSONWriter.string(
+                .object([
+                    "file": .string(file), "format": .string(chosen.rawValue),
+                    "bytes": .int(FileSystem.size(file) ?? 0), "results": .array(results)
+                ])))
     }
 }

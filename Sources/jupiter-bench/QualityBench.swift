@@ -82,8 +82,10 @@ struct QualityBench: AsyncParsableCommand {
                         case .dropped(let r, let why):
                             var v = NativeCodec.encode(r)
                             if case .object(var obj) = v {
-                                obj["dropped"] = .object(["stage": .string("quality"), "rule": .string(why.rule),
-                                                          "reason": .string(why.message), "value": why.value ?? .null])
+                                obj["dropped"] = .object([
+                                    "stage": .string("quality"), "rule": .string(why.rule),
+                                    "reason": .string(why.message), "value": why.value ?? .null
+                                ])
                                 v = .object(obj)
                             }
                             JSONWriter.write(v, into: &out)
@@ -117,7 +119,7 @@ struct QualityBench: AsyncParsableCommand {
                 "stage_mb_per_cpu_s": .double(mb / best.cpu), "stage_docs_per_cpu_s": .double(Double(records.count) / best.cpu),
                 "pipeline_cpu_seconds": .double(pipeline.cpu), "pipeline_seconds": .double(pipeline.wall),
                 "pipeline_mb_per_cpu_s": .double(mb / pipeline.cpu), "encoded_bytes": .int(encoded),
-                "rules": .object(JSONObject(rules.sorted { $0.key < $1.key }.map { .init(key: $0.key, value: .int($0.value)) })),
+                "rules": .object(JSONObject(rules.sorted { $0.key < $1.key }.map { .init(key: $0.key, value: .int($0.value)) }))
             ])
             print(JSONWriter.string(line))
         }

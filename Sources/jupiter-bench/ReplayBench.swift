@@ -50,16 +50,16 @@ struct ReplayBench: AsyncParsableCommand {
         }
         try lines.write(toFile: dir + "/questions.jsonl", atomically: true, encoding: .utf8)
         try """
-            name: bench
-            seed: 1
-            models:
-              base: { endpoint: "\(server.baseURL)", model: test-model, reasoning: toggle, max_in_flight: \(inFlight) }
-            sources:
-              q: { path: questions.jsonl, format: documents, text_field: question }
-            datasets:
-              replay: { from: q, steps: [{ replay: { model: base, reasoning_on: 0.5, max_tokens: 256 } }] }
-            output: { dir: run, batch_size: 1024 }
-            """.write(toFile: dir + "/recipe.yaml", atomically: true, encoding: .utf8)
+        name: bench
+        seed: 1
+        models:
+          base: { endpoint: "\(server.baseURL)", model: test-model, reasoning: toggle, max_in_flight: \(inFlight) }
+        sources:
+          q: { path: questions.jsonl, format: documents, text_field: question }
+        datasets:
+          replay: { from: q, steps: [{ replay: { model: base, reasoning_on: 0.5, max_tokens: 256 } }] }
+        output: { dir: run, batch_size: 1024 }
+        """.write(toFile: dir + "/recipe.yaml", atomically: true, encoding: .utf8)
 
         let prepared = Pipeline.prepare(recipePath: dir + "/recipe.yaml")
         guard prepared.isValid else { throw ValidationError(prepared.problems.map(\.description).joined(separator: "\n")) }
@@ -76,8 +76,9 @@ struct ReplayBench: AsyncParsableCommand {
         print("|---|---|---|---|---|---|---|")
         func row(_ name: String, _ seconds: Double) {
             let vsIdeal = ideal > 0 ? String(format: "%+.1f%%", (seconds / ideal - 1) * 100) : "-"
-            print("| \(name) | \(records) | \(Int(latency * 1000)) ms | \(inFlight) | \(String(format: "%.2f", seconds)) | "
-                  + "\(Int(Double(records) / seconds)) | \(vsIdeal) |")
+            print(
+                "| \(name) | \(records) | \(Int(latency * 1000)) ms | \(inFlight) | \(String(format: "%.2f", seconds)) | "
+                    + "\(Int(Double(records) / seconds)) | \(vsIdeal) |")
         }
         row("Jupiter replay (read, request, cache, write)", wall)
         if let python {

@@ -27,8 +27,10 @@ struct StageBench: AsyncParsableCommand {
             var rng = SeededRandom(seed: seed)
             var bytes: [UInt8] = []
             bytes.reserveCapacity(pairs * 260)
-            let odd = [("", "Helo"), ("Cardiff Bay", "cardiff bay"), ("A", "Ie"), ("Yes.", "Mae hynny'n hollol gywir ac yn wir yn bwysig iawn."),
-                       ("2006/2603 (C.88) 45(3)", "2006/2603 (C.88) 45(4)")]
+            let odd = [
+                ("", "Helo"), ("Cardiff Bay", "cardiff bay"), ("A", "Ie"), ("Yes.", "Mae hynny'n hollol gywir ac yn wir yn bwysig iawn."),
+                ("2006/2603 (C.88) 45(3)", "2006/2603 (C.88) 45(4)")
+            ]
             for i in 0..<pairs {
                 var en: String, cy: String
                 if i % 97 == 0 {
@@ -102,13 +104,15 @@ struct StageBench: AsyncParsableCommand {
                 duplicates = d
             }
             guard let f = filterBest, let d = dedupBest else { return }
-            print(JSONWriter.string(.object([
-                "pairs": .int(records.count), "read_cpu_seconds": .double(read.cpu),
-                "filter_cpu_seconds": .double(f.cpu), "filter_records_per_cpu_s": .double(Double(records.count) / f.cpu),
-                "filter_dropped": .int(filterDropped),
-                "dedup_records": .int(kept.count), "dedup_cpu_seconds": .double(d.cpu),
-                "dedup_records_per_cpu_s": .double(Double(kept.count) / d.cpu), "duplicates": .int(duplicates),
-            ])))
+            print(
+                JSONWriter.string(
+                    .object([
+                        "pairs": .int(records.count), "read_cpu_seconds": .double(read.cpu),
+                        "filter_cpu_seconds": .double(f.cpu), "filter_records_per_cpu_s": .double(Double(records.count) / f.cpu),
+                        "filter_dropped": .int(filterDropped),
+                        "dedup_records": .int(kept.count), "dedup_cpu_seconds": .double(d.cpu),
+                        "dedup_records_per_cpu_s": .double(Double(kept.count) / d.cpu), "duplicates": .int(duplicates)
+                    ])))
         }
     }
 }

@@ -69,8 +69,9 @@ struct TokenizeBench: AsyncParsableCommand {
             try out.write(toFile: idsOut, atomically: true, encoding: .utf8)
         }
         let mbps = Double(bytes) / 1e6 / best
-        print("{\"impl\": \"jupiter\", \"load_ms\": \(String(format: "%.1f", loadBest * 1000)), \"load_cpu_ms\": \(String(format: "%.1f", loadCPU * 1000)), \"vocab\": \(tok.vocabularySize), "
-              + "\"docs\": \(texts.count), \"bytes\": \(bytes), \"tokens\": \(tokens), \"seconds\": \(String(format: "%.4f", best)), "
-              + "\"mb_per_s\": \(String(format: "%.2f", mbps))}")
+        print(
+            "{\"impl\": \"jupiter\", \"load_ms\": \(String(format: "%.1f", loadBest * 1000)), \"load_cpu_ms\": \(String(format: "%.1f", loadCPU * 1000)), \"vocab\": \(tok.vocabularySize), "
+                + "\"docs\": \(texts.count), \"bytes\": \(bytes), \"tokens\": \(tokens), \"seconds\": \(String(format: "%.4f", best)), "
+                + "\"mb_per_s\": \(String(format: "%.2f", mbps))}")
     }
 }

@@ -44,9 +44,10 @@ struct ChatCommand: AsyncParsableCommand {
     var prompt: String
 
     var spec: ModelTools.ChatRequestSpec {
-        ModelTools.ChatRequestSpec(endpoint: endpoint, model: model, gguf: gguf, apiKeyEnv: apiKeyEnv, system: system,
-                                   prompt: prompt, maxTokens: maxTokens, temperature: temperature,
-                                   reasoning: reasoning.flatMap(ReasoningMode.init(rawValue:)), logprobs: logprobs ?? 0)
+        ModelTools.ChatRequestSpec(
+            endpoint: endpoint, model: model, gguf: gguf, apiKeyEnv: apiKeyEnv, system: system,
+            prompt: prompt, maxTokens: maxTokens, temperature: temperature,
+            reasoning: reasoning.flatMap(ReasoningMode.init(rawValue:)), logprobs: logprobs ?? 0)
     }
 
     func validate() throws {
@@ -63,7 +64,8 @@ struct ChatCommand: AsyncParsableCommand {
         if let r = choice.message.reasoning { Terminal.error("[reasoning]\n\(r)\n[/reasoning]") }
         print(choice.message.content)
         for line in ModelTools.describeLogprobs(choice.logprobs ?? []) { Terminal.error(line) }
-        Terminal.error("finish: \(choice.finishReason.rawValue ?? "?"), tokens: \(answer.usage.promptTokens) prompt + "
-                       + "\(answer.usage.completionTokens) completion")
+        Terminal.error(
+            "finish: \(choice.finishReason.rawValue ?? "?"), tokens: \(answer.usage.promptTokens) prompt + "
+                + "\(answer.usage.completionTokens) completion")
     }
 }

@@ -70,8 +70,9 @@ struct WorkCommand: AsyncParsableCommand {
     func run() async throws {
         if let serveModel {
             do {
-                let status = try await Pipeline.serveModel(runDirectory: run, model: serveModel, replica: replica,
-                                                           log: { Terminal.error($0) })
+                let status = try await Pipeline.serveModel(
+                    runDirectory: run, model: serveModel, replica: replica,
+                    log: { Terminal.error($0) })
                 throw ExitCode(status)
             } catch let error as RunError {
                 throw Terminal.fail(error)
@@ -82,8 +83,9 @@ struct WorkCommand: AsyncParsableCommand {
         let (run, task, tasks, workers) = (self.run, self.task, self.tasks, self.workers)
         // SIGTERM (scancel, a requeue, the time limit): stop between batches; done batches stay.
         let work = Task {
-            await Pipeline.work(runDirectory: run, unit: unit, task: task, tasks: tasks, workers: workers,
-                                observer: { printer.handle($0) }, log: { Terminal.error($0) })
+            await Pipeline.work(
+                runDirectory: run, unit: unit, task: task, tasks: tasks, workers: workers,
+                observer: { printer.handle($0) }, log: { Terminal.error($0) })
         }
         let trap = SignalTrap { _ in work.cancel() }
         defer { withExtendedLifetime(trap) {} }

@@ -79,11 +79,13 @@ struct EvalRunCommand: AsyncParsableCommand {
     }
 
     func run() async throws {
-        let overrides = EvalOverrides(runDirectory: output, models: Self.list(models), tasks: Self.list(tasks), limit: limit,
-                                      reasoning: reasoning.flatMap(ReasoningMode.init(rawValue:)), seed: seed,
-                                      concurrency: concurrency, margin: margin, resamples: resamples, allowErrors: allowErrors)
-        let prepared = Pipeline.prepareEvaluation(recipePath: recipe, overrides: overrides,
-                                                  log: { Terminal.error("note: \($0)") })
+        let overrides = EvalOverrides(
+            runDirectory: output, models: Self.list(models), tasks: Self.list(tasks), limit: limit,
+            reasoning: reasoning.flatMap(ReasoningMode.init(rawValue:)), seed: seed,
+            concurrency: concurrency, margin: margin, resamples: resamples, allowErrors: allowErrors)
+        let prepared = Pipeline.prepareEvaluation(
+            recipePath: recipe, overrides: overrides,
+            log: { Terminal.error("note: \($0)") })
         Terminal.report(prepared.problems)
         guard prepared.isValid else { throw Terminal.exit(.usage) }
         let meter = EvalProgress(live: Terminal.stderrIsTTY, quiet: quiet)
@@ -99,9 +101,10 @@ struct EvalRunCommand: AsyncParsableCommand {
             print("results: \(outcome.resultsPath)\nreport: \(outcome.reportPath)")
         } catch let error as RunError {
             meter.finish()
-            Terminal.error(error.kind == .interrupted
-                           ? "interrupted: answers received are cached; rerun the same command to finish"
-                           : "error: \(error)")
+            Terminal.error(
+                error.kind == .interrupted
+                    ? "interrupted: answers received are cached; rerun the same command to finish"
+                    : "error: \(error)")
             throw Terminal.exit(error.exitCode)
         }
     }
@@ -149,8 +152,9 @@ struct EvalCompareCommand: AsyncParsableCommand {
 
     func run() async throws {
         do {
-            let outcome = try Pipeline.compare(baseRun: baseRun, tunedRun: tunedRun, baseModel: baseModel, tunedModel: tunedModel,
-                                               margin: margin, resamples: resamples, seed: seed, output: output)
+            let outcome = try Pipeline.compare(
+                baseRun: baseRun, tunedRun: tunedRun, baseModel: baseModel, tunedModel: tunedModel,
+                margin: margin, resamples: resamples, seed: seed, output: output)
             for n in outcome.notes { Terminal.error("note: \(n)") }
             print(outcome.markdown)
             print("comparison: \(outcome.resultsPath)\nreport: \(outcome.reportPath)")

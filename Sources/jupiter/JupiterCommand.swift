@@ -33,8 +33,10 @@ struct JupiterCommand: AsyncParsableCommand {
             recipe; 3 an input or output file could not be read or written; 4 a model endpoint failed; \
             130 interrupted.
             """,
-        subcommands: [RunCommand.self, ValidateCommand.self, InspectCommand.self, TokensCommand.self,
-                      ModelsCommand.self, ChatCommand.self, EvalCommand.self, ReportCommand.self, StatusCommand.self, CancelCommand.self,
-                      WorkCommand.self]
+        subcommands: [
+            RunCommand.self, ValidateCommand.self, InspectCommand.self, TokensCommand.self,
+            ModelsCommand.self, ChatCommand.self, EvalCommand.self, ReportCommand.self, StatusCommand.self, CancelCommand.self,
+            WorkCommand.self
+        ]
     )
 }

@@ -1,10 +1,11 @@
+import Foundation
+import Jupiter
+
 #if canImport(Glibc)
 import Glibc
 #elseif canImport(Darwin)
 import Darwin
 #endif
-import Foundation
-import Jupiter
 
 /// Shows run progress: a live status line (records/s, percent, ETA) on a terminal, plain
 /// timestamped lines every few seconds otherwise (logs, CI, Slurm).
@@ -53,9 +54,10 @@ final class ProgressPrinter: @unchecked Sendable {
             Terminal.error("\(label): done, \(NumberText.grouped(records)) records out in \(Self.duration(elapsed))")
         case .datasetFinished(let dataset, let read, let kept, let dropped, let quarantined, let records):
             closeLine()
-            Terminal.error("[\(dataset)] read \(NumberText.grouped(read)) · kept \(NumberText.grouped(kept)) · dropped "
-                           + "\(NumberText.grouped(dropped)) · quarantined \(NumberText.grouped(quarantined)) → "
-                           + "\(NumberText.grouped(records)) records")
+            Terminal.error(
+                "[\(dataset)] read \(NumberText.grouped(read)) · kept \(NumberText.grouped(kept)) · dropped "
+                    + "\(NumberText.grouped(dropped)) · quarantined \(NumberText.grouped(quarantined)) → "
+                    + "\(NumberText.grouped(records)) records")
         case .mixStarted(let datasets):
             begin("[mixture] \(datasets) dataset\(datasets == 1 ? "" : "s")")
         case .mix(let p):
@@ -63,7 +65,8 @@ final class ProgressPrinter: @unchecked Sendable {
             let text: String
             switch p {
             case .measuring(let dataset, let records): text = "\(label): measuring \(dataset): \(NumberText.grouped(records)) records"
-            case .encoding(let records, let of): text = "\(label): encoding \(NumberText.grouped(records))/\(NumberText.grouped(of)) records"
+            case .encoding(let records, let of):
+                text = "\(label): encoding \(NumberText.grouped(records))/\(NumberText.grouped(of)) records"
             case .shardWritten(let index, let of): text = "\(label): wrote shard \(index + 1)/\(of)"
             }
             show(text)
@@ -73,8 +76,9 @@ final class ProgressPrinter: @unchecked Sendable {
         case .mixFinished(let records, let tokens, let shards, _):
             closeLine()
             let elapsed = Date().timeIntervalSince(stepStart)
-            Terminal.error("[mixture] \(NumberText.grouped(records)) conversations · \(NumberText.grouped(tokens)) tokens · "
-                           + "\(shards) shard\(shards == 1 ? "" : "s") in \(Self.duration(elapsed))")
+            Terminal.error(
+                "[mixture] \(NumberText.grouped(records)) conversations · \(NumberText.grouped(tokens)) tokens · "
+                    + "\(shards) shard\(shards == 1 ? "" : "s") in \(Self.duration(elapsed))")
         case .staleOutputRemoved(let path):
             closeLine()
             Terminal.error("removed \(path)/: the recipe no longer produces it")

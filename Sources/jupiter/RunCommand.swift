@@ -61,8 +61,9 @@ struct RunCommand: AsyncParsableCommand {
         guard prepared.isValid, let plan = prepared.plan else { throw Terminal.exit(.usage) }
         let choice: ExecutorSettings
         do {
-            choice = try plan.settings.executor.overriding(kind: executor, partition: partition, tasks: tasks,
-                                                           cpusPerTask: cpusPerTask, wait: wait)
+            choice = try plan.settings.executor.overriding(
+                kind: executor, partition: partition, tasks: tasks,
+                cpusPerTask: cpusPerTask, wait: wait)
         } catch {
             throw Terminal.fail(error)
         }
@@ -87,9 +88,10 @@ struct RunCommand: AsyncParsableCommand {
                 print(message)
             }
         } catch let error as RunError {
-            Terminal.error(error.kind == .interrupted
-                           ? "interrupted: finished work is recorded; rerun the same command to resume"
-                           : "error: \(error)")
+            Terminal.error(
+                error.kind == .interrupted
+                    ? "interrupted: finished work is recorded; rerun the same command to resume"
+                    : "error: \(error)")
             throw Terminal.exit(error.exitCode)
         }
     }

@@ -1,9 +1,10 @@
+import Dispatch
+
 #if canImport(Glibc)
 import Glibc
 #elseif canImport(Darwin)
 import Darwin
 #endif
-import Dispatch
 
 /// Turns SIGINT and SIGTERM into a cancellation of the running work, so a run stops between
 /// batches with everything finished so far recorded (and local model servers are stopped).

@@ -1,10 +1,11 @@
+import ArgumentParser
+import Jupiter
+
 #if canImport(Glibc)
 import Glibc
 #elseif canImport(Darwin)
 import Darwin
 #endif
-import ArgumentParser
-import Jupiter
 
 /// The CLI's only way to the terminal: stderr for diagnostics and progress, stdout for results,
 /// and the documented exit codes (``ExitStatus``).

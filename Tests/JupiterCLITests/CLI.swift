@@ -51,8 +51,9 @@ enum CLI {
     static func run(_ args: [String], in dir: String, environment: [String: String] = [:]) throws -> Result {
         let (p, out, err) = try start(args, in: dir, environment: environment)
         p.waitUntilExit()
-        return Result(status: p.terminationStatus, stdout: (try? String(contentsOfFile: out, encoding: .utf8)) ?? "",
-                      stderr: (try? String(contentsOfFile: err, encoding: .utf8)) ?? "")
+        return Result(
+            status: p.terminationStatus, stdout: (try? String(contentsOfFile: out, encoding: .utf8)) ?? "",
+            stderr: (try? String(contentsOfFile: err, encoding: .utf8)) ?? "")
     }
 
     /// Every line of a (plain or gzip) JSONL file, parsed.

@@ -22,7 +22,8 @@ import Testing
     }
 
     @Test func validateReportsProblemsWithLinesAndExitCode2() throws {
-        let dir = try workspace("""
+        let dir = try workspace(
+            """
             name: v
             sources:
               p: { path: data/missing.tsv, format: parallel-tsv, langs: [en, cy] }
@@ -58,7 +59,8 @@ import Testing
     }
 
     @Test func nonTerminalProgressIsPlainLines() throws {
-        let dir = try workspace("""
+        let dir = try workspace(
+            """
             name: p
             sources:
               p: { path: data/p.tsv, format: parallel-tsv, langs: [en, cy] }
@@ -78,7 +80,7 @@ import Testing
         let lines = [
             #"{"messages":[{"role":"user","content":"Bore da"},{"role":"assistant","content":"Bore da i chi hefyd!","reasoning_content":"Greeting in Welsh."}]}"#,
             #"{"messages":[{"role":"user","content":"Diolch"},{"role":"assistant","content":"Croeso."}]}"#,
-            #"{"messages": oops"#,
+            #"{"messages": oops"#
         ]
         try (lines.joined(separator: "\n") + "\n").write(toFile: dir + "/c.jsonl", atomically: true, encoding: .utf8)
         let gz = Process()

@@ -12,21 +12,21 @@ import Testing
         let dir = try ScratchDirectory.make("eval-cli")
         try EvalFixtures.welshMultipleChoice(items).jsonl.write(toFile: dir + "/welsh-mcq.jsonl", atomically: true, encoding: .utf8)
         try """
-            name: eval-cli
-            seed: 7
-            models:
-              base: { endpoint: "\(server.baseURL)", model: test-model, max_in_flight: 4, max_attempts: 2, retry_base_s: 0.01 }
-            eval:
-              models:
-                base: base
-                tuned: { model: base, system_prompt: "Rwyt ti'n gynorthwyydd sy'n siarad Cymraeg." }
-              concurrency: 4
-              tasks:
-                welsh-mcq: { kind: openai-evals, path: welsh-mcq.jsonl, scoring: mcq-letter \(limit) }
-                gsm8k: { kind: gsm8k, path: \(Peers.repoRoot)/Tests/Fixtures/Eval/gsm8k-test-200.jsonl, limit: 30 }
-            \(extra)
-            output: { dir: run }
-            """.write(toFile: dir + "/recipe.yaml", atomically: true, encoding: .utf8)
+        name: eval-cli
+        seed: 7
+        models:
+          base: { endpoint: "\(server.baseURL)", model: test-model, max_in_flight: 4, max_attempts: 2, retry_base_s: 0.01 }
+        eval:
+          models:
+            base: base
+            tuned: { model: base, system_prompt: "Rwyt ti'n gynorthwyydd sy'n siarad Cymraeg." }
+          concurrency: 4
+          tasks:
+            welsh-mcq: { kind: openai-evals, path: welsh-mcq.jsonl, scoring: mcq-letter \(limit) }
+            gsm8k: { kind: gsm8k, path: \(Peers.repoRoot)/Tests/Fixtures/Eval/gsm8k-test-200.jsonl, limit: 30 }
+        \(extra)
+        output: { dir: run }
+        """.write(toFile: dir + "/recipe.yaml", atomically: true, encoding: .utf8)
         return dir
     }
 
@@ -103,7 +103,8 @@ import Testing
         try await withServer(.init(logBodies: false)) { server in
             let dir = try Self.workspace(server, items: 20)
             #expect(try CLI.run(["eval", "recipe.yaml", "--quiet", "--output", "a", "--models", "base"], in: dir).status == 0)
-            #expect(try CLI.run(["eval", "recipe.yaml", "--quiet", "--output", "b", "--models", "tuned", "--limit", "10"], in: dir).status == 0)
+            #expect(
+                try CLI.run(["eval", "recipe.yaml", "--quiet", "--output", "b", "--models", "tuned", "--limit", "10"], in: dir).status == 0)
             #expect(try CLI.run(["eval", "recipe.yaml", "--quiet", "--output", "c", "--models", "tuned"], in: dir).status == 0)
             let refused = try CLI.run(["eval", "compare", "a", "b"], in: dir)
             #expect(refused.status == 2)

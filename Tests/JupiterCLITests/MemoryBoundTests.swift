@@ -20,13 +20,13 @@ import Testing
         }
         try Data(out).write(to: URL(fileURLWithPath: dir + "/docs.jsonl"))
         try """
-            name: drops
-            sources:
-              docs: { path: docs.jsonl, format: documents }
-            datasets:
-              unique: { from: docs, steps: [exact-dedup] }
-            output: { dir: run, batch_size: 1000 }
-            """.write(toFile: dir + "/recipe.yaml", atomically: true, encoding: .utf8)
+        name: drops
+        sources:
+          docs: { path: docs.jsonl, format: documents }
+        datasets:
+          unique: { from: docs, steps: [exact-dedup] }
+        output: { dir: run, batch_size: 1000 }
+        """.write(toFile: dir + "/recipe.yaml", atomically: true, encoding: .utf8)
         let r = try CLI.run(["run", dir + "/recipe.yaml", "--quiet", "--workers", "1"], in: dir)
         #expect(r.status == 0, "\(r.stderr)")
         let manifest = try JSONParser.parse(try FileSystem.read(dir + "/run/manifest.json"))

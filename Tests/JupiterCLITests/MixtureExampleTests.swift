@@ -1,6 +1,6 @@
 import Foundation
-import JupiterTesting
 import JupiterCore
+import JupiterTesting
 import Testing
 
 /// The bundled example end to end, and its mixture read back by Hugging Face `datasets` (the
@@ -20,10 +20,13 @@ import Testing
             return .object(o)
         }
         #expect(try manifest(base + "/a") == manifest(base + "/b"))
-        for f in ["datasets/welsh-parallel/kept.jsonl.gz", "datasets/into-welsh/kept.jsonl.gz", "mixture/part-00000.jsonl.gz",
-                  "mixture/part-00001.jsonl.gz", "mixture/README.md"] {
-            #expect(try Data(contentsOf: URL(fileURLWithPath: base + "/a/" + f)) == Data(contentsOf: URL(fileURLWithPath: base + "/b/" + f)),
-                    "\(f) differs")
+        for f in [
+            "datasets/welsh-parallel/kept.jsonl.gz", "datasets/into-welsh/kept.jsonl.gz", "mixture/part-00000.jsonl.gz",
+            "mixture/part-00001.jsonl.gz", "mixture/README.md"
+        ] {
+            #expect(
+                try Data(contentsOf: URL(fileURLWithPath: base + "/a/" + f)) == Data(contentsOf: URL(fileURLWithPath: base + "/b/" + f)),
+                "\(f) differs")
         }
     }
 
@@ -50,8 +53,9 @@ import Testing
                               "datasets": sorted(set(ds["dataset"])),
                               "roles": sorted({m["role"] for row in ds["messages"] for m in row})}))
             """
-        let p = try Peers.run(["-c", script, out + "/mixture"],
-                              environment: ["HF_HOME": out + "/hf-home", "HF_DATASETS_OFFLINE": "1", "HF_HUB_OFFLINE": "1"])
+        let p = try Peers.run(
+            ["-c", script, out + "/mixture"],
+            environment: ["HF_HOME": out + "/hf-home", "HF_DATASETS_OFFLINE": "1", "HF_HUB_OFFLINE": "1"])
         try #require(p.status == 0, "python datasets failed: \(p.stderr)")
         let last = p.text.split(separator: "\n").last.map(String.init) ?? ""
         let loaded = try JSONParser.parse(Array(last.utf8))

@@ -11,13 +11,13 @@ import Testing
         let pairs = "Good morning\tBore da\nThank you very much\tDiolch yn fawr iawn\nGood morning\tBore da\n1234\t5678\n"
         try pairs.write(toFile: dir + "/data/p.tsv", atomically: true, encoding: .utf8)
         try """
-            name: r
-            sources:
-              p: { path: data/p.tsv, format: parallel-tsv, langs: [en, cy] }
-            datasets:
-              d: { from: p, steps: [pair-filter, { exact-dedup: { field: source } }] }
-            output: { dir: out }
-            """.write(toFile: dir + "/recipe.yaml", atomically: true, encoding: .utf8)
+        name: r
+        sources:
+          p: { path: data/p.tsv, format: parallel-tsv, langs: [en, cy] }
+        datasets:
+          d: { from: p, steps: [pair-filter, { exact-dedup: { field: source } }] }
+        output: { dir: out }
+        """.write(toFile: dir + "/recipe.yaml", atomically: true, encoding: .utf8)
         return dir
     }
 
@@ -32,7 +32,9 @@ import Testing
         let line = try #require(run.stdout.split(separator: "\n").first { $0.hasPrefix("report: ") }, "\(run.stdout)")
         #expect(line.hasSuffix("out/report/index.html"))
         let first = try String(contentsOfFile: dir + "/out/report/index.html", encoding: .utf8)
-        #expect(first.contains("<span id=\"kept-d\">2</span>") && first.contains("<span id=\"rule-d-exact-dedup-exact-dedup.duplicate\">1</span>"))
+        #expect(
+            first.contains("<span id=\"kept-d\">2</span>")
+                && first.contains("<span id=\"rule-d-exact-dedup-exact-dedup.duplicate\">1</span>"))
 
         let again = try CLI.run(["report", "out"], in: dir)
         #expect(again.status == 0 && again.stdout == "report: out/report/index.html\n", "\(again.stdout)\(again.stderr)")

@@ -1,6 +1,6 @@
 import Foundation
-import JupiterTesting
 import JupiterCore
+import JupiterTesting
 import Testing
 
 /// Kills a real `jupiter run` with SIGKILL at several points and checks that rerunning finishes
@@ -27,22 +27,22 @@ import Testing
         }
         try tsv.write(toFile: dir + "/data/pairs.tsv", atomically: true, encoding: .utf8)
         try """
-            name: kill
-            seed: 5
-            sources:
-              pairs: { path: data/pairs.tsv, format: parallel-tsv, langs: [en, cy] }
-            datasets:
-              chat:
-                from: pairs
-                steps: [pair-filter, { exact-dedup: { field: source } }, parallel-to-chat]
-              again:
-                from: chat
-                steps: [exact-dedup]
-            mix:
-              weights: { chat: 0.6, again: 0.4 }
-              reasoning: { on: 0.5 }
-            output: { dir: run, batch_size: 200, shards: 4 }
-            """.write(toFile: dir + "/recipe.yaml", atomically: true, encoding: .utf8)
+        name: kill
+        seed: 5
+        sources:
+          pairs: { path: data/pairs.tsv, format: parallel-tsv, langs: [en, cy] }
+        datasets:
+          chat:
+            from: pairs
+            steps: [pair-filter, { exact-dedup: { field: source } }, parallel-to-chat]
+          again:
+            from: chat
+            steps: [exact-dedup]
+        mix:
+          weights: { chat: 0.6, again: 0.4 }
+          reasoning: { on: 0.5 }
+        output: { dir: run, batch_size: 200, shards: 4 }
+        """.write(toFile: dir + "/recipe.yaml", atomically: true, encoding: .utf8)
         return dir
     }
 

@@ -74,7 +74,9 @@ enum SlurmCluster {
 /// the only thing a rerun submits; a task whose model is unreachable ends with exit 4 and its log;
 /// preflight refuses before submitting anything; a recipe changed under queued jobs is refused,
 /// and `jupiter cancel` stops them; model servers run as Slurm jobs and are cancelled at the end.
-@Suite(.serialized, .enabled(if: SlurmCluster.available, "needs a Slurm cluster: SLURM_CONF and a working sinfo (scripts/test starts one as root)"))
+@Suite(
+    .serialized,
+    .enabled(if: SlurmCluster.available, "needs a Slurm cluster: SLURM_CONF and a working sinfo (scripts/test starts one as root)"))
 struct SlurmExecutorTests {
     /// Environment for cluster runs: polling fast, the test's own SLURM_CONF.
     static let environment = ["JUPITER_SLURM_POLL_S": "1"]
@@ -91,8 +93,11 @@ struct SlurmExecutorTests {
         let dir = try Self.cymru()
         let local = try CLI.run(["run", "recipe.yaml", "--output", "local", "--quiet"], in: dir)
         try #require(local.status == 0, "\(local.stderr)")
-        let cluster = try CLI.run(["run", "recipe.yaml", "--output", "cluster", "--executor", "slurm", "--tasks", "4",
-                                   "--cpus-per-task", "1", "--wait"], in: dir, environment: Self.environment)
+        let cluster = try CLI.run(
+            [
+                "run", "recipe.yaml", "--output", "cluster", "--executor", "slurm", "--tasks", "4",
+                "--cpus-per-task", "1", "--wait"
+            ], in: dir, environment: Self.environment)
         try #require(cluster.status == 0, "\(cluster.stdout)\n\(cluster.stderr)")
         for sub in ["datasets", "mixture"] {
             let a = SlurmCluster.files(dir + "/local", sub), b = SlurmCluster.files(dir + "/cluster", sub)
@@ -124,8 +129,14 @@ struct SlurmExecutorTests {
         let dir = try ScratchDirectory.make("slurm-gen")
         var lines = ""
         for (i, p) in legislationPrompts(64).enumerated() {
-            lines += JSONWriter.string(.object(["id": .string("p\(i)"), "messages": .array([
-                .object(["role": .string("user"), "content": .string(p)])])])) + "\n"
+            lines +=
+                JSONWriter.string(
+                    .object([
+                        "id": .string("p\(i)"),
+                        "messages": .array([
+                            .object(["role": .string("user"), "content": .string(p)])
+                        ])
+                    ])) + "\n"
         }
         try lines.write(toFile: dir + "/prompts.jsonl", atomically: true, encoding: .utf8)
         try Self.writeRecipe(dir, endpoint: endpoint, extra: extra)
@@ -134,17 +145,17 @@ struct SlurmExecutorTests {
 
     static func writeRecipe(_ dir: String, endpoint: String, extra: String = "", temperature: Double = 0) throws {
         try """
-            name: slurm-generate
-            seed: 5
-            models:
-              m: { endpoint: "\(endpoint)", model: test-model, max_in_flight: 2, retry_base_s: 0.01, max_attempts: 2 }
-            sources:
-              prompts: { path: prompts.jsonl, format: openai-messages }
-            datasets:
-              answers: { from: prompts, steps: [{ generate: { model: m, temperature: \(temperature) } }] }
-            output: { dir: run, batch_size: 8 }
-            executor: { kind: slurm, tasks: 4, cpus_per_task: 1\(extra) }
-            """.write(toFile: dir + "/recipe.yaml", atomically: true, encoding: .utf8)
+        name: slurm-generate
+        seed: 5
+        models:
+          m: { endpoint: "\(endpoint)", model: test-model, max_in_flight: 2, retry_base_s: 0.01, max_attempts: 2 }
+        sources:
+          prompts: { path: prompts.jsonl, format: openai-messages }
+        datasets:
+          answers: { from: prompts, steps: [{ generate: { model: m, temperature: \(temperature) } }] }
+        output: { dir: run, batch_size: 8 }
+        executor: { kind: slurm, tasks: 4, cpus_per_task: 1\(extra) }
+        """.write(toFile: dir + "/recipe.yaml", atomically: true, encoding: .utf8)
     }
 
     @Test func aTaskKilledMidwayIsNamedByStatusAndIsAllARerunSubmits() async throws {
@@ -246,15 +257,17 @@ struct SlurmExecutorTests {
 
     @Test func preflightRefusesBeforeSubmittingAnything() throws {
         let dir = try Self.cymru()
-        let bad = try CLI.run(["run", "recipe.yaml", "--output", "run", "--executor", "slurm", "--partition", "nosuchpartition"],
-                              in: dir, environment: Self.environment)
+        let bad = try CLI.run(
+            ["run", "recipe.yaml", "--output", "run", "--executor", "slurm", "--partition", "nosuchpartition"],
+            in: dir, environment: Self.environment)
         #expect(bad.status == 2, "\(bad.stdout)\n\(bad.stderr)")
         #expect(bad.stderr.contains("nosuchpartition"), "\(bad.stderr)")
         #expect(bad.stderr.contains("debug"), "the error lists the partitions there are: \(bad.stderr)")
         #expect((try? SlurmCluster.jobs(dir + "/run"))?.isEmpty ?? true)
 
-        let noSlurm = try CLI.run(["run", "recipe.yaml", "--output", "run2", "--executor", "slurm"],
-                                  in: dir, environment: ["PATH": "/nonexistent"])
+        let noSlurm = try CLI.run(
+            ["run", "recipe.yaml", "--output", "run2", "--executor", "slurm"],
+            in: dir, environment: ["PATH": "/nonexistent"])
         #expect(noSlurm.status == 2, "\(noSlurm.stdout)\n\(noSlurm.stderr)")
         #expect(noSlurm.stderr.contains("sbatch"), "\(noSlurm.stderr)")
     }
@@ -293,26 +306,32 @@ struct SlurmExecutorTests {
         let dir = try ScratchDirectory.make("slurm-serve")
         var lines = ""
         for (i, p) in legislationPrompts(16).enumerated() {
-            lines += JSONWriter.string(.object(["id": .string("p\(i)"), "messages": .array([
-                .object(["role": .string("user"), "content": .string(p)])])])) + "\n"
+            lines +=
+                JSONWriter.string(
+                    .object([
+                        "id": .string("p\(i)"),
+                        "messages": .array([
+                            .object(["role": .string("user"), "content": .string(p)])
+                        ])
+                    ])) + "\n"
         }
         try lines.write(toFile: dir + "/prompts.jsonl", atomically: true, encoding: .utf8)
         try """
-            name: slurm-serve
-            models:
-              m:
-                backend: slurm
-                model: test-model
-                command: "\(bench) scripted-server --port {port} --model test-model"
-                cpus_per_task: 1
-                startup_timeout_s: 120
-            sources:
-              prompts: { path: prompts.jsonl, format: openai-messages }
-            datasets:
-              answers: { from: prompts, steps: [{ generate: { model: m } }] }
-            output: { dir: run, batch_size: 8 }
-            executor: { kind: slurm, tasks: 2, cpus_per_task: 1 }
-            """.write(toFile: dir + "/recipe.yaml", atomically: true, encoding: .utf8)
+        name: slurm-serve
+        models:
+          m:
+            backend: slurm
+            model: test-model
+            command: "\(bench) scripted-server --port {port} --model test-model"
+            cpus_per_task: 1
+            startup_timeout_s: 120
+        sources:
+          prompts: { path: prompts.jsonl, format: openai-messages }
+        datasets:
+          answers: { from: prompts, steps: [{ generate: { model: m } }] }
+        output: { dir: run, batch_size: 8 }
+        executor: { kind: slurm, tasks: 2, cpus_per_task: 1 }
+        """.write(toFile: dir + "/recipe.yaml", atomically: true, encoding: .utf8)
         let r = try CLI.run(["run", "recipe.yaml", "--wait"], in: dir, environment: Self.environment)
         try #require(r.status == 0, "\(r.stdout)\n\(r.stderr)")
         #expect(try CLI.jsonLines(dir + "/run/datasets/answers/kept.jsonl.gz").count == 16)

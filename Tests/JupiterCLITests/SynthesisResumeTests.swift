@@ -14,45 +14,53 @@ import Testing
         func line(_ v: JSONValue) -> String { JSONWriter.string(v) + "\n" }
         var terminal = "", questions = "", chats = "", norms = ""
         for (i, p) in prompts.prefix(40).enumerated() {
-            terminal += line(.object(["id": .string("t\(i)"), "messages": .array([
-                .object(["role": .string("system"), "content": .string("You operate a Linux terminal. Answer with JSON actions.")]),
-                .object(["role": .string("user"), "content": .string("Task \(i): find the file that mentions: \(p)")]),
-                .object(["role": .string("assistant"), "content": .string(#"{"cmd": "grep -rl pattern ."}"#)]),
-            ])]))
+            terminal += line(
+                .object([
+                    "id": .string("t\(i)"),
+                    "messages": .array([
+                        .object(["role": .string("system"), "content": .string("You operate a Linux terminal. Answer with JSON actions.")]),
+                        .object(["role": .string("user"), "content": .string("Task \(i): find the file that mentions: \(p)")]),
+                        .object(["role": .string("assistant"), "content": .string(#"{"cmd": "grep -rl pattern ."}"#)])
+                    ])
+                ]))
         }
         for (i, p) in prompts[40..<80].enumerated() { questions += line(.object(["id": .string("q\(i)"), "question": .string(p)])) }
         for (i, p) in prompts[80..<100].enumerated() {
-            chats += line(.object(["id": .string("c\(i)"), "messages": .array([.object(["role": .string("user"), "content": .string(p)])])]))
+            chats += line(
+                .object(["id": .string("c\(i)"), "messages": .array([.object(["role": .string("user"), "content": .string(p)])])]))
         }
         for (i, p) in prompts[100..<120].enumerated() {
-            norms += line(.object(["id": .string("n\(i)"), "cultural group": .string("Welsh"), "context": .string(p),
-                                   "actor": .string("people"), "actor_behavior": .string("behaviour number \(i)"), "topic": .string("etiquette"),
-                                   "agreement": .double(0.9)]))
+            norms += line(
+                .object([
+                    "id": .string("n\(i)"), "cultural group": .string("Welsh"), "context": .string(p),
+                    "actor": .string("people"), "actor_behavior": .string("behaviour number \(i)"), "topic": .string("etiquette"),
+                    "agreement": .double(0.9)
+                ]))
         }
         try terminal.write(toFile: dir + "/terminal.jsonl", atomically: true, encoding: .utf8)
         try questions.write(toFile: dir + "/questions.jsonl", atomically: true, encoding: .utf8)
         try chats.write(toFile: dir + "/chats.jsonl", atomically: true, encoding: .utf8)
         try norms.write(toFile: dir + "/norms.jsonl", atomically: true, encoding: .utf8)
         try """
-            name: synth
-            seed: 3
-            models:
-              base: { endpoint: "\(server.baseURL)", model: test-model, reasoning: toggle, max_in_flight: 4, retry_base_s: 0.01 }
-            sources:
-              terminal: { path: terminal.jsonl, format: openai-messages }
-              questions: { path: questions.jsonl, format: documents, text_field: question }
-              chats: { path: chats.jsonl, format: openai-messages }
-              norms: { path: norms.jsonl, format: culturebank }
-            datasets:
-              agentic: { from: terminal, steps: [{ uncertainty: { model: base, keep: 10 } }] }
-              replay: { from: questions, steps: [{ replay: { model: base, reasoning_on: 0.5, max_tokens: 400 } }] }
-              welsh: { from: chats, steps: [{ translate: { model: base, max_ratio: 100 } }] }
-              culture: { from: norms, steps: [{ culture-synth: { model: base, groups: [Welsh] } }] }
-            mix:
-              weights: { replay: 0.4, agentic: 0.3, welsh: 0.2, culture: 0.1 }
-              unit: records
-            output: { dir: run, batch_size: 8 }
-            """.write(toFile: dir + "/recipe.yaml", atomically: true, encoding: .utf8)
+        name: synth
+        seed: 3
+        models:
+          base: { endpoint: "\(server.baseURL)", model: test-model, reasoning: toggle, max_in_flight: 4, retry_base_s: 0.01 }
+        sources:
+          terminal: { path: terminal.jsonl, format: openai-messages }
+          questions: { path: questions.jsonl, format: documents, text_field: question }
+          chats: { path: chats.jsonl, format: openai-messages }
+          norms: { path: norms.jsonl, format: culturebank }
+        datasets:
+          agentic: { from: terminal, steps: [{ uncertainty: { model: base, keep: 10 } }] }
+          replay: { from: questions, steps: [{ replay: { model: base, reasoning_on: 0.5, max_tokens: 400 } }] }
+          welsh: { from: chats, steps: [{ translate: { model: base, max_ratio: 100 } }] }
+          culture: { from: norms, steps: [{ culture-synth: { model: base, groups: [Welsh] } }] }
+        mix:
+          weights: { replay: 0.4, agentic: 0.3, welsh: 0.2, culture: 0.1 }
+          unit: records
+        output: { dir: run, batch_size: 8 }
+        """.write(toFile: dir + "/recipe.yaml", atomically: true, encoding: .utf8)
         return dir
     }
 
@@ -98,6 +106,8 @@ import Testing
             }
         }
         let shard = "mixture/part-00000.jsonl.gz"
-        #expect(FileManager.default.contents(atPath: "\(dir)/reference/\(shard)") == FileManager.default.contents(atPath: "\(dir)/killed/\(shard)"))
+        #expect(
+            FileManager.default.contents(atPath: "\(dir)/reference/\(shard)")
+                == FileManager.default.contents(atPath: "\(dir)/killed/\(shard)"))
     }
 }

@@ -1,4 +1,5 @@
 import Testing
+
 @testable import JupiterCore
 
 /// The direct decoders (records straight from bytes) against the general path
@@ -23,13 +24,13 @@ import Testing
         #"{"messages":[{"role":"user","content":"a"}]} x"#,
         #"{"m\u0065ssages":[{"role":"user","content":"a"}]}"#,
         #"{"messages":[{"role":"tool","content":"ok","tool_call_id":"c1","name":"f","weird":[{}]}],"tools":[{"type":"function"}]}"#,
-        "   ", "",
+        "   ", ""
     ]
 
     static let documents = [
         #"{"id":"d1","text":"Bore da","metadata":{"lang":"cy"},"source":"x"}"#,
         #"{"text":"Nos da","lineage":{"origins":[{"file":"f","line":1}],"stages":[]},"id":7}"#,
-        #"{"text":5}"#, #"{"id":"x"}"#, #"{"text":"a","text":"b"}"#, #"{"text":"a","metadata":[]}"#, #"[1]"#,
+        #"{"text":5}"#, #"{"id":"x"}"#, #"{"text":"a","text":"b"}"#, #"{"text":"a","metadata":[]}"#, #"[1]"#
     ]
 
     /// Seeded mutations of `line`: a byte deleted, duplicated, or replaced by a JSON-significant one.
@@ -68,7 +69,8 @@ import Testing
         guard let direct else { return false }
         switch general {
         case .success(let r): #expect(r == direct, "\(String(decoding: line, as: UTF8.self))")
-        case .failure(let e): Issue.record("direct decoded a line the general path rejects (\(e.reason)): \(String(decoding: line, as: UTF8.self))")
+        case .failure(let e):
+            Issue.record("direct decoded a line the general path rejects (\(e.reason)): \(String(decoding: line, as: UTF8.self))")
         }
         return true
     }
@@ -105,7 +107,7 @@ import Testing
         #"{"translation":{"en":"a","en":"b"}}"#, #"{"translation":{"en":"a"}}"#, #"{"translation":{"en":"a","cy":"b","fr":"c"}}"#,
         #"{"translation":{"en":"a","cy":5}}"#, #"{"translation":{"e\u006e":"a","cy":"b"}}"#, #"{"translation":[]}"#,
         #"{"translation":{"en":"a","cy":"b"},"translation":{"en":"a","cy":"b"}}"#,
-        #"{"translation":{"en":"a","cy":"b"},"messages":[]}"#, #"{"translation":{"en":"a","cy":"b"},"text":"t"}"#,
+        #"{"translation":{"en":"a","cy":"b"},"messages":[]}"#, #"{"translation":{"en":"a","cy":"b"},"text":"t"}"#
     ]
 
     @Test("pairs: fixtures, edge cases and mutations agree with the general path")
@@ -123,11 +125,14 @@ import Testing
     /// `anyKind` against `NativeCodec.decodeAnyKind` (how a step's output is read back).
     @Test("any kind: the kind and record the general path gives, or the general path")
     func anyKind() throws {
-        let lines = try Self.fixtureLines("parallel-jsonl") + Self.fixtureLines("openai-messages") + Self.fixtureLines("documents")
+        let lines =
+            try Self.fixtureLines("parallel-jsonl") + Self.fixtureLines("openai-messages") + Self.fixtureLines("documents")
             + (Self.pairs + Self.conversations + Self.documents).map { Array($0.utf8) }
-            + [#"{"id":"x","text":"t","messages":[]}"#, #"{"id":"x","text":"t","translation":{"en":"a","cy":"b"}}"#,
-               #"{"id":"x","text":"t","input":"q","ideal":"a"}"#, #"{"id":"x","text":"t","input":"q"}"#,
-               #"{"id":"x","messages":[],"translation":{"en":"a","cy":"b"}}"#].map { Array($0.utf8) }
+            + [
+                #"{"id":"x","text":"t","messages":[]}"#, #"{"id":"x","text":"t","translation":{"en":"a","cy":"b"}}"#,
+                #"{"id":"x","text":"t","input":"q","ideal":"a"}"#, #"{"id":"x","text":"t","input":"q"}"#,
+                #"{"id":"x","messages":[],"translation":{"en":"a","cy":"b"}}"#
+            ].map { Array($0.utf8) }
         var direct = 0
         for (n, line) in lines.enumerated() {
             for l in [line] + Self.mutations(line, count: 200, seed: UInt64(300 + n)) {
@@ -149,22 +154,36 @@ import Testing
     @Test("direct encoding writes the general encoder's bytes")
     func encoding() throws {
         var records: [Record] = []
-        let lines = try Self.fixtureLines("parallel-jsonl") + Self.fixtureLines("openai-messages") + Self.fixtureLines("documents")
+        let lines =
+            try Self.fixtureLines("parallel-jsonl") + Self.fixtureLines("openai-messages") + Self.fixtureLines("documents")
             + (Self.pairs + Self.conversations + Self.documents).map { Array($0.utf8) }
         for line in lines {
             if let v = try? JSONParser.parse(line),
-               let r = try? NativeCodec.decodeAnyKind(v, fallbackID: "f:9", origin: Origin(file: "f", line: 9)) { records.append(r) }
+                let r = try? NativeCodec.decodeAnyKind(v, fallbackID: "f:9", origin: Origin(file: "f", line: 9))
+            {
+                records.append(r)
+            }
         }
         let lineage = Lineage(origins: [Origin(file: "a \"b\".tsv", line: 12), Origin(file: "c", line: 0)], stages: ["x", "y\n"])
-        records.append(.conversation(Conversation(
-            id: "c\u{1}", messages: [Message(role: .assistant, content: "Helo", reasoning: "meddwl", name: "bot", extra: ["k": .null]),
-                                     Message(role: .assistant, content: "", toolCalls: [ToolCall(id: "t1", name: "f", arguments: "{}")]),
-                                     Message(role: .tool, content: "ok", toolCallID: "t1")],
-            tools: [.object(["type": .string("function")])], metadata: ["m": .int(1)], extra: ["z": .bool(true)], lineage: lineage)))
-        records.append(.conversation(Conversation(id: "l", messages: [], extra: ["lineage": .string("theirs"), "q": .null], lineage: lineage)))
+        records.append(
+            .conversation(
+                Conversation(
+                    id: "c\u{1}",
+                    messages: [
+                        Message(role: .assistant, content: "Helo", reasoning: "meddwl", name: "bot", extra: ["k": .null]),
+                        Message(role: .assistant, content: "", toolCalls: [ToolCall(id: "t1", name: "f", arguments: "{}")]),
+                        Message(role: .tool, content: "ok", toolCallID: "t1")
+                    ],
+                    tools: [.object(["type": .string("function")])], metadata: ["m": .int(1)], extra: ["z": .bool(true)], lineage: lineage))
+        )
+        records.append(
+            .conversation(Conversation(id: "l", messages: [], extra: ["lineage": .string("theirs"), "q": .null], lineage: lineage)))
         records.append(.document(Document(id: "d", text: "t", extra: ["lineage": .int(3)], lineage: lineage)))
-        records.append(.pair(ParallelPair(id: "p", sourceLanguage: "cy", targetLanguage: "cy", source: "a\tb", target: "é",
-                                          metadata: ["m": .array([])], lineage: lineage)))
+        records.append(
+            .pair(
+                ParallelPair(
+                    id: "p", sourceLanguage: "cy", targetLanguage: "cy", source: "a\tb", target: "é",
+                    metadata: ["m": .array([])], lineage: lineage)))
         records.append(.eval(EvalItem(id: "e", input: [Message(role: .user, content: "q")], ideal: ["a"], lineage: lineage)))
         #expect(records.count > 20)
         for r in records {

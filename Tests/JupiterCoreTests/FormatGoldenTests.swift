@@ -18,37 +18,52 @@ import Testing
     }
 
     static let cases: [Case] = [
-        Case(format: .openaiMessages, inputs: ["openai-messages/input.jsonl"], outputFormat: .openaiMessages,
-             expected: ["openai-messages/expected.jsonl"]),
-        Case(format: .sharegpt, inputs: ["sharegpt/input.jsonl"], outputFormat: .sharegpt,
-             expected: ["sharegpt/expected.jsonl"]),
-        Case(format: .sharegpt, inputs: ["sharegpt/input.jsonl"], outputFormat: .openaiMessages,
-             expected: ["sharegpt/expected.messages.jsonl"]),
-        Case(format: .alpaca, inputs: ["alpaca/input.jsonl"], outputFormat: .alpaca,
-             expected: ["alpaca/expected.jsonl"]),
-        Case(format: .alpaca, inputs: ["alpaca/input.jsonl"], outputFormat: .openaiMessages,
-             expected: ["alpaca/expected.messages.jsonl"]),
-        Case(format: .parallelTSV, inputs: ["parallel-tsv/input.tsv"], outputFormat: .parallelTSV,
-             expected: ["parallel-tsv/expected.tsv"], options: FormatOptions(languages: ["en", "cy"])),
-        Case(format: .parallelTSV, inputs: ["parallel-tsv/input.tsv"], outputFormat: .parallelJSONL,
-             expected: ["parallel-tsv/expected.translation.jsonl"], options: FormatOptions(languages: ["en", "cy"])),
-        Case(format: .parallelJSONL, inputs: ["parallel-jsonl/input.jsonl"], outputFormat: .parallelJSONL,
-             expected: ["parallel-jsonl/expected.jsonl"]),
-        Case(format: .moses, inputs: ["moses/input.en", "moses/input.cy"], outputFormat: .moses,
-             expected: ["moses/expected.en", "moses/expected.cy"], options: FormatOptions(languages: ["en", "cy"])),
-        Case(format: .documents, inputs: ["documents/input.jsonl"], outputFormat: .documents,
-             expected: ["documents/expected.jsonl"]),
+        Case(
+            format: .openaiMessages, inputs: ["openai-messages/input.jsonl"], outputFormat: .openaiMessages,
+            expected: ["openai-messages/expected.jsonl"]),
+        Case(
+            format: .sharegpt, inputs: ["sharegpt/input.jsonl"], outputFormat: .sharegpt,
+            expected: ["sharegpt/expected.jsonl"]),
+        Case(
+            format: .sharegpt, inputs: ["sharegpt/input.jsonl"], outputFormat: .openaiMessages,
+            expected: ["sharegpt/expected.messages.jsonl"]),
+        Case(
+            format: .alpaca, inputs: ["alpaca/input.jsonl"], outputFormat: .alpaca,
+            expected: ["alpaca/expected.jsonl"]),
+        Case(
+            format: .alpaca, inputs: ["alpaca/input.jsonl"], outputFormat: .openaiMessages,
+            expected: ["alpaca/expected.messages.jsonl"]),
+        Case(
+            format: .parallelTSV, inputs: ["parallel-tsv/input.tsv"], outputFormat: .parallelTSV,
+            expected: ["parallel-tsv/expected.tsv"], options: FormatOptions(languages: ["en", "cy"])),
+        Case(
+            format: .parallelTSV, inputs: ["parallel-tsv/input.tsv"], outputFormat: .parallelJSONL,
+            expected: ["parallel-tsv/expected.translation.jsonl"], options: FormatOptions(languages: ["en", "cy"])),
+        Case(
+            format: .parallelJSONL, inputs: ["parallel-jsonl/input.jsonl"], outputFormat: .parallelJSONL,
+            expected: ["parallel-jsonl/expected.jsonl"]),
+        Case(
+            format: .moses, inputs: ["moses/input.en", "moses/input.cy"], outputFormat: .moses,
+            expected: ["moses/expected.en", "moses/expected.cy"], options: FormatOptions(languages: ["en", "cy"])),
+        Case(
+            format: .documents, inputs: ["documents/input.jsonl"], outputFormat: .documents,
+            expected: ["documents/expected.jsonl"]),
         Case(format: .text, inputs: ["text/input.txt"], outputFormat: .text, expected: ["text/expected.txt"]),
-        Case(format: .culturebank, inputs: ["culturebank/input.csv"], outputFormat: .culturebank,
-             expected: ["culturebank/expected.csv"]),
-        Case(format: .culturebank, inputs: ["culturebank/input.csv"], outputFormat: .culturebank,
-             expected: ["culturebank/expected.csv.jsonl"]),
-        Case(format: .culturebank, inputs: ["culturebank/input.jsonl"], outputFormat: .culturebank,
-             expected: ["culturebank/expected.jsonl"]),
-        Case(format: .culturebank, inputs: ["culturebank/input.jsonl"], outputFormat: .culturebank,
-             expected: ["culturebank/expected.jsonl.csv"], lossless: false),
-        Case(format: .openaiEvals, inputs: ["openai-evals/input.jsonl"], outputFormat: .openaiEvals,
-             expected: ["openai-evals/expected.jsonl"]),
+        Case(
+            format: .culturebank, inputs: ["culturebank/input.csv"], outputFormat: .culturebank,
+            expected: ["culturebank/expected.csv"]),
+        Case(
+            format: .culturebank, inputs: ["culturebank/input.csv"], outputFormat: .culturebank,
+            expected: ["culturebank/expected.csv.jsonl"]),
+        Case(
+            format: .culturebank, inputs: ["culturebank/input.jsonl"], outputFormat: .culturebank,
+            expected: ["culturebank/expected.jsonl"]),
+        Case(
+            format: .culturebank, inputs: ["culturebank/input.jsonl"], outputFormat: .culturebank,
+            expected: ["culturebank/expected.jsonl.csv"], lossless: false),
+        Case(
+            format: .openaiEvals, inputs: ["openai-evals/input.jsonl"], outputFormat: .openaiEvals,
+            expected: ["openai-evals/expected.jsonl"])
     ]
 
     @Test(arguments: cases)

@@ -7,7 +7,7 @@ import Testing
         let alphabet: [String] = ["a", "b", " ", "\"", "\\", "\n", "\t", "\u{01}", "\u{1F}", "ŵ", "ŷ", "🐉", "/", "xxxxxxxx"]
         var state: UInt64 = 17
         func next() -> Int {
-            state = state &* 6364136223846793005 &+ 1442695040888963407
+            state = state &* 6_364_136_223_846_793_005 &+ 1_442_695_040_888_963_407
             return Int(state >> 33)
         }
         for _ in 0..<2000 {

@@ -18,13 +18,14 @@ import Testing
 
 /// Inline reasoning is split the same way however the text is spaced.
 @Suite struct InlineReasoningTests {
-    @Test(arguments: [
-        ("<think>\nR\n</think>\n\nA", "R", "A"),
-        ("  \n<think>ŵ ŷ 🐉</think> \r\n\u{2028}Ateb", "ŵ ŷ 🐉", "Ateb"),
-        ("<think></think>\n\n7", nil, "7"),
-        ("<think> \n\t</think>x", nil, "x"),
-        ("\u{00A0}<think>nbsp first</think>y", "nbsp first", "y"),
-    ] as [(String, String?, String)])
+    @Test(
+        arguments: [
+            ("<think>\nR\n</think>\n\nA", "R", "A"),
+            ("  \n<think>ŵ ŷ 🐉</think> \r\n\u{2028}Ateb", "ŵ ŷ 🐉", "Ateb"),
+            ("<think></think>\n\n7", nil, "7"),
+            ("<think> \n\t</think>x", nil, "x"),
+            ("\u{00A0}<think>nbsp first</think>y", "nbsp first", "y")
+        ] as [(String, String?, String)])
     func splits(_ content: String, _ reasoning: String?, _ answer: String) {
         let split = Message.splitInlineReasoning(content)
         #expect(split.reasoning == reasoning)

@@ -18,11 +18,13 @@ import Testing
     func text(_ lines: [String]) -> [UInt8] { Array(lines.joined(separator: "\n").utf8) + [0x0A] }
 
     @Test func invalidJSONIsQuarantinedWithItsLine() throws {
-        let r = try read(.openaiMessages, name: "a.jsonl", bytes: text([
-            #"{"messages":[{"role":"user","content":"Helo"}]}"#,
-            #"{"messages": [{"role":"user","content":"Helo"}"#,
-            #"{"messages":[{"role":"user","content":"Hwyl"}]}"#,
-        ]))
+        let r = try read(
+            .openaiMessages, name: "a.jsonl",
+            bytes: text([
+                #"{"messages":[{"role":"user","content":"Helo"}]}"#,
+                #"{"messages": [{"role":"user","content":"Helo"}"#,
+                #"{"messages":[{"role":"user","content":"Hwyl"}]}"#
+            ]))
         #expect(r.records.count == 2)
         #expect(r.quarantined.count == 1)
         #expect(r.quarantined.first?.file == r.path)
@@ -32,21 +34,29 @@ import Testing
 
     @Test(arguments: [
         (Format.openaiMessages, #"{"messages":"Helo"}"#, #"field "messages": expected array, found string"#),
-        (Format.openaiMessages, #"{"messages":[{"role":"user","content":5}]}"#,
-         #"field "messages[0].content": expected string, found number"#),
-        (Format.sharegpt, #"{"conversations":[{"from":"human","value":["x"]}]}"#,
-         #"field "conversations[0].value": expected string, found array"#),
-        (Format.sharegpt, #"{"conversations":[{"from":"alien","value":"x"}]}"#,
-         #"conversations[0].from: unknown speaker "alien""#),
-        (Format.sharegpt, #"{"conversations":[{"from":"function_call","value":"not json"}]}"#,
-         "conversations[0].value: function call is not valid JSON"),
+        (
+            Format.openaiMessages, #"{"messages":[{"role":"user","content":5}]}"#,
+            #"field "messages[0].content": expected string, found number"#
+        ),
+        (
+            Format.sharegpt, #"{"conversations":[{"from":"human","value":["x"]}]}"#,
+            #"field "conversations[0].value": expected string, found array"#
+        ),
+        (
+            Format.sharegpt, #"{"conversations":[{"from":"alien","value":"x"}]}"#,
+            #"conversations[0].from: unknown speaker "alien""#
+        ),
+        (
+            Format.sharegpt, #"{"conversations":[{"from":"function_call","value":"not json"}]}"#,
+            "conversations[0].value: function call is not valid JSON"
+        ),
         (Format.alpaca, #"{"instruction":"Dywedwch helo","output":7}"#, #"field "output": expected string, found number"#),
         (Format.alpaca, #"{"instruction":"Dywedwch helo"}"#, #"missing field "output""#),
         (Format.documents, #"{"text":{"a":1}}"#, #"field "text": expected string, found object"#),
         (Format.openaiEvals, #"{"input":[],"ideal":3}"#, #"field "ideal": expected string or array of strings, found number"#),
         (Format.parallelJSONL, #"{"translation":{"en":"a"}}"#, "expected exactly 2 languages, found 1"),
         (Format.culturebank, #"{"cultural group":["Welsh"]}"#, #"field "cultural group": expected string, found array"#),
-        (Format.openaiMessages, #"[1,2]"#, "expected a JSON object, found array"),
+        (Format.openaiMessages, #"[1,2]"#, "expected a JSON object, found array")
     ])
     func wrongFieldTypes(_ format: Format, _ line: String, _ reason: String) throws {
         let r = try read(format, name: "bad.jsonl", bytes: text([line]))
@@ -76,8 +86,10 @@ import Testing
         #expect(csv.quarantined.first?.reason == "invalid UTF-8 in CSV field 2")
     }
 
-    @Test(arguments: [(Format.openaiMessages, "e.jsonl"), (.parallelTSV, "e.tsv"), (.culturebank, "e.csv"),
-                      (.text, "e.txt"), (.sharegpt, "e.jsonl.gz")])
+    @Test(arguments: [
+        (Format.openaiMessages, "e.jsonl"), (.parallelTSV, "e.tsv"), (.culturebank, "e.csv"),
+        (.text, "e.txt"), (.sharegpt, "e.jsonl.gz")
+    ])
     func emptyFile(_ format: Format, _ name: String) throws {
         let r = try read(format, name: name, bytes: [])
         #expect(r.records.isEmpty)
@@ -90,12 +102,16 @@ import Testing
     }
 
     @Test func tsvRowWithOneColumn() throws {
-        let r = try read(.parallelTSV, name: "p.tsv", bytes: text(["Water\tDŵr", "only one column", "a\tb\tc", "Fire\tTân"]),
-                         options: FormatOptions(languages: ["en", "cy"]))
+        let r = try read(
+            .parallelTSV, name: "p.tsv", bytes: text(["Water\tDŵr", "only one column", "a\tb\tc", "Fire\tTân"]),
+            options: FormatOptions(languages: ["en", "cy"]))
         #expect(r.records.count == 2)
         #expect(r.quarantined.map(\.line) == [2, 3])
-        #expect(r.quarantined.map(\.reason) == ["expected 2 tab-separated columns, found 1",
-                                               "expected 2 tab-separated columns, found 3"])
+        #expect(
+            r.quarantined.map(\.reason) == [
+                "expected 2 tab-separated columns, found 1",
+                "expected 2 tab-separated columns, found 3"
+            ])
     }
 
     @Test func fiftyMegabyteLineIsQuarantinedInBoundedMemory() throws {
@@ -133,21 +149,24 @@ import Testing
     }
 
     @Test func csvRowProblems() throws {
-        let r = try read(.culturebank, name: "c.csv", bytes: text([
-            "cultural group,context,topic",
-            "Welsh,\"at home\",Family",
-            "Welsh,too,many,fields",
-            "Welsh,\"bad\"x,Food",
-            "Welsh,\"never closed,Food",
-            "still open",
-        ]))
+        let r = try read(
+            .culturebank, name: "c.csv",
+            bytes: text([
+                "cultural group,context,topic",
+                "Welsh,\"at home\",Family",
+                "Welsh,too,many,fields",
+                "Welsh,\"bad\"x,Food",
+                "Welsh,\"never closed,Food",
+                "still open"
+            ]))
         #expect(r.records.count == 1)
         #expect(r.quarantined.map(\.line) == [3, 4, 5])
-        #expect(r.quarantined.map(\.reason) == [
-            "CSV row has 4 fields, the header has 3",
-            "unexpected character after closing quote in field 2",
-            "unterminated quoted field 2",
-        ])
+        #expect(
+            r.quarantined.map(\.reason) == [
+                "CSV row has 4 fields, the header has 3",
+                "unexpected character after closing quote in field 2",
+                "unterminated quoted field 2"
+            ])
     }
 
     @Test func csvWithoutCultureBankColumns() throws {

@@ -1,4 +1,5 @@
 import Testing
+
 @testable import JupiterCore
 
 /// `OrderedTasks.run(holdProducer:)`: what `--workers N` relies on. The producer's own work

@@ -1,6 +1,7 @@
-@testable import JupiterCore
 import JupiterTesting
 import Testing
+
+@testable import JupiterCore
 
 /// Parquet files written by pyarrow and Hugging Face `datasets` (the reference, run in the test)
 /// read back row for row equal to pyarrow's `to_pylist()`; every JSON-shaped record format reads
@@ -45,8 +46,9 @@ import Testing
         let report = try Self.peer(["compare", dir.path])
         #expect(report.count == made.count)
         for e in report.entries {
-            #expect(e.value["mismatches"]?.intValue == 0 && e.value["read"] == e.value["rows"],
-                    "\(e.key): \(JSONWriter.string(e.value))")
+            #expect(
+                e.value["mismatches"]?.intValue == 0 && e.value["read"] == e.value["rows"],
+                "\(e.key): \(JSONWriter.string(e.value))")
         }
         #expect(report["row-groups"]?["rows"]?.intValue == 300)
         #expect(report["large-strings"]?["rows"]?.intValue == 6)
@@ -75,17 +77,20 @@ import Testing
         try #require(Peers.has("pyarrow"), "pyarrow writes the files with unsupported columns")
         let dir = try TempDir()
         _ = try Self.peer(["unsupported", dir.path])
-        #expect(try ParquetSchema.unsupportedColumns(dir.file("wide-decimal.parquet"))
+        #expect(
+            try ParquetSchema.unsupportedColumns(dir.file("wide-decimal.parquet"))
                 == ["column 'wide': type FIXED_LEN_BYTE_ARRAY (DECIMAL(50,2)) is not supported (decimals wider than 16 bytes)"])
-        #expect(try ParquetSchema.unsupportedColumns(dir.file("lz4.parquet"))
+        #expect(
+            try ParquetSchema.unsupportedColumns(dir.file("lz4.parquet"))
                 == ["column 'text': compression LZ4_RAW is not supported"])
         #expect(SourceFormats.unreadableParts(path: dir.file("lz4.parquet")) == ["column 'text': compression LZ4_RAW is not supported"])
         // Reading gives one quarantine entry naming the file and column; the run goes on.
         let r = try TestSupport.read(.documents, [dir.file("wide-decimal.parquet")])
         #expect(r.records.isEmpty)
         #expect(r.quarantined.count == 1)
-        #expect(r.quarantined.first?.reason.contains("wide-decimal.parquet: column 'wide': type FIXED_LEN_BYTE_ARRAY") == true,
-                "\(r.quarantined)")
+        #expect(
+            r.quarantined.first?.reason.contains("wide-decimal.parquet: column 'wide': type FIXED_LEN_BYTE_ARRAY") == true,
+            "\(r.quarantined)")
     }
 
     // MARK: Always-running checks on files Jupiter writes itself
@@ -96,16 +101,18 @@ import Testing
     {
         var values: [JSONValue] = []
         for i in 0..<rows {
-            values.append(.object([
-                "id": .string("c\(i)"),
-                "messages": .array([
-                    .object(["role": .string("user"), "content": .string("Beth yw \(i) × 2? ŵ")]),
-                    .object(["role": .string("assistant"), "content": .string(String(repeating: "Mae'n \(i * 2). ", count: i + 1))]),
-                ]),
-            ]))
+            values.append(
+                .object([
+                    "id": .string("c\(i)"),
+                    "messages": .array([
+                        .object(["role": .string("user"), "content": .string("Beth yw \(i) × 2? ŵ")]),
+                        .object(["role": .string("assistant"), "content": .string(String(repeating: "Mae'n \(i * 2). ", count: i + 1))])
+                    ])
+                ]))
         }
-        let w = try ParquetWriter(path: path, schema: ParquetColumnType.schema(of: values),
-                                  options: ParquetWriter.Options(compression: compression, rowGroupRows: 10))
+        let w = try ParquetWriter(
+            path: path, schema: ParquetColumnType.schema(of: values),
+            options: ParquetWriter.Options(compression: compression, rowGroupRows: 10))
         for v in values { try w.write(v) }
         try w.close()
         return values
@@ -155,9 +162,13 @@ import Testing
         try TestSupport.write(Array(bytes.prefix(bytes.count / 2)), to: path)
         let r = try TestSupport.read(.openaiMessages, [path])
         #expect(r.records.isEmpty)
-        #expect(r.quarantined.map(\.reason) == ["unreadable Parquet file: \(path): does not end with the Parquet magic "
-                                                + "'PAR1': truncated, or not a Parquet file"])
-        #expect(SourceFormats.unreadableParts(path: path) == ["does not end with the Parquet magic 'PAR1': truncated, or not a Parquet file"])
+        #expect(
+            r.quarantined.map(\.reason) == [
+                "unreadable Parquet file: \(path): does not end with the Parquet magic "
+                    + "'PAR1': truncated, or not a Parquet file"
+            ])
+        #expect(
+            SourceFormats.unreadableParts(path: path) == ["does not end with the Parquet magic 'PAR1': truncated, or not a Parquet file"])
     }
 
     @Test func snappyRoundTripsAndRejectsCorruptInput() throws {

@@ -11,26 +11,33 @@ import Testing
     static func rows(_ n: Int) -> [JSONValue] {
         var rng = SeededRandom(42, "parquet-writer")
         let words = ["Bore", "da", "ŵyr", "ŷd", "🐉", "tywydd", "braf", "heddiw", "\"quoted\"", "tab\t", "line\n"]
-        func text(_ k: Int) -> JSONValue { .string((0..<k).map { _ in words[Int.random(in: 0..<words.count, using: &rng)] }.joined(separator: " ")) }
+        func text(_ k: Int) -> JSONValue {
+            .string((0..<k).map { _ in words[Int.random(in: 0..<words.count, using: &rng)] }.joined(separator: " "))
+        }
         var out: [JSONValue] = []
         for i in 0..<n {
             var messages: [JSONValue] = []
             for t in 0..<(i % 4 + 1) {
-                let tool: JSONValue = t == 1 && i % 3 == 0
+                let tool: JSONValue =
+                    t == 1 && i % 3 == 0
                     ? .array([.object(["name": .string("search"), "arguments": .string("{\"q\":\"\(i)\"}")])]) : .null
-                messages.append(.object(["role": .string(t % 2 == 0 ? "user" : "assistant"), "content": text(Int.random(in: 0...30, using: &rng)),
-                                         "reasoning_content": i % 5 == 0 && t % 2 == 1 ? text(12) : .null,
-                                         "tool_calls": tool]))
+                messages.append(
+                    .object([
+                        "role": .string(t % 2 == 0 ? "user" : "assistant"), "content": text(Int.random(in: 0...30, using: &rng)),
+                        "reasoning_content": i % 5 == 0 && t % 2 == 1 ? text(12) : .null,
+                        "tool_calls": tool
+                    ]))
             }
-            out.append(.object([
-                "id": .string("row-\(i)"),
-                "messages": i % 17 == 16 ? .null : .array(messages),
-                "tags": i % 7 == 0 ? .array([]) : .array([.string(["cy", "en"][i % 2]), .string("x\(i % 3)")]),
-                "turns": .int(messages.count),
-                "score": i % 11 == 0 ? .null : .double(Double(i) / 8 - 3),
-                "ok": .bool(i % 2 == 0),
-                "mixed": i % 3 == 0 ? .string("text") : .int(i),
-            ]))
+            out.append(
+                .object([
+                    "id": .string("row-\(i)"),
+                    "messages": i % 17 == 16 ? .null : .array(messages),
+                    "tags": i % 7 == 0 ? .array([]) : .array([.string(["cy", "en"][i % 2]), .string("x\(i % 3)")]),
+                    "turns": .int(messages.count),
+                    "score": i % 11 == 0 ? .null : .double(Double(i) / 8 - 3),
+                    "ok": .bool(i % 2 == 0),
+                    "mixed": i % 3 == 0 ? .string("text") : .int(i)
+                ]))
         }
         return out
     }
@@ -53,17 +60,18 @@ import Testing
         ("snappy", .init(compression: .snappy, rowGroupRows: 64)),
         ("zstd", .init(compression: .zstd, rowGroupRows: 1000)),
         ("gzip", .init(compression: .gzip, rowGroupRows: 90)),
-        ("plain", .init(compression: .snappy, dictionary: false, rowGroupRows: 70, pageBytes: 1024)),
+        ("plain", .init(compression: .snappy, dictionary: false, rowGroupRows: 70, pageBytes: 1024))
     ]
 
     @Test func schemaIsInferredAsPyarrowWould() {
         let fields = ParquetColumnType.schema(of: Self.rows(20))
-        #expect(fields.map { "\($0.name): \($0.type)" } == [
-            "id: string",
-            "messages: list<element: struct<role: string, content: string, reasoning_content: string, "
-                + "tool_calls: list<element: struct<name: string, arguments: string>>>>",
-            "tags: list<element: string>", "turns: int64", "score: double", "ok: bool", "mixed: json",
-        ])
+        #expect(
+            fields.map { "\($0.name): \($0.type)" } == [
+                "id: string",
+                "messages: list<element: struct<role: string, content: string, reasoning_content: string, "
+                    + "tool_calls: list<element: struct<name: string, arguments: string>>>>",
+                "tags: list<element: string>", "turns: int64", "score: double", "ok: bool", "mixed: json"
+            ])
     }
 
     @Test func jupiterReadsBackWhatItWroteWithEveryCompression() throws {
@@ -113,8 +121,11 @@ import Testing
             #expect(report["rows"]?.intValue == 300 && report["read"]?.intValue == 300, "\(name)")
             #expect(report["mismatches"]?.intValue == 0, "\(name): \(JSONWriter.string(report))")
             #expect(report["row_groups"]?.intValue == (300 + options.rowGroupRows - 1) / options.rowGroupRows, "\(name)")
-            #expect(report["schema"]?[1] == .string("messages: list<element: struct<role: string, content: string, "
-                + "reasoning_content: string, tool_calls: list<element: struct<name: string, arguments: string>>>>"),
+            #expect(
+                report["schema"]?[1]
+                    == .string(
+                        "messages: list<element: struct<role: string, content: string, "
+                            + "reasoning_content: string, tool_calls: list<element: struct<name: string, arguments: string>>>>"),
                 "\(name): \(JSONWriter.string(report["schema"] ?? .null))")
         }
     }

@@ -4,9 +4,12 @@ import Testing
 /// Writers refuse what their format cannot hold, clearly, and stay usable afterwards.
 @Suite struct RecordWriterTests {
     let pair = Record.pair(ParallelPair(id: "p1", sourceLanguage: "en", targetLanguage: "cy", source: "Water", target: "Dŵr"))
-    let chat = Record.conversation(Conversation(id: "c1", messages: [
-        Message(role: .user, content: "Helo"), Message(role: .assistant, content: "Shwmae"),
-    ]))
+    let chat = Record.conversation(
+        Conversation(
+            id: "c1",
+            messages: [
+                Message(role: .user, content: "Helo"), Message(role: .assistant, content: "Shwmae")
+            ]))
 
     @Test func wrongKindIsAClearError() throws {
         let dir = try TempDir()
@@ -51,17 +54,21 @@ import Testing
     @Test func alpacaNeedsPlainAlternatingTurns() throws {
         let dir = try TempDir()
         let w = try RecordWriters.open(.alpaca, paths: [dir.file("a.jsonl")])
-        let tool = Record.conversation(Conversation(id: "t", messages: [
-            Message(role: .user, content: "?"),
-            Message(role: .assistant, content: "", toolCalls: [ToolCall(name: "f", arguments: "{}")]),
-        ]))
+        let tool = Record.conversation(
+            Conversation(
+                id: "t",
+                messages: [
+                    Message(role: .user, content: "?"),
+                    Message(role: .assistant, content: "", toolCalls: [ToolCall(name: "f", arguments: "{}")])
+                ]))
         #expect(throws: RecordWriteError("conversation t: alpaca cannot hold tool calls")) { try w.write(tool) }
         let odd = Record.conversation(Conversation(id: "o", messages: [Message(role: .user, content: "?")]))
         #expect(throws: RecordWriteError.self) { try w.write(odd) }
         try w.write(chat)
         try w.commit()
-        #expect(try FileSystem.read(dir.file("a.jsonl"))
-            == Array(#"{"id":"c1","instruction":"Helo","input":"","output":"Shwmae"}"#.utf8) + [0x0A])
+        #expect(
+            try FileSystem.read(dir.file("a.jsonl"))
+                == Array(#"{"id":"c1","instruction":"Helo","input":"","output":"Shwmae"}"#.utf8) + [0x0A])
     }
 
     @Test func textWritesOneFileOrAFolder() throws {
@@ -80,8 +87,9 @@ import Testing
     }
 
     @Test func csvQuotesPerRFC4180() {
-        #expect(CSV.row(["a", "b,c", "say \"hi\"", "two\nlines", " pad", ""])
-            == Array("a,\"b,c\",\"say \"\"hi\"\"\",\"two\nlines\",\" pad\",\r\n".utf8))
+        #expect(
+            CSV.row(["a", "b,c", "say \"hi\"", "two\nlines", " pad", ""])
+                == Array("a,\"b,c\",\"say \"\"hi\"\"\",\"two\nlines\",\" pad\",\r\n".utf8))
     }
 
     @Test func documentsWithACustomTextField() throws {

@@ -8,7 +8,7 @@ import Testing
         ("alpaca/input.jsonl", .alpaca), ("parallel-tsv/input.tsv", .parallelTSV),
         ("parallel-jsonl/input.jsonl", .parallelJSONL), ("documents/input.jsonl", .documents),
         ("text/input.txt", .text), ("culturebank/input.csv", .culturebank), ("culturebank/input.jsonl", .culturebank),
-        ("openai-evals/input.jsonl", .openaiEvals),
+        ("openai-evals/input.jsonl", .openaiEvals)
     ])
     func detectsEachFixture(_ name: String, _ format: Format) throws {
         #expect(try SourceFormats.detect(path: TestSupport.fixture(name)) == format)
@@ -50,8 +50,9 @@ import Testing
         // Multi-member: the file split in two at a line boundary, each half its own gzip member.
         let cut = (plain.firstIndex(of: 0x0A) ?? 0) + 1
         let multi = dir.file("multi.jsonl.gz")
-        try TestSupport.write(try GzipDeflater.compress(Array(plain[..<cut])) + GzipDeflater.compress(Array(plain[cut...])),
-                              to: multi)
+        try TestSupport.write(
+            try GzipDeflater.compress(Array(plain[..<cut])) + GzipDeflater.compress(Array(plain[cut...])),
+            to: multi)
         func messages(_ records: [Record]) -> [[Message]] {
             records.compactMap { if case .conversation(let c) = $0 { c.messages } else { nil } }
         }
@@ -73,10 +74,13 @@ import Testing
         #expect(throws: IOError.self) { try TestSupport.read(.documents, [path]) }
     }
 
-    @Test(.enabled(if: FileSystem.isDirectory(TestSupport.sharedData("llm-evals-cy")), "needs ../shared/data/llm-evals-cy"),
-          arguments: [("welsh-mmlu-lite.jsonl", 400), ("welsh-arc-easy-mini-cy.jsonl", 50),
-                      ("welsh-legislation-translation.jsonl", 3003), ("welsh-yes-no.jsonl", 268),
-                      ("welsh-grammar.jsonl", 991)])
+    @Test(
+        .enabled(if: FileSystem.isDirectory(TestSupport.sharedData("llm-evals-cy")), "needs ../shared/data/llm-evals-cy"),
+        arguments: [
+            ("welsh-mmlu-lite.jsonl", 400), ("welsh-arc-easy-mini-cy.jsonl", 50),
+            ("welsh-legislation-translation.jsonl", 3003), ("welsh-yes-no.jsonl", 268),
+            ("welsh-grammar.jsonl", 991)
+        ])
     func sharedWelshEvalsParse(_ name: String, _ count: Int) throws {
         let path = TestSupport.sharedData("llm-evals-cy/" + name)
         #expect(try SourceFormats.detect(path: path) == .openaiEvals)
@@ -102,4 +106,3 @@ import Testing
         #expect(parallel == sequential)
     }
 }
-

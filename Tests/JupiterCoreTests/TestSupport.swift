@@ -1,4 +1,5 @@
 import JupiterCore
+
 #if canImport(Glibc)
 import Glibc
 #elseif canImport(Darwin)
@@ -33,9 +34,10 @@ enum TestSupport {
 
     /// Reads a source completely with the engine's rules.
     /// `label` names the file in lineage and fallback ids (default: the path as given).
-    static func read(_ format: Format, _ paths: [String], options: FormatOptions = FormatOptions(),
-                     label: String? = nil) throws -> (records: [Record], quarantined: [QuarantineEntry])
-    {
+    static func read(
+        _ format: Format, _ paths: [String], options: FormatOptions = FormatOptions(),
+        label: String? = nil
+    ) throws -> (records: [Record], quarantined: [QuarantineEntry]) {
         var records: [Record] = []
         var quarantined: [QuarantineEntry] = []
         try SourceScanner.scan(format, paths: paths, options: options, label: label) { item in
@@ -48,8 +50,10 @@ enum TestSupport {
     }
 
     /// Writes records with a format's writer and commits.
-    static func writeRecords(_ records: [Record], _ format: Format, _ paths: [String],
-                             options: FormatOptions = FormatOptions(), includeLineage: Bool = false) throws {
+    static func writeRecords(
+        _ records: [Record], _ format: Format, _ paths: [String],
+        options: FormatOptions = FormatOptions(), includeLineage: Bool = false
+    ) throws {
         let w = try RecordWriters.open(format, paths: paths, options: options, includeLineage: includeLineage)
         for r in records { try w.write(r) }
         try w.commit()

@@ -1,5 +1,6 @@
 import JupiterCore
 import Testing
+
 @testable import JupiterCurate
 
 /// Rules for every text: empty, punctuation-only, broken encoding.
@@ -13,8 +14,12 @@ import Testing
         }
     }
 
-    @Test("empty and punctuation-only", arguments: [("", "basic.empty"), ("\u{00A0}\n", "basic.empty"),
-                                                    ("…", "basic.no_text"), ("* * *", "basic.no_text")])
+    @Test(
+        "empty and punctuation-only",
+        arguments: [
+            ("", "basic.empty"), ("\u{00A0}\n", "basic.empty"),
+            ("…", "basic.no_text"), ("* * *", "basic.no_text")
+        ])
     func degenerate(text: String, rule: String) {
         #expect(BasicTextRules().check(text)?.rule == rule)
     }
@@ -23,7 +28,8 @@ import Testing
     func mojibake() {
         let good = "Mae’r ŵyl yn dechrau ddydd Sadwrn â’r orymdaith; bydd tân gwyllt."
         #expect(BasicTextRules().check(good) == nil)
-        let bad = "Mae\u{00E2}\u{20AC}\u{2122}r \u{00C5}\u{00B5}yl yn dechrau ddydd Sadwrn \u{00C3}\u{00A2}\u{00E2}\u{20AC}\u{2122}r orymdaith."
+        let bad =
+            "Mae\u{00E2}\u{20AC}\u{2122}r \u{00C5}\u{00B5}yl yn dechrau ddydd Sadwrn \u{00C3}\u{00A2}\u{00E2}\u{20AC}\u{2122}r orymdaith."
         let r = BasicTextRules().check(bad)
         #expect(r?.rule == "basic.garbage")
         #expect((r?.value?.doubleValue ?? 0) > 0.01)

@@ -1,5 +1,6 @@
 import JupiterCore
 import Testing
+
 @testable import JupiterCurate
 
 /// C4 line rules (datatrove defaults).
@@ -23,8 +24,11 @@ import Testing
     @Test("lines without terminal punctuation, with javascript or cookie notices, or too short are removed")
     func lineRemoval() throws {
         let lines = try Self.doc()
-        let noisy = ["Home | About | Contact", "Please enable JavaScript to view this page.",
-                     "This site uses cookies to improve your experience.", "Next."] + lines
+        let noisy =
+            [
+                "Home | About | Contact", "Please enable JavaScript to view this page.",
+                "This site uses cookies to improve your experience.", "Next."
+            ] + lines
             + ["Share this page", "Read more..."]
         guard case .kept(let text, let removed) = C4LineRules().apply(noisy.joined(separator: "\n")) else {
             Issue.record("dropped"); return

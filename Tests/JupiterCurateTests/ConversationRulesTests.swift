@@ -1,5 +1,6 @@
 import JupiterCore
 import Testing
+
 @testable import JupiterCurate
 
 /// Conversation rules: each fires on a crafted real-shaped chat, none on the shared evals turned
@@ -44,15 +45,17 @@ import Testing
         print("conversation rules on \(checked) eval chats: \(truncated.count) flagged as truncated: \(truncated)")
     }
 
-    @Test("broken role order", arguments: [
-        ([Role.user, .user, .assistant], "turn 2 is a user turn after a user turn"),
-        ([.system, .assistant], "turn 2 (assistant) comes before any user turn"),
-        ([.user, .assistant, .assistant], "turn 3 is an assistant turn after an assistant turn"),
-        ([.user, .assistant, .system, .user, .assistant], "turn 3 is a system turn after the conversation started"),
-        ([.user, .tool, .assistant], "turn 2 (tool) does not answer an assistant tool call"),
-        ([.user, .assistant, .user], "the conversation ends with a user turn, not an assistant turn"),
-        ([.system], "no user turn"),
-    ])
+    @Test(
+        "broken role order",
+        arguments: [
+            ([Role.user, .user, .assistant], "turn 2 is a user turn after a user turn"),
+            ([.system, .assistant], "turn 2 (assistant) comes before any user turn"),
+            ([.user, .assistant, .assistant], "turn 3 is an assistant turn after an assistant turn"),
+            ([.user, .assistant, .system, .user, .assistant], "turn 3 is a system turn after the conversation started"),
+            ([.user, .tool, .assistant], "turn 2 (tool) does not answer an assistant tool call"),
+            ([.user, .assistant, .user], "the conversation ends with a user turn, not an assistant turn"),
+            ([.system], "no user turn")
+        ])
     func roleOrder(roles: [Role], message: String) throws {
         let (en, cy) = try Self.translation()
         let messages = roles.map { Message(role: $0, content: $0 == .assistant ? cy : en) }
@@ -72,9 +75,11 @@ import Testing
         #expect(ConversationRules().check([user, call, answer])?.rule == "conv.role_order")
     }
 
-    @Test("empty, whitespace-only and punctuation-only turns", arguments: [
-        ("", "conv.empty_turn"), ("  \n ", "conv.empty_turn"), ("...", "conv.no_text_turn"), ("?!", "conv.no_text_turn"),
-    ])
+    @Test(
+        "empty, whitespace-only and punctuation-only turns",
+        arguments: [
+            ("", "conv.empty_turn"), ("  \n ", "conv.empty_turn"), ("...", "conv.no_text_turn"), ("?!", "conv.no_text_turn")
+        ])
     func emptyTurns(content: String, rule: String) throws {
         let (en, _) = try Self.translation()
         let r = try #require(ConversationRules().check(Self.chat(en, content)))
@@ -85,12 +90,14 @@ import Testing
         #expect(r2.value == .int(1))
     }
 
-    @Test("truncated assistant turns", arguments: [
-        "Mae'r rheoliadau'n berthnasol i'r awdurdodau canlynol (",
-        "Mae'r Rheoliadau hyn yn gwneud darpariaeth ynghylch y gofynion sy'n gymwys i",
-        "Dyma enghraifft:\n```python\nfor i in range(10):\n    print(i)",
-        "Mae'r ddogfen yn cynnwys tair adran, sef y cyflwyniad, y dull,",
-    ])
+    @Test(
+        "truncated assistant turns",
+        arguments: [
+            "Mae'r rheoliadau'n berthnasol i'r awdurdodau canlynol (",
+            "Mae'r Rheoliadau hyn yn gwneud darpariaeth ynghylch y gofynion sy'n gymwys i",
+            "Dyma enghraifft:\n```python\nfor i in range(10):\n    print(i)",
+            "Mae'r ddogfen yn cynnwys tair adran, sef y cyflwyniad, y dull,"
+        ])
     func truncated(answer: String) throws {
         let r = try #require(ConversationRules().check(Self.chat("Esboniwch y rheoliadau newydd.", answer)))
         #expect(r.rule == "conv.truncated")
@@ -102,8 +109,10 @@ import Testing
         var m = Message(role: .assistant, content: "Mae'r rheoliadau'n dod i rym ar 1 Ebrill.")
         m.extra["finish_reason"] = .string("length")
         #expect(ConversationRules().check([Message(role: .user, content: "Pryd?"), m])?.rule == "conv.truncated")
-        for fine in ["Ydw", "Dyma'r rhestr:\n- bara\n- llaeth a menyn o'r siop ar y gornel ger yr orsaf drenau",
-                     "## Crynodeb o'r rheoliadau newydd ar gyfer ysgolion yng Nghymru", "42"] {
+        for fine in [
+            "Ydw", "Dyma'r rhestr:\n- bara\n- llaeth a menyn o'r siop ar y gornel ger yr orsaf drenau",
+            "## Crynodeb o'r rheoliadau newydd ar gyfer ysgolion yng Nghymru", "42"
+        ] {
             #expect(ConversationRules().check(Self.chat("Esboniwch.", fine)) == nil, "\(fine)")
         }
     }

@@ -11,8 +11,13 @@ struct DecontaminateTests {
     static var yesNoPath: String { DedupTestData.evalsDirectory + "/welsh-yes-no.jsonl" }
 
     static func conversation(_ id: String, user: String, assistant: String) -> Record {
-        .conversation(Conversation(id: id, messages: [Message(role: .user, content: user),
-                                                      Message(role: .assistant, content: assistant)]))
+        .conversation(
+            Conversation(
+                id: id,
+                messages: [
+                    Message(role: .user, content: user),
+                    Message(role: .assistant, content: assistant)
+                ]))
     }
 
     @Test("real Welsh eval sets: contaminated conversations dropped naming the item, clean ones kept, report lists matches")
@@ -33,15 +38,19 @@ struct DecontaminateTests {
                 let idx = Int(rng.next() % UInt64(set.items.count))
                 // The item with light edits, inside a longer training prompt.
                 let edited = NearDuplicateCorpus.editWords(set.items[idx].text, rate: 0.02, rng: &rng)
-                records.append(Self.conversation("leak-\(k)", user: "Ateb y cwestiwn hwn os gwelwch yn dda:\n" + edited,
-                                                 assistant: "Yr ateb yw C."))
+                records.append(
+                    Self.conversation(
+                        "leak-\(k)", user: "Ateb y cwestiwn hwn os gwelwch yn dda:\n" + edited,
+                        assistant: "Yr ateb yw C."))
                 planted["leak-\(k)"] = (name, idx)
             }
         }
         let stage = DecontaminateStage(evalSets: [mmlu, arc])
         var outputs: [StageOutput] = []
-        let report = try await stage.runWithReport(ArrayRecordBatches(records, batchSize: 13),
-                                                   context: StageContext(stageID: "decontaminate", dataset: "t", seed: 1)) {
+        let report = try await stage.runWithReport(
+            ArrayRecordBatches(records, batchSize: 13),
+            context: StageContext(stageID: "decontaminate", dataset: "t", seed: 1)
+        ) {
             outputs.append($0)
         }
         #expect(outputs.map(\.outputRecord.id) == records.map(\.id))
@@ -51,9 +60,10 @@ struct DecontaminateTests {
                 let reason = try #require(out.droppedBecause, "\(id) should be dropped")
                 #expect(reason.rule == "decontaminate.overlap")
                 // The planted item is among the matches; near-identical items may tie with it.
-                #expect(stage.matches(out.outputRecord.text).contains {
-                    stage.evalSets[$0.set].name == truth.set && $0.item == truth.item
-                })
+                #expect(
+                    stage.matches(out.outputRecord.text).contains {
+                        stage.evalSets[$0.set].name == truth.set && $0.item == truth.item
+                    })
                 #expect((reason.value?["overlap"]?.doubleValue ?? 0) > 0.5)
             } else {
                 #expect(!out.wasDropped, "\(id) is clean: \(out.droppedBecause?.message ?? "")")
@@ -70,7 +80,8 @@ struct DecontaminateTests {
 
     @Test("overlap is open-instruct's: share of the item's words inside shared 8-grams, match when > 0.5")
     func overlapSemantics() throws {
-        let item = "Explain in detail how the National Assembly for Wales became the Senedd and what powers changed in the process of renaming it"
+        let item =
+            "Explain in detail how the National Assembly for Wales became the Senedd and what powers changed in the process of renaming it"
         let words = item.split(separator: " ").map(String.init)
         #expect(words.count == 22)
         let set = EvalSet(name: "t", items: [.init(index: 0, id: "x", text: item, line: 1)])
@@ -79,9 +90,9 @@ struct DecontaminateTests {
             let text = "Some unrelated opening words. " + words.prefix(prefix).joined(separator: " ") + ". Then an unrelated end."
             return stage.index.match(WordHasher().hashWords(text)).first?.overlap ?? 0
         }
-        #expect(overlap(7) == 0)                            // no shared 8-gram
-        #expect(abs(overlap(8) - 8.0 / 22) < 1e-9)         // one 8-gram covers 8 words
-        #expect(abs(overlap(11) - 11.0 / 22) < 1e-9)       // exactly one half: not a match
+        #expect(overlap(7) == 0)  // no shared 8-gram
+        #expect(abs(overlap(8) - 8.0 / 22) < 1e-9)  // one 8-gram covers 8 words
+        #expect(abs(overlap(11) - 11.0 / 22) < 1e-9)  // exactly one half: not a match
         #expect(abs(overlap(12) - 12.0 / 22) < 1e-9)
         #expect(stage.matches(words.prefix(11).joined(separator: " ")).isEmpty)
         #expect(stage.matches(words.prefix(12).joined(separator: " ")).count == 1)
@@ -100,7 +111,7 @@ struct DecontaminateTests {
         let records: [Record] = [
             .document(Document(id: "d1", text: "Prompt: " + ifeval.items[1].text + "\nResponse: The quarries...")),
             .document(Document(id: "d2", text: "Q: " + gsm.items[1].text + " A: 108")),
-            .document(Document(id: "d3", text: "The answer is 108 sheep and lambs.")),
+            .document(Document(id: "d3", text: "The answer is 108 sheep and lambs."))
         ]
         let out = try await DedupTestData.run(stage, records)
         #expect(out.map(\.wasDropped) == [true, true, false])
@@ -116,7 +127,8 @@ struct DecontaminateTests {
         let record: Record = .document(Document(id: "r", text: "Cwestiwn: " + short.text + " Ateb: Ydw."))
         let skip = DecontaminateStage(evalSets: [yesNo])
         var outs: [StageOutput] = []
-        let report = try await skip.runWithReport(ArrayRecordBatches([record]), context: StageContext(stageID: "d", dataset: "t", seed: 0)) {
+        let report = try await skip.runWithReport(ArrayRecordBatches([record]), context: StageContext(stageID: "d", dataset: "t", seed: 0))
+        {
             outs.append($0)
         }
         #expect(!outs[0].wasDropped)
@@ -138,7 +150,7 @@ struct DecontaminateTests {
             .document(Document(id: "empty", text: "")),
             .document(Document(id: "punct", text: "?!?! ... ***")),
             .document(Document(id: "big", text: big)),
-            .document(Document(id: "big-leak", text: big + mmlu.items[3].text)),
+            .document(Document(id: "big-leak", text: big + mmlu.items[3].text))
         ]
         let out = try await DedupTestData.run(DecontaminateStage(evalSets: [mmlu]), records)
         #expect(out.map(\.wasDropped) == [false, false, false, true])

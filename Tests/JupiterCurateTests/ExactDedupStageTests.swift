@@ -1,5 +1,6 @@
 import JupiterCore
 import Testing
+
 @testable import JupiterCurate
 
 struct ArrayBatches: RecordBatches {
@@ -44,8 +45,12 @@ struct ArrayBatches: RecordBatches {
     }
 
     @Test func keepsTheFirstAndNamesItInDrops() async throws {
-        let out = try await run(ExactDedupStage(), [[doc("a", "Bore da"), doc("b", "Nos da")],
-                                                    [doc("c", "bore  DA"), doc("d", "Prynhawn da")]])
+        let out = try await run(
+            ExactDedupStage(),
+            [
+                [doc("a", "Bore da"), doc("b", "Nos da")],
+                [doc("c", "bore  DA"), doc("d", "Prynhawn da")]
+            ])
         #expect(out.count == 4)
         guard case .dropped(let r, let reason) = out[2] else { Issue.record("expected a drop"); return }
         #expect(r.id == "c")

@@ -1,6 +1,7 @@
 import JupiterCore
 import JupiterTesting
 import Testing
+
 @testable import JupiterCurate
 
 /// A missing or corrupt model file is one clear error naming the file and the problem.

@@ -1,5 +1,6 @@
 import JupiterCore
 import Testing
+
 @testable import JupiterCurate
 
 /// The fastText reader on the model shapes lid.176 does not have (dense `.bin`, softmax, word
@@ -14,8 +15,9 @@ import Testing
     }
 
     static func golden() throws -> [Row] {
-        let text = String(decoding: try FileSystem.read(CurateTestSupport.fixtures + "/tiny-fasttext-golden.tsv"),
-                          as: UTF8.self)
+        let text = String(
+            decoding: try FileSystem.read(CurateTestSupport.fixtures + "/tiny-fasttext-golden.tsv"),
+            as: UTF8.self)
         return text.split(separator: "\n").filter { !$0.hasPrefix("#") }.compactMap { line in
             let f = line.split(separator: "\t", omittingEmptySubsequences: false)
             guard f.count == 3 else { return nil }
@@ -28,8 +30,9 @@ import Testing
         }
     }
 
-    @Test("dense softmax model with word bigrams and quantized one-vs-all model match fasttext-wheel top-3",
-          arguments: ["tiny-softmax.bin", "tiny-ova.ftz"])
+    @Test(
+        "dense softmax model with word bigrams and quantized one-vs-all model match fasttext-wheel top-3",
+        arguments: ["tiny-softmax.bin", "tiny-ova.ftz"])
     func tinyModelsMatchReference(name: String) throws {
         let model = try FastTextModel(contentsOf: CurateTestSupport.fixtures + "/" + name)
         let rows = try Self.golden().filter { $0.model == name }
@@ -41,8 +44,9 @@ import Testing
             // Ties (equal probabilities) may be listed in either order, so compare as a map.
             for expected in row.predictions {
                 let p = got.first { $0.label == expected.label }?.probability
-                #expect(p.map { abs(Double($0) - expected.probability) <= 1e-5 } == true,
-                        "\(name): \(expected.label) of \(row.text.prefix(40)): \(String(describing: p)) vs \(expected.probability)")
+                #expect(
+                    p.map { abs(Double($0) - expected.probability) <= 1e-5 } == true,
+                    "\(name): \(expected.label) of \(row.text.prefix(40)): \(String(describing: p)) vs \(expected.probability)")
             }
         }
     }

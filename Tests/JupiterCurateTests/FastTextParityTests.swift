@@ -1,5 +1,6 @@
 import JupiterCore
 import Testing
+
 @testable import JupiterCurate
 
 /// The Swift fastText reader against the reference library (`fasttext-wheel`), through the
@@ -13,8 +14,9 @@ import Testing
     }
 
     static func golden() throws -> (modelBytes: Int?, rows: [GoldenRow]) {
-        let text = String(decoding: try FileSystem.read(CurateTestSupport.fixtures + "/langid-lid176-golden.tsv"),
-                          as: UTF8.self)
+        let text = String(
+            decoding: try FileSystem.read(CurateTestSupport.fixtures + "/langid-lid176-golden.tsv"),
+            as: UTF8.self)
         var modelBytes: Int?
         var rows: [GoldenRow] = []
         for line in text.split(separator: "\n") {
@@ -31,9 +33,10 @@ import Testing
         return (modelBytes, rows)
     }
 
-    @Test("lid.176.ftz top labels and probabilities match fasttext-wheel on the Welsh and English evals",
-          .enabled(if: CurateTestSupport.lidModelPath != nil, Comment(rawValue: CurateTestSupport.noModelMessage)),
-          .enabled(if: CurateTestSupport.hasEvals, "needs ../shared/data/llm-evals-cy (the golden's texts)"))
+    @Test(
+        "lid.176.ftz top labels and probabilities match fasttext-wheel on the Welsh and English evals",
+        .enabled(if: CurateTestSupport.lidModelPath != nil, Comment(rawValue: CurateTestSupport.noModelMessage)),
+        .enabled(if: CurateTestSupport.hasEvals, "needs ../shared/data/llm-evals-cy (the golden's texts)"))
     func lid176MatchesReference() throws {
         let model = try CurateTestSupport.lidModel()
         let path = try #require(CurateTestSupport.lidModelPath)

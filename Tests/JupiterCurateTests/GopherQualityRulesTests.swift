@@ -1,5 +1,6 @@
 import JupiterCore
 import Testing
+
 @testable import JupiterCurate
 
 /// Gopher quality rules (datatrove defaults): each fires on a crafted case, none on real text.
@@ -60,7 +61,8 @@ import Testing
 
     @Test("mean word length above 10 (a list of URLs)")
     func longWords() throws {
-        let doc = (0..<60).map { "https://www.legislation.gov.uk/wsi/2019/\($0)/contents/made" }.joined(separator: " ")
+        let doc =
+            (0..<60).map { "https://www.legislation.gov.uk/wsi/2019/\($0)/contents/made" }.joined(separator: " ")
             + " the and of the"
         let r = try #require(GopherQualityRules().check(doc))
         #expect(r.rule == "gopher.mean_word_length")
@@ -78,7 +80,8 @@ import Testing
 
     @Test("hashtags above 0.1 per word")
     func hashes() throws {
-        let doc = try QualityTestTexts.englishDocument(minWords: 80) + "\n"
+        let doc =
+            try QualityTestTexts.englishDocument(minWords: 80) + "\n"
             + (0..<30).map { "#cymru\($0)" }.joined(separator: " ")
         let r = try #require(GopherQualityRules().check(doc))
         #expect(r.rule == "gopher.hash_ratio")

@@ -1,5 +1,6 @@
 import JupiterCore
 import Testing
+
 @testable import JupiterCurate
 
 /// Gopher repetition rules (datatrove defaults): each fires on a crafted case, none on real text.
@@ -9,8 +10,10 @@ import Testing
         var dropped: [String] = []
         var checked = 0
         for skip in stride(from: 0, to: 200, by: 20) {
-            for doc in [try QualityTestTexts.welshDocument(minWords: 300, skip: skip),
-                        try QualityTestTexts.englishDocument(minWords: 300, skip: skip)] {
+            for doc in [
+                try QualityTestTexts.welshDocument(minWords: 300, skip: skip),
+                try QualityTestTexts.englishDocument(minWords: 300, skip: skip)
+            ] {
                 checked += 1
                 if let r = GopherRepetitionRules().check(doc) { dropped.append(r.message) }
             }

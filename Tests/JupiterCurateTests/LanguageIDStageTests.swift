@@ -1,5 +1,6 @@
 import JupiterCore
 import Testing
+
 @testable import JupiterCurate
 
 /// The `langid` stage: decisions, reasons and metadata on documents, pairs and conversations.
@@ -74,8 +75,12 @@ import Testing
         let (en, cy) = try #require(try Self.pairs().first { $0.en.count > 60 && $0.cy.count > 60 })
         let stage = try Self.stage(.perSlot(["user": ["en"], "assistant": ["cy"]]))
         let system = Message(role: .system, content: "Translate the user's English text into Welsh.")
-        let good = Conversation(id: "c", messages: [system, Message(role: .user, content: en),
-                                                    Message(role: .assistant, content: cy)])
+        let good = Conversation(
+            id: "c",
+            messages: [
+                system, Message(role: .user, content: en),
+                Message(role: .assistant, content: cy)
+            ])
         guard case .kept(.conversation(let c)) = try stage.process(.conversation(good), context: Self.ctx) else {
             Issue.record("conversation dropped"); return
         }
@@ -84,8 +89,12 @@ import Testing
         #expect(turns.first?["turn"]?.intValue == 2)
         #expect(turns.last?["label"]?.stringValue == "cy")
 
-        let bad = Conversation(id: "c", messages: [system, Message(role: .user, content: en),
-                                                   Message(role: .assistant, content: en)])
+        let bad = Conversation(
+            id: "c",
+            messages: [
+                system, Message(role: .user, content: en),
+                Message(role: .assistant, content: en)
+            ])
         guard case .dropped(_, let r) = try stage.process(.conversation(bad), context: Self.ctx) else {
             Issue.record("English answer kept"); return
         }
@@ -97,8 +106,12 @@ import Testing
     func shortTurnsSkipped() throws {
         let (_, cy) = try #require(try Self.pairs().first { $0.cy.count > 60 })
         let stage = try Self.stage(.oneOf(["cy"]))
-        let conv = Conversation(id: "c", messages: [Message(role: .user, content: cy),
-                                                    Message(role: .assistant, content: "Ydw.")])
+        let conv = Conversation(
+            id: "c",
+            messages: [
+                Message(role: .user, content: cy),
+                Message(role: .assistant, content: "Ydw.")
+            ])
         guard case .kept(.conversation(let c)) = try stage.process(.conversation(conv), context: Self.ctx) else {
             Issue.record("dropped"); return
         }
@@ -111,8 +124,12 @@ import Testing
         let out = try stage.process(.document(Document(id: "d", text: text)), context: Self.ctx)
         guard case .dropped(_, let r) = out else { Issue.record("\(out)"); return }
         #expect(r.rule == "langid.no_text")
-        let conv = Conversation(id: "c", messages: [Message(role: .user, content: text),
-                                                    Message(role: .assistant, content: "...")])
+        let conv = Conversation(
+            id: "c",
+            messages: [
+                Message(role: .user, content: text),
+                Message(role: .assistant, content: "...")
+            ])
         guard case .dropped(_, let r2) = try stage.process(.conversation(conv), context: Self.ctx) else {
             Issue.record("kept"); return
         }
@@ -132,14 +149,23 @@ import Testing
 
     @Test("expect accepts a code, a list or a mapping; labels match codes with a script suffix")
     func expectOptions() throws {
-        var o = StageOptions(stage: "langid", node: ConfigNode(.map([
-            ("model", 1, ConfigNode(.scalar(CurateTestSupport.fixtures + "/tiny-softmax.bin"))),
-            ("expect", 2, ConfigNode(.map([("user", 2, ConfigNode(.scalar("en"))),
-                                           ("assistant", 3, ConfigNode(.list([ConfigNode(.scalar("cy")), ConfigNode(.scalar("en"))]))),
-                                           ("robot", 4, ConfigNode(.scalar("xx")))]))),
-            ("scope", 5, ConfigNode(.list([ConfigNode(.scalar("user")), ConfigNode(.scalar("narrator"))]))),
-            ("min_prob", 6, ConfigNode(.scalar("0.3"))),
-        ])))
+        var o = StageOptions(
+            stage: "langid",
+            node: ConfigNode(
+                .map([
+                    ("model", 1, ConfigNode(.scalar(CurateTestSupport.fixtures + "/tiny-softmax.bin"))),
+                    (
+                        "expect", 2,
+                        ConfigNode(
+                            .map([
+                                ("user", 2, ConfigNode(.scalar("en"))),
+                                ("assistant", 3, ConfigNode(.list([ConfigNode(.scalar("cy")), ConfigNode(.scalar("en"))]))),
+                                ("robot", 4, ConfigNode(.scalar("xx")))
+                            ]))
+                    ),
+                    ("scope", 5, ConfigNode(.list([ConfigNode(.scalar("user")), ConfigNode(.scalar("narrator"))]))),
+                    ("min_prob", 6, ConfigNode(.scalar("0.3")))
+                ])))
         let stage = try #require(try LanguageIDStage.factory.make(&o, StageBuildContext(baseDirectory: ".")) as? LanguageIDStage)
         let problems = o.finish().map(\.message)
         #expect(problems.count == 2)
@@ -153,9 +179,10 @@ import Testing
         #expect(!LanguageExpectation.matches("cym_Latn", ["cy"]))
     }
 
-    @Test("lid.176 decisions on the legislation pairs agree with the fasttext-wheel golden",
-          .enabled(if: CurateTestSupport.lidModelPath != nil, Comment(rawValue: CurateTestSupport.noModelMessage)),
-          .enabled(if: CurateTestSupport.hasEvals, "needs ../shared/data/llm-evals-cy (the golden's texts)"))
+    @Test(
+        "lid.176 decisions on the legislation pairs agree with the fasttext-wheel golden",
+        .enabled(if: CurateTestSupport.lidModelPath != nil, Comment(rawValue: CurateTestSupport.noModelMessage)),
+        .enabled(if: CurateTestSupport.hasEvals, "needs ../shared/data/llm-evals-cy (the golden's texts)"))
     func lid176OnLegislation() throws {
         let model = try CurateTestSupport.lidModel()
         let golden = try FastTextParityTests.golden().rows
@@ -172,10 +199,12 @@ import Testing
         var checked = 0
         for (line, p) in byLine.sorted(by: { $0.key < $1.key }) where !p.en.isEmpty && !p.cy.isEmpty {
             guard let en = reference["welsh-legislation-translation.jsonl:\(line):u0"],
-                  let cy = reference["welsh-legislation-translation.jsonl:\(line):i0"] else { continue }
+                let cy = reference["welsh-legislation-translation.jsonl:\(line):i0"]
+            else { continue }
             let letters = { (s: String) in s.unicodeScalars.filter { $0.properties.isAlphabetic }.count }
             let judged = { (s: String, r: (String, Double), code: String) in
-                letters(s) < 10 || (r.0 == code && r.1 >= LanguageIDStage.defaultMinProbability) }
+                letters(s) < 10 || (r.0 == code && r.1 >= LanguageIDStage.defaultMinProbability)
+            }
             let expectKeep = judged(p.en, en, "en") && judged(p.cy, cy, "cy")
             let pair = ParallelPair(id: "\(line)", sourceLanguage: "en", targetLanguage: "cy", source: p.en, target: p.cy)
             let out = try stage.process(.pair(pair), context: Self.ctx)

@@ -27,7 +27,8 @@ enum DedupTestData {
     /// with one or two planted copies (edits at 2%, one segment moved, boilerplate, or both).
     static func corpus() throws -> NearDuplicateCorpus {
         let seg = try NearDuplicateCorpus.segments(translationFile: legislationPath)
-        let base = NearDuplicateCorpus.baseDocuments(segments: seg.english, seed: 11)
+        let base =
+            NearDuplicateCorpus.baseDocuments(segments: seg.english, seed: 11)
             + NearDuplicateCorpus.baseDocuments(segments: seg.welsh, seed: 12)
         return NearDuplicateCorpus.build(base: base, plantedFraction: 0.4, editRate: 0.02, seed: 13)
     }
@@ -38,8 +39,10 @@ enum DedupTestData {
 
     static func run(_ stage: any GlobalStage, _ records: [Record], batchSize: Int = 97) async throws -> [StageOutput] {
         var out: [StageOutput] = []
-        try await stage.run(ArrayRecordBatches(records, batchSize: batchSize),
-                            context: StageContext(stageID: stage.name, dataset: "test", seed: 1)) { out.append($0) }
+        try await stage.run(
+            ArrayRecordBatches(records, batchSize: batchSize),
+            context: StageContext(stageID: stage.name, dataset: "test", seed: 1)
+        ) { out.append($0) }
         return out
     }
 
@@ -108,8 +111,11 @@ struct MinHashDedupTests {
             let k = try #require(indexOfID[keptID])
             #expect(k < i, "the kept record comes first in input order")
             #expect(reason.message.hasPrefix("near-duplicate of \(keptID) (est. Jaccard "))
-            if corpus.documents[k].group == corpus.documents[i].group { truePositives += 1 }
-            else { falsePositivesJaccard.append(DedupTestData.jaccard(shingles[i], shingles[k])) }
+            if corpus.documents[k].group == corpus.documents[i].group {
+                truePositives += 1
+            } else {
+                falsePositivesJaccard.append(DedupTestData.jaccard(shingles[i], shingles[k]))
+            }
         }
         // Expected recall from the S-curve: each planted copy is found at least with the
         // probability that it shares a band with its original, 1 - (1 - J^8)^14.
@@ -125,9 +131,10 @@ struct MinHashDedupTests {
         let recall = Double(truePositives) / Double(max(1, positives))
         let expectedRecall = expected / Double(positives)
         let floor = (expected - 3 * variance.squareRoot()) / Double(positives)
-        print("minhash-dedup accuracy: \(records.count) docs, \(positives) planted copies, dropped \(dropped), "
-              + "precision \(precision), recall \(recall) (S-curve expectation \(expectedRecall), 3σ floor \(floor)); "
-              + "false positives' true Jaccard: \(falsePositivesJaccard)")
+        print(
+            "minhash-dedup accuracy: \(records.count) docs, \(positives) planted copies, dropped \(dropped), "
+                + "precision \(precision), recall \(recall) (S-curve expectation \(expectedRecall), 3σ floor \(floor)); "
+                + "false positives' true Jaccard: \(falsePositivesJaccard)")
         #expect(recall >= floor)
         #expect(recall >= 0.9)
         // Base documents are disjoint windows of the text; a false positive can only come from
@@ -146,7 +153,9 @@ struct MinHashDedupTests {
         #expect(a.duplicateCount > 0)
     }
 
-    @Test("identical clusters to datasketch MinHashLSH(params=(14, 8)) on Jupiter's signatures; explained differences with datasketch's own hashing")
+    @Test(
+        "identical clusters to datasketch MinHashLSH(params=(14, 8)) on Jupiter's signatures; explained differences with datasketch's own hashing"
+    )
     func datasketchGolden() async throws {
         let corpus = try DedupTestData.corpus()
         let records = DedupTestData.records(corpus)
@@ -189,21 +198,24 @@ struct MinHashDedupTests {
         var members: [Int: [Int]] = [:]
         for (i, d) in corpus.documents.enumerated() { members[d.group, default: []].append(i) }
         for group in members.values where group.count > 1 {
-            for x in group { for y in group where x < y {
-                let p = params.candidateProbability(jaccard: DedupTestData.jaccard(shingles[x], shingles[y]))
-                checked += 1
-                expectedDisagreement += 2 * p * (1 - p)
-                if p > 0.9999, differing.contains(x << 20 | y) { sureMisses += 1 }
-            } }
+            for x in group {
+                for y in group where x < y {
+                    let p = params.candidateProbability(jaccard: DedupTestData.jaccard(shingles[x], shingles[y]))
+                    checked += 1
+                    expectedDisagreement += 2 * p * (1 - p)
+                    if p > 0.9999, differing.contains(x << 20 | y) { sureMisses += 1 }
+                }
+            }
         }
         let inGroupDiffering = members.values.reduce(0) { acc, g in
             var n = 0
             for x in g { for y in g where x < y && differing.contains(x << 20 | y) { n += 1 } }
             return acc + n
         }
-        print("datasketch: \(ours.count) clusters (Jupiter) vs \(theirs.count) (datasketch hashing); "
-              + "same-cluster pairs \(pa.count) vs \(pb.count), differing \(differing.count); in planted groups "
-              + "\(inGroupDiffering) of \(checked) pairs differ (independent-draw expectation \(expectedDisagreement))")
+        print(
+            "datasketch: \(ours.count) clusters (Jupiter) vs \(theirs.count) (datasketch hashing); "
+                + "same-cluster pairs \(pa.count) vs \(pb.count), differing \(differing.count); in planted groups "
+                + "\(inGroupDiffering) of \(checked) pairs differ (independent-draw expectation \(expectedDisagreement))")
         #expect(sureMisses == 0)
         #expect(Double(inGroupDiffering) <= expectedDisagreement + 4 * expectedDisagreement.squareRoot() + 2)
         // Pairs outside planted groups: the two agree on nearly all of them.
@@ -219,7 +231,7 @@ struct MinHashDedupTests {
             let line: JSONValue = .object([
                 "id": .string(d.id),
                 "shingles": .array(Array(Set(sh)).sorted().map { .number(String($0)) }),
-                "signature": .array(sig.map { .number(String($0)) }),
+                "signature": .array(sig.map { .number(String($0)) })
             ])
             out += JSONWriter.bytes(line)
             out.append(0x0A)
@@ -240,15 +252,18 @@ struct MinHashDedupTests {
             .document(Document(id: "empty-2", text: "   \n\t ")),
             .document(Document(id: "big", text: big)),
             .document(Document(id: "big-copy", text: "Header line. " + big)),
-            .document(Document(id: "short", text: "Only four words here")),
+            .document(Document(id: "short", text: "Only four words here"))
         ]
         let kept = try await DedupTestData.run(MinHashDedupStage(), records)
         #expect(kept.map(\.outputRecord.id) == records.map(\.id))
         #expect(kept.map(\.wasDropped) == [false, false, false, false, true, false])
         let strict = try await DedupTestData.run(MinHashDedupStage(dropTooShort: true), records)
         let reasons = strict.map(\.droppedBecause?.rule)
-        #expect(reasons == ["minhash.too_short", "minhash.too_short", "minhash.too_short", nil, "minhash.duplicate",
-                            "minhash.too_short"])
+        #expect(
+            reasons == [
+                "minhash.too_short", "minhash.too_short", "minhash.too_short", nil, "minhash.duplicate",
+                "minhash.too_short"
+            ])
     }
 
     @Test("factory reads typed options with defaults and reports problems")

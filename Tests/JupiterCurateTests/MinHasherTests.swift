@@ -1,6 +1,7 @@
 import Foundation
 import JupiterCore
 import Testing
+
 @testable import JupiterCurate
 
 /// The signature kernel (C, one build per instruction-set level, picked at run time) against the
@@ -40,8 +41,9 @@ import Testing
             let expected = Self.reference(shingles, hasher)
             #expect(expected.allSatisfy { $0 < p })
             for level in 0...MinHasher.kernelLevel {
-                #expect(Self.signature(shingles, hasher, level: level) == expected,
-                        "level \(level), \(shingles.count) shingles")
+                #expect(
+                    Self.signature(shingles, hasher, level: level) == expected,
+                    "level \(level), \(shingles.count) shingles")
             }
             if !shingles.isEmpty { #expect(hasher.signature(shingles: shingles) == expected) }
         }

@@ -1,5 +1,6 @@
 import JupiterCore
 import Testing
+
 @testable import JupiterCurate
 
 @Suite struct PairFilterStageTests {
@@ -33,8 +34,10 @@ import Testing
     }
 
     @Test func dropsNameTheValueAndTheBound() {
-        let r = PairFilterStage().check(ParallelPair(id: "x", sourceLanguage: "en", targetLanguage: "cy", source: "Yes.",
-                                                    target: "Mae hynny'n hollol gywir ac yn wir yn bwysig iawn."))
+        let r = PairFilterStage().check(
+            ParallelPair(
+                id: "x", sourceLanguage: "en", targetLanguage: "cy", source: "Yes.",
+                target: "Mae hynny'n hollol gywir ac yn wir yn bwysig iawn."))
         #expect(r?.message == "length ratio 12.5 > 3.0")
         #expect(r?.value == .double(12.5))
     }
@@ -47,8 +50,10 @@ import Testing
         for line in String(decoding: tsv, as: UTF8.self).split(separator: "\n") {
             for side in line.split(separator: "\t") {
                 let s = String(side)
-                out += [s, s.uppercased(), "  " + s + "\r\n", s.replacing(" ", with: "\u{00A0}"), s + " ’‘—…",
-                        s.replacing("a", with: "a\u{0302}"), s.replacing("w", with: "Ŵ"), String(s.prefix(3)), "\t\n"]
+                out += [
+                    s, s.uppercased(), "  " + s + "\r\n", s.replacing(" ", with: "\u{00A0}"), s + " ’‘—…",
+                    s.replacing("a", with: "a\u{0302}"), s.replacing("w", with: "Ŵ"), String(s.prefix(3)), "\t\n"
+                ]
             }
         }
         return out + ["", " ", "İstanbul", "ISTANBUL", "ǅemal", "ﬁne", "12345", "Ω Ω", "e\r\n\r\n"]

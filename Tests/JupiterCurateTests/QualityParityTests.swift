@@ -2,6 +2,7 @@ import Foundation
 import JupiterCore
 import JupiterTesting
 import Testing
+
 @testable import JupiterCurate
 
 /// The quality rules against datatrove itself (0.10.1, with the spaCy English tokenizer it loads),
@@ -14,8 +15,9 @@ import Testing
     static let harness = CurateTestSupport.fixtures + "/datatrove_quality.py"
 
     static func requireReference() throws {
-        try #require(Peers.has("datatrove", "spacy"),
-                     "datatrove and spaCy are missing from \(Peers.python): run scripts/test (Tests/requirements.txt)")
+        try #require(
+            Peers.has("datatrove", "spacy"),
+            "datatrove and spaCy are missing from \(Peers.python): run scripts/test (Tests/requirements.txt)")
     }
 
     // MARK: tokenizer
@@ -56,12 +58,14 @@ import Testing
     static func tokenStrings() throws -> [String] {
         let (en, cy) = try QualityCorpus.segments(tsv: CurateTestSupport.repoRoot + "/examples/cymru/data/legislation-en-cy.tsv")
         var out = en + cy + QualityCorpus.noise
-        let pieces = ["a", "b", "B", "x", "O", "o", "e", "g", "i", "s", "S", "m", "p", "km", "kg", "US", "ŵ", "é", "Ж",
-                      "0", "1", "5", "12", "2019", ".", ".", "..", ",", "-", "--", "—", "–", "~", "'", "’", "‘", "\"", "“",
-                      "”", "(", ")", "[", "]", "{", ":", ";", "!", "?", "/", "$", "£", "%", "+", "*", "^", "…", "°", "§",
-                      "@", "#", "&", "<", ">", "=", "_", "|", "\\", "🙂", "©", "·", " ", " ", "  ", "\n", "\u{00A0}",
-                      "www", "http://", "gov.uk", "com", "e.g.", "Mr.", "n't", "'s", "'ll", "don", "can", ":)", "(:", "o.",
-                      "a.m.", "pm", "10", "192", "168", "255", "Ph.D.", "C++", "and/or", "\t", "\u{3000}", "\u{1F}"]
+        let pieces = [
+            "a", "b", "B", "x", "O", "o", "e", "g", "i", "s", "S", "m", "p", "km", "kg", "US", "ŵ", "é", "Ж",
+            "0", "1", "5", "12", "2019", ".", ".", "..", ",", "-", "--", "—", "–", "~", "'", "’", "‘", "\"", "“",
+            "”", "(", ")", "[", "]", "{", ":", ";", "!", "?", "/", "$", "£", "%", "+", "*", "^", "…", "°", "§",
+            "@", "#", "&", "<", ">", "=", "_", "|", "\\", "🙂", "©", "·", " ", " ", "  ", "\n", "\u{00A0}",
+            "www", "http://", "gov.uk", "com", "e.g.", "Mr.", "n't", "'s", "'ll", "don", "can", ":)", "(:", "o.",
+            "a.m.", "pm", "10", "192", "168", "255", "Ph.D.", "C++", "and/or", "\t", "\u{3000}", "\u{1F}"
+        ]
         var rng = SeededRandom(seed: 41)
         for _ in 0..<4000 {
             let n = 1 + Int(rng.next() % 8)
@@ -114,7 +118,7 @@ import Testing
             "gopher_too_many_hashes": "gopher.hash_ratio", "gopher_too_many_ellipsis": "gopher.ellipsis_ratio",
             "gopher_too_many_bullets": "gopher.bullet_lines", "gopher_too_many_end_ellipsis": "gopher.ellipsis_lines",
             "gopher_below_alpha_threshold": "gopher.alpha_words", "gopher_enough_stop_words": "gopher.stop_words",
-            "lorem_ipsum": "c4.lorem_ipsum", "curly_bracket": "c4.curly_bracket", "too_few_sentences": "c4.min_sentences",
+            "lorem_ipsum": "c4.lorem_ipsum", "curly_bracket": "c4.curly_bracket", "too_few_sentences": "c4.min_sentences"
         ]
         if let r = fixed[reason] { return r }
         if reason.hasPrefix("top_") { return "gopher." + reason }  // top_2_gram
@@ -141,11 +145,21 @@ import Testing
     }
 
     static func jupiter(_ corpus: QualityCorpus, rules: [String]?) throws -> [Decision] {
-        var o = rules.map {
-            StageOptions(stage: "quality", node: ConfigNode(.map([("rules", 1, ConfigNode(.map([
-                ("document", 1, ConfigNode(.list($0.map { ConfigNode(.scalar($0)) }))),
-            ])))])))
-        } ?? StageOptions(stage: "quality", [:])
+        var o =
+            rules.map {
+                StageOptions(
+                    stage: "quality",
+                    node: ConfigNode(
+                        .map([
+                            (
+                                "rules", 1,
+                                ConfigNode(
+                                    .map([
+                                        ("document", 1, ConfigNode(.list($0.map { ConfigNode(.scalar($0)) })))
+                                    ]))
+                            )
+                        ])))
+            } ?? StageOptions(stage: "quality", [:])
         let stage = QualityStage(options: &o)
         #expect(o.finish().isEmpty)
         let ctx = StageContext(stageID: "quality", dataset: "parity", seed: 0)
@@ -170,8 +184,9 @@ import Testing
         for (i, (a, b)) in zip(exact, reference).enumerated() {
             counts[b.rule ?? "kept", default: 0] += 1
             if a != b {
-                differ.append("\(corpus.documents[i].id) [\(corpus.documents[i].shape)]: jupiter \(a.rule ?? "kept") vs datatrove \(b.rule ?? "kept")"
-                    + (a.rule == nil && b.rule == nil ? " (texts differ)" : ""))
+                differ.append(
+                    "\(corpus.documents[i].id) [\(corpus.documents[i].shape)]: jupiter \(a.rule ?? "kept") vs datatrove \(b.rule ?? "kept")"
+                        + (a.rule == nil && b.rule == nil ? " (texts differ)" : ""))
             }
         }
         #expect(differ.isEmpty, "\(differ.count) of \(corpus.documents.count) differ: \(differ.prefix(20))")
@@ -179,7 +194,11 @@ import Testing
         let defaults = try jupiter(corpus, rules: nil)
         var equal = 0, basicOnly = 0
         for (a, b) in zip(defaults, reference) {
-            if a == b { equal += 1 } else if a.rule?.hasPrefix("basic.") == true { basicOnly += 1 } else {
+            if a == b {
+                equal += 1
+            } else if a.rule?.hasPrefix("basic.") == true {
+                basicOnly += 1
+            } else {
                 Issue.record("default groups: \(a.rule ?? "kept") vs datatrove \(b.rule ?? "kept")")
             }
         }
@@ -190,27 +209,35 @@ import Testing
     func bundledCorpus() throws {
         try Self.requireReference()
         let (en, cy) = try QualityCorpus.segments(tsv: CurateTestSupport.repoRoot + "/examples/cymru/data/legislation-en-cy.tsv")
-        let corpus = QualityCorpus.build(english: en, welsh: cy, count: 1500, shapes: [.bench, .prose, .repeats, .noisy],
-                                         seed: 7)
+        let corpus = QualityCorpus.build(
+            english: en, welsh: cy, count: 1500, shapes: [.bench, .prose, .repeats, .noisy],
+            seed: 7)
         let r = try Self.compare(corpus)
         #expect(r.equal + r.basicOnly == 1500)
-        print("quality parity on 1,500 bundled documents: \(r.equal) equal, \(r.basicOnly) dropped first by Jupiter's basic group; datatrove: \(r.rules.sorted { $0.key < $1.key })")
+        print(
+            "quality parity on 1,500 bundled documents: \(r.equal) equal, \(r.basicOnly) dropped first by Jupiter's basic group; datatrove: \(r.rules.sorted { $0.key < $1.key })"
+        )
         // The corpus exercises the rules (datatrove's own counts).
         #expect(r.rules["kept", default: 0] > 100, "\(r.rules)")
         #expect(r.rules.keys.filter { $0.hasPrefix("gopher.dup_") || $0.hasPrefix("gopher.top_") }.count >= 3, "\(r.rules)")
         #expect(r.rules["c4.min_sentences", default: 0] > 0 && r.rules["gopher.alpha_words", default: 0] > 0, "\(r.rules)")
     }
 
-    @Test("every decision, first rule and kept text equals datatrove's (shared legislation and Welsh register texts, 6,000 documents)",
-          .enabled(if: Peers.hasSharedData("llm-evals-cy/welsh-legislation-translation.jsonl"), "needs ../shared/data"))
+    @Test(
+        "every decision, first rule and kept text equals datatrove's (shared legislation and Welsh register texts, 6,000 documents)",
+        .enabled(if: Peers.hasSharedData("llm-evals-cy/welsh-legislation-translation.jsonl"), "needs ../shared/data"))
     func sharedCorpus() throws {
         try Self.requireReference()
-        let seg = try NearDuplicateCorpus.segments(translationFile: CurateTestSupport.evalsDirectory + "/welsh-legislation-translation.jsonl")
+        let seg = try NearDuplicateCorpus.segments(
+            translationFile: CurateTestSupport.evalsDirectory + "/welsh-legislation-translation.jsonl")
         let register = try CurateTestSupport.evalTexts().filter { $0.file != "welsh-legislation-translation.jsonl" }.map(\.text)
-        let corpus = QualityCorpus.build(english: seg.english, welsh: seg.welsh, extraTexts: register, count: 6000,
-                                         shapes: [.bench, .prose, .register, .repeats, .noisy, .prose], seed: 11)
+        let corpus = QualityCorpus.build(
+            english: seg.english, welsh: seg.welsh, extraTexts: register, count: 6000,
+            shapes: [.bench, .prose, .register, .repeats, .noisy, .prose], seed: 11)
         let r = try Self.compare(corpus)
         #expect(r.equal + r.basicOnly == 6000)
-        print("quality parity on 6,000 shared documents: \(r.equal) equal, \(r.basicOnly) dropped first by Jupiter's basic group; datatrove: \(r.rules.sorted { $0.key < $1.key })")
+        print(
+            "quality parity on 6,000 shared documents: \(r.equal) equal, \(r.basicOnly) dropped first by Jupiter's basic group; datatrove: \(r.rules.sorted { $0.key < $1.key })"
+        )
     }
 }

@@ -1,5 +1,6 @@
 import JupiterCore
 import Testing
+
 @testable import JupiterCurate
 
 /// The `quality` stage: groups per kind, options, reasons, degenerate and huge inputs.
@@ -26,20 +27,25 @@ import Testing
     func c4Rewrite() throws {
         let text = try QualityTestTexts.welshDocument(minWords: 700)
         let lines = text.split(separator: "\n").filter { $0.hasSuffix(".") }.joined(separator: "\n")
-        let out = try Self.welshStage().process(.document(Document(id: "d", text: lines + "\nRhannu'r dudalen hon")),
-                                                context: Self.ctx)
+        let out = try Self.welshStage().process(
+            .document(Document(id: "d", text: lines + "\nRhannu'r dudalen hon")),
+            context: Self.ctx)
         guard case .kept(.document(let d)) = out else { Issue.record("\(out)"); return }
         #expect(d.text == lines)
         #expect(d.metadata["quality"]?["c4_removed_lines"]?.intValue == 1)
     }
 
-    @Test("empty, whitespace and punctuation-only texts are dropped by the basic rules", arguments: [
-        ("", "basic.empty"), (" \n\t ", "basic.empty"), ("!!! ... ??? — ***", "basic.no_text"),
-    ])
+    @Test(
+        "empty, whitespace and punctuation-only texts are dropped by the basic rules",
+        arguments: [
+            ("", "basic.empty"), (" \n\t ", "basic.empty"), ("!!! ... ??? — ***", "basic.no_text")
+        ])
     func degenerate(text: String, rule: String) throws {
         let stage = QualityStage()
-        for record in [Record.document(Document(id: "d", text: text)),
-                       .pair(ParallelPair(id: "p", sourceLanguage: "en", targetLanguage: "cy", source: "Hello there.", target: text))] {
+        for record in [
+            Record.document(Document(id: "d", text: text)),
+            .pair(ParallelPair(id: "p", sourceLanguage: "en", targetLanguage: "cy", source: "Hello there.", target: text))
+        ] {
             let out = try stage.process(record, context: Self.ctx)
             guard case .dropped(_, let r) = out else { Issue.record("\(out)"); continue }
             #expect(r.rule == rule)
@@ -65,16 +71,35 @@ import Testing
     @Test("conversations get the conversation rules by default, Gopher on assistant text when asked")
     func conversationGroups() throws {
         let pair = try #require(try CurateTestSupport.legislationPairs().first { $0.cy.hasSuffix(".") && $0.cy.count > 60 })
-        let conv = Conversation(id: "c", messages: [Message(role: .user, content: pair.en),
-                                                    Message(role: .assistant, content: pair.cy)])
+        let conv = Conversation(
+            id: "c",
+            messages: [
+                Message(role: .user, content: pair.en),
+                Message(role: .assistant, content: pair.cy)
+            ])
         guard case .kept = try QualityStage().process(.conversation(conv), context: Self.ctx) else {
             Issue.record("dropped by default rules"); return
         }
-        var o = StageOptions(stage: "quality", node: ConfigNode(.map([
-            ("rules", 1, ConfigNode(.map([("conversation", 1, ConfigNode(.list([ConfigNode(.scalar("conversation")),
-                                                                                  ConfigNode(.scalar("gopher_quality"))])))]))),
-            ("language", 2, ConfigNode(.scalar("cy"))),
-        ])))
+        var o = StageOptions(
+            stage: "quality",
+            node: ConfigNode(
+                .map([
+                    (
+                        "rules", 1,
+                        ConfigNode(
+                            .map([
+                                (
+                                    "conversation", 1,
+                                    ConfigNode(
+                                        .list([
+                                            ConfigNode(.scalar("conversation")),
+                                            ConfigNode(.scalar("gopher_quality"))
+                                        ]))
+                                )
+                            ]))
+                    ),
+                    ("language", 2, ConfigNode(.scalar("cy")))
+                ])))
         let stage = QualityStage(options: &o)
         #expect(o.finish().isEmpty)
         guard case .dropped(_, let r) = try stage.process(.conversation(conv), context: Self.ctx) else {
@@ -86,13 +111,16 @@ import Testing
 
     @Test("options: datatrove names, null turns a bound off, n-gram maps, unknown groups are problems")
     func options() throws {
-        var o = StageOptions(stage: "quality", node: ConfigNode(.map([
-            ("min_doc_words", 1, ConfigNode(.null)),
-            ("max_avg_word_length", 2, ConfigNode(.scalar("12"))),
-            ("top_n_grams", 3, ConfigNode(.map([("2", 3, ConfigNode(.scalar("0.25")))]))),
-            ("stop_words", 4, ConfigNode(.list([ConfigNode(.scalar("y")), ConfigNode(.scalar("yr"))]))),
-            ("rules", 5, ConfigNode(.list([ConfigNode(.scalar("basic")), ConfigNode(.scalar("gopher_qualty"))]))),
-        ])))
+        var o = StageOptions(
+            stage: "quality",
+            node: ConfigNode(
+                .map([
+                    ("min_doc_words", 1, ConfigNode(.null)),
+                    ("max_avg_word_length", 2, ConfigNode(.scalar("12"))),
+                    ("top_n_grams", 3, ConfigNode(.map([("2", 3, ConfigNode(.scalar("0.25")))]))),
+                    ("stop_words", 4, ConfigNode(.list([ConfigNode(.scalar("y")), ConfigNode(.scalar("yr"))]))),
+                    ("rules", 5, ConfigNode(.list([ConfigNode(.scalar("basic")), ConfigNode(.scalar("gopher_qualty"))])))
+                ])))
         let stage = QualityStage(options: &o)
         #expect(stage.gopherQuality.minDocWords == nil)
         #expect(stage.gopherQuality.maxAvgWordLength == 12)

@@ -65,7 +65,8 @@ struct SemanticDedupTests {
         var dropped = Set<Int>()
         for (i, out) in outputs.enumerated() {
             guard let reason = out.droppedBecause, let twin = reason.value?["near_twin"]?.stringValue,
-                  let k = indexOfID[twin] else { continue }
+                let k = indexOfID[twin]
+            else { continue }
             dropped.insert(i)
             if corpus.documents[k].group == corpus.documents[i].group { tp += 1 }
         }
@@ -80,8 +81,9 @@ struct SemanticDedupTests {
         let exact = try await DedupTestData.run(SemanticDedupStage(provider: provider, eps: 0.10), records)
         let lsh = try await DedupTestData.run(SemanticDedupStage(provider: provider, eps: 0.10, exactLimit: 0), records)
         let e = Self.score(corpus, exact), l = Self.score(corpus, lsh)
-        print("semantic-dedup (hashed bag of words, cosine ≥ 0.90): exact precision \(e.precision) recall \(e.recall); "
-              + "LSH precision \(l.precision) recall \(l.recall), \(l.dropped.count)/\(e.dropped.count) of exact's drops")
+        print(
+            "semantic-dedup (hashed bag of words, cosine ≥ 0.90): exact precision \(e.precision) recall \(e.recall); "
+                + "LSH precision \(l.precision) recall \(l.recall), \(l.dropped.count)/\(e.dropped.count) of exact's drops")
         #expect(exact.map(\.outputRecord.id) == records.map(\.id))
         #expect(e.precision >= 0.98)
         #expect(e.recall >= 0.9)
@@ -108,7 +110,7 @@ struct SemanticDedupTests {
             .document(Document(id: "a", text: text)),
             .document(Document(id: "empty", text: "")),
             .document(Document(id: "punct", text: "?!... ---")),
-            .document(Document(id: "b", text: text + " ")),
+            .document(Document(id: "b", text: text + " "))
         ]
         let out = try await DedupTestData.run(SemanticDedupStage(provider: provider), records)
         #expect(provider.texts.count == 2)
@@ -132,8 +134,11 @@ struct SemanticDedupTests {
         #expect(out.count == records.count)
         let wrong = SemanticDedupStage(provider: RecordingEmbedding(wrongDimensionMarker: "Ministers"))
         await #expect(throws: Diagnostic.self) {
-            _ = try await DedupTestData.run(wrong, records.filter { !$0.text.contains("FAIL") } + [
-                .document(Document(id: "w", text: "The Welsh Ministers must publish the report."))])
+            _ = try await DedupTestData.run(
+                wrong,
+                records.filter { !$0.text.contains("FAIL") } + [
+                    .document(Document(id: "w", text: "The Welsh Ministers must publish the report."))
+                ])
         }
     }
 

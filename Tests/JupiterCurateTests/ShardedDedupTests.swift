@@ -17,7 +17,8 @@ import Testing
         let lines = ((try? String(contentsOfFile: path, encoding: .utf8)) ?? "").split(separator: "\n")
         let english = lines.compactMap { $0.split(separator: "\t").first.map(String.init) }
         let welsh = lines.compactMap { l in l.split(separator: "\t").dropFirst().first.map(String.init) }
-        let base = NearDuplicateCorpus.baseDocuments(segments: english, seed: 21)
+        let base =
+            NearDuplicateCorpus.baseDocuments(segments: english, seed: 21)
             + NearDuplicateCorpus.baseDocuments(segments: welsh, seed: 22)
         let corpus = NearDuplicateCorpus.build(base: base, plantedFraction: 0.4, editRate: 0.02, seed: 23)
         var out = corpus.documents.map { Record.document(Document(id: $0.id, text: $0.text)) }

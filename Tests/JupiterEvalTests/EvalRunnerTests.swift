@@ -16,8 +16,10 @@ import Testing
 
     /// What the MCQ scorer gives the server's answers: the scripted answer, or the default one cut
     /// to the protocol's 10 tokens (`maxTokens`) as the server cuts it.
-    static func expectedLetters(_ items: [(user: String, ideal: String)], script: [String: String] = [:],
-                                maxTokens: Int = 10) -> [Double] {
+    static func expectedLetters(
+        _ items: [(user: String, ideal: String)], script: [String: String] = [:],
+        maxTokens: Int = 10
+    ) -> [Double] {
         items.map { it in
             let full = script[it.user] ?? ScriptedAnswers.chatAnswer(prompt: it.user, seed: seed, temperature: 0)
             let answer = ScriptedAnswers.tokens(full).prefix(maxTokens).joined()
@@ -27,7 +29,9 @@ import Testing
 
     static func mean(_ xs: [Double]) -> Double { 100 * xs.reduce(0, +) / Double(xs.count) }
 
-    @Test("Welsh MCQ and GSM8K: figures and items as the scorers score the answers; tuned vs base paired by hash; a rerun asks nothing and writes the same bytes")
+    @Test(
+        "Welsh MCQ and GSM8K: figures and items as the scorers score the answers; tuned vs base paired by hash; a rerun asks nothing and writes the same bytes"
+    )
     func generationTasksAndComparison() async throws {
         let dir = try ScratchDirectory.make("eval-runner")
         let (mcq, items) = try EvalFixture.welshMCQ(40)
@@ -38,11 +42,14 @@ import Testing
             try await withServer(.init(script: script, logBodies: false)) { tunedServer in
                 let spec = EvalSpec(
                     models: [EvalModelSpec(name: "base"), EvalModelSpec(name: "tuned")],
-                    tasks: [EvalTaskSpec(name: "welsh-mcq", kind: .openAIEvals(.mcqLetter), file: mcqPath, role: .target),
-                            EvalTaskSpec(name: "gsm8k", kind: .gsm8k(GSM8KOptions()), file: Self.gsm8k, role: .retention, limit: 15)],
+                    tasks: [
+                        EvalTaskSpec(name: "welsh-mcq", kind: .openAIEvals(.mcqLetter), file: mcqPath, role: .target),
+                        EvalTaskSpec(name: "gsm8k", kind: .gsm8k(GSM8KOptions()), file: Self.gsm8k, role: .retention, limit: 15)
+                    ],
                     seeds: EvalSeeds(UInt64(Self.seed)))
                 func run() async throws -> EvalResults {
-                    let llm = try EvalFixture.service([testModel(baseServer, name: "base"), testModel(tunedServer, name: "tuned")], dir: dir)
+                    let llm = try EvalFixture.service(
+                        [testModel(baseServer, name: "base"), testModel(tunedServer, name: "tuned")], dir: dir)
                     defer { Task { await llm.shutdown() } }
                     return try await EvalRunner(client: llm, spec: spec, directory: dir + "/eval").run()
                 }
@@ -64,9 +71,14 @@ import Testing
                 // GSM8K: flexible-extract and strict-match of the scripted answers.
                 let task = try GSM8KTask()
                 let gsmItems = try GSM8KTask.read(path: Self.gsm8k).items.prefix(15)
-                let gsm = gsmItems.map { task.score($0, response: ScriptedAnswers.chatAnswer(prompt: task.promptText($0), seed: Self.seed, temperature: 0)) }
-                #expect(results.result(model: "base", task: "gsm8k")?.value("exact_match,flexible-extract") == Self.mean(gsm.map(\.flexible.score)))
-                #expect(results.result(model: "base", task: "gsm8k")?.value("exact_match,strict-match") == Self.mean(gsm.map(\.strict.score)))
+                let gsm = gsmItems.map {
+                    task.score($0, response: ScriptedAnswers.chatAnswer(prompt: task.promptText($0), seed: Self.seed, temperature: 0))
+                }
+                #expect(
+                    results.result(model: "base", task: "gsm8k")?.value("exact_match,flexible-extract")
+                        == Self.mean(gsm.map(\.flexible.score)))
+                #expect(
+                    results.result(model: "base", task: "gsm8k")?.value("exact_match,strict-match") == Self.mean(gsm.map(\.strict.score)))
 
                 // The comparison.
                 let c = try #require(results.comparisons.first)
@@ -115,9 +127,13 @@ import Testing
                 func run(_ model: String, maxTokens: Int? = nil) async throws -> [ItemRecord] {
                     let llm = try EvalFixture.service([testModel(serverA, name: "a"), testModel(serverB, name: "b")], dir: dir)
                     defer { Task { await llm.shutdown() } }
-                    let spec = EvalSpec(models: [EvalModelSpec(name: model)],
-                                        tasks: [EvalTaskSpec(name: "mcq", kind: .openAIEvals(.mcqLetter), file: path, role: .target,
-                                                             maxTokens: maxTokens)], seeds: EvalSeeds(UInt64(Self.seed)))
+                    let spec = EvalSpec(
+                        models: [EvalModelSpec(name: model)],
+                        tasks: [
+                            EvalTaskSpec(
+                                name: "mcq", kind: .openAIEvals(.mcqLetter), file: path, role: .target,
+                                maxTokens: maxTokens)
+                        ], seeds: EvalSeeds(UInt64(Self.seed)))
                     _ = try await EvalRunner(client: llm, spec: spec, directory: dir + "/eval").run()
                     return try EvalFixture.records(dir, model, "mcq")
                 }
@@ -139,7 +155,8 @@ import Testing
         }
     }
 
-    @Test("requests failing after every retry are never scored: the rest is recorded, a rerun sends only them; allowErrors counts them apart")
+    @Test(
+        "requests failing after every retry are never scored: the rest is recorded, a rerun sends only them; allowErrors counts them apart")
     func transportFailures() async throws {
         let dir = try ScratchDirectory.make("eval-faults")
         let (mcq, items) = try EvalFixture.welshMCQ(20)
@@ -148,9 +165,10 @@ import Testing
         let pairs = try EvalPeer.legislationPairs()
         try await withServer(.init()) { server in
             for i in failing { server.inject(.serverError, times: 1000, when: .promptContains(pairs[i].cy)) }
-            let spec = EvalSpec(models: [EvalModelSpec(name: "m")],
-                                tasks: [EvalTaskSpec(name: "mcq", kind: .openAIEvals(.mcqLetter), file: path, role: .target)],
-                                seeds: EvalSeeds(UInt64(Self.seed)))
+            let spec = EvalSpec(
+                models: [EvalModelSpec(name: "m")],
+                tasks: [EvalTaskSpec(name: "mcq", kind: .openAIEvals(.mcqLetter), file: path, role: .target)],
+                seeds: EvalSeeds(UInt64(Self.seed)))
             func run(_ spec: EvalSpec, _ folder: String) async throws -> EvalResults {
                 let llm = try EvalFixture.service([testModel(server, maxAttempts: 2)], dir: folder)
                 defer { Task { await llm.shutdown() } }
@@ -188,15 +206,16 @@ import Testing
         let dir = try ScratchDirectory.make("eval-bad-lines")
         let (mcq, items) = try EvalFixture.welshMCQ(10)
         var lines = mcq.split(separator: "\n").map(String.init)
-        lines.insert("{\"input\": [{\"role\": \"user\", \"content\": \"cut off", at: 4)            // line 5: not JSON
-        lines.insert("{\"input\": [{\"role\": \"user\", \"content\": \"Beth?\"}]}", at: 8)       // line 9: no ideal
+        lines.insert("{\"input\": [{\"role\": \"user\", \"content\": \"cut off", at: 4)  // line 5: not JSON
+        lines.insert("{\"input\": [{\"role\": \"user\", \"content\": \"Beth?\"}]}", at: 8)  // line 9: no ideal
         let path = try EvalFixture.write(lines.joined(separator: "\n") + "\n", "mcq.jsonl", in: dir)
         try await withServer(.init()) { server in
             let llm = try EvalFixture.service([testModel(server)], dir: dir)
             defer { Task { await llm.shutdown() } }
-            let spec = EvalSpec(models: [EvalModelSpec(name: "m")],
-                                tasks: [EvalTaskSpec(name: "mcq", kind: .openAIEvals(.mcqLetter), file: path, role: .target)],
-                                seeds: EvalSeeds(UInt64(Self.seed)))
+            let spec = EvalSpec(
+                models: [EvalModelSpec(name: "m")],
+                tasks: [EvalTaskSpec(name: "mcq", kind: .openAIEvals(.mcqLetter), file: path, role: .target)],
+                seeds: EvalSeeds(UInt64(Self.seed)))
             let results = try await EvalRunner(client: llm, spec: spec, directory: dir + "/eval").run()
             let r = try #require(results.result(model: "m", task: "mcq"))
             #expect(r.items == 10 && r.scored == 10)
@@ -222,7 +241,9 @@ import Testing
         return sum
     }
 
-    @Test("multiple choice by log-likelihood: acc and acc_norm from aligned prompt log-probabilities", arguments: MultipleChoiceTask.Choices.allCases)
+    @Test(
+        "multiple choice by log-likelihood: acc and acc_norm from aligned prompt log-probabilities",
+        arguments: MultipleChoiceTask.Choices.allCases)
     func multipleChoice(_ choices: MultipleChoiceTask.Choices) async throws {
         let dir = try ScratchDirectory.make("eval-mc")
         let (mcq, _) = try EvalFixture.welshMCQ(16)
@@ -230,8 +251,9 @@ import Testing
         try await withServer(.init(promptLogprobs: .aligned)) { server in
             let llm = try EvalFixture.service([testModel(server)], dir: dir)
             defer { Task { await llm.shutdown() } }
-            let spec = EvalSpec(models: [EvalModelSpec(name: "m", systemPrompt: "Rwyt ti'n arholwr.")],
-                                tasks: [EvalTaskSpec(name: "mc", kind: .multipleChoice(choices), file: path, role: .target)])
+            let spec = EvalSpec(
+                models: [EvalModelSpec(name: "m", systemPrompt: "Rwyt ti'n arholwr.")],
+                tasks: [EvalTaskSpec(name: "mc", kind: .multipleChoice(choices), file: path, role: .target)])
             let results = try await EvalRunner(client: llm, spec: spec, directory: dir + "/eval").run()
             let task = MultipleChoiceTask(choices: choices)
             let items = try task.read(path: path).items
@@ -253,8 +275,9 @@ import Testing
         }
     }
 
-    @Test("a server with shifted or missing prompt log-probabilities gets one clear error naming task and server, never scores",
-          arguments: [ScriptedLLMServer.PromptLogprobs.shiftedByOne, .none])
+    @Test(
+        "a server with shifted or missing prompt log-probabilities gets one clear error naming task and server, never scores",
+        arguments: [ScriptedLLMServer.PromptLogprobs.shiftedByOne, .none])
     func probeRefusesMisalignedServers(_ mode: ScriptedLLMServer.PromptLogprobs) async throws {
         let dir = try ScratchDirectory.make("eval-probe")
         let (mcq, _) = try EvalFixture.welshMCQ(8)
@@ -262,8 +285,9 @@ import Testing
         try await withServer(.init(promptLogprobs: mode)) { server in
             let llm = try EvalFixture.service([testModel(server)], dir: dir)
             defer { Task { await llm.shutdown() } }
-            let spec = EvalSpec(models: [EvalModelSpec(name: "m")],
-                                tasks: [EvalTaskSpec(name: "welsh-mmlu-ll", kind: .multipleChoice(.letters), file: path, role: .target)])
+            let spec = EvalSpec(
+                models: [EvalModelSpec(name: "m")],
+                tasks: [EvalTaskSpec(name: "welsh-mmlu-ll", kind: .multipleChoice(.letters), file: path, role: .target)])
             do {
                 _ = try await EvalRunner(client: llm, spec: spec, directory: dir + "/eval").run()
                 Issue.record("a misaligned server was not refused")
@@ -284,8 +308,9 @@ import Testing
         }
     }
 
-    @Test("reasoning on: removed before scoring (reasoning_content or inline <think>), its tokens counted apart; off: enable_thinking false",
-          arguments: [false, true])
+    @Test(
+        "reasoning on: removed before scoring (reasoning_content or inline <think>), its tokens counted apart; off: enable_thinking false",
+        arguments: [false, true])
     func reasoning(_ inline: Bool) async throws {
         let dir = try ScratchDirectory.make("eval-reasoning")
         let (mcq, items) = try EvalFixture.welshMCQ(6)
@@ -293,9 +318,10 @@ import Testing
         try await withServer(.init(inlineReasoning: inline)) { server in
             let llm = try EvalFixture.service([testModel(server, reasoning: .toggle)], dir: dir)
             defer { Task { await llm.shutdown() } }
-            let spec = EvalSpec(models: [EvalModelSpec(name: "on", model: "m", reasoning: .on), EvalModelSpec(name: "off", model: "m", reasoning: .off)],
-                                tasks: [EvalTaskSpec(name: "mcq", kind: .openAIEvals(.mcqLetter), file: path, role: .target, maxTokens: 200)],
-                                seeds: EvalSeeds(UInt64(Self.seed)))
+            let spec = EvalSpec(
+                models: [EvalModelSpec(name: "on", model: "m", reasoning: .on), EvalModelSpec(name: "off", model: "m", reasoning: .off)],
+                tasks: [EvalTaskSpec(name: "mcq", kind: .openAIEvals(.mcqLetter), file: path, role: .target, maxTokens: 200)],
+                seeds: EvalSeeds(UInt64(Self.seed)))
             let results = try await EvalRunner(client: llm, spec: spec, directory: dir + "/eval").run()
             let on = try EvalFixture.records(dir, "on", "mcq"), off = try EvalFixture.records(dir, "off", "mcq")
             for (i, it) in items.enumerated() {
@@ -313,19 +339,24 @@ import Testing
         }
     }
 
-    @Test("IFEval through the runner: the four accuracies of the scripted answers", .enabled(if: EvalPeer.detector != nil, "needs langdetect's profiles (scripts/test installs langdetect)"))
+    @Test(
+        "IFEval through the runner: the four accuracies of the scripted answers",
+        .enabled(if: EvalPeer.detector != nil, "needs langdetect's profiles (scripts/test installs langdetect)"))
     func ifevalTask() async throws {
         let dir = try ScratchDirectory.make("eval-ifeval")
         try await withServer(.init()) { server in
             let llm = try EvalFixture.service([testModel(server)], dir: dir)
             defer { Task { await llm.shutdown() } }
-            let spec = EvalSpec(models: [EvalModelSpec(name: "m")],
-                                tasks: [EvalTaskSpec(name: "ifeval", kind: .ifeval, file: Self.ifeval, role: .retention, limit: 25)],
-                                seeds: EvalSeeds(UInt64(Self.seed)), languageDetector: EvalPeer.detector)
+            let spec = EvalSpec(
+                models: [EvalModelSpec(name: "m")],
+                tasks: [EvalTaskSpec(name: "ifeval", kind: .ifeval, file: Self.ifeval, role: .retention, limit: 25)],
+                seeds: EvalSeeds(UInt64(Self.seed)), languageDetector: EvalPeer.detector)
             let results = try await EvalRunner(client: llm, spec: spec, directory: dir + "/eval").run()
             let task = IFEvalTask(detector: EvalPeer.detector)
             let items = try IFEvalTask.read(path: Self.ifeval).items.prefix(25)
-            let verdicts = try items.map { try task.score($0, response: ScriptedAnswers.chatAnswer(prompt: $0.prompt, seed: Self.seed, temperature: 0)) }
+            let verdicts = try items.map {
+                try task.score($0, response: ScriptedAnswers.chatAnswer(prompt: $0.prompt, seed: Self.seed, temperature: 0))
+            }
             let acc = IFEvalTask.aggregate(verdicts)
             let r = try #require(results.result(model: "m", task: "ifeval"))
             #expect(abs(r.value("prompt_level_strict_acc")! - 100 * acc.promptStrict) < 1e-9)
@@ -354,9 +385,10 @@ import Testing
                 func run(_ server: ScriptedLLMServer, _ folder: String, limit: Int?) async throws {
                     let llm = try EvalFixture.service([testModel(server, name: "model")], dir: folder)
                     defer { Task { await llm.shutdown() } }
-                    let spec = EvalSpec(models: [EvalModelSpec(name: "model")],
-                                        tasks: [EvalTaskSpec(name: "mcq", kind: .openAIEvals(.mcqLetter), file: path, role: .target, limit: limit)],
-                                        seeds: EvalSeeds(UInt64(Self.seed)))
+                    let spec = EvalSpec(
+                        models: [EvalModelSpec(name: "model")],
+                        tasks: [EvalTaskSpec(name: "mcq", kind: .openAIEvals(.mcqLetter), file: path, role: .target, limit: limit)],
+                        seeds: EvalSeeds(UInt64(Self.seed)))
                     _ = try await EvalRunner(client: llm, spec: spec, directory: folder + "/eval").run()
                 }
                 try await run(baseServer, dir + "/base", limit: nil)
@@ -364,12 +396,14 @@ import Testing
                 try await run(tunedServer, dir + "/tuned-20", limit: 20)
                 let base = try RunComparison.Evaluation(directory: dir + "/base/eval")
                 let error = #expect(throws: EvalError.self) {
-                    _ = try RunComparison.compare(base: base, tuned: RunComparison.Evaluation(directory: dir + "/tuned-20/eval"),
-                                                  settings: ComparisonSettings())
+                    _ = try RunComparison.compare(
+                        base: base, tuned: RunComparison.Evaluation(directory: dir + "/tuned-20/eval"),
+                        settings: ComparisonSettings())
                 }
                 #expect(error?.kind == .mismatch && error?.message.contains("task 'mcq': setting 'limit' differs: null in") == true)
-                let (results, left) = try RunComparison.compare(base: base, tuned: RunComparison.Evaluation(directory: dir + "/tuned/eval"),
-                                                                settings: ComparisonSettings(seed: 9))
+                let (results, left) = try RunComparison.compare(
+                    base: base, tuned: RunComparison.Evaluation(directory: dir + "/tuned/eval"),
+                    settings: ComparisonSettings(seed: 9))
                 #expect(left.isEmpty)
                 #expect(results.models == ["base/model", "tuned/model"])
                 let t = try #require(results.comparisons.first?.tasks.first)
@@ -384,7 +418,8 @@ import Testing
         var rng = SeededRandom(seed: 4)
         let a = (0..<300).map { _ in rng.unit() < 0.55 ? 1.0 : 0 }, b = (0..<300).map { _ in rng.unit() < 0.65 ? 1.0 : 0 }
         let mean = try PairedComparison.bootstrap(a: a, b: b, resamples: 10_000, seed: 7)
-        let metric = try PairedComparison.bootstrap(metric: .accuracy("acc"), a: a.map { [$0] }, b: b.map { [$0] }, resamples: 10_000, seed: 7)
+        let metric = try PairedComparison.bootstrap(
+            metric: .accuracy("acc"), a: a.map { [$0] }, b: b.map { [$0] }, resamples: 10_000, seed: 7)
         #expect(abs(metric.lower - 100 * mean.lower) < 1e-9 && abs(metric.upper - 100 * mean.upper) < 1e-9)
         #expect(abs(metric.difference - 100 * mean.difference) < 1e-9)
         // Corpus BLEU: the observed difference is the difference of corpus scores.

@@ -10,12 +10,14 @@ import Testing
     /// Crafted responses: negative numbers, commas, $ amounts, trailing periods, several numbers,
     /// no number, `####` variations, CoT endings.
     static func responses() -> [String] {
-        let numbers = ["18", "-3", "1,234", "$5", "$1,000.50", "3.50", "0.5", "18.", "-0.75", ".5", "7,", "1,000,000", "12345",
-                       "2.0", "-$4", "$-4", "1.2.3", "9,99"]
+        let numbers = [
+            "18", "-3", "1,234", "$5", "$1,000.50", "3.50", "0.5", "18.", "-0.75", ".5", "7,", "1,000,000", "12345",
+            "2.0", "-$4", "$-4", "1.2.3", "9,99"
+        ]
         let templates = [
             "The answer is %@.", "#### %@", "####%@", "#### %@\n", "So she makes %@ dollars.\n#### %@",
             "%@", "Answer: %@ apples", "First 3 + 4 = 7, then %@", "Total: %@.\nThe answer is %@.", "#### %@ ####",
-            "We get %@ and 42 and finally 7", "Result %@!",
+            "We get %@ and 42 and finally 7", "Result %@!"
         ]
         var out: [String] = []
         for t in templates {
@@ -26,7 +28,7 @@ import Testing
             "It costs $ 5", "Janet sells 16 - 3 - 4 = <<16-3-4=9>>9 duck eggs a day.\nShe makes 9 * 2 = $<<9*2=18>>18.\n#### 18",
             "The answer is 18", "the answer is 18.", "The answer is -18.", "The answer is 1,800.", "#### 18.00",
             "\u{00A0}#### 18", "#### ١٨", "answer ٣ and 4", "3\n\n#### 3\n\nThe answer is 4.", "-", "--5", "5-", "1e3",
-            "The answer is $18.", "####18####19", "We need 2 eggs.\n#### 2.\n", "12:30", "50%", "3/4", "(18)",
+            "The answer is $18.", "####18####19", "We need 2 eggs.\n#### 2.\n", "12:30", "50%", "3/4", "(18)"
         ]
         return out
     }
@@ -49,22 +51,30 @@ import Testing
             let t = cot.score(response: c.0, answer: c.1)
             let checks: [(String?, JSONValue?, String)] = [
                 (s.strict.extracted, r?["strict"], "strict"), (s.flexible.extracted, r?["flexible"], "flexible"),
-                (t.strict.extracted, r?["strict_cot"], "strict cot"),
+                (t.strict.extracted, r?["strict_cot"], "strict cot")
             ]
             for (ours, theirs, what) in checks {
                 total += 1
-                if ours == theirs?.stringValue { agree += 1 } else {
-                    Issue.record("\(what) of \(c.0.debugDescription): Jupiter \(ours ?? "nil"), lm-eval \(theirs.map { JSONWriter.string($0) } ?? "nil")")
+                if ours == theirs?.stringValue {
+                    agree += 1
+                } else {
+                    Issue.record(
+                        "\(what) of \(c.0.debugDescription): Jupiter \(ours ?? "nil"), lm-eval \(theirs.map { JSONWriter.string($0) } ?? "nil")"
+                    )
                 }
             }
             let scores: [(Double, JSONValue?, String)] = [
                 (s.strict.score, r?["strict_score"], "strict score"), (s.flexible.score, r?["flexible_score"], "flexible score"),
-                (t.strict.score, r?["strict_cot_score"], "strict cot score"),
+                (t.strict.score, r?["strict_cot_score"], "strict cot score")
             ]
             for (ours, theirs, what) in scores {
                 total += 1
-                if ours == theirs?.doubleValue { agree += 1 } else {
-                    Issue.record("\(what) of \(c.0.debugDescription) vs \(c.1.debugDescription): Jupiter \(ours), lm-eval \(theirs?.doubleValue ?? -1)")
+                if ours == theirs?.doubleValue {
+                    agree += 1
+                } else {
+                    Issue.record(
+                        "\(what) of \(c.0.debugDescription) vs \(c.1.debugDescription): Jupiter \(ours), lm-eval \(theirs?.doubleValue ?? -1)"
+                    )
                 }
             }
         }
@@ -102,16 +112,19 @@ import Testing
         let dir = try ScratchDirectory.make("gsm8k")
         defer { try? FileManager.default.removeItem(atPath: dir) }
         let path = dir + "/t.jsonl"
-        try Data("{\"question\":\"q\",\"answer\":\"#### 1\"}\nnot json\n{\"question\":1}\n\n{\"question\":\"q2\",\"answer\":\"#### 2\"}\n".utf8)
-            .write(to: URL(fileURLWithPath: path))
+        try Data(
+            "{\"question\":\"q\",\"answer\":\"#### 1\"}\nnot json\n{\"question\":1}\n\n{\"question\":\"q2\",\"answer\":\"#### 2\"}\n".utf8
+        )
+        .write(to: URL(fileURLWithPath: path))
         let f = try GSM8KTask.read(path: path)
         #expect(f.items.map(\.question) == ["q", "q2"])
         #expect(f.quarantined.map(\.line) == [2, 3])
         #expect(f.quarantined[1].description.hasPrefix(path + ":3: "))
     }
 
-    @Test("the full GSM8K test split: every reference solution scores 1",
-          .enabled(if: Peers.hasSharedData("gsm8k/test.jsonl"), "needs ../shared/data"))
+    @Test(
+        "the full GSM8K test split: every reference solution scores 1",
+        .enabled(if: Peers.hasSharedData("gsm8k/test.jsonl"), "needs ../shared/data"))
     func fullTestSplit() throws {
         let file = try GSM8KTask.read(path: Peers.sharedData + "/gsm8k/test.jsonl")
         #expect(file.items.count == 1319)

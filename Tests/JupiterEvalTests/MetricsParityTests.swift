@@ -12,53 +12,71 @@ import Testing
     static let perturbations: [(name: String, apply: @Sendable (String, inout SeededRandom) -> String)] = [
         ("identical", { s, _ in s }),
         ("empty", { _, _ in "" }),
-        ("drop-words", { s, rng in
-            PythonText.split(s).filter { _ in rng.next() % 4 != 0 }.joined(separator: " ")
-        }),
-        ("swap-words", { s, rng in
-            var w = PythonText.split(s)
-            if w.count > 1 { for _ in 0..<max(1, w.count / 4) { let i = Int(rng.next() % UInt64(w.count - 1)); w.swapAt(i, i + 1) } }
-            return w.joined(separator: " ")
-        }),
-        ("diacritics", { s, _ in
-            var out = String.UnicodeScalarView()
-            for c in s.unicodeScalars {
-                switch c {
-                case "ŵ": out.append("w")
-                case "ŷ": out.append("y")
-                case "â": out.append(contentsOf: "a\u{302}".unicodeScalars)  // decomposed
-                case "ô": out.append("o")
-                case "y": out.append("ŷ")
-                case "e": out.append("ê")
-                default: out.append(c)
-                }
+        (
+            "drop-words",
+            { s, rng in
+                PythonText.split(s).filter { _ in rng.next() % 4 != 0 }.joined(separator: " ")
             }
-            return String(out)
-        }),
+        ),
+        (
+            "swap-words",
+            { s, rng in
+                var w = PythonText.split(s)
+                if w.count > 1 { for _ in 0..<max(1, w.count / 4) { let i = Int(rng.next() % UInt64(w.count - 1)); w.swapAt(i, i + 1) } }
+                return w.joined(separator: " ")
+            }
+        ),
+        (
+            "diacritics",
+            { s, _ in
+                var out = String.UnicodeScalarView()
+                for c in s.unicodeScalars {
+                    switch c {
+                    case "ŵ": out.append("w")
+                    case "ŷ": out.append("y")
+                    case "â": out.append(contentsOf: "a\u{302}".unicodeScalars)  // decomposed
+                    case "ô": out.append("o")
+                    case "y": out.append("ŷ")
+                    case "e": out.append("ê")
+                    default: out.append(c)
+                    }
+                }
+                return String(out)
+            }
+        ),
         ("truncate", { s, _ in PythonText.string(s.unicodeScalars.prefix(s.unicodeScalars.count / 2)) }),
-        ("punctuation", { s, rng in
-            var out = ""
-            for c in s.unicodeScalars {
-                switch c {
-                case ".", ",": if rng.next() % 2 == 0 { out += " " + String(c) + " " }
-                case ";": out += ","
-                case "(": out += "( "
-                case "’", "ʼ": out += "'"
-                default: out.unicodeScalars.append(c)
+        (
+            "punctuation",
+            { s, rng in
+                var out = ""
+                for c in s.unicodeScalars {
+                    switch c {
+                    case ".", ",": if rng.next() % 2 == 0 { out += " " + String(c) + " " }
+                    case ";": out += ","
+                    case "(": out += "( "
+                    case "’", "ʼ": out += "'"
+                    default: out.unicodeScalars.append(c)
+                    }
                 }
+                return out + (rng.next() % 2 == 0 ? " ." : "!")
             }
-            return out + (rng.next() % 2 == 0 ? " ." : "!")
-        }),
-        ("numbers", { s, _ in
-            var out = String.UnicodeScalarView()
-            for c in s.unicodeScalars {
-                if c.value >= 0x31 && c.value <= 0x39, let d = Unicode.Scalar(c.value - 1) { out.append(d) } else { out.append(c) }
+        ),
+        (
+            "numbers",
+            { s, _ in
+                var out = String.UnicodeScalarView()
+                for c in s.unicodeScalars {
+                    if c.value >= 0x31 && c.value <= 0x39, let d = Unicode.Scalar(c.value - 1) { out.append(d) } else { out.append(c) }
+                }
+                return String(out) + " 1,000 3.5 -2 10-12 £1.50"
             }
-            return String(out) + " 1,000 3.5 -2 10-12 £1.50"
-        }),
-        ("whitespace-and-markup", { s, _ in
-            PythonText.replace(PythonText.replace(s, " ", "\u{A0}"), "a", "a\u{1C}") + " &amp; &lt;b&gt; <skipped> re-\nlated\r\nline"
-        }),
+        ),
+        (
+            "whitespace-and-markup",
+            { s, _ in
+                PythonText.replace(PythonText.replace(s, " ", "\u{A0}"), "a", "a\u{1C}") + " &amp; &lt;b&gt; <skipped> re-\nlated\r\nline"
+            }
+        )
     ]
 
     struct Case {
@@ -90,7 +108,7 @@ import Testing
         let (corpora, sentences) = cases(references, extra)
         let input: JSONValue = .object([
             "corpora": .array(corpora.map { c in .object(["hyps": .strings(c.hyps), "refs": .array(c.refs.map { .strings($0) })]) }),
-            "sentences": .array(sentences.map { s in .object(["hyp": .string(s.0), "refs": .strings(s.1)]) }),
+            "sentences": .array(sentences.map { s in .object(["hyp": .string(s.0), "refs": .strings(s.1)]) })
         ])
         let ref = try EvalPeer.call("sacrebleu", input)
         var maxDelta = 0.0
@@ -135,8 +153,9 @@ import Testing
         #expect(delta < 1e-9)
     }
 
-    @Test("chrF and BLEU equal sacrebleu on the 3,003 llm-evals-cy legislation references",
-          .enabled(if: Peers.hasSharedData("llm-evals-cy/welsh-legislation-translation.jsonl"), "needs ../shared/data"))
+    @Test(
+        "chrF and BLEU equal sacrebleu on the 3,003 llm-evals-cy legislation references",
+        .enabled(if: Peers.hasSharedData("llm-evals-cy/welsh-legislation-translation.jsonl"), "needs ../shared/data"))
     func llmEvalsLegislation() throws {
         try #require(Peers.has("sacrebleu"), "sacrebleu is the reference; scripts/test installs it")
         let file = try OpenAIEvalsTask.read(path: Peers.sharedData + "/llm-evals-cy/welsh-legislation-translation.jsonl")
@@ -152,7 +171,8 @@ import Testing
     func fixedValues() {
         let ref = "Mae’r Bennod hon yn nodi gofynion cwricwlwm."
         #expect(ChrF().sentenceScore(hypothesis: ref, references: [ref]) == 100)
-        #expect(abs(BLEU.sentence.sentenceScore(hypothesis: ref, references: [ref]) - 100) < 1e-9)  // exp(log 100): 100.00000000000004, as in sacrebleu
+        // exp(log 100): 100.00000000000004, as in sacrebleu.
+        #expect(abs(BLEU.sentence.sentenceScore(hypothesis: ref, references: [ref]) - 100) < 1e-9)
         #expect(ChrF().sentenceScore(hypothesis: "", references: [ref]) == 0)
         #expect(BLEU().corpusScore(hypotheses: [""], references: [ref]) == 0)
         // ŵ precomposed vs decomposed are different code points, as in Python.

@@ -10,15 +10,17 @@ import Testing
     @Test("PyRegex: search, finditer, split and sub equal Python re on the patterns the scorers use")
     func regexParity() throws {
         try #require(Peers.has("json"), "Python is the reference")
-        let texts = ["A", "B.", "The answer is B", "Aŵ B", "ŵA", "A\u{302} C", "(D)", "answer: c", "_A_ D", "AB C", "", "x\nA\n",
-                     "#### -1,234.5\n", "$18.", "a *b* **c** *d\ne*", "[x] [y\nz] []", "Section 1 a SECTION 2 b", "p.s. x\nP.P.S y",
-                     "hello\n* one\n- two\n  * three", "<<t>> <<u>>", "one, two", "dw\u{302}r ² x_y", "18\n", "x. y.\n"]
+        let texts = [
+            "A", "B.", "The answer is B", "Aŵ B", "ŵA", "A\u{302} C", "(D)", "answer: c", "_A_ D", "AB C", "", "x\nA\n",
+            "#### -1,234.5\n", "$18.", "a *b* **c** *d\ne*", "[x] [y\nz] []", "Section 1 a SECTION 2 b", "p.s. x\nP.P.S y",
+            "hello\n* one\n- two\n  * three", "<<t>> <<u>>", "one, two", "dw\u{302}r ² x_y", "18\n", "x. y.\n"
+        ]
         let patterns: [(String, String)] = [
             ("\\b([A-D])\\b", ""), ("#### (\\-?[0-9\\.\\,]+)", ""), ("(-?[$0-9.,]{2,})|(-?[0-9]+)", ""), ("\\.$", ""),
             ("(?s).*#### ", ""), ("\\*[^\\n\\*]*\\*", ""), ("\\[.*?\\]", ""), ("\\s?Section\\s?\\d+\\s?", ""),
             ("\\s*p\\.\\s?s\\..*$", "m"), ("^\\s*\\*[^\\*].*$", "m"), ("^\\s*-.*$", "m"), ("<<[^\\n]+>>", ""),
             ("\\w+", ""), ("\\bb\\b", "i"), ("a|ab|abc", ""), ("(a)(b)?", ""), ("x*", ""), ("$", ""), ("^", "m"),
-            ("(?i)section", ""), ("[^\\w\\s]", ""), ("\\d+", ""), ("(?<!\\w)(\\')(?=\\w)", ""), ("a{2,}", ""), ("\\W+", ""),
+            ("(?i)section", ""), ("[^\\w\\s]", ""), ("\\d+", ""), ("(?<!\\w)(\\')(?=\\w)", ""), ("a{2,}", ""), ("\\W+", "")
         ]
         var cases: [JSONValue] = []
         var ours: [JSONValue] = []
@@ -29,7 +31,10 @@ import Testing
             let r = try PyRegex(p, flags: flags)
             for t in texts {
                 for op in ["search", "finditer", "split", "sub"] {
-                    cases.append(.object(["pattern": .string(p), "flags": .string(f), "text": .string(t), "op": .string(op), "repl": .string("<\\g<0>>")]))
+                    cases.append(
+                        .object([
+                            "pattern": .string(p), "flags": .string(f), "text": .string(t), "op": .string(op), "repl": .string("<\\g<0>>")
+                        ]))
                     switch op {
                     case "search":
                         let a = Array(t.unicodeScalars)
@@ -40,8 +45,11 @@ import Testing
                                 spans.append(.array([.int(s?.0 ?? -1), .int(s?.1 ?? -1)]))
                             }
                             ours.append(.array(spans))
-                        } else { ours.append(.null) }
-                    case "finditer": ours.append(.array(r.finditer(t).map { .array([.int($0.range.lowerBound), .int($0.range.upperBound)]) }))
+                        } else {
+                            ours.append(.null)
+                        }
+                    case "finditer":
+                        ours.append(.array(r.finditer(t).map { .array([.int($0.range.lowerBound), .int($0.range.upperBound)]) }))
                     case "split": ours.append(.strings(r.split(t)))
                     default: ours.append(.string(r.sub("<\\g<0>>", t)))
                     }
@@ -51,8 +59,12 @@ import Testing
         let ref = try EvalPeer.call("regex", .object(["cases": .array(cases)]))
         var agree = 0
         for (i, o) in ours.enumerated() {
-            if ref[i] == o { agree += 1 } else {
-                Issue.record("\(JSONWriter.string(cases[i])): Jupiter \(JSONWriter.string(o)), Python \(ref[i].map { JSONWriter.string($0) } ?? "?")")
+            if ref[i] == o {
+                agree += 1
+            } else {
+                Issue.record(
+                    "\(JSONWriter.string(cases[i])): Jupiter \(JSONWriter.string(o)), Python \(ref[i].map { JSONWriter.string($0) } ?? "?")"
+                )
             }
         }
         print("PyRegex parity: \(agree)/\(ours.count)")
@@ -63,7 +75,7 @@ import Testing
         let s = MCQLetterScorer.standard
         #expect(s.extract("C") == "C")
         #expect(s.extract("The answer is B.") == "B")
-        #expect(s.extract("Aŵ B") == "B")       // "ŵ" is a word character: no boundary after A
+        #expect(s.extract("Aŵ B") == "B")  // "ŵ" is a word character: no boundary after A
         #expect(s.extract("a b c") == nil)
         #expect(s.extract("(D) or A") == "D")
         #expect(s.extract("ABCD") == nil)
@@ -79,7 +91,7 @@ import Testing
         #expect(e.score(prediction: "YDY.", references: ["ydy"]).isCorrect)
         #expect(!e.score(prediction: "ydyn", references: ["ydy"]).isCorrect)
         #expect(e.score(prediction: "Na", references: ["Ydy", "na"]).isCorrect)
-        #expect(e.normalise("“Ydy”") == "“ydy”")     // only ASCII punctuation is removed
+        #expect(e.normalise("“Ydy”") == "“ydy”")  // only ASCII punctuation is removed
         let g = try ExactMatchScorer(regexesToIgnore: [",", "\\$", "(?s).*#### ", "\\.$"], ignoreCase: true)
         #expect(g.normalise("blah\n#### $1,000.") == "1000")
     }
@@ -96,7 +108,7 @@ import Testing
             "{broken",
             #"{"input": [{"role": "wizard", "content": "x"}], "ideal": "A"}"#,
             #"{"input": [{"role": "user", "content": "Q3"}], "ideal": 3}"#,
-            #"{"input": [{"role": "user", "content": "Q4"}], "ideal": "D"}"#,
+            #"{"input": [{"role": "user", "content": "Q4"}], "ideal": "D"}"#
         ]
         try Data((lines.joined(separator: "\n") + "\n").utf8).write(to: URL(fileURLWithPath: path))
         let f = try OpenAIEvalsTask.read(path: path)
@@ -110,11 +122,14 @@ import Testing
         #expect(task.aggregate(items: f.items, responses: ["C", "The answer: B", "A"]) == 200.0 / 3)
         #expect(throws: EvalError.self) { try OpenAIEvalsTask(kindName: "rouge") }
         let bleu = OpenAIEvalsTask(kind: .bleu)
-        #expect(bleu.aggregate(items: f.items, responses: ["C", "B", "D"]) == BLEU().corpusScore(hypotheses: ["C", "B", "D"], references: [["C"], ["B", "b"], ["D"]]))
+        #expect(
+            bleu.aggregate(items: f.items, responses: ["C", "B", "D"])
+                == BLEU().corpusScore(hypotheses: ["C", "B", "D"], references: [["C"], ["B", "b"], ["D"]]))
     }
 
-    @Test("llm-evals-cy files read without quarantine; mcq ideals are letters",
-          .enabled(if: Peers.hasSharedData("llm-evals-cy/welsh-mmlu-lite.jsonl"), "needs ../shared/data"))
+    @Test(
+        "llm-evals-cy files read without quarantine; mcq ideals are letters",
+        .enabled(if: Peers.hasSharedData("llm-evals-cy/welsh-mmlu-lite.jsonl"), "needs ../shared/data"))
     func llmEvalsFiles() throws {
         for (name, count) in [("welsh-mmlu-lite", 400), ("welsh-arc-easy-mini-cy", 50), ("welsh-yes-no", 268), ("welsh-grammar", 991)] {
             let f = try OpenAIEvalsTask.read(path: Peers.sharedData + "/llm-evals-cy/\(name).jsonl")

@@ -9,7 +9,9 @@ import Testing
     @Test("exact McNemar p-values equal scipy.stats.binomtest on discordant counts")
     func mcNemarParity() throws {
         try #require(Peers.has("scipy"), "scipy is the reference; scripts/test installs it")
-        let pairs: [(Int, Int)] = [(0, 1), (1, 1), (0, 5), (2, 8), (5, 5), (3, 12), (10, 25), (40, 60), (100, 130), (0, 30), (7, 7), (250, 300), (1, 2)]
+        let pairs: [(Int, Int)] = [
+            (0, 1), (1, 1), (0, 5), (2, 8), (5, 5), (3, 12), (10, 25), (40, 60), (100, 130), (0, 30), (7, 7), (250, 300), (1, 2)
+        ]
         let ref = try EvalPeer.call("binomtest", .object(["pairs": .array(pairs.map { .array([.int($0.0), .int($0.0 + $0.1)]) })]))
         for (i, (a, b)) in pairs.enumerated() {
             let ours = PairedComparison.mcNemarExact(onlyA: a, onlyB: b)

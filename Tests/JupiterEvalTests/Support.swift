@@ -33,8 +33,9 @@ enum EvalPeer {
 
     /// Tab-separated EN/CY legislation pairs shipped with the example (OGL v3.0).
     static func legislationPairs() throws -> [(en: String, cy: String)] {
-        let text = String(decoding: try FileSystem.read(Peers.repoRoot + "/examples/cymru/data/legislation-en-cy.tsv"),
-                          as: UTF8.self)
+        let text = String(
+            decoding: try FileSystem.read(Peers.repoRoot + "/examples/cymru/data/legislation-en-cy.tsv"),
+            as: UTF8.self)
         return text.split(separator: "\n").compactMap { line in
             let f = line.split(separator: "\t", omittingEmptySubsequences: false)
             return f.count == 2 ? (String(f[0]), String(f[1])) : nil

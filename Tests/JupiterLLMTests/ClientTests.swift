@@ -1,6 +1,7 @@
 import JupiterCore
 import JupiterTesting
 import Testing
+
 @testable import JupiterLLM
 
 @Suite struct ClientTests {
@@ -8,8 +9,11 @@ import Testing
         try await withServer { server in
             try await withService([testModel(server)]) { llm in
                 let prompt = legislationPrompts(1)[0]
-                let r = try await llm.chat("m", ChatRequest(messages: [Message(role: .user, content: prompt)],
-                                                            sampling: Sampling(temperature: 0.7, seed: 5)))
+                let r = try await llm.chat(
+                    "m",
+                    ChatRequest(
+                        messages: [Message(role: .user, content: prompt)],
+                        sampling: Sampling(temperature: 0.7, seed: 5)))
                 #expect(r.text == ScriptedAnswers.chatAnswer(prompt: prompt, seed: 5, temperature: 0.7))
                 #expect(r.choices[0].message.reasoning == ScriptedAnswers.reasoning(prompt: prompt, seed: 5, temperature: 0.7))
                 #expect(r.choices[0].finishReason == .stop)
@@ -39,8 +43,9 @@ import Testing
             var m = testModel(server)
             m.extraBody = ["repetition_penalty": .double(1.1)]
             try await withService([m]) { llm in
-                let req = ChatRequest(messages: [Message(role: .user, content: "hi")], reasoning: .off,
-                                      extraBody: ["chat_template_kwargs": .object(["custom": .bool(true)]), "min_p": .double(0.05)])
+                let req = ChatRequest(
+                    messages: [Message(role: .user, content: "hi")], reasoning: .off,
+                    extraBody: ["chat_template_kwargs": .object(["custom": .bool(true)]), "min_p": .double(0.05)])
                 let r = try await llm.chat("m", req)
                 #expect(r.choices[0].message.reasoning == nil)
                 let body = try #require(server.requestLog.last?.body)
@@ -55,8 +60,10 @@ import Testing
     @Test func earlierReasoningIsNotSent() async throws {
         try await withServer { server in
             try await withService([testModel(server)]) { llm in
-                let turns = [Message(role: .user, content: "one"), Message(role: .assistant, content: "two", reasoning: "secret plan"),
-                             Message(role: .user, content: "three")]
+                let turns = [
+                    Message(role: .user, content: "one"), Message(role: .assistant, content: "two", reasoning: "secret plan"),
+                    Message(role: .user, content: "three")
+                ]
                 _ = try await llm.chat("m", ChatRequest(messages: turns))
                 let sent = try #require(server.requestLog.last?.body?["messages"]?.arrayValue)
                 #expect(sent.count == 3)
@@ -69,8 +76,9 @@ import Testing
     @Test func logprobsTopLogprobsNAndMaxTokens() async throws {
         try await withServer { server in
             try await withService([testModel(server)]) { llm in
-                let req = ChatRequest(messages: [Message(role: .user, content: "Croeso i Gymru")],
-                                      sampling: Sampling(maxTokens: 3, seed: 1, n: 2), logprobs: true, topLogprobs: 4)
+                let req = ChatRequest(
+                    messages: [Message(role: .user, content: "Croeso i Gymru")],
+                    sampling: Sampling(maxTokens: 3, seed: 1, n: 2), logprobs: true, topLogprobs: 4)
                 let r = try await llm.chat("m", req)
                 #expect(r.choices.count == 2)
                 for c in r.choices {
@@ -93,8 +101,11 @@ import Testing
         try await withServer { server in
             try await withService([testModel(server)]) { llm in
                 let prompt = "Mae hi'n braf heddiw"
-                let r = try await llm.complete("m", CompletionRequest(prompt: prompt, sampling: Sampling(maxTokens: 0),
-                                                                       logprobs: 2, echo: true))
+                let r = try await llm.complete(
+                    "m",
+                    CompletionRequest(
+                        prompt: prompt, sampling: Sampling(maxTokens: 0),
+                        logprobs: 2, echo: true))
                 #expect(r.text == prompt)
                 let lps = try #require(r.choices[0].logprobs)
                 #expect(lps.map(\.token) == ScriptedAnswers.tokens(prompt))
@@ -122,8 +133,9 @@ import Testing
     @Test func rawSendAndUnknownModel() async throws {
         try await withServer { server in
             try await withService([testModel(server)]) { llm in
-                let raw = try await llm.send("m", path: "/chat/completions",
-                                             body: ["messages": .array([.object(["role": .string("user"), "content": .string("x")])])])
+                let raw = try await llm.send(
+                    "m", path: "/chat/completions",
+                    body: ["messages": .array([.object(["role": .string("user"), "content": .string("x")])])])
                 #expect(raw["choices"]?.arrayValue?.count == 1)
                 await #expect(throws: LLMError.self) { _ = try await llm.chat("nope", ChatRequest(messages: [])) }
                 do {

@@ -2,6 +2,7 @@ import Foundation
 import JupiterCore
 import JupiterTesting
 import Testing
+
 @testable import JupiterLLM
 
 @Suite struct EndpointPoolTests {
@@ -81,7 +82,8 @@ import Testing
             try await withService([m]) { llm in
                 let start = Date()
                 // Estimated at body bytes/4 + max_tokens ≈ 1180 tokens: 180 over the bucket, so ≈ 1.8 s wait.
-                _ = try await llm.chat("m", ChatRequest(messages: [Message(role: .user, content: "t")], sampling: Sampling(maxTokens: 1150)))
+                _ = try await llm.chat(
+                    "m", ChatRequest(messages: [Message(role: .user, content: "t")], sampling: Sampling(maxTokens: 1150)))
                 #expect(Date().timeIntervalSince(start) > 1.2)
             }
         }

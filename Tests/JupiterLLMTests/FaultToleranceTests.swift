@@ -2,6 +2,7 @@ import Foundation
 import JupiterCore
 import JupiterTesting
 import Testing
+
 @testable import JupiterLLM
 
 @Suite struct FaultToleranceTests {
@@ -9,7 +10,7 @@ import Testing
     /// the answer is the normal one, and the counters say two retries.
     @Test(arguments: [
         Fault.rateLimited(retryAfter: nil), .serverError, .dropConnection, .truncatedJSON, .slow(4),
-        .status(503, body: "{\"error\":\"overloaded\"}"), .status(200, body: "{\"choices\": \"not a list\"}"),
+        .status(503, body: "{\"error\":\"overloaded\"}"), .status(200, body: "{\"choices\": \"not a list\"}")
     ])
     func eachFaultIsRetriedUntilAnswered(fault: Fault) async throws {
         try await withServer { server in

@@ -1,6 +1,7 @@
 import Foundation
 import JupiterCore
 import Testing
+
 @testable import JupiterLLM
 
 /// Facts about the local llama.cpp toolchain (llama-cpp-python[server] + gguf).
@@ -26,7 +27,8 @@ enum LlamaCppToolchain {
     /// Runs when the toolchain is installed, and always on CI (where a missing toolchain fails).
     static var shouldRun: Bool { available || onCI }
 
-    static let skipReason: Comment = "llama.cpp server absent: `pip install 'llama-cpp-python[server]' gguf` (or set JUPITER_LLAMA_PYTHON) to run this test"
+    static let skipReason: Comment =
+        "llama.cpp server absent: `pip install 'llama-cpp-python[server]' gguf` (or set JUPITER_LLAMA_PYTHON) to run this test"
 
     /// Writes the tiny random GGUF model with Tests/Fixtures/LLM/make_tiny_gguf.py.
     static func makeTinyModel(in dir: String) throws -> String {
@@ -54,12 +56,19 @@ enum LlamaCppToolchain {
         let dir = try temporaryDirectory()
         let gguf = try LlamaCppToolchain.makeTinyModel(in: dir)
         let (models, problems) = ModelsSection.parse(
-            ConfigNode(.map([(key: "tiny", keyLine: 2, value: ConfigNode(.map([
-                (key: "backend", keyLine: 3, value: ConfigNode(.scalar("llama-cpp"))),
-                (key: "model", keyLine: 4, value: ConfigNode(.scalar("tiny.gguf"))),
-                (key: "ctx", keyLine: 5, value: ConfigNode(.scalar("512"))),
-                (key: "threads", keyLine: 6, value: ConfigNode(.scalar("1"))),
-            ])))])),
+            ConfigNode(
+                .map([
+                    (
+                        key: "tiny", keyLine: 2,
+                        value: ConfigNode(
+                            .map([
+                                (key: "backend", keyLine: 3, value: ConfigNode(.scalar("llama-cpp"))),
+                                (key: "model", keyLine: 4, value: ConfigNode(.scalar("tiny.gguf"))),
+                                (key: "ctx", keyLine: 5, value: ConfigNode(.scalar("512"))),
+                                (key: "threads", keyLine: 6, value: ConfigNode(.scalar("1")))
+                            ]))
+                    )
+                ])),
             context: StageBuildContext(baseDirectory: dir))
         #expect(problems.isEmpty)
         guard case .llamaCpp(let options) = models.first?.backend else { Issue.record("no llama-cpp model"); return }
@@ -75,8 +84,9 @@ enum LlamaCppToolchain {
             #expect(url.hasPrefix("http://127.0.0.1:"))
             #expect(try await LLMService.listModels(baseURL: url) == ["tiny"])
 
-            let request = ChatRequest(messages: [Message(role: .user, content: "hello world, bore da")],
-                                      sampling: Sampling(temperature: 0, maxTokens: 6, seed: 1), logprobs: true, topLogprobs: 2)
+            let request = ChatRequest(
+                messages: [Message(role: .user, content: "hello world, bore da")],
+                sampling: Sampling(temperature: 0, maxTokens: 6, seed: 1), logprobs: true, topLogprobs: 2)
             let a = try await llm.chat("tiny", request)
             #expect(a.choices.count == 1)
             #expect(a.usage.promptTokens > 0)
@@ -93,8 +103,11 @@ enum LlamaCppToolchain {
             #expect(b.text == a.text)
 
             // Prompt scoring through /v1/completions with echo.
-            let scored = try await llm.complete("tiny", CompletionRequest(prompt: "the answer is Wales", sampling: Sampling(maxTokens: 1),
-                                                                          logprobs: 1, echo: true))
+            let scored = try await llm.complete(
+                "tiny",
+                CompletionRequest(
+                    prompt: "the answer is Wales", sampling: Sampling(maxTokens: 1),
+                    logprobs: 1, echo: true))
             let plp = try #require(scored.choices[0].logprobs)
             #expect(plp.count >= 2)
             #expect(scored.text.hasPrefix("the answer is Wales"))

@@ -1,6 +1,7 @@
 import Foundation
 import JupiterCore
 import Testing
+
 @testable import JupiterLLM
 
 /// The `jupiter` executable next to the test bundle (built by `swift build`/`swift test`).
@@ -76,8 +77,9 @@ func becomesUnreachable(_ url: String, timeout: Double) async -> Bool {
 @Suite(.serialized) struct LocalBackendSignalTests {
     /// `jupiter models serve` starts the llama.cpp server; SIGTERM, SIGINT and even SIGKILL of
     /// Jupiter all leave no server behind.
-    @Test(.enabled(if: LlamaCppToolchain.shouldRun, LlamaCppToolchain.skipReason),
-          arguments: [SIGTERM, SIGINT, SIGKILL])
+    @Test(
+        .enabled(if: LlamaCppToolchain.shouldRun, LlamaCppToolchain.skipReason),
+        arguments: [SIGTERM, SIGINT, SIGKILL])
     func localServerStopsWhenJupiterIsInterrupted(signal: Int32) async throws {
         #expect(LlamaCppToolchain.available, "CI must install llama-cpp-python[server] and gguf")
         guard LlamaCppToolchain.available else { return }
@@ -86,12 +88,12 @@ func becomesUnreachable(_ url: String, timeout: Double) async -> Bool {
         _ = try LlamaCppToolchain.makeTinyModel(in: dir)
         let recipe = dir + "/recipe.yaml"
         try """
-            name: serve-test
-            models:
-              local: { backend: llama-cpp, model: tiny.gguf, ctx: 256, threads: 1 }
-            sources: {}
-            datasets: {}
-            """.write(toFile: recipe, atomically: true, encoding: .utf8)
+        name: serve-test
+        models:
+          local: { backend: llama-cpp, model: tiny.gguf, ctx: 256, threads: 1 }
+        sources: {}
+        datasets: {}
+        """.write(toFile: recipe, atomically: true, encoding: .utf8)
         let serve = try ServeProcess(binary: binary, recipe: recipe)
         let line = await serve.firstLine(timeout: 120)
         let parts = try #require(line?.split(separator: " ").map(String.init), "serve printed no URL")

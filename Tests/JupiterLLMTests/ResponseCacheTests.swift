@@ -3,6 +3,7 @@ import GRDB
 import JupiterCore
 import JupiterTesting
 import Testing
+
 @testable import JupiterLLM
 
 @Suite struct ResponseCacheTests {
@@ -70,8 +71,10 @@ import Testing
         try Data("GGUF one".utf8).write(to: URL(fileURLWithPath: dir + "/a.gguf"))
         try Data("GGUF two".utf8).write(to: URL(fileURLWithPath: dir + "/b.gguf"))
         func identity(_ file: String, ctx: Int) -> String {
-            LLMService.identity(of: ModelConfig(name: "local", backend: .llamaCpp(.init(modelPath: dir + "/" + file, contextSize: ctx)),
-                                                model: "local"))
+            LLMService.identity(
+                of: ModelConfig(
+                    name: "local", backend: .llamaCpp(.init(modelPath: dir + "/" + file, contextSize: ctx)),
+                    model: "local"))
         }
         #expect(identity("a.gguf", ctx: 512) == identity("a.gguf", ctx: 512))
         #expect(identity("a.gguf", ctx: 512) != identity("b.gguf", ctx: 512))
@@ -121,8 +124,10 @@ import Testing
         let pool = try statePool(dir)
         _ = try ResponseCache(database: pool)
         let (mode, tables) = try await pool.read { db in
-            (try String.fetchOne(db, sql: "PRAGMA journal_mode") ?? "",
-             try String.fetchAll(db, sql: "SELECT name FROM sqlite_master WHERE type = 'table' ORDER BY name"))
+            (
+                try String.fetchOne(db, sql: "PRAGMA journal_mode") ?? "",
+                try String.fetchAll(db, sql: "SELECT name FROM sqlite_master WHERE type = 'table' ORDER BY name")
+            )
         }
         #expect(mode == "wal")
         #expect(tables == ["llm_responses"])

@@ -3,6 +3,7 @@ import GRDB
 import JupiterCore
 import JupiterTesting
 import Testing
+
 @testable import JupiterLLM
 
 /// Runs the `jupiter` executable; returns its exit status.
@@ -21,28 +22,30 @@ private func runJupiter(_ binary: String, _ args: [String]) async throws -> Int3
 private func writeRecipe(dir: String, server: ScriptedLLMServer, prompts: [String]) throws -> String {
     var lines = ""
     for p in prompts {
-        let record: JSONValue = .object(["messages": .array([
-            .object(["role": .string("system"), "content": .string("Translate the English text into Welsh.")]),
-            .object(["role": .string("user"), "content": .string(p)]),
-        ])])
+        let record: JSONValue = .object([
+            "messages": .array([
+                .object(["role": .string("system"), "content": .string("Translate the English text into Welsh.")]),
+                .object(["role": .string("user"), "content": .string(p)])
+            ])
+        ])
         lines += JSONWriter.string(record) + "\n"
     }
     try lines.write(toFile: dir + "/prompts.jsonl", atomically: true, encoding: .utf8)
     let recipe = dir + "/recipe.yaml"
     try """
-        name: resume-test
-        seed: 5
-        models:
-          base: { endpoint: \(server.baseURL), model: test-model, max_in_flight: 4, retry_base_s: 0.01 }
-        sources:
-          prompts: { path: prompts.jsonl, format: openai-messages }
-        datasets:
-          gen:
-            from: prompts
-            steps:
-              - generate: { model: base, reasoning: off, max_tokens: 512, temperature: 0.7 }
-        output: { dir: run, batch_size: 16 }
-        """.write(toFile: recipe, atomically: true, encoding: .utf8)
+    name: resume-test
+    seed: 5
+    models:
+      base: { endpoint: \(server.baseURL), model: test-model, max_in_flight: 4, retry_base_s: 0.01 }
+    sources:
+      prompts: { path: prompts.jsonl, format: openai-messages }
+    datasets:
+      gen:
+        from: prompts
+        steps:
+          - generate: { model: base, reasoning: off, max_tokens: 512, temperature: 0.7 }
+    output: { dir: run, batch_size: 16 }
+    """.write(toFile: recipe, atomically: true, encoding: .utf8)
     return recipe
 }
 

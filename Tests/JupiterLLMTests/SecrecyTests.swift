@@ -3,6 +3,7 @@ import GRDB
 import JupiterCore
 import JupiterTesting
 import Testing
+
 @testable import JupiterLLM
 
 @Suite struct SecrecyTests {

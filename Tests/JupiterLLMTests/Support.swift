@@ -2,6 +2,7 @@ import Foundation
 import GRDB
 import JupiterCore
 import JupiterTesting
+
 @testable import JupiterLLM
 
 /// A fresh temporary directory.

@@ -2,6 +2,7 @@ import Foundation
 import JupiterCore
 import JupiterTesting
 import Testing
+
 @testable import JupiterMix
 
 /// The mixture written as Parquet shards (`output.format_file: parquet`) holds the same rows as
@@ -18,13 +19,22 @@ import Testing
             for i in 0..<count {
                 var messages = [Message(role: .user, content: text(8))]
                 if name == "tools" {
-                    messages.append(Message(role: .assistant, content: "", toolCalls: [ToolCall(id: "call-\(i)", name: "tywydd",
-                                                                                                 arguments: "{\"lle\":\"Aber\"}")]))
+                    messages.append(
+                        Message(
+                            role: .assistant, content: "",
+                            toolCalls: [
+                                ToolCall(
+                                    id: "call-\(i)", name: "tywydd",
+                                    arguments: "{\"lle\":\"Aber\"}")
+                            ]))
                     messages.append(Message(role: .tool, content: "{\"tymheredd\": \(i % 30)}", toolCallID: "call-\(i)"))
                 }
                 messages.append(Message(role: .assistant, content: text(20), reasoning: i % 3 == 0 ? text(10) : nil))
-                records.append(.conversation(Conversation(id: "\(name)-\(i)", messages: messages,
-                                                          lineage: Lineage(origins: [Origin(file: name, line: i + 1)]))))
+                records.append(
+                    .conversation(
+                        Conversation(
+                            id: "\(name)-\(i)", messages: messages,
+                            lineage: Lineage(origins: [Origin(file: name, line: i + 1)]))))
             }
             let path = dir + "/\(name).jsonl.gz"
             try MixFixtures.write(records, to: path)
@@ -80,8 +90,9 @@ import Testing
         let report = try await Self.mix(inputs, base + "/parquet", .parquet)
         _ = try await Self.mix(inputs, base + "/jsonl", .jsonl)
         func load(_ folder: String) throws -> [String] {
-            let out = try Peers.run([MixFixtures.repoRoot + "/Tests/Fixtures/Parquet/parquet_peer.py", "load", folder, "--drop-nulls"],
-                                    environment: ["HF_HOME": base + "/hf-home", "HF_DATASETS_OFFLINE": "1", "HF_HUB_OFFLINE": "1"])
+            let out = try Peers.run(
+                [MixFixtures.repoRoot + "/Tests/Fixtures/Parquet/parquet_peer.py", "load", folder, "--drop-nulls"],
+                environment: ["HF_HOME": base + "/hf-home", "HF_DATASETS_OFFLINE": "1", "HF_HUB_OFFLINE": "1"])
             #expect(out.status == 0, "\(out.stderr)")
             return out.text.split(separator: "\n").map(String.init)
         }

@@ -1,5 +1,6 @@
 import JupiterCore
 import Testing
+
 @testable import JupiterMix
 
 @Suite struct MixSelectionTests {
@@ -28,16 +29,20 @@ import Testing
     }
 
     @Test func tokenWeightsLandWithinOneRecordOfTheirTargets() {
-        let pools = [pool("replay", count: 3000, sizes: 20...900), pool("welsh", count: 800, sizes: 50...400),
-                     pool("culture", count: 2000, sizes: 100...300)]
-        let config = MixConfig(weights: [("replay", 0.4), ("welsh", 0.35), ("culture", 0.25)], unit: .tokens,
-                               budget: 250_000)
+        let pools = [
+            pool("replay", count: 3000, sizes: 20...900), pool("welsh", count: 800, sizes: 50...400),
+            pool("culture", count: 2000, sizes: 100...300)
+        ]
+        let config = MixConfig(
+            weights: [("replay", 0.4), ("welsh", 0.35), ("culture", 0.25)], unit: .tokens,
+            budget: 250_000)
         let s = MixSelection.choose(pools, config: config, seed: 3)
         for (i, p) in s.picks.enumerated() {
             let got = p.reduce(0) { $0 + pools[i].units[$1] }
             let biggest = pools[i].units.max() ?? 0
-            #expect(abs(Double(got) - s.targets[i]) <= Double(biggest) / 2 + 1,
-                    "\(pools[i].name): \(got) vs target \(s.targets[i])")
+            #expect(
+                abs(Double(got) - s.targets[i]) <= Double(biggest) / 2 + 1,
+                "\(pools[i].name): \(got) vs target \(s.targets[i])")
         }
         #expect(s.targets.map { ($0 / 250_000 * 100).rounded() } == [40, 35, 25])
     }
@@ -72,8 +77,11 @@ import Testing
 
         // Not enough reasoning-off conversations: the dataset keeps its weight, the share moves, a warning says so.
         let scarce = [pool("replay", count: 1000, onShare: 0.95)]
-        let t = MixSelection.choose(scarce, config: MixConfig(weights: [("replay", 1)], unit: .records, budget: 600,
-                                                                reasoningOn: 0.5), seed: 9)
+        let t = MixSelection.choose(
+            scarce,
+            config: MixConfig(
+                weights: [("replay", 1)], unit: .records, budget: 600,
+                reasoningOn: 0.5), seed: 9)
         #expect(t.picks[0].count == 600)
         #expect(Set(t.picks[0]).count == 600)
         #expect(t.warnings.count == 1)
@@ -98,11 +106,15 @@ import Testing
         let s = MixSelection.choose(pools, config: MixConfig(weights: [("a", 1), ("b", 1)], unit: .records), seed: 1)
         #expect(s.picks.map(\.count) == [0, 10])
         #expect(s.warnings == ["dataset 'a' has no records: left out of the mixture, the other weights renormalised"])
-        let r = MixSelection.choose(pools, config: MixConfig(weights: [("a", 1), ("b", 1)], unit: .records,
-                                                             budget: 10, repeatRecords: true), seed: 1)
+        let r = MixSelection.choose(
+            pools,
+            config: MixConfig(
+                weights: [("a", 1), ("b", 1)], unit: .records,
+                budget: 10, repeatRecords: true), seed: 1)
         #expect(r.picks.map(\.count) == [0, 10])
-        let none = MixSelection.choose([pool("a", count: 0), pool("b", count: 0)],
-                                       config: MixConfig(weights: [("a", 1), ("b", 1)], unit: .records), seed: 1)
+        let none = MixSelection.choose(
+            [pool("a", count: 0), pool("b", count: 0)],
+            config: MixConfig(weights: [("a", 1), ("b", 1)], unit: .records), seed: 1)
         #expect(none.picks.map(\.count) == [0, 0])
     }
 }

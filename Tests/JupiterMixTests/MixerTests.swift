@@ -1,8 +1,9 @@
 import Foundation
-import JupiterTesting
 import JupiterCore
+import JupiterTesting
 import JupiterTokenize
 import Testing
+
 @testable import JupiterMix
 
 /// Real-shaped inputs: conversations built from the shared Welsh evaluation data (translation
@@ -15,7 +16,8 @@ enum MixFixtures {
     /// Conversations from an openai-evals file: its input messages and the first ideal answer;
     /// every `reasoningEvery`-th one gets a reasoning trace (0: none).
     static func conversations(_ file: String, prefix: String, reasoningEvery: Int = 0, limit: Int = .max) throws
-        -> [Record] {
+        -> [Record]
+    {
         let reader = try LineReader(path: shared(file))
         var out: [Record] = []
         while let line = try reader.next(), out.count < limit {
@@ -25,15 +27,20 @@ enum MixFixtures {
             let answer = v["ideal"]?.stringValue ?? v["ideal"]?.arrayValue?.first?.stringValue ?? ""
             var messages: [Message] = input.compactMap { m in
                 guard let role = m["role"]?.stringValue.flatMap(Role.init(rawValue:)),
-                      let content = m["content"]?.stringValue else { return nil }
+                    let content = m["content"]?.stringValue
+                else { return nil }
                 return Message(role: role, content: content)
             }
             let n = out.count
-            let reasoning = reasoningEvery > 0 && n % reasoningEvery == 0
+            let reasoning =
+                reasoningEvery > 0 && n % reasoningEvery == 0
                 ? "The question is in Welsh; I read it, weigh the options and answer with \(answer.prefix(20))." : nil
             messages.append(Message(role: .assistant, content: answer, reasoning: reasoning))
-            out.append(.conversation(Conversation(id: "\(prefix)-\(n)", messages: messages,
-                                                  lineage: Lineage(origins: [Origin(file: file, line: n + 1)]))))
+            out.append(
+                .conversation(
+                    Conversation(
+                        id: "\(prefix)-\(n)", messages: messages,
+                        lineage: Lineage(origins: [Origin(file: file, line: n + 1)]))))
         }
         return out
     }
@@ -55,7 +62,7 @@ enum MixFixtures {
         let sets: [(String, [Record])] = [
             ("translation", try conversations("welsh-legislation-translation.jsonl", prefix: "tr", limit: 1500)),
             ("mcq", try conversations("welsh-mmlu-lite.jsonl", prefix: "mcq", reasoningEvery: 3)),
-            ("grammar", try conversations("welsh-grammar.jsonl", prefix: "gr", reasoningEvery: 2)),
+            ("grammar", try conversations("welsh-grammar.jsonl", prefix: "gr", reasoningEvery: 2))
         ]
         var inputs: [MixInput] = []
         for (name, records) in sets {
@@ -73,19 +80,22 @@ enum MixFixtures {
         return out
     }
 
-    static let context = DatasetCardContext(title: "test", generator: "Jupiter test", recipeFile: "recipe.yaml",
-                                            recipeSHA256: String(repeating: "ab", count: 32), seed: 5)
+    static let context = DatasetCardContext(
+        title: "test", generator: "Jupiter test", recipeFile: "recipe.yaml",
+        recipeSHA256: String(repeating: "ab", count: 32), seed: 5)
 }
 
 @Suite struct MixerTests {
-    let config = MixConfig(weights: [("translation", 0.5), ("mcq", 0.3), ("grammar", 0.2)], unit: .tokens,
-                           reasoningOn: 0.5, shards: 3)
+    let config = MixConfig(
+        weights: [("translation", 0.5), ("mcq", 0.3), ("grammar", 0.2)], unit: .tokens,
+        reasoningOn: 0.5, shards: 3)
 
     @Test func shardsHoldExactlyTheChosenRecordsInTheReportedShares() async throws {
         let (dir, inputs) = try MixFixtures.inputs()
         let mixer = Mixer(config: config, measure: MixMeasure(), seed: 5, workers: 2)
-        let report = try await mixer.run(inputs, outputDirectory: dir + "/mixture", workDirectory: dir + "/work",
-                                         card: MixFixtures.context)
+        let report = try await mixer.run(
+            inputs, outputDirectory: dir + "/mixture", workDirectory: dir + "/work",
+            card: MixFixtures.context)
         #expect(report.shards.map(\.name) == ["part-00000.jsonl.gz", "part-00001.jsonl.gz", "part-00002.jsonl.gz"])
         var rows: [JSONValue] = []
         for s in report.shards {
@@ -144,8 +154,9 @@ enum MixFixtures {
         func mix(workers: Int, chunk: Int, seed: UInt64, into name: String) async throws -> [Data] {
             var m = Mixer(config: config, measure: MixMeasure(), seed: seed, workers: workers)
             m.chunkSize = chunk
-            let r = try await m.run(inputs, outputDirectory: dir + "/" + name, workDirectory: dir + "/work-" + name,
-                                    card: MixFixtures.context)
+            let r = try await m.run(
+                inputs, outputDirectory: dir + "/" + name, workDirectory: dir + "/work-" + name,
+                card: MixFixtures.context)
             return try (r.shards.map(\.name) + ["README.md"]).map {
                 try Data(contentsOf: URL(fileURLWithPath: dir + "/" + name + "/" + $0))
             }
@@ -161,10 +172,13 @@ enum MixFixtures {
         let (dir, inputs) = try MixFixtures.inputs()
         let fixtures = MixFixtures.repoRoot + "/Tests/Fixtures/Tokenize"
         let tokenizer = try Tokenizer(contentsOf: fixtures + "/tokenizers/qwen2.json")
-        let template = try ChatTemplate(source: try String(contentsOfFile: fixtures + "/templates/chatml.jinja",
-                                                           encoding: .utf8))
-        let measure = MixMeasure(tokenizer: tokenizer, tokenizerSource: ("tokenizers/qwen2.json", "feedface"),
-                                 template: template, templateSource: ("templates/chatml.jinja", "c0ffee"))
+        let template = try ChatTemplate(
+            source: try String(
+                contentsOfFile: fixtures + "/templates/chatml.jinja",
+                encoding: .utf8))
+        let measure = MixMeasure(
+            tokenizer: tokenizer, tokenizerSource: ("tokenizers/qwen2.json", "feedface"),
+            template: template, templateSource: ("templates/chatml.jinja", "c0ffee"))
         var config = self.config
         config.budget = 20_000
         config.format = .text
@@ -210,8 +224,9 @@ enum MixFixtures {
 
     @Test func shareGPTShardsAndRepeatsWithABudget() async throws {
         let (dir, inputs) = try MixFixtures.inputs()
-        let config = MixConfig(weights: [("translation", 1), ("grammar", 1)], unit: .records, budget: 4000,
-                               repeatRecords: true, shards: 2, format: .sharegpt)
+        let config = MixConfig(
+            weights: [("translation", 1), ("grammar", 1)], unit: .records, budget: 4000,
+            repeatRecords: true, shards: 2, format: .sharegpt)
         let report = try await Mixer(config: config, measure: MixMeasure(), seed: 1, workers: 2)
             .run([inputs[0], inputs[2]], outputDirectory: dir + "/m", workDirectory: dir + "/w", card: MixFixtures.context)
         #expect(report.records == 4000)
@@ -245,8 +260,9 @@ enum MixFixtures {
         try Data("{\"id\":\"a\",\"messages\":[]}\n{\"id\": broken\n".utf8).write(to: URL(fileURLWithPath: bad))
         await #expect {
             _ = try await Mixer(config: MixConfig(weights: [("bad", 1)], unit: .records), measure: MixMeasure(), seed: 1)
-                .run([MixInput(name: "bad", path: bad)], outputDirectory: dir + "/x", workDirectory: dir + "/wx",
-                     card: MixFixtures.context)
+                .run(
+                    [MixInput(name: "bad", path: bad)], outputDirectory: dir + "/x", workDirectory: dir + "/wx",
+                    card: MixFixtures.context)
         } throws: { error in
             "\(error)".contains("bad.jsonl:2")
         }
@@ -271,16 +287,19 @@ extension MixerTests {
 extension MixerTests {
     @Test func excludedRecordsAreNeverDrawnAndAreReported() async throws {
         let (dir, inputs) = try MixFixtures.inputs()
-        var mixer = Mixer(config: MixConfig(weights: [("mcq", 1), ("grammar", 1)], unit: .records, budget: 800,
-                                            repeatRecords: true), measure: MixMeasure(), seed: 3, workers: 2)
+        var mixer = Mixer(
+            config: MixConfig(
+                weights: [("mcq", 1), ("grammar", 1)], unit: .records, budget: 800,
+                repeatRecords: true), measure: MixMeasure(), seed: 3, workers: 2)
         // Every 5th MCQ item "overlaps an eval set".
         mixer.exclude = { record in
             guard record.id.hasPrefix("mcq-"), let n = Int(record.id.dropFirst(4)), n % 5 == 0 else { return nil }
             return "overlaps eval item x#\(n)"
         }
         mixer.exclusionCheck = "Conversations overlapping x were never drawn."
-        let report = try await mixer.run([inputs[1], inputs[2]], outputDirectory: dir + "/m", workDirectory: dir + "/w",
-                                         card: MixFixtures.context)
+        let report = try await mixer.run(
+            [inputs[1], inputs[2]], outputDirectory: dir + "/m", workDirectory: dir + "/w",
+            card: MixFixtures.context)
         let mcq = try MixFixtures.lines(inputs[1].path).count
         #expect(report.datasets[0].excluded == (mcq + 4) / 5)
         #expect(report.datasets[1].excluded == 0)

@@ -19,8 +19,10 @@ import Testing
     }
 
     @Test func chartsAreSelfContainedSVG() {
-        let forest = IntervalChart(rows: [.init(label: "welsh <mmlu>", estimate: 4, lower: -1, upper: 9, colour: .neutral, note: "n=50")],
-                                   references: [.init(value: 0, label: "0", dashed: false)], axisTitle: "Δ").svg
+        let forest = IntervalChart(
+            rows: [.init(label: "welsh <mmlu>", estimate: 4, lower: -1, upper: 9, colour: .neutral, note: "n=50")],
+            references: [.init(value: 0, label: "0", dashed: false)], axisTitle: "Δ"
+        ).svg
         #expect(forest.hasPrefix("<svg xmlns=\"http://www.w3.org/2000/svg\"") && forest.hasSuffix("</svg>"))
         #expect(forest.contains("welsh &lt;mmlu&gt;") && forest.contains("<circle") && forest.contains("n=50"))
         let bars = BarChart(categories: ["a", "b"], series: [.init(name: "base", values: [10, 50], colour: .bar)], maximum: 100).svg

@@ -9,21 +9,35 @@ import Testing
         RunReportData.Dataset(
             name: "questions", from: "gsm8k", inputKind: "document", outputKind: "document", read: 1319, kept: 144, dropped: 1173,
             quarantined: 2, recordsWritten: 144,
-            steps: [RunReportData.Step(id: "read", stage: "read", input: 0, kept: 0, dropped: 0, quarantined: 2,
-                                       causes: [RunReportData.Cause(cause: "invalid JSON at byte N", count: 2, places: [
-                                           RunReportData.Place(file: "data/q.jsonl", line: 7, error: "invalid JSON at byte 12"),
-                                       ])]),
-                    RunReportData.Step(id: "quality", stage: "quality", input: 1317, kept: 144, dropped: 1173, quarantined: 0,
-                                       rules: [RunReportData.Rule(name: "gopher.min_words", count: 902, examples: examples),
-                                               RunReportData.Rule(name: "c4.min_sentences", count: 271)])],
+            steps: [
+                RunReportData.Step(
+                    id: "read", stage: "read", input: 0, kept: 0, dropped: 0, quarantined: 2,
+                    causes: [
+                        RunReportData.Cause(
+                            cause: "invalid JSON at byte N", count: 2,
+                            places: [
+                                RunReportData.Place(file: "data/q.jsonl", line: 7, error: "invalid JSON at byte 12")
+                            ])
+                    ]),
+                RunReportData.Step(
+                    id: "quality", stage: "quality", input: 1317, kept: 144, dropped: 1173, quarantined: 0,
+                    rules: [
+                        RunReportData.Rule(name: "gopher.min_words", count: 902, examples: examples),
+                        RunReportData.Rule(name: "c4.min_sentences", count: 271)
+                    ])
+            ],
             lengths: RunReportData.Lengths(values: [12, 40, 41, 45, 60, 300], unit: "characters per record", total: 144))
     }
 
     @Test func recordTextIsEscapedAndShortened() {
         let hostile = "<script>alert('x')</script> " + String(repeating: "word ", count: 200)
-        let data = RunReportData(name: "a<b", datasets: [Self.quality(examples: [
-            RunReportData.Example(id: "q.jsonl:3\"><img src=x>", text: hostile, value: "23", reason: "23 words < 50"),
-        ])])
+        let data = RunReportData(
+            name: "a<b",
+            datasets: [
+                Self.quality(examples: [
+                    RunReportData.Example(id: "q.jsonl:3\"><img src=x>", text: hostile, value: "23", reason: "23 words < 50")
+                ])
+            ])
         let html = RunReportPage.render(data)
         #expect(!html.contains("<script"), "no script may reach the page")
         #expect(!html.contains("<img"))
@@ -53,9 +67,13 @@ import Testing
         #expect(html.contains("No models: the recipe uses none."))
         #expect(!html.contains("id=\"mixture\"") && !html.contains("id=\"decontamination\""))
         // A dataset that read nothing and kept nothing.
-        let none = RunReportData(name: "none", datasets: [RunReportData.Dataset(
-            name: "void", from: "src", inputKind: "document", outputKind: "document", read: 0, kept: 0, dropped: 0, quarantined: 0,
-            recordsWritten: 0, lengths: RunReportData.Lengths(values: [], unit: "characters per record", total: 0))])
+        let none = RunReportData(
+            name: "none",
+            datasets: [
+                RunReportData.Dataset(
+                    name: "void", from: "src", inputKind: "document", outputKind: "document", read: 0, kept: 0, dropped: 0, quarantined: 0,
+                    recordsWritten: 0, lengths: RunReportData.Lengths(values: [], unit: "characters per record", total: 0))
+            ])
         let page = RunReportPage.render(none)
         #expect(page.contains("<span id=\"kept-void\">0</span>") && page.contains("No records kept: nothing to measure."))
         #expect(page.contains("No stages: every record read is written.") && page.contains("id=\"funnel-void\"><svg"))
@@ -65,19 +83,32 @@ import Testing
     @Test func mixtureDecontaminationAndModels() {
         let data = RunReportData(
             name: "mixed",
-            mixture: RunReportData.Mixture(unit: "tokens", tokenMethod: "tokens estimated as UTF-8 bytes ÷ 4", records: 260, units: 37629,
-                                           datasets: [RunReportData.MixDataset(name: "into-welsh", target: 0.7, achieved: 0.700391,
-                                                                               records: 175, units: 26355, reasoningOn: 40, reasoningOff: 135),
-                                                      RunReportData.MixDataset(name: "into-english", target: 0.3, achieved: 0.299609,
-                                                                               records: 85, units: 11274)],
-                                           warnings: ["budget not reached"]),
-            models: [RunReportData.ModelUsage(name: "judge", requests: 12, retries: 1, failures: 0, cacheHits: 30,
-                                              promptTokens: 900, completionTokens: 300, latencyP50: 812.4, latencyP95: nil)],
-            decontamination: [RunReportData.Decontamination(scope: "clean / decontaminate", evalSet: "evals/heldout.jsonl", items: 20,
-                                                            matchedItems: 2, records: 2, matches: [
-                                                                RunReportData.Match(item: "evals/heldout.jsonl#0", overlap: 1,
-                                                                                    records: ["pairs.tsv:13"]),
-                                                            ])])
+            mixture: RunReportData.Mixture(
+                unit: "tokens", tokenMethod: "tokens estimated as UTF-8 bytes ÷ 4", records: 260, units: 37629,
+                datasets: [
+                    RunReportData.MixDataset(
+                        name: "into-welsh", target: 0.7, achieved: 0.700391,
+                        records: 175, units: 26355, reasoningOn: 40, reasoningOff: 135),
+                    RunReportData.MixDataset(
+                        name: "into-english", target: 0.3, achieved: 0.299609,
+                        records: 85, units: 11274)
+                ],
+                warnings: ["budget not reached"]),
+            models: [
+                RunReportData.ModelUsage(
+                    name: "judge", requests: 12, retries: 1, failures: 0, cacheHits: 30,
+                    promptTokens: 900, completionTokens: 300, latencyP50: 812.4, latencyP95: nil)
+            ],
+            decontamination: [
+                RunReportData.Decontamination(
+                    scope: "clean / decontaminate", evalSet: "evals/heldout.jsonl", items: 20,
+                    matchedItems: 2, records: 2,
+                    matches: [
+                        RunReportData.Match(
+                            item: "evals/heldout.jsonl#0", overlap: 1,
+                            records: ["pairs.tsv:13"])
+                    ])
+            ])
         let html = RunReportPage.render(data)
         #expect(html.contains("<span id=\"share-into-welsh\">70.0%</span>") && html.contains("<td class=\"num\">70.0%</td>"))
         #expect(html.contains("<td class=\"num\">40</td><td class=\"num\">135</td>"))  // reasoning on/off
@@ -89,8 +120,12 @@ import Testing
     }
 
     @Test func funnelShowsSharesAndRemovals() {
-        let svg = FunnelChart(stages: [.init(label: "read", count: 1000), .init(label: "quality", count: 250, removed: 750),
-                                       .init(label: "written", count: 250)], title: "t").svg
+        let svg = FunnelChart(
+            stages: [
+                .init(label: "read", count: 1000), .init(label: "quality", count: 250, removed: 750),
+                .init(label: "written", count: 250)
+            ], title: "t"
+        ).svg
         #expect(svg.contains(">1,000 (100.0%)</text>") && svg.contains(">250 (25.0%)</text>") && svg.contains(">−750</text>"))
         #expect(svg.components(separatedBy: "<rect").count == 4)
     }

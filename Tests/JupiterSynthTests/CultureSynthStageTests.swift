@@ -3,24 +3,30 @@ import JupiterCore
 import JupiterLLM
 import JupiterTesting
 import Testing
+
 @testable import JupiterSynth
 
 @Suite struct CultureSynthStageTests {
-    static func norm(_ id: String, group: String = "Welsh", topic: String = "Social norms and etiquette",
-                     behavior: String = "greet people with 'bore da' in the morning", agreement: Double? = 0.8) -> JupiterCore.Record {
-        .norm(CultureNorm(id: id, culturalGroup: group, context: "meeting neighbours in a village", goal: "be polite",
-                          relation: "neighbours", actor: "people", actorBehavior: behavior, recipient: "", recipientBehavior: "",
-                          otherDescriptions: "", topic: topic, agreement: agreement, lineage: Lineage(file: "norms.jsonl", line: 3)))
+    static func norm(
+        _ id: String, group: String = "Welsh", topic: String = "Social norms and etiquette",
+        behavior: String = "greet people with 'bore da' in the morning", agreement: Double? = 0.8
+    ) -> JupiterCore.Record {
+        .norm(
+            CultureNorm(
+                id: id, culturalGroup: group, context: "meeting neighbours in a village", goal: "be polite",
+                relation: "neighbours", actor: "people", actorBehavior: behavior, recipient: "", recipientBehavior: "",
+                otherDescriptions: "", topic: topic, agreement: agreement, lineage: Lineage(file: "norms.jsonl", line: 3)))
     }
 
     func stage(_ llm: LLMService, judge: Bool = false) throws -> CultureSynthStage {
         let m = try #require(llm.model(named: "m"))
-        return CultureSynthStage(model: m, answerModel: m, judgeModel: judge ? m : nil, groups: ["welsh", "uk"], topics: [],
-                                 minAgreement: 0.6, personas: CultureSynthStage.defaultPersonas,
-                                 scenarioPrompt: CultureSynthStage.defaultScenarioPrompt,
-                                 answerPrompt: CultureSynthStage.defaultAnswerPrompt,
-                                 judgePrompt: CultureSynthStage.defaultJudgePrompt, sampling: Sampling(temperature: 0.7, maxTokens: 512),
-                                 client: llm)
+        return CultureSynthStage(
+            model: m, answerModel: m, judgeModel: judge ? m : nil, groups: ["welsh", "uk"], topics: [],
+            minAgreement: 0.6, personas: CultureSynthStage.defaultPersonas,
+            scenarioPrompt: CultureSynthStage.defaultScenarioPrompt,
+            answerPrompt: CultureSynthStage.defaultAnswerPrompt,
+            judgePrompt: CultureSynthStage.defaultJudgePrompt, sampling: Sampling(temperature: 0.7, maxTokens: 512),
+            client: llm)
     }
 
     /// The scenario prompt the stage sends for a norm and persona (what the scripted server is keyed on).
@@ -39,12 +45,15 @@ import Testing
         let reveal = Self.norm("reveal")
         let unparseable = Self.norm("raw")
         let disagree = Self.norm("judged", behavior: "queue patiently at the bus stop")
-        let records = [ok, reveal, unparseable, disagree, Self.norm("fr", group: "French"), Self.norm("weak", agreement: 0.2),
-                       .norm(CultureNorm(id: "broken", culturalGroup: "Welsh", lineage: Lineage(file: "norms.jsonl", line: 9)))]
+        let records = [
+            ok, reveal, unparseable, disagree, Self.norm("fr", group: "French"), Self.norm("weak", agreement: 0.2),
+            .norm(CultureNorm(id: "broken", culturalGroup: "Welsh", lineage: Lineage(file: "norms.jsonl", line: 9)))
+        ]
         let seed: UInt64 = 4
         do {
-            let offline = try LLMService(models: [ModelConfig(name: "m", endpoints: ["http://127.0.0.1:9/v1"], model: "test-model")],
-                                         database: nil)
+            let offline = try LLMService(
+                models: [ModelConfig(name: "m", endpoints: ["http://127.0.0.1:9/v1"], model: "test-model")],
+                database: nil)
             let s = try stage(offline, judge: true)
             let question = "What should I say when I pass someone on the street early in the day?"
             let scenario = #"{"scenario": "I have just moved to a village in Gwynedd.", "question": "\#(question)"}"#
@@ -52,8 +61,9 @@ import Testing
                 Self.scenarioPrompt(ok, persona: Self.persona("ok", seed: seed), stage: s): scenario,
                 Self.scenarioPrompt(reveal, persona: Self.persona("reveal", seed: seed), stage: s):
                     #"{"scenario": "x", "question": "Should I Greet people with 'bore da' in the morning?"}"#,
-                Self.scenarioPrompt(unparseable, persona: Self.persona("raw", seed: seed), stage: s): "Sure! Here is a scenario about mornings.",
-                Self.scenarioPrompt(disagree, persona: Self.persona("judged", seed: seed), stage: s): scenario,
+                Self.scenarioPrompt(unparseable, persona: Self.persona("raw", seed: seed), stage: s):
+                    "Sure! Here is a scenario about mornings.",
+                Self.scenarioPrompt(disagree, persona: Self.persona("judged", seed: seed), stage: s): scenario
             ]
             let userTurn = "I have just moved to a village in Gwynedd.\n\n" + question
             // The answer to the scenario (same prompt for both norms: the hidden context differs,
@@ -69,8 +79,11 @@ import Testing
             script[judgePrompt(disagree)] = "No, it is about queueing."
             try await withServer(.init(script: script)) { server in
                 try await withService([testModel(server)]) { llm in
-                    let out = try await stage(llm, judge: true).process(records, context: StageContext(stageID: "culture-synth",
-                                                                                                     dataset: "d", seed: seed))
+                    let out = try await stage(llm, judge: true).process(
+                        records,
+                        context: StageContext(
+                            stageID: "culture-synth",
+                            dataset: "d", seed: seed))
                     guard case .kept(.conversation(let c)) = out[0] else { Issue.record("\(out[0])"); return }
                     #expect(c.id == "ok")
                     #expect(c.messages.map(\.role) == [.user, .assistant])
@@ -82,10 +95,13 @@ import Testing
                     #expect(c.lineage.origins == [Origin(file: "norms.jsonl", line: 3)])
                     // The answer request carried the norm as hidden context (a system message).
                     let answerRequests = server.requests(path: "/v1/chat/completions").filter {
-                        $0.prompt == userTurn && $0.body?["messages"]?.arrayValue?.count == 2 }
-                    #expect(answerRequests.contains {
-                        $0.body?["messages"]?[0]?["role"] == .string("system")
-                            && $0.body?["messages"]?[0]?["content"]?.stringValue?.contains("greet people with 'bore da'") == true })
+                        $0.prompt == userTurn && $0.body?["messages"]?.arrayValue?.count == 2
+                    }
+                    #expect(
+                        answerRequests.contains {
+                            $0.body?["messages"]?[0]?["role"] == .string("system")
+                                && $0.body?["messages"]?[0]?["content"]?.stringValue?.contains("greet people with 'bore da'") == true
+                        })
                     func rule(_ i: Int) -> DropReason? { if case .dropped(_, let r) = out[i] { r } else { nil } }
                     #expect(rule(1)?.rule == CultureSynthStage.Rule.revealsNorm)
                     #expect(rule(2)?.rule == CultureSynthStage.Rule.unparseable)

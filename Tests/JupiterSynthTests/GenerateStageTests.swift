@@ -2,27 +2,36 @@ import JupiterCore
 import JupiterLLM
 import JupiterTesting
 import Testing
+
 @testable import JupiterSynth
 
 @Suite struct GenerateStageTests {
     @Test func answersLastUserTurnReplacingTheOldAnswer() async throws {
         try await withServer { server in
             try await withService([testModel(server)]) { llm in
-                let stage = GenerateStage(model: try #require(llm.model(named: "m")), reasoning: .on,
-                                          sampling: Sampling(temperature: 0.6), client: llm)
-                let convo = Conversation(id: "c1", messages: [
-                    Message(role: .system, content: "Ateb yn Gymraeg."),
-                    Message(role: .user, content: "Beth yw prifddinas Cymru?"),
-                    Message(role: .assistant, content: "old answer"),
-                ])
-                let out = try await stage.process([.conversation(convo), .document(Document(id: "d", text: "t"))],
-                                                  context: StageContext(stageID: "generate", dataset: "x", seed: 9))
+                let stage = GenerateStage(
+                    model: try #require(llm.model(named: "m")), reasoning: .on,
+                    sampling: Sampling(temperature: 0.6), client: llm)
+                let convo = Conversation(
+                    id: "c1",
+                    messages: [
+                        Message(role: .system, content: "Ateb yn Gymraeg."),
+                        Message(role: .user, content: "Beth yw prifddinas Cymru?"),
+                        Message(role: .assistant, content: "old answer")
+                    ])
+                let out = try await stage.process(
+                    [.conversation(convo), .document(Document(id: "d", text: "t"))],
+                    context: StageContext(stageID: "generate", dataset: "x", seed: 9))
                 guard case .kept(.conversation(let c)) = out[0] else { Issue.record("not kept: \(out[0])"); return }
                 #expect(c.messages.count == 3)
                 #expect(c.messages[2].role == .assistant)
                 let sentSeed = try #require(server.requestLog.last?.body?["seed"]?.intValue)
-                #expect(c.messages[2].content == ScriptedAnswers.chatAnswer(prompt: "Beth yw prifddinas Cymru?", seed: sentSeed, temperature: 0.6))
-                #expect(c.messages[2].reasoning == ScriptedAnswers.reasoning(prompt: "Beth yw prifddinas Cymru?", seed: sentSeed, temperature: 0.6))
+                #expect(
+                    c.messages[2].content
+                        == ScriptedAnswers.chatAnswer(prompt: "Beth yw prifddinas Cymru?", seed: sentSeed, temperature: 0.6))
+                #expect(
+                    c.messages[2].reasoning
+                        == ScriptedAnswers.reasoning(prompt: "Beth yw prifddinas Cymru?", seed: sentSeed, temperature: 0.6))
                 #expect(c.metadata["generate"]?["model"] == .string("m"))
                 let sent = try #require(server.requestLog.last?.body?["messages"]?.arrayValue)
                 #expect(sent.count == 2)
@@ -39,8 +48,9 @@ import Testing
         let ctx = StageContext(stageID: "generate", dataset: "x", seed: 42)
         try await withServer { server in
             try await withService([testModel(server)]) { llm in
-                let stage = GenerateStage(model: try #require(llm.model(named: "m")), reasoning: .off,
-                                          sampling: Sampling(temperature: 1.0, maxTokens: 200), client: llm)
+                let stage = GenerateStage(
+                    model: try #require(llm.model(named: "m")), reasoning: .off,
+                    sampling: Sampling(temperature: 1.0, maxTokens: 200), client: llm)
                 let a = try await stage.process(batch, context: ctx)
                 let b = try await stage.process(batch, context: ctx)
                 #expect(a == b)

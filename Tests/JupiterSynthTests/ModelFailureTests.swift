@@ -4,6 +4,7 @@ import JupiterCore
 import JupiterLLM
 import JupiterTesting
 import Testing
+
 @testable import JupiterSynth
 
 /// The rule for every model stage: a request that fails for transport reasons after all its
@@ -28,8 +29,9 @@ import Testing
             server.inject(.serverError, times: 1000, when: .promptContains(prompts[7]))
             let model = testModel(server, maxInFlight: 8, maxAttempts: 6, timeout: 1)
             try await withService([model], database: pool) { llm in
-                let stage = GenerateStage(model: try #require(llm.model(named: "m")), reasoning: .off,
-                                          sampling: Sampling(maxTokens: 4096), client: llm)
+                let stage = GenerateStage(
+                    model: try #require(llm.model(named: "m")), reasoning: .off,
+                    sampling: Sampling(maxTokens: 4096), client: llm)
                 do {
                     let out = try await stage.process(batch, context: ctx)
                     Issue.record("a failed request became \(out.count) outputs")
@@ -51,8 +53,9 @@ import Testing
             server.clearFaults()
             server.resetLog()
             try await withService([model], database: pool) { llm in
-                let stage = GenerateStage(model: try #require(llm.model(named: "m")), reasoning: .off,
-                                          sampling: Sampling(maxTokens: 4096), client: llm)
+                let stage = GenerateStage(
+                    model: try #require(llm.model(named: "m")), reasoning: .off,
+                    sampling: Sampling(maxTokens: 4096), client: llm)
                 let out = try await stage.process(batch, context: ctx)
                 #expect(server.requests(path: "/v1/chat/completions").compactMap(\.prompt) == [prompts[7]])
                 #expect(out.count == 120)
@@ -70,13 +73,16 @@ import Testing
     @Test func aRejectedRequestIsQuarantinedWithItsReason() async throws {
         let prompts = legislationPrompts(6)
         try await withServer { server in
-            server.inject(.status(400, body: "{\"error\":\"prompt is longer than the context\"}"), times: 100,
-                          when: .promptContains(prompts[2]))
+            server.inject(
+                .status(400, body: "{\"error\":\"prompt is longer than the context\"}"), times: 100,
+                when: .promptContains(prompts[2]))
             try await withService([testModel(server)]) { llm in
-                let stage = GenerateStage(model: try #require(llm.model(named: "m")), reasoning: nil, sampling: Sampling(),
-                                          client: llm)
-                let out = try await stage.process(prompts.enumerated().map { conversation("p\($0.offset)", $0.element) },
-                                                  context: StageContext(stageID: "generate", dataset: "d", seed: 1))
+                let stage = GenerateStage(
+                    model: try #require(llm.model(named: "m")), reasoning: nil, sampling: Sampling(),
+                    client: llm)
+                let out = try await stage.process(
+                    prompts.enumerated().map { conversation("p\($0.offset)", $0.element) },
+                    context: StageContext(stageID: "generate", dataset: "d", seed: 1))
                 #expect(out.count == 6)
                 guard case .quarantined(let r, let error) = out[2] else { Issue.record("not quarantined: \(out[2])"); return }
                 #expect(r.id == "p2")

@@ -1,12 +1,15 @@
 import JupiterCore
 import Testing
+
 @testable import JupiterSynth
 
 @Suite struct ParallelToChatStageTests {
     func pairs(_ n: Int) -> [Record] {
         (1...n).map { i in
-            .pair(ParallelPair(id: "p\(i)", sourceLanguage: "en", targetLanguage: "cy", source: "Sentence number \(i).",
-                               target: "Brawddeg rhif \(i).", lineage: Lineage(file: "x.tsv", line: i)))
+            .pair(
+                ParallelPair(
+                    id: "p\(i)", sourceLanguage: "en", targetLanguage: "cy", source: "Sentence number \(i).",
+                    target: "Brawddeg rhif \(i).", lineage: Lineage(file: "x.tsv", line: i)))
         }
     }
 
@@ -59,7 +62,8 @@ import Testing
         #expect(TranslationTemplates.singleWelsh.count >= 8)
         #expect(Set(TranslationTemplates.singleEnglish).count == TranslationTemplates.singleEnglish.count)
         for t in TranslationTemplates.singleEnglish + TranslationTemplates.singleWelsh + TranslationTemplates.seriesEnglish
-            + TranslationTemplates.seriesWelsh {
+            + TranslationTemplates.seriesWelsh
+        {
             #expect(t.contains("{text}"))
             let filled = TranslationTemplates.fill(t, text: "X", source: "en", target: "cy")
             #expect(!filled.contains("{"), "unfilled placeholder in \(t)")

@@ -4,6 +4,7 @@ import JupiterCurate
 import JupiterLLM
 import JupiterTesting
 import Testing
+
 @testable import JupiterSynth
 
 @Suite struct TranslateStageTests {
@@ -23,7 +24,8 @@ import Testing
         for line in text.split(separator: "\n") where out.count < n {
             let cols = line.split(separator: "\t").map(String.init)
             guard cols.count == 2, cols[0].count > 60, cols[0].count < 200, !cols[0].contains(where: \.isNumber),
-                  !cols[1].contains(where: \.isNumber) else { continue }
+                !cols[1].contains(where: \.isNumber)
+            else { continue }
             if let top = model.predict(cols[1]).first, top.label == "cy", top.probability > 0.8 { out.append((cols[0], cols[1])) }
         }
         guard out.count == n else { throw LLMError(.invalidResponse, "only \(out.count) clearly Welsh sentences in the fixture") }
@@ -35,11 +37,12 @@ import Testing
 
     func stage(_ llm: LLMService, judge: Bool = false, whole: Bool = false, minBackChrF: Double? = nil) throws -> TranslateStage {
         let model = try #require(llm.model(named: "m"))
-        return TranslateStage(model: model, source: "en", target: "cy", wholeConversation: whole,
-                              roles: [.system, .user, .assistant], prompt: TranslateStage.defaultPrompt,
-                              promptSource: "built-in", sampling: Sampling(temperature: 0), minRatio: 0.5, maxRatio: 2.0,
-                              langid: try FastTextModelCache.shared.model(at: Self.lid), minLangidProbability: 0.5,
-                              minBackChrF: minBackChrF, judge: judge ? (model, 3) : nil, client: llm)
+        return TranslateStage(
+            model: model, source: "en", target: "cy", wholeConversation: whole,
+            roles: [.system, .user, .assistant], prompt: TranslateStage.defaultPrompt,
+            promptSource: "built-in", sampling: Sampling(temperature: 0), minRatio: 0.5, maxRatio: 2.0,
+            langid: try FastTextModelCache.shared.model(at: Self.lid), minLangidProbability: 0.5,
+            minBackChrF: minBackChrF, judge: judge ? (model, 3) : nil, client: llm)
     }
 
     /// Each gate, triggered by a crafted answer; a good Welsh answer passes them all.
@@ -60,14 +63,15 @@ import Testing
             ("loop", p[6].en, Array(repeating: "y mae y mae y mae", count: 12).joined(separator: " "), TranslateStage.Rule.loop),
             ("ratio", p[7].en, "Ie.", TranslateStage.Rule.lengthRatio),
             // English words of the same length: right size, wrong language.
-            ("language", p[8].en, p[8].en.split(separator: " ").reversed().joined(separator: " "), TranslateStage.Rule.wrongLanguage),
+            ("language", p[8].en, p[8].en.split(separator: " ").reversed().joined(separator: " "), TranslateStage.Rule.wrongLanguage)
         ]
         for c in cases { script[Self.prompt(c.input)] = c.answer }
         try await withServer(.init(script: script)) { server in
             try await withService([testModel(server)]) { llm in
                 let translate = try stage(llm)
-                let out = try await translate.process(cases.map { conversation($0.id, $0.input) },
-                                                      context: StageContext(stageID: "translate", dataset: "d", seed: 1))
+                let out = try await translate.process(
+                    cases.map { conversation($0.id, $0.input) },
+                    context: StageContext(stageID: "translate", dataset: "d", seed: 1))
                 for (c, o) in zip(cases, out) {
                     switch o {
                     case .kept(.conversation(let conv)):
@@ -92,10 +96,12 @@ import Testing
         let json = #"{"cmd": "ls", "args": ["-la"]}"#
         try await withServer(.init(script: [Self.prompt(en): cy])) { server in
             try await withService([testModel(server)]) { llm in
-                let convo = Conversation(id: "c", messages: [
-                    Message(role: .user, content: user), Message(role: .assistant, content: json),
-                    Message(role: .tool, content: "total 0"),
-                ])
+                let convo = Conversation(
+                    id: "c",
+                    messages: [
+                        Message(role: .user, content: user), Message(role: .assistant, content: json),
+                        Message(role: .tool, content: "total 0")
+                    ])
                 let out = try await stage(llm).process([.conversation(convo)], context: StageContext(stageID: "t", dataset: "d", seed: 1))
                 guard case .kept(.conversation(let c)) = out[0] else { Issue.record("\(out[0])"); return }
                 #expect(c.messages[0].content == cy + "\n\n" + fenced + "\n\n" + cy)
@@ -115,13 +121,16 @@ import Testing
                 .replacingOccurrences(of: "{target}", with: "Welsh").replacingOccurrences(of: "{original}", with: original)
                 .replacingOccurrences(of: "{translation}", with: cy)
         }
-        let script = [Self.prompt(en): cy, Self.prompt(other): cy,
-                      judgePrompt(en): #"{"fluency": 5, "accuracy": 2, "terminology": 4, "format": 5}"#,
-                      judgePrompt(other): "It reads well."]
+        let script = [
+            Self.prompt(en): cy, Self.prompt(other): cy,
+            judgePrompt(en): #"{"fluency": 5, "accuracy": 2, "terminology": 4, "format": 5}"#,
+            judgePrompt(other): "It reads well."
+        ]
         try await withServer(.init(script: script)) { server in
             try await withService([testModel(server)]) { llm in
-                let out = try await stage(llm, judge: true).process([conversation("low", en), conversation("raw", other)],
-                                                                   context: StageContext(stageID: "t", dataset: "d", seed: 1))
+                let out = try await stage(llm, judge: true).process(
+                    [conversation("low", en), conversation("raw", other)],
+                    context: StageContext(stageID: "t", dataset: "d", seed: 1))
                 guard case .dropped(_, let low) = out[0], case .dropped(_, let raw) = out[1] else { Issue.record("\(out)"); return }
                 #expect(low.rule == TranslateStage.Rule.judge && low.message.contains("accuracy 2 < 3"))
                 #expect(raw.rule == TranslateStage.Rule.judgeUnparseable && raw.value == .string("It reads well."))
@@ -136,12 +145,15 @@ import Testing
             TranslateStage.defaultPrompt.replacingOccurrences(of: "{source}", with: "Welsh")
                 .replacingOccurrences(of: "{target}", with: "English").replacingOccurrences(of: "{text}", with: cy)
         }
-        let script = [Self.prompt(p[0].en): p[0].cy, back(p[0].cy): p[0].en,
-                      Self.prompt(p[1].en): p[1].cy, back(p[1].cy): "Something else entirely about fishing boats."]
+        let script = [
+            Self.prompt(p[0].en): p[0].cy, back(p[0].cy): p[0].en,
+            Self.prompt(p[1].en): p[1].cy, back(p[1].cy): "Something else entirely about fishing boats."
+        ]
         try await withServer(.init(script: script)) { server in
             try await withService([testModel(server)]) { llm in
-                let out = try await stage(llm, minBackChrF: 40).process([conversation("round", p[0].en), conversation("lost", p[1].en)],
-                                                                       context: StageContext(stageID: "t", dataset: "d", seed: 1))
+                let out = try await stage(llm, minBackChrF: 40).process(
+                    [conversation("round", p[0].en), conversation("lost", p[1].en)],
+                    context: StageContext(stageID: "t", dataset: "d", seed: 1))
                 guard case .kept = out[0] else { Issue.record("\(out[0])"); return }
                 guard case .dropped(_, let r) = out[1] else { Issue.record("\(out[1])"); return }
                 #expect(r.rule == TranslateStage.Rule.backTranslation)
@@ -162,8 +174,9 @@ import Testing
             try await withService([testModel(server)]) { llm in
                 let two = Conversation(id: "ok", messages: [Message(role: .user, content: en), Message(role: .assistant, content: en)])
                 let bad = Conversation(id: "bad", messages: [Message(role: .user, content: other), Message(role: .assistant, content: en)])
-                let out = try await stage(llm, whole: true).process([.conversation(two), .conversation(bad)],
-                                                                   context: StageContext(stageID: "t", dataset: "d", seed: 1))
+                let out = try await stage(llm, whole: true).process(
+                    [.conversation(two), .conversation(bad)],
+                    context: StageContext(stageID: "t", dataset: "d", seed: 1))
                 guard case .kept(.conversation(let c)) = out[0] else { Issue.record("\(out[0])"); return }
                 #expect(c.messages.map(\.content) == [cy, cy])
                 guard case .dropped(_, let r) = out[1] else { Issue.record("\(out[1])"); return }
@@ -183,8 +196,9 @@ import Testing
     }
 
     @Test func protectedSpansAndPieces() {
-        #expect(TranslationText.protected("Visit https://example.org/a?b=1. Then `x = 2` and {user_name}, {{id}} or 3,000.5 %s")
-            == ["%s", "3,000.5", "`x = 2`", "https://example.org/a?b=1", "{user_name}", "{{id}}"].sorted())
+        #expect(
+            TranslationText.protected("Visit https://example.org/a?b=1. Then `x = 2` and {user_name}, {{id}} or 3,000.5 %s")
+                == ["%s", "3,000.5", "`x = 2`", "https://example.org/a?b=1", "{user_name}", "{{id}}"].sorted())
         let text = "Intro\n```swift\nlet x = 1\n```\nOutro"
         #expect(TranslationText.join(TranslationText.pieces(text)) == text)
         #expect(TranslationText.pieces(text) == [.text("Intro\n"), .verbatim("```swift\nlet x = 1\n```\n"), .text("Outro")])

@@ -3,6 +3,7 @@ import JupiterCore
 import JupiterLLM
 import JupiterTesting
 import Testing
+
 @testable import JupiterSynth
 
 /// Batches of records over a plain array (a global stage's input).
@@ -48,7 +49,8 @@ func collect(_ stage: any GlobalStage, _ records: [JupiterCore.Record], seed: UI
     /// merge (SmolLM2 on 0.3.36 returns 18 of 20 at a digit position): such a position is scored
     /// over what came back and counted; one with under half of `top_k` is a drop.
     @Test func positionsWithMergedAlternativesAreScoredAndCounted() {
-        let stage = UncertaintyStage(model: ModelInfo(name: "m", servedModel: "m", identity: "test"), selection: .top(1), client: NoModels())
+        let stage = UncertaintyStage(
+            model: ModelInfo(name: "m", servedModel: "m", identity: "test"), selection: .top(1), client: NoModels())
         func position(_ n: Int) -> TokenLogprob {
             TokenLogprob(token: "t", logprob: -0.1, top: (0..<n).map { TopLogprob(token: "a\($0)", logprob: -Double($0 + 1)) })
         }
@@ -57,8 +59,9 @@ func collect(_ stage: any GlobalStage, _ records: [JupiterCore.Record], seed: UI
             return
         }
         #expect(tokens == 3 && short == 1)
-        let expected = (2 * UncertaintyStage.entropy((0..<20).map { -Double($0 + 1) })
-                        + UncertaintyStage.entropy((0..<18).map { -Double($0 + 1) })) / 3
+        let expected =
+            (2 * UncertaintyStage.entropy((0..<20).map { -Double($0 + 1) })
+                + UncertaintyStage.entropy((0..<18).map { -Double($0 + 1) })) / 3
         #expect(abs(s - expected) < 1e-12)
         guard case .unusable(let reason) = stage.score([position(20), position(9)]) else {
             Issue.record("a position with 9 of 20 alternatives was scored")
@@ -82,16 +85,23 @@ func collect(_ stage: any GlobalStage, _ records: [JupiterCore.Record], seed: UI
         let flat = Self.positions(Array(repeating: Array(repeating: 0.05, count: 20), count: 32))
         let mixed = Self.positions((0..<32).map { $0 % 2 == 0 ? [0.5, 0.3, 0.2] : [0.9, 0.05, 0.05] })
         let short = Self.positions([[0.4, 0.3, 0.3], [0.6, 0.2, 0.2], [0.34, 0.33, 0.33]])
-        let script: [String: [[Double]]] = ["peaked task": peaked, "flat task": flat, "mixed task": mixed,
-                                            "short task": short, "tie one": mixed, "tie two": mixed]
+        let script: [String: [[Double]]] = [
+            "peaked task": peaked, "flat task": flat, "mixed task": mixed,
+            "short task": short, "tie one": mixed, "tie two": mixed
+        ]
         let records: [JupiterCore.Record] = [
-            .conversation(Conversation(id: "a-peaked", messages: [Message(role: .system, content: "You are a shell agent."),
-                                                                  Message(role: .user, content: "peaked task"),
-                                                                  Message(role: .assistant, content: "{\"cmd\": \"ls\"}"),
-                                                                  Message(role: .user, content: "second user turn")])),
+            .conversation(
+                Conversation(
+                    id: "a-peaked",
+                    messages: [
+                        Message(role: .system, content: "You are a shell agent."),
+                        Message(role: .user, content: "peaked task"),
+                        Message(role: .assistant, content: "{\"cmd\": \"ls\"}"),
+                        Message(role: .user, content: "second user turn")
+                    ])),
             conversation("b-flat", "flat task"), conversation("c-mixed", "mixed task"), conversation("d-short", "short task"),
             conversation("f-tie", "tie two"), conversation("e-tie", "tie one"),
-            .conversation(Conversation(id: "g-nouser", messages: [Message(role: .system, content: "nothing asked")])),
+            .conversation(Conversation(id: "g-nouser", messages: [Message(role: .system, content: "nothing asked")]))
         ]
         func expected(_ positions: [[Double]]) -> Double {
             positions.prefix(32).map { Self.entropy(probabilities: $0.map { Foundation.exp($0) }) }.reduce(0, +)

@@ -3,6 +3,7 @@ import JupiterCore
 import JupiterEval
 import JupiterTesting
 import Testing
+
 @testable import Jupiter
 
 /// `jupiter eval` as a library call: the recipe's `eval:` section, the run folder, the report.
@@ -14,7 +15,8 @@ import Testing
     static func workspace(base: ScriptedLLMServer, tuned: ScriptedLLMServer, extra: String = "") throws -> String {
         let dir = try TestSupport.temporaryDirectory("eval-pipeline")
         try TestSupport.write(EvalFixtures.welshMultipleChoice(40).jsonl, to: dir + "/evals/welsh-mcq.jsonl")
-        try TestSupport.write("""
+        try TestSupport.write(
+            """
             name: eval-demo
             seed: 1234
             models:
@@ -42,7 +44,8 @@ import Testing
     func sectionProblems() throws {
         let dir = try TestSupport.temporaryDirectory("eval-section")
         try TestSupport.write("{}\n", to: dir + "/t.jsonl")
-        try TestSupport.write("""
+        try TestSupport.write(
+            """
             name: bad-eval
             models:
               base: { endpoint: "http://127.0.0.1:9/v1", model: m, reasoning: never }
@@ -96,9 +99,11 @@ import Testing
                 #expect(!html.contains("src=\"http") && !html.contains("href=\"http"))
 
                 // Overrides: one model, fewer items, into another folder.
-                let narrow = Pipeline.prepareEvaluation(recipePath: dir + "/recipe.yaml",
-                                                        overrides: EvalOverrides(runDirectory: dir + "/narrow", models: ["tuned"],
-                                                                                 tasks: ["gsm8k"], limit: 5))
+                let narrow = Pipeline.prepareEvaluation(
+                    recipePath: dir + "/recipe.yaml",
+                    overrides: EvalOverrides(
+                        runDirectory: dir + "/narrow", models: ["tuned"],
+                        tasks: ["gsm8k"], limit: 5))
                 let small = try await Pipeline.evaluate(narrow)
                 #expect(small.results.models == ["tuned"] && small.results.result(model: "tuned", task: "gsm8k")?.items == 5)
                 #expect(small.results.comparisons.isEmpty)
@@ -112,8 +117,9 @@ import Testing
         }
     }
 
-    @Test("the report opens in headless Chromium without console errors and its chart is drawn",
-          .enabled(if: Chromium.binary != nil, "needs Chromium (Debian package chromium; scripts/test installs it)"))
+    @Test(
+        "the report opens in headless Chromium without console errors and its chart is drawn",
+        .enabled(if: Chromium.binary != nil, "needs Chromium (Debian package chromium; scripts/test installs it)"))
     func reportInChromium() async throws {
         try await withServer(.init(logBodies: false)) { base in
             try await withServer(.init(script: Self.tunedScript, logBodies: false)) { tuned in
@@ -152,10 +158,12 @@ enum Chromium {
 
     /// Loads a file, takes a screenshot, returns the console messages it logged.
     static func open(_ path: String, screenshot: String) throws -> Page {
-        let out = try Peers.runProgram(binary ?? "chromium", [
-            "--headless", "--no-sandbox", "--disable-gpu", "--hide-scrollbars", "--window-size=1000,1100",
-            "--enable-logging=stderr", "--v=0", "--screenshot=\(screenshot)", "file://\(path)",
-        ])
+        let out = try Peers.runProgram(
+            binary ?? "chromium",
+            [
+                "--headless", "--no-sandbox", "--disable-gpu", "--hide-scrollbars", "--window-size=1000,1100",
+                "--enable-logging=stderr", "--v=0", "--screenshot=\(screenshot)", "file://\(path)"
+            ])
         let messages = out.stderr.split(separator: "\n").filter { $0.contains(":CONSOLE") }.map(String.init)
         guard FileManager.default.fileExists(atPath: screenshot) else {
             throw ChromiumFailure("chromium wrote no screenshot (exit \(out.status)): \(out.stderr.suffix(2000))")
@@ -165,7 +173,8 @@ enum Chromium {
 
     /// The DOM Chromium built from a file (`--dump-dom`), serialised.
     static func dom(_ path: String) throws -> String {
-        let out = try Peers.runProgram(binary ?? "chromium", ["--headless", "--no-sandbox", "--disable-gpu", "--dump-dom", "file://\(path)"])
+        let out = try Peers.runProgram(
+            binary ?? "chromium", ["--headless", "--no-sandbox", "--disable-gpu", "--dump-dom", "file://\(path)"])
         guard out.status == 0, !out.stdout.isEmpty else {
             throw ChromiumFailure("chromium dumped no DOM (exit \(out.status)): \(out.stderr.suffix(2000))")
         }

@@ -4,6 +4,7 @@ import JupiterEval
 import JupiterLLM
 import JupiterTesting
 import Testing
+
 @testable import Jupiter
 
 /// The evaluation on a real model: SmolLM2-135M (GGUF from the pinned PyPI wheel) served by
@@ -47,20 +48,24 @@ import Testing
         """
     }
 
-    @Test("SmolLM2-135M on llama.cpp: Welsh MMLU-Lite, ARC-Easy, GSM8K, IFEval, base vs another system prompt; the report is real",
-          .enabled(if: installed || onCI, "needs llama-cpp-python[server] ($JUPITER_LLAMA_PYTHON; scripts/test installs it)"),
-          .enabled(if: Peers.hasSharedData("llm-evals-cy/welsh-mmlu-lite.jsonl"), "needs ../shared/data/llm-evals-cy"),
-          .timeLimit(.minutes(20)))
+    @Test(
+        "SmolLM2-135M on llama.cpp: Welsh MMLU-Lite, ARC-Easy, GSM8K, IFEval, base vs another system prompt; the report is real",
+        .enabled(if: installed || onCI, "needs llama-cpp-python[server] ($JUPITER_LLAMA_PYTHON; scripts/test installs it)"),
+        .enabled(if: Peers.hasSharedData("llm-evals-cy/welsh-mmlu-lite.jsonl"), "needs ../shared/data/llm-evals-cy"),
+        .timeLimit(.minutes(20)))
     func realModel() async throws {
         try #require(Self.installed, "CI must provide llama-cpp-python[server] (scripts/test installs it into .venv)")
         let dir = try ScratchDirectory.make("eval-smollm2")
         let fixtures = Peers.repoRoot + "/Tests/Fixtures/Eval"
-        try Self.recipe(dir, tasks: """
-                welsh-mmlu: { kind: openai-evals, path: \(Self.welsh)/welsh-mmlu-lite.jsonl, scoring: mcq-letter, limit: 20 }
-                welsh-arc: { kind: openai-evals, path: \(Self.welsh)/welsh-arc-easy-mini-cy.jsonl, scoring: mcq-letter, limit: 10 }
-                gsm8k: { kind: gsm8k, path: \(fixtures)/gsm8k-test-200.jsonl, limit: 10, max_tokens: 128 }
-                ifeval: { kind: ifeval, path: \(dir)/ifeval-10.jsonl, max_tokens: 128 }
-            """).write(toFile: dir + "/recipe.yaml", atomically: true, encoding: .utf8)
+        try Self.recipe(
+            dir,
+            tasks: """
+                    welsh-mmlu: { kind: openai-evals, path: \(Self.welsh)/welsh-mmlu-lite.jsonl, scoring: mcq-letter, limit: 20 }
+                    welsh-arc: { kind: openai-evals, path: \(Self.welsh)/welsh-arc-easy-mini-cy.jsonl, scoring: mcq-letter, limit: 10 }
+                    gsm8k: { kind: gsm8k, path: \(fixtures)/gsm8k-test-200.jsonl, limit: 10, max_tokens: 128 }
+                    ifeval: { kind: ifeval, path: \(dir)/ifeval-10.jsonl, max_tokens: 128 }
+                """
+        ).write(toFile: dir + "/recipe.yaml", atomically: true, encoding: .utf8)
         // Ten IFEval prompts without language instructions (those need langdetect's profiles,
         // which this test does not require; the runner tests cover them).
         let needDetector = ["language:response_language", "change_case:english_capital", "change_case:english_lowercase"]
@@ -99,11 +104,15 @@ import Testing
         #expect(html.contains("<svg") && html.contains("welsh-mmlu") && html.contains("ifeval"))
 
         // Log-likelihood scoring on the same server: refused by the probe, naming task and server.
-        try Self.recipe(dir, tasks: """
-                welsh-mmlu-ll: { kind: multiple-choice, path: \(Self.welsh)/welsh-mmlu-lite.jsonl, limit: 5 }
-            """).write(toFile: dir + "/recipe-ll.yaml", atomically: true, encoding: .utf8)
-        let ll = Pipeline.prepareEvaluation(recipePath: dir + "/recipe-ll.yaml",
-                                            overrides: EvalOverrides(runDirectory: dir + "/run-ll"))
+        try Self.recipe(
+            dir,
+            tasks: """
+                    welsh-mmlu-ll: { kind: multiple-choice, path: \(Self.welsh)/welsh-mmlu-lite.jsonl, limit: 5 }
+                """
+        ).write(toFile: dir + "/recipe-ll.yaml", atomically: true, encoding: .utf8)
+        let ll = Pipeline.prepareEvaluation(
+            recipePath: dir + "/recipe-ll.yaml",
+            overrides: EvalOverrides(runDirectory: dir + "/run-ll"))
         let error = await #expect(throws: RunError.self) { _ = try await Pipeline.evaluate(ll) }
         #expect(error?.kind == .model)
         #expect(error?.message.contains("task 'welsh-mmlu-ll'") == true)

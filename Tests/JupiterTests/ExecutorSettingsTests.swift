@@ -1,6 +1,7 @@
 import Foundation
 import JupiterCore
 import Testing
+
 @testable import Jupiter
 
 /// The executor seam without a cluster: the recipe's `executor:` section and its command-line
@@ -10,7 +11,8 @@ import Testing
     func check(_ executor: String) throws -> (Plan?, [Diagnostic]) {
         let dir = try TestSupport.temporaryDirectory("executor")
         try TestSupport.write("Hello there\tHelo yna\nGood day\tDydd da\n", to: dir + "/data/pairs.tsv")
-        try TestSupport.write("""
+        try TestSupport.write(
+            """
             name: ex
             sources:
               p: { path: data/pairs.tsv, format: parallel-tsv, langs: [en, cy] }
@@ -22,7 +24,8 @@ import Testing
     }
 
     @Test func theSectionIsReadWithItsDefaults() throws {
-        let (plan, problems) = try check("""
+        let (plan, problems) = try check(
+            """
             executor:
               kind: slurm
               partition: cpu
@@ -45,7 +48,8 @@ import Testing
     }
 
     @Test func badValuesAreReportedWithTheirLines() throws {
-        let (plan, problems) = try check("""
+        let (plan, problems) = try check(
+            """
             executor:
               kind: slurm
               tasks: 0
@@ -74,8 +78,12 @@ import Testing
         }
         #expect(s.partition == "gpu" && s.tasks == 8 && s.cpusPerTask == 4 && s.wait)
         #expect(try slurm.overriding(kind: "local", partition: nil, tasks: nil, cpusPerTask: nil, wait: false) == .local)
-        #expect(throws: RunError.self) { try ExecutorSettings.local.overriding(kind: nil, partition: "x", tasks: nil, cpusPerTask: nil, wait: false) }
-        #expect(throws: RunError.self) { try ExecutorSettings.local.overriding(kind: "slurrm", partition: nil, tasks: nil, cpusPerTask: nil, wait: false) }
+        #expect(throws: RunError.self) {
+            try ExecutorSettings.local.overriding(kind: nil, partition: "x", tasks: nil, cpusPerTask: nil, wait: false)
+        }
+        #expect(throws: RunError.self) {
+            try ExecutorSettings.local.overriding(kind: "slurrm", partition: nil, tasks: nil, cpusPerTask: nil, wait: false)
+        }
     }
 
     @Test func slurmValuesAreChecked() {
@@ -97,9 +105,11 @@ import Testing
     }
 
     @Test func unitsRoundTripThroughTheirArguments() {
-        let units: [WorkUnit] = [.step(dataset: "welsh-parallel", index: 2), .phase(dataset: "a/b", index: 0, phase: .scan),
-                                 .phase(dataset: "x", index: 3, phase: .reduce), .phase(dataset: "x", index: 3, phase: .combine),
-                                 .assemble(dataset: "x"), .mix, .finish]
+        let units: [WorkUnit] = [
+            .step(dataset: "welsh-parallel", index: 2), .phase(dataset: "a/b", index: 0, phase: .scan),
+            .phase(dataset: "x", index: 3, phase: .reduce), .phase(dataset: "x", index: 3, phase: .combine),
+            .assemble(dataset: "x"), .mix, .finish
+        ]
         for u in units { #expect(WorkUnit(argument: u.argument) == u, "\(u.argument)") }
         #expect(WorkUnit.phase(dataset: "x", index: 3, phase: .reduce).argument == "reduce:x/3")
         #expect(WorkUnit.phase(dataset: "x", index: 3, phase: .reduce).slug == "reduce-x-3")
@@ -122,19 +132,22 @@ import Testing
         #expect(local.shape(of: .step(dataset: "chat", index: 1)) == .whole)
 
         let cluster = try work(shardTasks: 4)
-        #expect(cluster.units.map(\.argument) == [
-            "step:chat/0",
-            "scan:chat/1", "reduce:chat/1", "combine:chat/1", "step:chat/1",
-            "scan:chat/2", "reduce:chat/2", "combine:chat/2", "step:chat/2",
-            "step:chat/3", "assemble:chat", "finish",
-        ])
+        #expect(
+            cluster.units.map(\.argument) == [
+                "step:chat/0",
+                "scan:chat/1", "reduce:chat/1", "combine:chat/1", "step:chat/1",
+                "scan:chat/2", "reduce:chat/2", "combine:chat/2", "step:chat/2",
+                "step:chat/3", "assemble:chat", "finish"
+            ])
         #expect(cluster.dependencies(of: .phase(dataset: "chat", index: 1, phase: .scan)) == [.step(dataset: "chat", index: 0)])
         #expect(cluster.dependencies(of: .step(dataset: "chat", index: 2)) == [.phase(dataset: "chat", index: 2, phase: .combine)])
         #expect(cluster.shape(of: .phase(dataset: "chat", index: 1, phase: .scan)) == .sliced)
         #expect(cluster.shape(of: .phase(dataset: "chat", index: 1, phase: .combine)) == .whole)
         #expect(cluster.shape(of: .step(dataset: "chat", index: 1)) == .sliced)
         #expect(cluster.label(of: .phase(dataset: "chat", index: 2, phase: .scan)) == "minhash-dedup: scan")
-        #expect(cluster.fingerprint(of: .phase(dataset: "chat", index: 2, phase: .reduce)) == cluster.fingerprint(of: .step(dataset: "chat", index: 2)))
+        #expect(
+            cluster.fingerprint(of: .phase(dataset: "chat", index: 2, phase: .reduce))
+                == cluster.fingerprint(of: .step(dataset: "chat", index: 2)))
     }
 
     /// The passes as a cluster runs them (here, in this process, with 3 tasks) give the local
@@ -142,9 +155,10 @@ import Testing
     @Test func shardedPassesInTasksGiveTheLocalRunsBytes() async throws {
         let dir = try TestSupport.temporaryDirectory("sharded-run")
         var pairs = try TestSupport.legislationPairs(limit: 700)
-        pairs += pairs.prefix(150).map { ($0.0.uppercased(), $0.1) }   // exact duplicates of the English side
+        pairs += pairs.prefix(150).map { ($0.0.uppercased(), $0.1) }  // exact duplicates of the English side
         try TestSupport.writeTSV(pairs, to: dir + "/pairs.tsv")
-        try TestSupport.write("""
+        try TestSupport.write(
+            """
             name: sharded
             sources:
               p: { path: pairs.tsv, format: parallel-tsv, langs: [en, cy] }
@@ -167,7 +181,9 @@ import Testing
             #expect(work.isComplete(unit) || unit == .finish, "\(unit)")
         }
         for name in ["kept.jsonl.gz", "dropped.jsonl.gz", "quarantine.jsonl"] {
-            #expect(try TestSupport.bytes(dir + "/local/datasets/chat/" + name) == TestSupport.bytes(dir + "/tasks/datasets/chat/" + name), "\(name)")
+            #expect(
+                try TestSupport.bytes(dir + "/local/datasets/chat/" + name) == TestSupport.bytes(dir + "/tasks/datasets/chat/" + name),
+                "\(name)")
         }
         let dropped = try TestSupport.jsonLines(dir + "/local/datasets/chat/dropped.jsonl.gz")
         // 150 copies; the few whose original pair-filter dropped are kept as the first of their text.

@@ -2,17 +2,21 @@ import Foundation
 import JupiterCore
 import JupiterMix
 import Testing
+
 @testable import Jupiter
 
 /// The recipe's `mix:` section through validation and real runs.
 @Suite struct MixRunTests {
     /// A workspace: legislation pairs → two translation datasets (one per direction) → a mix.
-    func workspace(mix: String, output: String = "output: { dir: run, batch_size: 100, shards: 3 }",
-                   files: [String: String] = [:]) throws -> String {
+    func workspace(
+        mix: String, output: String = "output: { dir: run, batch_size: 100, shards: 3 }",
+        files: [String: String] = [:]
+    ) throws -> String {
         let dir = try TestSupport.temporaryDirectory("mixrun")
         try TestSupport.writeTSV(try TestSupport.legislationPairs(limit: 1200), to: dir + "/data/pairs.tsv")
         for (name, text) in files { try TestSupport.write(text, to: dir + "/" + name) }
-        try TestSupport.write("""
+        try TestSupport.write(
+            """
             name: mixed
             seed: 11
             sources:
@@ -32,16 +36,17 @@ import Testing
     }
 
     @Test func everyMixProblemIsReportedWithItsLine() throws {
-        let recipe = try workspace(mix: """
-            mix:
-              weights: { into-welsh: 0.7, clean: 0.2, nowhere: 0.1, into-english: -1 }
-              unit: bytes
-              budget: lots
-              repeat: sometimes
-              reasoning: { on: 1.5 }
-              tokenizer: models/missing.json
-              shuffle: yes
-            """, output: "output: { dir: run, shards: 0, format: parquet }")
+        let recipe = try workspace(
+            mix: """
+                mix:
+                  weights: { into-welsh: 0.7, clean: 0.2, nowhere: 0.1, into-english: -1 }
+                  unit: bytes
+                  budget: lots
+                  repeat: sometimes
+                  reasoning: { on: 1.5 }
+                  tokenizer: models/missing.json
+                  shuffle: yes
+                """, output: "output: { dir: run, shards: 0, format: parquet }")
         let (plan, problems) = Pipeline.check(recipePath: recipe)
         #expect(plan == nil)
         #expect(lines(problems, containing: "'nowhere' names no dataset") == [10])
@@ -57,17 +62,24 @@ import Testing
     }
 
     @Test func onlyConversationDatasetsCanBeMixedAndTextNeedsATemplate() throws {
-        let (plan, problems) = Pipeline.check(recipePath: try workspace(mix: """
-            mix:
-              weights: { into-welsh: 0.7, clean: 0.3 }
-            """))
+        let (plan, problems) = Pipeline.check(
+            recipePath: try workspace(
+                mix: """
+                    mix:
+                      weights: { into-welsh: 0.7, clean: 0.3 }
+                    """))
         #expect(plan == nil)
-        #expect(lines(problems, containing: "dataset 'clean' holds pair records; only conversations can be mixed "
-                      + "(add a parallel-to-chat step)") == [10])
-        let (_, textProblems) = Pipeline.check(recipePath: try workspace(mix: """
-            mix:
-              weights: { into-welsh: 1 }
-            """, output: "output: { dir: run, format: text }"))
+        #expect(
+            lines(
+                problems,
+                containing: "dataset 'clean' holds pair records; only conversations can be mixed "
+                    + "(add a parallel-to-chat step)") == [10])
+        let (_, textProblems) = Pipeline.check(
+            recipePath: try workspace(
+                mix: """
+                    mix:
+                      weights: { into-welsh: 1 }
+                    """, output: "output: { dir: run, format: text }"))
         #expect(textProblems.contains { $0.severity == .error && $0.message.contains("'text' renders conversations with a chat template") })
     }
 
@@ -89,12 +101,13 @@ import Testing
     }
 
     @Test func aRunWritesTheMixtureReusesItAndRebuildsItWhenTheWeightsChange() async throws {
-        let recipe = try workspace(mix: """
-            mix:
-              weights: { into-welsh: 0.6, into-english: 0.4 }
-              budget: 60k
-              card: { language: [cy, en], license: other }
-            """)
+        let recipe = try workspace(
+            mix: """
+                mix:
+                  weights: { into-welsh: 0.6, into-english: 0.4 }
+                  budget: 60k
+                  card: { language: [cy, en], license: other }
+                """)
         let runDir = FileSystem.parent(of: recipe) + "/run"
         let summary = try await run(recipe)
         let mixture = try #require(summary.mixture)
@@ -137,12 +150,15 @@ import Testing
 
         // Changed weights: the datasets are reused, the mixture rebuilt.
         let text = try String(contentsOfFile: recipe, encoding: .utf8)
-        try TestSupport.write(text.replacingOccurrences(of: "into-welsh: 0.6, into-english: 0.4",
-                                                        with: "into-welsh: 0.3, into-english: 0.7"), to: recipe)
+        try TestSupport.write(
+            text.replacingOccurrences(
+                of: "into-welsh: 0.6, into-english: 0.4",
+                with: "into-welsh: 0.3, into-english: 0.7"), to: recipe)
         let changed = EventLog()
         let again = try await run(recipe, observer: { changed.add($0) })
         #expect(changed.mixStarted == 1 && changed.stepsFinished == 0)
-        let share = Double(again.mixture?["datasets"]?["into-welsh"]?["units"]?.intValue ?? 0)
+        let share =
+            Double(again.mixture?["datasets"]?["into-welsh"]?["units"]?.intValue ?? 0)
             / Double(again.mixture?["units"]?.intValue ?? 1)
         #expect(abs(share - 0.3) < 0.01)
     }
@@ -150,12 +166,13 @@ import Testing
     /// A recipe that drops `mix:` and a dataset: the rerun deletes `mixture/` and that dataset's
     /// folder, says so, and leaves the run folder holding exactly what the new manifest lists.
     @Test func outputsTheRecipeNoLongerProducesAreRemoved() async throws {
-        let recipe = try workspace(mix: """
-            mix:
-              weights: { into-welsh: 1, into-english: 1 }
-              unit: records
-              budget: 200
-            """)
+        let recipe = try workspace(
+            mix: """
+                mix:
+                  weights: { into-welsh: 1, into-english: 1 }
+                  unit: records
+                  budget: 200
+                """)
         let runDir = FileSystem.parent(of: recipe) + "/run"
         _ = try await run(recipe)
         #expect(FileSystem.exists(runDir + "/mixture/README.md"))
@@ -164,8 +181,10 @@ import Testing
 
         let text = try String(contentsOfFile: recipe, encoding: .utf8)
         let trimmed = text.split(separator: "\n", omittingEmptySubsequences: false)
-            .filter { !$0.contains("into-english") && !$0.hasPrefix("mix:") && !$0.contains("unit: records")
-                && !$0.contains("budget: 200") && !$0.contains("weights:") }
+            .filter {
+                !$0.contains("into-english") && !$0.hasPrefix("mix:") && !$0.contains("unit: records")
+                    && !$0.contains("budget: 200") && !$0.contains("weights:")
+            }
             .joined(separator: "\n")
         try TestSupport.write(trimmed, to: recipe)
         let events = EventLog()
@@ -191,14 +210,18 @@ import Testing
         let fixtures = TestSupport.repoRoot + "/Tests/Fixtures/Tokenize"
         let template = try String(contentsOfFile: fixtures + "/templates/chatml.jinja", encoding: .utf8)
         let config = JSONWriter.string(.object(["chat_template": .string(template)]))
-        let recipe = try workspace(mix: """
-            mix:
-              weights: { into-welsh: 1, into-english: 1 }
-              unit: records
-              budget: 300
-              tokenizer: model
-            """, files: ["model/tokenizer.json": try String(contentsOfFile: fixtures + "/tokenizers/qwen2.json", encoding: .utf8),
-                         "model/tokenizer_config.json": config])
+        let recipe = try workspace(
+            mix: """
+                mix:
+                  weights: { into-welsh: 1, into-english: 1 }
+                  unit: records
+                  budget: 300
+                  tokenizer: model
+                """,
+            files: [
+                "model/tokenizer.json": try String(contentsOfFile: fixtures + "/tokenizers/qwen2.json", encoding: .utf8),
+                "model/tokenizer_config.json": config
+            ])
         let summary = try await run(recipe)
         let mixture = try #require(summary.mixture)
         #expect(mixture["records"]?.intValue == 300)
@@ -225,17 +248,25 @@ extension MixRunTests {
               budget: 100
               tokenizer: model
             """
-        let withJinja = try workspace(mix: mix, files: ["model/tokenizer.json": tokenizer,
-                                                        "model/tokenizer_config.json": #"{"eos_token": "<|im_end|>"}"#,
-                                                        "model/chat_template.jinja": template])
+        let withJinja = try workspace(
+            mix: mix,
+            files: [
+                "model/tokenizer.json": tokenizer,
+                "model/tokenizer_config.json": #"{"eos_token": "<|im_end|>"}"#,
+                "model/chat_template.jinja": template
+            ])
         let (_, problems) = Pipeline.check(recipePath: withJinja)
         #expect(!problems.contains { $0.message.contains("chat template") }, "\(problems)")
         let summary = try await run(withJinja)
         #expect(summary.mixture?["tokens"]?["method"] == .string("tokenizer+chat-template"))
         #expect(summary.mixture?["tokens"]?["chat_template"] == .string("model/chat_template.jinja"))
 
-        let without = try workspace(mix: mix, files: ["model/tokenizer.json": tokenizer,
-                                                      "model/tokenizer_config.json": #"{"eos_token": "<|im_end|>"}"#])
+        let without = try workspace(
+            mix: mix,
+            files: [
+                "model/tokenizer.json": tokenizer,
+                "model/tokenizer_config.json": #"{"eos_token": "<|im_end|>"}"#
+            ])
         let (plan, warned) = Pipeline.check(recipePath: without)
         #expect(plan != nil)
         #expect(warned.contains { $0.severity == .warning && $0.message.contains("no chat template beside model/tokenizer.json") })
@@ -247,15 +278,25 @@ extension MixRunTests {
         // Six long English sentences of the training pairs are "eval items".
         let pairs = try TestSupport.legislationPairs(limit: 1200)
         let leaked = pairs.filter { $0.0.split(separator: " ").count >= 14 }.prefix(6)
-        let evals = leaked.map { JSONWriter.string(.object(["input": .array([.object(["role": .string("user"),
-                                                                                        "content": .string($0.0)])]),
-                                                            "ideal": .string("x")])) }
-        let recipe = try workspace(mix: """
-            mix:
-              weights: { into-welsh: 1, into-english: 1 }
-              unit: records
-              decontaminate: [evals/leaked.jsonl]
-            """, files: ["evals/leaked.jsonl": evals.joined(separator: "\n") + "\n"])
+        let evals = leaked.map {
+            JSONWriter.string(
+                .object([
+                    "input": .array([
+                        .object([
+                            "role": .string("user"),
+                            "content": .string($0.0)
+                        ])
+                    ]),
+                    "ideal": .string("x")
+                ]))
+        }
+        let recipe = try workspace(
+            mix: """
+                mix:
+                  weights: { into-welsh: 1, into-english: 1 }
+                  unit: records
+                  decontaminate: [evals/leaked.jsonl]
+                """, files: ["evals/leaked.jsonl": evals.joined(separator: "\n") + "\n"])
         let summary = try await run(recipe)
         let mixture = try #require(summary.mixture)
         // Each leaked sentence sits in a conversation of both datasets (series conversations hold several).
@@ -284,11 +325,13 @@ extension MixRunTests {
         #expect(card.contains("## Decontamination"))
 
         // A missing eval file is a recipe error on the mix's line.
-        let (plan, problems) = Pipeline.check(recipePath: try workspace(mix: """
-            mix:
-              weights: { into-welsh: 1 }
-              decontaminate: [evals/missing.jsonl]
-            """))
+        let (plan, problems) = Pipeline.check(
+            recipePath: try workspace(
+                mix: """
+                    mix:
+                      weights: { into-welsh: 1 }
+                      decontaminate: [evals/missing.jsonl]
+                    """))
         #expect(plan == nil)
         #expect(problems.contains { $0.severity == .error && $0.message.contains("missing.jsonl") && $0.line == 11 })
     }

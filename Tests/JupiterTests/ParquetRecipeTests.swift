@@ -1,5 +1,6 @@
 import JupiterCore
 import Testing
+
 @testable import Jupiter
 
 /// Parquet sources and Parquet mixture shards through recipe validation (what `jupiter validate`
@@ -10,8 +11,12 @@ import Testing
         let dir = try TestSupport.temporaryDirectory("parquet-recipe")
         try FileSystem.createDirectory(dir + "/data")
         let rows: [JSONValue] = (0..<5).map { i in
-            .object(["messages": .array([.object(["role": .string("user"), "content": .string("Helo \(i)")]),
-                                         .object(["role": .string("assistant"), "content": .string("Shwmae \(i)")])])])
+            .object([
+                "messages": .array([
+                    .object(["role": .string("user"), "content": .string("Helo \(i)")]),
+                    .object(["role": .string("assistant"), "content": .string("Shwmae \(i)")])
+                ])
+            ])
         }
         let w = try ParquetWriter(path: dir + "/data/chats.parquet", schema: ParquetColumnType.schema(of: rows))
         for r in rows { try w.write(r) }
@@ -29,7 +34,9 @@ import Testing
 
     @Test func parquetSourcesAreDetectedFromTheirColumnsAndMixturesCanBeParquet() throws {
         let dir = try workspace()
-        let (plan, problems) = try check(dir, """
+        let (plan, problems) = try check(
+            dir,
+            """
             name: pq
             sources:
               chats: { path: data/chats.parquet, format: parquet }
@@ -50,7 +57,9 @@ import Testing
 
     @Test func unreadableParquetAndWrongSettingsAreReportedWithTheirLines() throws {
         let dir = try workspace()
-        let (_, problems) = try check(dir, """
+        let (_, problems) = try check(
+            dir,
+            """
             name: pq
             sources:
               cut: { path: data/cut.parquet, format: openai-messages }
@@ -63,8 +72,10 @@ import Testing
             output: { dir: run, format_file: arrow }
             """)
         let messages = problems.map { "\($0.line ?? 0): \($0.message)" }
-        #expect(messages.contains("3: source 'cut': data/cut.parquet: does not end with the Parquet magic 'PAR1': "
-                                  + "truncated, or not a Parquet file"), "\(messages)")
+        #expect(
+            messages.contains(
+                "3: source 'cut': data/cut.parquet: does not end with the Parquet magic 'PAR1': "
+                    + "truncated, or not a Parquet file"), "\(messages)")
         #expect(messages.contains("4: source 'docs': data/docs.jsonl is not a Parquet file (format: parquet)"), "\(messages)")
         #expect(messages.contains("10: output.format_file must be one of jsonl, parquet"), "\(messages)")
     }

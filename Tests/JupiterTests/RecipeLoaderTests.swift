@@ -1,5 +1,6 @@
 import JupiterCore
 import Testing
+
 @testable import Jupiter
 
 @Suite struct RecipeLoaderTests {
@@ -17,7 +18,8 @@ import Testing
     }
 
     @Test func validRecipeBuildsAPlan() throws {
-        let (plan, problems) = try check("""
+        let (plan, problems) = try check(
+            """
             name: ok
             seed: 3
             sources:
@@ -34,7 +36,8 @@ import Testing
     }
 
     @Test func everyProblemIsReportedWithItsLine() throws {
-        let (plan, problems) = try check("""
+        let (plan, problems) = try check(
+            """
             name: bad
             seed: minus-one
             colour: blue
@@ -73,7 +76,8 @@ import Testing
     }
 
     @Test func stageKindsAreChecked() throws {
-        let (plan, problems) = try check("""
+        let (plan, problems) = try check(
+            """
             name: kinds
             sources:
               p: { path: data/pairs.tsv, format: parallel-tsv, langs: [en, cy] }
@@ -85,7 +89,8 @@ import Testing
     }
 
     @Test func unsafeDatasetNamesCannotEscapeTheRunFolder() throws {
-        let (plan, problems) = try check("""
+        let (plan, problems) = try check(
+            """
             name: escape
             sources:
               p: { path: data/pairs.tsv, format: parallel-tsv, langs: [en, cy] }
@@ -97,15 +102,17 @@ import Testing
     }
 
     @Test func formatIsDetectedAndGlobsExpandSorted() throws {
-        let (plan, problems) = try check("""
+        let (plan, problems) = try check(
+            """
             name: detect
             sources:
               chats: { path: "data/*.jsonl" }
             datasets:
               all: { from: chats }
-            """, files: [
+            """,
+            files: [
                 "data/b.jsonl": #"{"messages":[{"role":"user","content":"hi"}]}"# + "\n",
-                "data/a.jsonl": #"{"messages":[{"role":"user","content":"helo"}]}"# + "\n",
+                "data/a.jsonl": #"{"messages":[{"role":"user","content":"helo"}]}"# + "\n"
             ])
         #expect(problems.isEmpty)
         let sources = try #require(plan).sources
@@ -114,7 +121,8 @@ import Testing
     }
 
     @Test func parallelSourcesNeedLanguages() throws {
-        let (plan, problems) = try check("""
+        let (plan, problems) = try check(
+            """
             name: langs
             sources:
               p: { path: data/pairs.tsv, format: parallel-tsv }
@@ -128,7 +136,8 @@ import Testing
     /// Each message names its location once (file and line are the diagnostic's own, never
     /// repeated inside the message), and a misspelt name gets a suggestion.
     @Test func messagesNameTheirPlaceOnceAndSuggestNames() throws {
-        let (plan, problems) = try check("""
+        let (plan, problems) = try check(
+            """
             name: math
             sources:
               p: { path: data/pairs.tsv, format: parallel-tsvv, langs: [en, cy] }
@@ -143,10 +152,15 @@ import Testing
             #expect(p.description.components(separatedBy: "error:").count == 2, "\(p)")
         }
         #expect(problems.contains { $0.message.contains("unknown stage 'qualty'; did you mean 'quality'?") && $0.line == 6 })
-        #expect(problems.contains { $0.message.contains("unknown format 'parallel-tsvv'") && $0.message.contains("did you mean 'parallel-tsv'?") })
-        #expect(problems.contains {
-            $0.message.hasPrefix("dataset 'math': stage 'langid': ") && $0.message.contains("unknown option 'min_prb'; did you mean 'min_prob'?")
-        })
+        #expect(
+            problems.contains {
+                $0.message.contains("unknown format 'parallel-tsvv'") && $0.message.contains("did you mean 'parallel-tsv'?")
+            })
+        #expect(
+            problems.contains {
+                $0.message.hasPrefix("dataset 'math': stage 'langid': ")
+                    && $0.message.contains("unknown option 'min_prb'; did you mean 'min_prob'?")
+            })
         #expect(problems.contains { $0.message.contains("unknown option 'feild'; did you mean 'field'?") })
         #expect(problems.contains { $0.message.contains("unknown key 'form'; did you mean 'from'?") && $0.line == 7 })
     }
@@ -154,7 +168,8 @@ import Testing
     /// Booleans read the same way everywhere: `yes`/`on` are true in `mix.repeat` as in stage options
     /// (one reader: ConfigReader.bool).
     @Test func booleansReadTheSameEverywhere() throws {
-        let (plan, problems) = try check("""
+        let (plan, problems) = try check(
+            """
             name: bools
             sources:
               p: { path: data/pairs.tsv, format: parallel-tsv, langs: [en, cy] }

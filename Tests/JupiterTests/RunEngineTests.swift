@@ -1,12 +1,15 @@
 import Foundation
 import JupiterCore
 import Testing
+
 @testable import Jupiter
 
 @Suite struct RunEngineTests {
     /// A recipe over `pairs` with the three first-party stages.
-    func makeRecipe(_ dir: String, pairs: [(String, String)], batchSize: Int = 64, seed: Int = 7,
-                    extraSources: String = "", extraDatasets: String = "") throws -> String {
+    func makeRecipe(
+        _ dir: String, pairs: [(String, String)], batchSize: Int = 64, seed: Int = 7,
+        extraSources: String = "", extraDatasets: String = ""
+    ) throws -> String {
         try TestSupport.writeTSV(pairs, to: dir + "/data/pairs.tsv")
         let yaml = """
             name: test
@@ -104,8 +107,11 @@ import Testing
         #expect(Set(origins).count == origins.count)
         #expect(dropped.count == c.dropped)
         let rules = Set(dropped.compactMap { $0["dropped"]?["rule"]?.stringValue })
-        #expect(rules.isSuperset(of: ["pair.empty", "pair.identical", "pair.non-letters", "pair.length-ratio",
-                                      "exact-dedup.duplicate"]))
+        #expect(
+            rules.isSuperset(of: [
+                "pair.empty", "pair.identical", "pair.non-letters", "pair.length-ratio",
+                "exact-dedup.duplicate"
+            ]))
         // The 30 planted duplicates (lines 701–730) are dropped by exact-dedup, naming the first copy.
         let dupDrops = dropped.filter { $0["dropped"]?["stage"]?.stringValue == "exact-dedup" }
         #expect(dupDrops.count >= 30)
@@ -159,7 +165,8 @@ import Testing
         try TestSupport.write(jsonl, to: dir + "/data/chats.jsonl")
         try TestSupport.write("", to: dir + "/data/empty.jsonl")
         try TestSupport.write("one\tun\njust one column\nthree\ttri\n", to: dir + "/data/pairs.tsv")
-        try TestSupport.write("""
+        try TestSupport.write(
+            """
             name: bad
             sources:
               chats: { path: "data/*.jsonl", format: openai-messages }
@@ -171,8 +178,13 @@ import Testing
             """, to: dir + "/recipe.yaml")
         let summary = try await run(dir + "/recipe.yaml")
         let q = try TestSupport.jsonLines(dir + "/run/datasets/chats/quarantine.jsonl")
-        let byLine = Dictionary(q.map { (($0["file"]?.stringValue ?? "") + ":" + String($0["line"]?.intValue ?? -1),
-                                         $0["error"]?.stringValue ?? "") }, uniquingKeysWith: { a, _ in a })
+        let byLine = Dictionary(
+            q.map {
+                (
+                    ($0["file"]?.stringValue ?? "") + ":" + String($0["line"]?.intValue ?? -1),
+                    $0["error"]?.stringValue ?? ""
+                )
+            }, uniquingKeysWith: { a, _ in a })
         #expect(byLine["data/chats.jsonl:2"]?.contains("invalid JSON") == true)
         #expect(byLine["data/chats.jsonl:3"]?.contains("field \"messages\": expected array, found string") == true)
         #expect(byLine["data/chats.jsonl:4"]?.contains("invalid UTF-8") == true)
@@ -225,18 +237,21 @@ import Testing
     @Test func datasetsCanReadOtherDatasets() async throws {
         let dir = try TestSupport.temporaryDirectory("chain")
         let pairs = try Self.noisyPairs()
-        let recipe = try makeRecipe(dir, pairs: pairs, extraDatasets: """
-              again:
-                from: chat
-                steps: [exact-dedup]
-            """)
+        let recipe = try makeRecipe(
+            dir, pairs: pairs,
+            extraDatasets: """
+                  again:
+                    from: chat
+                    steps: [exact-dedup]
+                """)
         let summary = try await run(recipe)
         let chat = try #require(summary.counts["chat"])
         let again = try #require(summary.counts["again"])
         #expect(again.read == chat.kept)
         #expect(again.read == again.kept + again.dropped + again.quarantined)
         let kept = try TestSupport.jsonLines(dir + "/run/datasets/again/kept.jsonl.gz")
-        #expect(kept.first?["lineage"]?["stages"]?.arrayValue?.compactMap(\.stringValue)
+        #expect(
+            kept.first?["lineage"]?["stages"]?.arrayValue?.compactMap(\.stringValue)
                 == ["pair-filter", "exact-dedup", "parallel-to-chat", "exact-dedup"])
         #expect(kept.first?["lineage"]?["origins"]?[0]?["file"]?.stringValue == "data/pairs.tsv")
     }
@@ -265,7 +280,8 @@ import Testing
         let evals = leaked.map { #"{"input":[{"role":"user","content":"\#($0.0)"}],"ideal":"x"}"# }
         try TestSupport.write(evals.joined(separator: "\n") + "\n", to: dir + "/evals/leaked.jsonl")
         try TestSupport.writeTSV(pairs, to: dir + "/data/pairs.tsv")
-        try TestSupport.write("""
+        try TestSupport.write(
+            """
             name: decon
             sources:
               pairs: { path: data/pairs.tsv, format: parallel-tsv, langs: [en, cy] }

@@ -1,15 +1,19 @@
 import Foundation
 import JupiterCore
 import Testing
+
 @testable import Jupiter
 
 /// The run folder is the only place a run deletes in, it never follows links while deleting,
 /// and a folder Jupiter did not make is refused.
 @Suite struct RunFolderSafetyTests {
-    func recipe(_ dir: String, output: String = "run", seed: Int = 7, steps: String = "[pair-filter, parallel-to-chat]",
-                extra: String = "") throws -> String {
+    func recipe(
+        _ dir: String, output: String = "run", seed: Int = 7, steps: String = "[pair-filter, parallel-to-chat]",
+        extra: String = ""
+    ) throws -> String {
         try TestSupport.writeTSV(try TestSupport.legislationPairs(limit: 120), to: dir + "/data/pairs.tsv")
-        try TestSupport.write("""
+        try TestSupport.write(
+            """
             name: safety
             seed: \(seed)
             sources:
@@ -86,15 +90,20 @@ import Testing
     /// conversation step is.
     @Test func changingTheSeedRedoesOnlyStagesThatUseIt() async throws {
         let dir = try TestSupport.temporaryDirectory("seed")
-        try TestSupport.write(#"{"input":[{"role":"user","content":"nothing like the legislation at all"}],"ideal":"x"}"# + "\n",
-                              to: dir + "/evals/e.jsonl")
-        let steps = "[pair-filter, { exact-dedup: { field: source } }, minhash-dedup, { decontaminate: { evals: [evals/e.jsonl] } }, "
+        try TestSupport.write(
+            #"{"input":[{"role":"user","content":"nothing like the legislation at all"}],"ideal":"x"}"# + "\n",
+            to: dir + "/evals/e.jsonl")
+        let steps =
+            "[pair-filter, { exact-dedup: { field: source } }, minhash-dedup, { decontaminate: { evals: [evals/e.jsonl] } }, "
             + "{ semantic-dedup: { model: hashed-bow } }, parallel-to-chat]"
         _ = try await run(try recipe(dir, seed: 1, steps: steps))
         let events = EventLog()
         _ = try await run(try recipe(dir, seed: 2, steps: steps), observer: { events.add($0) })
-        #expect(events.skippedSteps == ["chat/pair-filter", "chat/exact-dedup", "chat/minhash-dedup",
-                                        "chat/decontaminate", "chat/semantic-dedup"])
+        #expect(
+            events.skippedSteps == [
+                "chat/pair-filter", "chat/exact-dedup", "chat/minhash-dedup",
+                "chat/decontaminate", "chat/semantic-dedup"
+            ])
         #expect(events.startedSteps == ["chat/parallel-to-chat"])
     }
 

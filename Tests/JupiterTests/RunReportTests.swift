@@ -2,6 +2,7 @@ import Foundation
 import JupiterCore
 import JupiterTesting
 import Testing
+
 @testable import Jupiter
 
 /// `report/index.html` of a real run: legislation pairs (pair-filter, exact-dedup, decontaminate)
@@ -15,13 +16,18 @@ import Testing
         let pairs = try TestSupport.legislationPairs(limit: 600)
         try TestSupport.writeTSV(pairs, to: dir + "/data/pairs.tsv")
         // Evaluation items copied from ten training pairs: decontamination drops them.
-        try TestSupport.write(pairs.enumerated().filter { $0.offset % 60 == 7 && $0.element.0.split(separator: " ").count >= 12 }.map {
-            JSONWriter.string(.object(["input": .array([.object(["role": .string("user"), "content": .string($0.element.0)])]),
-                                       "ideal": .string($0.element.1)])) + "\n"
-        }.joined(), to: dir + "/evals/heldout.jsonl")
+        try TestSupport.write(
+            pairs.enumerated().filter { $0.offset % 60 == 7 && $0.element.0.split(separator: " ").count >= 12 }.map {
+                JSONWriter.string(
+                    .object([
+                        "input": .array([.object(["role": .string("user"), "content": .string($0.element.0)])]),
+                        "ideal": .string($0.element.1)
+                    ])) + "\n"
+            }.joined(), to: dir + "/evals/heldout.jsonl")
         let segments = try QualityCorpus.segments(tsv: TestSupport.repoRoot + "/Tests/Fixtures/Legislation/legislation-en-cy.tsv")
-        let corpus = QualityCorpus.build(english: segments.english, welsh: segments.welsh, count: 80,
-                                         shapes: [.prose, .noisy, .repeats, .bench], seed: 3)
+        let corpus = QualityCorpus.build(
+            english: segments.english, welsh: segments.welsh, count: 80,
+            shapes: [.prose, .noisy, .repeats, .bench], seed: 3)
         var docs = corpus.jsonl()
         docs += Array("{\"id\": \"broken\", \"text\": \"unterminated\n".utf8)
         docs += Array("{\"id\": \"hostile\", \"text\": \"<script>alert(1)</script> too short\"}\n".utf8)
@@ -29,7 +35,8 @@ import Testing
         try TestSupport.write(docs, to: dir + "/data/docs.jsonl")
         let questions = try String(contentsOfFile: TestSupport.repoRoot + "/Tests/Fixtures/Eval/gsm8k-test-200.jsonl", encoding: .utf8)
         try TestSupport.write(questions, to: dir + "/data/questions.jsonl")
-        try TestSupport.write("""
+        try TestSupport.write(
+            """
             name: reported
             seed: 5
             sources:
@@ -88,7 +95,9 @@ import Testing
             for stage in d["stages"]?.objectValue ?? JSONObject() {
                 for rule in stage.value["rules"]?.objectValue ?? JSONObject() {
                     rules += 1
-                    #expect(Self.figure(html, "rule-\(name)-\(stage.key)-\(rule.key)") == NumberText.grouped(rule.value["count"]?.intValue ?? -1))
+                    #expect(
+                        Self.figure(html, "rule-\(name)-\(stage.key)-\(rule.key)")
+                            == NumberText.grouped(rule.value["count"]?.intValue ?? -1))
                 }
             }
         }
@@ -133,12 +142,16 @@ import Testing
     @Test func lengthsAreCountedWithThePlansTokenizer() async throws {
         let fixtures = TestSupport.repoRoot + "/Tests/Fixtures/Tokenize"
         let template = try String(contentsOfFile: fixtures + "/templates/chatml.jinja", encoding: .utf8)
-        let recipe = try MixRunTests().workspace(mix: """
-            mix:
-              weights: { into-welsh: 1, into-english: 1 }
-              tokenizer: model
-            """, files: ["model/tokenizer.json": try String(contentsOfFile: fixtures + "/tokenizers/qwen2.json", encoding: .utf8),
-                         "model/tokenizer_config.json": JSONWriter.string(.object(["chat_template": .string(template)]))])
+        let recipe = try MixRunTests().workspace(
+            mix: """
+                mix:
+                  weights: { into-welsh: 1, into-english: 1 }
+                  tokenizer: model
+                """,
+            files: [
+                "model/tokenizer.json": try String(contentsOfFile: fixtures + "/tokenizers/qwen2.json", encoding: .utf8),
+                "model/tokenizer_config.json": JSONWriter.string(.object(["chat_template": .string(template)]))
+            ])
         let (plan, _) = Pipeline.check(recipePath: recipe)
         let summary = try await MixRunTests().run(recipe)
         let mixture = try #require(summary.mixture)
@@ -150,13 +163,15 @@ import Testing
             #expect(Int(lengths.values.reduce(0, +)) == measured)
         }
         // Without the plan: characters, and the axis says so.
-        #expect(try RunReport.data(runDirectory: summary.runDirectory).datasets.allSatisfy {
-            $0.lengths?.unit == "characters of text per record"
-        })
+        #expect(
+            try RunReport.data(runDirectory: summary.runDirectory).datasets.allSatisfy {
+                $0.lengths?.unit == "characters of text per record"
+            })
     }
 
-    @Test("the run report opens in headless Chromium without console errors and its charts are drawn",
-          .enabled(if: Chromium.binary != nil, "needs Chromium (Debian package chromium; scripts/test installs it)"))
+    @Test(
+        "the run report opens in headless Chromium without console errors and its charts are drawn",
+        .enabled(if: Chromium.binary != nil, "needs Chromium (Debian package chromium; scripts/test installs it)"))
     func reportInChromium() async throws {
         let (dir, manifest, _) = try await Self.runAndReport()
         let path = dir + "/run/report/index.html"

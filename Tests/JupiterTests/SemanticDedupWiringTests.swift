@@ -2,6 +2,7 @@ import Foundation
 import JupiterCore
 import JupiterTesting
 import Testing
+
 @testable import Jupiter
 
 /// `semantic-dedup` with `model:` naming a recipe model: embeddings come from the model's
@@ -14,10 +15,11 @@ import Testing
             #"{"id":"a","text":"Mae'r Senedd yn cyfarfod yng Nghaerdydd."}"#,
             #"{"id":"b","text":"The council meets on Tuesdays."}"#,
             #"{"id":"c","text":"Mae'r Senedd yn cyfarfod yng Nghaerdydd."}"#,
-            #"{"id":"d","text":"Bydd y llyfrgell ar gau yfory."}"#,
+            #"{"id":"d","text":"Bydd y llyfrgell ar gau yfory."}"#
         ]
         try TestSupport.write(docs.joined(separator: "\n") + "\n", to: dir + "/data/docs.jsonl")
-        try TestSupport.write("""
+        try TestSupport.write(
+            """
             name: sem
             models:
               emb: { endpoint: "\(server.baseURL)", model: test-model }

@@ -2,6 +2,7 @@ import Foundation
 import JupiterCore
 import JupiterTesting
 import Testing
+
 @testable import Jupiter
 
 /// `jupiter validate` warns when `quality`'s web-document rules meet short records.
@@ -11,7 +12,8 @@ import Testing
     {
         let dir = try TestSupport.temporaryDirectory("shortrecords")
         try TestSupport.write(data, to: dir + "/data/" + file)
-        try TestSupport.write("""
+        try TestSupport.write(
+            """
             name: short
             sources:
               questions: { path: data/\(file), format: \(format) }
@@ -44,12 +46,18 @@ import Testing
     @Test func theWarningGoesWhenTheRulesDoNotApply() throws {
         #expect(try check(try gsm8k(), file: "gsm8k.jsonl", steps: "      - quality: { rules: { document: [basic] } }").isEmpty)
         // Both length bounds turned off (`null`): nothing left to warn about.
-        #expect(try check(try gsm8k(), file: "gsm8k.jsonl",
-                          steps: "      - quality: { min_doc_words: null, min_num_sentences: null }").isEmpty)
+        #expect(
+            try check(
+                try gsm8k(), file: "gsm8k.jsonl",
+                steps: "      - quality: { min_doc_words: null, min_num_sentences: null }"
+            ).isEmpty)
         // Long documents (60–320 words of legislation prose): no warning.
         let segments = try QualityCorpus.segments(tsv: TestSupport.repoRoot + "/Tests/Fixtures/Legislation/legislation-en-cy.tsv")
         let corpus = QualityCorpus.build(english: segments.english, welsh: segments.welsh, count: 60, shapes: [.prose], seed: 1)
-        #expect(try check(String(decoding: corpus.jsonl(), as: UTF8.self), file: "docs.jsonl", steps: "      - quality",
-                          format: "documents").isEmpty)
+        #expect(
+            try check(
+                String(decoding: corpus.jsonl(), as: UTF8.self), file: "docs.jsonl", steps: "      - quality",
+                format: "documents"
+            ).isEmpty)
     }
 }

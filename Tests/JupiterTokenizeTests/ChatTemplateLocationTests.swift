@@ -1,6 +1,7 @@
 import Foundation
 import JupiterCore
 import Testing
+
 @testable import JupiterTokenize
 
 /// `ChatTemplate.find(inModelFolder:)`: a template file beside the config wins (as in
@@ -13,7 +14,8 @@ import Testing
             path = FileManager.default.temporaryDirectory.appendingPathComponent("jt-model-\(UUID().uuidString)").path
             for (name, text) in files {
                 let file = (path as NSString).appendingPathComponent(name)
-                try FileManager.default.createDirectory(atPath: (file as NSString).deletingLastPathComponent, withIntermediateDirectories: true)
+                try FileManager.default.createDirectory(
+                    atPath: (file as NSString).deletingLastPathComponent, withIntermediateDirectories: true)
                 try Data(text.utf8).write(to: URL(fileURLWithPath: file))
             }
             try FileManager.default.createDirectory(atPath: path, withIntermediateDirectories: true)
@@ -41,7 +43,7 @@ import Testing
     @Test func configListPicksDefaultOrTheNamedTemplate() throws {
         let list: JSONValue = .array([
             .object(["name": .string("tool_use"), "template": .string("tools:{{ messages[0].content }}")]),
-            .object(["name": .string("default"), "template": .string("default:{{ messages[0].content }}")]),
+            .object(["name": .string("default"), "template": .string("default:{{ messages[0].content }}")])
         ])
         let f = try Folder(["tokenizer_config.json": Self.config(list)])
         let found = try #require(try ChatTemplate.find(inModelFolder: f.path))
@@ -75,7 +77,7 @@ import Testing
     @Test func jinjaFileWinsOverTheConfigAndKeepsItsSpecialTokens() throws {
         let f = try Folder([
             "tokenizer_config.json": Self.config(.string("old:{{ messages[0].content }}")),
-            "chat_template.jinja": "{{ bos_token }}new:{{ messages[0].content }}",
+            "chat_template.jinja": "{{ bos_token }}new:{{ messages[0].content }}"
         ])
         let found = try #require(try ChatTemplate.find(inModelFolder: f.path))
         #expect(found.source == .jinjaFile(path: f.file("chat_template.jinja")))
@@ -86,7 +88,7 @@ import Testing
     @Test func namedTemplateFromAdditionalChatTemplates() throws {
         let f = try Folder([
             "chat_template.jinja": "default",
-            "additional_chat_templates/tool_use.jinja": "tools:{{ messages | length }}",
+            "additional_chat_templates/tool_use.jinja": "tools:{{ messages | length }}"
         ])
         let found = try #require(try ChatTemplate.find(inModelFolder: f.path, name: "tool_use"))
         #expect(found.source == .jinjaFile(path: f.file("additional_chat_templates/tool_use.jinja")))

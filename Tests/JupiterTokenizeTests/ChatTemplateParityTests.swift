@@ -1,6 +1,7 @@
 import Foundation
 import JupiterCore
 import Testing
+
 @testable import JupiterTokenize
 
 /// Chat templates render exactly as Python jinja2 (configured as transformers does) renders them;
@@ -11,7 +12,8 @@ import Testing
         guard let d = try? Data(contentsOf: Fixtures.dir.appendingPathComponent("conversations.jsonl")) else { return out }
         for (n, line) in d.split(separator: 0x0A).enumerated() {
             guard let v = try? JSONParser.parse([UInt8](line)),
-                  case .conversation(let c)? = try? NativeCodec.decode(v, as: .conversation, fallbackID: "line\(n)", origin: Origin(file: "conversations.jsonl", line: n + 1))
+                case .conversation(let c)? = try? NativeCodec.decode(
+                    v, as: .conversation, fallbackID: "line\(n)", origin: Origin(file: "conversations.jsonl", line: n + 1))
             else { continue }
             out[c.id] = c
         }
@@ -76,16 +78,20 @@ import Testing
                 continue
             }
             let expected = g["text"]?.stringValue ?? ""
-            let text = try template.render(messages: conv.messages.map(ChatTemplate.messageValue), tools: conv.tools,
-                                           addGenerationPrompt: gen, extra: extra)
-            #expect(text == expected && Array(text.unicodeScalars) == Array(expected.unicodeScalars), "\(what): \(Self.firstDifference(text, expected))")
+            let text = try template.render(
+                messages: conv.messages.map(ChatTemplate.messageValue), tools: conv.tools,
+                addGenerationPrompt: gen, extra: extra)
+            #expect(
+                text == expected && Array(text.unicodeScalars) == Array(expected.unicodeScalars),
+                "\(what): \(Self.firstDifference(text, expected))")
             if let tokenizer {
                 // The rendered chat, special tokens and all, tokenizes as `tokenizers` does.
                 let ids = tokenizer.encode(text, addSpecialTokens: false)
-                var h: UInt64 = 0xcbf29ce484222325
+                var h: UInt64 = 0xcbf2_9ce4_8422_2325
                 Fixtures.fnv(&h, Fixtures.idsBytes(ids))
-                #expect(ids.count == g["ids_count"]?.intValue && String(format: "%016llx", h) == g["ids_fnv64"]?.stringValue,
-                        "\(what): ids of the render differ (\(ids.count) vs \(g["ids_count"]?.intValue ?? -1))")
+                #expect(
+                    ids.count == g["ids_count"]?.intValue && String(format: "%016llx", h) == g["ids_fnv64"]?.stringValue,
+                    "\(what): ids of the render differ (\(ids.count) vs \(g["ids_count"]?.intValue ?? -1))")
             }
             if let spans = g["spans"]?.arrayValue {
                 let rendered = try template.render(conv, addGenerationPrompt: gen, extra: extra)

@@ -1,6 +1,7 @@
 import Foundation
 import JupiterCore
 import JupiterTesting
+
 @testable import JupiterTokenize
 
 /// Paths and shared data for the tokenizer tests.
@@ -95,7 +96,11 @@ enum Fixtures {
             for line in d.split(separator: 0x0A) where line.contains(where: { $0 != 0x20 && $0 != 0x0D && $0 != 0x09 }) {
                 guard let r = try? JSONParser.parse([UInt8](line)) else { continue }
                 var fields: [String] = (r["input"]?.arrayValue ?? []).compactMap { $0["content"]?.stringValue }
-                if let s = r["ideal"]?.stringValue { fields.append(s) } else { fields += (r["ideal"]?.arrayValue ?? []).compactMap(\.stringValue) }
+                if let s = r["ideal"]?.stringValue {
+                    fields.append(s)
+                } else {
+                    fields += (r["ideal"]?.arrayValue ?? []).compactMap(\.stringValue)
+                }
                 for t in fields {
                     let b = Array(t.utf8)
                     if b.contains(0x0A) { add(b) }
@@ -108,7 +113,7 @@ enum Fixtures {
 
     /// FNV-1a 64, as generate_tokenizers.py computes it.
     static func fnv(_ h: inout UInt64, _ bytes: some Sequence<UInt8>) {
-        for b in bytes { h = (h ^ UInt64(b)) &* 0x100000001b3 }
+        for b in bytes { h = (h ^ UInt64(b)) &* 0x100_0000_01b3 }
     }
 
     static func idsBytes(_ ids: [Int]) -> [UInt8] {

@@ -2,6 +2,7 @@ import Foundation
 import JupiterCore
 import JupiterTesting
 import Testing
+
 @testable import JupiterTokenize
 
 /// Runaway templates stop with a `limit` TemplateError instead of crashing the process (stack
@@ -24,9 +25,11 @@ import Testing
     /// Crashed the test process with a stack overflow before the render depth bound.
     @Test func macroThatCallsItselfForeverStops() {
         Self.expectLimit("{% macro f() %}{{ f() }}{% endmacro %}{{ f() }}", mentioning: "calls itself")
-        Self.expectLimit("{% macro f(n) %}x{{ f(n + 1) }}{% endmacro %}{{ f(0) }}", mentioning: "nested more than \(JinjaLimits.maxRenderDepth)")
+        Self.expectLimit(
+            "{% macro f(n) %}x{{ f(n + 1) }}{% endmacro %}{{ f(0) }}", mentioning: "nested more than \(JinjaLimits.maxRenderDepth)")
         // Two macros calling each other.
-        Self.expectLimit("{% macro a() %}{{ b() }}{% endmacro %}{% macro b() %}{{ a() }}{% endmacro %}{{ a() }}", mentioning: "calls itself")
+        Self.expectLimit(
+            "{% macro a() %}{{ b() }}{% endmacro %}{% macro b() %}{{ a() }}{% endmacro %}{{ a() }}", mentioning: "calls itself")
     }
 
     @Test func deepButFiniteRecursionRendersLikeJinja2() throws {
@@ -47,7 +50,7 @@ import Testing
             "{{ 1" + String(repeating: " + 1", count: n) + " }}",
             "{{ x" + String(repeating: ".a", count: n) + " }}",
             "{{ 'a'" + String(repeating: " | trim", count: n) + " }}",
-            String(repeating: "{% if true %}", count: n) + "x" + String(repeating: "{% endif %}", count: n),
+            String(repeating: "{% if true %}", count: n) + "x" + String(repeating: "{% endif %}", count: n)
         ] {
             do {
                 _ = try ChatTemplate(source: src)
@@ -79,11 +82,15 @@ import Testing
 
     @Test func runawayOutputStops() throws {
         // At the real bound: 100 × 1 Mi characters would pass 32 Mi.
-        Self.expectLimit("{% for a in range(100) %}{{ 'x' * 1048576 }}{% endfor %}", mentioning: "produced more than \(JinjaLimits.maxOutputScalars) characters")
+        Self.expectLimit(
+            "{% for a in range(100) %}{{ 'x' * 1048576 }}{% endfor %}",
+            mentioning: "produced more than \(JinjaLimits.maxOutputScalars) characters")
         // 10^5 × 10^3 × 1 KiB would be 100 GiB; text captured by a macro counts too.
         #expect(throws: TemplateError(.limit, "the template produced more than 100000 characters")) {
-            try Self.renderWithin(output: 100_000, loops: .max,
-                                  "{% macro m() %}{{ 'x' * 1024 }}{% endmacro %}{% for a in range(100000) %}{% for b in range(1000) %}{% set s = m() %}{% endfor %}{% endfor %}")
+            try Self.renderWithin(
+                output: 100_000, loops: .max,
+                "{% macro m() %}{{ 'x' * 1024 }}{% endmacro %}{% for a in range(100000) %}{% for b in range(1000) %}{% set s = m() %}{% endfor %}{% endfor %}"
+            )
         }
         #expect(try Self.renderWithin(output: 100_000, loops: .max, "{{ 'x' * 100000 }}").count == 100_000)
     }
@@ -92,26 +99,33 @@ import Testing
         #expect(JinjaLimits.maxLoopIterations == 1_000_000)
         // Loops that print nothing: 10^10 iterations.
         #expect(throws: TemplateError(.limit, "loops ran more than 5000 iterations", line: 1)) {
-            try Self.renderWithin(output: .max, loops: 5_000, "{% for a in range(100000) %}{% for b in range(100000) %}{% endfor %}{% endfor %}")
+            try Self.renderWithin(
+                output: .max, loops: 5_000, "{% for a in range(100000) %}{% for b in range(100000) %}{% endfor %}{% endfor %}")
         }
-        #expect(try Self.renderWithin(output: .max, loops: 5_000, "{% for a in range(50) %}{% for b in range(99) %}{% endfor %}{% endfor %}ok") == "ok")
+        #expect(
+            try Self.renderWithin(output: .max, loops: 5_000, "{% for a in range(50) %}{% for b in range(99) %}{% endfor %}{% endfor %}ok")
+                == "ok")
     }
 
     @Test func runawayStringsAndRepetitionStop() {
         // A string that doubles without being printed.
-        Self.expectLimit("{% set ns = namespace(s='ab') %}{% for i in range(64) %}{% set ns.s = ns.s + ns.s %}{% endfor %}{{ ns.s | length }}",
-                         mentioning: "grew past")
-        Self.expectLimit("{% set ns = namespace(s='ab') %}{% for i in range(64) %}{% set ns.s = ns.s ~ ns.s %}{% endfor %}{{ ns.s | length }}",
-                         mentioning: "grew past")
-        Self.expectLimit("{% set ns = namespace(l=[1]) %}{% for i in range(64) %}{% set ns.l = ns.l + ns.l %}{% endfor %}{{ ns.l | length }}",
-                         mentioning: "repetition")
+        Self.expectLimit(
+            "{% set ns = namespace(s='ab') %}{% for i in range(64) %}{% set ns.s = ns.s + ns.s %}{% endfor %}{{ ns.s | length }}",
+            mentioning: "grew past")
+        Self.expectLimit(
+            "{% set ns = namespace(s='ab') %}{% for i in range(64) %}{% set ns.s = ns.s ~ ns.s %}{% endfor %}{{ ns.s | length }}",
+            mentioning: "grew past")
+        Self.expectLimit(
+            "{% set ns = namespace(l=[1]) %}{% for i in range(64) %}{% set ns.l = ns.l + ns.l %}{% endfor %}{{ ns.l | length }}",
+            mentioning: "repetition")
         Self.expectLimit("{{ 'abc' * 100000000000 }}", mentioning: "repetition")
         Self.expectLimit("{{ ([1, 2] * 100000000000) | length }}", mentioning: "repetition")
     }
 
     @Test func hugePowersOfOneDoNotLoop() throws {
         // The old loop multiplied a billion times here.
-        #expect(try Self.render("{{ 1 ** 1000000000000 }} {{ (-1) ** 1000000000001 }} {{ 0 ** 1000000000000 }} {{ 3 ** 4 }} {{ 2 ** 62 }}")
+        #expect(
+            try Self.render("{{ 1 ** 1000000000000 }} {{ (-1) ** 1000000000001 }} {{ 0 ** 1000000000000 }} {{ 3 ** 4 }} {{ 2 ** 62 }}")
                 == "1 -1 0 81 4611686018427387904")
     }
 
@@ -119,21 +133,22 @@ import Testing
     /// (this recursed forever before).
     @Test func namespaceReprMatchesJinja2() throws {
         let src = "{% set ns = namespace(a=1, b='x') %}{{ ns }}|{% set ns.me = ns %}{{ ns }}|{{ [ns] }}"
-        let expected = "<Namespace {'a': 1, 'b': 'x'}>|<Namespace {'a': 1, 'b': 'x', 'me': <Namespace {...}>}>|[<Namespace {'a': 1, 'b': 'x', 'me': <Namespace {...}>}>]"
+        let expected =
+            "<Namespace {'a': 1, 'b': 'x'}>|<Namespace {'a': 1, 'b': 'x', 'me': <Namespace {...}>}>|[<Namespace {'a': 1, 'b': 'x', 'me': <Namespace {...}>}>]"
         #expect(try Self.render(src) == expected)
     }
 
     @Test(.enabled(if: Peers.has("jinja2"), "needs the Python `jinja2` peer (scripts/test installs it)"))
     func namespaceReprAndRecursionAgreeWithLiveJinja2() throws {
         let script = """
-        from jinja2.sandbox import ImmutableSandboxedEnvironment
-        env = ImmutableSandboxedEnvironment(trim_blocks=True, lstrip_blocks=True)
-        print(env.from_string("{% set ns = namespace(a=1, b='x') %}{{ ns }}|{% set ns.me = ns %}{{ ns }}|{{ [ns] }}").render())
-        try:
-            env.from_string("{% macro f() %}{{ f() }}{% endmacro %}{{ f() }}").render()
-        except RecursionError:
-            print("RecursionError")
-        """
+            from jinja2.sandbox import ImmutableSandboxedEnvironment
+            env = ImmutableSandboxedEnvironment(trim_blocks=True, lstrip_blocks=True)
+            print(env.from_string("{% set ns = namespace(a=1, b='x') %}{{ ns }}|{% set ns.me = ns %}{{ ns }}|{{ [ns] }}").render())
+            try:
+                env.from_string("{% macro f() %}{{ f() }}{% endmacro %}{{ f() }}").render()
+            except RecursionError:
+                print("RecursionError")
+            """
         let r = try Peers.run(["-c", script])
         try #require(r.status == 0, "\(r.stderr)")
         let lines = r.text.split(separator: "\n").map(String.init)

@@ -1,4 +1,5 @@
 import Testing
+
 @testable import JupiterTokenize
 
 /// The regex engine and the hand-written splitters agree, and behave as Oniguruma does.
@@ -23,8 +24,10 @@ import Testing
         return out
     }
 
-    static let extra = ["", " ", "a", "  \n\t x", "it's 'S 'LL 'll 'Ve 'x 'ſ 'K", "123456789 ١٢٣", "a\u{301}b \u{301}",
-                        "x  \r\n\r\n  y \u{a0}\u{3000}z", "\u{1F44D}\u{1F3FD} 👨‍👩‍👧", "((x)) ?!... \n\n"]
+    static let extra = [
+        "", " ", "a", "  \n\t x", "it's 'S 'LL 'll 'Ve 'x 'ſ 'K", "123456789 ١٢٣", "a\u{301}b \u{301}",
+        "x  \r\n\r\n  y \u{a0}\u{3000}z", "\u{1F44D}\u{1F3FD} 👨‍👩‍👧", "((x)) ?!... \n\n"
+    ]
 
     @Test(arguments: [FastSplitter.gpt2Pattern, FastSplitter.llama3Pattern, FastSplitter.qwen2Pattern])
     func fastSplitterEqualsRegexEngine(pattern: String) throws {
@@ -52,8 +55,10 @@ import Testing
     }
 
     @Test func unsupportedSyntaxIsRefusedByName() {
-        for (p, word) in [("(?<=a)b", "lookbehind"), ("a++", "possessive"), ("[[:alpha:]]", "POSIX"), (#"\bx"#, "\\b"),
-                          ("(a", "unterminated"), ("a)", "unbalanced"), (#"\p{Greek}"#, "Greek"), ("(a*)*", "empty")] {
+        for (p, word) in [
+            ("(?<=a)b", "lookbehind"), ("a++", "possessive"), ("[[:alpha:]]", "POSIX"), (#"\bx"#, "\\b"),
+            ("(a", "unterminated"), ("a)", "unbalanced"), (#"\p{Greek}"#, "Greek"), ("(a*)*", "empty")
+        ] {
             do { _ = try TokenRegex(p); Issue.record("compiled \(p)") } catch {
                 #expect(error.description.contains(word), "\(p): \(error)")
             }

@@ -1,6 +1,7 @@
 import Foundation
 import JupiterCore
 import Testing
+
 @testable import JupiterTokenize
 
 /// Counting, decoding round trips and the mixer-facing API.
@@ -30,11 +31,13 @@ import Testing
         let tok = try Fixtures.tokenizer("qwen2")
         let src = try String(contentsOf: Fixtures.dir.appendingPathComponent("templates/nemotron3.jinja"), encoding: .utf8)
         let template = try ChatTemplate(source: src)
-        let conv = Conversation(id: "c1", messages: [
-            Message(role: .system, content: "Rwyt ti'n gynorthwyydd."),
-            Message(role: .user, content: "Beth yw prifddinas Cymru?"),
-            Message(role: .assistant, content: "Caerdydd.", reasoning: "Cardiff is the capital of Wales."),
-        ])
+        let conv = Conversation(
+            id: "c1",
+            messages: [
+                Message(role: .system, content: "Rwyt ti'n gynorthwyydd."),
+                Message(role: .user, content: "Beth yw prifddinas Cymru?"),
+                Message(role: .assistant, content: "Caerdydd.", reasoning: "Cardiff is the capital of Wales.")
+            ])
         var plain = TokenCounter(tokenizer: tok)
         let c = try plain.count(.conversation(conv))
         #expect(c.byRole["user"] == tok.count("Beth yw prifddinas Cymru?"))
@@ -73,8 +76,10 @@ import Testing
         let dir = FileManager.default.temporaryDirectory.appendingPathComponent("jt-\(UUID().uuidString)")
         try FileManager.default.createDirectory(at: dir, withIntermediateDirectories: true)
         defer { try? FileManager.default.removeItem(at: dir) }
-        let cfg: JSONValue = .object(["bos_token": .object(["content": .string("<s>")]), "eos_token": .string("</s>"),
-                                      "chat_template": .string("{{ bos_token }}{% for m in messages %}{{ m.role }}:{{ m.content }}{{ eos_token }}{% endfor %}")])
+        let cfg: JSONValue = .object([
+            "bos_token": .object(["content": .string("<s>")]), "eos_token": .string("</s>"),
+            "chat_template": .string("{{ bos_token }}{% for m in messages %}{{ m.role }}:{{ m.content }}{{ eos_token }}{% endfor %}")
+        ])
         try Data(JSONWriter.bytes(cfg)).write(to: dir.appendingPathComponent("tokenizer_config.json"))
         let t = try ChatTemplate(tokenizerConfig: dir.path)
         #expect(try t.render(messages: [.object(["role": .string("user"), "content": .string("hi")])]) == "<s>user:hi</s>")

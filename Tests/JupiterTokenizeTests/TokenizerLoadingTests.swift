@@ -1,6 +1,7 @@
 import Foundation
 import JupiterCore
 import Testing
+
 @testable import JupiterTokenize
 
 /// Loading errors name the JSON path; unsupported features are refused by name.
@@ -11,10 +12,11 @@ import Testing
 
     /// A tiny SentencePiece-style tokenizer.json with the given model/normalizer members.
     static func tiny(vocab: String, merges: String = "[]", extra: String = "") -> [UInt8] {
-        Array("""
-        {"version":"1.0","added_tokens":[],"normalizer":null,"pre_tokenizer":null,"post_processor":null,"decoder":null,\(extra)
-         "model":{"type":"BPE","dropout":null,"unk_token":null,"fuse_unk":false,"byte_fallback":false,"vocab":\(vocab),"merges":\(merges)}}
-        """.utf8)
+        Array(
+            """
+            {"version":"1.0","added_tokens":[],"normalizer":null,"pre_tokenizer":null,"post_processor":null,"decoder":null,\(extra)
+             "model":{"type":"BPE","dropout":null,"unk_token":null,"fuse_unk":false,"byte_fallback":false,"vocab":\(vocab),"merges":\(merges)}}
+            """.utf8)
     }
 
     @Test func truncatedFileNamesThePathWhereItStops() throws {
@@ -46,7 +48,8 @@ import Testing
             #expect(error.path == "$.model.merges[0]")
             #expect(error.message.contains("\"ab\""))
         }
-        do { _ = try Tokenizer(json: Self.tiny(vocab: #"{"a":0,"b":1,"ab":2}"#, merges: #"["a b", "a q"]"#)); Issue.record("loaded") } catch {
+        do { _ = try Tokenizer(json: Self.tiny(vocab: #"{"a":0,"b":1,"ab":2}"#, merges: #"["a b", "a q"]"#)); Issue.record("loaded") } catch
+        {
             #expect(error.path == "$.model.merges[1]")
         }
         do { _ = try Tokenizer(json: Array(#"{"model": 3}"#.utf8)); Issue.record("loaded") } catch {
@@ -59,8 +62,10 @@ import Testing
             (#""normalizer":{"type":"Precompiled","precompiled_charsmap":""},"#, "$.normalizer", "Precompiled"),
             (#""pre_tokenizer":{"type":"UnicodeScripts"},"#, "$.pre_tokenizer", "UnicodeScripts"),
             (###""decoder":{"type":"WordPiece","prefix":"##"},"###, "$.decoder", "WordPiece"),
-            (#""pre_tokenizer":{"type":"Split","pattern":{"Regex":"(?<=a)b"},"behavior":"Isolated","invert":false},"#,
-             "$.pre_tokenizer.pattern.Regex", "lookbehind"),
+            (
+                #""pre_tokenizer":{"type":"Split","pattern":{"Regex":"(?<=a)b"},"behavior":"Isolated","invert":false},"#,
+                "$.pre_tokenizer.pattern.Regex", "lookbehind"
+            )
         ]
         for (extra, path, word) in cases {
             // Later duplicate keys win in our parser? Put the override first and drop the null member.
@@ -82,7 +87,8 @@ import Testing
 
     @Test func vocabularyIsKeyedByBytesNotByUnicodeEquivalence() throws {
         // Precomposed é and e + combining acute are canonically equivalent Strings but distinct tokens.
-        let tok = try Tokenizer(json: Self.tiny(vocab: "{\"\u{e9}\":0,\"e\":1,\"\u{301}\":2,\"e\u{301}\":3}", merges: "[[\"e\",\"\u{301}\"]]"))
+        let tok = try Tokenizer(
+            json: Self.tiny(vocab: "{\"\u{e9}\":0,\"e\":1,\"\u{301}\":2,\"e\u{301}\":3}", merges: "[[\"e\",\"\u{301}\"]]"))
         #expect(tok.encode("\u{e9}") == [0])
         #expect(tok.encode("e\u{301}") == [3])
         #expect(tok.id(for: "\u{e9}") == 0)

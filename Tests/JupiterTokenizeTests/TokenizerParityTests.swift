@@ -2,6 +2,7 @@ import Foundation
 import JupiterCore
 import JupiterTesting
 import Testing
+
 @testable import JupiterTokenize
 
 /// Ids and decodes identical to the `tokenizers` library (goldens from generate_tokenizers.py
@@ -29,7 +30,7 @@ import Testing
         for (c, line) in lines.enumerated() {
             let parts = line.split(separator: " ")
             guard parts.count == 3 else { continue }
-            var h: UInt64 = 0xcbf29ce484222325, d: UInt64 = 0xcbf29ce484222325, n = 0
+            var h: UInt64 = 0xcbf2_9ce4_8422_2325, d: UInt64 = 0xcbf2_9ce4_8422_2325, n = 0
             let slice = units[min(units.count, c * chunk)..<min(units.count, (c + 1) * chunk)]
             for u in slice {
                 let ids = enc.encode(u)
@@ -40,7 +41,9 @@ import Testing
             if String(n) != parts[0] || String(format: "%016llx", h) != parts[1] {
                 badIDs.append(c)
                 if firstReport.isEmpty {
-                    firstReport = "chunk \(c): \(n) tokens vs \(parts[0]); units: " + slice.prefix(4).map { "\($0.debugDescription)" }.joined(separator: ", ")
+                    firstReport =
+                        "chunk \(c): \(n) tokens vs \(parts[0]); units: "
+                        + slice.prefix(4).map { "\($0.debugDescription)" }.joined(separator: ", ")
                 }
             } else if String(format: "%016llx", d) != parts[2] {
                 badDecode.append(c)
@@ -82,11 +85,13 @@ import Testing
             #expect(got == ids, "\(name) ids of \(text.debugDescription): \(got) vs \(ids)")
             #expect(tok.encode(text, addSpecialTokens: false) == raw, "\(name) ids (no specials) of \(text.debugDescription)")
             let dec = tok.decode(ids)
-            #expect(Array(dec.utf8) == Array((c["decoded"]?.stringValue ?? "").utf8),
-                    "\(name) decode of \(text.debugDescription): \(dec.debugDescription)")
+            #expect(
+                Array(dec.utf8) == Array((c["decoded"]?.stringValue ?? "").utf8),
+                "\(name) decode of \(text.debugDescription): \(dec.debugDescription)")
             let dec2 = tok.decode(ids, skipSpecialTokens: true)
-            #expect(Array(dec2.utf8) == Array((c["decoded_skip_special"]?.stringValue ?? "").utf8),
-                    "\(name) decode(skip special) of \(text.debugDescription): \(dec2.debugDescription)")
+            #expect(
+                Array(dec2.utf8) == Array((c["decoded_skip_special"]?.stringValue ?? "").utf8),
+                "\(name) decode(skip special) of \(text.debugDescription): \(dec2.debugDescription)")
             #expect(tok.count(text, addSpecialTokens: true) == ids.count)
         }
     }
@@ -94,26 +99,29 @@ import Testing
     /// The real tokenizers against `tokenizers` run now (not its goldens): the committed corpus,
     /// the adversarial strings, and every 8th unit of the shared eval and GSM8K text when present
     /// (all of which the golden tests above cover). Every unit's ids and decoded text must be identical.
-    @Test(.enabled(if: Peers.has("tokenizers"), "needs the Python `tokenizers` peer (scripts/test installs it)"),
-          arguments: Fixtures.realNames)
+    @Test(
+        .enabled(if: Peers.has("tokenizers"), "needs the Python `tokenizers` peer (scripts/test installs it)"),
+        arguments: Fixtures.realNames)
     func realTokenizersMatchTheLivePeer(name: String) throws {
         let tok = try Fixtures.tokenizer(name)
-        let adversarial = (try Fixtures.json("goldens/\(name).adversarial.json")["cases"]?.arrayValue ?? []).compactMap { $0["text"]?.stringValue }
+        let adversarial = (try Fixtures.json("goldens/\(name).adversarial.json")["cases"]?.arrayValue ?? []).compactMap {
+            $0["text"]?.stringValue
+        }
         var units = Fixtures.committedUnits + adversarial
         if Fixtures.hasEvals { units += Fixtures.corpusUnits.enumerated().filter { $0.offset % 8 == 0 }.map(\.element) }
         if Fixtures.hasGSM8K { units += Fixtures.gsm8kUnits.enumerated().filter { $0.offset % 8 == 0 }.map(\.element) }
         let input = units.map { JSONWriter.string(.string($0)) }.joined(separator: "\n") + "\n"
         let script = """
-        import gzip, json, sys
-        from tokenizers import Tokenizer
-        with gzip.open(sys.argv[1], "rt", encoding="utf-8") as f:
-            tok = Tokenizer.from_str(f.read())
-        units = [json.loads(l) for l in sys.stdin.buffer.read().decode("utf-8").split("\\n") if l]
-        out = []
-        for e in tok.encode_batch(units, add_special_tokens=True):
-            out.append(json.dumps({"ids": e.ids, "text": tok.decode(e.ids, skip_special_tokens=False)}, ensure_ascii=False))
-        sys.stdout.buffer.write(("\\n".join(out) + "\\n").encode("utf-8"))
-        """
+            import gzip, json, sys
+            from tokenizers import Tokenizer
+            with gzip.open(sys.argv[1], "rt", encoding="utf-8") as f:
+                tok = Tokenizer.from_str(f.read())
+            units = [json.loads(l) for l in sys.stdin.buffer.read().decode("utf-8").split("\\n") if l]
+            out = []
+            for e in tok.encode_batch(units, add_special_tokens=True):
+                out.append(json.dumps({"ids": e.ids, "text": tok.decode(e.ids, skip_special_tokens=False)}, ensure_ascii=False))
+            sys.stdout.buffer.write(("\\n".join(out) + "\\n").encode("utf-8"))
+            """
         let r = try Peers.run(["-c", script, Fixtures.modelFolder(name) + "/tokenizer.json.gz"], stdin: Array(input.utf8))
         try #require(r.status == 0, "\(r.stderr)")
         let lines = r.stdout.split(separator: 0x0A)
@@ -130,6 +138,8 @@ import Testing
                 badText += 1
             }
         }
-        #expect(badIDs == 0 && badText == 0, "\(name): \(badIDs) of \(units.count) units differ in ids (first \(first)), \(badText) in decoded text")
+        #expect(
+            badIDs == 0 && badText == 0,
+            "\(name): \(badIDs) of \(units.count) units differ in ids (first \(first)), \(badText) in decoded text")
     }
 }

@@ -1,6 +1,7 @@
 import Foundation
 import JupiterCore
 import Testing
+
 @testable import JupiterTokenize
 
 /// Jupiter's Unicode classes (Swift's Unicode data) against the classes the `tokenizers` regex
@@ -18,7 +19,7 @@ import Testing
     @Test func classesMatchOnigurumaOnEveryCodePoint() throws {
         let golden = try Fixtures.json("goldens/unicode-classes.json")
         var checks: [(String, (UInt32) -> Bool)] = [
-            ("L", UnicodeClass.isLetter), ("N", UnicodeClass.isNumber), ("s", UnicodeClass.isWhitespace),
+            ("L", UnicodeClass.isLetter), ("N", UnicodeClass.isNumber), ("s", UnicodeClass.isWhitespace)
         ]
         for name in ["Lu", "Ll", "Lt", "Lm", "Lo", "Mn", "Mc", "Me", "Nd", "Nl", "No"] {
             let mask = UnicodeClass.masks[name] ?? 0

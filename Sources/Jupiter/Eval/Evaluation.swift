@@ -29,9 +29,11 @@ public struct EvalOverrides: Sendable {
     public var allowErrors: Bool
 
     /// Creates overrides (none by default).
-    public init(runDirectory: String? = nil, models: [String]? = nil, tasks: [String]? = nil, limit: Int? = nil,
-                reasoning: ReasoningMode? = nil, seed: UInt64? = nil, concurrency: Int? = nil, margin: Double? = nil,
-                resamples: Int? = nil, allowErrors: Bool = false) {
+    public init(
+        runDirectory: String? = nil, models: [String]? = nil, tasks: [String]? = nil, limit: Int? = nil,
+        reasoning: ReasoningMode? = nil, seed: UInt64? = nil, concurrency: Int? = nil, margin: Double? = nil,
+        resamples: Int? = nil, allowErrors: Bool = false
+    ) {
         self.runDirectory = runDirectory
         self.models = models
         self.tasks = tasks
@@ -76,9 +78,11 @@ public struct EvalOutcome: Sendable {
 extension Pipeline {
     /// Reads a recipe's `eval:` section with `overrides` applied, and builds the service over the
     /// models it evaluates (only those: other local backends are not started).
-    public static func prepareEvaluation(recipePath: String, overrides: EvalOverrides = EvalOverrides(),
-                                         environment: [String: String] = ProcessInfo.processInfo.environment,
-                                         log: @escaping @Sendable (String) -> Void = { _ in }) -> EvalPreparation {
+    public static func prepareEvaluation(
+        recipePath: String, overrides: EvalOverrides = EvalOverrides(),
+        environment: [String: String] = ProcessInfo.processInfo.environment,
+        log: @escaping @Sendable (String) -> Void = { _ in }
+    ) -> EvalPreparation {
         let (recipe, problems) = RecipeLoader.loadPartial(path: recipePath)
         guard let recipe else { return EvalPreparation(spec: nil, models: nil, runDirectory: "", problems: problems) }
         let folder = overrides.runDirectory ?? recipe.resolve(recipe.output.dir)
@@ -118,8 +122,9 @@ extension Pipeline {
         var service: LLMService?
         do {
             let used = Set(spec.models.map(\.model))
-            service = try LLMService(models: recipe.models.filter { used.contains($0.name) }, database: nil, environment: environment,
-                                     logDirectory: folder + "/logs", log: log)
+            service = try LLMService(
+                models: recipe.models.filter { used.contains($0.name) }, database: nil, environment: environment,
+                logDirectory: folder + "/logs", log: log)
         } catch {
             all.append(Diagnostic(.error, "models: \(error)", file: recipe.file))
         }
@@ -130,8 +135,10 @@ extension Pipeline {
     /// langdetect's profiles for IFEval: `eval.langdetect`, else `$JUPITER_LANGDETECT_DIR`, else the
     /// `langdetect` package of `$JUPITER_PYTHON` or `python3`. Nil when none is found (IFEval then
     /// refuses only items with language instructions, saying how to install it).
-    static func languageDetector(configured: String?, environment: [String: String],
-                                 log: @Sendable (String) -> Void) -> LanguageDetector? {
+    static func languageDetector(
+        configured: String?, environment: [String: String],
+        log: @Sendable (String) -> Void
+    ) -> LanguageDetector? {
         var directory = configured ?? environment["JUPITER_LANGDETECT_DIR"].flatMap { $0.isEmpty ? nil : $0 }
         if directory == nil {
             let python = environment["JUPITER_PYTHON"].flatMap { $0.isEmpty ? nil : $0 } ?? "python3"
@@ -168,27 +175,32 @@ extension Pipeline {
         let folder = try RunFolder(prepared.runDirectory)
         let directory = folder.file("eval")
         let results = try await withModels(models, runDirectory: folder.path) { () async throws -> EvalResults in
-            let runner = EvalRunner(client: models, spec: spec, directory: directory, progress: progress,
-                                    usage: { models.accounting })
+            let runner = EvalRunner(
+                client: models, spec: spec, directory: directory, progress: progress,
+                usage: { models.accounting })
             do { return try await runner.run() } catch let error as EvalError { throw evalRunError(error) }
         }
-        return try writeReport(results, resultsPath: directory + "/results.json", writeResults: false,
-                               reportDirectory: folder.file("report"), notes: [])
+        return try writeReport(
+            results, resultsPath: directory + "/results.json", writeResults: false,
+            reportDirectory: folder.file("report"), notes: [])
     }
 
     /// Compares a model of one evaluated run with a model of another (`jupiter eval compare`):
     /// refused, naming the setting, when a task's settings differ. Writes `eval-comparison.json`
     /// and `eval.html` into `output` (default: the tuned run's `report/`).
-    public static func compare(baseRun: String, tunedRun: String, baseModel: String? = nil, tunedModel: String? = nil,
-                               margin: Double = 1, resamples: Int = 10_000, seed: UInt64 = 0, output: String? = nil)
+    public static func compare(
+        baseRun: String, tunedRun: String, baseModel: String? = nil, tunedModel: String? = nil,
+        margin: Double = 1, resamples: Int = 10_000, seed: UInt64 = 0, output: String? = nil
+    )
         throws(RunError) -> EvalOutcome
     {
         let settings = ComparisonSettings(margin: margin, resamples: resamples, seed: seed)
         let compared: (results: EvalResults, tasksOnlyInOne: [String])
         do {
-            compared = try RunComparison.compare(base: RunComparison.Evaluation(directory: baseRun + "/eval"), baseModel: baseModel,
-                                                 tuned: RunComparison.Evaluation(directory: tunedRun + "/eval"),
-                                                 tunedModel: tunedModel, settings: settings)
+            compared = try RunComparison.compare(
+                base: RunComparison.Evaluation(directory: baseRun + "/eval"), baseModel: baseModel,
+                tuned: RunComparison.Evaluation(directory: tunedRun + "/eval"),
+                tunedModel: tunedModel, settings: settings)
         } catch {
             throw evalRunError(error)
         }
@@ -197,13 +209,16 @@ extension Pipeline {
         if output == nil { holder = try RunFolder(tunedRun) }
         defer { withExtendedLifetime(holder) {} }
         let notes = compared.tasksOnlyInOne.map { "task '\($0)' was evaluated in only one of the runs: left out" }
-        return try writeReport(compared.results, resultsPath: reportDirectory + "/eval-comparison.json", writeResults: true,
-                               reportDirectory: reportDirectory, notes: notes)
+        return try writeReport(
+            compared.results, resultsPath: reportDirectory + "/eval-comparison.json", writeResults: true,
+            reportDirectory: reportDirectory, notes: notes)
     }
 
     /// Writes the results document (unless the runner wrote it) and `eval.html`, and makes the summary.
-    static func writeReport(_ results: EvalResults, resultsPath: String, writeResults: Bool, reportDirectory: String,
-                            notes: [String])
+    static func writeReport(
+        _ results: EvalResults, resultsPath: String, writeResults: Bool, reportDirectory: String,
+        notes: [String]
+    )
         throws(RunError) -> EvalOutcome
     {
         let json = results.json
@@ -218,8 +233,9 @@ extension Pipeline {
         } catch {
             throw RunError(.io, "\(error)")
         }
-        return EvalOutcome(results: results, resultsPath: resultsPath, reportPath: reportPath,
-                           markdown: EvalSummary.markdown(results), notes: notes)
+        return EvalOutcome(
+            results: results, resultsPath: resultsPath, reportPath: reportPath,
+            markdown: EvalSummary.markdown(results), notes: notes)
     }
 
     /// The ``RunError`` of an evaluation error.

@@ -10,15 +10,22 @@ import JupiterTokenize
 public enum PlanBuilder {
     /// Builds the plan. `models` is the client stages will use (not started yet); `runDirectory`
     /// overrides the recipe's `output.dir`.
-    public static func build(_ recipe: Recipe, models: (any ModelClient)?, runDirectory: String? = nil,
-                             catalog: [String: StageFactory] = StageCatalog.byName) -> (Plan?, [Diagnostic]) {
+    public static func build(
+        _ recipe: Recipe, models: (any ModelClient)?, runDirectory: String? = nil,
+        catalog: [String: StageFactory] = StageCatalog.byName
+    ) -> (Plan?, [Diagnostic]) {
         var problems: [Diagnostic] = []
         let context = StageBuildContext(baseDirectory: recipe.baseDirectory, seed: recipe.seed, models: models)
         let byName = Dictionary(recipe.datasets.map { ($0.name, $0) }, uniquingKeysWith: { a, _ in a })
-        let sources = Dictionary(recipe.sources.map { source in
-            (source.name, SourcePlan(name: source.name, files: source.files, paths: source.files.map(recipe.resolve),
-                                     format: source.format, options: source.options))
-        }, uniquingKeysWith: { a, _ in a })
+        let sources = Dictionary(
+            recipe.sources.map { source in
+                (
+                    source.name,
+                    SourcePlan(
+                        name: source.name, files: source.files, paths: source.files.map(recipe.resolve),
+                        format: source.format, options: source.options)
+                )
+            }, uniquingKeysWith: { a, _ in a })
         var planned: [String: DatasetPlan] = [:]
         var order: [DatasetPlan] = []
         var visiting = Set<String>()
@@ -28,10 +35,13 @@ public enum PlanBuilder {
         func makeStage(_ step: StepSpec, in spec: DatasetSpec) -> (any Stage)? {
             guard let factory = catalog[step.name] else {
                 let names = catalog.keys.sorted()
-                problems.append(Diagnostic(.error, "dataset '\(spec.name)': unknown stage '\(step.name)'"
-                                           + Suggestion.didYouMean(step.name, among: names)
-                                           + " (known stages: \(names.joined(separator: ", ")))",
-                                           file: recipe.file, line: step.line))
+                problems.append(
+                    Diagnostic(
+                        .error,
+                        "dataset '\(spec.name)': unknown stage '\(step.name)'"
+                            + Suggestion.didYouMean(step.name, among: names)
+                            + " (known stages: \(names.joined(separator: ", ")))",
+                        file: recipe.file, line: step.line))
                 return nil
             }
             var options = StageOptions(stage: step.name, node: step.options, file: recipe.file, line: step.line)
@@ -83,9 +93,12 @@ public enum PlanBuilder {
                 if let aware = stage as? any KindAware {
                     if !aware.acceptedKinds.contains(kind) {
                         let accepted = aware.acceptedKinds.map(\.rawValue).sorted().joined(separator: ", ")
-                        problems.append(Diagnostic(.error, "dataset '\(spec.name)': stage '\(step.name)' takes \(accepted) "
-                                                   + "records but receives \(kind.rawValue) records here",
-                                                   file: recipe.file, line: step.line))
+                        problems.append(
+                            Diagnostic(
+                                .error,
+                                "dataset '\(spec.name)': stage '\(step.name)' takes \(accepted) "
+                                    + "records but receives \(kind.rawValue) records here",
+                                file: recipe.file, line: step.line))
                     } else {
                         kind = aware.outputKind(for: kind)
                     }
@@ -108,13 +121,16 @@ public enum PlanBuilder {
                 } else if s.stage is any BatchStage {
                     current.append(s)
                 } else {
-                    problems.append(Diagnostic(.error, "stage '\(s.id)' is neither a batch nor a global stage",
-                                               file: recipe.file, line: spec.line))
+                    problems.append(
+                        Diagnostic(
+                            .error, "stage '\(s.id)' is neither a batch nor a global stage",
+                            file: recipe.file, line: spec.line))
                 }
             }
             if first || !current.isEmpty { steps.append(.batch(current)) }
-            let p = DatasetPlan(name: spec.name, input: input, inputKind: inputKind, outputKind: kind, stages: stages,
-                                steps: steps)
+            let p = DatasetPlan(
+                name: spec.name, input: input, inputKind: inputKind, outputKind: kind, stages: stages,
+                steps: steps)
             planned[spec.name] = p
             order.append(p)
             return p
@@ -126,20 +142,27 @@ public enum PlanBuilder {
         if let section = recipe.mix {
             for (name, _) in section.config.weights {
                 guard let p = planned[name], p.outputKind != .conversation else { continue }
-                problems.append(Diagnostic(.error, "mix: dataset '\(name)' holds \(p.outputKind.rawValue) records; only "
-                                           + "conversations can be mixed"
-                                           + (p.outputKind == .pair ? " (add a parallel-to-chat step)" : ""),
-                                           file: recipe.file, line: section.weightLines[name]))
+                problems.append(
+                    Diagnostic(
+                        .error,
+                        "mix: dataset '\(name)' holds \(p.outputKind.rawValue) records; only "
+                            + "conversations can be mixed"
+                            + (p.outputKind == .pair ? " (add a parallel-to-chat step)" : ""),
+                        file: recipe.file, line: section.weightLines[name]))
             }
             mix = buildMix(section, recipe: recipe, problems: &problems)
         }
         if problems.contains(where: { $0.severity == .error }) { return (nil, problems) }
-        let settings = RunSettings(name: recipe.name, seed: recipe.seed, recipeFile: recipe.file,
-                                   recipeSHA256: recipe.sha256, baseDirectory: recipe.baseDirectory,
-                                   runDirectory: runDirectory ?? recipe.resolve(recipe.output.dir),
-                                   batchSize: recipe.output.batchSize, executor: recipe.executor)
-        return (Plan(settings: settings, models: recipe.models, sources: recipe.sources.compactMap { sources[$0.name] },
-                     datasets: order, mix: mix), problems)
+        let settings = RunSettings(
+            name: recipe.name, seed: recipe.seed, recipeFile: recipe.file,
+            recipeSHA256: recipe.sha256, baseDirectory: recipe.baseDirectory,
+            runDirectory: runDirectory ?? recipe.resolve(recipe.output.dir),
+            batchSize: recipe.output.batchSize, executor: recipe.executor)
+        return (
+            Plan(
+                settings: settings, models: recipe.models, sources: recipe.sources.compactMap { sources[$0.name] },
+                datasets: order, mix: mix), problems
+        )
     }
 
     /// Loads the mixture's token measure and builds its decontamination check.
@@ -166,15 +189,20 @@ public enum PlanBuilder {
                     do {
                         if let found = try ModelChatTemplate.load(
                             explicit: section.chatTemplate.map { (recipe.resolve($0.path), $0.path) },
-                            folder: FileSystem.parent(of: path), shownFolder: shownFolder) {
-                            measure = MixMeasure(tokenizer: tokenizer, tokenizerSource: (shownTokenizer, sha),
-                                                 template: found.template, templateSource: (found.shown, found.sha256))
+                            folder: FileSystem.parent(of: path), shownFolder: shownFolder)
+                        {
+                            measure = MixMeasure(
+                                tokenizer: tokenizer, tokenizerSource: (shownTokenizer, sha),
+                                template: found.template, templateSource: (found.shown, found.sha256))
                         } else {
-                            problems.append(Diagnostic(.warning, "mix: no chat template beside \(shownTokenizer) "
-                                                       + "(tokenizer_config.json without 'chat_template', no chat_template.jinja): "
-                                                       + "tokens are counted on message texts, without turn markers; set "
-                                                       + "mix.chat_template, or chat_template: none to silence this",
-                                                       file: recipe.file, line: line))
+                            problems.append(
+                                Diagnostic(
+                                    .warning,
+                                    "mix: no chat template beside \(shownTokenizer) "
+                                        + "(tokenizer_config.json without 'chat_template', no chat_template.jinja): "
+                                        + "tokens are counted on message texts, without turn markers; set "
+                                        + "mix.chat_template, or chat_template: none to silence this",
+                                    file: recipe.file, line: line))
                         }
                     } catch let problem {
                         error("chat template: \(problem)", section.chatTemplate?.line ?? line)
@@ -187,21 +215,28 @@ public enum PlanBuilder {
             }
         }
         if section.config.format == .text && measure.template == nil && ok {
-            problems.append(Diagnostic(.error, "output.format 'text' renders conversations with a chat template: set "
-                                       + "mix.tokenizer (the template comes from the tokenizer_config.json beside it, "
-                                       + "or from mix.chat_template)", file: recipe.file, line: section.line))
+            problems.append(
+                Diagnostic(
+                    .error,
+                    "output.format 'text' renders conversations with a chat template: set "
+                        + "mix.tokenizer (the template comes from the tokenizer_config.json beside it, "
+                        + "or from mix.chat_template)", file: recipe.file, line: section.line))
             ok = false
         }
         if measure.tokenizer == nil && section.config.unit == .tokens && ok {
-            problems.append(Diagnostic(.warning, "mix: no tokenizer: token counts are estimated (one token per 4 UTF-8 "
-                                       + "bytes); set mix.tokenizer to the target model's tokenizer.json for exact budgets",
-                                       file: recipe.file, line: section.line))
+            problems.append(
+                Diagnostic(
+                    .warning,
+                    "mix: no tokenizer: token counts are estimated (one token per 4 UTF-8 "
+                        + "bytes); set mix.tokenizer to the target model's tokenizer.json for exact budgets",
+                    file: recipe.file, line: section.line))
         }
         var decontamination: DecontaminateStage?
         if let (node, line) = section.decontaminate {
             var o = ConfigReader(node, context: "mix: decontaminate", keyWord: "option", file: recipe.file, line: line)
             do {
-                decontamination = try DecontaminateStage.factory.make(&o, StageBuildContext(baseDirectory: recipe.baseDirectory))
+                decontamination =
+                    try DecontaminateStage.factory.make(&o, StageBuildContext(baseDirectory: recipe.baseDirectory))
                     as? DecontaminateStage
             } catch let problem as Diagnostic {
                 var p = problem
@@ -240,8 +275,9 @@ struct ModelChatTemplate {
                 }
                 return try located(found, shown: shown.hasSuffix("/") ? shown : shown + "/")
             }
-            return ModelChatTemplate(template: try ChatTemplate(tokenizerConfig: path), shown: shown,
-                                     sha256: try SHA256.hex(ofFile: path))
+            return ModelChatTemplate(
+                template: try ChatTemplate(tokenizerConfig: path), shown: shown,
+                sha256: try SHA256.hex(ofFile: path))
         }
         return try ChatTemplate.find(inModelFolder: folder).map { try located($0, shown: shownFolder) }
     }
@@ -253,8 +289,9 @@ struct ModelChatTemplate {
         case .jinjaFile(let path): file = path
         case .tokenizerConfig(let path, _): file = path
         }
-        return ModelChatTemplate(template: found.template, shown: folder + FileSystem.baseName(file),
-                                 sha256: try SHA256.hex(ofFile: file))
+        return ModelChatTemplate(
+            template: found.template, shown: folder + FileSystem.baseName(file),
+            sha256: try SHA256.hex(ofFile: file))
     }
 
     /// A `.jinja` template file; BOS/EOS tokens from the tokenizer_config.json beside it, if any.
@@ -265,7 +302,8 @@ struct ModelChatTemplate {
             bos = json["bos_token"]?.stringValue ?? json["bos_token"]?["content"]?.stringValue
             eos = json["eos_token"]?.stringValue ?? json["eos_token"]?["content"]?.stringValue
         }
-        return ModelChatTemplate(template: try ChatTemplate(source: source, bosToken: bos, eosToken: eos), shown: shown,
-                                 sha256: try SHA256.hex(ofFile: path))
+        return ModelChatTemplate(
+            template: try ChatTemplate(source: source, bosToken: bos, eosToken: eos), shown: shown,
+            sha256: try SHA256.hex(ofFile: path))
     }
 }

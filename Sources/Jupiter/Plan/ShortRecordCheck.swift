@@ -36,14 +36,15 @@ enum ShortRecordCheck {
                 guard let words = medianWords ?? nil, words < shortWords else { continue }
                 let named = groups.filter { $0 == .gopherQuality || $0 == .c4 }.map(\.rawValue).joined(separator: " and ")
                 let kept = groups.filter { $0 != .gopherQuality && $0 != .c4 }.map(\.rawValue)
-                out.append(Diagnostic(
-                    .warning,
-                    "dataset '\(spec.name)': quality applies the web-document rules \(named) (\(rules.joined(separator: ", "))) "
-                        + "to short \(kind.rawValue) records (source '\(source.name)': median \(words) words over its first "
-                        + "\(sampleSize) records), which would drop most of them; for prompts or questions set "
-                        + "`rules: { \(kind.rawValue): [\(kept.joined(separator: ", "))] }` (leave out \(named)), or lower "
-                        + rules.map { "`\($0.split(separator: ":")[0])`" }.joined(separator: " and "),
-                    file: recipe.file, line: step.line))
+                out.append(
+                    Diagnostic(
+                        .warning,
+                        "dataset '\(spec.name)': quality applies the web-document rules \(named) (\(rules.joined(separator: ", "))) "
+                            + "to short \(kind.rawValue) records (source '\(source.name)': median \(words) words over its first "
+                            + "\(sampleSize) records), which would drop most of them; for prompts or questions set "
+                            + "`rules: { \(kind.rawValue): [\(kept.joined(separator: ", "))] }` (leave out \(named)), or lower "
+                            + rules.map { "`\($0.split(separator: ":")[0])`" }.joined(separator: " and "),
+                        file: recipe.file, line: step.line))
             }
         }
         return out
@@ -68,8 +69,10 @@ enum ShortRecordCheck {
     static func median(_ source: SourcePlan, kind: RecordKind) -> Int? {
         var counts: [Int] = []
         guard let first = source.paths.first,
-              let (reader, decoder) = try? SourceFormats.open(source.format, paths: source.format == .moses ? source.paths : [first],
-                                                              options: source.options) else { return nil }
+            let (reader, decoder) = try? SourceFormats.open(
+                source.format, paths: source.format == .moses ? source.paths : [first],
+                options: source.options)
+        else { return nil }
         while counts.count < sampleSize, let unit = try? reader.next() {
             guard let record = try? decoder.decode(unit, file: source.files.first ?? first) else { continue }
             let text: String

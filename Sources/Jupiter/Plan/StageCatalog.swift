@@ -20,7 +20,7 @@ public enum StageCatalog {
         UncertaintyStage.factory,
         ReplayStage.factory,
         TranslateStage.factory,
-        CultureSynthStage.factory,
+        CultureSynthStage.factory
     ]
 
     /// Factories by stage name.

@@ -56,9 +56,13 @@ enum EvalSectionLoader {
         var modelLines: [String: Int] = [:]
         func add(_ m: EvalModelSpec, line: Int, _ o: inout ConfigReader) {
             guard declared.contains(m.model) else {
-                o.append([Diagnostic(.error, "eval: models: '\(m.model)' names no model in 'models:' (declared: "
-                                     + declared.joined(separator: ", ") + ")" + Suggestion.didYouMean(m.model, among: declared),
-                                     file: o.file, line: line)])
+                o.append([
+                    Diagnostic(
+                        .error,
+                        "eval: models: '\(m.model)' names no model in 'models:' (declared: "
+                            + declared.joined(separator: ", ") + ")" + Suggestion.didYouMean(m.model, among: declared),
+                        file: o.file, line: line)
+                ])
                 return
             }
             evalModels.append(m)
@@ -97,12 +101,18 @@ enum EvalSectionLoader {
             guard let config = models.first(where: { $0.name == m.model }) else { continue }
             let line = modelLines[m.name] ?? o.line
             if m.reasoning == .on && config.reasoning == .never {
-                o.append([Diagnostic(.error, "eval: model '\(m.name)': reasoning on, but model '\(m.model)' is declared reasoning: never",
-                                     file: o.file, line: line)])
+                o.append([
+                    Diagnostic(
+                        .error, "eval: model '\(m.name)': reasoning on, but model '\(m.model)' is declared reasoning: never",
+                        file: o.file, line: line)
+                ])
             }
             if m.reasoning == .off && config.reasoning == .always {
-                o.append([Diagnostic(.error, "eval: model '\(m.name)': reasoning off, but model '\(m.model)' is declared reasoning: always",
-                                     file: o.file, line: line)])
+                o.append([
+                    Diagnostic(
+                        .error, "eval: model '\(m.name)': reasoning off, but model '\(m.model)' is declared reasoning: always",
+                        file: o.file, line: line)
+                ])
             }
         }
         let baseline = o.string("baseline")
@@ -143,8 +153,9 @@ enum EvalSectionLoader {
         } else {
             o.problem(o.has("tasks") ? "tasks" : nil, "'tasks' must map task names to { kind, path, … }")
         }
-        let spec = EvalSpec(models: evalModels, tasks: tasks, seeds: seeds, concurrency: concurrency, comparison: comparison,
-                            baseline: baseline)
+        let spec = EvalSpec(
+            models: evalModels, tasks: tasks, seeds: seeds, concurrency: concurrency, comparison: comparison,
+            baseline: baseline)
         return EvalSection(spec: spec, langdetect: langdetect, line: o.line)
     }
 
@@ -156,7 +167,9 @@ enum EvalSectionLoader {
         var path: String?
         if let file {
             let resolved = resolver.resolve(file)
-            if FileSystem.exists(resolved) && !FileSystem.isDirectory(resolved) { path = resolved } else {
+            if FileSystem.exists(resolved) && !FileSystem.isDirectory(resolved) {
+                path = resolved
+            } else {
                 t.problem("path", "file not found: \(file) (looked for \(resolved))")
             }
         }
@@ -185,12 +198,16 @@ enum EvalSectionLoader {
             options.multiturn = t.bool("multiturn", default: false)
             if let from = t.nonEmptyString("fewshot_from"), from != "chain-of-thought" {
                 let resolved = resolver.resolve(from)
-                if FileSystem.exists(resolved) { options.fewShotSource = .sampled(trainFile: resolved) } else {
+                if FileSystem.exists(resolved) {
+                    options.fewShotSource = .sampled(trainFile: resolved)
+                } else {
                     t.problem("fewshot_from", "'fewshot_from' must be chain-of-thought or a GSM8K train file; not found: \(resolved)")
                 }
             } else if options.fewShot > GSM8KTask.chainOfThoughtExemplars.count {
-                t.problem("fewshot", "there are \(GSM8KTask.chainOfThoughtExemplars.count) fixed exemplars; draw more with "
-                          + "'fewshot_from: TRAIN_FILE'")
+                t.problem(
+                    "fewshot",
+                    "there are \(GSM8KTask.chainOfThoughtExemplars.count) fixed exemplars; draw more with "
+                        + "'fewshot_from: TRAIN_FILE'")
             }
             kind = .gsm8k(options)
         case "ifeval":
@@ -199,11 +216,13 @@ enum EvalSectionLoader {
             break
         }
         guard let kind, let file, let path else { return nil }
-        let defaultRole: EvalRole = switch kind {
-        case .openAIEvals, .multipleChoice: .target
-        case .gsm8k, .ifeval: .retention
-        }
-        return EvalTaskSpec(name: name, kind: kind, file: file, path: path, role: roleName.flatMap(EvalRole.init(rawValue:)) ?? defaultRole,
-                            limit: taskLimit, maxTokens: maxTokens, temperature: temperature, primaryMetric: metric)
+        let defaultRole: EvalRole =
+            switch kind {
+            case .openAIEvals, .multipleChoice: .target
+            case .gsm8k, .ifeval: .retention
+            }
+        return EvalTaskSpec(
+            name: name, kind: kind, file: file, path: path, role: roleName.flatMap(EvalRole.init(rawValue:)) ?? defaultRole,
+            limit: taskLimit, maxTokens: maxTokens, temperature: temperature, primaryMetric: metric)
     }
 }

@@ -10,8 +10,10 @@ enum MixSectionLoader {
         if let w = o.node("weights"), let items = w.mapEntries, !items.isEmpty {
             for item in items {
                 guard names.contains(item.key) else {
-                    o.problem("weights", "weights: '\(item.key)' names no dataset; datasets: " + names.joined(separator: ", ")
-                              + Suggestion.didYouMean(item.key, among: names))
+                    o.problem(
+                        "weights",
+                        "weights: '\(item.key)' names no dataset; datasets: " + names.joined(separator: ", ")
+                            + Suggestion.didYouMean(item.key, among: names))
                     continue
                 }
                 guard let v = item.value.scalar.flatMap(Double.init), v.isFinite, v > 0 else {
@@ -22,8 +24,9 @@ enum MixSectionLoader {
                 weightLines[item.key] = item.keyLine
             }
         } else {
-            o.problem(o.has("weights") ? "weights" : nil,
-                      "'weights' must map dataset names to positive numbers, e.g. { replay: 0.4, welsh: 0.6 }")
+            o.problem(
+                o.has("weights") ? "weights" : nil,
+                "'weights' must map dataset names to positive numbers, e.g. { replay: 0.4, welsh: 0.6 }")
         }
         if let u = o.choice("unit", MixUnit.allCases.map(\.rawValue)), let v = MixUnit(rawValue: u) { config.unit = v }
         config.budget = o.amount("budget")
@@ -64,22 +67,37 @@ enum MixSectionLoader {
                 if let v = n.scalar.flatMap({ Int($0.replacingOccurrences(of: "_", with: "")) }), (1...100_000).contains(v) {
                     config.shards = v
                 } else {
-                    out.append([Diagnostic(.error, "output.shards must be an integer in 1...100000", file: out.file,
-                                           line: out.line(of: "shards"))])
+                    out.append([
+                        Diagnostic(
+                            .error, "output.shards must be an integer in 1...100000", file: out.file,
+                            line: out.line(of: "shards"))
+                    ])
                 }
             }
             if let f = out.string("format") {
-                if let v = MixFormat(name: f) { config.format = v } else {
-                    out.append([Diagnostic(.error, "output.format must be one of "
-                                           + MixFormat.allCases.map(\.rawValue).joined(separator: ", ")
-                                           + " (messages-jsonl = openai-messages)", file: out.file, line: out.line(of: "format"))])
+                if let v = MixFormat(name: f) {
+                    config.format = v
+                } else {
+                    out.append([
+                        Diagnostic(
+                            .error,
+                            "output.format must be one of "
+                                + MixFormat.allCases.map(\.rawValue).joined(separator: ", ")
+                                + " (messages-jsonl = openai-messages)", file: out.file, line: out.line(of: "format"))
+                    ])
                 }
             }
             if let f = out.string("format_file") {
-                if let v = MixFileFormat(rawValue: f) { config.fileFormat = v } else {
-                    out.append([Diagnostic(.error, "output.format_file must be one of "
-                                           + MixFileFormat.allCases.map(\.rawValue).joined(separator: ", "), file: out.file,
-                                           line: out.line(of: "format_file"))])
+                if let v = MixFileFormat(rawValue: f) {
+                    config.fileFormat = v
+                } else {
+                    out.append([
+                        Diagnostic(
+                            .error,
+                            "output.format_file must be one of "
+                                + MixFileFormat.allCases.map(\.rawValue).joined(separator: ", "), file: out.file,
+                            line: out.line(of: "format_file"))
+                    ])
                 }
             }
             output = out
@@ -95,7 +113,8 @@ enum MixSectionLoader {
         }
         // Returned even with errors (they are reported already), so the plan can still check the
         // tokenizer and the evaluation sets in the same pass.
-        return MixSection(config: config, tokenizer: tokenizer, chatTemplate: template, decontaminate: decontaminate,
-                          line: o.line, weightLines: weightLines)
+        return MixSection(
+            config: config, tokenizer: tokenizer, chatTemplate: template, decontaminate: decontaminate,
+            line: o.line, weightLines: weightLines)
     }
 }

@@ -13,8 +13,10 @@ public enum RecipeLoader {
     /// True for names safe as folder names: letters, digits, `.`, `_`, `-`, not starting with `.`.
     public static func isSafeName(_ s: String) -> Bool {
         guard let f = s.unicodeScalars.first, f != "." else { return false }
-        return s.unicodeScalars.allSatisfy { ($0.isASCII && ($0.properties.isAlphabetic || ("0"..."9").contains($0)))
-            || $0 == "." || $0 == "_" || $0 == "-" }
+        return s.unicodeScalars.allSatisfy {
+            ($0.isASCII && ($0.properties.isAlphabetic || ("0"..."9").contains($0)))
+                || $0 == "." || $0 == "_" || $0 == "-"
+        }
     }
 
     /// Loads and checks a recipe. Returns the recipe only when there are no errors.
@@ -49,8 +51,9 @@ public enum RecipeLoader {
         }
         let (tree, problems) = YAMLTree.parse(text, file: path)
         guard let tree else { return ([], problems) }
-        let (models, modelProblems) = ModelsSection.parse(tree["models"], file: path,
-                                                          context: StageBuildContext(baseDirectory: FileSystem.parent(of: path)))
+        let (models, modelProblems) = ModelsSection.parse(
+            tree["models"], file: path,
+            context: StageBuildContext(baseDirectory: FileSystem.parent(of: path)))
         return (models, problems + modelProblems)
     }
 
@@ -59,8 +62,14 @@ public enum RecipeLoader {
         let (treeOpt, yamlProblems) = YAMLTree.parse(text, file: file)
         guard let tree = treeOpt else { return (nil, yamlProblems) }
         guard tree.mapEntries != nil else {
-            return (nil, yamlProblems + [Diagnostic(.error, "recipe must be a mapping with keys name, sources, datasets, …",
-                                                    file: file, line: tree.line)])
+            return (
+                nil,
+                yamlProblems + [
+                    Diagnostic(
+                        .error, "recipe must be a mapping with keys name, sources, datasets, …",
+                        file: file, line: tree.line)
+                ]
+            )
         }
         var top = ConfigReader(tree, context: "", file: file, line: tree.line)
         top.append(yamlProblems)
@@ -68,7 +77,9 @@ public enum RecipeLoader {
         // name
         var name = ""
         if let s = top.string("name") {
-            if isSafeName(s) { name = s } else {
+            if isSafeName(s) {
+                name = s
+            } else {
                 top.problem("name", "'name' must be a name of letters, digits, '.', '_' or '-'")
             }
         } else if !top.has("name") {
@@ -78,7 +89,9 @@ public enum RecipeLoader {
         // seed
         var seed: UInt64 = 0
         if let n = top.node("seed") {
-            if let v = n.scalar.flatMap({ UInt64($0.replacingOccurrences(of: "_", with: "")) }) { seed = v } else {
+            if let v = n.scalar.flatMap({ UInt64($0.replacingOccurrences(of: "_", with: "")) }) {
+                seed = v
+            } else {
                 top.problem("seed", "'seed' must be a non-negative integer, found \(n.scalar.map { "'\($0)'" } ?? n.typeName)")
             }
         }
@@ -93,8 +106,9 @@ public enum RecipeLoader {
         }
 
         // models
-        let (models, modelProblems) = ModelsSection.parse(top.node("models"), file: file,
-                                                          context: StageBuildContext(baseDirectory: baseDirectory))
+        let (models, modelProblems) = ModelsSection.parse(
+            top.node("models"), file: file,
+            context: StageBuildContext(baseDirectory: baseDirectory))
         top.append(modelProblems)
 
         // sources
@@ -104,8 +118,10 @@ public enum RecipeLoader {
             if let entries = s.mapEntries {
                 for e in entries {
                     var problems: [Diagnostic] = []
-                    if let spec = loadSource(e.key, e.value, line: e.keyLine, file: file, base: baseDirectory,
-                                             problems: &problems) {
+                    if let spec = loadSource(
+                        e.key, e.value, line: e.keyLine, file: file, base: baseDirectory,
+                        problems: &problems)
+                    {
                         sources.append(spec)
                     } else {
                         invalidSources.insert(e.key)
@@ -137,8 +153,9 @@ public enum RecipeLoader {
             top.problem(nil, "missing required key 'datasets'")
         }
         var referenceProblems: [Diagnostic] = []
-        checkReferences(sources: sources, datasets: datasets, invalidSources: invalidSources, file: file,
-                        problems: &referenceProblems)
+        checkReferences(
+            sources: sources, datasets: datasets, invalidSources: invalidSources, file: file,
+            problems: &referenceProblems)
         top.append(referenceProblems)
 
         // mix (with output.shards / output.format, which only the mixer uses)
@@ -168,18 +185,23 @@ public enum RecipeLoader {
         let problems = top.finish()
         var sha = SHA256()
         sha.update(text)
-        let recipe = Recipe(name: name, seed: seed, file: file, baseDirectory: baseDirectory, sha256: sha.hexDigest(),
-                            models: models, sources: sources, datasets: datasets, mix: mix, eval: eval, output: output,
-                            executor: executor, invalidSources: invalidSources)
+        let recipe = Recipe(
+            name: name, seed: seed, file: file, baseDirectory: baseDirectory, sha256: sha.hexDigest(),
+            models: models, sources: sources, datasets: datasets, mix: mix, eval: eval, output: output,
+            executor: executor, invalidSources: invalidSources)
         return (recipe, problems)
     }
 
-    static func loadSource(_ name: String, _ node: ConfigNode, line: Int, file: String, base: String,
-                           problems: inout [Diagnostic]) -> SourceSpec? {
+    static func loadSource(
+        _ name: String, _ node: ConfigNode, line: Int, file: String, base: String,
+        problems: inout [Diagnostic]
+    ) -> SourceSpec? {
         let context = "source '\(name)'"
         guard isSafeName(name) else {
-            problems.append(Diagnostic(.error, "\(context): names may contain only letters, digits, '.', '_' and '-'",
-                                       file: file, line: line))
+            problems.append(
+                Diagnostic(
+                    .error, "\(context): names may contain only letters, digits, '.', '_' and '-'",
+                    file: file, line: line))
             return nil
         }
         // Shorthand: `name: path/to/file`.
@@ -203,8 +225,10 @@ public enum RecipeLoader {
                 format = v
             } else {
                 let names = Format.allCases.map(\.rawValue) + ["parquet"]
-                o.problem("format", "unknown format '\(f)'; expected one of " + names.joined(separator: ", ")
-                          + Suggestion.didYouMean(f, among: names))
+                o.problem(
+                    "format",
+                    "unknown format '\(f)'; expected one of " + names.joined(separator: ", ")
+                        + Suggestion.didYouMean(f, among: names))
                 return nil
             }
         }
@@ -262,8 +286,10 @@ public enum RecipeLoader {
             }
             if format == nil {
                 let advice = SourceFormats.documentsAdvice(path: resolver.resolve(files[0]))?.advice
-                o.problem(nil, "cannot detect the format of \(files[0]); "
-                          + (advice ?? "set 'format:' (one of " + Format.allCases.map(\.rawValue).joined(separator: ", ") + ")"))
+                o.problem(
+                    nil,
+                    "cannot detect the format of \(files[0]); "
+                        + (advice ?? "set 'format:' (one of " + Format.allCases.map(\.rawValue).joined(separator: ", ") + ")"))
                 return nil
             }
         }
@@ -276,8 +302,11 @@ public enum RecipeLoader {
             if let items = l.listItems, items.count == 2, let a = items[0].scalar, let b = items[1].scalar, a != b {
                 options.languages = [a, b]
             } else {
-                problems.append(Diagnostic(.error, "\(context): 'langs' must be a list of two different language codes, "
-                                           + "e.g. [en, cy]", file: file, line: langsLine))
+                problems.append(
+                    Diagnostic(
+                        .error,
+                        "\(context): 'langs' must be a list of two different language codes, "
+                            + "e.g. [en, cy]", file: file, line: langsLine))
             }
         } else if format.recordKind == .pair && format != .parallelJSONL {
             o.problem(nil, "parallel sources need 'langs: [source, target]', e.g. [en, cy]")
@@ -285,17 +314,24 @@ public enum RecipeLoader {
         return SourceSpec(name: name, line: line, files: files, format: format, options: options)
     }
 
-    static func loadDataset(_ name: String, _ node: ConfigNode, line: Int, file: String,
-                            problems: inout [Diagnostic]) -> DatasetSpec? {
+    static func loadDataset(
+        _ name: String, _ node: ConfigNode, line: Int, file: String,
+        problems: inout [Diagnostic]
+    ) -> DatasetSpec? {
         let context = "dataset '\(name)'"
         guard isSafeName(name) else {
-            problems.append(Diagnostic(.error, "\(context): names may contain only letters, digits, '.', '_' and '-' "
-                                       + "(they become folder names)", file: file, line: line))
+            problems.append(
+                Diagnostic(
+                    .error,
+                    "\(context): names may contain only letters, digits, '.', '_' and '-' "
+                        + "(they become folder names)", file: file, line: line))
             return nil
         }
         guard node.mapEntries != nil else {
-            problems.append(Diagnostic(.error, "\(context): must be a mapping with 'from' and 'steps'", file: file,
-                                       line: node.line))
+            problems.append(
+                Diagnostic(
+                    .error, "\(context): must be a mapping with 'from' and 'steps'", file: file,
+                    line: node.line))
             return nil
         }
         var o = ConfigReader(node, context: context, file: file, line: line)
@@ -314,8 +350,11 @@ public enum RecipeLoader {
                     } else if let m = item.mapEntries, m.count == 1 {
                         steps.append(StepSpec(name: m[0].key, options: m[0].value, line: m[0].keyLine))
                     } else {
-                        problems.append(Diagnostic(.error, "\(context): each step must be a stage name or a one-key "
-                                                   + "mapping 'stage: {options}'", file: file, line: item.line))
+                        problems.append(
+                            Diagnostic(
+                                .error,
+                                "\(context): each step must be a stage name or a one-key "
+                                    + "mapping 'stage: {options}'", file: file, line: item.line))
                     }
                 }
             } else if s.value != .null {
@@ -325,14 +364,19 @@ public enum RecipeLoader {
         return DatasetSpec(name: name, line: line, from: from, fromLine: fromLine, steps: steps)
     }
 
-    static func checkReferences(sources: [SourceSpec], datasets: [DatasetSpec], invalidSources: Set<String>,
-                                file: String, problems: inout [Diagnostic]) {
+    static func checkReferences(
+        sources: [SourceSpec], datasets: [DatasetSpec], invalidSources: Set<String>,
+        file: String, problems: inout [Diagnostic]
+    ) {
         let sourceNames = Set(sources.map(\.name)).union(invalidSources)
         let datasetNames = Set(datasets.map(\.name))
         for d in datasets where !sourceNames.contains(d.from) && !datasetNames.contains(d.from) {
-            problems.append(Diagnostic(.error, "dataset '\(d.name)': 'from: \(d.from)' names no source or dataset"
-                                       + Suggestion.didYouMean(d.from, among: Array(sourceNames) + Array(datasetNames)),
-                                       file: file, line: d.fromLine))
+            problems.append(
+                Diagnostic(
+                    .error,
+                    "dataset '\(d.name)': 'from: \(d.from)' names no source or dataset"
+                        + Suggestion.didYouMean(d.from, among: Array(sourceNames) + Array(datasetNames)),
+                    file: file, line: d.fromLine))
         }
         // Cycles among dataset → dataset references (`from` names a source first, then a dataset).
         let byName = Dictionary(datasets.map { ($0.name, $0) }, uniquingKeysWith: { a, _ in a })
@@ -345,8 +389,10 @@ public enum RecipeLoader {
                     let cycle = path[i...] + [next.name]
                     let key = cycle.sorted().joined(separator: ",")
                     if reported.insert(key).inserted {
-                        problems.append(Diagnostic(.error, "dataset cycle: \(cycle.joined(separator: " → "))",
-                                                   file: file, line: d.fromLine))
+                        problems.append(
+                            Diagnostic(
+                                .error, "dataset cycle: \(cycle.joined(separator: " → "))",
+                                file: file, line: d.fromLine))
                     }
                     break
                 }

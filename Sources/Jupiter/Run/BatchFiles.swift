@@ -50,8 +50,8 @@ struct BatchFiles: Sendable {
     /// The counts of a done batch, or nil when the batch is not done.
     func done(_ batch: Int) -> StepCounts? {
         guard FileSystem.exists(keptPath(batch)), FileSystem.exists(droppedPath(batch)),
-              FileSystem.exists(quarantinePath(batch)),
-              let bytes = try? FileSystem.read(donePath(batch)), let json = try? JSONParser.parse(bytes)
+            FileSystem.exists(quarantinePath(batch)),
+            let bytes = try? FileSystem.read(donePath(batch)), let json = try? JSONParser.parse(bytes)
         else { return nil }
         return StepCounts(json: json)
     }
@@ -59,8 +59,8 @@ struct BatchFiles: Sendable {
     /// The step's record, when the step is done under `fingerprint` and its batches are on disk.
     func finished(fingerprint: String) -> StepRecord? {
         guard let bytes = try? FileSystem.read(stepPath), let json = try? JSONParser.parse(bytes),
-              let record = StepRecord(json: json), record.fingerprint == fingerprint,
-              (0..<record.batches).allSatisfy({ done($0) != nil })
+            let record = StepRecord(json: json), record.fingerprint == fingerprint,
+            (0..<record.batches).allSatisfy({ done($0) != nil })
         else { return nil }
         return record
     }

@@ -138,8 +138,10 @@ struct StepCounts: Sendable {
 
     var json: JSONValue {
         let st = JSONObject(stageOrder.map { JSONObject.Entry(key: $0, value: (stages[$0] ?? StageTally()).json) })
-        return .object(["read": .int(read), "kept": .int(kept), "dropped": .int(dropped),
-                        "quarantined": .int(quarantined), "records": .int(records), "stages": .object(st)])
+        return .object([
+            "read": .int(read), "kept": .int(kept), "dropped": .int(dropped),
+            "quarantined": .int(quarantined), "records": .int(records), "stages": .object(st)
+        ])
     }
 
     init() {}
@@ -230,8 +232,10 @@ struct BatchProcessor: Sendable {
     /// quarantine, whose `raw` is the input line).
     static func appendQuarantined(_ r: Record, stage: String, error: String, to out: inout BatchOutput) {
         let origin = r.lineage.origins.first
-        let o: JSONObject = ["file": .string(origin?.file ?? ""), "line": .int(origin?.line ?? 0), "stage": .string(stage),
-                             "error": .string(error), "raw": .string(JSONWriter.string(NativeCodec.encode(r)))]
+        let o: JSONObject = [
+            "file": .string(origin?.file ?? ""), "line": .int(origin?.line ?? 0), "stage": .string(stage),
+            "error": .string(error), "raw": .string(JSONWriter.string(NativeCodec.encode(r)))
+        ]
         JSONWriter.write(.object(o), into: &out.quarantine)
         out.quarantine.append(0x0A)
         out.counts.quarantined += max(1, r.lineage.origins.count)

@@ -24,8 +24,10 @@ struct DatasetResult: Sendable {
             let file = files[name]
             f[name] = .object(["bytes": .int(file?.bytes ?? 0), "sha256": .string(file?.sha256 ?? "")])
         }
-        return .object(["fingerprint": .string(fingerprint), "counts": counts.json, "reports": .object(reports),
-                        "files": .object(f)])
+        return .object([
+            "fingerprint": .string(fingerprint), "counts": counts.json, "reports": .object(reports),
+            "files": .object(f)
+        ])
     }
 
     func write(runDirectory: String, dataset: String) throws(IOError) {
@@ -35,7 +37,8 @@ struct DatasetResult: Sendable {
     /// The record of `dataset`, when it was assembled.
     static func read(runDirectory: String, dataset: String) -> DatasetResult? {
         guard let bytes = try? FileSystem.read(runDirectory + "/work/\(dataset)/\(fileName)"),
-              let json = try? JSONParser.parse(bytes), let fp = json["fingerprint"]?.stringValue else { return nil }
+            let json = try? JSONParser.parse(bytes), let fp = json["fingerprint"]?.stringValue
+        else { return nil }
         var r = DatasetResult(fingerprint: fp)
         r.counts = StepCounts(json: json["counts"] ?? .null)
         r.reports = json["reports"]?.objectValue ?? JSONObject()

@@ -43,8 +43,11 @@ struct InputReader: Sendable {
             }
             fromDataset = false
         case .dataset(let up):
-            groups = [Group(label: "datasets/\(up)/kept.jsonl.gz", paths: [runDirectory + "/datasets/\(up)/kept.jsonl.gz"],
-                            format: .openaiMessages, options: FormatOptions(maxLineBytes: Int.max / 4))]
+            groups = [
+                Group(
+                    label: "datasets/\(up)/kept.jsonl.gz", paths: [runDirectory + "/datasets/\(up)/kept.jsonl.gz"],
+                    format: .openaiMessages, options: FormatOptions(maxLineBytes: Int.max / 4))
+            ]
             fromDataset = true
         }
     }
@@ -53,8 +56,10 @@ struct InputReader: Sendable {
     var totalBytes: Int { groups.reduce(0) { $0 + $1.paths.reduce(0) { $0 + (FileSystem.size($1) ?? 0) } } }
 
     /// Calls `body` with each batch in order; `progress` gets units and bytes read so far.
-    func forEachBatch(batchSize: Int, progress: (_ units: Int, _ bytes: Int) -> Void,
-                      _ body: (Batch) async throws -> Void) async throws {
+    func forEachBatch(
+        batchSize: Int, progress: (_ units: Int, _ bytes: Int) -> Void,
+        _ body: (Batch) async throws -> Void
+    ) async throws {
         var index = 0
         var unitsSeen = 0
         var bytesBefore = 0
@@ -68,8 +73,10 @@ struct InputReader: Sendable {
                     fileUnits += 1
                     unitsSeen += 1
                     if units.count == batchSize {
-                        try await body(Batch(index: index, file: g.label, units: units, emptyFile: false, decoder: decoder,
-                                             maxLineBytes: g.options.maxLineBytes))
+                        try await body(
+                            Batch(
+                                index: index, file: g.label, units: units, emptyFile: false, decoder: decoder,
+                                maxLineBytes: g.options.maxLineBytes))
                         index += 1
                         units = []
                         progress(unitsSeen, bytesBefore + reader.bytesRead)
@@ -79,8 +86,10 @@ struct InputReader: Sendable {
                 throw RunError(.io, error.description)
             }
             if !units.isEmpty || fileUnits == 0 {
-                try await body(Batch(index: index, file: g.label, units: units, emptyFile: fileUnits == 0, decoder: decoder,
-                                     maxLineBytes: g.options.maxLineBytes))
+                try await body(
+                    Batch(
+                        index: index, file: g.label, units: units, emptyFile: fileUnits == 0, decoder: decoder,
+                        maxLineBytes: g.options.maxLineBytes))
                 index += 1
             }
             bytesBefore += reader.bytesRead
@@ -115,8 +124,10 @@ struct InputReader: Sendable {
         if batch.emptyFile { quarantine(0, "empty file", nil) }
         for u in batch.units {
             if u.tooLong {
-                quarantine(u.line, "line is \(u.length) bytes, over the \(batch.maxLineBytes)-byte limit (source setting "
-                           + "max_line_bytes)", nil)
+                quarantine(
+                    u.line,
+                    "line is \(u.length) bytes, over the \(batch.maxLineBytes)-byte limit (source setting "
+                        + "max_line_bytes)", nil)
                 continue
             }
             do {
@@ -133,12 +144,16 @@ struct InputReader: Sendable {
 /// Decodes native JSONL lines of any record kind (an upstream dataset's output).
 struct AnyNativeDecoder: UnitDecoder {
     func decode(_ unit: SourceUnit, file: String) throws(RecordDecodingError) -> Record? {
-        if unit.problem == nil, unit.value == nil, let r = DirectDecoding.anyKind(unit.bytes, fallbackID: JSONLUnit.fallbackID(file: file, line: unit.line),
-                                                               origin: Origin(file: file, line: unit.line)) {
+        if unit.problem == nil, unit.value == nil,
+            let r = DirectDecoding.anyKind(
+                unit.bytes, fallbackID: JSONLUnit.fallbackID(file: file, line: unit.line),
+                origin: Origin(file: file, line: unit.line))
+        {
             return r
         }
         guard let value = try JSONLUnit.parse(unit) else { return nil }
-        return try NativeCodec.decodeAnyKind(value, fallbackID: JSONLUnit.fallbackID(file: file, line: unit.line),
-                                             origin: Origin(file: file, line: unit.line))
+        return try NativeCodec.decodeAnyKind(
+            value, fallbackID: JSONLUnit.fallbackID(file: file, line: unit.line),
+            origin: Origin(file: file, line: unit.line))
     }
 }

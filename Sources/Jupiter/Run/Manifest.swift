@@ -34,14 +34,20 @@ struct Manifest {
     /// Wall seconds of each step finished in one task (`<dataset>/<index> <label>`), in plan order.
     var stepSeconds = JSONObject()
 
-    init(plan: Plan, inputs: [JSONValue], results: [String: DatasetResult], mixture: JSONValue?,
-         models: [(String, JSONValue)], started: Date, finished: Date, usage: JSONValue?) {
+    init(
+        plan: Plan, inputs: [JSONValue], results: [String: DatasetResult], mixture: JSONValue?,
+        models: [(String, JSONValue)], started: Date, finished: Date, usage: JSONValue?
+    ) {
         settings = plan.settings
         self.inputs = inputs
         datasets = plan.datasets.compactMap { d in
             results[d.name].map { r in
-                (d.name, DatasetEntry(from: d.input.name, inputKind: d.inputKind, outputKind: d.outputKind,
-                                      steps: d.stages.map { ($0.id, $0.stage.name, $0.stage.configuration) }, result: r))
+                (
+                    d.name,
+                    DatasetEntry(
+                        from: d.input.name, inputKind: d.inputKind, outputKind: d.outputKind,
+                        steps: d.stages.map { ($0.id, $0.stage.name, $0.stage.configuration) }, result: r)
+                )
             }
         }
         self.mixture = mixture
@@ -57,8 +63,10 @@ struct Manifest {
             var files = JSONObject()
             for file in StepRunner.datasetFileNames {
                 let f = d.result.files[file]
-                files[file] = .object(["path": .string("datasets/\(name)/\(file)"), "bytes": .int(f?.bytes ?? 0),
-                                       "sha256": .string(f?.sha256 ?? "")])
+                files[file] = .object([
+                    "path": .string("datasets/\(name)/\(file)"), "bytes": .int(f?.bytes ?? 0),
+                    "sha256": .string(f?.sha256 ?? "")
+                ])
             }
             let c = d.result.counts
             var entry: JSONObject = [
@@ -66,10 +74,12 @@ struct Manifest {
                 "input_kind": .string(d.inputKind.rawValue),
                 "output_kind": .string(d.outputKind.rawValue),
                 "steps": .array(d.steps.map { .object(["id": .string($0.id), "stage": .string($0.stage), "config": $0.config]) }),
-                "counts": .object(["read": .int(c.read), "kept": .int(c.kept), "dropped": .int(c.dropped),
-                                   "quarantined": .int(c.quarantined), "records_written": .int(c.records)]),
+                "counts": .object([
+                    "read": .int(c.read), "kept": .int(c.kept), "dropped": .int(c.dropped),
+                    "quarantined": .int(c.quarantined), "records_written": .int(c.records)
+                ]),
                 "stages": c.json["stages"] ?? .object(JSONObject()),
-                "files": .object(files),
+                "files": .object(files)
             ]
             if !d.result.reports.isEmpty { entry["reports"] = .object(d.result.reports) }
             datasetsJSON[name] = .object(entry)
@@ -77,11 +87,13 @@ struct Manifest {
         var o: JSONObject = [
             "jupiter": .string(jupiter),
             "zlib": .string(zlib),
-            "recipe": .object(["name": .string(settings.name), "file": .string(settings.recipeFileName),
-                               "sha256": .string(settings.recipeSHA256), "seed": .number(String(settings.seed)),
-                               "batch_size": .int(settings.batchSize)]),
+            "recipe": .object([
+                "name": .string(settings.name), "file": .string(settings.recipeFileName),
+                "sha256": .string(settings.recipeSHA256), "seed": .number(String(settings.seed)),
+                "batch_size": .int(settings.batchSize)
+            ]),
             "inputs": .array(inputs),
-            "datasets": .object(datasetsJSON),
+            "datasets": .object(datasetsJSON)
         ]
         if let mixture { o["mixture"] = mixture }
         if !models.isEmpty {
@@ -90,7 +102,7 @@ struct Manifest {
         var timings: JSONObject = [
             "started": .string(Self.timestamp(started)),
             "finished": .string(Self.timestamp(finished)),
-            "seconds": .double((finished.timeIntervalSince(started) * 1000).rounded() / 1000),
+            "seconds": .double((finished.timeIntervalSince(started) * 1000).rounded() / 1000)
         ]
         if !stepSeconds.isEmpty { timings["steps"] = .object(stepSeconds) }
         if let usage { timings["models"] = usage }

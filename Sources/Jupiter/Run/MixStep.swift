@@ -28,10 +28,12 @@ struct MixStep {
     func fingerprint() -> String? {
         let settings = engine.plan.settings
         // The card names the recipe (file and SHA-256), so they are part of the fingerprint too.
-        var parts = ["jupiter \(RunEngine.version)", "mix", JSONWriter.string(mix.config.json), "seed \(settings.seed)",
-                     "recipe \(settings.name) \(settings.recipeFileName) \(settings.recipeSHA256)",
-                     JSONWriter.string(mix.measure.json),
-                     "decontaminate " + (mix.decontamination.map { JSONWriter.string($0.configuration) } ?? "-")]
+        var parts = [
+            "jupiter \(RunEngine.version)", "mix", JSONWriter.string(mix.config.json), "seed \(settings.seed)",
+            "recipe \(settings.name) \(settings.recipeFileName) \(settings.recipeSHA256)",
+            JSONWriter.string(mix.measure.json),
+            "decontaminate " + (mix.decontamination.map { JSONWriter.string($0.configuration) } ?? "-")
+        ]
         for (name, _) in mix.config.weights {
             // The kept file's hash, taken once when the dataset was assembled.
             guard let sha = DatasetResult.read(runDirectory: runDirectory, dataset: name)?.files["kept.jsonl.gz"]?.sha256
@@ -44,7 +46,8 @@ struct MixStep {
     /// True when the recorded mixture is this mix's and its files are intact.
     func isCurrent() -> Bool {
         guard let fingerprint = fingerprint(), let recorded = Self.record(runDirectory: runDirectory),
-              recorded["fingerprint"]?.stringValue == fingerprint, recorded["stats"] != nil else { return false }
+            recorded["fingerprint"]?.stringValue == fingerprint, recorded["stats"] != nil
+        else { return false }
         return Self.filesIntact(recorded, in: runDirectory + "/mixture")
     }
 
@@ -52,16 +55,18 @@ struct MixStep {
     func run() async throws -> JSONValue {
         let settings = engine.plan.settings
         guard let fingerprint = fingerprint() else {
-            let missing = mix.config.weights.map(\.dataset).first {
-                DatasetResult.read(runDirectory: runDirectory, dataset: $0) == nil
-            } ?? "?"
+            let missing =
+                mix.config.weights.map(\.dataset).first {
+                    DatasetResult.read(runDirectory: runDirectory, dataset: $0) == nil
+                } ?? "?"
             throw RunError.stageFailed(dataset: "mixture", stage: "mix", message: "dataset '\(missing)' was not built")
         }
         let inputs = mix.config.weights.map { MixInput(name: $0.dataset, path: runDirectory + "/datasets/\($0.dataset)/kept.jsonl.gz") }
         let out = runDirectory + "/mixture"
         let observer = engine.options.observer
         if let recorded = Self.record(runDirectory: runDirectory), recorded["fingerprint"]?.stringValue == fingerprint,
-           let stats = recorded["stats"], Self.filesIntact(recorded, in: out) {
+            let stats = recorded["stats"], Self.filesIntact(recorded, in: out)
+        {
             observer?(.mixSkipped)
             return Self.manifestEntry(stats)
         }
@@ -75,32 +80,39 @@ struct MixStep {
                 return "overlaps eval item \(name)\(item.id == name ? "" : " (id \(item.id))"): "
                     + "\(Int((m.overlap * 100).rounded()))% of its words in shared \(d.ngramSize)-grams"
             }
-            mixer.exclusionCheck = "Conversations overlapping the evaluation sets "
+            mixer.exclusionCheck =
+                "Conversations overlapping the evaluation sets "
                 + d.evalSets.map { "`\($0.name)`" }.joined(separator: ", ")
                 + " (word \(d.ngramSize)-grams covering more than \(Int((d.threshold * 100).rounded()))% of an item's words, "
                 + "open-instruct's rule) were never drawn."
         }
-        let card = DatasetCardContext(title: settings.name, generator: "Jupiter \(RunEngine.version)",
-                                      recipeFile: settings.recipeFileName, recipeSHA256: settings.recipeSHA256,
-                                      seed: settings.seed)
+        let card = DatasetCardContext(
+            title: settings.name, generator: "Jupiter \(RunEngine.version)",
+            recipeFile: settings.recipeFileName, recipeSHA256: settings.recipeSHA256,
+            seed: settings.seed)
         let report: MixReport
         do {
-            report = try await mixer.run(inputs, outputDirectory: out, workDirectory: runDirectory + "/work/" + Self.workName,
-                                         card: card, progress: { observer?(.mix($0)) })
+            report = try await mixer.run(
+                inputs, outputDirectory: out, workDirectory: runDirectory + "/work/" + Self.workName,
+                card: card, progress: { observer?(.mix($0)) })
         } catch let e as MixError {
             throw RunError.stageFailed(dataset: "mixture", stage: "mix", message: e.message)
         }
         let stats = report.json
         do {
             let cardSHA = try SHA256.hex(ofFile: out + "/README.md")
-            let record: JSONValue = .object(["fingerprint": .string(fingerprint), "card_sha256": .string(cardSHA),
-                                             "stats": stats])
+            let record: JSONValue = .object([
+                "fingerprint": .string(fingerprint), "card_sha256": .string(cardSHA),
+                "stats": stats
+            ])
             try AtomicFile.write(Array(JSONWriter.pretty(record).utf8), to: runDirectory + "/work/" + Self.recordName)
         } catch {
             throw RunError(.io, error.description)
         }
-        observer?(.mixFinished(records: report.records, tokens: report.tokens, shards: report.shards.count,
-                               warnings: report.warnings))
+        observer?(
+            .mixFinished(
+                records: report.records, tokens: report.tokens, shards: report.shards.count,
+                warnings: report.warnings))
         return Self.manifestEntry(stats)
     }
 
@@ -119,7 +131,8 @@ struct MixStep {
     /// SHA-256 (sizes alone would miss a shard edited in place).
     static func filesIntact(_ record: JSONValue, in dir: String) -> Bool {
         guard let card = record["card_sha256"]?.stringValue, (try? SHA256.hex(ofFile: dir + "/README.md")) == card,
-              let shards = record["stats"]?["shards"]?.arrayValue else { return false }
+            let shards = record["stats"]?["shards"]?.arrayValue
+        else { return false }
         return shards.allSatisfy { s in
             guard let name = s["path"]?.stringValue, let sha = s["sha256"]?.stringValue else { return false }
             return (try? SHA256.hex(ofFile: dir + "/" + name)) == sha
@@ -130,11 +143,12 @@ struct MixStep {
     static func manifestEntry(_ stats: JSONValue) -> JSONValue {
         guard case .object(var o) = stats else { return stats }
         if case .array(let shards)? = o["shards"] {
-            o["shards"] = .array(shards.map { s in
-                guard case .object(var e) = s, let name = e["path"]?.stringValue else { return s }
-                e["path"] = .string("mixture/" + name)
-                return .object(e)
-            })
+            o["shards"] = .array(
+                shards.map { s in
+                    guard case .object(var e) = s, let name = e["path"]?.stringValue else { return s }
+                    e["path"] = .string("mixture/" + name)
+                    return .object(e)
+                })
         }
         var entry: JSONObject = ["card": .string("mixture/README.md")]
         entry.entries += o.entries

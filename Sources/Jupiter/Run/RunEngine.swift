@@ -23,9 +23,11 @@ public struct RunOptions: Sendable {
     public var shardTasks = 1
 
     /// Creates options.
-    public init(runDirectory: String? = nil, workers: Int = ProcessInfo.processInfo.activeProcessorCount,
-                observer: RunObserver? = nil, modelAccounting: (@Sendable () async -> JSONValue)? = nil,
-                started: Date = Date(), folderMode: RunFolder.Mode = .exclusive) {
+    public init(
+        runDirectory: String? = nil, workers: Int = ProcessInfo.processInfo.activeProcessorCount,
+        observer: RunObserver? = nil, modelAccounting: (@Sendable () async -> JSONValue)? = nil,
+        started: Date = Date(), folderMode: RunFolder.Mode = .exclusive
+    ) {
         self.runDirectory = runDirectory
         self.workers = max(1, workers)
         self.observer = observer
@@ -59,8 +61,9 @@ public struct RunSummary: Sendable {
     public var warnings: [String] {
         var out: [String] = []
         for (name, c) in counts.sorted(by: { $0.key < $1.key }) where c.quarantined > 0 {
-            out.append("\(name): \(NumberText.grouped(c.quarantined)) input record(s) quarantined; see "
-                       + "\(runDirectory)/datasets/\(name)/quarantine.jsonl")
+            out.append(
+                "\(name): \(NumberText.grouped(c.quarantined)) input record(s) quarantined; see "
+                    + "\(runDirectory)/datasets/\(name)/quarantine.jsonl")
         }
         for w in mixture?["warnings"]?.arrayValue ?? [] {
             if let text = w.stringValue { out.append("mix: \(text)") }
@@ -146,8 +149,9 @@ public final class RunEngine: Sendable {
                     do {
                         try await stage.preflight()
                     } catch let error as LLMError {
-                        throw RunError(error.kind == .cancelled ? .interrupted : .model,
-                                       "dataset '\(w.dataset.name)', stage '\(planned.id)': \(error.message)")
+                        throw RunError(
+                            error.kind == .cancelled ? .interrupted : .model,
+                            "dataset '\(w.dataset.name)', stage '\(planned.id)': \(error.message)")
                     } catch {
                         throw RunError(.model, "dataset '\(w.dataset.name)', stage '\(planned.id)': \(error)")
                     }
@@ -202,20 +206,23 @@ public final class RunEngine: Sendable {
             units.append(.mix)
             deps[.mix] = mix.config.weights.map { .assemble(dataset: $0.dataset) }
             labels[.mix] = "mix"
-            fingerprints[.mix] = Fingerprints.hash(["mix", JSONWriter.string(mix.config.json), "seed \(plan.settings.seed)",
-                                                   JSONWriter.string(mix.measure.json)])
+            fingerprints[.mix] = Fingerprints.hash([
+                "mix", JSONWriter.string(mix.config.json), "seed \(plan.settings.seed)",
+                JSONWriter.string(mix.measure.json)
+            ])
             leaves = [.mix] + leaves.filter { !deps[.mix, default: []].contains($0) }
         }
         units.append(.finish)
         deps[.finish] = leaves
         labels[.finish] = "manifest"
-        return RunWork(units: units, runDirectory: runDirectory, dependencyMap: deps, shapes: shapes, labels: labels,
-                       fingerprints: fingerprints, modelsByUnit: models,
-                       completion: { [self] unit in self.isComplete(unit) },
-                       taskCompletion: { [self] unit, task, tasks in self.isComplete(unit, task: task, of: tasks) },
-                       performer: { [self] unit, task, tasks, workers in
-                           try await self.perform(unit, task: task, of: tasks, workers: workers)
-                       })
+        return RunWork(
+            units: units, runDirectory: runDirectory, dependencyMap: deps, shapes: shapes, labels: labels,
+            fingerprints: fingerprints, modelsByUnit: models,
+            completion: { [self] unit in self.isComplete(unit) },
+            taskCompletion: { [self] unit, task, tasks in self.isComplete(unit, task: task, of: tasks) },
+            performer: { [self] unit, task, tasks, workers in
+                try await self.perform(unit, task: task, of: tasks, workers: workers)
+            })
     }
 
     /// Names of declared models in a stage configuration (the values of `model`, `*_model` and
@@ -246,7 +253,8 @@ public final class RunEngine: Sendable {
                 || ShardFiles(w).isComplete(phase, tasks: options.shardTasks)
         case .assemble(let dataset):
             guard let r = DatasetResult.read(runDirectory: runDirectory, dataset: dataset),
-                  r.fingerprint == steps[dataset]?.last?.fingerprint ?? "" else { return false }
+                r.fingerprint == steps[dataset]?.last?.fingerprint ?? ""
+            else { return false }
             return StepRunner.datasetFileNames.allSatisfy {
                 FileSystem.size(runDirectory + "/datasets/\(dataset)/\($0)") == r.files[$0]?.bytes
             }
@@ -344,13 +352,16 @@ public final class RunEngine: Sendable {
 
     /// The summary of finished datasets and mixture.
     func summary(results: [String: DatasetResult], mixture: JSONValue?) -> RunSummary {
-        var summary = RunSummary(runDirectory: runDirectory, manifestPath: runDirectory + "/manifest.json",
-                                 counts: results.mapValues { r in
-                                     let c = r.counts
-                                     return (read: c.read, kept: c.kept, dropped: c.dropped, quarantined: c.quarantined,
-                                             records: c.records)
-                                 },
-                                 mixture: mixture)
+        var summary = RunSummary(
+            runDirectory: runDirectory, manifestPath: runDirectory + "/manifest.json",
+            counts: results.mapValues { r in
+                let c = r.counts
+                return (
+                    read: c.read, kept: c.kept, dropped: c.dropped, quarantined: c.quarantined,
+                    records: c.records
+                )
+            },
+            mixture: mixture)
         summary.dropSummary = plan.datasets.flatMap { d in results[d.name].map { Self.dropLines(d.name, $0.counts) } ?? [] }
         return summary
     }
@@ -358,9 +369,11 @@ public final class RunEngine: Sendable {
     /// The error for steps left unfinished by model failures.
     static func modelFailure(_ failures: [RunError.StepFailure]) -> RunError {
         let lines = failures.map { "  \($0.dataset) step \($0.step): \($0.batches) batch(es) not done: \($0.error)" }
-        return RunError(.model, "model requests failed after every retry; the rest of the run finished, nothing "
-                        + "was written for the failed requests, and a rerun sends only them:\n"
-                        + lines.joined(separator: "\n"), failures: failures)
+        return RunError(
+            .model,
+            "model requests failed after every retry; the rest of the run finished, nothing "
+                + "was written for the failed requests, and a rerun sends only them:\n"
+                + lines.joined(separator: "\n"), failures: failures)
     }
 
     /// Writes the manifest (from the completion records) and removes stale outputs.
@@ -382,9 +395,10 @@ public final class RunEngine: Sendable {
         removeUnusedWork()
         // Temporaries of tasks killed on other machines (every unit job has ended by now).
         if options.folderMode != .exclusive { RunFolder.removeStaleTemporaries(runDirectory + "/work") }
-        var manifest = Manifest(plan: plan, inputs: hashes.entries, results: results, mixture: mixture,
-                                models: plan.models.map { ($0.name, $0.json) }, started: options.started, finished: Date(),
-                                usage: await options.modelAccounting?())
+        var manifest = Manifest(
+            plan: plan, inputs: hashes.entries, results: results, mixture: mixture,
+            models: plan.models.map { ($0.name, $0.json) }, started: options.started, finished: Date(),
+            usage: await options.modelAccounting?())
         for dataset in plan.datasets {
             for w in steps[dataset.name] ?? [] {
                 if let s = w.files.finished(fingerprint: w.fingerprint)?.seconds {
@@ -473,8 +487,11 @@ struct InputHashes: Sendable {
                 let h: String
                 do { h = try SHA256.hex(ofFile: path) } catch { throw RunError(.io, error.description) }
                 byFile[file] = h
-                entries.append(.object(["source": .string(source.name), "file": .string(file),
-                                        "bytes": .int(FileSystem.size(path) ?? 0), "sha256": .string(h)]))
+                entries.append(
+                    .object([
+                        "source": .string(source.name), "file": .string(file),
+                        "bytes": .int(FileSystem.size(path) ?? 0), "sha256": .string(h)
+                    ]))
             }
         }
     }

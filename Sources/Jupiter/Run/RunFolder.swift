@@ -1,9 +1,10 @@
+import JupiterCore
+
 #if canImport(Glibc)
 import Glibc
 #elseif canImport(Darwin)
 import Darwin
 #endif
-import JupiterCore
 
 /// A run folder: the only place a run writes, and the only place it deletes.
 ///
@@ -48,8 +49,10 @@ public final class RunFolder: Sendable {
     public init(_ path: String, mode: Mode = .exclusive) throws(RunError) {
         self.path = path
         if (mode == .clusterTask || mode == .observer) && !FileSystem.exists(path + "/" + Self.markerName) {
-            throw RunError(.folder, "\(path) is not a Jupiter run folder (no \(Self.markerName)): a task can only work in a run "
-                           + "folder its coordinator made")
+            throw RunError(
+                .folder,
+                "\(path) is not a Jupiter run folder (no \(Self.markerName)): a task can only work in a run "
+                    + "folder its coordinator made")
         }
         if mode == .observer {
             lockFD = -1
@@ -64,9 +67,11 @@ public final class RunFolder: Sendable {
                     // A run killed while writing the marker leaves only its temporary.
                     let entries = (FileSystem.list(path) ?? []).filter { !$0.hasPrefix(Self.markerName + ".tmp-") }
                     guard entries.isEmpty else {
-                        throw RunError(.folder, "\(path) is not empty and was not made by Jupiter (it has no "
-                                       + "\(Self.markerName) marker), so Jupiter will not write or delete in it; give a new "
-                                       + "or empty folder (output.dir in the recipe, or --output)")
+                        throw RunError(
+                            .folder,
+                            "\(path) is not empty and was not made by Jupiter (it has no "
+                                + "\(Self.markerName) marker), so Jupiter will not write or delete in it; give a new "
+                                + "or empty folder (output.dir in the recipe, or --output)")
                     }
                     try AtomicFile.write(Array(Self.markerText.utf8), to: path + "/" + Self.markerName)
                 }
@@ -88,8 +93,10 @@ public final class RunFolder: Sendable {
         case .exclusive:
             guard flock(fd, LOCK_EX | LOCK_NB) == 0 else {
                 close(fd)
-                throw RunError(.locked, "another jupiter run is using \(path) (remove nothing; wait for it to finish, or "
-                               + "see `jupiter status \(path)` for a cluster run's jobs)")
+                throw RunError(
+                    .locked,
+                    "another jupiter run is using \(path) (remove nothing; wait for it to finish, or "
+                        + "see `jupiter status \(path)` for a cluster run's jobs)")
             }
             lockFD = fd
             Self.removeStaleTemporaries(path)
@@ -128,8 +135,9 @@ public final class RunFolder: Sendable {
 
     /// Removes `relative` (a file or a tree) inside the run folder, never following links.
     func remove(_ relative: String) {
-        precondition(!relative.isEmpty && !relative.hasPrefix("/") && !relative.split(separator: "/").contains(".."),
-                     "run folder removal outside the folder: \(relative)")
+        precondition(
+            !relative.isEmpty && !relative.hasPrefix("/") && !relative.split(separator: "/").contains(".."),
+            "run folder removal outside the folder: \(relative)")
         FileSystem.removeTree(path + "/" + relative)
     }
 

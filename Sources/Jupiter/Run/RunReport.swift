@@ -21,8 +21,10 @@ public enum RunReport {
             throw RunError(.usage, "\(runDirectory): no such run folder")
         }
         guard FileSystem.exists(manifestPath) else {
-            throw RunError(.folder, "\(runDirectory) holds no finished run (no manifest.json): run or resume it with "
-                           + "`jupiter run` first")
+            throw RunError(
+                .folder,
+                "\(runDirectory) holds no finished run (no manifest.json): run or resume it with "
+                    + "`jupiter run` first")
         }
         let manifest: JSONValue
         do {
@@ -34,19 +36,21 @@ public enum RunReport {
             throw RunError(.folder, "\(manifestPath) is not a Jupiter run manifest (no 'recipe' or 'datasets')")
         }
         let timings = manifest["timings"]
-        var data = RunReportData(name: recipe["name"]?.stringValue ?? "", recipeFile: recipe["file"]?.stringValue ?? "",
-                                 recipeSHA256: recipe["sha256"]?.stringValue ?? "",
-                                 seed: recipe["seed"].map { JSONWriter.string($0) } ?? "0",
-                                 jupiterVersion: manifest["jupiter"]?.stringValue ?? "",
-                                 started: timings?["started"]?.stringValue, finished: timings?["finished"]?.stringValue,
-                                 seconds: timings?["seconds"]?.doubleValue)
+        var data = RunReportData(
+            name: recipe["name"]?.stringValue ?? "", recipeFile: recipe["file"]?.stringValue ?? "",
+            recipeSHA256: recipe["sha256"]?.stringValue ?? "",
+            seed: recipe["seed"].map { JSONWriter.string($0) } ?? "0",
+            jupiterVersion: manifest["jupiter"]?.stringValue ?? "",
+            started: timings?["started"]?.stringValue, finished: timings?["finished"]?.stringValue,
+            seconds: timings?["seconds"]?.doubleValue)
         let measure = plan.flatMap(Self.tokenizer(of:))
         var counter = measure?.counter
         for entry in datasetsJSON {
             let folder = runDirectory + "/datasets/" + entry.key
             var d = try dataset(entry.key, entry.value, folder: folder)
-            d.lengths = try lengths(folder + "/kept.jsonl.gz", total: d.recordsWritten, counter: &counter,
-                                    unit: measure.map { "tokens per record (\($0.label))" } ?? "characters of text per record")
+            d.lengths = try lengths(
+                folder + "/kept.jsonl.gz", total: d.recordsWritten, counter: &counter,
+                unit: measure.map { "tokens per record (\($0.label))" } ?? "characters of text per record")
             data.datasets.append(d)
             for report in entry.value["reports"]?.objectValue ?? JSONObject() {
                 data.decontamination += decontamination(report.value, scope: "\(entry.key) / \(report.key)")
@@ -57,12 +61,13 @@ public enum RunReport {
         let names = (manifest["models"]?.objectValue?.keys ?? []) + usage.keys.filter { manifest["models"]?[$0] == nil }
         data.models = names.map { name in
             let u = usage[name]
-            return RunReportData.ModelUsage(name: name, requests: u?["requests"]?.intValue ?? 0, retries: u?["retries"]?.intValue ?? 0,
-                                            failures: u?["failures"]?.intValue ?? 0, cacheHits: u?["cache_hits"]?.intValue ?? 0,
-                                            promptTokens: u?["prompt_tokens"]?.intValue ?? 0,
-                                            completionTokens: u?["completion_tokens"]?.intValue ?? 0,
-                                            latencyP50: u?["latency_ms"]?["p50"]?.doubleValue,
-                                            latencyP95: u?["latency_ms"]?["p95"]?.doubleValue)
+            return RunReportData.ModelUsage(
+                name: name, requests: u?["requests"]?.intValue ?? 0, retries: u?["retries"]?.intValue ?? 0,
+                failures: u?["failures"]?.intValue ?? 0, cacheHits: u?["cache_hits"]?.intValue ?? 0,
+                promptTokens: u?["prompt_tokens"]?.intValue ?? 0,
+                completionTokens: u?["completion_tokens"]?.intValue ?? 0,
+                latencyP50: u?["latency_ms"]?["p50"]?.doubleValue,
+                latencyP95: u?["latency_ms"]?["p95"]?.doubleValue)
         }
         return data
     }
@@ -85,19 +90,22 @@ public enum RunReport {
     /// The tokenizer a plan's mixture counts with, and how the axis names it.
     static func tokenizer(of plan: Plan) -> (counter: TokenCounter, label: String)? {
         guard let measure = plan.mix?.measure, let t = measure.tokenizer, let source = measure.tokenizerSource else { return nil }
-        return (TokenCounter(tokenizer: t, template: measure.template),
-                "tokenizer \(source.path)" + (measure.template == nil ? "" : " with its chat template"))
+        return (
+            TokenCounter(tokenizer: t, template: measure.template),
+            "tokenizer \(source.path)" + (measure.template == nil ? "" : " with its chat template")
+        )
     }
 
     // MARK: Reading
 
     static func dataset(_ name: String, _ json: JSONValue, folder: String) throws(RunError) -> RunReportData.Dataset {
         let c = json["counts"]
-        var d = RunReportData.Dataset(name: name, from: json["from"]?.stringValue ?? "",
-                                      inputKind: json["input_kind"]?.stringValue ?? "", outputKind: json["output_kind"]?.stringValue ?? "",
-                                      read: c?["read"]?.intValue ?? 0, kept: c?["kept"]?.intValue ?? 0,
-                                      dropped: c?["dropped"]?.intValue ?? 0, quarantined: c?["quarantined"]?.intValue ?? 0,
-                                      recordsWritten: c?["records_written"]?.intValue ?? 0)
+        var d = RunReportData.Dataset(
+            name: name, from: json["from"]?.stringValue ?? "",
+            inputKind: json["input_kind"]?.stringValue ?? "", outputKind: json["output_kind"]?.stringValue ?? "",
+            read: c?["read"]?.intValue ?? 0, kept: c?["kept"]?.intValue ?? 0,
+            dropped: c?["dropped"]?.intValue ?? 0, quarantined: c?["quarantined"]?.intValue ?? 0,
+            recordsWritten: c?["records_written"]?.intValue ?? 0)
         var stageNames: [String: String] = [:]
         for s in json["steps"]?.arrayValue ?? [] {
             if let id = s["id"]?.stringValue { stageNames[id] = s["stage"]?.stringValue ?? id }
@@ -111,20 +119,25 @@ public enum RunReport {
             for (rule, r) in t.rules { wanted[e.key + "\u{0}" + rule] = Set(r.examples.prefix(examplesPerRule)) }
         }
         let examples = try droppedExamples(folder + "/dropped.jsonl.gz", wanted: wanted)
-        let places = try quarantinePlaces(folder + "/quarantine.jsonl",
-                                          wanted: Set(tallies.flatMap { t in t.tally.causes.keys.map { t.id + "\u{0}" + $0 } }))
+        let places = try quarantinePlaces(
+            folder + "/quarantine.jsonl",
+            wanted: Set(tallies.flatMap { t in t.tally.causes.keys.map { t.id + "\u{0}" + $0 } }))
         for (id, t) in tallies {
             let rules = StageTally.ranked(t.rules).map { rule, r in
-                RunReportData.Rule(name: rule, count: r.count, examples: r.examples.prefix(examplesPerRule).compactMap {
-                    examples[id + "\u{0}" + rule + "\u{0}" + $0]
-                })
+                RunReportData.Rule(
+                    name: rule, count: r.count,
+                    examples: r.examples.prefix(examplesPerRule).compactMap {
+                        examples[id + "\u{0}" + rule + "\u{0}" + $0]
+                    })
             }
             let causes = StageTally.ranked(t.causes).map { cause, r in
                 RunReportData.Cause(cause: cause, count: r.count, places: places[id + "\u{0}" + cause] ?? [])
             }
-            d.steps.append(RunReportData.Step(id: id, stage: stageNames[id] ?? id, input: t.counts["in"] ?? 0,
-                                              kept: t.counts["kept"] ?? 0, dropped: t.counts["dropped"] ?? 0,
-                                              quarantined: t.counts["quarantined"] ?? 0, rules: rules, causes: causes))
+            d.steps.append(
+                RunReportData.Step(
+                    id: id, stage: stageNames[id] ?? id, input: t.counts["in"] ?? 0,
+                    kept: t.counts["kept"] ?? 0, dropped: t.counts["dropped"] ?? 0,
+                    quarantined: t.counts["quarantined"] ?? 0, rules: rules, causes: causes))
         }
         return d
     }
@@ -136,7 +149,8 @@ public enum RunReport {
         guard total > 0, FileSystem.exists(path) else { return out }
         try forEachLine(path) { value in
             guard let drop = value["dropped"], let stage = drop["stage"]?.stringValue, let rule = drop["rule"]?.stringValue,
-                  let id = value["id"]?.stringValue, wanted[stage + "\u{0}" + rule]?.contains(id) == true else { return true }
+                let id = value["id"]?.stringValue, wanted[stage + "\u{0}" + rule]?.contains(id) == true
+            else { return true }
             out[stage + "\u{0}" + rule + "\u{0}" + id] = RunReportData.Example(
                 id: id, text: text(of: value), value: drop["value"].map { $0.stringValue ?? JSONWriter.string($0) },
                 reason: drop["reason"]?.stringValue ?? "")
@@ -153,8 +167,10 @@ public enum RunReport {
             let error = value["error"]?.stringValue ?? ""
             let key = (value["stage"]?.stringValue ?? "") + "\u{0}" + StepCounts.cause(error)
             if wanted.contains(key), out[key, default: []].count < examplesPerRule {
-                out[key, default: []].append(RunReportData.Place(file: value["file"]?.stringValue ?? "",
-                                                                 line: value["line"]?.intValue ?? 0, error: error))
+                out[key, default: []].append(
+                    RunReportData.Place(
+                        file: value["file"]?.stringValue ?? "",
+                        line: value["line"]?.intValue ?? 0, error: error))
             }
             return true
         }
@@ -232,11 +248,12 @@ public enum RunReport {
         return RunReportData.Mixture(
             unit: unit, tokenMethod: method, records: m["records"]?.intValue ?? 0, units: m["units"]?.intValue ?? 0,
             datasets: entries.map { e in
-                RunReportData.MixDataset(name: e.key, target: (e.value["weight"]?.doubleValue ?? 0) / max(weightSum, 1e-12),
-                                         achieved: e.value["share"]?.doubleValue ?? 0, records: e.value["records"]?.intValue ?? 0,
-                                         units: e.value["units"]?.intValue ?? 0,
-                                         reasoningOn: e.value["reasoning"]?["on"]?.intValue ?? 0,
-                                         reasoningOff: e.value["reasoning"]?["off"]?.intValue ?? 0)
+                RunReportData.MixDataset(
+                    name: e.key, target: (e.value["weight"]?.doubleValue ?? 0) / max(weightSum, 1e-12),
+                    achieved: e.value["share"]?.doubleValue ?? 0, records: e.value["records"]?.intValue ?? 0,
+                    units: e.value["units"]?.intValue ?? 0,
+                    reasoningOn: e.value["reasoning"]?["on"]?.intValue ?? 0,
+                    reasoningOff: e.value["reasoning"]?["off"]?.intValue ?? 0)
             },
             warnings: (m["warnings"]?.arrayValue ?? []).compactMap(\.stringValue) + exclusions(m))
     }
@@ -257,8 +274,9 @@ public enum RunReport {
                 matchedItems: set["matched_items"]?.intValue ?? matched.count,
                 records: matched.reduce(0) { $0 + ($1["training_records"]?.intValue ?? 0) },
                 matches: matched.prefix(5).map {
-                    RunReportData.Match(item: $0["id"]?.stringValue ?? "", overlap: $0["max_overlap"]?.doubleValue ?? 0,
-                                        records: ($0["record_ids"]?.arrayValue ?? []).compactMap(\.stringValue))
+                    RunReportData.Match(
+                        item: $0["id"]?.stringValue ?? "", overlap: $0["max_overlap"]?.doubleValue ?? 0,
+                        records: ($0["record_ids"]?.arrayValue ?? []).compactMap(\.stringValue))
                 })
         }
     }

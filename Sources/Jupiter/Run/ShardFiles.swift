@@ -29,8 +29,9 @@ struct ShardFiles {
         switch phase {
         case .combine: return false
         case .reduce: return (0..<tasks).allSatisfy { FileSystem.exists(marker(.reduce, task: $0, of: tasks)) }
-        case .scan: return isComplete(.reduce, tasks: tasks)
-            || (0..<tasks).allSatisfy { FileSystem.exists(marker(.scan, task: $0, of: tasks)) }
+        case .scan:
+            return isComplete(.reduce, tasks: tasks)
+                || (0..<tasks).allSatisfy { FileSystem.exists(marker(.scan, task: $0, of: tasks)) }
         }
     }
 

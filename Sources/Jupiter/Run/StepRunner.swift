@@ -29,17 +29,20 @@ struct StepRunner {
             let result = try await runBatches(w, processor: processor, task: task, of: tasks, workers: workers)
             outcome = result.failure.map { .failed($0) } ?? .done
             if tasks > 1 && result.failure == nil {
-                let slice = TaskRecord(batches: result.batches, seconds: Date().timeIntervalSince(started),
-                                       peakResidentKiB: ProcessMemory.peakResidentKiB())
+                let slice = TaskRecord(
+                    batches: result.batches, seconds: Date().timeIntervalSince(started),
+                    peakResidentKiB: ProcessMemory.peakResidentKiB())
                 do { try w.files.recordTask(task, of: tasks, slice) } catch { throw RunError(.io, error.description) }
             }
-            record = try finishIfComplete(w, batches: result.batches,
-                                          seconds: tasks == 1 ? Date().timeIntervalSince(started) : nil)
+            record = try finishIfComplete(
+                w, batches: result.batches,
+                seconds: tasks == 1 ? Date().timeIntervalSince(started) : nil)
         case .global(let stage):
             if tasks > 1, let sharded = engine.shardedStage(w) {
                 let batches = try await runShardedFilter(w, stage: stage, sharded: sharded, task: task, of: tasks)
-                let slice = TaskRecord(batches: batches, seconds: Date().timeIntervalSince(started),
-                                       peakResidentKiB: ProcessMemory.peakResidentKiB())
+                let slice = TaskRecord(
+                    batches: batches, seconds: Date().timeIntervalSince(started),
+                    peakResidentKiB: ProcessMemory.peakResidentKiB())
                 do { try w.files.recordTask(task, of: tasks, slice) } catch { throw RunError(.io, error.description) }
                 record = finishedRecord(w, write: true)
             } else {
@@ -60,7 +63,8 @@ struct StepRunner {
         if case .global(let planned) = w.step {
             // A sharded step's filter tasks write one output batch per input batch.
             guard planned.stage is any ShardedStage, let previous = engine.steps[w.dataset.name]?[w.index - 1],
-                  let input = finishedRecord(previous, write: write) else { return nil }
+                let input = finishedRecord(previous, write: write)
+            else { return nil }
             var total = StepCounts()
             total.stage(planned.id, "in", input.counts.records)
             let batches = max(1, input.batches)
@@ -79,7 +83,8 @@ struct StepRunner {
             batches = known
         } else {
             guard let previous = engine.steps[w.dataset.name]?[w.index - 1],
-                  let input = finishedRecord(previous, write: write) else { return nil }
+                let input = finishedRecord(previous, write: write)
+            else { return nil }
             batches = input.batches
         }
         var total = StepCounts()
@@ -102,7 +107,8 @@ struct StepRunner {
     /// The previous step's finished record and files (its input).
     func input(of w: StepWork) throws -> (files: BatchFiles, record: StepRecord) {
         guard let previous = engine.steps[w.dataset.name]?[w.index - 1],
-              let record = finishedRecord(previous, write: true) else {
+            let record = finishedRecord(previous, write: true)
+        else {
             throw RunError(.stage, "step \(w.name) needs step \(w.dataset.name)/\(w.index - 1), which is not finished")
         }
         return (previous.files, record)
@@ -141,12 +147,17 @@ struct StepRunner {
         var batches = 0
         if w.readsInput {
             let reader = InputReader(w.dataset, runDirectory: engine.runDirectory)
-            observer?(.stepStarted(dataset: dataset, step: w.index, of: w.dataset.steps.count, label: w.label,
-                                   totalBytes: reader.totalBytes))
+            observer?(
+                .stepStarted(
+                    dataset: dataset, step: w.index, of: w.dataset.steps.count, label: w.label,
+                    totalBytes: reader.totalBytes))
             try await OrderedTasks.run(limit: workers, holdProducer: true, consume: consume) { submit in
-                try await reader.forEachBatch(batchSize: batchSize, progress: { units, bytes in
-                    observer?(.progress(dataset: dataset, step: w.index, records: units, bytes: bytes))
-                }) { batch in
+                try await reader.forEachBatch(
+                    batchSize: batchSize,
+                    progress: { units, bytes in
+                        observer?(.progress(dataset: dataset, step: w.index, records: units, bytes: bytes))
+                    }
+                ) { batch in
                     batches = batch.index + 1
                     guard batch.index % tasks == task, files.done(batch.index) == nil else { return }
                     try await submit {
@@ -162,8 +173,10 @@ struct StepRunner {
         } else {
             let (inputFiles, inputRecord) = try input(of: w)
             batches = inputRecord.batches
-            observer?(.stepStarted(dataset: dataset, step: w.index, of: w.dataset.steps.count, label: w.label,
-                                   totalBytes: nil))
+            observer?(
+                .stepStarted(
+                    dataset: dataset, step: w.index, of: w.dataset.steps.count, label: w.label,
+                    totalBytes: nil))
             try await OrderedTasks.run(limit: workers, holdProducer: true, consume: consume) { submit in
                 for b in 0..<batches where b % tasks == task && files.done(b) == nil {
                     try await submit {
@@ -217,8 +230,10 @@ struct StepRunner {
     func runPhase(_ w: StepWork, stage: any ShardedStage, phase: ShardPhase, task: Int, of tasks: Int, workers: Int) async throws {
         let shards = ShardFiles(w)
         if shards.isDone(phase, task: task, of: tasks) || finishedRecord(w, write: true) != nil { return }
-        observer?(.stepStarted(dataset: w.dataset.name, step: w.index, of: w.dataset.steps.count,
-                               label: w.label + ": " + (ShardPhase.labels[phase] ?? phase.rawValue), totalBytes: nil))
+        observer?(
+            .stepStarted(
+                dataset: w.dataset.name, step: w.index, of: w.dataset.steps.count,
+                label: w.label + ": " + (ShardPhase.labels[phase] ?? phase.rawValue), totalBytes: nil))
         do { try FileSystem.createDirectory(shards.directory) } catch { throw RunError(.io, error.description) }
         let (inputFiles, inputRecord) = try input(of: w)
         let id = w.step.stages.first?.id ?? stage.name
@@ -228,18 +243,22 @@ struct StepRunner {
             case .scan:
                 let first = try firstIndices(inputFiles, batches: inputRecord.batches)
                 let mine = (0..<inputRecord.batches).filter { $0 % tasks == task }
-                try await stage.scan(StepShardInput(files: inputFiles, batches: mine, firstIndex: first),
-                                     task: task, of: tasks, directory: shards.directory, workers: workers)
+                try await stage.scan(
+                    StepShardInput(files: inputFiles, batches: mine, firstIndex: first),
+                    task: task, of: tasks, directory: shards.directory, workers: workers)
             case .reduce:
                 try await stage.reduce(part: task, of: tasks, directory: shards.directory)
             case .combine:
-                try await stage.combine(parts: engine.options.shardTasks, records: inputRecord.counts.records,
-                                        directory: shards.directory)
+                try await stage.combine(
+                    parts: engine.options.shardTasks, records: inputRecord.counts.records,
+                    directory: shards.directory)
             }
-            let cost = TaskRecord(batches: inputRecord.batches, seconds: Date().timeIntervalSince(started),
-                                  peakResidentKiB: ProcessMemory.peakResidentKiB())
-            try shards.markDone(phase, task: phase == .combine ? 0 : task, of: phase == .combine ? engine.options.shardTasks : tasks,
-                                cost)
+            let cost = TaskRecord(
+                batches: inputRecord.batches, seconds: Date().timeIntervalSince(started),
+                peakResidentKiB: ProcessMemory.peakResidentKiB())
+            try shards.markDone(
+                phase, task: phase == .combine ? 0 : task, of: phase == .combine ? engine.options.shardTasks : tasks,
+                cost)
         } catch let error as RunError {
             throw error
         } catch let error as IOError {
@@ -277,8 +296,9 @@ struct StepRunner {
                     throw RunError.stageFailed(dataset: w.dataset.name, stage: stage.id, message: "\(error)")
                 }
                 guard outputs.count == records.count else {
-                    throw RunError.stageFailed(dataset: w.dataset.name, stage: stage.id,
-                                               message: "decided \(outputs.count) of the \(records.count) records of batch \(b)")
+                    throw RunError.stageFailed(
+                        dataset: w.dataset.name, stage: stage.id,
+                        message: "decided \(outputs.count) of the \(records.count) records of batch \(b)")
                 }
                 for o in outputs { try await writer.add(o, stage: stage.id) }
             }
@@ -308,8 +328,9 @@ struct StepRunner {
         let observer = self.observer
         let batchSize = self.batchSize
         let ctx = StageContext(stageID: stage.id, dataset: dataset, seed: stage.seed, workers: workers)
-        let source = StepBatches(files: inputFiles, batchCount: inputRecord.batches, count: inputRecord.counts.records,
-                                 prefetch: workers > 1)
+        let source = StepBatches(
+            files: inputFiles, batchCount: inputRecord.batches, count: inputRecord.counts.records,
+            prefetch: workers > 1)
         // A sharded stage emits one output per input record: output batch b holds input batch b's
         // outputs, as its filter tasks write them on a cluster. Other stages: batch_size kept records.
         let perInputBatch: [Int]? = global is any ShardedStage ? try recordCounts(inputFiles, batches: inputRecord.batches) : nil
@@ -351,8 +372,9 @@ struct StepRunner {
             try await global.run(source, context: ctx, emit: emitOutput)
         }
         if let perInputBatch, emitted != perInputBatch.reduce(0, +) {
-            throw RunError.stageFailed(dataset: dataset, stage: stage.id,
-                                       message: "emitted \(emitted) outputs for \(perInputBatch.reduce(0, +)) records")
+            throw RunError.stageFailed(
+                dataset: dataset, stage: stage.id,
+                message: "emitted \(emitted) outputs for \(perInputBatch.reduce(0, +)) records")
         }
         let batches: Int
         if batch.isEmpty && batch.index > 0 && perInputBatch == nil {
@@ -363,8 +385,9 @@ struct StepRunner {
         }
         // The batches' read counts are zero; the step read what its input kept.
         total.read = inputRecord.counts.kept
-        let record = StepRecord(fingerprint: w.fingerprint, batches: batches, counts: total, report: report,
-                                seconds: Date().timeIntervalSince(started))
+        let record = StepRecord(
+            fingerprint: w.fingerprint, batches: batches, counts: total, report: report,
+            seconds: Date().timeIntervalSince(started))
         do { try w.files.finish(record) } catch { throw RunError(.io, error.description) }
         return record
     }
@@ -390,12 +413,15 @@ struct StepRunner {
         do {
             try FileSystem.createDirectory(dir)
             guard let last = steps.last else { return }
-            try concatenate((0..<last.record.batches).map { last.work.files.keptPath($0) }, to: dir + "/kept.jsonl.gz",
-                            gzip: true)
-            try concatenate(steps.flatMap { s in (0..<s.record.batches).map { s.work.files.droppedPath($0) } },
-                            to: dir + "/dropped.jsonl.gz", gzip: true)
-            try concatenate(steps.flatMap { s in (0..<s.record.batches).map { s.work.files.quarantinePath($0) } },
-                            to: dir + "/quarantine.jsonl", gzip: false)
+            try concatenate(
+                (0..<last.record.batches).map { last.work.files.keptPath($0) }, to: dir + "/kept.jsonl.gz",
+                gzip: true)
+            try concatenate(
+                steps.flatMap { s in (0..<s.record.batches).map { s.work.files.droppedPath($0) } },
+                to: dir + "/dropped.jsonl.gz", gzip: true)
+            try concatenate(
+                steps.flatMap { s in (0..<s.record.batches).map { s.work.files.quarantinePath($0) } },
+                to: dir + "/quarantine.jsonl", gzip: false)
             for name in Self.datasetFileNames {
                 let path = dir + "/" + name
                 result.files[name] = (FileSystem.size(path) ?? 0, try SHA256.hex(ofFile: path))
@@ -419,8 +445,10 @@ struct StepRunner {
         do { try result.write(runDirectory: engine.runDirectory, dataset: dataset.name) } catch {
             throw RunError(.io, error.description)
         }
-        observer?(.datasetFinished(dataset: dataset.name, read: total.read, kept: total.kept, dropped: total.dropped,
-                                   quarantined: total.quarantined, records: total.records))
+        observer?(
+            .datasetFinished(
+                dataset: dataset.name, read: total.read, kept: total.kept, dropped: total.dropped,
+                quarantined: total.quarantined, records: total.records))
     }
 
     /// Concatenates files (gzip members concatenate into a valid multi-member gzip file).

@@ -51,10 +51,13 @@ enum Fingerprints {
             var previous: String
             switch dataset.input {
             case .source(let s):
-                previous = hash(["jupiter \(RunEngine.version)", "source", s.format.rawValue,
-                                 s.options.languages.joined(separator: ","), s.options.textField,
-                                 String(s.options.maxLineBytes), "batch \(batchSize)"]
-                                + s.files.map { "\($0) \(hashes[$0] ?? "")" })
+                previous = hash(
+                    [
+                        "jupiter \(RunEngine.version)", "source", s.format.rawValue,
+                        s.options.languages.joined(separator: ","), s.options.textField,
+                        String(s.options.maxLineBytes), "batch \(batchSize)"
+                    ]
+                        + s.files.map { "\($0) \(hashes[$0] ?? "")" })
             case .dataset(let up):
                 previous = hash(["jupiter \(RunEngine.version)", "dataset", finalFingerprint[up] ?? "", "batch \(batchSize)"])
             }
@@ -63,8 +66,10 @@ enum Fingerprints {
                 let fp = hash([previous] + describe(step))
                 previous = fp
                 let dir = runDirectory + "/work/\(dataset.name)/\(index)-\(fp.prefix(16))"
-                works.append(StepWork(dataset: dataset, index: index, step: step, fingerprint: fp,
-                                      files: BatchFiles(directory: dir, compressKept: index == dataset.steps.count - 1)))
+                works.append(
+                    StepWork(
+                        dataset: dataset, index: index, step: step, fingerprint: fp,
+                        files: BatchFiles(directory: dir, compressKept: index == dataset.steps.count - 1)))
             }
             finalFingerprint[dataset.name] = previous
             out[dataset.name] = works

@@ -22,8 +22,10 @@ public enum Inspection {
         public var json: Bool
 
         /// Creates a request.
-        public init(file: String, format: String? = nil, second: String? = nil, languages: [String] = ["src", "tgt"],
-                    textField: String = "text", maxLineBytes: Int = 16 << 20, parallelism: Int = 1, json: Bool = false) {
+        public init(
+            file: String, format: String? = nil, second: String? = nil, languages: [String] = ["src", "tgt"],
+            textField: String = "text", maxLineBytes: Int = 16 << 20, parallelism: Int = 1, json: Bool = false
+        ) {
             self.file = file
             self.format = format
             self.second = second
@@ -44,8 +46,10 @@ public enum Inspection {
         var textField = r.textField
         if let name = r.format {
             guard let f = Format(rawValue: name) else {
-                throw RunError(.usage, "unknown format '\(name)' (known: \(Format.allCases.map(\.rawValue).joined(separator: ", ")))"
-                               + Suggestion.didYouMean(name, among: Format.allCases.map(\.rawValue)))
+                throw RunError(
+                    .usage,
+                    "unknown format '\(name)' (known: \(Format.allCases.map(\.rawValue).joined(separator: ", ")))"
+                        + Suggestion.didYouMean(name, among: Format.allCases.map(\.rawValue)))
             }
             chosen = f
         } else {
@@ -77,8 +81,9 @@ public enum Inspection {
         let options = FormatOptions(languages: r.languages, textField: textField, maxLineBytes: r.maxLineBytes)
         let stats: DatasetStats
         do {
-            stats = try await DatasetStats.collect(chosen, detected: detected, paths: paths, options: options,
-                                                   parallelism: r.parallelism)
+            stats = try await DatasetStats.collect(
+                chosen, detected: detected, paths: paths, options: options,
+                parallelism: r.parallelism)
         } catch let error as IOError {
             throw RunError(.io, error.description)
         } catch {

@@ -49,8 +49,11 @@ public enum ModelTools {
                     do {
                         let served = try await LLMService.listModels(baseURL: url, apiKey: key, timeout: min(m.timeout, 30))
                         let ok = served.contains(m.model)
-                        lines.append(CheckLine(ok: ok, text: "\(ok ? "ok  " : "FAIL") \(m.name)  \(url)  serves: "
-                                               + served.joined(separator: ", ") + (ok ? "" : "  (expected '\(m.model)')")))
+                        lines.append(
+                            CheckLine(
+                                ok: ok,
+                                text: "\(ok ? "ok  " : "FAIL") \(m.name)  \(url)  serves: "
+                                    + served.joined(separator: ", ") + (ok ? "" : "  (expected '\(m.model)')")))
                     } catch {
                         lines.append(CheckLine(ok: false, text: "FAIL \(m.name)  \(url)  \(error.message)"))
                     }
@@ -62,8 +65,11 @@ public enum ModelTools {
                         try await llm.start()
                         let url = llm.endpoints(of: m.name).first ?? "?"
                         let served = try await LLMService.listModels(baseURL: url)
-                        lines.append(CheckLine(ok: true, text: "ok   \(m.name)  llama-cpp \(options.modelPath) at \(url)  "
-                                               + "serves: \(served.joined(separator: ", "))"))
+                        lines.append(
+                            CheckLine(
+                                ok: true,
+                                text: "ok   \(m.name)  llama-cpp \(options.modelPath) at \(url)  "
+                                    + "serves: \(served.joined(separator: ", "))"))
                     } catch {
                         lines.append(CheckLine(ok: false, text: "FAIL \(m.name)  llama-cpp \(options.modelPath)  \(error.message)"))
                     }
@@ -72,8 +78,9 @@ public enum ModelTools {
                     lines.append(CheckLine(ok: false, text: "FAIL \(m.name)  llama-cpp \(options.modelPath)  \(error)"))
                 }
             case .slurm(let s):
-                warnings.append("model '\(m.name)': served by \(s.replicas) Slurm job(s) during a run (\(s.command)); "
-                                + "not started by `models check`")
+                warnings.append(
+                    "model '\(m.name)': served by \(s.replicas) Slurm job(s) during a run (\(s.command)); "
+                        + "not started by `models check`")
             }
         }
         return CheckResult(problems: problems, valid: true, lines: lines, warnings: warnings)
@@ -103,8 +110,9 @@ public enum ModelTools {
         let local = models.filter { if case .slurm = $0.backend { return false } else { return true } }
         do { llm = try LLMService(models: local, database: nil) } catch { throw RunError(.model, "\(error)") }
         do throws(LLMError) { try await llm.start() } catch { throw RunError(.model, error.message) }
-        return Served(problems: problems, lines: local.map { "\($0.name) \(llm.endpoints(of: $0.name).joined(separator: " "))" },
-                      service: llm)
+        return Served(
+            problems: problems, lines: local.map { "\($0.name) \(llm.endpoints(of: $0.name).joined(separator: " "))" },
+            service: llm)
     }
 
     /// One line per generated token: the token, its log-probability and the alternatives.
@@ -139,8 +147,10 @@ public enum ModelTools {
         public var logprobs: Int
 
         /// Creates a request.
-        public init(endpoint: String?, model: String?, gguf: String?, apiKeyEnv: String?, system: String?, prompt: String,
-                    maxTokens: Int?, temperature: Double?, reasoning: ReasoningMode?, logprobs: Int) {
+        public init(
+            endpoint: String?, model: String?, gguf: String?, apiKeyEnv: String?, system: String?, prompt: String,
+            maxTokens: Int?, temperature: Double?, reasoning: ReasoningMode?, logprobs: Int
+        ) {
             self.endpoint = endpoint
             self.model = model
             self.gguf = gguf
@@ -174,11 +184,13 @@ public enum ModelTools {
         let config: ModelConfig
         if let gguf = spec.gguf {
             let path = gguf.hasPrefix("/") ? gguf : FileManager.default.currentDirectoryPath + "/" + gguf
-            config = ModelConfig(name: spec.model ?? "local", backend: .llamaCpp(.init(modelPath: path)),
-                                 model: spec.model ?? "local", maxInFlight: 1, retry: RetryPolicy(maxAttempts: 2))
+            config = ModelConfig(
+                name: spec.model ?? "local", backend: .llamaCpp(.init(modelPath: path)),
+                model: spec.model ?? "local", maxInFlight: 1, retry: RetryPolicy(maxAttempts: 2))
         } else {
-            config = ModelConfig(name: "chat", endpoints: [spec.endpoint ?? ""], model: spec.model ?? "",
-                                 apiKeyEnv: spec.apiKeyEnv, retry: RetryPolicy(maxAttempts: 3))
+            config = ModelConfig(
+                name: "chat", endpoints: [spec.endpoint ?? ""], model: spec.model ?? "",
+                apiKeyEnv: spec.apiKeyEnv, retry: RetryPolicy(maxAttempts: 3))
         }
         ShutdownHooks.shared.installSignalHandlers()
         let llm: LLMService
@@ -186,9 +198,10 @@ public enum ModelTools {
         var messages: [Message] = []
         if let system = spec.system { messages.append(Message(role: .system, content: system)) }
         messages.append(Message(role: .user, content: spec.prompt))
-        let request = ChatRequest(messages: messages, sampling: Sampling(temperature: spec.temperature, maxTokens: spec.maxTokens),
-                                  logprobs: spec.logprobs > 0, topLogprobs: spec.logprobs > 0 ? spec.logprobs : nil,
-                                  reasoning: spec.reasoning)
+        let request = ChatRequest(
+            messages: messages, sampling: Sampling(temperature: spec.temperature, maxTokens: spec.maxTokens),
+            logprobs: spec.logprobs > 0, topLogprobs: spec.logprobs > 0 ? spec.logprobs : nil,
+            reasoning: spec.reasoning)
         do throws(LLMError) {
             if spec.gguf != nil { try await llm.start() }
             let answer = try await llm.chat(config.name, request)

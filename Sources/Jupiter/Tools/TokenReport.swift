@@ -29,15 +29,17 @@ public enum TokenReport {
         if !noTemplate {
             let folder = FileSystem.isDirectory(tokenizer) ? tokenizer : FileSystem.parent(of: tokenizer)
             do {
-                template = try ModelChatTemplate.load(explicit: chatTemplate.map { ($0, $0) }, folder: folder,
-                                                      shownFolder: "")?.template
+                template = try ModelChatTemplate.load(
+                    explicit: chatTemplate.map { ($0, $0) }, folder: folder,
+                    shownFolder: "")?.template
             } catch {
                 throw RunError(.usage, "chat template: \(error)")
             }
             if template == nil {
-                problems.append("warning: no chat template in \(folder) (tokenizer_config.json without 'chat_template', "
-                                + "no chat_template.jinja): conversations are counted without turn markers; "
-                                + "give --chat-template, or --no-template to silence this")
+                problems.append(
+                    "warning: no chat template in \(folder) (tokenizer_config.json without 'chat_template', "
+                        + "no chat_template.jinja): conversations are counted without turn markers; "
+                        + "give --chat-template, or --no-template to silence this")
             }
         }
         // Any supported format, plain or gzip, read the way a run reads it.
@@ -73,8 +75,9 @@ public enum TokenReport {
         } catch {
             throw RunError(.io, "\(error)")
         }
-        return Output(report: report(stats, tokenizer: tokenizer, templated: template != nil), problems: problems,
-                      failedRecords: failed)
+        return Output(
+            report: report(stats, tokenizer: tokenizer, templated: template != nil), problems: problems,
+            failedRecords: failed)
     }
 
     static func report(_ s: TokenStatistics, tokenizer: String, templated: Bool) -> String {
@@ -87,7 +90,9 @@ public enum TokenReport {
         out += "tokens by role\n"
         for role in s.byRole.keys.sorted() {
             let v = s.byRole[role] ?? 0
-            out += "  " + role.padding(toLength: 12, withPad: " ", startingAt: 0) + pad(String(v), 12) + "  " + pad(pct(v, contentSum), 7) + "\n"
+            out +=
+                "  " + role.padding(toLength: 12, withPad: " ", startingAt: 0) + pad(String(v), 12) + "  " + pad(pct(v, contentSum), 7)
+                + "\n"
         }
         let assistant = s.reasoning + s.answer
         out += "\nassistant tokens\n"

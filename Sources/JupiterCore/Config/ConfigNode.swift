@@ -53,7 +53,8 @@ public struct ConfigNode: Sendable, Hashable {
         if case .map(let m) = value { return m } else { return nil }
     }
     /// The list items, if a list.
-    public var listItems: [ConfigNode]? { if case .list(let l) = value { return l } else { return nil }
+    public var listItems: [ConfigNode]? {
+        if case .list(let l) = value { return l } else { return nil }
     }
     /// A map member by key.
     public subscript(key: String) -> ConfigNode? { mapEntries?.first { $0.key == key }?.value }

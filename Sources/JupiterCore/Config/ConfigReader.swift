@@ -39,8 +39,10 @@ public struct ConfigReader: Sendable {
         } else {
             entries = []
             if let node, node.value != .null {
-                problems.append(Diagnostic(.error, "\(context.isEmpty ? "recipe" : context): must be a mapping, found \(node.typeName)",
-                                           file: file, line: node.line == 0 ? line : node.line, column: node.column))
+                problems.append(
+                    Diagnostic(
+                        .error, "\(context.isEmpty ? "recipe" : context): must be a mapping, found \(node.typeName)",
+                        file: file, line: node.line == 0 ? line : node.line, column: node.column))
             }
         }
     }
@@ -112,7 +114,9 @@ public struct ConfigReader: Sendable {
     public mutating func choice(_ key: String, _ choices: [String]) -> String? {
         guard let v = string(key) else { return nil }
         guard choices.contains(v) else {
-            problem(key, "\(keyWord) '\(key)' must be one of \(choices.joined(separator: ", ")), found '\(v)'"
+            problem(
+                key,
+                "\(keyWord) '\(key)' must be one of \(choices.joined(separator: ", ")), found '\(v)'"
                     + Suggestion.didYouMean(v, among: choices))
             return nil
         }
@@ -234,8 +238,11 @@ public struct ConfigReader: Sendable {
     public mutating func finish(also: [String] = []) -> [Diagnostic] {
         let known = asked + also
         for e in entries where !used.contains(e.key) && !also.contains(e.key) {
-            problems.append(Diagnostic(.error, "\(prefix)unknown \(keyWord) '\(e.key)'"
-                                       + Suggestion.didYouMean(e.key, among: known), file: file, line: e.keyLine))
+            problems.append(
+                Diagnostic(
+                    .error,
+                    "\(prefix)unknown \(keyWord) '\(e.key)'"
+                        + Suggestion.didYouMean(e.key, among: known), file: file, line: e.keyLine))
         }
         return problems
     }

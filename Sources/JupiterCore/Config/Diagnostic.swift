@@ -14,8 +14,10 @@ public struct Diagnostic: Sendable, Hashable, CustomStringConvertible, Error {
     public var column: Int?
 
     /// Creates a diagnostic.
-    public init(_ severity: Severity = .error, _ message: String, file: String? = nil, line: Int? = nil,
-                column: Int? = nil) {
+    public init(
+        _ severity: Severity = .error, _ message: String, file: String? = nil, line: Int? = nil,
+        column: Int? = nil
+    ) {
         self.severity = severity
         self.message = message
         self.file = file

@@ -24,7 +24,7 @@ public enum AlpacaCodec {
             guard case .array(let pairs) = h else { throw .wrongType("history", expected: "array", found: h) }
             for (i, pair) in pairs.enumerated() {
                 guard case .array(let two) = pair, two.count == 2,
-                      case .string(let prompt) = two[0], case .string(let answer) = two[1]
+                    case .string(let prompt) = two[0], case .string(let answer) = two[1]
                 else { throw RecordDecodingError("field \"history[\(i)]\": expected [prompt, answer] strings") }
                 messages.append(Message(role: .user, content: prompt))
                 messages.append(RecordEnvelope.assistant(answer))
@@ -52,7 +52,8 @@ public enum AlpacaCodec {
         while i < turns.endIndex {
             let u = turns[i], a = turns[i + 1]
             guard u.role == .user, a.role == .assistant else {
-                throw RecordWriteError("conversation \(c.id): alpaca needs alternating user/assistant turns, found \(u.role.rawValue) then \(a.role.rawValue)")
+                throw RecordWriteError(
+                    "conversation \(c.id): alpaca needs alternating user/assistant turns, found \(u.role.rawValue) then \(a.role.rawValue)")
             }
             guard a.toolCalls.isEmpty else {
                 throw RecordWriteError("conversation \(c.id): alpaca cannot hold tool calls")
@@ -61,8 +62,10 @@ public enum AlpacaCodec {
             i += 2
         }
         let last = pairs.removeLast()
-        var o: JSONObject = ["id": .string(c.id), "instruction": .string(last.0), "input": .string(""),
-                             "output": .string(last.1)]
+        var o: JSONObject = [
+            "id": .string(c.id), "instruction": .string(last.0), "input": .string(""),
+            "output": .string(last.1)
+        ]
         if let system { o["system"] = .string(system) }
         if !pairs.isEmpty { o["history"] = .array(pairs.map { .array([.string($0.0), .string($0.1)]) }) }
         if c.tools != nil { throw RecordWriteError("conversation \(c.id): alpaca cannot hold tool schemas") }
@@ -78,7 +81,9 @@ public struct AlpacaDecoder: UnitDecoder {
     /// Decodes one line.
     public func decode(_ unit: SourceUnit, file: String) throws(RecordDecodingError) -> Record? {
         guard let o = try RecordEnvelope.object(unit) else { return nil }
-        return .conversation(try AlpacaCodec.decode(o, fallbackID: JSONLUnit.fallbackID(file: file, line: unit.line),
-                                                    origin: Origin(file: file, line: unit.line)))
+        return .conversation(
+            try AlpacaCodec.decode(
+                o, fallbackID: JSONLUnit.fallbackID(file: file, line: unit.line),
+                origin: Origin(file: file, line: unit.line)))
     }
 }

@@ -24,8 +24,9 @@ public struct CultureBankCSVDecoder: UnitDecoder {
             if name == "id" { id = value.isEmpty ? nil : value; continue }
             row.entries.append(JSONObject.Entry(key: name, value: .string(value)))
         }
-        let norm = try NativeCodec.decodeNorm(row, id: id ?? JSONLUnit.fallbackID(file: file, line: unit.line),
-                                              lineage: Lineage(file: file, line: unit.line))
+        let norm = try NativeCodec.decodeNorm(
+            row, id: id ?? JSONLUnit.fallbackID(file: file, line: unit.line),
+            lineage: Lineage(file: file, line: unit.line))
         return .norm(norm)
     }
 }

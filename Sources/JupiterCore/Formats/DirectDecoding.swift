@@ -40,9 +40,10 @@ public enum DirectDecoding {
     /// decodes it (a step's own output read back), or nil (use the general path). The kind is
     /// taken from the first member after `id` (the order Jupiter writes); the field that decides
     /// the kind in the general path (`messages`, then `translation`, then `text`) must agree.
-    public static func anyKind(_ bytes: [UInt8], fallbackID: @autoclosure () -> String,
-                               origin: @autoclosure () -> Origin) -> Record?
-    {
+    public static func anyKind(
+        _ bytes: [UInt8], fallbackID: @autoclosure () -> String,
+        origin: @autoclosure () -> Origin
+    ) -> Record? {
         bytes.withUnsafeBufferPointer { buf in
             var d = Reader(buf)
             switch d.kindHint() {
@@ -50,8 +51,9 @@ public enum DirectDecoding {
             case .conversation: return d.conversation(fallbackID: fallbackID, origin: origin)
             case .document:
                 guard case .document(let doc)? = d.document(fallbackID: fallbackID, origin: origin),
-                      doc.extra["messages"] == nil, doc.extra["translation"] == nil,
-                      doc.extra["input"] == nil || doc.extra["ideal"] == nil else { return nil }
+                    doc.extra["messages"] == nil, doc.extra["translation"] == nil,
+                    doc.extra["input"] == nil || doc.extra["ideal"] == nil
+                else { return nil }
                 return .document(doc)
             default: return nil
             }
@@ -212,7 +214,8 @@ public enum DirectDecoding {
             guard r.expect(0x7B), var k = r.key() else { return nil }
             if keyIs(k, Key.id) {
                 guard r.c.pos < r.c.end, r.c.base[r.c.pos] == 0x22, r.string() != nil, r.next(close: 0x7D) == true,
-                      let second = r.key() else { return nil }
+                    let second = r.key()
+                else { return nil }
                 k = second
             }
             if keyIs(k, Key.messages) { return .conversation }
@@ -249,9 +252,11 @@ public enum DirectDecoding {
                 return String(validating: k, as: UTF8.self) != nil && r.value(depth: 1) != nil
             }
             guard ok, atEnd(), languages.count == 2 else { return nil }
-            return .pair(ParallelPair(id: env.id ?? fallbackID(), sourceLanguage: languages[0], targetLanguage: languages[1],
-                                      source: texts[0], target: texts[1], metadata: env.metadata ?? JSONObject(),
-                                      lineage: env.lineage ?? Lineage(origins: [origin()])))
+            return .pair(
+                ParallelPair(
+                    id: env.id ?? fallbackID(), sourceLanguage: languages[0], targetLanguage: languages[1],
+                    source: texts[0], target: texts[1], metadata: env.metadata ?? JSONObject(),
+                    lineage: env.lineage ?? Lineage(origins: [origin()])))
         }
 
         mutating func document(fallbackID: () -> String, origin: () -> Origin) -> Record? {
@@ -268,8 +273,10 @@ public enum DirectDecoding {
                 return env.keep(&r, k)
             }
             guard ok, atEnd(), let text else { return nil }
-            return .document(Document(id: env.id ?? fallbackID(), text: text, metadata: env.metadata ?? JSONObject(),
-                                      extra: JSONObject(env.extra), lineage: env.lineage ?? Lineage(origins: [origin()])))
+            return .document(
+                Document(
+                    id: env.id ?? fallbackID(), text: text, metadata: env.metadata ?? JSONObject(),
+                    extra: JSONObject(env.extra), lineage: env.lineage ?? Lineage(origins: [origin()])))
         }
 
         mutating func conversation(fallbackID: () -> String, origin: () -> Origin) -> Record? {
@@ -296,9 +303,11 @@ public enum DirectDecoding {
                 return env.keep(&r, k)
             }
             guard ok, atEnd(), let messages else { return nil }
-            return .conversation(Conversation(id: env.id ?? fallbackID(), messages: messages, tools: tools ?? nil,
-                                              metadata: env.metadata ?? JSONObject(), extra: JSONObject(env.extra),
-                                              lineage: env.lineage ?? Lineage(origins: [origin()])))
+            return .conversation(
+                Conversation(
+                    id: env.id ?? fallbackID(), messages: messages, tools: tools ?? nil,
+                    metadata: env.metadata ?? JSONObject(), extra: JSONObject(env.extra),
+                    lineage: env.lineage ?? Lineage(origins: [origin()])))
         }
 
         /// `[` message objects `]`.
@@ -372,8 +381,9 @@ public enum DirectDecoding {
                     text = split.answer
                 }
             }
-            return Message(role: parsedRole, content: text, reasoning: trace, toolCallID: toolCallID ?? nil,
-                           name: name ?? nil, extra: JSONObject(extra))
+            return Message(
+                role: parsedRole, content: text, reasoning: trace, toolCallID: toolCallID ?? nil,
+                name: name ?? nil, extra: JSONObject(extra))
         }
     }
 }

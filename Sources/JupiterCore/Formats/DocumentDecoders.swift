@@ -8,13 +8,16 @@ public struct DocumentsDecoder: UnitDecoder {
     /// Decodes one line.
     public func decode(_ unit: SourceUnit, file: String) throws(RecordDecodingError) -> Record? {
         if textField == "text",
-           let direct = DirectDecoding.document(unit.bytes, fallbackID: JSONLUnit.fallbackID(file: file, line: unit.line),
-                                                origin: Origin(file: file, line: unit.line)) {
+            let direct = DirectDecoding.document(
+                unit.bytes, fallbackID: JSONLUnit.fallbackID(file: file, line: unit.line),
+                origin: Origin(file: file, line: unit.line))
+        {
             return direct
         }
         guard var o = try RecordEnvelope.object(unit) else { return nil }
-        let (id, lineage) = try RecordEnvelope.take(&o, fallbackID: JSONLUnit.fallbackID(file: file, line: unit.line),
-                                                    origin: Origin(file: file, line: unit.line))
+        let (id, lineage) = try RecordEnvelope.take(
+            &o, fallbackID: JSONLUnit.fallbackID(file: file, line: unit.line),
+            origin: Origin(file: file, line: unit.line))
         let text = try RecordEnvelope.requiredString(&o, textField)
         let metadata = try RecordEnvelope.metadata(&o)
         return .document(Document(id: id, text: text, metadata: metadata, extra: o, lineage: lineage))

@@ -74,8 +74,10 @@ public struct SourceUnit: Sendable {
     public var value: JSONValue?
 
     /// Creates a unit.
-    public init(line: Int, bytes: [UInt8], second: [UInt8]? = nil, tooLong: Bool = false, length: Int? = nil,
-                problem: String? = nil, value: JSONValue? = nil) {
+    public init(
+        line: Int, bytes: [UInt8], second: [UInt8]? = nil, tooLong: Bool = false, length: Int? = nil,
+        problem: String? = nil, value: JSONValue? = nil
+    ) {
         self.line = line
         self.bytes = bytes
         self.second = second
@@ -152,21 +154,25 @@ public struct NativeJSONLDecoder: UnitDecoder {
         let direct: Record?
         switch kind {
         case .conversation:
-            direct = DirectDecoding.conversation(unit.bytes, fallbackID: JSONLUnit.fallbackID(file: file, line: unit.line),
-                                                 origin: Origin(file: file, line: unit.line))
+            direct = DirectDecoding.conversation(
+                unit.bytes, fallbackID: JSONLUnit.fallbackID(file: file, line: unit.line),
+                origin: Origin(file: file, line: unit.line))
         case .document:
-            direct = DirectDecoding.document(unit.bytes, fallbackID: JSONLUnit.fallbackID(file: file, line: unit.line),
-                                             origin: Origin(file: file, line: unit.line))
+            direct = DirectDecoding.document(
+                unit.bytes, fallbackID: JSONLUnit.fallbackID(file: file, line: unit.line),
+                origin: Origin(file: file, line: unit.line))
         case .pair:
-            direct = DirectDecoding.pair(unit.bytes, fallbackID: JSONLUnit.fallbackID(file: file, line: unit.line),
-                                         origin: Origin(file: file, line: unit.line))
+            direct = DirectDecoding.pair(
+                unit.bytes, fallbackID: JSONLUnit.fallbackID(file: file, line: unit.line),
+                origin: Origin(file: file, line: unit.line))
         default:
             direct = nil
         }
         if let direct { return direct }
         guard let value = try JSONLUnit.parse(unit) else { return nil }
-        return try NativeCodec.decode(value, as: kind, fallbackID: JSONLUnit.fallbackID(file: file, line: unit.line),
-                                      origin: Origin(file: file, line: unit.line))
+        return try NativeCodec.decode(
+            value, as: kind, fallbackID: JSONLUnit.fallbackID(file: file, line: unit.line),
+            origin: Origin(file: file, line: unit.line))
     }
 }
 
@@ -191,10 +197,12 @@ public struct ParallelTSVDecoder: UnitDecoder {
             throw RecordDecodingError("expected 2 tab-separated columns, found \(bytes.filter { $0 == 0x09 }.count + 1)")
         }
         guard let source = String(validating: bytes[..<tab], as: UTF8.self),
-              let target = String(validating: rest, as: UTF8.self)
+            let target = String(validating: rest, as: UTF8.self)
         else { throw RecordDecodingError("invalid UTF-8") }
-        return .pair(ParallelPair(id: JSONLUnit.fallbackID(file: file, line: unit.line), sourceLanguage: languages.0,
-                                  targetLanguage: languages.1, source: source, target: target,
-                                  lineage: Lineage(file: file, line: unit.line)))
+        return .pair(
+            ParallelPair(
+                id: JSONLUnit.fallbackID(file: file, line: unit.line), sourceLanguage: languages.0,
+                targetLanguage: languages.1, source: source, target: target,
+                lineage: Lineage(file: file, line: unit.line)))
     }
 }

@@ -25,16 +25,21 @@ public final class MosesUnitReader: SourceUnitReader {
             return nil
         case (let a?, let b?):
             let tooLong = a.tooLong || b.tooLong
-            return SourceUnit(line: a.number, bytes: tooLong ? [] : a.bytes, second: tooLong ? nil : b.bytes,
-                              tooLong: tooLong, length: a.length + b.length)
+            return SourceUnit(
+                line: a.number, bytes: tooLong ? [] : a.bytes, second: tooLong ? nil : b.bytes,
+                tooLong: tooLong, length: a.length + b.length)
         case (let a?, nil):
             finished = true
-            return SourceUnit(line: a.number, bytes: [], problem:
-                "line count mismatch: \(first.path) has a line \(a.number) but \(second.path) ends after line \(a.number - 1)")
+            return SourceUnit(
+                line: a.number, bytes: [],
+                problem:
+                    "line count mismatch: \(first.path) has a line \(a.number) but \(second.path) ends after line \(a.number - 1)")
         case (nil, let b?):
             finished = true
-            return SourceUnit(line: b.number, bytes: [], problem:
-                "line count mismatch: \(second.path) has a line \(b.number) but \(first.path) ends after line \(b.number - 1)")
+            return SourceUnit(
+                line: b.number, bytes: [],
+                problem:
+                    "line count mismatch: \(second.path) has a line \(b.number) but \(first.path) ends after line \(b.number - 1)")
         }
     }
 }
@@ -59,8 +64,10 @@ public struct MosesDecoder: UnitDecoder {
         guard let target = String(validating: second, as: UTF8.self) else {
             throw RecordDecodingError("invalid UTF-8 in \(languages.1) line at byte \(UTF8Check.firstInvalidOffset(second) ?? 0)")
         }
-        return .pair(ParallelPair(id: JSONLUnit.fallbackID(file: file, line: unit.line), sourceLanguage: languages.0,
-                                  targetLanguage: languages.1, source: source, target: target,
-                                  lineage: Lineage(file: file, line: unit.line)))
+        return .pair(
+            ParallelPair(
+                id: JSONLUnit.fallbackID(file: file, line: unit.line), sourceLanguage: languages.0,
+                targetLanguage: languages.1, source: source, target: target,
+                lineage: Lineage(file: file, line: unit.line)))
     }
 }

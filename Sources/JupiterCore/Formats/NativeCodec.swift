@@ -24,8 +24,10 @@ public enum NativeCodec {
             if !c.metadata.isEmpty { o["metadata"] = .object(c.metadata) }
             o.entries.append(contentsOf: c.extra.entries)
         case .pair(let p):
-            o = ["id": .string(p.id),
-                 "translation": .object([p.sourceLanguage: .string(p.source), p.targetLanguage: .string(p.target)])]
+            o = [
+                "id": .string(p.id),
+                "translation": .object([p.sourceLanguage: .string(p.source), p.targetLanguage: .string(p.target)])
+            ]
             if !p.metadata.isEmpty { o["metadata"] = .object(p.metadata) }
         case .document(let d):
             o = ["id": .string(d.id), "text": .string(d.text)]
@@ -46,7 +48,7 @@ public enum NativeCodec {
     nonisolated(unsafe) public static let cultureBankColumns: [(column: String, keyPath: WritableKeyPath<CultureNorm, String>)] = [
         ("cultural group", \.culturalGroup), ("context", \.context), ("goal", \.goal), ("relation", \.relation),
         ("actor", \.actor), ("actor_behavior", \.actorBehavior), ("recipient", \.recipient),
-        ("recipient_behavior", \.recipientBehavior), ("other_descriptions", \.otherDescriptions), ("topic", \.topic),
+        ("recipient_behavior", \.recipientBehavior), ("other_descriptions", \.otherDescriptions), ("topic", \.topic)
     ]
 
     static func encodeNorm(_ n: CultureNorm) -> JSONObject {
@@ -62,13 +64,14 @@ public enum NativeCodec {
         var o: JSONObject = ["role": .string(m.role.rawValue), "content": .string(m.content)]
         if let r = m.reasoning { o["reasoning_content"] = .string(r) }
         if !m.toolCalls.isEmpty {
-            o["tool_calls"] = .array(m.toolCalls.map { call in
-                var c: JSONObject = [:]
-                if let id = call.id { c["id"] = .string(id) }
-                c["type"] = .string("function")
-                c["function"] = .object(["name": .string(call.name), "arguments": .string(call.arguments)])
-                return .object(c)
-            })
+            o["tool_calls"] = .array(
+                m.toolCalls.map { call in
+                    var c: JSONObject = [:]
+                    if let id = call.id { c["id"] = .string(id) }
+                    c["type"] = .string("function")
+                    c["function"] = .object(["name": .string(call.name), "arguments": .string(call.arguments)])
+                    return .object(c)
+                })
         }
         if let id = m.toolCallID { o["tool_call_id"] = .string(id) }
         if let name = m.name { o["name"] = .string(name) }
@@ -100,8 +103,10 @@ public enum NativeCodec {
                 tools = a
             }
             let metadata = try metadataField(&o)
-            return .conversation(Conversation(id: id, messages: messages, tools: tools, metadata: metadata, extra: o,
-                                              lineage: lineage))
+            return .conversation(
+                Conversation(
+                    id: id, messages: messages, tools: tools, metadata: metadata, extra: o,
+                    lineage: lineage))
         case .pair:
             guard let raw = o.removeValue(forKey: "translation") else { throw .missing("translation") }
             guard case .object(let t) = raw else { throw .wrongType("translation", expected: "object", found: raw) }
@@ -116,8 +121,10 @@ public enum NativeCodec {
                 texts.append(s)
             }
             let metadata = try metadataField(&o)
-            return .pair(ParallelPair(id: id, sourceLanguage: t.entries[0].key, targetLanguage: t.entries[1].key,
-                                      source: texts[0], target: texts[1], metadata: metadata, lineage: lineage))
+            return .pair(
+                ParallelPair(
+                    id: id, sourceLanguage: t.entries[0].key, targetLanguage: t.entries[1].key,
+                    source: texts[0], target: texts[1], metadata: metadata, lineage: lineage))
         case .document:
             guard let raw = o.removeValue(forKey: "text") else { throw .missing("text") }
             guard case .string(let text) = raw else { throw .wrongType("text", expected: "string", found: raw) }
@@ -291,8 +298,9 @@ public enum NativeCodec {
             guard case .string(let s) = v else { throw .wrongType("\(path).name", expected: "string", found: v) }
             name = s
         }
-        return Message(role: role, content: content, reasoning: reasoning, toolCalls: toolCalls, toolCallID: toolCallID,
-                       name: name, extra: o)
+        return Message(
+            role: role, content: content, reasoning: reasoning, toolCalls: toolCalls, toolCallID: toolCallID,
+            name: name, extra: o)
     }
 
     /// Decodes a record of whatever kind its fields say (see ``detectKind(_:)``), as written by a

@@ -36,9 +36,10 @@ public enum RecordWriters {
     /// - Text writes one document to a path ending in `.txt`, or one `<id>.txt` file per document
     ///   into a folder otherwise.
     /// - `includeLineage` adds each record's `lineage` to the JSONL formats.
-    public static func open(_ format: Format, paths: [String], options: FormatOptions = FormatOptions(),
-                            includeLineage: Bool = false) throws(IOError) -> any RecordWriter
-    {
+    public static func open(
+        _ format: Format, paths: [String], options: FormatOptions = FormatOptions(),
+        includeLineage: Bool = false
+    ) throws(IOError) -> any RecordWriter {
         guard let path = paths.first else { throw IOError(path: "<none>", "no output file") }
         if format == .moses {
             let pair: (String, String)

@@ -21,7 +21,7 @@ public enum ShareGPTCodec {
         guard case .array(let turns) = raw else { throw .wrongType("conversations", expected: "array", found: raw) }
         var messages: [Message] = []
         messages.reserveCapacity(turns.count + 1)
-        if let system = try RecordEnvelope.optionalString(&o, "system") , !system.isEmpty {
+        if let system = try RecordEnvelope.optionalString(&o, "system"), !system.isEmpty {
             messages.append(Message(role: .system, content: system))
         }
         for (i, turn) in turns.enumerated() {
@@ -77,8 +77,9 @@ public enum ShareGPTCodec {
         case "tool", "function", "observation", "function_response", "ipython":
             return Message(role: .tool, content: text, extra: o)
         case "function_call", "tool_call":
-            return Message(role: .assistant, content: "", toolCalls: try decodeCalls(text, path: "\(path).value"),
-                           extra: o)
+            return Message(
+                role: .assistant, content: "", toolCalls: try decodeCalls(text, path: "\(path).value"),
+                extra: o)
         default:
             throw RecordDecodingError("\(path).from: unknown speaker \"\(from.prefix(40))\"")
         }
@@ -130,8 +131,11 @@ public enum ShareGPTCodec {
                         let args = (try? JSONParser.parse(call.arguments)) ?? .string(call.arguments)
                         return .object(["name": .string(call.name), "arguments": args])
                     }
-                    turns.append(.object(["from": .string("function_call"),
-                                          "value": .string(JSONWriter.string(calls.count == 1 ? calls[0] : .array(calls)))]))
+                    turns.append(
+                        .object([
+                            "from": .string("function_call"),
+                            "value": .string(JSONWriter.string(calls.count == 1 ? calls[0] : .array(calls)))
+                        ]))
                 }
             }
         }
@@ -155,7 +159,9 @@ public struct ShareGPTDecoder: UnitDecoder {
     /// Decodes one line.
     public func decode(_ unit: SourceUnit, file: String) throws(RecordDecodingError) -> Record? {
         guard let o = try RecordEnvelope.object(unit) else { return nil }
-        return .conversation(try ShareGPTCodec.decode(o, fallbackID: JSONLUnit.fallbackID(file: file, line: unit.line),
-                                                      origin: Origin(file: file, line: unit.line)))
+        return .conversation(
+            try ShareGPTCodec.decode(
+                o, fallbackID: JSONLUnit.fallbackID(file: file, line: unit.line),
+                origin: Origin(file: file, line: unit.line)))
     }
 }

@@ -16,8 +16,10 @@ public enum SourceFormats {
             guard paths.count == 2 else {
                 throw IOError(path: path, "format 'moses' needs two files (one per language), got \(paths.count)")
             }
-            return (try MosesUnitReader(paths: (paths[0], paths[1]), maxLineBytes: options.maxLineBytes),
-                    MosesDecoder(languages: options.languages))
+            return (
+                try MosesUnitReader(paths: (paths[0], paths[1]), maxLineBytes: options.maxLineBytes),
+                MosesDecoder(languages: options.languages)
+            )
         }
         guard paths.count == 1 else {
             throw IOError(path: path, "format '\(format.rawValue)' reads one file at a time, got \(paths.count)")
@@ -28,8 +30,10 @@ public enum SourceFormats {
             return try LineUnitReader(path: path, maxLineBytes: options.maxLineBytes)
         }
         if parquet && [.parallelTSV, .text].contains(format) {
-            throw IOError(path: path, "is a Parquet file, which format '\(format.rawValue)' does not read; use the "
-                          + "format its columns have (e.g. parallel-jsonl, documents) or leave 'format' out to detect it")
+            throw IOError(
+                path: path,
+                "is a Parquet file, which format '\(format.rawValue)' does not read; use the "
+                    + "format its columns have (e.g. parallel-jsonl, documents) or leave 'format' out to detect it")
         }
         switch format {
         case .openaiMessages, .parallelJSONL, .openaiEvals:
@@ -136,9 +140,12 @@ public enum SourceFormats {
     /// fields and the string field to take the text from (`question` in GSM8K-style files).
     public static func documentsAdvice(path: String) -> (textField: String, advice: String)? {
         guard let fields = firstObjectFields(path: path), let text = fields.first(where: \.isString)?.name else { return nil }
-        return (text, "its records are JSON objects of no known shape (fields: "
+        return (
+            text,
+            "its records are JSON objects of no known shape (fields: "
                 + fields.map(\.name).joined(separator: ", ") + "): read them as documents with "
-                + "`format: documents, text_field: \(text)` (or another string field)")
+                + "`format: documents, text_field: \(text)` (or another string field)"
+        )
     }
 
     /// The JSONL format whose fields `o` has, or nil.

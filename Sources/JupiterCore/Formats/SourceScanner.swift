@@ -31,8 +31,10 @@ public enum SourceScanner {
     /// Decodes one unit; `file` names the source in quarantine entries and lineage.
     public static func decode(_ unit: SourceUnit, file: String, decoder: any UnitDecoder) -> SourceItem? {
         if unit.tooLong {
-            return .quarantined(QuarantineEntry(file: file, line: unit.line,
-                                                reason: "line too long (\(unit.length) bytes)"))
+            return .quarantined(
+                QuarantineEntry(
+                    file: file, line: unit.line,
+                    reason: "line too long (\(unit.length) bytes)"))
         }
         do {
             return try decoder.decode(unit, file: file).map(SourceItem.record)
@@ -50,9 +52,10 @@ public enum SourceScanner {
     /// `label` names the file in lineage, fallback ids and quarantine entries (default: the first
     /// path as given). Returns the number of units read.
     @discardableResult
-    public static func scan(_ format: Format, paths: [String], options: FormatOptions = FormatOptions(),
-                            label: String? = nil, _ body: (SourceItem) throws -> Void) throws -> Int
-    {
+    public static func scan(
+        _ format: Format, paths: [String], options: FormatOptions = FormatOptions(),
+        label: String? = nil, _ body: (SourceItem) throws -> Void
+    ) throws -> Int {
         let (reader, decoder) = try SourceFormats.open(format, paths: paths, options: options)
         let file = label ?? paths.first ?? ""
         var units = 0
@@ -68,12 +71,14 @@ public enum SourceScanner {
     /// decoded on up to `parallelism` tasks at once while the next batch is read; `body` gets the
     /// items of each batch in input order. Returns the number of units read.
     @discardableResult
-    public static func scanParallel(_ format: Format, paths: [String], options: FormatOptions = FormatOptions(),
-                                    batchSize: Int = 4096, parallelism: Int,
-                                    _ body: ([SourceItem]) throws -> Void) async throws -> Int
-    {
-        try await scanParallel(format, paths: paths, options: options, batchSize: batchSize, parallelism: parallelism,
-                               transform: { $0 }, body)
+    public static func scanParallel(
+        _ format: Format, paths: [String], options: FormatOptions = FormatOptions(),
+        batchSize: Int = 4096, parallelism: Int,
+        _ body: ([SourceItem]) throws -> Void
+    ) async throws -> Int {
+        try await scanParallel(
+            format, paths: paths, options: options, batchSize: batchSize, parallelism: parallelism,
+            transform: { $0 }, body)
     }
 
     /// Like ``scanParallel(_:paths:options:batchSize:parallelism:_:)``, with `transform` applied to

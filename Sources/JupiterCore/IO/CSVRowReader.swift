@@ -74,7 +74,8 @@ public final class CSVRowReader: SourceUnitReader {
             if state != .quoted { break }
         }
         guard startLine > 0 else { return nil }
-        return tooLong ? SourceUnit(line: startLine, bytes: [], tooLong: true, length: length)
+        return tooLong
+            ? SourceUnit(line: startLine, bytes: [], tooLong: true, length: length)
             : SourceUnit(line: startLine, bytes: bytes, length: length)
     }
 }
@@ -127,7 +128,8 @@ public enum CSV {
     /// Appends `field`, quoted when it holds a comma, quote, CR or LF (or leading/trailing space).
     public static func appendField(_ field: String, into out: inout [UInt8]) {
         let bytes = Array(field.utf8)
-        let needsQuotes = bytes.contains { $0 == 0x2C || $0 == 0x22 || $0 == 0x0A || $0 == 0x0D }
+        let needsQuotes =
+            bytes.contains { $0 == 0x2C || $0 == 0x22 || $0 == 0x0A || $0 == 0x0D }
             || bytes.first == 0x20 || bytes.last == 0x20
         guard needsQuotes else { out.append(contentsOf: bytes); return }
         out.append(0x22)

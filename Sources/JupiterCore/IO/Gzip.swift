@@ -70,8 +70,9 @@ public final class GzipDeflater {
     /// Creates a deflater at `level` (1 fastest … 9 smallest).
     public init(level: Int32 = 6) throws(IOError) {
         // 15 window bits + 16: gzip wrapper with a zeroed header (mtime 0, no name).
-        let rc = deflateInit2_(&stream, level, Z_DEFLATED, 15 + 16, 8, Z_DEFAULT_STRATEGY, ZLIB_VERSION,
-                               Int32(MemoryLayout<z_stream>.size))
+        let rc = deflateInit2_(
+            &stream, level, Z_DEFLATED, 15 + 16, 8, Z_DEFAULT_STRATEGY, ZLIB_VERSION,
+            Int32(MemoryLayout<z_stream>.size))
         guard rc == Z_OK else { throw IOError(path: "<gzip>", "zlib deflateInit failed (\(rc))") }
     }
 

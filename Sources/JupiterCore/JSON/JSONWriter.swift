@@ -106,8 +106,10 @@ public enum JSONWriter {
                 case 0x08: out.append(contentsOf: [0x5C, UInt8(ascii: "b")])
                 case 0x0C: out.append(contentsOf: [0x5C, UInt8(ascii: "f")])
                 default:
-                    out.append(contentsOf: [0x5C, UInt8(ascii: "u"), UInt8(ascii: "0"), UInt8(ascii: "0"),
-                                            hexDigits[Int(c >> 4)], hexDigits[Int(c & 0xF)]])
+                    out.append(contentsOf: [
+                        0x5C, UInt8(ascii: "u"), UInt8(ascii: "0"), UInt8(ascii: "0"),
+                        hexDigits[Int(c >> 4)], hexDigits[Int(c & 0xF)]
+                    ])
                 }
             }
             if runStart < buf.count { out.append(contentsOf: UnsafeBufferPointer(rebasing: buf[runStart...])) }

@@ -52,9 +52,10 @@ public struct BLEU: Sendable, Hashable {
     public var effectiveOrder: Bool
 
     /// Creates a BLEU metric; the defaults are sacrebleu's `BLEU()` / `corpus_bleu`.
-    public init(tokenizer: Tokenizer = .thirteenA, lowercase: Bool = false, smoothing: Smoothing = .exp,
-                maxOrder: Int = 4, effectiveOrder: Bool = false)
-    {
+    public init(
+        tokenizer: Tokenizer = .thirteenA, lowercase: Bool = false, smoothing: Smoothing = .exp,
+        maxOrder: Int = 4, effectiveOrder: Bool = false
+    ) {
         self.tokenizer = tokenizer
         self.lowercase = lowercase
         self.smoothing = smoothing
@@ -93,7 +94,9 @@ public struct BLEU: Sendable, Hashable {
             let tokens = tokenize(ref).map { Array($0.utf8) }
             refLens.append(tokens.count)
             let counts = ngrams(tokens)
-            if k == 0 { refNgrams = counts } else {
+            if k == 0 {
+                refNgrams = counts
+            } else {
                 for (g, c) in counts where c > refNgrams[g, default: 0] { refNgrams[g] = c }
             }
         }
@@ -217,10 +220,11 @@ public struct BLEU: Sendable, Hashable {
     }
 
     /// `re.sub` of a two-character pattern `(A)(B)`: non-overlapping matches, left to right.
-    private static func pairRule(_ s: [Unicode.Scalar], _ first: (Unicode.Scalar) -> Bool,
-                                 _ second: (Unicode.Scalar) -> Bool,
-                                 _ replace: (Unicode.Scalar, Unicode.Scalar) -> [Unicode.Scalar]) -> [Unicode.Scalar]
-    {
+    private static func pairRule(
+        _ s: [Unicode.Scalar], _ first: (Unicode.Scalar) -> Bool,
+        _ second: (Unicode.Scalar) -> Bool,
+        _ replace: (Unicode.Scalar, Unicode.Scalar) -> [Unicode.Scalar]
+    ) -> [Unicode.Scalar] {
         var out: [Unicode.Scalar] = []
         out.reserveCapacity(s.count + s.count / 2)
         var i = 0
@@ -250,7 +254,8 @@ public struct BLEU: Sendable, Hashable {
         func isP(_ c: Unicode.Scalar) -> Bool {
             switch c.properties.generalCategory {
             case .connectorPunctuation, .dashPunctuation, .openPunctuation, .closePunctuation,
-                 .initialPunctuation, .finalPunctuation, .otherPunctuation: true
+                .initialPunctuation, .finalPunctuation, .otherPunctuation:
+                true
             default: false
             }
         }

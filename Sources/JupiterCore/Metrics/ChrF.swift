@@ -32,9 +32,10 @@ public struct ChrF: Sendable, Hashable {
     public var epsSmoothing: Bool
 
     /// Creates a chrF metric; the defaults are sacrebleu's (`chrF2`, no word n-grams).
-    public init(charOrder: Int = 6, wordOrder: Int = 0, beta: Int = 2, lowercase: Bool = false,
-                whitespace: Bool = false, epsSmoothing: Bool = false)
-    {
+    public init(
+        charOrder: Int = 6, wordOrder: Int = 0, beta: Int = 2, lowercase: Bool = false,
+        whitespace: Bool = false, epsSmoothing: Bool = false
+    ) {
         self.charOrder = max(charOrder, 0)
         self.wordOrder = max(wordOrder, 0)
         self.beta = beta
@@ -129,7 +130,8 @@ public struct ChrF: Sendable, Hashable {
     }
 
     private func ngrams(_ text: String) -> NGrams {
-        let line: [Unicode.Scalar] = whitespace
+        let line: [Unicode.Scalar] =
+            whitespace
             ? Array(text.unicodeScalars) : text.unicodeScalars.filter { !PythonText.isSpace($0) }
         var chars: [[ArraySlice<Unicode.Scalar>: Int]] = []
         for n in 1...max(charOrder, 1) where n <= charOrder {

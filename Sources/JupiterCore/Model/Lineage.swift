@@ -31,7 +31,7 @@ public struct Lineage: Sendable, Hashable {
     public var json: JSONValue {
         .object([
             "origins": .array(origins.map { .object(["file": .string($0.file), "line": .int($0.line)]) }),
-            "stages": .array(stages.map { .string($0) }),
+            "stages": .array(stages.map { .string($0) })
         ])
     }
 

@@ -41,8 +41,10 @@ public struct Document: Sendable, Hashable {
     public var lineage: Lineage
 
     /// Creates a document.
-    public init(id: String, text: String, metadata: JSONObject = JSONObject(), extra: JSONObject = JSONObject(),
-                lineage: Lineage = Lineage()) {
+    public init(
+        id: String, text: String, metadata: JSONObject = JSONObject(), extra: JSONObject = JSONObject(),
+        lineage: Lineage = Lineage()
+    ) {
         self.id = id
         self.text = text
         self.metadata = metadata
@@ -69,8 +71,10 @@ public struct ParallelPair: Sendable, Hashable {
     public var lineage: Lineage
 
     /// Creates a pair.
-    public init(id: String, sourceLanguage: String, targetLanguage: String, source: String, target: String,
-                metadata: JSONObject = JSONObject(), lineage: Lineage = Lineage()) {
+    public init(
+        id: String, sourceLanguage: String, targetLanguage: String, source: String, target: String,
+        metadata: JSONObject = JSONObject(), lineage: Lineage = Lineage()
+    ) {
         self.id = id
         self.sourceLanguage = sourceLanguage
         self.targetLanguage = targetLanguage
@@ -113,10 +117,12 @@ public struct CultureNorm: Sendable, Hashable {
     public var lineage: Lineage
 
     /// Creates a norm.
-    public init(id: String, culturalGroup: String = "", context: String = "", goal: String = "", relation: String = "",
-                actor: String = "", actorBehavior: String = "", recipient: String = "", recipientBehavior: String = "",
-                otherDescriptions: String = "", topic: String = "", agreement: Double? = nil,
-                extra: JSONObject = JSONObject(), lineage: Lineage = Lineage()) {
+    public init(
+        id: String, culturalGroup: String = "", context: String = "", goal: String = "", relation: String = "",
+        actor: String = "", actorBehavior: String = "", recipient: String = "", recipientBehavior: String = "",
+        otherDescriptions: String = "", topic: String = "", agreement: Double? = nil,
+        extra: JSONObject = JSONObject(), lineage: Lineage = Lineage()
+    ) {
         self.id = id
         self.culturalGroup = culturalGroup
         self.context = context
@@ -150,8 +156,10 @@ public struct EvalItem: Sendable, Hashable {
     public var lineage: Lineage
 
     /// Creates an eval item.
-    public init(id: String, input: [Message], ideal: [String], idealIsList: Bool = false,
-                extra: JSONObject = JSONObject(), lineage: Lineage = Lineage()) {
+    public init(
+        id: String, input: [Message], ideal: [String], idealIsList: Bool = false,
+        extra: JSONObject = JSONObject(), lineage: Lineage = Lineage()
+    ) {
         self.id = id
         self.input = input
         self.ideal = ideal
@@ -240,8 +248,10 @@ public enum Record: Sendable, Hashable {
         case .pair(let p): return p.source + "\n" + p.target
         case .conversation(let c): return c.messages.map(\.content).joined(separator: "\n")
         case .norm(let n):
-            return [n.culturalGroup, n.context, n.goal, n.relation, n.actor, n.actorBehavior, n.recipient,
-                    n.recipientBehavior, n.otherDescriptions, n.topic].filter { !$0.isEmpty }.joined(separator: "\n")
+            return [
+                n.culturalGroup, n.context, n.goal, n.relation, n.actor, n.actorBehavior, n.recipient,
+                n.recipientBehavior, n.otherDescriptions, n.topic
+            ].filter { !$0.isEmpty }.joined(separator: "\n")
         case .eval(let e): return (e.input.map(\.content) + e.ideal).joined(separator: "\n")
         }
     }

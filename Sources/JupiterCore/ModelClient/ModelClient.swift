@@ -32,8 +32,10 @@ public struct ModelInfo: Sendable, Hashable {
     public var identity: String
 
     /// Creates the description of a model.
-    public init(name: String, servedModel: String, reasoning: ReasoningSupport = .unspecified,
-                contextTokens: Int? = nil, identity: String) {
+    public init(
+        name: String, servedModel: String, reasoning: ReasoningSupport = .unspecified,
+        contextTokens: Int? = nil, identity: String
+    ) {
         self.name = name
         self.servedModel = servedModel
         self.reasoning = reasoning

@@ -22,8 +22,10 @@ public struct Sampling: Sendable, Hashable {
     public var n: Int?
 
     /// Creates sampling settings.
-    public init(temperature: Double? = nil, topP: Double? = nil, maxTokens: Int? = nil, seed: Int? = nil,
-                stop: [String] = [], n: Int? = nil) {
+    public init(
+        temperature: Double? = nil, topP: Double? = nil, maxTokens: Int? = nil, seed: Int? = nil,
+        stop: [String] = [], n: Int? = nil
+    ) {
         self.temperature = temperature
         self.topP = topP
         self.maxTokens = maxTokens
@@ -60,8 +62,10 @@ public struct ChatRequest: Sendable, Hashable {
     public var extraBody: JSONObject
 
     /// Creates a chat request.
-    public init(messages: [Message], sampling: Sampling = Sampling(), logprobs: Bool = false, topLogprobs: Int? = nil,
-                reasoning: ReasoningMode? = nil, tools: [JSONValue]? = nil, extraBody: JSONObject = JSONObject()) {
+    public init(
+        messages: [Message], sampling: Sampling = Sampling(), logprobs: Bool = false, topLogprobs: Int? = nil,
+        reasoning: ReasoningMode? = nil, tools: [JSONValue]? = nil, extraBody: JSONObject = JSONObject()
+    ) {
         self.messages = messages
         self.sampling = sampling
         self.logprobs = logprobs
@@ -110,8 +114,10 @@ public struct CompletionRequest: Sendable, Hashable {
     public var extraBody: JSONObject
 
     /// Creates a completion request.
-    public init(prompt: String, sampling: Sampling = Sampling(), logprobs: Int? = nil, echo: Bool = false,
-                extraBody: JSONObject = JSONObject()) {
+    public init(
+        prompt: String, sampling: Sampling = Sampling(), logprobs: Int? = nil, echo: Bool = false,
+        extraBody: JSONObject = JSONObject()
+    ) {
         self.prompt = prompt
         self.sampling = sampling
         self.logprobs = logprobs

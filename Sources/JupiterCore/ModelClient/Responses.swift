@@ -128,14 +128,17 @@ public struct ChatResponse: Sendable, Hashable {
             var lps: [TokenLogprob]?
             if let content = c["logprobs"]?["content"]?.arrayValue {
                 lps = content.map { t in
-                    TokenLogprob(token: t["token"]?.stringValue ?? "", logprob: t["logprob"]?.doubleValue,
-                                 top: (t["top_logprobs"]?.arrayValue ?? []).map {
-                                     TopLogprob(token: $0["token"]?.stringValue ?? "", logprob: $0["logprob"]?.doubleValue ?? -.infinity)
-                                 })
+                    TokenLogprob(
+                        token: t["token"]?.stringValue ?? "", logprob: t["logprob"]?.doubleValue,
+                        top: (t["top_logprobs"]?.arrayValue ?? []).map {
+                            TopLogprob(token: $0["token"]?.stringValue ?? "", logprob: $0["logprob"]?.doubleValue ?? -.infinity)
+                        })
                 }
             }
-            out.append(ChatChoice(index: c["index"]?.intValue ?? i, message: message,
-                                  finishReason: FinishReason(c["finish_reason"]?.stringValue), logprobs: lps))
+            out.append(
+                ChatChoice(
+                    index: c["index"]?.intValue ?? i, message: message,
+                    finishReason: FinishReason(c["finish_reason"]?.stringValue), logprobs: lps))
         }
         guard !out.isEmpty else { throw ResponseShapeError("'choices' is empty") }
         self.choices = out
@@ -193,8 +196,10 @@ public struct CompletionResponse: Sendable, Hashable {
                     return TokenLogprob(token: t.stringValue ?? "", logprob: j < values.count ? values[j].doubleValue : nil, top: top)
                 }
             }
-            out.append(CompletionChoice(index: c["index"]?.intValue ?? i, text: text,
-                                        finishReason: FinishReason(c["finish_reason"]?.stringValue), logprobs: lps))
+            out.append(
+                CompletionChoice(
+                    index: c["index"]?.intValue ?? i, text: text,
+                    finishReason: FinishReason(c["finish_reason"]?.stringValue), logprobs: lps))
         }
         self.choices = out
         usage = Usage(json: json["usage"])

@@ -98,8 +98,9 @@ public protocol RecordBatches: Sendable {
 public protocol GlobalStage: Stage {
     /// Runs over all input, calling `emit` for every output (kept outputs in the order they
     /// should appear downstream). Must be deterministic.
-    func run(_ input: any RecordBatches, context: StageContext,
-             emit: (StageOutput) async throws -> Void) async throws
+    func run(
+        _ input: any RecordBatches, context: StageContext,
+        emit: (StageOutput) async throws -> Void) async throws
 }
 
 /// What a stage factory may use: where relative paths (model files, eval sets, prompt templates)
@@ -134,15 +135,19 @@ public struct StageBuildContext: Sendable {
         let declared = models?.declaredModels.map(\.name) ?? []
         guard let name = options.nonEmptyString(key) else {
             if !options.has(key) {
-                options.problem(nil, "option '\(key)' is required: the name of a model in 'models:' ("
-                                + (declared.isEmpty ? "none declared" : declared.joined(separator: ", ")) + ")")
+                options.problem(
+                    nil,
+                    "option '\(key)' is required: the name of a model in 'models:' ("
+                        + (declared.isEmpty ? "none declared" : declared.joined(separator: ", ")) + ")")
             }
             return nil
         }
         guard let info = models?.model(named: name) else {
-            options.problem(key, "unknown model '\(name)' (declared in 'models:': "
-                            + (declared.isEmpty ? "none" : declared.joined(separator: ", ")) + ")"
-                            + Suggestion.didYouMean(name, among: declared))
+            options.problem(
+                key,
+                "unknown model '\(name)' (declared in 'models:': "
+                    + (declared.isEmpty ? "none" : declared.joined(separator: ", ")) + ")"
+                    + Suggestion.didYouMean(name, among: declared))
             return nil
         }
         return info
@@ -161,8 +166,10 @@ public struct StageFactory: Sendable {
     public var make: @Sendable (inout StageOptions, StageBuildContext) throws -> any Stage
 
     /// Creates a factory.
-    public init(name: String, summary: String,
-                make: @escaping @Sendable (inout StageOptions, StageBuildContext) throws -> any Stage) {
+    public init(
+        name: String, summary: String,
+        make: @escaping @Sendable (inout StageOptions, StageBuildContext) throws -> any Stage
+    ) {
         self.name = name
         self.summary = summary
         self.make = make
@@ -197,6 +204,8 @@ public protocol Preflighted: Stage {
 /// manifest, and puts it in `manifest.json` under the dataset's `reports`, keyed by stage id.
 public protocol ReportingGlobalStage: GlobalStage {
     /// Runs like ``GlobalStage/run(_:context:emit:)`` and returns the report as JSON.
-    func runReporting(_ input: any RecordBatches, context: StageContext,
-                      emit: (StageOutput) async throws -> Void) async throws -> JSONValue
+    func runReporting(
+        _ input: any RecordBatches, context: StageContext,
+        emit: (StageOutput) async throws -> Void
+    ) async throws -> JSONValue
 }

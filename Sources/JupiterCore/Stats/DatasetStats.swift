@@ -81,8 +81,9 @@ public struct DatasetStatsBuilder: Sendable {
 
     /// Starts collecting for a source.
     public init(format: Format, detected: Bool, files: [String], sampleLimit: Int = 5) {
-        stats = DatasetStats(format: format, detected: detected, files: files,
-                             bytes: files.reduce(0) { $0 + (FileSystem.size($1) ?? 0) })
+        stats = DatasetStats(
+            format: format, detected: detected, files: files,
+            bytes: files.reduce(0) { $0 + (FileSystem.size($1) ?? 0) })
         self.sampleLimit = sampleLimit
     }
 
@@ -158,8 +159,10 @@ public struct DatasetStatsBuilder: Sendable {
 extension DatasetStats {
     /// Reads a whole source with the engine's rules (sequential units, `parallelism` decoding
     /// tasks) and collects its statistics.
-    public static func collect(_ format: Format, detected: Bool = false, paths: [String],
-                               options: FormatOptions = FormatOptions(), parallelism: Int = 1) async throws
+    public static func collect(
+        _ format: Format, detected: Bool = false, paths: [String],
+        options: FormatOptions = FormatOptions(), parallelism: Int = 1
+    ) async throws
         -> DatasetStats
     {
         var builder = DatasetStatsBuilder(format: format, detected: detected, files: paths)
@@ -188,9 +191,10 @@ extension DatasetStats {
             "bytes": .int(bytes),
             "records": .int(records),
             "quarantined": .int(quarantined),
-            "quarantine_samples": .array(quarantineSamples.map {
-                .object(["file": .string($0.file), "line": .int($0.line), "reason": .string($0.reason)])
-            }),
+            "quarantine_samples": .array(
+                quarantineSamples.map {
+                    .object(["file": .string($0.file), "line": .int($0.line), "reason": .string($0.reason)])
+                })
         ]
         switch format.recordKind {
         case .conversation, .eval:
@@ -229,7 +233,9 @@ extension DatasetStats {
             v == v.rounded() && abs(v) < 1e15 ? String(Int64(v)) : String(Distribution.round(v))
         }
         func dist(_ d: Distribution) -> String {
-            d.count == 0 ? "–" : "min \(num(d.min)) · median \(num(d.median)) · p95 \(num(d.p95)) · max \(num(d.max)) · mean \(num(Distribution.round(d.mean)))"
+            d.count == 0
+                ? "–"
+                : "min \(num(d.min)) · median \(num(d.median)) · p95 \(num(d.p95)) · max \(num(d.max)) · mean \(num(Distribution.round(d.mean)))"
         }
         rows.append(("file", files.joined(separator: ", ")))
         rows.append(("format", format.rawValue + (detected ? " (detected)" : "")))
@@ -238,12 +244,19 @@ extension DatasetStats {
         switch format.recordKind {
         case .conversation, .eval:
             rows.append(("messages", Role.allCases.map { "\($0.rawValue) \(roleCounts[$0] ?? 0)" }.joined(separator: " · ")))
-            rows.append(("turns / " + (format.recordKind == .eval ? "item" : "conversation"),
-                         turns.count == 0 ? "–" : "min \(num(turns.min)) · mean \(num(Distribution.round(turns.mean))) · max \(num(turns.max))"))
+            rows.append(
+                (
+                    "turns / " + (format.recordKind == .eval ? "item" : "conversation"),
+                    turns.count == 0 ? "–" : "min \(num(turns.min)) · mean \(num(Distribution.round(turns.mean))) · max \(num(turns.max))"
+                ))
             rows.append(("content chars", dist(contentLength)))
             if assistantTurns > 0 || format.recordKind == .conversation {
                 let pct = String(Distribution.round(reasoningShare * 100))
-                rows.append(("reasoning", "on \(reasoningOn) · off \(assistantTurns - reasoningOn) of \(assistantTurns) assistant turns (\(pct)% on)"))
+                rows.append(
+                    (
+                        "reasoning",
+                        "on \(reasoningOn) · off \(assistantTurns - reasoningOn) of \(assistantTurns) assistant turns (\(pct)% on)"
+                    ))
                 if reasoningOn > 0 { rows.append(("reasoning chars", dist(reasoningLength))) }
             }
             if format.recordKind == .conversation || toolCalls > 0 {
@@ -262,11 +275,19 @@ extension DatasetStats {
             rows.append(("text chars", dist(textLength)))
         case .norm:
             let groups = DatasetStats.ranked(culturalGroups)
-            rows.append(("cultural groups", groups.prefix(8).map { "\($0.0.isEmpty ? "(none)" : $0.0) \($0.1)" }.joined(separator: " · ")
-                         + (groups.count > 8 ? " · … (\(groups.count) in all)" : "")))
+            rows.append(
+                (
+                    "cultural groups",
+                    groups.prefix(8).map { "\($0.0.isEmpty ? "(none)" : $0.0) \($0.1)" }.joined(separator: " · ")
+                        + (groups.count > 8 ? " · … (\(groups.count) in all)" : "")
+                ))
             let topicList = DatasetStats.ranked(topics)
-            rows.append(("topics", topicList.prefix(8).map { "\($0.0.isEmpty ? "(none)" : $0.0) \($0.1)" }.joined(separator: " · ")
-                         + (topicList.count > 8 ? " · … (\(topicList.count) in all)" : "")))
+            rows.append(
+                (
+                    "topics",
+                    topicList.prefix(8).map { "\($0.0.isEmpty ? "(none)" : $0.0) \($0.1)" }.joined(separator: " · ")
+                        + (topicList.count > 8 ? " · … (\(topicList.count) in all)" : "")
+                ))
         }
         let width = rows.map { $0.0.count }.max() ?? 0
         var out = rows.map { $0.0 + String(repeating: " ", count: width - $0.0.count) + "  " + $0.1 }.joined(separator: "\n")

@@ -35,8 +35,10 @@ public struct Distribution: Sendable, Hashable {
 
     /// The JSON form: `{"count","min","mean","median","p95","max"}`.
     public var json: JSONValue {
-        .object(["count": .int(count), "min": .double(min), "mean": .double(Distribution.round(mean)),
-                 "median": .double(median), "p95": .double(p95), "max": .double(max)])
+        .object([
+            "count": .int(count), "min": .double(min), "mean": .double(Distribution.round(mean)),
+            "median": .double(median), "p95": .double(p95), "max": .double(max)
+        ])
     }
 
     /// Rounds to 3 decimals for display.

@@ -55,8 +55,10 @@ public enum OrderedTasks {
     }
 
     /// `body` applied to every item, at most `limit` at once, results in input order.
-    public static func map<T: Sendable, R: Sendable>(_ items: [T], limit: Int,
-                                                    _ body: @escaping @Sendable (T) async throws -> R) async throws -> [R] {
+    public static func map<T: Sendable, R: Sendable>(
+        _ items: [T], limit: Int,
+        _ body: @escaping @Sendable (T) async throws -> R
+    ) async throws -> [R] {
         var out: [R] = []
         out.reserveCapacity(items.count)
         try await run(limit: limit, consume: { out.append($0) }) { submit in

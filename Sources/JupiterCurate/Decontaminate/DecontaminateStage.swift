@@ -40,16 +40,19 @@ public struct DecontaminateStage: GlobalStage {
     let index: EvalNGramIndex
 
     /// Creates the stage.
-    public init(evalSets: [EvalSet], ngramSize: Int = 8, threshold: Double = 0.5, matchShortItemsWhole: Bool = false,
-                minShortWords: Int = 4, threads: Int = 0) {
+    public init(
+        evalSets: [EvalSet], ngramSize: Int = 8, threshold: Double = 0.5, matchShortItemsWhole: Bool = false,
+        minShortWords: Int = 4, threads: Int = 0
+    ) {
         self.evalSets = evalSets
         self.ngramSize = max(1, ngramSize)
         self.threshold = threshold
         self.matchShortItemsWhole = matchShortItemsWhole
         self.minShortWords = max(1, minShortWords)
         self.threads = threads
-        index = EvalNGramIndex(sets: evalSets, n: self.ngramSize,
-                               shortWhole: matchShortItemsWhole ? max(1, minShortWords) : nil)
+        index = EvalNGramIndex(
+            sets: evalSets, n: self.ngramSize,
+            shortWhole: matchShortItemsWhole ? max(1, minShortWords) : nil)
     }
 
     /// `decontaminate`.
@@ -61,7 +64,7 @@ public struct DecontaminateStage: GlobalStage {
             "evals": .array(evalSets.map { .string($0.name) }),
             "evals_sha256": .array(evalSets.map { .string($0.sha256) }), "ngram_size": .int(ngramSize),
             "threshold": .double(threshold), "short_items": .string(matchShortItemsWhole ? "whole" : "skip"),
-            "min_short_words": .int(minShortWords),
+            "min_short_words": .int(minShortWords)
         ])
     }
 
@@ -86,13 +89,16 @@ public struct DecontaminateStage: GlobalStage {
             }
             sets.append(try EvalSet.load(path: path, name: name))
         }
-        return DecontaminateStage(evalSets: sets, ngramSize: n, threshold: threshold,
-                                  matchShortItemsWhole: short == "whole", minShortWords: minShort, threads: threads)
+        return DecontaminateStage(
+            evalSets: sets, ngramSize: n, threshold: threshold,
+            matchShortItemsWhole: short == "whole", minShortWords: minShort, threads: threads)
     }
 
     /// Checks every record, emitting outputs in input order.
-    public func run(_ input: any RecordBatches, context: StageContext,
-                    emit: (StageOutput) async throws -> Void) async throws {
+    public func run(
+        _ input: any RecordBatches, context: StageContext,
+        emit: (StageOutput) async throws -> Void
+    ) async throws {
         _ = try await runWithReport(input, context: context, emit: emit)
     }
 
@@ -114,15 +120,19 @@ public struct DecontaminateStage: GlobalStage {
     }
 
     /// Like ``run(_:context:emit:)``, and returns which eval items matched.
-    public func runWithReport(_ input: any RecordBatches, context: StageContext,
-                              emit: (StageOutput) async throws -> Void) async throws -> DecontaminationReport {
+    public func runWithReport(
+        _ input: any RecordBatches, context: StageContext,
+        emit: (StageOutput) async throws -> Void
+    ) async throws -> DecontaminationReport {
         var matched: [[Int: DecontaminationReport.MatchedItem]] = evalSets.map { _ in [:] }
         var checked = 0, dropped = 0
         let workers = threads > 0 ? threads : context.workers > 0 ? context.workers : SystemInfo.activeProcessorCount
         let stage = self
         try await input.forEachBatch { batch in
             let texts = batch.map(\.text)
-            let results = workers <= 1 || texts.count < 8 ? texts.map { stage.matches($0) }
+            let results =
+                workers <= 1 || texts.count < 8
+                ? texts.map { stage.matches($0) }
                 : try await OrderedTasks.map(OrderedTasks.ranges(texts.count, parts: workers), limit: workers) {
                     texts[$0].map { stage.matches($0) }
                 }.flatMap { $0 }
@@ -132,8 +142,11 @@ public struct DecontaminateStage: GlobalStage {
                 dropped += 1
                 for m in ms {
                     let item = evalSets[m.set].items[m.item]
-                    var entry = matched[m.set][m.item] ?? .init(index: item.index, id: item.id, maxOverlap: 0,
-                                                                recordCount: 0, recordIDs: [])
+                    var entry =
+                        matched[m.set][m.item]
+                        ?? .init(
+                            index: item.index, id: item.id, maxOverlap: 0,
+                            recordCount: 0, recordIDs: [])
                     entry.maxOverlap = max(entry.maxOverlap, MinHashDedupStage.round(m.overlap))
                     entry.recordCount += 1
                     if entry.recordIDs.count < DecontaminationReport.maxRecordIDs { entry.recordIDs.append(record.id) }
@@ -142,14 +155,18 @@ public struct DecontaminateStage: GlobalStage {
                 let set = evalSets[best.set]
                 let item = set.items[best.item]
                 let pct = Int((best.overlap * 100).rounded())
-                try await emit(.dropped(record, DropReason(
-                    rule: "decontaminate.overlap",
-                    message: "overlaps eval item \(set.name)#\(item.index) (id \(item.id)): \(pct)% of its words in shared \(ngramSize)-grams > \(Int((threshold * 100).rounded()))%"
-                        + (ms.count > 1 ? "; \(ms.count - 1) more item(s) matched" : ""),
-                    value: .object([
-                        "eval": .string(set.name), "item": .int(item.index), "id": .string(item.id),
-                        "overlap": .double(MinHashDedupStage.round(best.overlap)), "matched_items": .int(ms.count),
-                    ]))))
+                try await emit(
+                    .dropped(
+                        record,
+                        DropReason(
+                            rule: "decontaminate.overlap",
+                            message:
+                                "overlaps eval item \(set.name)#\(item.index) (id \(item.id)): \(pct)% of its words in shared \(ngramSize)-grams > \(Int((threshold * 100).rounded()))%"
+                                + (ms.count > 1 ? "; \(ms.count - 1) more item(s) matched" : ""),
+                            value: .object([
+                                "eval": .string(set.name), "item": .int(item.index), "id": .string(item.id),
+                                "overlap": .double(MinHashDedupStage.round(best.overlap)), "matched_items": .int(ms.count)
+                            ]))))
             }
         }
         let sets = evalSets.enumerated().map { k, s in
@@ -157,8 +174,9 @@ public struct DecontaminateStage: GlobalStage {
                 name: s.name, sha256: s.sha256, items: s.items.count, skippedShortItems: index.skipped[k],
                 matched: matched[k].values.sorted { $0.index < $1.index })
         }
-        return DecontaminationReport(ngramSize: ngramSize, threshold: threshold, recordsChecked: checked,
-                                     recordsDropped: dropped, sets: sets)
+        return DecontaminationReport(
+            ngramSize: ngramSize, threshold: threshold, recordsChecked: checked,
+            recordsDropped: dropped, sets: sets)
     }
 }
 
@@ -248,8 +266,10 @@ struct EvalNGramIndex: Sendable {
 
 extension DecontaminateStage: ReportingGlobalStage {
     /// The decontamination report (matched eval items per set) for the run manifest.
-    public func runReporting(_ input: any RecordBatches, context: StageContext,
-                             emit: (StageOutput) async throws -> Void) async throws -> JSONValue {
+    public func runReporting(
+        _ input: any RecordBatches, context: StageContext,
+        emit: (StageOutput) async throws -> Void
+    ) async throws -> JSONValue {
         try await runWithReport(input, context: context, emit: emit).json
     }
 }

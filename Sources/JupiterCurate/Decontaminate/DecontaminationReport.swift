@@ -52,18 +52,20 @@ public struct DecontaminationReport: Sendable, Hashable {
         .object([
             "ngram_size": .int(ngramSize), "threshold": .double(threshold),
             "records_checked": .int(recordsChecked), "records_dropped": .int(recordsDropped),
-            "eval_sets": .array(sets.map { s in
-                .object([
-                    "name": .string(s.name), "sha256": .string(s.sha256), "items": .int(s.items),
-                    "skipped_short_items": .int(s.skippedShortItems), "matched_items": .int(s.matched.count),
-                    "matched": .array(s.matched.map { m in
-                        .object([
-                            "index": .int(m.index), "id": .string(m.id), "max_overlap": .double(m.maxOverlap),
-                            "training_records": .int(m.recordCount), "record_ids": .array(m.recordIDs.map { .string($0) }),
-                        ])
-                    }),
-                ])
-            }),
+            "eval_sets": .array(
+                sets.map { s in
+                    .object([
+                        "name": .string(s.name), "sha256": .string(s.sha256), "items": .int(s.items),
+                        "skipped_short_items": .int(s.skippedShortItems), "matched_items": .int(s.matched.count),
+                        "matched": .array(
+                            s.matched.map { m in
+                                .object([
+                                    "index": .int(m.index), "id": .string(m.id), "max_overlap": .double(m.maxOverlap),
+                                    "training_records": .int(m.recordCount), "record_ids": .array(m.recordIDs.map { .string($0) })
+                                ])
+                            })
+                    ])
+                })
         ])
     }
 }

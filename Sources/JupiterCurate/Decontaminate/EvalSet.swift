@@ -60,8 +60,9 @@ public struct EvalSet: Sendable {
                 throw Diagnostic(.error, "eval set '\(name)': invalid JSON: \(error)", file: path, line: line.number)
             }
             guard let text = itemText(value) else {
-                throw Diagnostic(.error, "eval set '\(name)': no prompt text (expected input, prompt, question, instruction, problem or text)",
-                                 file: path, line: line.number)
+                throw Diagnostic(
+                    .error, "eval set '\(name)': no prompt text (expected input, prompt, question, instruction, problem or text)",
+                    file: path, line: line.number)
             }
             let index = items.count
             items.append(Item(index: index, id: itemID(value) ?? "\(name)#\(index)", text: text, line: line.number))

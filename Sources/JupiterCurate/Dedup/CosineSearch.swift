@@ -38,8 +38,10 @@ public enum CosineSearch {
     }
 
     /// Exact search over all earlier vectors. `valid[i] == false` vectors are never twins.
-    public static func exact(_ vectors: [Float], dimension d: Int, valid: [Bool], threshold: Float,
-                             workers: Int) async throws -> [NearTwin] {
+    public static func exact(
+        _ vectors: [Float], dimension d: Int, valid: [Bool], threshold: Float,
+        workers: Int
+    ) async throws -> [NearTwin] {
         let n = valid.count
         let block = 64
         let blocks = (n + block - 1) / block
@@ -66,8 +68,10 @@ public enum CosineSearch {
     /// Random-hyperplane LSH candidates, verified exactly. A pair at angle θ agrees on one sign
     /// bit with probability `1 − θ/π`, so it becomes a candidate with probability
     /// `1 − (1 − (1 − θ/π)^rows)^bands` (≈ 0.99 at cosine 0.93 with 20 × 12).
-    public static func lsh(_ vectors: [Float], dimension d: Int, valid: [Bool], threshold: Float, bands: Int,
-                           rows: Int, seed: UInt64, window: Int, workers: Int) async throws -> [NearTwin] {
+    public static func lsh(
+        _ vectors: [Float], dimension d: Int, valid: [Bool], threshold: Float, bands: Int,
+        rows: Int, seed: UInt64, window: Int, workers: Int
+    ) async throws -> [NearTwin] {
         let n = valid.count
         let planes = hyperplanes(count: bands * rows, dimension: d, seed: seed)
         // Band keys, document-major, computed in parallel chunks.

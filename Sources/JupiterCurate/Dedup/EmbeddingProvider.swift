@@ -32,8 +32,10 @@ public struct ModelEmbeddings: EmbeddingProvider {
     public func embed(_ texts: [String]) async throws -> [[Float]] {
         let response = try await client.embed(model.name, EmbeddingRequest(input: texts))
         guard response.embeddings.count == texts.count else {
-            throw LLMError(.invalidResponse, "model '\(model.name)' returned \(response.embeddings.count) embeddings for "
-                           + "\(texts.count) inputs")
+            throw LLMError(
+                .invalidResponse,
+                "model '\(model.name)' returned \(response.embeddings.count) embeddings for "
+                    + "\(texts.count) inputs")
         }
         return response.embeddings.map { $0.map(Float.init) }
     }

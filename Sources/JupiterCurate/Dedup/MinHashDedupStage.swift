@@ -36,8 +36,10 @@ public struct MinHashDedupStage: GlobalStage {
     private let hasher: MinHasher
 
     /// Creates the stage.
-    public init(parameters: MinHashParameters = MinHashParameters(), minJaccard: Double = 0,
-                dropTooShort: Bool = false, threads: Int = 0) {
+    public init(
+        parameters: MinHashParameters = MinHashParameters(), minJaccard: Double = 0,
+        dropTooShort: Bool = false, threads: Int = 0
+    ) {
         self.parameters = parameters
         self.minJaccard = minJaccard
         self.dropTooShort = dropTooShort
@@ -53,7 +55,7 @@ public struct MinHashDedupStage: GlobalStage {
         .object([
             "ngram_size": .int(parameters.ngramSize), "bands": .int(parameters.bands),
             "rows": .int(parameters.rows), "seed": .number(String(parameters.seed)),
-            "min_jaccard": .double(minJaccard), "empty": .string(dropTooShort ? "drop" : "keep"),
+            "min_jaccard": .double(minJaccard), "empty": .string(dropTooShort ? "drop" : "keep")
         ])
     }
 
@@ -75,8 +77,10 @@ public struct MinHashDedupStage: GlobalStage {
     }
 
     /// Runs both passes: signatures and clusters, then outputs in input order.
-    public func run(_ input: any RecordBatches, context: StageContext,
-                    emit: (StageOutput) async throws -> Void) async throws {
+    public func run(
+        _ input: any RecordBatches, context: StageContext,
+        emit: (StageOutput) async throws -> Void
+    ) async throws {
         let clusters = try await cluster(input, workers: context.workers)
         var keptIDs: [Int: String] = [:]
         var hasDuplicates = [Bool](repeating: false, count: clusters.representatives.count)
@@ -101,23 +105,29 @@ public struct MinHashDedupStage: GlobalStage {
             }
         }
         if i != clusters.representatives.count {
-            throw Diagnostic(.error, "minhash-dedup: input changed between passes (\(i) records, expected \(clusters.representatives.count))")
+            throw Diagnostic(
+                .error, "minhash-dedup: input changed between passes (\(i) records, expected \(clusters.representatives.count))")
         }
     }
 
     /// The drop of a record without shingles (`empty: drop`).
     func tooShort(_ record: Record) -> StageOutput {
-        .dropped(record, DropReason(rule: "minhash.too_short",
-                                    message: "fewer than \(parameters.ngramSize) words after normalisation: no shingles",
-                                    value: .int(parameters.ngramSize)))
+        .dropped(
+            record,
+            DropReason(
+                rule: "minhash.too_short",
+                message: "fewer than \(parameters.ngramSize) words after normalisation: no shingles",
+                value: .int(parameters.ngramSize)))
     }
 
     /// The drop of a near-duplicate of the kept record `keptID`.
     func duplicate(_ record: Record, of keptID: String, jaccard j: Double) -> StageOutput {
-        .dropped(record, DropReason(
-            rule: "minhash.duplicate",
-            message: "near-duplicate of \(keptID) (est. Jaccard \(Self.format(j)))",
-            value: .object(["duplicate_of": .string(keptID), "estimated_jaccard": .double(Self.round(j))])))
+        .dropped(
+            record,
+            DropReason(
+                rule: "minhash.duplicate",
+                message: "near-duplicate of \(keptID) (est. Jaccard \(Self.format(j)))",
+                value: .object(["duplicate_of": .string(keptID), "estimated_jaccard": .double(Self.round(j))])))
     }
 
     /// The signature pass and clustering alone (no output): for tests, benchmarks and reports.

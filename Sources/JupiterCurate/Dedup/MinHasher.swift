@@ -131,8 +131,10 @@ public struct MinHasher: Sendable {
     }
 
     /// ``signature(shingles:into:)`` at a given kernel level (tests compare the levels).
-    func signature(shingles: UnsafeBufferPointer<UInt64>, into out: UnsafeMutableBufferPointer<UInt64>,
-                   level: Int32) {
+    func signature(
+        shingles: UnsafeBufferPointer<UInt64>, into out: UnsafeMutableBufferPointer<UInt64>,
+        level: Int32
+    ) {
         guard let sh = shingles.baseAddress, let o = out.baseAddress, !shingles.isEmpty else { return }
         precondition(out.count >= a.count, "signature buffer shorter than the padded permutation count")
         a.withUnsafeBufferPointer { a in

@@ -47,8 +47,10 @@ public struct SemanticDedupStage: GlobalStage {
     public let seed: UInt64
 
     /// Creates the stage.
-    public init(provider: any EmbeddingProvider, eps: Double = 0.07, exactLimit: Int = 20000, lshBands: Int = 20,
-                lshRows: Int = 12, lshWindow: Int = 256, batchSize: Int = 64, concurrency: Int = 4, seed: UInt64 = 1) {
+    public init(
+        provider: any EmbeddingProvider, eps: Double = 0.07, exactLimit: Int = 20000, lshBands: Int = 20,
+        lshRows: Int = 12, lshWindow: Int = 256, batchSize: Int = 64, concurrency: Int = 4, seed: UInt64 = 1
+    ) {
         self.provider = provider
         self.eps = eps
         self.exactLimit = exactLimit
@@ -68,7 +70,7 @@ public struct SemanticDedupStage: GlobalStage {
         .object([
             "model": .string(provider.modelName), "eps": .double(eps), "exact_limit": .int(exactLimit),
             "lsh_bands": .int(lshBands), "lsh_rows": .int(lshRows), "lsh_window": .int(lshWindow),
-            "batch_size": .int(batchSize), "seed": .number(String(seed)),
+            "batch_size": .int(batchSize), "seed": .number(String(seed))
         ])
     }
 
@@ -99,21 +101,26 @@ public struct SemanticDedupStage: GlobalStage {
                 provider = ModelEmbeddings(client: client, model: info)
             } else {
                 let declared = ctx.models?.declaredModels.map(\.name) ?? []
-                o.problem("model", "no embedding endpoint for model '\(model)': name a model of 'models:' ("
-                          + (declared.isEmpty ? "none declared" : declared.joined(separator: ", "))
-                          + ") or hashed-bow" + Suggestion.didYouMean(model, among: declared + ["hashed-bow"]))
+                o.problem(
+                    "model",
+                    "no embedding endpoint for model '\(model)': name a model of 'models:' ("
+                        + (declared.isEmpty ? "none declared" : declared.joined(separator: ", "))
+                        + ") or hashed-bow" + Suggestion.didYouMean(model, among: declared + ["hashed-bow"]))
             }
         } else {
             o.problem(nil, "option 'model' is required (an embeddings model, or 'hashed-bow')")
         }
-        return SemanticDedupStage(provider: provider ?? HashedBagOfWordsEmbedding(), eps: eps, exactLimit: exactLimit,
-                                  lshBands: bands, lshRows: rows, lshWindow: window, batchSize: batch,
-                                  concurrency: concurrency, seed: UInt64(seed))
+        return SemanticDedupStage(
+            provider: provider ?? HashedBagOfWordsEmbedding(), eps: eps, exactLimit: exactLimit,
+            lshBands: bands, lshRows: rows, lshWindow: window, batchSize: batch,
+            concurrency: concurrency, seed: UInt64(seed))
     }
 
     /// Embeddings and search; then outputs in input order.
-    public func run(_ input: any RecordBatches, context: StageContext,
-                    emit: (StageOutput) async throws -> Void) async throws {
+    public func run(
+        _ input: any RecordBatches, context: StageContext,
+        emit: (StageOutput) async throws -> Void
+    ) async throws {
         let found = try await search(input, workers: context.workers)
         var needed = Set<Int>()
         for t in found.twins where t.twin >= 0 { needed.insert(t.twin) }
@@ -134,10 +141,14 @@ public struct SemanticDedupStage: GlobalStage {
                 guard t.twin >= 0 else { try await emit(.kept(record)); continue }
                 let twinID = ids[t.twin] ?? "#\(t.twin)"
                 let c = Double(t.cosine)
-                try await emit(.dropped(record, DropReason(
-                    rule: "semantic.duplicate",
-                    message: "semantic near-duplicate of \(twinID) (cosine \(MinHashDedupStage.format(c)) ≥ \(MinHashDedupStage.format(1 - eps)))",
-                    value: .object(["near_twin": .string(twinID), "cosine": .double(MinHashDedupStage.round(c))]))))
+                try await emit(
+                    .dropped(
+                        record,
+                        DropReason(
+                            rule: "semantic.duplicate",
+                            message:
+                                "semantic near-duplicate of \(twinID) (cosine \(MinHashDedupStage.format(c)) ≥ \(MinHashDedupStage.format(1 - eps)))",
+                            value: .object(["near_twin": .string(twinID), "cosine": .double(MinHashDedupStage.round(c))]))))
             }
         }
         if i != found.twins.count { throw Diagnostic(.error, "semantic-dedup: input changed between passes") }
@@ -183,7 +194,9 @@ public struct SemanticDedupStage: GlobalStage {
                     for (item, v) in zip(items, vs) {
                         if dimension == 0 { dimension = v.count }
                         guard v.count == dimension else {
-                            throw Diagnostic(.error, "semantic-dedup: model '\(provider.modelName)' returned vectors of \(v.count) and \(dimension) dimensions")
+                            throw Diagnostic(
+                                .error,
+                                "semantic-dedup: model '\(provider.modelName)' returned vectors of \(v.count) and \(dimension) dimensions")
                         }
                         var norm: Float = 0
                         for x in v { norm += x * x }
@@ -220,14 +233,17 @@ public struct SemanticDedupStage: GlobalStage {
             vectors.append(contentsOf: repeatElement(0, count: n * dimension - vectors.count))
         }
         guard dimension > 0 else {
-            return SearchResult(twins: Array(repeating: .init(twin: -1, cosine: 0), count: n), errors: errors,
-                                dimension: 0, usedLSH: false)
+            return SearchResult(
+                twins: Array(repeating: .init(twin: -1, cosine: 0), count: n), errors: errors,
+                dimension: 0, usedLSH: false)
         }
         let workers = workers > 0 ? workers : SystemInfo.activeProcessorCount
         let useLSH = n > exactLimit
-        let twins = useLSH
-            ? try await CosineSearch.lsh(vectors, dimension: dimension, valid: valid, threshold: threshold, bands: lshBands,
-                                     rows: lshRows, seed: seed, window: lshWindow, workers: workers)
+        let twins =
+            useLSH
+            ? try await CosineSearch.lsh(
+                vectors, dimension: dimension, valid: valid, threshold: threshold, bands: lshBands,
+                rows: lshRows, seed: seed, window: lshWindow, workers: workers)
             : try await CosineSearch.exact(vectors, dimension: dimension, valid: valid, threshold: threshold, workers: workers)
         return SearchResult(twins: twins, errors: errors, dimension: dimension, usedLSH: useLSH)
     }

@@ -80,8 +80,12 @@ struct ExactDecider: ShardDecider {
         out.reserveCapacity(records.count)
         for (i, record) in records.enumerated() {
             if let d = try decisions.entry(first + i) {
-                out.append(.dropped(record, DropReason(rule: "exact-dedup.duplicate", message: "duplicate of \(d.text)",
-                                                       value: .string(d.text))))
+                out.append(
+                    .dropped(
+                        record,
+                        DropReason(
+                            rule: "exact-dedup.duplicate", message: "duplicate of \(d.text)",
+                            value: .string(d.text))))
             } else {
                 out.append(.kept(record))
             }

@@ -118,7 +118,10 @@ extension MinHashDedupStage: ShardedStage {
                 for k in (start + 1)..<max(start + 1, end) {
                     let other = entries[k].doc
                     if minJaccard > 0, let a = sketches[UInt64(first)], let o = sketches[UInt64(other)],
-                       MinHashIndex.estimatedJaccard(a, o) < minJaccard { continue }
+                        MinHashIndex.estimatedJaccard(a, o) < minJaccard
+                    {
+                        continue
+                    }
                     try w.put(UInt64(first))
                     try w.put(UInt64(other))
                 }
@@ -171,8 +174,10 @@ extension MinHashDedupStage: ShardedStage {
         for i in 0..<records where involved[i] {
             let rep = uf.find(i)
             guard rep != i, let a = sketches[i], let b = sketches[rep] else { continue }
-            decisions.append(.init(index: UInt64(i), kind: 0, text: ids[rep] ?? "#\(rep)",
-                                   number: MinHashIndex.estimatedJaccard(a, b)))
+            decisions.append(
+                .init(
+                    index: UInt64(i), kind: 0, text: ids[rep] ?? "#\(rep)",
+                    number: MinHashIndex.estimatedJaccard(a, b)))
         }
         try ShardDecisions.write(decisions, prefix: "minhash", directory: directory)
     }

@@ -191,7 +191,7 @@ public struct WordHasher: Sendable {
 }
 
 /// Receives the normalised bytes of each word from ``WordHasher``'s scan.
-fileprivate protocol WordSink {
+private protocol WordSink {
     /// One byte of the current word.
     mutating func byte(_ b: UInt8)
     /// The current word ended.
@@ -199,7 +199,7 @@ fileprivate protocol WordSink {
 }
 
 /// FNV-1a over each word's bytes, finalised: one hash per word.
-fileprivate struct WordHashSink: WordSink {
+private struct WordHashSink: WordSink {
     var out: [UInt64]
     var h: UInt64 = WordHasher.fnvBasis
 
@@ -214,7 +214,7 @@ fileprivate struct WordHashSink: WordSink {
 }
 
 /// The words themselves (tests and diagnostics).
-fileprivate struct WordCollector: WordSink {
+private struct WordCollector: WordSink {
     var words: [String] = []
     var current: [UInt8] = []
 
@@ -292,9 +292,9 @@ final class NormalisationTable: Sendable {
         case .nonspacingMark:
             return Entry(kind: ignorable, bytes: [])
         case .connectorPunctuation, .dashPunctuation, .openPunctuation, .closePunctuation,
-             .initialPunctuation, .finalPunctuation, .otherPunctuation, .mathSymbol, .currencySymbol,
-             .modifierSymbol, .otherSymbol, .control, .spaceSeparator, .lineSeparator,
-             .paragraphSeparator:
+            .initialPunctuation, .finalPunctuation, .otherPunctuation, .mathSymbol, .currencySymbol,
+            .modifierSymbol, .otherSymbol, .control, .spaceSeparator, .lineSeparator,
+            .paragraphSeparator:
             return Entry(kind: separator, bytes: [])
         case .format:
             // Soft hyphens, zero-width joiners: invisible, they neither end nor extend a word.

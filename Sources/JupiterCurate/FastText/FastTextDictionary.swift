@@ -47,9 +47,11 @@ struct FastTextDictionary: Sendable {
             throw FastTextModelError(path: r.path, .truncated(section: "dictionary", offset: r.bytes.count))
         }
         guard size >= 0, nwords >= 0, nlabels >= 0, nwords + nlabels == size, pruneSize >= -1 else {
-            throw FastTextModelError(path: r.path, .invalid(
-                "dictionary sizes do not agree (\(size) entries, \(nwords) words, \(nlabels) labels, "
-                    + "\(pruneSize) pruned n-grams)"))
+            throw FastTextModelError(
+                path: r.path,
+                .invalid(
+                    "dictionary sizes do not agree (\(size) entries, \(nwords) words, \(nlabels) labels, "
+                        + "\(pruneSize) pruned n-grams)"))
         }
         self.nwords = nwords
         self.nlabels = nlabels
@@ -73,8 +75,10 @@ struct FastTextDictionary: Sendable {
                 throw FastTextModelError(path: r.path, .invalid("dictionary entry \(i) has unknown type \(type)"))
             }
             guard (type == 1) == (i >= nwords) else {
-                throw FastTextModelError(path: r.path, .invalid(
-                    "dictionary entry \(i) is a \(type == 1 ? "label" : "word") where a \(i >= nwords ? "label" : "word") is expected"))
+                throw FastTextModelError(
+                    path: r.path,
+                    .invalid(
+                        "dictionary entry \(i) is a \(type == 1 ? "label" : "word") where a \(i >= nwords ? "label" : "word") is expected"))
             }
             entryBytes.append(contentsOf: word)
             entryStart.append(entryBytes.count)
@@ -206,8 +210,10 @@ struct FastTextDictionary: Sendable {
     /// `<` `>`), in fastText's order: by start character, then by length `minn...maxn`, skipping
     /// the lone `<` and `>`. Characters are UTF-8 sequences (continuation bytes never start one).
     @inline(__always)
-    static func forEachSubword(_ word: UnsafeBufferPointer<UInt8>, minn: Int, maxn: Int, bucket: Int,
-                               _ emit: (Int32) -> Void) {
+    static func forEachSubword(
+        _ word: UnsafeBufferPointer<UInt8>, minn: Int, maxn: Int, bucket: Int,
+        _ emit: (Int32) -> Void
+    ) {
         let count = word.count
         guard bucket > 0 else { return }
         let ubucket = UInt32(truncatingIfNeeded: bucket)

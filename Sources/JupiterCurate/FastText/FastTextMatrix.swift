@@ -63,9 +63,11 @@ enum FastTextMatrix: Sendable {
         let codes = try r.rawBytes(Int(codesize))
         let pq = try ProductQuantizer(reading: &r)
         guard pq.dim == Int(n), Int(codesize) == Int(m) * pq.nsubq else {
-            throw FastTextModelError(path: r.path, .invalid(
-                "\(r.section): quantizer of dimension \(pq.dim) with \(pq.nsubq) codes per row does not fit a "
-                    + "\(m) × \(n) matrix with \(codesize) codes"))
+            throw FastTextModelError(
+                path: r.path,
+                .invalid(
+                    "\(r.section): quantizer of dimension \(pq.dim) with \(pq.nsubq) codes per row does not fit a "
+                        + "\(m) × \(n) matrix with \(codesize) codes"))
         }
         var normCodes: [UInt8]?
         var npq: ProductQuantizer?
@@ -77,8 +79,10 @@ enum FastTextMatrix: Sendable {
             }
             npq = p
         }
-        return .quantized(QuantizedMatrix(rows: Int(m), cols: Int(n), codes: codes, pq: pq, normCodes: normCodes,
-                                          npq: npq))
+        return .quantized(
+            QuantizedMatrix(
+                rows: Int(m), cols: Int(n), codes: codes, pq: pq, normCodes: normCodes,
+                npq: npq))
     }
 
     /// Calls `body` with a kernel that adds rows to a vector of `cols` floats.
@@ -120,8 +124,9 @@ enum FastTextMatrix: Sendable {
         case .quantized(let q):
             return q.codes.withUnsafeBufferPointer { codes in
                 q.pq.centroids.withUnsafeBufferPointer { cents in
-                    q.pq.mulCode(x, code: codes.baseAddress.unsafelyUnwrapped + q.pq.nsubq * i, alpha: q.norm(i),
-                                 centroids: cents.baseAddress.unsafelyUnwrapped)
+                    q.pq.mulCode(
+                        x, code: codes.baseAddress.unsafelyUnwrapped + q.pq.nsubq * i, alpha: q.norm(i),
+                        centroids: cents.baseAddress.unsafelyUnwrapped)
                 }
             }
         }

@@ -1,9 +1,10 @@
+import JupiterCore
+
 #if canImport(Glibc)
 import Glibc
 #elseif canImport(Darwin)
 import Darwin
 #endif
-import JupiterCore
 
 /// One label predicted by a ``FastTextModel``.
 public struct FastTextPrediction: Sendable, Hashable {
@@ -96,17 +97,21 @@ public final class FastTextModel: Sendable {
         _ = try r.int32()  // lrUpdateRate
         _ = try r.double()  // t
         guard dim > 0, dim <= 1 << 16, bucket >= 0, minn >= 0, maxn >= 0, maxn <= 64, wordNgrams >= 0,
-              wordNgrams <= 64
+            wordNgrams <= 64
         else {
-            throw FastTextModelError(path: path, .invalid(
-                "impossible arguments (dim \(dim), bucket \(bucket), minn \(minn), maxn \(maxn), wordNgrams \(wordNgrams))"))
+            throw FastTextModelError(
+                path: path,
+                .invalid(
+                    "impossible arguments (dim \(dim), bucket \(bucket), minn \(minn), maxn \(maxn), wordNgrams \(wordNgrams))"))
         }
         guard (1...3).contains(modelCode) else {
             throw FastTextModelError(path: path, .invalid("unknown model type \(modelCode)"))
         }
         guard modelCode == 3 else {
-            throw FastTextModelError(path: path, .notClassifier(
-                "it is a \(modelCode == 1 ? "cbow" : "skipgram") word-vector model"))
+            throw FastTextModelError(
+                path: path,
+                .notClassifier(
+                    "it is a \(modelCode == 1 ? "cbow" : "skipgram") word-vector model"))
         }
         guard (1...4).contains(lossCode) else {
             throw FastTextModelError(path: path, .invalid("unknown loss \(lossCode)"))
@@ -114,8 +119,9 @@ public final class FastTextModel: Sendable {
         // Format 11 supervised models were trained without character n-grams.
         if version == 11 { maxn = 0 }
 
-        let dict = try FastTextDictionary(reading: &r, minn: minn, maxn: maxn, bucket: bucket,
-                                          wordNgrams: wordNgrams)
+        let dict = try FastTextDictionary(
+            reading: &r, minn: minn, maxn: maxn, bucket: bucket,
+            wordNgrams: wordNgrams)
         guard dict.nlabels > 0 else { throw FastTextModelError(path: path, .notClassifier("it has no labels")) }
 
         r.section = "input matrix"
@@ -129,19 +135,25 @@ public final class FastTextModel: Sendable {
         let output = quantInput && qout ? try FastTextMatrix.readQuantized(&r) : try FastTextMatrix.readDense(&r)
 
         guard input.cols == dim, output.cols == dim else {
-            throw FastTextModelError(path: path, .invalid(
-                "matrix widths \(input.cols) and \(output.cols) do not match dimension \(dim)"))
+            throw FastTextModelError(
+                path: path,
+                .invalid(
+                    "matrix widths \(input.cols) and \(output.cols) do not match dimension \(dim)"))
         }
         guard input.rows > dict.maxInputRow, input.rows >= dict.nwords, input.rows > 0 else {
-            throw FastTextModelError(path: path, .invalid(
-                "input matrix has \(input.rows) rows, the dictionary needs \(dict.maxInputRow + 1)"))
+            throw FastTextModelError(
+                path: path,
+                .invalid(
+                    "input matrix has \(input.rows) rows, the dictionary needs \(dict.maxInputRow + 1)"))
         }
         if let prune = dict.prune, prune.hasNegativeValue {
             throw FastTextModelError(path: path, .invalid("negative row in the pruning map"))
         }
         guard output.rows >= dict.nlabels else {
-            throw FastTextModelError(path: path, .invalid(
-                "output matrix has \(output.rows) rows for \(dict.nlabels) labels"))
+            throw FastTextModelError(
+                path: path,
+                .invalid(
+                    "output matrix has \(output.rows) rows for \(dict.nlabels) labels"))
         }
 
         self.path = path
@@ -189,8 +201,9 @@ public final class FastTextModel: Sendable {
             case .quantized(let q):
                 rows = q.codes.withUnsafeBufferPointer { codes in
                     q.pq.centroids.withUnsafeBufferPointer { cents in
-                        var acc = QuantRowAccumulator(matrix: q, codes: codes.baseAddress.unsafelyUnwrapped,
-                                                      centroids: cents.baseAddress.unsafelyUnwrapped)
+                        var acc = QuantRowAccumulator(
+                            matrix: q, codes: codes.baseAddress.unsafelyUnwrapped,
+                            centroids: cents.baseAddress.unsafelyUnwrapped)
                         return accumulate(text, into: hidden, &acc)
                     }
                 }
@@ -206,8 +219,10 @@ public final class FastTextModel: Sendable {
 
     /// Tokenises one line and adds the input row of every word, character n-gram and word n-gram
     /// to `hidden`, in fastText's order. Returns the number of rows added.
-    private func accumulate<A: RowAccumulator>(_ text: UnsafeBufferPointer<UInt8>,
-                                               into hidden: UnsafeMutablePointer<Float>, _ acc: inout A) -> Int {
+    private func accumulate<A: RowAccumulator>(
+        _ text: UnsafeBufferPointer<UInt8>,
+        into hidden: UnsafeMutablePointer<Float>, _ acc: inout A
+    ) -> Int {
         let dict = dictionary
         var rows = 0
         var wordHashes: [Int32] = []

@@ -80,7 +80,8 @@ struct ModelByteReader {
             out.withUnsafeMutableBufferPointer { dst in
                 for i in 0..<count {
                     let o = start + 4 * i
-                    let bits = UInt32(src[o]) | UInt32(src[o + 1]) << 8 | UInt32(src[o + 2]) << 16
+                    let bits =
+                        UInt32(src[o]) | UInt32(src[o + 1]) << 8 | UInt32(src[o + 2]) << 16
                         | UInt32(src[o + 3]) << 24
                     dst[i] = Float(bitPattern: bits)
                 }

@@ -16,11 +16,13 @@ struct ProductQuantizer: Sendable {
         dsub = Int(try r.int32())
         lastdsub = Int(try r.int32())
         guard dim > 0, nsubq > 0, dsub > 0, lastdsub > 0, lastdsub <= dsub,
-              (nsubq - 1) * dsub + lastdsub == dim, dim <= 1 << 20
+            (nsubq - 1) * dsub + lastdsub == dim, dim <= 1 << 20
         else {
-            throw FastTextModelError(path: r.path, .invalid(
-                "\(r.section): product quantizer sizes do not agree (dim \(dim), nsubq \(nsubq), "
-                    + "dsub \(dsub), lastdsub \(lastdsub))"))
+            throw FastTextModelError(
+                path: r.path,
+                .invalid(
+                    "\(r.section): product quantizer sizes do not agree (dim \(dim), nsubq \(nsubq), "
+                        + "dsub \(dsub), lastdsub \(lastdsub))"))
         }
         centroids = try r.floats(dim * Self.ksub)
     }
@@ -33,8 +35,10 @@ struct ProductQuantizer: Sendable {
 
     /// `x += alpha * decode(code)`, summed in fastText's order.
     @inline(__always)
-    func addCode(_ x: UnsafeMutablePointer<Float>, code: UnsafePointer<UInt8>, alpha: Float,
-                 centroids c: UnsafePointer<Float>) {
+    func addCode(
+        _ x: UnsafeMutablePointer<Float>, code: UnsafePointer<UInt8>, alpha: Float,
+        centroids c: UnsafePointer<Float>
+    ) {
         var d = dsub
         for m in 0..<nsubq {
             let cm = c + centroidOffset(m, code[m])
@@ -46,8 +50,10 @@ struct ProductQuantizer: Sendable {
 
     /// `alpha * dot(x, decode(code))`, summed in fastText's order.
     @inline(__always)
-    func mulCode(_ x: UnsafePointer<Float>, code: UnsafePointer<UInt8>, alpha: Float,
-                 centroids c: UnsafePointer<Float>) -> Float {
+    func mulCode(
+        _ x: UnsafePointer<Float>, code: UnsafePointer<UInt8>, alpha: Float,
+        centroids c: UnsafePointer<Float>
+    ) -> Float {
         var res: Float = 0
         var d = dsub
         for m in 0..<nsubq {

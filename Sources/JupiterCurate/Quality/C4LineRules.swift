@@ -34,7 +34,7 @@ public struct C4LineRules: Sendable, Hashable {
 
     /// datatrove's policy phrases.
     public static let policySubstrings = [
-        "terms of use", "privacy policy", "cookie policy", "uses cookies", "use of cookies", "use cookies",
+        "terms of use", "privacy policy", "cookie policy", "uses cookies", "use of cookies", "use cookies"
     ]
 
     /// datatrove's defaults.
@@ -92,7 +92,8 @@ public struct C4LineRules: Sendable, Hashable {
                     Self.removingCitations(s, a, b, into: &t.lineScalars)
                     copied = true
                 }
-                let outcome: LineOutcome = copied
+                let outcome: LineOutcome =
+                    copied
                     ? t.lineScalars.withUnsafeBufferPointer { l in lineRules(l, 0, l.count, words: words, &t) }
                     : lineRules(s, a, b, words: words, &t)
                 switch outcome {
@@ -105,9 +106,11 @@ public struct C4LineRules: Sendable, Hashable {
                 }
             }
             if let minNumSentences, sentences < minNumSentences {
-                return .dropped(DropReason(rule: "c4.min_sentences",
-                                           message: "\(sentences) sentences in kept lines < \(minNumSentences)",
-                                           value: .int(sentences)))
+                return .dropped(
+                    DropReason(
+                        rule: "c4.min_sentences",
+                        message: "\(sentences) sentences in kept lines < \(minNumSentences)",
+                        value: .int(sentences)))
             }
             let joined = t.kept.withUnsafeBufferPointer { k -> String in
                 let (x, y) = PythonText.strip(k, 0, k.count)
@@ -125,8 +128,10 @@ public struct C4LineRules: Sendable, Hashable {
     }
 
     /// The per-line rules after the long-word check, on the line `l[a..<b]` (citations removed).
-    private func lineRules(_ l: UnsafeBufferPointer<UInt32>, _ a: Int, _ b: Int, words: Int,
-                           _ t: inout QualityScratch) -> LineOutcome {
+    private func lineRules(
+        _ l: UnsafeBufferPointer<UInt32>, _ a: Int, _ b: Int, words: Int,
+        _ t: inout QualityScratch
+    ) -> LineOutcome {
         if filterNoTerminalPunct {
             let last = b > a ? l[b - 1] : 0
             let terminal = last == 0x2E || last == 0x3F || last == 0x21 || last == 0x22 || last == 0x27

@@ -7,8 +7,8 @@ enum CharacterCategories {
     static func isPunctuation(_ c: Unicode.Scalar) -> Bool {
         switch c.properties.generalCategory {
         case .connectorPunctuation, .dashPunctuation, .openPunctuation, .closePunctuation, .initialPunctuation,
-             .finalPunctuation, .otherPunctuation, .mathSymbol, .currencySymbol, .modifierSymbol, .otherSymbol,
-             .control:
+            .finalPunctuation, .otherPunctuation, .mathSymbol, .currencySymbol, .modifierSymbol, .otherSymbol,
+            .control:
             return true
         default:
             return false

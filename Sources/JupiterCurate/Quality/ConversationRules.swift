@@ -42,14 +42,16 @@ public struct ConversationRules: Sendable, Hashable {
             if let r = basic.check(m.content, place: place, prefix: "conv") {
                 switch r.rule {
                 case "conv.empty": return DropReason(rule: "conv.empty_turn", message: "\(place) is empty", value: .int(i + 1))
-                case "conv.no_text": return DropReason(rule: "conv.no_text_turn", message: "\(place) has no letters or digits", value: .int(i + 1))
+                case "conv.no_text":
+                    return DropReason(rule: "conv.no_text_turn", message: "\(place) has no letters or digits", value: .int(i + 1))
                 default: return r
                 }
             }
             if let maxWordLength, let longest = Self.longestRun(m.content), longest > maxWordLength {
-                return DropReason(rule: "conv.long_token",
-                                  message: "\(place) has a \(longest)-character run without spaces > \(maxWordLength)",
-                                  value: .int(longest))
+                return DropReason(
+                    rule: "conv.long_token",
+                    message: "\(place) has a \(longest)-character run without spaces > \(maxWordLength)",
+                    value: .int(longest))
             }
         }
         for (i, m) in messages.enumerated() where m.role == .assistant {
@@ -59,14 +61,16 @@ public struct ConversationRules: Sendable, Hashable {
                 return DropReason(rule: "conv.truncated", message: "\(place) \(why)", value: .int(i + 1))
             }
             if i > 0, messages[i - 1].role == .user, let overlap = echo(user: messages[i - 1].content, assistant: m.content) {
-                return DropReason(rule: "conv.echo",
-                                  message: "\(place) repeats the user turn (\(TextLines.format(overlap * 100))% of its 3-grams)",
-                                  value: .double(TextLines.round(overlap)))
+                return DropReason(
+                    rule: "conv.echo",
+                    message: "\(place) repeats the user turn (\(TextLines.format(overlap * 100))% of its 3-grams)",
+                    value: .double(TextLines.round(overlap)))
             }
             if let loop = Self.loop(m.content, maxPeriod: loopMaxPeriod, minRepeats: loopMinRepeats, minWords: loopMinWords) {
-                return DropReason(rule: "conv.ngram_loop",
-                                  message: "\(place) repeats a \(loop.period)-word sequence \(loop.repeats) times in a row",
-                                  value: .int(loop.repeats))
+                return DropReason(
+                    rule: "conv.ngram_loop",
+                    message: "\(place) repeats a \(loop.period)-word sequence \(loop.repeats) times in a row",
+                    value: .int(loop.repeats))
             }
         }
         return nil
@@ -184,7 +188,9 @@ public struct ConversationRules: Sendable, Hashable {
         var intern: [Substring: Int32] = [:]
         for w in text.split(whereSeparator: { $0.isWhitespace })
         where w.unicodeScalars.contains(where: { CharacterCategories.isLetter($0) || $0.properties.numericType != nil }) {
-            if let id = intern[w] { ids.append(id) } else {
+            if let id = intern[w] {
+                ids.append(id)
+            } else {
                 let id = Int32(intern.count)
                 intern[w] = id
                 ids.append(id)

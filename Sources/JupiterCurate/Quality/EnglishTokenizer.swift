@@ -211,7 +211,8 @@ struct EnglishTokenizer: Sendable {
         for (i, s) in specials.enumerated() {
             s.scalars.withUnsafeBufferPointer { b in
                 let n = b.count
-                let affix = prefixLength(b, 0, n) > 0 || suffixLength(b, 0, n) > 0 || hasInfix(b, 0, n, &scratch)
+                let affix =
+                    prefixLength(b, 0, n) > 0 || suffixLength(b, 0, n) > 0 || hasInfix(b, 0, n, &scratch)
                     || b.contains(0x20)
                 guard affix else { return }
                 tokens.removeAll()
@@ -271,11 +272,15 @@ struct EnglishTokenizer: Sendable {
             let i = Int(slots[h])
             if i < 0 { return -1 }
             let sc = specials[i].scalars
-            if sc.count == n && sc.withUnsafeBufferPointer({ p in
-                var k = 0
-                while k < n && p[k] == s[lo + k] { k += 1 }
-                return k == n
-            }) { return i }
+            if sc.count == n
+                && sc.withUnsafeBufferPointer({ p in
+                    var k = 0
+                    while k < n && p[k] == s[lo + k] { k += 1 }
+                    return k == n
+                })
+            {
+                return i
+            }
             h = (h + 1) & slotMask
         }
     }
@@ -426,16 +431,20 @@ struct EnglishTokenizer: Sendable {
     }
 
     /// Appends the tokens of `s[lo..<hi]` to `out`, as spaCy's tokenizer call does.
-    func tokenize(_ s: UnsafeBufferPointer<UInt32>, _ lo: Int, _ hi: Int, into out: inout [EnglishToken],
-                  _ scratch: inout Scratch) {
+    func tokenize(
+        _ s: UnsafeBufferPointer<UInt32>, _ lo: Int, _ hi: Int, into out: inout [EnglishToken],
+        _ scratch: inout Scratch
+    ) {
         let first = out.count
         tokenizeChunks(s, lo, hi, specials: true, into: &out, &scratch)
         mergeSpecialCases(s, from: first, &out, &scratch)
     }
 
     /// Steps 1 and 2: whitespace chunks, special cases, affixes, URLs and infixes.
-    func tokenizeChunks(_ s: UnsafeBufferPointer<UInt32>, _ lo: Int, _ hi: Int, specials: Bool,
-                        into out: inout [EnglishToken], _ scratch: inout Scratch) {
+    func tokenizeChunks(
+        _ s: UnsafeBufferPointer<UInt32>, _ lo: Int, _ hi: Int, specials: Bool,
+        into out: inout [EnglishToken], _ scratch: inout Scratch
+    ) {
         guard lo < hi else { return }
         out.reserveCapacity(out.count + (hi - lo) / 3 + 8)
         var start = lo
@@ -490,8 +499,10 @@ struct EnglishTokenizer: Sendable {
 
     /// One non-whitespace chunk (spaCy's `_tokenize`); whitespace chunks and plain words that
     /// cannot be special cases are pushed by the caller.
-    private func chunk(_ s: UnsafeBufferPointer<UInt32>, _ lo: Int, _ hi: Int, _ useSpecials: Bool,
-                       _ out: inout [EnglishToken], _ scratch: inout Scratch) {
+    private func chunk(
+        _ s: UnsafeBufferPointer<UInt32>, _ lo: Int, _ hi: Int, _ useSpecials: Bool,
+        _ out: inout [EnglishToken], _ scratch: inout Scratch
+    ) {
         if useSpecials {
             let sp = special(s, lo, hi)
             if sp >= 0 { pushSpecial(&out, sp, at: lo); return }
@@ -559,8 +570,10 @@ struct EnglishTokenizer: Sendable {
     /// match; matches are taken longest first (then leftmost), skipping one whose first or last
     /// token an earlier one covered; a taken match whose tokens are adjacent (no space between)
     /// is re-split as its special case.
-    func mergeSpecialCases(_ s: UnsafeBufferPointer<UInt32>, from first: Int, _ tokens: inout [EnglishToken],
-                           _ scratch: inout Scratch) {
+    func mergeSpecialCases(
+        _ s: UnsafeBufferPointer<UInt32>, from first: Int, _ tokens: inout [EnglishToken],
+        _ scratch: inout Scratch
+    ) {
         scratch.matches.removeAll(keepingCapacity: true)
         let n = tokens.count
         // Only a match on touching tokens (no space between) changes anything; matches across a
@@ -575,11 +588,13 @@ struct EnglishTokenizer: Sendable {
                     var ok = true
                     for (k, text) in pattern.tokens.enumerated() {
                         let u = tokens[i + k]
-                        if u.count != text.count || !text.withUnsafeBufferPointer({ p in
-                            var j = 0
-                            while j < p.count && p[j] == s[Int(u.start) + j] { j += 1 }
-                            return j == p.count
-                        }) {
+                        if u.count != text.count
+                            || !text.withUnsafeBufferPointer({ p in
+                                var j = 0
+                                while j < p.count && p[j] == s[Int(u.start) + j] { j += 1 }
+                                return j == p.count
+                            })
+                        {
                             ok = false
                             break
                         }
@@ -628,18 +643,21 @@ struct EnglishTokenizer: Sendable {
         while i + 1 < n {
             let t = tokens[i]
             if !t.space && t.end == tokens[i + 1].start && t.count <= maxPatternFirst
-                && Self.maskHas(patternMask, t.count, s[Int(t.start)]) {
+                && Self.maskHas(patternMask, t.count, s[Int(t.start)])
+            {
                 for pattern in patterns[patternRange(hash: PythonText.hash(s, Int(t.start), Int(t.end)))]
                 where i + pattern.tokens.count <= n {
                     var ok = true
                     for (k, text) in pattern.tokens.enumerated() {
                         let u = tokens[i + k]
                         let touching = k == pattern.tokens.count - 1 || (!u.space && u.end == tokens[i + k + 1].start)
-                        if !touching || u.count != text.count || !text.withUnsafeBufferPointer({ p in
-                            var j = 0
-                            while j < p.count && p[j] == s[Int(u.start) + j] { j += 1 }
-                            return j == p.count
-                        }) {
+                        if !touching || u.count != text.count
+                            || !text.withUnsafeBufferPointer({ p in
+                                var j = 0
+                                while j < p.count && p[j] == s[Int(u.start) + j] { j += 1 }
+                                return j == p.count
+                            })
+                        {
                             ok = false
                             break
                         }
@@ -687,7 +705,8 @@ struct EnglishTokenizer: Sendable {
             guard let u = Unicode.Scalar(c) else { return false }
             switch u.properties.generalCategory {
             case .connectorPunctuation, .dashPunctuation, .openPunctuation, .closePunctuation, .initialPunctuation,
-                 .finalPunctuation, .otherPunctuation: continue
+                .finalPunctuation, .otherPunctuation:
+                continue
             default: return false
             }
         }
@@ -711,8 +730,10 @@ struct EnglishTokenizer: Sendable {
         while p < hi && Self.isSchemeChar(s[p]) { p += 1 }
         // (?:[\w\+\-\.]{2,})://  — any split of the run works as long as two or more characters
         // precede "://" and they are all scheme characters.
-        for q in (lo + 2)..<max(lo + 2, min(p, hi - 2) + 1) where q + 3 <= hi && s[q] == 0x3A && s[q + 1] == 0x2F
-            && s[q + 2] == 0x2F {
+        for q in (lo + 2)..<max(lo + 2, min(p, hi - 2) + 1)
+        where q + 3 <= hi && s[q] == 0x3A && s[q + 1] == 0x2F
+            && s[q + 2] == 0x2F
+        {
             afterScheme.append(q + 3)
         }
         var hostStarts = Set<Int>()
@@ -740,7 +761,7 @@ struct EnglishTokenizer: Sendable {
         guard let u = Unicode.Scalar(c) else { return false }
         switch u.properties.generalCategory {
         case .uppercaseLetter, .lowercaseLetter, .titlecaseLetter, .modifierLetter, .otherLetter, .decimalNumber,
-             .letterNumber, .otherNumber:
+            .letterNumber, .otherNumber:
             return true
         default:
             return false
@@ -830,7 +851,8 @@ struct EnglishTokenizer: Sendable {
         // 172\.(?:1[6-9]|2\d|3[0-1])(?:\.\d{1,3}){2}
         if let q = lit(h, "172."), q + 2 <= hi {
             let a = s[q], b = s[q + 1]
-            let second = (a == 0x31 && b >= 0x36 && b <= 0x39) || (a == 0x32 && PythonText.isDecimal(b))
+            let second =
+                (a == 0x31 && b >= 0x36 && b <= 0x39) || (a == 0x32 && PythonText.isDecimal(b))
                 || (a == 0x33 && (b == 0x30 || b == 0x31))
             if second && dottedGroups(q + 2, 2) { return nil }
         }

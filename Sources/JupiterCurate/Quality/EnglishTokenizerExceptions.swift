@@ -39,10 +39,12 @@ enum EnglishTokenizerExceptions {
             for orth in cases(pron) { add(orth, "'s"); add(orth, "s") }
         }
         // W-words, relative pronouns: (word, singular third person, plural third person).
-        for (word, singular, plural) in [("who", false, false), ("what", false, false), ("when", false, false),
-                                         ("where", false, false), ("why", false, false), ("how", false, false),
-                                         ("there", false, false), ("that", true, false), ("this", true, false),
-                                         ("these", false, true), ("those", false, true)] {
+        for (word, singular, plural) in [
+            ("who", false, false), ("what", false, false), ("when", false, false),
+            ("where", false, false), ("why", false, false), ("how", false, false),
+            ("there", false, false), ("that", true, false), ("this", true, false),
+            ("these", false, true), ("those", false, true)
+        ] {
             for orth in cases(word) {
                 if !plural { add(orth, "'s"); add(orth, "s") }
                 add(orth, "'ll"); add(orth, "ll"); add(orth, "'ll", "'ve"); add(orth, "ll", "ve")
@@ -50,8 +52,10 @@ enum EnglishTokenizerExceptions {
                 add(orth, "'d"); add(orth, "d"); add(orth, "'d", "'ve"); add(orth, "d", "ve")
             }
         }
-        for verb in ["ca", "could", "do", "does", "did", "had", "may", "might", "must", "need", "ought", "sha",
-                     "should", "wo", "would"] {
+        for verb in [
+            "ca", "could", "do", "does", "did", "had", "may", "might", "must", "need", "ought", "sha",
+            "should", "wo", "would"
+        ] {
             for orth in cases(verb) {
                 add(orth, "n't"); add(orth, "nt"); add(orth, "n't", "'ve"); add(orth, "nt", "ve")
             }
@@ -74,8 +78,10 @@ enum EnglishTokenizerExceptions {
         add("can", "not"); add("Can", "not"); add("gon", "na"); add("Gon", "na"); add("got", "ta"); add("Got", "ta")
         add("let", "'s"); add("Let", "'s"); add("c'm", "on"); add("C'm", "on")
         for s in singleWords.split(separator: " ") { add(String(s)) }
-        for s in ["Ill", "ill", "Its", "its", "Hell", "hell", "Shell", "shell", "Shed", "shed", "were", "Were",
-                  "Well", "well", "Whore", "whore"] {
+        for s in [
+            "Ill", "ill", "Its", "its", "Hell", "hell", "Shell", "shell", "Shed", "shed", "were", "Were",
+            "Well", "well", "Whore", "whore"
+        ] {
             exc[s] = nil
         }
 

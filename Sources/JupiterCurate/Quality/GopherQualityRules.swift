@@ -70,14 +70,16 @@ public struct GopherQualityRules: Sendable, Hashable {
         if n > 0 {
             let mean = Double(chars) / Double(n)
             if let minAvgWordLength, mean < minAvgWordLength {
-                return DropReason(rule: "gopher.mean_word_length",
-                                  message: "mean word length \(TextLines.format(mean)) < \(TextLines.format(minAvgWordLength))",
-                                  value: .double(TextLines.round(mean)))
+                return DropReason(
+                    rule: "gopher.mean_word_length",
+                    message: "mean word length \(TextLines.format(mean)) < \(TextLines.format(minAvgWordLength))",
+                    value: .double(TextLines.round(mean)))
             }
             if let maxAvgWordLength, mean > maxAvgWordLength {
-                return DropReason(rule: "gopher.mean_word_length",
-                                  message: "mean word length \(TextLines.format(mean)) > \(TextLines.format(maxAvgWordLength))",
-                                  value: .double(TextLines.round(mean)))
+                return DropReason(
+                    rule: "gopher.mean_word_length",
+                    message: "mean word length \(TextLines.format(mean)) > \(TextLines.format(maxAvgWordLength))",
+                    value: .double(TextLines.round(mean)))
             }
         }
         guard nWords > 0 else { return nil }
@@ -87,8 +89,13 @@ public struct GopherQualityRules: Sendable, Hashable {
                 var i = 0
                 while i < s.count {
                     let c = s[i]
-                    if c == 0x23 { hashes += 1 } else if c == 0x2026 { ellipses += 1 } else if c == 0x2E && i + 2 < s.count
-                        && s[i + 1] == 0x2E && s[i + 2] == 0x2E {
+                    if c == 0x23 {
+                        hashes += 1
+                    } else if c == 0x2026 {
+                        ellipses += 1
+                    } else if c == 0x2E && i + 2 < s.count
+                        && s[i + 1] == 0x2E && s[i + 2] == 0x2E
+                    {
                         ellipses += 1  // "..." counted without overlaps, as str.count
                         i += 3
                         continue
@@ -97,15 +104,17 @@ public struct GopherQualityRules: Sendable, Hashable {
                 }
                 let h = Double(hashes) / Double(nWords)
                 if h > maxSymbolWordRatio {
-                    return DropReason(rule: "gopher.hash_ratio",
-                                      message: "\(TextLines.format(h)) '#' per word > \(TextLines.format(maxSymbolWordRatio))",
-                                      value: .double(TextLines.round(h)))
+                    return DropReason(
+                        rule: "gopher.hash_ratio",
+                        message: "\(TextLines.format(h)) '#' per word > \(TextLines.format(maxSymbolWordRatio))",
+                        value: .double(TextLines.round(h)))
                 }
                 let e = Double(ellipses) / Double(nWords)
                 if e > maxSymbolWordRatio {
-                    return DropReason(rule: "gopher.ellipsis_ratio",
-                                      message: "\(TextLines.format(e)) ellipses per word > \(TextLines.format(maxSymbolWordRatio))",
-                                      value: .double(TextLines.round(e)))
+                    return DropReason(
+                        rule: "gopher.ellipsis_ratio",
+                        message: "\(TextLines.format(e)) ellipses per word > \(TextLines.format(maxSymbolWordRatio))",
+                        value: .double(TextLines.round(e)))
                 }
             }
             PythonText.splitLines(s, 0, s.count, into: &t.lines)
@@ -119,9 +128,11 @@ public struct GopherQualityRules: Sendable, Hashable {
                     }
                     let r = Double(bullets) / Double(lines.count)
                     if r > maxBulletLinesRatio {
-                        return DropReason(rule: "gopher.bullet_lines",
-                                          message: "\(TextLines.format(r * 100))% of lines start with a bullet > \(TextLines.format(maxBulletLinesRatio * 100))%",
-                                          value: .double(TextLines.round(r)))
+                        return DropReason(
+                            rule: "gopher.bullet_lines",
+                            message:
+                                "\(TextLines.format(r * 100))% of lines start with a bullet > \(TextLines.format(maxBulletLinesRatio * 100))%",
+                            value: .double(TextLines.round(r)))
                     }
                 }
                 if let maxEllipsisLinesRatio {
@@ -134,25 +145,29 @@ public struct GopherQualityRules: Sendable, Hashable {
                     }
                     let r = Double(ell) / Double(lines.count)
                     if r > maxEllipsisLinesRatio {
-                        return DropReason(rule: "gopher.ellipsis_lines",
-                                          message: "\(TextLines.format(r * 100))% of lines end with an ellipsis > \(TextLines.format(maxEllipsisLinesRatio * 100))%",
-                                          value: .double(TextLines.round(r)))
+                        return DropReason(
+                            rule: "gopher.ellipsis_lines",
+                            message:
+                                "\(TextLines.format(r * 100))% of lines end with an ellipsis > \(TextLines.format(maxEllipsisLinesRatio * 100))%",
+                            value: .double(TextLines.round(r)))
                     }
                 }
             }
             if let maxNonAlphaWordsRatio {
                 let r = Double(alphaWords) / Double(nWords)
                 if r < maxNonAlphaWordsRatio {
-                    return DropReason(rule: "gopher.alpha_words",
-                                      message: "\(TextLines.format(r * 100))% of words have a letter < \(TextLines.format(maxNonAlphaWordsRatio * 100))%",
-                                      value: .double(TextLines.round(r)))
+                    return DropReason(
+                        rule: "gopher.alpha_words",
+                        message: "\(TextLines.format(r * 100))% of words have a letter < \(TextLines.format(maxNonAlphaWordsRatio * 100))%",
+                        value: .double(TextLines.round(r)))
                 }
             }
             if let minStopWords {
                 let count = distinctStopWords(s, words)
                 if count < minStopWords {
-                    return DropReason(rule: "gopher.stop_words", message: "\(count) distinct stop words < \(minStopWords)",
-                                      value: .int(count))
+                    return DropReason(
+                        rule: "gopher.stop_words", message: "\(count) distinct stop words < \(minStopWords)",
+                        value: .int(count))
                 }
             }
             return nil

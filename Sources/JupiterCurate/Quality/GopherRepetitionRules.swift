@@ -68,7 +68,9 @@ public struct GopherRepetitionRules: Sendable, Hashable {
         }
         let paraCharShare = Double(dupParaChars) / Double(length)
         if let dupParaCharFrac, paraCharShare > dupParaCharFrac {
-            return reason("gopher.dup_para_char_frac", "repeated paragraphs are \(TextLines.format(paraCharShare * 100))% of characters", paraCharShare, dupParaCharFrac)
+            return reason(
+                "gopher.dup_para_char_frac", "repeated paragraphs are \(TextLines.format(paraCharShare * 100))% of characters",
+                paraCharShare, dupParaCharFrac)
         }
         let (lines, dupLines, dupLineChars) = t.scalars.withUnsafeBufferPointer { s in
             Self.split(s, 0, s.count, newlineRun: 1, into: &t.ranges)
@@ -81,14 +83,17 @@ public struct GopherRepetitionRules: Sendable, Hashable {
         }
         let lineCharShare = Double(dupLineChars) / Double(length)
         if let dupLineCharFrac, lineCharShare > dupLineCharFrac {
-            return reason("gopher.dup_line_char_frac", "repeated lines are \(TextLines.format(lineCharShare * 100))% of characters", lineCharShare, dupLineCharFrac)
+            return reason(
+                "gopher.dup_line_char_frac", "repeated lines are \(TextLines.format(lineCharShare * 100))% of characters", lineCharShare,
+                dupLineCharFrac)
         }
         if topNGrams.contains(where: { $0.n >= 1 && t.words.count >= $0.n }) { t.idHash.buildIDs(t.words) }
         for (n, frac) in topNGrams where n >= 1 && t.words.count >= n {
             let top = Self.topNGramChars(t.words, n, t.idHash, t.table)
             let r = Double(top) / Double(length)
             if r > frac {
-                return reason("gopher.top_\(n)_gram", "the most frequent \(n)-gram covers \(TextLines.format(r * 100))% of characters", r, frac)
+                return reason(
+                    "gopher.top_\(n)_gram", "the most frequent \(n)-gram covers \(TextLines.format(r * 100))% of characters", r, frac)
             }
         }
         if dupNGrams.contains(where: { $0.n >= 1 && t.words.count >= $0.n }) {
@@ -105,14 +110,17 @@ public struct GopherRepetitionRules: Sendable, Hashable {
     }
 
     private func reason(_ rule: String, _ what: String, _ value: Double, _ bound: Double) -> DropReason {
-        DropReason(rule: rule, message: "\(what) (\(TextLines.format(value)) > \(TextLines.format(bound)))",
-                   value: .double(TextLines.round(value)))
+        DropReason(
+            rule: rule, message: "\(what) (\(TextLines.format(value)) > \(TextLines.format(bound)))",
+            value: .double(TextLines.round(value)))
     }
 
     /// Python `re.split(sep, s[lo..<hi])` where `sep` is a run of at least `minRun` `\n`
     /// (`\n{2,}` for paragraphs, `\n+` for lines); empty pieces included, as Python gives them.
-    static func split(_ s: UnsafeBufferPointer<UInt32>, _ lo: Int, _ hi: Int, newlineRun minRun: Int,
-                      into out: inout [(Int, Int)]) {
+    static func split(
+        _ s: UnsafeBufferPointer<UInt32>, _ lo: Int, _ hi: Int, newlineRun minRun: Int,
+        into out: inout [(Int, Int)]
+    ) {
         out.removeAll(keepingCapacity: true)
         var start = lo
         var i = lo

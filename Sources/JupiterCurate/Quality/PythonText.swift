@@ -70,7 +70,8 @@ enum PythonText {
                 out[o] = UInt32(b & 0x0F) << 12 | UInt32(u[i + 1] & 0x3F) << 6 | UInt32(u[i + 2] & 0x3F)
                 i += 3
             } else {
-                out[o] = UInt32(b & 0x07) << 18 | UInt32(u[i + 1] & 0x3F) << 12 | UInt32(u[i + 2] & 0x3F) << 6
+                out[o] =
+                    UInt32(b & 0x07) << 18 | UInt32(u[i + 1] & 0x3F) << 12 | UInt32(u[i + 2] & 0x3F) << 6
                     | UInt32(u[i + 3] & 0x3F)
                 i += 4
             }
@@ -127,8 +128,10 @@ enum PythonText {
     }
 
     /// True when `needle` (ASCII, lower case) occurs in `s[lo..<hi].lower()`.
-    static func lowercasedContains(_ s: UnsafeBufferPointer<UInt32>, _ lo: Int, _ hi: Int, _ needle: [UInt32],
-                                   scratch: inout [UInt32]) -> Bool {
+    static func lowercasedContains(
+        _ s: UnsafeBufferPointer<UInt32>, _ lo: Int, _ hi: Int, _ needle: [UInt32],
+        scratch: inout [UInt32]
+    ) -> Bool {
         var ascii = true
         for i in lo..<hi where s[i] >= 0x80 { ascii = false; break }
         if ascii {
@@ -139,8 +142,10 @@ enum PythonText {
         return scratch.withUnsafeBufferPointer { contains($0, 0, $0.count, needle) { $0 } }
     }
 
-    @inline(__always) static func contains(_ s: UnsafeBufferPointer<UInt32>, _ lo: Int, _ hi: Int, _ needle: [UInt32],
-                                           _ fold: (UInt32) -> UInt32) -> Bool {
+    @inline(__always) static func contains(
+        _ s: UnsafeBufferPointer<UInt32>, _ lo: Int, _ hi: Int, _ needle: [UInt32],
+        _ fold: (UInt32) -> UInt32
+    ) -> Bool {
         let n = needle.count
         guard n > 0, hi - lo >= n else { return n == 0 }
         let first = needle[0]

@@ -52,7 +52,7 @@ public struct QualityStage: RecordStage, KindAware {
     public static let defaultGroups: [RecordKind: [Group]] = [
         .document: [.basic, .gopherRepetition, .gopherQuality, .c4],
         .conversation: [.conversation],
-        .pair: [.basic], .norm: [.basic], .eval: [.basic],
+        .pair: [.basic], .norm: [.basic], .eval: [.basic]
     ]
 
     /// Creates the stage with the default groups and datatrove's thresholds.
@@ -93,7 +93,7 @@ public struct QualityStage: RecordStage, KindAware {
             "require_final_assistant": .bool(cv.requireFinalAssistant),
             "truncation_min_words": .int(cv.truncationMinWords), "max_echo_overlap": .double(cv.maxEchoOverlap),
             "loop_max_period": .int(cv.loopMaxPeriod), "loop_min_repeats": .int(cv.loopMinRepeats),
-            "loop_min_words": .int(cv.loopMinWords),
+            "loop_min_words": .int(cv.loopMinWords)
         ])
     }
 
@@ -174,8 +174,10 @@ public struct QualityStage: RecordStage, KindAware {
             var out: [Group] = []
             for item in items {
                 guard let s = item.scalar, let g = Group(rawValue: s) else {
-                    o.problem("rules", "option '\(key)' has unknown rule group '\(item.scalar ?? item.typeName)' "
-                        + "(use \(Group.allCases.map(\.rawValue).joined(separator: ", ")))")
+                    o.problem(
+                        "rules",
+                        "option '\(key)' has unknown rule group '\(item.scalar ?? item.typeName)' "
+                            + "(use \(Group.allCases.map(\.rawValue).joined(separator: ", ")))")
                     continue
                 }
                 out.append(g)

@@ -16,7 +16,7 @@ public enum StopWords {
     /// Welsh function words.
     public static let welsh: Set<String> = [
         "y", "yr", "'r", "a", "ac", "yn", "i", "o", "ar", "am", "at", "gan", "gyda", "mewn", "wedi",
-        "mae", "oedd", "bod", "fod", "ei", "eu", "ond", "neu", "fel", "hyn", "hynny", "sy", "sydd",
+        "mae", "oedd", "bod", "fod", "ei", "eu", "ond", "neu", "fel", "hyn", "hynny", "sy", "sydd"
     ]
 
     /// The list for a language code, or nil when none ships.

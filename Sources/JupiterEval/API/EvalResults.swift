@@ -24,8 +24,10 @@ public struct TaskResult: Sendable, Hashable {
     public var tokens: ItemRecord.Tokens
 
     /// Creates a result.
-    public init(model: String, task: String, metrics: [Metric], values: [Double], items: Int, scored: Int,
-                transportErrors: Int, rejected: Int, quarantined: [QuarantinedLine], tokens: ItemRecord.Tokens) {
+    public init(
+        model: String, task: String, metrics: [Metric], values: [Double], items: Int, scored: Int,
+        transportErrors: Int, rejected: Int, quarantined: [QuarantinedLine], tokens: ItemRecord.Tokens
+    ) {
         self.model = model
         self.task = task
         self.metrics = metrics
@@ -51,26 +53,30 @@ public struct TaskResult: Sendable, Hashable {
             tokens.reasoning += r.tokens.reasoning
             tokens.reasoningEstimated = tokens.reasoningEstimated || r.tokens.reasoningEstimated
         }
-        self.init(model: model, task: task, metrics: metrics,
-                  values: metrics.map { m in m.value(scored.map { $0.stats(m.name) ?? [] }) },
-                  items: records.count, scored: scored.count,
-                  transportErrors: records.filter { $0.error?.kind == .transport }.count,
-                  rejected: records.filter { $0.error?.kind == .rejected }.count, quarantined: quarantined, tokens: tokens)
+        self.init(
+            model: model, task: task, metrics: metrics,
+            values: metrics.map { m in m.value(scored.map { $0.stats(m.name) ?? [] }) },
+            items: records.count, scored: scored.count,
+            transportErrors: records.filter { $0.error?.kind == .transport }.count,
+            rejected: records.filter { $0.error?.kind == .rejected }.count, quarantined: quarantined, tokens: tokens)
     }
 
     var json: JSONValue {
         var m = JSONObject()
         for (metric, v) in zip(metrics, values) { m[metric.name] = .double(v) }
-        var tokensObject: JSONObject = ["prompt": .int(tokens.prompt), "completion": .int(tokens.completion),
-                                        "reasoning": .int(tokens.reasoning)]
+        var tokensObject: JSONObject = [
+            "prompt": .int(tokens.prompt), "completion": .int(tokens.completion),
+            "reasoning": .int(tokens.reasoning)
+        ]
         if tokens.reasoningEstimated { tokensObject["reasoning_estimated"] = .bool(true) }
         return .object([
             "metrics": .object(m), "items": .int(items), "scored": .int(scored), "transport_errors": .int(transportErrors),
             "rejected": .int(rejected), "quarantined": .int(quarantined.count),
-            "quarantine": .array(quarantined.map {
-                .object(["file": .string($0.file), "line": .int($0.line), "error": .string($0.error)])
-            }),
-            "tokens": .object(tokensObject),
+            "quarantine": .array(
+                quarantined.map {
+                    .object(["file": .string($0.file), "line": .int($0.line), "error": .string($0.error)])
+                }),
+            "tokens": .object(tokensObject)
         ])
     }
 }
@@ -117,7 +123,8 @@ public struct EvalResults: Sendable {
     /// A task as the comparison needs it, from the settings.
     public func comparedTask(_ task: String) -> ComparedTask? {
         guard let s = taskSettings(task), let role = s["role"]?.stringValue.flatMap(EvalRole.init),
-              let metrics = s["metrics"]?.arrayValue?.compactMap(Metric.init(json:)), !metrics.isEmpty else { return nil }
+            let metrics = s["metrics"]?.arrayValue?.compactMap(Metric.init(json:)), !metrics.isEmpty
+        else { return nil }
         return ComparedTask(name: task, role: role, metrics: metrics, primary: s["primary_metric"]?.stringValue ?? metrics[0].name)
     }
 
@@ -132,8 +139,10 @@ public struct EvalResults: Sendable {
             o[r.task] = r.json
             byModel[r.model] = .object(o)
         }
-        return .object(["jupiter": .string(Self.version), "settings": .object(settings), "results": .object(byModel),
-                        "comparisons": .array(comparisons.map(\.json)), "timings": .object(timings)])
+        return .object([
+            "jupiter": .string(Self.version), "settings": .object(settings), "results": .object(byModel),
+            "comparisons": .array(comparisons.map(\.json)), "timings": .object(timings)
+        ])
     }
 
     /// Reads a document back (comparisons are not read: they are recomputed from the records).
@@ -147,18 +156,21 @@ public struct EvalResults: Sendable {
                 let taskMetrics = settings["tasks"]?[t.key]?["metrics"]?.arrayValue?.compactMap(Metric.init(json:)) ?? []
                 let r = t.value
                 let quarantine: [QuarantinedLine] = (r["quarantine"]?.arrayValue ?? []).map {
-                    QuarantinedLine(file: $0["file"]?.stringValue ?? "", line: $0["line"]?.intValue ?? 0,
-                                    error: $0["error"]?.stringValue ?? "", raw: "")
+                    QuarantinedLine(
+                        file: $0["file"]?.stringValue ?? "", line: $0["line"]?.intValue ?? 0,
+                        error: $0["error"]?.stringValue ?? "", raw: "")
                 }
-                out.append(TaskResult(
-                    model: m.key, task: t.key, metrics: taskMetrics,
-                    values: taskMetrics.map { r["metrics"]?[$0.name]?.doubleValue ?? 0 }, items: r["items"]?.intValue ?? 0,
-                    scored: r["scored"]?.intValue ?? 0, transportErrors: r["transport_errors"]?.intValue ?? 0,
-                    rejected: r["rejected"]?.intValue ?? 0, quarantined: quarantine,
-                    tokens: ItemRecord.Tokens(prompt: r["tokens"]?["prompt"]?.intValue ?? 0,
-                                              completion: r["tokens"]?["completion"]?.intValue ?? 0,
-                                              reasoning: r["tokens"]?["reasoning"]?.intValue ?? 0,
-                                              reasoningEstimated: r["tokens"]?["reasoning_estimated"]?.boolValue ?? false)))
+                out.append(
+                    TaskResult(
+                        model: m.key, task: t.key, metrics: taskMetrics,
+                        values: taskMetrics.map { r["metrics"]?[$0.name]?.doubleValue ?? 0 }, items: r["items"]?.intValue ?? 0,
+                        scored: r["scored"]?.intValue ?? 0, transportErrors: r["transport_errors"]?.intValue ?? 0,
+                        rejected: r["rejected"]?.intValue ?? 0, quarantined: quarantine,
+                        tokens: ItemRecord.Tokens(
+                            prompt: r["tokens"]?["prompt"]?.intValue ?? 0,
+                            completion: r["tokens"]?["completion"]?.intValue ?? 0,
+                            reasoning: r["tokens"]?["reasoning"]?.intValue ?? 0,
+                            reasoningEstimated: r["tokens"]?["reasoning_estimated"]?.boolValue ?? false)))
             }
         }
         self.init(settings: settings, results: out, comparisons: [], timings: json["timings"]?.objectValue ?? JSONObject())

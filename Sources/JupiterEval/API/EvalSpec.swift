@@ -53,8 +53,10 @@ public struct GSM8KOptions: Sendable, Hashable {
     }
 
     /// Creates options.
-    public init(variant: GSM8KScorer.Variant = .standard, fewShot: Int = 0,
-                fewShotSource: FewShotSource = .fixedChainOfThought, multiturn: Bool = false) {
+    public init(
+        variant: GSM8KScorer.Variant = .standard, fewShot: Int = 0,
+        fewShotSource: FewShotSource = .fixedChainOfThought, multiturn: Bool = false
+    ) {
         self.variant = variant
         self.fewShot = fewShot
         self.fewShotSource = fewShotSource
@@ -84,8 +86,10 @@ public struct EvalTaskSpec: Sendable, Hashable {
     public var primaryMetric: String?
 
     /// Creates a task.
-    public init(name: String, kind: EvalTaskKind, file: String, path: String? = nil, role: EvalRole, limit: Int? = nil,
-                maxTokens: Int? = nil, temperature: Double? = nil, primaryMetric: String? = nil) {
+    public init(
+        name: String, kind: EvalTaskKind, file: String, path: String? = nil, role: EvalRole, limit: Int? = nil,
+        maxTokens: Int? = nil, temperature: Double? = nil, primaryMetric: String? = nil
+    ) {
         self.name = name
         self.kind = kind
         self.file = file
@@ -186,9 +190,11 @@ public struct EvalSpec: Sendable {
     public var allowErrors: Bool
 
     /// Creates an evaluation.
-    public init(models: [EvalModelSpec], tasks: [EvalTaskSpec], seeds: EvalSeeds = EvalSeeds(1234), concurrency: Int = 32,
-                comparison: ComparisonSettings = ComparisonSettings(), baseline: String? = nil,
-                languageDetector: LanguageDetector? = nil, allowErrors: Bool = false) {
+    public init(
+        models: [EvalModelSpec], tasks: [EvalTaskSpec], seeds: EvalSeeds = EvalSeeds(1234), concurrency: Int = 32,
+        comparison: ComparisonSettings = ComparisonSettings(), baseline: String? = nil,
+        languageDetector: LanguageDetector? = nil, allowErrors: Bool = false
+    ) {
         self.models = models
         self.tasks = tasks
         self.seeds = seeds

@@ -146,8 +146,10 @@ public enum ContentHash {
     static func canonical(_ value: JSONValue) -> JSONValue {
         switch value {
         case .object(let o):
-            return .object(JSONObject(o.entries.sorted { $0.key.utf8.lexicographicallyPrecedes($1.key.utf8) }
-                .map { JSONObject.Entry(key: $0.key, value: canonical($0.value)) }))
+            return .object(
+                JSONObject(
+                    o.entries.sorted { $0.key.utf8.lexicographicallyPrecedes($1.key.utf8) }
+                        .map { JSONObject.Entry(key: $0.key, value: canonical($0.value)) }))
         case .array(let a): return .array(a.map(canonical))
         default: return value
         }

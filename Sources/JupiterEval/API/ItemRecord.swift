@@ -90,10 +90,12 @@ public struct ItemRecord: Sendable, Hashable {
     public var error: Failure?
 
     /// Creates a record.
-    public init(task: String, model: String, id: String, line: Int, hash: String, prompt: JSONValue,
-                response: String? = nil, reasoning: String? = nil, extracted: String? = nil, score: Double? = nil,
-                stats: [(metric: String, values: [Double])] = [], detail: JSONValue? = nil, finish: String? = nil,
-                tokens: Tokens = Tokens(), error: Failure? = nil) {
+    public init(
+        task: String, model: String, id: String, line: Int, hash: String, prompt: JSONValue,
+        response: String? = nil, reasoning: String? = nil, extracted: String? = nil, score: Double? = nil,
+        stats: [(metric: String, values: [Double])] = [], detail: JSONValue? = nil, finish: String? = nil,
+        tokens: Tokens = Tokens(), error: Failure? = nil
+    ) {
         self.task = task
         self.model = model
         self.id = id
@@ -122,15 +124,17 @@ public struct ItemRecord: Sendable, Hashable {
         func opt(_ s: String?) -> JSONValue { s.map { .string($0) } ?? .null }
         var statsObject = JSONObject()
         for s in stats { statsObject[s.metric] = .array(s.values.map(Self.number)) }
-        var tokensObject: JSONObject = ["prompt": .int(tokens.prompt), "completion": .int(tokens.completion),
-                                        "reasoning": .int(tokens.reasoning)]
+        var tokensObject: JSONObject = [
+            "prompt": .int(tokens.prompt), "completion": .int(tokens.completion),
+            "reasoning": .int(tokens.reasoning)
+        ]
         if tokens.reasoningEstimated { tokensObject["reasoning_estimated"] = .bool(true) }
         return .object([
             "task": .string(task), "model": .string(model), "item": .string(id), "line": .int(line), "hash": .string(hash),
             "prompt": prompt, "response": opt(response), "reasoning": opt(reasoning), "extracted": opt(extracted),
             "score": score.map(Self.number) ?? .null, "stats": .object(statsObject), "detail": detail ?? .null,
             "finish": opt(finish), "tokens": .object(tokensObject),
-            "error": error.map { .object(["kind": .string($0.kind.rawValue), "message": .string($0.message)]) } ?? .null,
+            "error": error.map { .object(["kind": .string($0.kind.rawValue), "message": .string($0.message)]) } ?? .null
         ])
     }
 
@@ -142,7 +146,8 @@ public struct ItemRecord: Sendable, Hashable {
     /// Reads a record back from its JSONL object.
     public init(json v: JSONValue) throws(EvalError) {
         guard let task = v["task"]?.stringValue, let model = v["model"]?.stringValue, let id = v["item"]?.stringValue,
-              let line = v["line"]?.intValue, let hash = v["hash"]?.stringValue else {
+            let line = v["line"]?.intValue, let hash = v["hash"]?.stringValue
+        else {
             throw EvalError(.badItem, "not an evaluation record (needs task, model, item, line, hash)")
         }
         var stats: [(String, [Double])] = []
@@ -154,15 +159,17 @@ public struct ItemRecord: Sendable, Hashable {
             failure = Failure(Failure.Kind(rawValue: e["kind"]?.stringValue ?? "") ?? .rejected, e["message"]?.stringValue ?? "")
         }
         let t = v["tokens"]
-        self.init(task: task, model: model, id: id, line: line, hash: hash, prompt: v["prompt"] ?? .null,
-                  response: v["response"]?.stringValue, reasoning: v["reasoning"]?.stringValue,
-                  extracted: v["extracted"]?.stringValue, score: v["score"]?.doubleValue,
-                  stats: stats.map { (metric: $0.0, values: $0.1) },
-                  detail: v["detail"].flatMap { $0.isNull ? nil : $0 }, finish: v["finish"]?.stringValue,
-                  tokens: Tokens(prompt: t?["prompt"]?.intValue ?? 0, completion: t?["completion"]?.intValue ?? 0,
-                                 reasoning: t?["reasoning"]?.intValue ?? 0,
-                                 reasoningEstimated: t?["reasoning_estimated"]?.boolValue ?? false),
-                  error: failure)
+        self.init(
+            task: task, model: model, id: id, line: line, hash: hash, prompt: v["prompt"] ?? .null,
+            response: v["response"]?.stringValue, reasoning: v["reasoning"]?.stringValue,
+            extracted: v["extracted"]?.stringValue, score: v["score"]?.doubleValue,
+            stats: stats.map { (metric: $0.0, values: $0.1) },
+            detail: v["detail"].flatMap { $0.isNull ? nil : $0 }, finish: v["finish"]?.stringValue,
+            tokens: Tokens(
+                prompt: t?["prompt"]?.intValue ?? 0, completion: t?["completion"]?.intValue ?? 0,
+                reasoning: t?["reasoning"]?.intValue ?? 0,
+                reasoningEstimated: t?["reasoning_estimated"]?.boolValue ?? false),
+            error: failure)
     }
 
     public static func == (a: ItemRecord, b: ItemRecord) -> Bool { a.json == b.json }

@@ -74,9 +74,11 @@ public struct FlippedItem: Sendable, Hashable {
 
     var json: JSONValue {
         func s(_ x: String?) -> JSONValue { x.map { .string($0) } ?? .null }
-        return .object(["item": .string(id), "line": .int(line), "prompt": prompt,
-                        "base": .object(["response": s(base.response), "extracted": s(base.extracted)]),
-                        "tuned": .object(["response": s(tuned.response), "extracted": s(tuned.extracted)])])
+        return .object([
+            "item": .string(id), "line": .int(line), "prompt": prompt,
+            "base": .object(["response": s(base.response), "extracted": s(base.extracted)]),
+            "tuned": .object(["response": s(tuned.response), "extracted": s(tuned.extracted)])
+        ])
     }
 }
 
@@ -121,9 +123,10 @@ public enum EvalComparison {
     /// the k-th), keeps items scored for both, and computes every metric's paired-bootstrap
     /// interval (seeded per task and metric from `settings.seed`), McNemar's exact test for 0/1
     /// metrics, the verdict on the primary metric and example flipped items.
-    public static func compare(_ task: ComparedTask, base: [ItemRecord], tuned: [ItemRecord],
-                               settings: ComparisonSettings) throws(EvalError) -> TaskComparison
-    {
+    public static func compare(
+        _ task: ComparedTask, base: [ItemRecord], tuned: [ItemRecord],
+        settings: ComparisonSettings
+    ) throws(EvalError) -> TaskComparison {
         var byHash: [String: [ItemRecord]] = [:]
         for r in base { byHash[r.hash, default: []].append(r) }
         var pairs: [(ItemRecord, ItemRecord)] = []
@@ -136,8 +139,9 @@ public enum EvalComparison {
         }
         unpaired += byHash.values.reduce(0) { $0 + $1.count }
         guard !pairs.isEmpty else {
-            return TaskComparison(task: task, items: 0, excluded: excluded, unpaired: unpaired, metrics: [], verdict: .noData,
-                                  lost: [], won: [])
+            return TaskComparison(
+                task: task, items: 0, excluded: excluded, unpaired: unpaired, metrics: [], verdict: .noData,
+                lost: [], won: [])
         }
         let ordered = [task.primary] + task.metrics.map(\.name).filter { $0 != task.primary }
         var metrics: [MetricComparison] = []
@@ -145,8 +149,9 @@ public enum EvalComparison {
             guard let metric = task.metrics.first(where: { $0.name == name }) else { continue }
             let a = pairs.map { $0.0.stats(name) ?? [] }, b = pairs.map { $0.1.stats(name) ?? [] }
             let seed = StableHash.fnv1a64(seed: settings.seed, ["paired-bootstrap", task.name, name])
-            let interval = try PairedComparison.bootstrap(metric: metric, a: a, b: b, resamples: settings.resamples,
-                                                          level: settings.level, seed: seed)
+            let interval = try PairedComparison.bootstrap(
+                metric: metric, a: a, b: b, resamples: settings.resamples,
+                level: settings.level, seed: seed)
             var baseOnly = 0, tunedOnly = 0
             var p: Double?
             if metric.binary {
@@ -156,8 +161,10 @@ public enum EvalComparison {
                 }
                 p = PairedComparison.mcNemarExact(onlyA: baseOnly, onlyB: tunedOnly)
             }
-            metrics.append(MetricComparison(metric: metric, base: metric.value(a), tuned: metric.value(b), interval: interval,
-                                            pValue: p, baseOnly: baseOnly, tunedOnly: tunedOnly))
+            metrics.append(
+                MetricComparison(
+                    metric: metric, base: metric.value(a), tuned: metric.value(b), interval: interval,
+                    pValue: p, baseOnly: baseOnly, tunedOnly: tunedOnly))
         }
         let verdict = metrics.first.map { verdictFor(task.role, $0.interval, margin: settings.margin) } ?? .noData
         var lost: [FlippedItem] = [], won: [FlippedItem] = []
@@ -165,14 +172,16 @@ public enum EvalComparison {
             for (b, t) in pairs {
                 let rb = (b.stats(task.primary)?.first ?? 0) == 1, rt = (t.stats(task.primary)?.first ?? 0) == 1
                 guard rb != rt else { continue }
-                let flip = FlippedItem(id: t.id, line: t.line, prompt: t.prompt, base: (b.response, b.extracted),
-                                       tuned: (t.response, t.extracted))
+                let flip = FlippedItem(
+                    id: t.id, line: t.line, prompt: t.prompt, base: (b.response, b.extracted),
+                    tuned: (t.response, t.extracted))
                 if rb, lost.count < settings.examples { lost.append(flip) }
                 if rt, won.count < settings.examples { won.append(flip) }
             }
         }
-        return TaskComparison(task: task, items: pairs.count, excluded: excluded, unpaired: unpaired, metrics: metrics,
-                              verdict: verdict, lost: lost, won: won)
+        return TaskComparison(
+            task: task, items: pairs.count, excluded: excluded, unpaired: unpaired, metrics: metrics,
+            verdict: verdict, lost: lost, won: won)
     }
 
     /// The verdict of an interval for a task's role.
@@ -194,7 +203,7 @@ extension ModelComparison {
         .object([
             "base": .string(base), "tuned": .string(tuned), "margin": .double(settings.margin),
             "resamples": .int(settings.resamples), "level": .double(settings.level), "seed": .string(String(settings.seed)),
-            "tasks": .array(tasks.map(\.json)),
+            "tasks": .array(tasks.map(\.json))
         ])
     }
 }
@@ -204,15 +213,16 @@ extension TaskComparison {
         .object([
             "task": .string(task.name), "role": .string(task.role.rawValue), "metric": .string(task.primary),
             "verdict": .string(verdict.rawValue), "items": .int(items), "excluded": .int(excluded), "unpaired": .int(unpaired),
-            "metrics": .array(metrics.map { m in
-                .object([
-                    "name": .string(m.metric.name), "binary": .bool(m.metric.binary), "base": .double(m.base),
-                    "tuned": .double(m.tuned), "difference": .double(m.interval.difference), "lower": .double(m.interval.lower),
-                    "upper": .double(m.interval.upper), "p_value": m.pValue.map(JSONValue.double) ?? .null,
-                    "base_only": .int(m.baseOnly), "tuned_only": .int(m.tunedOnly),
-                ])
-            }),
-            "flips": .object(["lost": .array(lost.map(\.json)), "won": .array(won.map(\.json))]),
+            "metrics": .array(
+                metrics.map { m in
+                    .object([
+                        "name": .string(m.metric.name), "binary": .bool(m.metric.binary), "base": .double(m.base),
+                        "tuned": .double(m.tuned), "difference": .double(m.interval.difference), "lower": .double(m.interval.lower),
+                        "upper": .double(m.interval.upper), "p_value": m.pValue.map(JSONValue.double) ?? .null,
+                        "base_only": .int(m.baseOnly), "tuned_only": .int(m.tunedOnly)
+                    ])
+                }),
+            "flips": .object(["lost": .array(lost.map(\.json)), "won": .array(won.map(\.json))])
         ])
     }
 }

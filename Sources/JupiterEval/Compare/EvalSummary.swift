@@ -13,20 +13,23 @@ public enum EvalSummary {
             var row = "| \(task) | \(info.primary) |"
             for m in results.models {
                 guard let r = results.result(model: m, task: task) else { row += " – |"; continue }
-                row += " \(fixed(r.value(info.primary) ?? 0)) (n=\(r.scored)\(r.items > r.scored ? ", \(r.items - r.scored) errors" : "")) |"
+                row +=
+                    " \(fixed(r.value(info.primary) ?? 0)) (n=\(r.scored)\(r.items > r.scored ? ", \(r.items - r.scored) errors" : "")) |"
             }
             out += row + "\n"
         }
         for c in results.comparisons {
             out += "\n## \(c.tuned) vs \(c.base)\n\n"
-            out += "| task | role | metric | \(c.base) | \(c.tuned) | Δ [\(Int(c.settings.level * 100))% CI] | McNemar p | items | verdict |\n"
+            out +=
+                "| task | role | metric | \(c.base) | \(c.tuned) | Δ [\(Int(c.settings.level * 100))% CI] | McNemar p | items | verdict |\n"
             out += "|---|---|---|---:|---:|---|---:|---:|---|\n"
             for t in c.tasks {
                 guard let m = t.primary else {
                     out += "| \(t.task.name) | \(t.task.role.rawValue) | \(t.task.primary) | – | – | – | – | 0 | \(t.verdict.rawValue) |\n"
                     continue
                 }
-                out += "| \(t.task.name) | \(t.task.role.rawValue) | \(m.metric.name) | \(fixed(m.base)) | \(fixed(m.tuned)) | "
+                out +=
+                    "| \(t.task.name) | \(t.task.role.rawValue) | \(m.metric.name) | \(fixed(m.base)) | \(fixed(m.tuned)) | "
                     + "\(signed(m.interval.difference)) [\(signed(m.interval.lower)), \(signed(m.interval.upper))] | "
                     + "\(m.pValue.map(pValue) ?? "–") | \(t.items) | **\(t.verdict.rawValue)** |\n"
             }

@@ -43,21 +43,26 @@ public enum RunComparison {
     /// request seed differs. The file's path may differ; its SHA-256 may not. Returns a results
     /// document with both models' figures on the common tasks and the comparison; `tasksOnlyInOne`
     /// lists tasks left out.
-    public static func compare(base: Evaluation, baseModel: String? = nil, tuned: Evaluation, tunedModel: String? = nil,
-                               settings: ComparisonSettings) throws(EvalError) -> (results: EvalResults, tasksOnlyInOne: [String])
-    {
+    public static func compare(
+        base: Evaluation, baseModel: String? = nil, tuned: Evaluation, tunedModel: String? = nil,
+        settings: ComparisonSettings
+    ) throws(EvalError) -> (results: EvalResults, tasksOnlyInOne: [String]) {
         let bm = try base.model(baseModel, role: "base"), tm = try tuned.model(tunedModel, role: "tuned")
         let baseTasks = base.results.settings["tasks"]?.objectValue?.keys ?? []
         let tunedTasks = tuned.results.settings["tasks"]?.objectValue?.keys ?? []
         let common = tunedTasks.filter { baseTasks.contains($0) }
         guard !common.isEmpty else {
-            throw EvalError(.mismatch, "the two evaluations share no task (base: \(baseTasks.joined(separator: ", ")); tuned: "
-                            + "\(tunedTasks.joined(separator: ", ")))")
+            throw EvalError(
+                .mismatch,
+                "the two evaluations share no task (base: \(baseTasks.joined(separator: ", ")); tuned: "
+                    + "\(tunedTasks.joined(separator: ", ")))")
         }
         let seedA = base.results.settings["seeds"]?["generation"], seedB = tuned.results.settings["seeds"]?["generation"]
         if seedA != seedB {
-            throw EvalError(.mismatch, "setting 'seeds.generation' differs: \(show(seedA)) in \(base.directory), \(show(seedB)) in "
-                            + "\(tuned.directory); task settings must be equal to compare")
+            throw EvalError(
+                .mismatch,
+                "setting 'seeds.generation' differs: \(show(seedA)) in \(base.directory), \(show(seedB)) in "
+                    + "\(tuned.directory); task settings must be equal to compare")
         }
         for task in common {
             var a = base.results.taskSettings(task)?.objectValue ?? JSONObject()
@@ -65,8 +70,10 @@ public enum RunComparison {
             _ = a.removeValue(forKey: "file")
             _ = b.removeValue(forKey: "file")
             if let (path, x, y) = difference(.object(a), .object(b), path: "") {
-                throw EvalError(.mismatch, "task '\(task)': setting '\(path)' differs: \(show(x)) in \(base.directory), \(show(y)) "
-                                + "in \(tuned.directory); task settings must be equal to compare (the models may differ in anything)")
+                throw EvalError(
+                    .mismatch,
+                    "task '\(task)': setting '\(path)' differs: \(show(x)) in \(base.directory), \(show(y)) "
+                        + "in \(tuned.directory); task settings must be equal to compare (the models may differ in anything)")
             }
         }
         // Names in the combined document (two runs may both call their model "base").
@@ -95,15 +102,20 @@ public enum RunComparison {
         for task in common { tasks[task] = tuned.results.taskSettings(task) ?? .null }
         let document: JSONObject = [
             "models": .object(models), "tasks": .object(tasks), "seeds": tuned.results.settings["seeds"] ?? .null,
-            "comparison": .object(["baseline": .string(baseName), "margin": .double(settings.margin),
-                                   "resamples": .int(settings.resamples), "level": .double(settings.level),
-                                   "seed": .number(String(settings.seed)), "examples": .int(settings.examples)]),
-            "runs": .object(["base": .string(base.directory), "tuned": .string(tuned.directory)]),
+            "comparison": .object([
+                "baseline": .string(baseName), "margin": .double(settings.margin),
+                "resamples": .int(settings.resamples), "level": .double(settings.level),
+                "seed": .number(String(settings.seed)), "examples": .int(settings.examples)
+            ]),
+            "runs": .object(["base": .string(base.directory), "tuned": .string(tuned.directory)])
         ]
         let left = (baseTasks + tunedTasks).filter { !common.contains($0) }
-        return (EvalResults(settings: document, results: results,
-                            comparisons: [ModelComparison(base: baseName, tuned: tunedName, settings: settings, tasks: compared)]),
-                left)
+        return (
+            EvalResults(
+                settings: document, results: results,
+                comparisons: [ModelComparison(base: baseName, tuned: tunedName, settings: settings, tasks: compared)]),
+            left
+        )
     }
 
     static func show(_ v: JSONValue?) -> String { v.map { JSONWriter.string($0) } ?? "nothing" }

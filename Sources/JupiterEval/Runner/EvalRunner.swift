@@ -29,8 +29,10 @@ public struct EvalRunner: Sendable {
     public var usage: (@Sendable () async -> JSONValue)?
 
     /// Creates a runner.
-    public init(client: any ModelClient, spec: EvalSpec, directory: String, progress: (@Sendable (Int, Int) -> Void)? = nil,
-                usage: (@Sendable () async -> JSONValue)? = nil) {
+    public init(
+        client: any ModelClient, spec: EvalSpec, directory: String, progress: (@Sendable (Int, Int) -> Void)? = nil,
+        usage: (@Sendable () async -> JSONValue)? = nil
+    ) {
         self.client = client
         self.spec = spec
         self.directory = directory
@@ -54,17 +56,22 @@ public struct EvalRunner: Sendable {
         // Every (model, task, item), answered concurrently, consumed in order.
         struct Job: Sendable { var model: Int; var task: Int; var item: Int }
         var jobs: [Job] = []
-        for m in spec.models.indices { for t in tasks.indices { for i in 0..<tasks[t].items.ids.count { jobs.append(Job(model: m, task: t, item: i)) } } }
+        for m in spec.models.indices {
+            for t in tasks.indices { for i in 0..<tasks[t].items.ids.count { jobs.append(Job(model: m, task: t, item: i)) } }
+        }
         var records = [[[ItemRecord]]](repeating: [[ItemRecord]](repeating: [], count: tasks.count), count: spec.models.count)
         let total = jobs.count
         var done = 0
         let models = spec.models, seed = spec.seeds.generation, client = self.client, progress = self.progress
         do {
-            try await OrderedTasks.run(limit: spec.concurrency, consume: { (job: Job, record: ItemRecord) in
-                records[job.model][job.task].append(record)
-                done += 1
-                progress?(done, total)
-            }) { submit in
+            try await OrderedTasks.run(
+                limit: spec.concurrency,
+                consume: { (job: Job, record: ItemRecord) in
+                    records[job.model][job.task].append(record)
+                    done += 1
+                    progress?(done, total)
+                }
+            ) { submit in
                 for job in jobs {
                     let task = tasks[job.task]
                     try await submit { (job, try await Self.answer(task, job.item, model: models[job.model], seed: seed, client: client)) }
@@ -83,16 +90,20 @@ public struct EvalRunner: Sendable {
         let failed = records.joined().joined().filter { $0.error?.kind == .transport }
         if !failed.isEmpty && !spec.allowErrors {
             FileSystem.remove(directory + "/results.json")
-            throw EvalError(.modelFailed, "\(failed.count) request(s) failed after every retry (first: model '\(failed[0].model)', "
-                            + "task '\(failed[0].task)', \(failed[0].id): \(failed[0].error?.message ?? "")); every other item was "
-                            + "evaluated and recorded under \(directory)/. Rerun to send only the failed requests, or pass "
-                            + "--allow-errors to report them as errors")
+            throw EvalError(
+                .modelFailed,
+                "\(failed.count) request(s) failed after every retry (first: model '\(failed[0].model)', "
+                    + "task '\(failed[0].task)', \(failed[0].id): \(failed[0].error?.message ?? "")); every other item was "
+                    + "evaluated and recorded under \(directory)/. Rerun to send only the failed requests, or pass "
+                    + "--allow-errors to report them as errors")
         }
         var results: [TaskResult] = []
         for (m, model) in spec.models.enumerated() {
             for (t, task) in tasks.enumerated() {
-                results.append(TaskResult(model: model.name, task: task.spec.name, metrics: task.metrics, records: records[m][t],
-                                          quarantined: task.items.quarantined))
+                results.append(
+                    TaskResult(
+                        model: model.name, task: task.spec.name, metrics: task.metrics, records: records[m][t],
+                        quarantined: task.items.quarantined))
             }
         }
         var comparisons: [ModelComparison] = []
@@ -107,8 +118,10 @@ public struct EvalRunner: Sendable {
             }
         }
         let elapsed = started.duration(to: .now)
-        var timings: JSONObject = ["wall_seconds": .double(Double(elapsed.components.seconds) + Double(elapsed.components.attoseconds) * 1e-18),
-                                   "requests_items": .int(total)]
+        var timings: JSONObject = [
+            "wall_seconds": .double(Double(elapsed.components.seconds) + Double(elapsed.components.attoseconds) * 1e-18),
+            "requests_items": .int(total)
+        ]
         if let usage { timings["models"] = await usage() }
         let out = EvalResults(settings: settingsJSON(tasks), results: results, comparisons: comparisons, timings: timings)
         do {
@@ -125,8 +138,10 @@ public struct EvalRunner: Sendable {
         for m in spec.models {
             guard seen.insert(m.name).inserted else { throw EvalError(.badOption, "model name '\(m.name)' is used twice") }
             guard let info = client.model(named: m.model) else {
-                throw EvalError(.badOption, "model '\(m.name)': no model '\(m.model)' is declared (declared: "
-                                + client.declaredModels.map(\.name).joined(separator: ", ") + ")")
+                throw EvalError(
+                    .badOption,
+                    "model '\(m.name)': no model '\(m.model)' is declared (declared: "
+                        + client.declaredModels.map(\.name).joined(separator: ", ") + ")")
             }
             if m.reasoning == .on && info.reasoning == .never {
                 throw EvalError(.badOption, "model '\(m.name)': reasoning on was asked, but '\(m.model)' is declared reasoning: never")
@@ -156,16 +171,20 @@ public struct EvalRunner: Sendable {
             } catch {
                 if error.kind == .cancelled { throw EvalError(.interrupted, "interrupted") }
                 if error.isTransportFailure {
-                    throw EvalError(.modelFailed, "task '\(task.spec.name)': the log-probability probe of model '\(m.model)' "
-                                    + "(\(server)) failed: \(error)")
+                    throw EvalError(
+                        .modelFailed,
+                        "task '\(task.spec.name)': the log-probability probe of model '\(m.model)' "
+                            + "(\(server)) failed: \(error)")
                 }
                 verdict = .missing
             }
             guard verdict == .aligned else {
-                throw EvalError(.modelCapability, "task '\(task.spec.name)' scores choices by log-likelihood, but model '\(m.model)' "
-                                + "(\(server)) cannot give them: \(verdict.explanation). Nothing was scored. Use a server with "
-                                + "aligned prompt log-probabilities (vLLM, SGLang), or score the task by generation "
-                                + "(kind: openai-evals, scoring: mcq-letter)")
+                throw EvalError(
+                    .modelCapability,
+                    "task '\(task.spec.name)' scores choices by log-likelihood, but model '\(m.model)' "
+                        + "(\(server)) cannot give them: \(verdict.explanation). Nothing was scored. Use a server with "
+                        + "aligned prompt log-probabilities (vLLM, SGLang), or score the task by generation "
+                        + "(kind: openai-evals, scoring: mcq-letter)")
             }
         }
     }
@@ -174,8 +193,9 @@ public struct EvalRunner: Sendable {
     static func answer(_ task: any LoadedTask, _ i: Int, model: EvalModelSpec, seed: Int, client: any ModelClient)
         async throws -> ItemRecord
     {
-        var record = ItemRecord(task: task.spec.name, model: model.name, id: task.items.ids[i], line: task.items.lines[i],
-                                hash: task.items.hashes[i], prompt: task.prompt(i, model: model))
+        var record = ItemRecord(
+            task: task.spec.name, model: model.name, id: task.items.ids[i], line: task.items.lines[i],
+            hash: task.items.hashes[i], prompt: task.prompt(i, model: model))
         do throws(LLMError) {
             let answer: TaskAnswer
             switch task.request(i, model: model, seed: seed) {
@@ -270,7 +290,7 @@ public struct EvalRunner: Sendable {
                 "model": .string(m.model), "served": info.map { JSONValue.string($0.servedModel) } ?? .null,
                 "identity": info.map { JSONValue.string($0.identity) } ?? .null,
                 "system_prompt": m.systemPrompt.map { JSONValue.string($0) } ?? .null,
-                "reasoning": m.reasoning.map { JSONValue.string($0.rawValue) } ?? .null,
+                "reasoning": m.reasoning.map { JSONValue.string($0.rawValue) } ?? .null
             ])
         }
         var taskSettings = JSONObject()
@@ -279,9 +299,11 @@ public struct EvalRunner: Sendable {
         return [
             "models": .object(models), "tasks": .object(taskSettings),
             "seeds": .object(["generation": .int(spec.seeds.generation), "fewshot": .number(String(spec.seeds.fewShot))]),
-            "comparison": .object(["baseline": spec.baselineName.map { JSONValue.string($0) } ?? .null, "margin": .double(c.margin),
-                                   "resamples": .int(c.resamples), "level": .double(c.level), "seed": .number(String(c.seed)),
-                                   "examples": .int(c.examples)]),
+            "comparison": .object([
+                "baseline": spec.baselineName.map { JSONValue.string($0) } ?? .null, "margin": .double(c.margin),
+                "resamples": .int(c.resamples), "level": .double(c.level), "seed": .number(String(c.seed)),
+                "examples": .int(c.examples)
+            ])
         ]
     }
 }

@@ -47,8 +47,12 @@ struct TaskItems: Sendable {
             let last = items.last.map(line) ?? 0
             quarantined = quarantined.filter { $0.line < last }
         }
-        return (items, TaskItems(ids: items.enumerated().map { id($1, $0) }, lines: items.map(line), hashes: hashes,
-                                 quarantined: quarantined))
+        return (
+            items,
+            TaskItems(
+                ids: items.enumerated().map { id($1, $0) }, lines: items.map(line), hashes: hashes,
+                quarantined: quarantined)
+        )
     }
 }
 
@@ -82,15 +86,19 @@ extension LoadedTask {
     /// The task's settings as recorded in results: everything that must be equal for two runs to
     /// be compared.
     var settingsJSON: JSONValue {
-        var g: JSONObject = ["temperature": generation.temperature.map(JSONValue.double) ?? .null,
-                             "max_tokens": generation.maxTokens.map(JSONValue.int) ?? .null,
-                             "stop": .array(generation.stop.map { .string($0) })]
-        if case .multipleChoice = spec.kind { g = ["temperature": .double(0), "max_tokens": .int(1), "echo": .bool(true), "logprobs": .int(1)] }
+        var g: JSONObject = [
+            "temperature": generation.temperature.map(JSONValue.double) ?? .null,
+            "max_tokens": generation.maxTokens.map(JSONValue.int) ?? .null,
+            "stop": .array(generation.stop.map { .string($0) })
+        ]
+        if case .multipleChoice = spec.kind {
+            g = ["temperature": .double(0), "max_tokens": .int(1), "echo": .bool(true), "logprobs": .int(1)]
+        }
         return .object([
             "kind": .string(spec.kind.name), "role": .string(spec.role.rawValue), "file": .string(spec.file),
             "sha256": .string((try? SHA256.hex(ofFile: spec.path)) ?? ""), "limit": spec.limit.map(JSONValue.int) ?? .null,
             "options": .object(options), "generation": .object(g),
-            "metrics": .array(metrics.map(\.json)), "primary_metric": .string(primary.name),
+            "metrics": .array(metrics.map(\.json)), "primary_metric": .string(primary.name)
         ])
     }
 }
@@ -112,17 +120,20 @@ enum ChatPrompt {
 
     /// A chat request with the task's generation settings, the seed and the model's reasoning mode.
     static func request(_ messages: [Message], model: EvalModelSpec, generation: GenerationSettings, seed: Int) -> ChatRequest {
-        ChatRequest(messages: Self.messages(messages, system: model.systemPrompt),
-                    sampling: Sampling(temperature: generation.temperature, maxTokens: generation.maxTokens, seed: seed,
-                                       stop: generation.stop),
-                    reasoning: model.reasoning)
+        ChatRequest(
+            messages: Self.messages(messages, system: model.systemPrompt),
+            sampling: Sampling(
+                temperature: generation.temperature, maxTokens: generation.maxTokens, seed: seed,
+                stop: generation.stop),
+            reasoning: model.reasoning)
     }
 
     /// Messages as recorded: `[{"role", "content"}]`.
     static func json(_ messages: [Message], system: String?) -> JSONValue {
-        .array(Self.messages(messages, system: system).map {
-            .object(["role": .string($0.role.rawValue), "content": .string($0.content)])
-        })
+        .array(
+            Self.messages(messages, system: system).map {
+                .object(["role": .string($0.role.rawValue), "content": .string($0.content)])
+            })
     }
 
     /// Protocol settings with the task's overrides.

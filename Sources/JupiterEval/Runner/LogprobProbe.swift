@@ -33,10 +33,12 @@ public enum LogprobProbe {
             switch self {
             case .aligned: "prompt log-probabilities are aligned"
             case .missing: "it returns no prompt log-probabilities for a /v1/completions request with echo and logprobs"
-            case .shifted: "its prompt log-probabilities are shifted by one token (the alternative listed for each token is "
-                + "the token after it; llama-cpp-python 0.3.36 does this)"
-            case .misaligned(let m): "its prompt log-probabilities are not those of the prompt's own tokens (mean ln p = "
-                + "\((m * 100).rounded() / 100)" + " on the predictable part of '1, 2, 3, …', where an aligned server gives almost 0)"
+            case .shifted:
+                "its prompt log-probabilities are shifted by one token (the alternative listed for each token is "
+                    + "the token after it; llama-cpp-python 0.3.36 does this)"
+            case .misaligned(let m):
+                "its prompt log-probabilities are not those of the prompt's own tokens (mean ln p = "
+                    + "\((m * 100).rounded() / 100)" + " on the predictable part of '1, 2, 3, …', where an aligned server gives almost 0)"
             }
         }
     }

@@ -26,9 +26,10 @@ public struct ExactMatchScorer: Sendable {
     private let compiled: [PyRegex]
 
     /// Creates a scorer; throws ``EvalError`` (`.badPattern`) when a pattern does not compile.
-    public init(strip: Bool = false, regexesToIgnore: [String] = [], ignoreCase: Bool = false,
-                ignorePunctuation: Bool = false, ignoreNumbers: Bool = false) throws(EvalError)
-    {
+    public init(
+        strip: Bool = false, regexesToIgnore: [String] = [], ignoreCase: Bool = false,
+        ignorePunctuation: Bool = false, ignoreNumbers: Bool = false
+    ) throws(EvalError) {
         self.strip = strip
         self.regexesToIgnore = regexesToIgnore
         self.ignoreCase = ignoreCase

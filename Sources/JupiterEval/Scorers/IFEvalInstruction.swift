@@ -85,26 +85,27 @@ public struct IFEvalInstruction: Sendable {
         self.kind = kind
         var args: [String: JSONValue] = [:]
         for e in kwargs where !e.value.isNull { args[e.key] = e.value }
-        let allowed: Set<String> = switch kind {
-        case .keywordsExistence: ["keywords"]
-        case .keywordsFrequency: ["keyword", "frequency", "relation"]
-        case .keywordsForbiddenWords: ["forbidden_words"]
-        case .keywordsLetterFrequency: ["letter", "let_frequency", "let_relation"]
-        case .responseLanguage: ["language"]
-        case .numberSentences: ["num_sentences", "relation"]
-        case .numberParagraphs: ["num_paragraphs"]
-        case .numberWords: ["num_words", "relation"]
-        case .nthParagraphFirstWord: ["num_paragraphs", "nth_paragraph", "first_word"]
-        case .numberPlaceholders: ["num_placeholders"]
-        case .postscript: ["postscript_marker"]
-        case .numberBulletLists: ["num_bullets"]
-        case .numberHighlightedSections: ["num_highlights"]
-        case .multipleSections: ["section_spliter", "num_sections"]
-        case .repeatPrompt: ["prompt_to_repeat"]
-        case .endChecker: ["end_phrase"]
-        case .capitalWordFrequency: ["capital_frequency", "capital_relation"]
-        default: []
-        }
+        let allowed: Set<String> =
+            switch kind {
+            case .keywordsExistence: ["keywords"]
+            case .keywordsFrequency: ["keyword", "frequency", "relation"]
+            case .keywordsForbiddenWords: ["forbidden_words"]
+            case .keywordsLetterFrequency: ["letter", "let_frequency", "let_relation"]
+            case .responseLanguage: ["language"]
+            case .numberSentences: ["num_sentences", "relation"]
+            case .numberParagraphs: ["num_paragraphs"]
+            case .numberWords: ["num_words", "relation"]
+            case .nthParagraphFirstWord: ["num_paragraphs", "nth_paragraph", "first_word"]
+            case .numberPlaceholders: ["num_placeholders"]
+            case .postscript: ["postscript_marker"]
+            case .numberBulletLists: ["num_bullets"]
+            case .numberHighlightedSections: ["num_highlights"]
+            case .multipleSections: ["section_spliter", "num_sections"]
+            case .repeatPrompt: ["prompt_to_repeat"]
+            case .endChecker: ["end_phrase"]
+            case .capitalWordFrequency: ["capital_frequency", "capital_relation"]
+            default: []
+            }
         if let extra = args.keys.sorted().first(where: { !allowed.contains($0) }) {
             throw EvalError(.badOption, "\(id) takes no argument \(extra)")
         }
@@ -168,7 +169,9 @@ public struct IFEvalInstruction: Sendable {
         case .numberSentences: config = .number(try int("num_sentences"), try relation("relation"))
         case .numberWords: config = .number(try int("num_words"), try relation("relation"))
         case .capitalWordFrequency:
-            guard args["capital_frequency"]?.intValue != nil else { throw EvalError(.badOption, "\(id) needs an integer capital_frequency") }
+            guard args["capital_frequency"]?.intValue != nil else {
+                throw EvalError(.badOption, "\(id) needs an integer capital_frequency")
+            }
             config = .number(try int("capital_frequency", min: Int.min), try relation("capital_relation"))
         case .numberParagraphs: config = .exactly(try int("num_paragraphs"))
         case .numberPlaceholders: config = .exactly(try int("num_placeholders"))
@@ -180,7 +183,9 @@ public struct IFEvalInstruction: Sendable {
             config = .firstWord(paragraphs: n, nth: nth, word: PythonText.lower(try str("first_word")))
         case .postscript:
             let marker = PythonText.strip(try str("postscript_marker"))
-            let pattern = marker == "P.P.S" ? "\\s*p\\.\\s?p\\.\\s?s.*$"
+            let pattern =
+                marker == "P.P.S"
+                ? "\\s*p\\.\\s?p\\.\\s?s.*$"
                 : marker == "P.S." ? "\\s*p\\.\\s?s\\..*$" : "\\s*" + PythonText.lower(marker) + ".*$"
             config = .postscript(try regex(pattern, .multiline))
         case .multipleSections:
@@ -202,7 +207,7 @@ public struct IFEvalInstruction: Sendable {
             guard let detector else {
                 throw EvalError(.languageProfiles, "\(kind.rawValue) needs a LanguageDetector (langdetect profiles)")
             }
-            do { return try detector.detect(value) } catch where error.kind == .cannotDetect { return nil }
+            do { return try detector.detect(value) } catch  where error.kind == .cannotDetect { return nil }
         }
         func compare(_ n: Int, _ threshold: Int, _ r: Relation) -> Bool { r == .lessThan ? n < threshold : n >= threshold }
         switch (kind, config) {
@@ -315,7 +320,8 @@ public struct IFEvalInstruction: Sendable {
     }
 
     private static func removePrefix(_ s: String, _ prefix: String) -> String {
-        s.unicodeScalars.starts(with: prefix.unicodeScalars) ? PythonText.string(s.unicodeScalars.dropFirst(prefix.unicodeScalars.count)) : s
+        s.unicodeScalars.starts(with: prefix.unicodeScalars)
+            ? PythonText.string(s.unicodeScalars.dropFirst(prefix.unicodeScalars.count)) : s
     }
 
     private static func fixed(_ p: String, _ f: PyRegex.Flags = []) -> PyRegex {

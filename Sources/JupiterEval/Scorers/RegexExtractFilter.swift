@@ -38,4 +38,3 @@ public struct RegexExtractFilter: Sendable {
         return PythonText.strip(value)
     }
 }
-

@@ -6,9 +6,10 @@ extension PairedComparison {
     /// ``bootstrap(a:b:resamples:level:seed:)`` draws them — sums each model's item statistics over
     /// them and takes `metric(b) − metric(a)`. For 0/1 scores it gives that function's interval
     /// (in points rather than fractions). `a[i]` and `b[i]` are the two models' statistics on item `i`.
-    public static func bootstrap(metric: Metric, a: [[Double]], b: [[Double]], resamples: Int = 10_000,
-                                 level: Double = 0.95, seed: UInt64 = 0) throws(EvalError) -> Interval
-    {
+    public static func bootstrap(
+        metric: Metric, a: [[Double]], b: [[Double]], resamples: Int = 10_000,
+        level: Double = 0.95, seed: UInt64 = 0
+    ) throws(EvalError) -> Interval {
         guard a.count == b.count, !a.isEmpty else {
             throw EvalError(.badOption, "paired bootstrap needs two equally long, non-empty statistic lists (\(a.count) and \(b.count))")
         }
@@ -37,7 +38,8 @@ extension PairedComparison {
         }
         diffs.sort()
         let observed = metric.value(pb) - metric.value(pa)
-        return Interval(difference: observed, lower: percentile(diffs, (1 - level) / 2),
-                        upper: percentile(diffs, (1 + level) / 2), level: level, resamples: resamples)
+        return Interval(
+            difference: observed, lower: percentile(diffs, (1 - level) / 2),
+            upper: percentile(diffs, (1 + level) / 2), level: level, resamples: resamples)
     }
 }

@@ -1,9 +1,10 @@
+import JupiterCore
+
 #if canImport(Glibc)
 import Glibc
 #elseif canImport(Darwin)
 import Darwin
 #endif
-import JupiterCore
 
 /// Paired comparison of two models on the same items (base vs tuned): a bootstrap interval for
 /// the difference of means, the exact McNemar test for 0/1 scores, and the gain and retention
@@ -28,9 +29,10 @@ public enum PairedComparison {
     /// `(1−level)/2` and `(1+level)/2` percentiles of the sorted differences (nearest rank, linear
     /// interpolation as NumPy's default). Deterministic: Jupiter's ``SeededRandom`` with `seed`.
     /// `a[i]` and `b[i]` are the two models' scores on item `i` (0/1 or any per-item score).
-    public static func bootstrap(a: [Double], b: [Double], resamples: Int = 10_000, level: Double = 0.95,
-                                 seed: UInt64 = 0) throws(EvalError) -> Interval
-    {
+    public static func bootstrap(
+        a: [Double], b: [Double], resamples: Int = 10_000, level: Double = 0.95,
+        seed: UInt64 = 0
+    ) throws(EvalError) -> Interval {
         guard a.count == b.count, !a.isEmpty else {
             throw EvalError(.badOption, "paired bootstrap needs two equally long, non-empty score lists (\(a.count) and \(b.count))")
         }
@@ -53,8 +55,9 @@ public enum PairedComparison {
         }
         diffs.sort()
         let observed = d.reduce(0, +) / Double(n)
-        return Interval(difference: observed, lower: percentile(diffs, (1 - level) / 2),
-                        upper: percentile(diffs, (1 + level) / 2), level: level, resamples: resamples)
+        return Interval(
+            difference: observed, lower: percentile(diffs, (1 - level) / 2),
+            upper: percentile(diffs, (1 + level) / 2), level: level, resamples: resamples)
     }
 
     /// Linear-interpolation percentile of sorted values (`q` in 0…1), NumPy's default method.

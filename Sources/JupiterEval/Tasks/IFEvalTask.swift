@@ -104,8 +104,10 @@ public struct IFEvalTask: Sendable {
         let removeLast = PythonText.strip(lines.dropLast().joined(separator: "\n"))
         let removeBoth = lines.count >= 2 ? PythonText.strip(lines.dropFirst().dropLast().joined(separator: "\n")) : ""
         func noStars(_ s: String) -> String { PythonText.replace(s, "*", "") }
-        return [response, noStars(response), removeFirst, removeLast, removeBoth,
-                noStars(removeFirst), noStars(removeLast), noStars(removeBoth)]
+        return [
+            response, noStars(response), removeFirst, removeLast, removeBoth,
+            noStars(removeFirst), noStars(removeLast), noStars(removeBoth)
+        ]
     }
 
     /// The four accuracies over results.

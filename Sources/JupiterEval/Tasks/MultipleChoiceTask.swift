@@ -103,8 +103,9 @@ public struct MultipleChoiceTask: Sendable {
             context = "Question: " + PythonText.strip(questionLines.joined(separator: "\n")) + "\nAnswer:"
             continuations = options.map { " " + PythonText.strip($0.text) }
         }
-        return MultipleChoiceItem(origin: e.origin, context: context, continuations: continuations, letters: letters,
-                                  answer: answer)
+        return MultipleChoiceItem(
+            origin: e.origin, context: context, continuations: continuations, letters: letters,
+            answer: answer)
     }
 
     static func letter(_ i: Int) -> String { String(UnicodeScalar(UInt8(65 + i))) }
@@ -123,8 +124,9 @@ public struct MultipleChoiceTask: Sendable {
     /// line) goes before the context.
     public func requests(_ item: MultipleChoiceItem, prefix: String = "", seed: Int? = nil) -> [CompletionRequest] {
         item.continuations.map { c in
-            CompletionRequest(prompt: prefix + item.context + c, sampling: Sampling(temperature: 0, maxTokens: 1, seed: seed),
-                              logprobs: 1, echo: true)
+            CompletionRequest(
+                prompt: prefix + item.context + c, sampling: Sampling(temperature: 0, maxTokens: 1, seed: seed),
+                logprobs: 1, echo: true)
         }
     }
 
@@ -156,7 +158,8 @@ public struct MultipleChoiceTask: Sendable {
     static func offsets(_ response: CompletionResponse) -> [Int] {
         let tokens = response.choices.first?.logprobs ?? []
         if let raw = response.raw["choices"]?[0]?["logprobs"]?["text_offset"]?.arrayValue, raw.count == tokens.count,
-           raw.allSatisfy({ $0.intValue != nil }) {
+            raw.allSatisfy({ $0.intValue != nil })
+        {
             return raw.compactMap(\.intValue)
         }
         var out: [Int] = []
@@ -184,8 +187,9 @@ public struct MultipleChoiceTask: Sendable {
         // lm-eval divides by len(choice): the choice without the delimiter space.
         let normalised = zip(lls, item.continuations).map { $0 / Double(max(1, $1.unicodeScalars.count - 1)) }
         let chosen = Self.argmax(lls), chosenNorm = Self.argmax(normalised)
-        return MultipleChoiceResult(logLikelihoods: lls, chosen: chosen, chosenNormalised: chosenNorm,
-                                    correct: chosen == item.answer, correctNormalised: chosenNorm == item.answer)
+        return MultipleChoiceResult(
+            logLikelihoods: lls, chosen: chosen, chosenNormalised: chosenNorm,
+            correct: chosen == item.answer, correctNormalised: chosenNorm == item.answer)
     }
 
     /// Index of the largest value, the first on ties.

@@ -45,8 +45,10 @@ public struct OpenAIEvalsTask: Sendable {
     /// Creates a task from its kind's name (`mcq-letter`, `exact-match`, `bleu`, `chrf`).
     public init(kindName: String) throws(EvalError) {
         guard let k = Kind(rawValue: kindName) else {
-            throw EvalError(.badOption, "unknown OpenAI-evals scoring kind \(kindName.debugDescription); expected one of "
-                + Kind.allCases.map(\.rawValue).joined(separator: ", "))
+            throw EvalError(
+                .badOption,
+                "unknown OpenAI-evals scoring kind \(kindName.debugDescription); expected one of "
+                    + Kind.allCases.map(\.rawValue).joined(separator: ", "))
         }
         self.init(kind: k)
     }

@@ -1,5 +1,5 @@
-import JupiterCore
 import Foundation
+import JupiterCore
 
 /// Language identification as the Python package `langdetect` 1.0.9 does it (Nakatani Shuyo's
 /// n-gram naive Bayes, ported from Java), with its seeded random walk: for equal input the same
@@ -53,7 +53,7 @@ public final class LanguageDetector: Sendable {
                 throw EvalError(.languageProfiles, "profile \(path) is not JSON: \(error)")
             }
             guard let lang = json["name"]?.stringValue, let freq = json["freq"]?.objectValue,
-                  let nWords = json["n_words"]?.arrayValue?.compactMap(\.intValue), nWords.count == 3
+                let nWords = json["n_words"]?.arrayValue?.compactMap(\.intValue), nWords.count == 3
             else { throw EvalError(.languageProfiles, "profile \(path) lacks name, freq or n_words") }
             if langs.contains(lang) { throw EvalError(.languageProfiles, "duplicate profile \(lang)") }
             langs.append(lang)
@@ -280,7 +280,7 @@ public final class LanguageDetector: Sendable {
             var i = 0
             while i < raw.count {
                 if raw[i] == "\\", i + 5 < raw.count + 0, raw[i + 1] == "u",
-                   let v = UInt32(PythonText.string(raw[(i + 2)..<min(i + 6, raw.count)]), radix: 16), let s = Unicode.Scalar(v)
+                    let v = UInt32(PythonText.string(raw[(i + 2)..<min(i + 6, raw.count)]), radix: 16), let s = Unicode.Scalar(v)
                 {
                     value.append(s); i += 6
                 } else {

@@ -21,7 +21,7 @@ enum NLTKText {
         (compile("^\\\""), "``"),
         (compile("(``)"), " \\1 "),
         (compile("([ \\(\\[{<])(\\\"|\\'{2})"), "\\1 `` "),
-        (compile("(?i)(?<!\\w)(\\')(?!(?:re|ve|ll|m|t|s|d|n)\\b)(?=\\w)"), "\\1 "),
+        (compile("(?i)(?<!\\w)(\\')(?!(?:re|ve|ll|m|t|s|d|n)\\b)(?=\\w)"), "\\1 ")
     ]
     private static let endingQuotes: [(PyRegex, String)] = [
         (compile("([»”’])"), " \\1 "),
@@ -29,7 +29,7 @@ enum NLTKText {
         (compile("\""), " '' "),
         (compile("\\s+"), " "),
         (compile("([^' ])('[sS]|'[mM]|'[dD]|') "), "\\1 \\2 "),
-        (compile("([^' ])('ll|'LL|'re|'RE|'ve|'VE|n't|N'T) "), "\\1 \\2 "),
+        (compile("([^' ])('ll|'LL|'re|'RE|'ve|'VE|n't|N'T) "), "\\1 \\2 ")
     ]
     private static let punctuation: [(PyRegex, String)] = [
         (compile("([^\\.])(\\.)([\\]\\)}>\"\\'»”’ ]*+)\\s*$"), "\\1 \\2 \\3 "),
@@ -41,13 +41,13 @@ enum NLTKText {
         (compile("([^\\.])(\\.)([\\]\\)}>\"\\']*)\\s*$"), "\\1 \\2\\3 "),
         (compile("[?!]"), " \\g<0> "),
         (compile("([^'])' "), "\\1 ' "),
-        (compile("[*]"), " \\g<0> "),
+        (compile("[*]"), " \\g<0> ")
     ]
     private static let parensBrackets = (compile("[\\]\\[\\(\\)\\{\\}\\<\\>]"), " \\g<0> ")
     private static let doubleDashes = (compile("--"), " -- ")
     private static let contractions2: [PyRegex] = [
         "(?i)\\b(can)(?#X)(not)\\b", "(?i)\\b(d)(?#X)('ye)\\b", "(?i)\\b(gim)(?#X)(me)\\b", "(?i)\\b(gon)(?#X)(na)\\b",
-        "(?i)\\b(got)(?#X)(ta)\\b", "(?i)\\b(lem)(?#X)(me)\\b", "(?i)\\b(more)(?#X)('n)\\b", "(?i)\\b(wan)(?#X)(na)(?=\\s)",
+        "(?i)\\b(got)(?#X)(ta)\\b", "(?i)\\b(lem)(?#X)(me)\\b", "(?i)\\b(more)(?#X)('n)\\b", "(?i)\\b(wan)(?#X)(na)(?=\\s)"
     ].map(compile)
     private static let contractions3: [PyRegex] = ["(?i) ('t)(?#X)(is)\\b", "(?i) ('t)(?#X)(was)\\b"].map(compile)
 
@@ -131,14 +131,14 @@ enum NLTKText {
         "dec", "no", "nos", "fig", "figs", "vol", "vols", "approx", "dept", "est", "gov", "gen", "rev", "sen",
         "rep", "mt", "ave", "blvd", "capt", "col", "lt", "sgt", "cf", "al", "ed", "eds", "pp", "ch", "sec", "op",
         "ft", "univ", "assn", "bros", "messrs", "mme", "mlle", "ph.d", "b.a", "m.a", "b.sc", "m.sc", "d.c", "n.y",
-        "u.n", "e.u",
+        "u.n", "e.u"
     ]
 
     /// Capitalised words that usually start a sentence (lowercase).
     static let sentenceStarters: Set<String> = [
         "the", "a", "an", "in", "it", "he", "she", "they", "we", "i", "this", "that", "these", "those", "but",
         "and", "however", "there", "if", "when", "as", "for", "on", "at", "after", "while", "so", "then", "his",
-        "her", "their", "our", "my", "you", "your", "what", "why", "how", "yet", "also", "although", "because",
+        "her", "their", "our", "my", "you", "your", "what", "why", "how", "yet", "also", "although", "because"
     ]
 }
 

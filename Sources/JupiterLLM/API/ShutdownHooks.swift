@@ -1,5 +1,5 @@
-import JupiterCore
 import Foundation
+import JupiterCore
 
 /// Clean-up work that must run when the process is interrupted (Ctrl-C, SIGTERM): stopping local
 /// model servers above all. ``LLMService`` registers itself on `start()`; the CLI calls
@@ -52,7 +52,9 @@ public final class ShutdownHooks: Sendable {
                 let source = DispatchSource.makeSignalSource(signal: sig, queue: .global())
                 let fired = Locked(false)
                 source.setEventHandler {
-                    let again = fired.withLock { f -> Bool in defer { f = true }; return f }
+                    let again = fired.withLock { f -> Bool in
+                        defer { f = true }; return f
+                    }
                     if again { exit(128 + sig) }
                     Task.detached {
                         await ShutdownHooks.shared.runAll()

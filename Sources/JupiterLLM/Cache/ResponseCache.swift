@@ -17,17 +17,18 @@ public struct ResponseCache: Sendable {
     public init(database: any DatabaseWriter) throws {
         db = database
         try db.write { db in
-            try db.execute(sql: """
-                CREATE TABLE IF NOT EXISTS llm_responses (
-                    key TEXT PRIMARY KEY NOT NULL,
-                    model TEXT NOT NULL,
-                    path TEXT NOT NULL,
-                    response BLOB NOT NULL,
-                    prompt_tokens INTEGER NOT NULL DEFAULT 0,
-                    completion_tokens INTEGER NOT NULL DEFAULT 0,
-                    created_at REAL NOT NULL
-                ) WITHOUT ROWID
-                """)
+            try db.execute(
+                sql: """
+                    CREATE TABLE IF NOT EXISTS llm_responses (
+                        key TEXT PRIMARY KEY NOT NULL,
+                        model TEXT NOT NULL,
+                        path TEXT NOT NULL,
+                        response BLOB NOT NULL,
+                        prompt_tokens INTEGER NOT NULL DEFAULT 0,
+                        completion_tokens INTEGER NOT NULL DEFAULT 0,
+                        created_at REAL NOT NULL
+                    ) WITHOUT ROWID
+                    """)
         }
     }
 
@@ -45,8 +46,10 @@ public struct ResponseCache: Sendable {
     static func canonical(_ value: JSONValue) -> JSONValue {
         switch value {
         case .object(let o):
-            return .object(JSONObject(o.entries.sorted { $0.key.utf8.lexicographicallyPrecedes($1.key.utf8) }
-                .map { JSONObject.Entry(key: $0.key, value: canonical($0.value)) }))
+            return .object(
+                JSONObject(
+                    o.entries.sorted { $0.key.utf8.lexicographicallyPrecedes($1.key.utf8) }
+                        .map { JSONObject.Entry(key: $0.key, value: canonical($0.value)) }))
         case .array(let a): return .array(a.map(canonical))
         default: return value
         }
@@ -86,16 +89,20 @@ public struct ResponseCache: Sendable {
             added += try await db.writeWithoutTransaction { db in
                 try db.execute(sql: "ATTACH DATABASE ? AS task", arguments: [file])
                 defer { try? db.execute(sql: "DETACH DATABASE task") }
-                let hasTable = try Bool.fetchOne(db, sql: """
-                    SELECT COUNT(*) > 0 FROM task.sqlite_master WHERE type = 'table' AND name = 'llm_responses'
-                    """) ?? false
+                let hasTable =
+                    try Bool.fetchOne(
+                        db,
+                        sql: """
+                            SELECT COUNT(*) > 0 FROM task.sqlite_master WHERE type = 'table' AND name = 'llm_responses'
+                            """) ?? false
                 guard hasTable else { return 0 }
                 var n = 0
                 try db.inTransaction {
-                    try db.execute(sql: """
-                        INSERT OR IGNORE INTO main.llm_responses
-                        SELECT key, model, path, response, prompt_tokens, completion_tokens, created_at FROM task.llm_responses
-                        """)
+                    try db.execute(
+                        sql: """
+                            INSERT OR IGNORE INTO main.llm_responses
+                            SELECT key, model, path, response, prompt_tokens, completion_tokens, created_at FROM task.llm_responses
+                            """)
                     n = db.changesCount
                     return .commit
                 }

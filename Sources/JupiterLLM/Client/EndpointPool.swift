@@ -1,4 +1,5 @@
 import JupiterCore
+
 /// The base URLs serving one model, with a bound on requests in flight per URL. `acquire` hands
 /// out the URL with the fewest outstanding requests (ties: the earliest declared), waiting in
 /// FIFO order when every URL is at its bound, which is what gives the client backpressure.
@@ -61,7 +62,7 @@ final class EndpointPool: Sendable {
                     s.waiters.removeFirst(s.head)
                     s.head = 0
                 }
-                return c // the slot passes on: the count stays
+                return c  // the slot passes on: the count stays
             }
             s.outstanding[slot.index] -= 1
             return nil

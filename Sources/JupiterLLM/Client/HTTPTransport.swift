@@ -1,11 +1,12 @@
-import JupiterCore
 import AsyncHTTPClient
 import Foundation
+import JupiterCore
 import NIOCore
 import NIOHTTP1
 
 /// The HTTP methods the client uses.
 enum RequestMethod: String, Sendable {
+    // swift-format-ignore: AlwaysUseLowerCamelCase
     case GET, POST
 }
 
@@ -36,12 +37,16 @@ final class HTTPTransport: Sendable {
 
     /// Closes connections. Also happens on deinit when forgotten.
     func shutdown() async {
-        let first = isShutDown.withLock { done -> Bool in defer { done = true }; return !done }
+        let first = isShutDown.withLock { done -> Bool in
+            defer { done = true }; return !done
+        }
         if first { try? await client.shutdown() }
     }
 
     deinit {
-        let first = isShutDown.withLock { done -> Bool in defer { done = true }; return !done }
+        let first = isShutDown.withLock { done -> Bool in
+            defer { done = true }; return !done
+        }
         if first { try? client.syncShutdown() }
     }
 

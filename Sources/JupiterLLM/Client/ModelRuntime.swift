@@ -16,8 +16,10 @@ final class ModelRuntime: Sendable {
     /// runs. A connection failure to a dead server is not retried: it is reported with this.
     let deathNote: @Sendable () -> String?
 
-    init(config: ModelConfig, identity: String, baseURLs: [String], apiKey: String?,
-         deathNote: @escaping @Sendable () -> String? = { nil }) {
+    init(
+        config: ModelConfig, identity: String, baseURLs: [String], apiKey: String?,
+        deathNote: @escaping @Sendable () -> String? = { nil }
+    ) {
         self.config = config
         self.deathNote = deathNote
         self.identity = identity
@@ -41,18 +43,21 @@ struct RequestSender: Sendable {
     /// Sends `body` to `path` of the model (or answers from the cache), retrying retryable
     /// failures with backoff, and decodes the answer with `decode` (a decode failure is retried
     /// like invalid JSON).
-    func send<T: Sendable>(_ runtime: ModelRuntime, path: String, body: JSONObject,
-                           decode: @Sendable (JSONValue, Bool) throws(ResponseShapeError) -> T) async throws(LLMError) -> T
-    {
+    func send<T: Sendable>(
+        _ runtime: ModelRuntime, path: String, body: JSONObject,
+        decode: @Sendable (JSONValue, Bool) throws(ResponseShapeError) -> T
+    ) async throws(LLMError) -> T {
         var merged = runtime.config.extraBody
         for e in body { merged[e.key] = e.value }
         let bodyValue = JSONValue.object(merged)
         let cache = self.cache
         let key = cache == nil ? "" : ResponseCache.key(path: path, model: runtime.identity, body: bodyValue)
         if let cache, let stored = await cache.lookup(key),
-           let json = try? JSONParser.parse(stored), let value = try? decode(json, true)
+            let json = try? JSONParser.parse(stored), let value = try? decode(json, true)
         {
-            runtime.stats.withLock { $0.cacheHits += 1; $0.answered += 1 }
+            runtime.stats.withLock {
+                $0.cacheHits += 1; $0.answered += 1
+            }
             return value
         }
         let bytes = JSONWriter.bytes(bodyValue)
@@ -77,14 +82,18 @@ struct RequestSender: Sendable {
             let start = Clock.now()
             let outcome: Result<HTTPAnswer, LLMError>
             do throws(LLMError) {
-                outcome = .success(try await transport.send(method: .POST, url: url, body: bytes, apiKey: runtime.apiKey,
-                                                            timeout: runtime.config.timeout))
+                outcome = .success(
+                    try await transport.send(
+                        method: .POST, url: url, body: bytes, apiKey: runtime.apiKey,
+                        timeout: runtime.config.timeout))
             } catch {
                 outcome = .failure(error)
             }
             runtime.pool.release(slot)
             let elapsed = Clock.now() - start
-            runtime.stats.withLock { $0.requests += 1; if attempt > 1 { $0.retries += 1 } }
+            runtime.stats.withLock {
+                $0.requests += 1; if attempt > 1 { $0.retries += 1 }
+            }
 
             var failure: LLMError
             var retryAfter: Double?
@@ -110,26 +119,30 @@ struct RequestSender: Sendable {
                         }
                         if let cache {
                             do {
-                                try await cache.store(key: key, model: runtime.config.model, path: path, response: answer.body,
-                                                      usage: usage)
+                                try await cache.store(
+                                    key: key, model: runtime.config.model, path: path, response: answer.body,
+                                    usage: usage)
                             } catch {
                                 log("model '\(name)': could not store an answer in the response cache: \(redact("\(error)"))")
                             }
                         }
                         return value
                     } catch let e as JSONParseError {
-                        failure = LLMError(.invalidResponse, "\(url) answered invalid JSON (\(e.message) at byte \(e.offset) of \(answer.body.count))",
-                                           status: answer.status)
+                        failure = LLMError(
+                            .invalidResponse, "\(url) answered invalid JSON (\(e.message) at byte \(e.offset) of \(answer.body.count))",
+                            status: answer.status)
                     } catch {
-                        failure = LLMError(.invalidResponse, "\(url) answered JSON of an unexpected shape: \(redact("\(error)"))",
-                                           status: answer.status)
+                        failure = LLMError(
+                            .invalidResponse, "\(url) answered JSON of an unexpected shape: \(redact("\(error)"))",
+                            status: answer.status)
                     }
                 } else {
-                    let kind: LLMError.Kind = switch answer.status {
-                    case 429: .rateLimited
-                    case 408, 500...599: .serverError
-                    default: .badRequest
-                    }
+                    let kind: LLMError.Kind =
+                        switch answer.status {
+                        case 429: .rateLimited
+                        case 408, 500...599: .serverError
+                        default: .badRequest
+                        }
                     let snippet = String(decoding: answer.body.prefix(300), as: UTF8.self)
                     failure = LLMError(kind, "\(url) answered HTTP \(answer.status): \(redact(snippet))", status: answer.status)
                 }
@@ -146,7 +159,9 @@ struct RequestSender: Sendable {
                 throw failure
             }
             let wait = runtime.config.retry.delay(beforeRetry: attempt, retryAfter: retryAfter, unit: Double.random(in: 0...1))
-            log("model '\(name)': attempt \(attempt)/\(runtime.config.retry.maxAttempts) failed (\(failure)); retrying in \(String(format: "%.2f", wait)) s")
+            log(
+                "model '\(name)': attempt \(attempt)/\(runtime.config.retry.maxAttempts) failed (\(failure)); retrying in \(String(format: "%.2f", wait)) s"
+            )
             do { try await Clock.sleep(wait) } catch {
                 throw LLMError(.cancelled, "request to model '\(name)' was cancelled", attempts: attempt)
             }

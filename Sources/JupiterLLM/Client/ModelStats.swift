@@ -25,16 +25,18 @@ struct ModelStats: Sendable {
         var o: JSONObject = [
             "requests": .int(requests), "retries": .int(retries), "failures": .int(failures),
             "cache_hits": .int(cacheHits), "answered": .int(answered),
-            "prompt_tokens": .int(promptTokens), "completion_tokens": .int(completionTokens),
+            "prompt_tokens": .int(promptTokens), "completion_tokens": .int(completionTokens)
         ]
         o["latency_ms"] = .object([
             "p50": latency.quantileMs(0.5).map { .double(($0 * 100).rounded() / 100) } ?? .null,
-            "p95": latency.quantileMs(0.95).map { .double(($0 * 100).rounded() / 100) } ?? .null,
+            "p95": latency.quantileMs(0.95).map { .double(($0 * 100).rounded() / 100) } ?? .null
         ])
         if !errorsByKind.isEmpty {
-            o["errors"] = .object(JSONObject(errorsByKind.sorted { $0.key < $1.key }.map {
-                JSONObject.Entry(key: $0.key, value: .int($0.value))
-            }))
+            o["errors"] = .object(
+                JSONObject(
+                    errorsByKind.sorted { $0.key < $1.key }.map {
+                        JSONObject.Entry(key: $0.key, value: .int($0.value))
+                    }))
         }
         return .object(o)
     }

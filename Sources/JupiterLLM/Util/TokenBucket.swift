@@ -1,5 +1,5 @@
-import JupiterCore
 import Foundation
+import JupiterCore
 
 /// A token bucket that may go into debt: `reserve` takes the cost at once and says how long the
 /// caller must wait before its share is covered. Used for requests/min and tokens/min limits.

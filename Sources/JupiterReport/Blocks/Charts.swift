@@ -125,8 +125,9 @@ public struct IntervalChart: Sendable {
         let left = Self.labelWidth(rows.map(\.label)), right = 130.0, top = 18.0 + 14.0 * Double(max(references.count, 1))
         let rowHeight = 30.0
         let height = top + rowHeight * Double(max(rows.count, 1)) + 45
-        let scale = LinearScale(covering: rows.flatMap { [$0.lower, $0.upper, $0.estimate] } + references.map(\.value),
-                                from: left, to: width - right)
+        let scale = LinearScale(
+            covering: rows.flatMap { [$0.lower, $0.upper, $0.estimate] } + references.map(\.value),
+            from: left, to: width - right)
         var s = SVG(width: width, height: height, label: "Differences with their intervals: " + axisTitle)
         let bottom = top + rowHeight * Double(max(rows.count, 1))
         for t in scale.ticks() {
@@ -283,29 +284,34 @@ struct SVG {
     var markup: String
 
     init(width: Double, height: Double, label: String) {
-        markup = "<svg xmlns=\"http://www.w3.org/2000/svg\" role=\"img\" aria-label=\"\(HTML.escape(label))\" "
+        markup =
+            "<svg xmlns=\"http://www.w3.org/2000/svg\" role=\"img\" aria-label=\"\(HTML.escape(label))\" "
             + "width=\"\(HTML.coordinate(width))\" height=\"\(HTML.coordinate(height))\" "
             + "viewBox=\"0 0 \(HTML.coordinate(width)) \(HTML.coordinate(height))\">"
     }
 
     mutating func line(x1: Double, y1: Double, x2: Double, y2: Double, colour: ChartColour, width: Double = 1, dashed: Bool = false) {
-        markup += "<line x1=\"\(HTML.coordinate(x1))\" y1=\"\(HTML.coordinate(y1))\" x2=\"\(HTML.coordinate(x2))\" "
+        markup +=
+            "<line x1=\"\(HTML.coordinate(x1))\" y1=\"\(HTML.coordinate(y1))\" x2=\"\(HTML.coordinate(x2))\" "
             + "y2=\"\(HTML.coordinate(y2))\" stroke=\"\(colour.rawValue)\" stroke-width=\"\(HTML.coordinate(width))\""
             + (dashed ? " stroke-dasharray=\"5 4\"" : "") + "/>"
     }
 
     mutating func circle(x: Double, y: Double, r: Double, colour: ChartColour) {
-        markup += "<circle cx=\"\(HTML.coordinate(x))\" cy=\"\(HTML.coordinate(y))\" r=\"\(HTML.coordinate(r))\" fill=\"\(colour.rawValue)\"/>"
+        markup +=
+            "<circle cx=\"\(HTML.coordinate(x))\" cy=\"\(HTML.coordinate(y))\" r=\"\(HTML.coordinate(r))\" fill=\"\(colour.rawValue)\"/>"
     }
 
     mutating func rect(x: Double, y: Double, width: Double, height: Double, colour: ChartColour) {
-        markup += "<rect x=\"\(HTML.coordinate(x))\" y=\"\(HTML.coordinate(y))\" width=\"\(HTML.coordinate(width))\" "
+        markup +=
+            "<rect x=\"\(HTML.coordinate(x))\" y=\"\(HTML.coordinate(y))\" width=\"\(HTML.coordinate(width))\" "
             + "height=\"\(HTML.coordinate(height))\" fill=\"\(colour.rawValue)\"/>"
     }
 
     mutating func text(_ t: String, x: Double, y: Double, anchor: String, colour: ChartColour? = nil) {
         guard !t.isEmpty else { return }
-        markup += "<text x=\"\(HTML.coordinate(x))\" y=\"\(HTML.coordinate(y))\" text-anchor=\"\(anchor)\""
+        markup +=
+            "<text x=\"\(HTML.coordinate(x))\" y=\"\(HTML.coordinate(y))\" text-anchor=\"\(anchor)\""
             + (colour.map { " fill=\"\($0.rawValue)\"" } ?? "") + ">\(HTML.escape(t))</text>"
     }
 }

@@ -39,8 +39,9 @@ public struct FunnelChart: Sendable {
         let left = IntervalChart.labelWidth(stages.map(\.label)), right = 200.0, top = 8.0, row = 26.0
         let height = top + row * Double(max(stages.count, 1)) + 8
         let first = max(1, stages.first?.count ?? 1)
-        let scale = LinearScale(covering: [0, Double(max(first, stages.map(\.count).max() ?? 1))], from: left, to: width - right,
-                                pad: false)
+        let scale = LinearScale(
+            covering: [0, Double(max(first, stages.map(\.count).max() ?? 1))], from: left, to: width - right,
+            pad: false)
         var s = SVG(width: width, height: height, label: title)
         for (i, stage) in stages.enumerated() {
             let y = top + row * Double(i)

@@ -57,8 +57,9 @@ public struct ChatTemplate: Sendable {
     /// Compiles `source` with the special tokens of `config`; a syntax error names the file.
     static func compile(_ source: String, config: TokenizerConfig?, file: String, path: String) throws(TokenizerError) -> ChatTemplate {
         do {
-            return try ChatTemplate(source: source, bosToken: config?.specialToken("bos_token"),
-                                    eosToken: config?.specialToken("eos_token"))
+            return try ChatTemplate(
+                source: source, bosToken: config?.specialToken("bos_token"),
+                eosToken: config?.specialToken("eos_token"))
         } catch {
             throw TokenizerError(.invalidValue, path: path, error.description, file: file)
         }
@@ -84,15 +85,16 @@ public struct ChatTemplate: Sendable {
         var o: JSONObject = ["role": .string(m.role.rawValue), "content": .string(m.content)]
         if let r = m.reasoning { o["reasoning_content"] = .string(r) }
         if !m.toolCalls.isEmpty {
-            o["tool_calls"] = .array(m.toolCalls.map { call in
-                var c: JSONObject = [:]
-                if let id = call.id { c["id"] = .string(id) }
-                c["type"] = .string("function")
-                var args: JSONValue = .string(call.arguments)
-                if let parsed = try? JSONParser.parse(call.arguments), case .object = parsed { args = parsed }
-                c["function"] = .object(["name": .string(call.name), "arguments": args])
-                return .object(c)
-            })
+            o["tool_calls"] = .array(
+                m.toolCalls.map { call in
+                    var c: JSONObject = [:]
+                    if let id = call.id { c["id"] = .string(id) }
+                    c["type"] = .string("function")
+                    var args: JSONValue = .string(call.arguments)
+                    if let parsed = try? JSONParser.parse(call.arguments), case .object = parsed { args = parsed }
+                    c["function"] = .object(["name": .string(call.name), "arguments": args])
+                    return .object(c)
+                })
         }
         if let id = m.toolCallID { o["tool_call_id"] = .string(id) }
         if let n = m.name { o["name"] = .string(n) }
@@ -108,12 +110,15 @@ public struct ChatTemplate: Sendable {
     /// `<|im_start|>assistant` header is outside the span and the end-of-turn token inside).
     /// That needs the template to render earlier turns the same whatever follows; when it does
     /// not, an error says so rather than returning wrong spans.
-    public func render(_ conversation: Conversation, addGenerationPrompt: Bool = false,
-                       extra: JSONObject = JSONObject(), now: Date = Date()) throws(TemplateError) -> RenderedConversation {
+    public func render(
+        _ conversation: Conversation, addGenerationPrompt: Bool = false,
+        extra: JSONObject = JSONObject(), now: Date = Date()
+    ) throws(TemplateError) -> RenderedConversation {
         let messages = conversation.messages.map(ChatTemplate.messageValue)
         do throws(TemplateError) {
-            let (text, generation) = try renderRaw(messages: messages, tools: conversation.tools,
-                                                   addGenerationPrompt: addGenerationPrompt, extra: extra, now: now)
+            let (text, generation) = try renderRaw(
+                messages: messages, tools: conversation.tools,
+                addGenerationPrompt: addGenerationPrompt, extra: extra, now: now)
             let assistantIndices = conversation.messages.indices.filter { conversation.messages[$0].role == .assistant }
             var spans: [AssistantSpan] = []
             if parsed.hasGeneration {
@@ -123,15 +128,24 @@ public struct ChatTemplate: Sendable {
             } else {
                 let full = Array(text.unicodeScalars)
                 for i in assistantIndices {
-                    let upto = try renderRaw(messages: Array(messages[..<i]), tools: conversation.tools,
-                                             addGenerationPrompt: false, extra: extra, now: now).0
-                    let prompt = try renderRaw(messages: Array(messages[..<i]), tools: conversation.tools,
-                                               addGenerationPrompt: true, extra: extra, now: now).0
-                    let through = try renderRaw(messages: Array(messages[...i]), tools: conversation.tools,
-                                                addGenerationPrompt: false, extra: extra, now: now).0
+                    let upto = try renderRaw(
+                        messages: Array(messages[..<i]), tools: conversation.tools,
+                        addGenerationPrompt: false, extra: extra, now: now
+                    ).0
+                    let prompt = try renderRaw(
+                        messages: Array(messages[..<i]), tools: conversation.tools,
+                        addGenerationPrompt: true, extra: extra, now: now
+                    ).0
+                    let through = try renderRaw(
+                        messages: Array(messages[...i]), tools: conversation.tools,
+                        addGenerationPrompt: false, extra: extra, now: now
+                    ).0
                     let u = Array(upto.unicodeScalars), p = Array(prompt.unicodeScalars), t = Array(through.unicodeScalars)
                     guard t.starts(with: u), full.starts(with: t) else {
-                        throw TemplateError(.runtime, "cannot find the span of assistant message \(i): the template does not render earlier turns the same whatever follows (add {% generation %} blocks to it)")
+                        throw TemplateError(
+                            .runtime,
+                            "cannot find the span of assistant message \(i): the template does not render earlier turns the same whatever follows (add {% generation %} blocks to it)"
+                        )
                     }
                     // The span starts where the turn's text first differs from the generation prompt.
                     var start = u.count
@@ -149,16 +163,20 @@ public struct ChatTemplate: Sendable {
 
     /// Renders raw template inputs (OpenAI-style message dicts); returns the text and the scalar
     /// ranges of `{% generation %}` blocks.
-    public func render(messages: [JSONValue], tools: [JSONValue]? = nil, addGenerationPrompt: Bool = false,
-                       extra: JSONObject = JSONObject(), now: Date = Date()) throws(TemplateError) -> String {
+    public func render(
+        messages: [JSONValue], tools: [JSONValue]? = nil, addGenerationPrompt: Bool = false,
+        extra: JSONObject = JSONObject(), now: Date = Date()
+    ) throws(TemplateError) -> String {
         try renderRaw(messages: messages, tools: tools, addGenerationPrompt: addGenerationPrompt, extra: extra, now: now).0
     }
 
-    func renderRaw(messages: [JSONValue], tools: [JSONValue]?, addGenerationPrompt: Bool, extra: JSONObject,
-                   now: Date) throws(TemplateError) -> (String, [Range<Int>]) {
+    func renderRaw(
+        messages: [JSONValue], tools: [JSONValue]?, addGenerationPrompt: Bool, extra: JSONObject,
+        now: Date
+    ) throws(TemplateError) -> (String, [Range<Int>]) {
         var globals: [String: JinjaValue] = [
             "raise_exception": .builtin("raise_exception"), "range": .builtin("range"),
-            "namespace": .builtin("namespace"), "dict": .builtin("dict"), "strftime_now": .builtin("strftime_now"),
+            "namespace": .builtin("namespace"), "dict": .builtin("dict"), "strftime_now": .builtin("strftime_now")
         ]
         globals["messages"] = .list(messages.map(JinjaValue.init(json:)))
         globals["tools"] = tools.map { .list($0.map(JinjaValue.init(json:))) } ?? JinjaValue.none

@@ -46,7 +46,9 @@ extension ChatTemplate {
         let configFile = (folder as NSString).appendingPathComponent("tokenizer_config.json")
         let config = FileManager.default.fileExists(atPath: configFile) ? try TokenizerConfig(file: configFile) : nil
 
-        let jinja = name == "default" ? (folder as NSString).appendingPathComponent("chat_template.jinja")
+        let jinja =
+            name == "default"
+            ? (folder as NSString).appendingPathComponent("chat_template.jinja")
             : (folder as NSString).appendingPathComponent("additional_chat_templates/\(name).jinja")
         if FileManager.default.fileExists(atPath: jinja) {
             guard let data = FileManager.default.contents(atPath: jinja) else {
@@ -55,12 +57,14 @@ extension ChatTemplate {
             guard let source = String(validating: [UInt8](data), as: UTF8.self) else {
                 throw TokenizerError(.invalidValue, path: "$", "the template is not valid UTF-8", file: jinja)
             }
-            return LocatedChatTemplate(template: try compile(source, config: config, file: jinja, path: "$"),
-                                       source: .jinjaFile(path: jinja))
+            return LocatedChatTemplate(
+                template: try compile(source, config: config, file: jinja, path: "$"),
+                source: .jinjaFile(path: jinja))
         }
         guard let config, let (source, entry) = try config.chatTemplate(name: name) else { return nil }
-        return LocatedChatTemplate(template: try compile(source, config: config, file: configFile, path: "$.chat_template"),
-                                   source: .tokenizerConfig(path: configFile, name: entry))
+        return LocatedChatTemplate(
+            template: try compile(source, config: config, file: configFile, path: "$.chat_template"),
+            source: .tokenizerConfig(path: configFile, name: entry))
     }
 }
 
@@ -76,8 +80,9 @@ struct TokenizerConfig {
         }
         let bytes = [UInt8](data)
         do { root = try JSONParser.parse(bytes) } catch {
-            throw TokenizerError(.invalidJSON, path: JSONPathLocator.path(at: error.offset, in: bytes),
-                                 "\(error.message) (byte \(error.offset))", file: file)
+            throw TokenizerError(
+                .invalidJSON, path: JSONPathLocator.path(at: error.offset, in: bytes),
+                "\(error.message) (byte \(error.offset))", file: file)
         }
         self.file = file
     }
@@ -100,7 +105,9 @@ struct TokenizerConfig {
             let names = items.compactMap { $0["name"]?.stringValue }.map { "\"\($0)\"" }.joined(separator: ", ")
             throw TokenizerError(.invalidValue, path: "$.chat_template", "no template named \"\(name)\" (it has \(names))", file: file)
         case let other?:
-            throw TokenizerError(.invalidValue, path: "$.chat_template", "expected a string or a list of named templates, found \(other.typeName)", file: file)
+            throw TokenizerError(
+                .invalidValue, path: "$.chat_template", "expected a string or a list of named templates, found \(other.typeName)",
+                file: file)
         }
     }
 

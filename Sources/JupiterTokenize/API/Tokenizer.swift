@@ -73,7 +73,8 @@ public struct Tokenizer: Sendable {
         // Big files: decode vocab and merges straight from the bytes; on any surprise, fall back
         // to the general path (which reports problems with their JSON path).
         if let (rest, fast) = FastModelJSON.extract(bytes), let value = try? JSONParser.parse(rest),
-           let core = try? TokenizerLoader(root: JNode(value: value, path: "$"), fast: fast).load() {
+            let core = try? TokenizerLoader(root: JNode(value: value, path: "$"), fast: fast).load()
+        {
             self.init(core: core)
             return
         }
@@ -81,8 +82,9 @@ public struct Tokenizer: Sendable {
         do { value = try JSONParser.parse(bytes) } catch {
             let path = JSONPathLocator.path(at: error.offset, in: bytes)
             let truncated = error.offset >= bytes.count || JSONPathLocator.isTruncated(bytes)
-            throw TokenizerError(.invalidJSON, path: path,
-                                 (truncated ? "file is truncated: " : "") + "\(error.message) (byte \(error.offset))")
+            throw TokenizerError(
+                .invalidJSON, path: path,
+                (truncated ? "file is truncated: " : "") + "\(error.message) (byte \(error.offset))")
         }
         try self.init(value: value)
     }

@@ -115,7 +115,9 @@ enum JSONPathLocator {
 
     /// `.name` for identifier-like keys, `["…"]` otherwise.
     static func pathComponent(_ key: String) -> String {
-        let ident = !key.isEmpty && key.unicodeScalars.allSatisfy { $0.isASCII && ($0.properties.isAlphabetic || $0 == "_" || ("0"..."9").contains($0)) }
+        let ident =
+            !key.isEmpty
+            && key.unicodeScalars.allSatisfy { $0.isASCII && ($0.properties.isAlphabetic || $0 == "_" || ("0"..."9").contains($0)) }
         if ident { return "." + key }
         var esc = "[\""
         for ch in key.unicodeScalars {

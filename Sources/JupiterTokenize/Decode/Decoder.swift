@@ -57,7 +57,8 @@ indirect enum TokenDecoder: Sendable {
             }
             for t in tokens {
                 if t.count == 6, t.starts(with: [0x3C, 0x30, 0x78]), t[5] == 0x3E,
-                   let b = UInt8(String(decoding: t[3..<5], as: UTF8.self), radix: 16) {
+                    let b = UInt8(String(decoding: t[3..<5], as: UTF8.self), radix: 16)
+                {
                     pending.append(b)
                 } else {
                     flush()
@@ -138,9 +139,13 @@ enum ByteLevelAlphabet {
             while i < n {
                 let b0 = p[i]
                 var v: Int
-                if b0 < 0x80 { v = Int(b0); i += 1 }
-                else if b0 & 0xE0 == 0xC0, i + 1 < n { v = (Int(b0 & 0x1F) << 6) | Int(p[i + 1] & 0x3F); i += 2 }
-                else { return false }
+                if b0 < 0x80 {
+                    v = Int(b0); i += 1
+                } else if b0 & 0xE0 == 0xC0, i + 1 < n {
+                    v = (Int(b0 & 0x1F) << 6) | Int(p[i + 1] & 0x3F); i += 2
+                } else {
+                    return false
+                }
                 guard v < 0x144 else { return false }
                 let b = table[v]
                 guard b >= 0 else { return false }

@@ -16,8 +16,10 @@ public struct AddedToken: Sendable, Hashable {
     public var special: Bool
 
     /// Creates an added token.
-    public init(id: Int, content: String, singleWord: Bool = false, lstrip: Bool = false, rstrip: Bool = false,
-                normalized: Bool = false, special: Bool = true) {
+    public init(
+        id: Int, content: String, singleWord: Bool = false, lstrip: Bool = false, rstrip: Bool = false,
+        normalized: Bool = false, special: Bool = true
+    ) {
         self.id = id
         self.content = content
         self.singleWord = singleWord

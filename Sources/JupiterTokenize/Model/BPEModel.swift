@@ -23,8 +23,10 @@ struct BPEModel: Sendable {
     var fallbackIDs = [Int32](repeating: -1, count: 256)
 
     /// Appends the ids of one pre-tokenized word `p[start..<end]` to `out`.
-    func encodeWord(_ p: UnsafePointer<UInt8>, _ start: Int, _ end: Int, into out: inout [Int32],
-                    cache: inout BPECache) {
+    func encodeWord(
+        _ p: UnsafePointer<UInt8>, _ start: Int, _ end: Int, into out: inout [Int32],
+        cache: inout BPECache
+    ) {
         let n = end - start
         if n == 0 { return }
         if ignoreMerges, let id = vocab.get(p + start, n) {

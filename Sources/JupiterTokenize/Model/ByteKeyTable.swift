@@ -56,8 +56,10 @@ struct ByteKeyTable: Sendable {
         var s = Int(truncatingIfNeeded: h) & mask
         while slots[s] >= 0 { s = (s + 1) & mask }
         slots[s] = Int32(entries.count)
-        entries.append(Entry(start: Int32(arena.count), length: Int32(key.count), value: value,
-                             hash: UInt32(truncatingIfNeeded: h >> 32)))
+        entries.append(
+            Entry(
+                start: Int32(arena.count), length: Int32(key.count), value: value,
+                hash: UInt32(truncatingIfNeeded: h >> 32)))
         arena.append(contentsOf: key)
         return true
     }
@@ -80,7 +82,8 @@ struct ByteKeyTable: Sendable {
                         if e < 0 { return nil }
                         let x = en[e]
                         if x.hash == tag, Int(x.length) == n, let ab = ar.baseAddress ?? (n == 0 ? p : nil),
-                           memcmpBytes(ab + Int(x.start), p, n) {
+                            memcmpBytes(ab + Int(x.start), p, n)
+                        {
                             return x.value
                         }
                         s = (s + 1) & mask

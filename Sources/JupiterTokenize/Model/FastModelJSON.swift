@@ -110,7 +110,9 @@ struct FastModelJSON {
                         j = k
                         continue
                     }
-                    if c == 0x7B || c == 0x5B { depth += 1 } else if c == 0x7D || c == 0x5D {
+                    if c == 0x7B || c == 0x5B {
+                        depth += 1
+                    } else if c == 0x7D || c == 0x5D {
                         depth -= 1
                         if depth == 0 { return j + 1 }
                     }
@@ -188,7 +190,8 @@ struct FastModelJSON {
                         var adv = 6
                         if v >= 0xD800 && v < 0xDC00 {
                             guard j + 11 < end, p[j + 6] == 0x5C, p[j + 7] == 0x75, let lo = hex4(j + 8),
-                                  lo >= 0xDC00 && lo < 0xE000 else { return nil }
+                                lo >= 0xDC00 && lo < 0xE000
+                            else { return nil }
                             v = 0x10000 + ((v - 0xD800) << 10) + (lo - 0xDC00)
                             adv = 12
                         } else if v >= 0xDC00 && v < 0xE000 {

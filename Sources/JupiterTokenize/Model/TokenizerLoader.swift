@@ -63,11 +63,12 @@ struct TokenizerLoader {
         let addedNodes = try root.member("added_tokens")?.array() ?? []
         var added: [AddedToken] = []
         for n in addedNodes {
-            added.append(AddedToken(
-                id: try n.required("id").int(), content: try n.required("content").string(),
-                singleWord: try n.bool("single_word", default: false), lstrip: try n.bool("lstrip", default: false),
-                rstrip: try n.bool("rstrip", default: false), normalized: try n.bool("normalized", default: true),
-                special: try n.bool("special", default: false)))
+            added.append(
+                AddedToken(
+                    id: try n.required("id").int(), content: try n.required("content").string(),
+                    singleWord: try n.bool("single_word", default: false), lstrip: try n.bool("lstrip", default: false),
+                    rstrip: try n.bool("rstrip", default: false), normalized: try n.bool("normalized", default: true),
+                    special: try n.bool("special", default: false)))
         }
         let normalizer = try root.member("normalizer").map { (n) throws(TokenizerError) in try normalizerFrom(n) }
         let pre = try root.member("pre_tokenizer").map { (n) throws(TokenizerError) in try preTokenizerFrom(n) }
@@ -101,8 +102,9 @@ struct TokenizerLoader {
         if case .sequence(let steps) = p {
             for (i, s) in steps.enumerated() where i < steps.count - 1 {
                 if s.isByteLevel {
-                    throw TokenizerError(.unsupported, path: path + ".pretokenizers[\(i)]",
-                                         "ByteLevel must be the last pre-tokenizer of a Sequence")
+                    throw TokenizerError(
+                        .unsupported, path: path + ".pretokenizers[\(i)]",
+                        "ByteLevel must be the last pre-tokenizer of a Sequence")
                 }
             }
         }
@@ -140,7 +142,8 @@ struct TokenizerLoader {
             for c in try n.required("normalizers").array() { out.append(try normalizerFrom(c)) }
             return .sequence(out)
         default:
-            throw n.unsupported("normalizer type \"\(type)\" (supported: NFC, NFD, NFKC, NFKD, Lowercase, StripAccents, Strip, Prepend, Replace, Sequence)")
+            throw n.unsupported(
+                "normalizer type \"\(type)\" (supported: NFC, NFD, NFKC, NFKD, Lowercase, StripAccents, Strip, Prepend, Replace, Sequence)")
         }
     }
 
@@ -148,8 +151,9 @@ struct TokenizerLoader {
         let type = try n.type()
         switch type {
         case "ByteLevel":
-            return .byteLevel(addPrefixSpace: try n.bool("add_prefix_space", default: true),
-                              useRegex: try n.bool("use_regex", default: true))
+            return .byteLevel(
+                addPrefixSpace: try n.bool("add_prefix_space", default: true),
+                useRegex: try n.bool("use_regex", default: true))
         case "Split":
             let patNode = try n.required("pattern")
             let (p, src) = try patternFrom(patNode)
@@ -186,7 +190,9 @@ struct TokenizerLoader {
             for c in try n.required("pretokenizers").array() { out.append(try preTokenizerFrom(c)) }
             return .sequence(out)
         default:
-            throw n.unsupported("pre-tokenizer type \"\(type)\" (supported: ByteLevel, Split, Metaspace, Digits, Whitespace, WhitespaceSplit, Punctuation, CharDelimiterSplit, Sequence)")
+            throw n.unsupported(
+                "pre-tokenizer type \"\(type)\" (supported: ByteLevel, Split, Metaspace, Digits, Whitespace, WhitespaceSplit, Punctuation, CharDelimiterSplit, Sequence)"
+            )
         }
     }
 
@@ -231,7 +237,8 @@ struct TokenizerLoader {
             for c in try n.required("processors").array() { out.append(try postFrom(c, model: model, added: added)) }
             return .sequence(out)
         default:
-            throw n.unsupported("post-processor type \"\(type)\" (supported: TemplateProcessing, ByteLevel, BertProcessing, RobertaProcessing, Sequence)")
+            throw n.unsupported(
+                "post-processor type \"\(type)\" (supported: TemplateProcessing, ByteLevel, BertProcessing, RobertaProcessing, Sequence)")
         }
     }
 
@@ -265,8 +272,9 @@ struct TokenizerLoader {
             let scheme = try prependScheme(n)
             return .metaspace(replacement: rep, prependScheme: scheme)
         case "Strip":
-            return .strip(content: try oneCharacter(n, "content"), start: try n.required("start").int(),
-                          stop: try n.required("stop").int())
+            return .strip(
+                content: try oneCharacter(n, "content"), start: try n.required("start").int(),
+                stop: try n.required("stop").int())
         case "Replace":
             let pn = try n.required("pattern")
             guard let lit = try pn.member("String") else { throw pn.unsupported("regex patterns in a Replace decoder") }
@@ -317,8 +325,9 @@ struct TokenizerLoader {
         } else {
             for e in vocab.entries {
                 guard let id = e.value.intValue, id >= 0, id < Int(Int32.max) else {
-                    throw TokenizerError(.invalidValue, path: vocabNode.path + JSONPathLocator.pathComponent(e.key),
-                                         "token id must be a non-negative integer, found \(e.value.typeName)")
+                    throw TokenizerError(
+                        .invalidValue, path: vocabNode.path + JSONPathLocator.pathComponent(e.key),
+                        "token id must be a non-negative integer, found \(e.value.typeName)")
                 }
                 Array(e.key.utf8).withUnsafeBufferPointer { add($0, id) }
             }
@@ -331,7 +340,8 @@ struct TokenizerLoader {
         if let u = try n.member("unk_token") {
             let s = try u.string()
             let key = byteLevel ? (ByteLevelAlphabet.decode(s) ?? Array(s.utf8)) : Array(s.utf8)
-            guard let id = table.get(key) ?? other.get(Array(s.utf8)) ?? added.first(where: { $0.content == s }).map({ Int32($0.id) }) else {
+            guard let id = table.get(key) ?? other.get(Array(s.utf8)) ?? added.first(where: { $0.content == s }).map({ Int32($0.id) })
+            else {
                 throw u.fail("unk_token \"\(s)\" is not in the vocabulary")
             }
             model.unkID = id
@@ -380,8 +390,10 @@ struct TokenizerLoader {
             fast.arena.withUnsafeBufferPointer { arena in
                 guard let base = arena.baseAddress else { return }
                 for (rank, m) in fast.merges.enumerated() {
-                    if let msg = merge(UnsafeBufferPointer(start: base + Int(m.0), count: Int(m.1)),
-                                       UnsafeBufferPointer(start: base + Int(m.2), count: Int(m.3)), rank: rank) {
+                    if let msg = merge(
+                        UnsafeBufferPointer(start: base + Int(m.0), count: Int(m.1)),
+                        UnsafeBufferPointer(start: base + Int(m.2), count: Int(m.3)), rank: rank)
+                    {
                         failure = (rank, msg)
                         return
                     }
@@ -391,7 +403,9 @@ struct TokenizerLoader {
                 throw TokenizerError(.invalidValue, path: n.path + ".merges[\(rank)]", msg)
             }
         } else if let mergesNode = try n.member("merges") {
-            guard case .array(let merges) = mergesNode.value else { throw mergesNode.fail("expected an array, found \(mergesNode.value.typeName)") }
+            guard case .array(let merges) = mergesNode.value else {
+                throw mergesNode.fail("expected an array, found \(mergesNode.value.typeName)")
+            }
             mt = MergeTable(capacity: merges.count)
             for (rank, m) in merges.enumerated() {
                 var a: String, b: String
@@ -399,7 +413,8 @@ struct TokenizerLoader {
                 case .string(let s):
                     let parts = s.split(separator: " ", omittingEmptySubsequences: false)
                     guard parts.count == 2 else {
-                        throw TokenizerError(.invalidValue, path: mergesNode.path + "[\(rank)]", "a merge must be two tokens separated by one space")
+                        throw TokenizerError(
+                            .invalidValue, path: mergesNode.path + "[\(rank)]", "a merge must be two tokens separated by one space")
                     }
                     a = String(parts[0]); b = String(parts[1])
                 case .array(let arr):
@@ -408,7 +423,8 @@ struct TokenizerLoader {
                     }
                     a = x; b = y
                 default:
-                    throw TokenizerError(.invalidValue, path: mergesNode.path + "[\(rank)]", "a merge must be a string or a pair, found \(m.typeName)")
+                    throw TokenizerError(
+                        .invalidValue, path: mergesNode.path + "[\(rank)]", "a merge must be a string or a pair, found \(m.typeName)")
                 }
                 let msg = Array(a.utf8).withUnsafeBufferPointer { ua in
                     Array(b.utf8).withUnsafeBufferPointer { ub in merge(ua, ub, rank: rank) }

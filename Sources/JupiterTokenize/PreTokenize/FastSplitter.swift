@@ -11,8 +11,10 @@ enum FastSplitter: Sendable {
     case cl100k(maxDigits: Int)
 
     static let gpt2Pattern = #"'s|'t|'re|'ve|'m|'ll|'d| ?\p{L}+| ?\p{N}+| ?[^\s\p{L}\p{N}]+|\s+(?!\S)|\s+"#
-    static let llama3Pattern = #"(?i:'s|'t|'re|'ve|'m|'ll|'d)|[^\r\n\p{L}\p{N}]?\p{L}+|\p{N}{1,3}| ?[^\s\p{L}\p{N}]+[\r\n]*|\s*[\r\n]+|\s+(?!\S)|\s+"#
-    static let qwen2Pattern = #"(?i:'s|'t|'re|'ve|'m|'ll|'d)|[^\r\n\p{L}\p{N}]?\p{L}+|\p{N}| ?[^\s\p{L}\p{N}]+[\r\n]*|\s*[\r\n]+|\s+(?!\S)|\s+"#
+    static let llama3Pattern =
+        #"(?i:'s|'t|'re|'ve|'m|'ll|'d)|[^\r\n\p{L}\p{N}]?\p{L}+|\p{N}{1,3}| ?[^\s\p{L}\p{N}]+[\r\n]*|\s*[\r\n]+|\s+(?!\S)|\s+"#
+    static let qwen2Pattern =
+        #"(?i:'s|'t|'re|'ve|'m|'ll|'d)|[^\r\n\p{L}\p{N}]?\p{L}+|\p{N}| ?[^\s\p{L}\p{N}]+[\r\n]*|\s*[\r\n]+|\s+(?!\S)|\s+"#
 
     /// The fast matcher for a pattern, when there is one.
     static func forPattern(_ pattern: String) -> FastSplitter? {
@@ -25,6 +27,7 @@ enum FastSplitter: Sendable {
     }
 
     // Kinds: letter, number, whitespace, other.
+    // swift-format-ignore: AlwaysUseLowerCamelCase
     static let L: UInt8 = 0, N: UInt8 = 1, W: UInt8 = 2, O: UInt8 = 3
 
     static let asciiKinds: [UInt8] = (0..<128).map { c in

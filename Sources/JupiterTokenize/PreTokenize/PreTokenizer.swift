@@ -193,8 +193,10 @@ indirect enum PreTokenizer: Sendable {
     }
 
     /// Replaces each piece by the sub-pieces `body` emits (byte ranges into the same buffer).
-    private func splitEach(_ pieces: inout PieceList,
-                           _ body: (UnsafePointer<UInt8>, Int, Int, (Int, Int) -> Void) -> Void) {
+    private func splitEach(
+        _ pieces: inout PieceList,
+        _ body: (UnsafePointer<UInt8>, Int, Int, (Int, Int) -> Void) -> Void
+    ) {
         var ranges: [Range<Int>] = []
         var origin: [Bool] = []
         ranges.reserveCapacity(pieces.ranges.count * 4)

@@ -261,8 +261,11 @@ struct RegexParser {
             default: return atom
             }
             var greedy = true
-            if i < s.count, s[i] == "?" { greedy = false; i += 1 }
-            else if i < s.count, s[i] == "+" { throw error("possessive quantifier is not supported") }
+            if i < s.count, s[i] == "?" {
+                greedy = false; i += 1
+            } else if i < s.count, s[i] == "+" {
+                throw error("possessive quantifier is not supported")
+            }
             if max == nil, case let node = atom, node.nullable {
                 throw error("unbounded repetition of an expression that can match empty is not supported")
             }

@@ -57,14 +57,14 @@ enum UnicodeClass {
             ("P", [11, 12, 13, 14, 15, 16, 17]),
             ("Sm", [18]), ("Sc", [19]), ("Sk", [20]), ("So", [21]), ("S", [18, 19, 20, 21]),
             ("Zs", [22]), ("Zl", [23]), ("Zp", [24]), ("Z", [22, 23, 24]),
-            ("Cc", [25]), ("Cf", [26]), ("Cs", [27]), ("Co", [28]), ("Cn", [29]), ("C", [25, 26, 27, 28, 29]),
+            ("Cc", [25]), ("Cf", [26]), ("Cs", [27]), ("Co", [28]), ("Cn", [29]), ("C", [25, 26, 27, 28, 29])
         ]
         var out: [String: UInt32] = [:]
         for (n, bits) in names { out[n] = bits.reduce(0) { $0 | (1 << UInt32($1)) } }
         let long: [String: String] = [
             "Letter": "L", "Uppercase_Letter": "Lu", "Lowercase_Letter": "Ll", "Titlecase_Letter": "Lt",
             "Modifier_Letter": "Lm", "Other_Letter": "Lo", "Mark": "M", "Number": "N", "Decimal_Number": "Nd",
-            "Punctuation": "P", "Symbol": "S", "Separator": "Z", "Other": "C", "Control": "Cc",
+            "Punctuation": "P", "Symbol": "S", "Separator": "Z", "Other": "C", "Control": "Cc"
         ]
         for (l, s) in long { out[l] = out[s] }
         return out
@@ -85,7 +85,8 @@ enum UnicodeClass {
         // General categories that changed after Unicode 16.0 (U+0295 went from Ll to Lo in 17.0).
         if s.value == 0x0295 { return 1 }
         if let age = s.properties.age,
-           age.major > unicodeVersion.major || (age.major == unicodeVersion.major && age.minor > unicodeVersion.minor) {
+            age.major > unicodeVersion.major || (age.major == unicodeVersion.major && age.minor > unicodeVersion.minor)
+        {
             return 29
         }
         var e = index(s.properties.generalCategory)
@@ -141,8 +142,10 @@ func decodeScalar(_ p: UnsafePointer<UInt8>, _ i: Int, _ end: Int) -> (value: UI
         return (((b0 & 0x0F) << 12) | ((UInt32(p[i + 1]) & 0x3F) << 6) | (UInt32(p[i + 2]) & 0x3F), 3)
     }
     if i + 3 < end {
-        return (((b0 & 0x07) << 18) | ((UInt32(p[i + 1]) & 0x3F) << 12) | ((UInt32(p[i + 2]) & 0x3F) << 6)
-            | (UInt32(p[i + 3]) & 0x3F), 4)
+        return (
+            ((b0 & 0x07) << 18) | ((UInt32(p[i + 1]) & 0x3F) << 12) | ((UInt32(p[i + 2]) & 0x3F) << 6)
+                | (UInt32(p[i + 3]) & 0x3F), 4
+        )
     }
     return (0xFFFD, 1)
 }

@@ -5,7 +5,7 @@ extension JinjaInterpreter {
     static let stringMethods: Set<String> = [
         "strip", "lstrip", "rstrip", "split", "rsplit", "startswith", "endswith", "replace", "upper", "lower",
         "title", "capitalize", "find", "rfind", "index", "count", "join", "splitlines", "isdigit", "isalpha",
-        "isalnum", "isspace", "isupper", "islower", "format", "zfill", "ljust", "rjust", "center",
+        "isalnum", "isspace", "isupper", "islower", "format", "zfill", "ljust", "rjust", "center"
     ]
 
     func argError(_ what: String, _ line: Int) -> TemplateError { TemplateError(.runtime, what, line: line) }
@@ -20,7 +20,9 @@ extension JinjaInterpreter {
 
     // MARK: Filters
 
-    func applyFilter(_ name: String, _ v: JinjaValue, _ a: [JinjaValue], _ kw: [String: JinjaValue], _ line: Int) throws(TemplateError) -> JinjaValue {
+    func applyFilter(_ name: String, _ v: JinjaValue, _ a: [JinjaValue], _ kw: [String: JinjaValue], _ line: Int) throws(TemplateError)
+        -> JinjaValue
+    {
         func arg(_ i: Int, _ key: String) -> JinjaValue? { i < a.count ? a[i] : kw[key] }
         switch name {
         case "trim":
@@ -150,9 +152,13 @@ extension JinjaInterpreter {
             items.sort { x, y in
                 var xv = x, yv = y
                 if let attr {
-                    do throws(TemplateError) { xv = try getAttr(x, attr, line); yv = try getAttr(y, attr, line) } catch { err = error; return false }
+                    do throws(TemplateError) { xv = try getAttr(x, attr, line); yv = try getAttr(y, attr, line) } catch {
+                        err = error; return false
+                    }
                 }
-                guard let c = compare(xv, yv) else { err = argError("cannot sort '\(xv.typeName)' and '\(yv.typeName)'", line); return false }
+                guard let c = compare(xv, yv) else {
+                    err = argError("cannot sort '\(xv.typeName)' and '\(yv.typeName)'", line); return false
+                }
                 return reverse ? c > 0 : c < 0
             }
             if let err { throw err }
@@ -310,7 +316,9 @@ extension JinjaInterpreter {
 
     // MARK: Methods
 
-    func callMethod(_ recv: JinjaValue, _ name: String, _ a: [JinjaValue], _ kw: [String: JinjaValue], _ line: Int) throws(TemplateError) -> JinjaValue {
+    func callMethod(_ recv: JinjaValue, _ name: String, _ a: [JinjaValue], _ kw: [String: JinjaValue], _ line: Int) throws(TemplateError)
+        -> JinjaValue
+    {
         switch recv {
         case .dict(let d):
             switch name {
@@ -339,7 +347,9 @@ extension JinjaInterpreter {
         throw argError("'\(recv.typeName)' object has no attribute '\(name)'", line)
     }
 
-    func callStringMethod(_ s: String, _ name: String, _ a: [JinjaValue], _ kw: [String: JinjaValue], _ line: Int) throws(TemplateError) -> JinjaValue {
+    func callStringMethod(_ s: String, _ name: String, _ a: [JinjaValue], _ kw: [String: JinjaValue], _ line: Int) throws(TemplateError)
+        -> JinjaValue
+    {
         func optString(_ i: Int) -> String? {
             guard i < a.count, case .string(let x) = a[i] else { return nil }
             return x
@@ -359,7 +369,9 @@ extension JinjaInterpreter {
             if let sep, sep.isEmpty { throw argError("empty separator", line) }
             return .list(pySplit(s, sep, maxsplit, fromRight: name == "rsplit").map { .string($0) })
         case "splitlines":
-            return .list(s.split(omittingEmptySubsequences: false, whereSeparator: { $0.isNewline }).map { .string(String($0)) }.dropLast(s.last?.isNewline == true ? 1 : 0))
+            return .list(
+                s.split(omittingEmptySubsequences: false, whereSeparator: { $0.isNewline }).map { .string(String($0)) }.dropLast(
+                    s.last?.isNewline == true ? 1 : 0))
         case "startswith", "endswith":
             var candidates: [String] = []
             switch a.first {
@@ -368,10 +380,11 @@ extension JinjaInterpreter {
             default: throw argError("\(name) expects a string or tuple", line)
             }
             let u = Array(s.unicodeScalars)
-            return .bool(candidates.contains { c in
-                let cu = Array(c.unicodeScalars)
-                return name == "startswith" ? u.starts(with: cu) : u.reversed().starts(with: cu.reversed())
-            })
+            return .bool(
+                candidates.contains { c in
+                    let cu = Array(c.unicodeScalars)
+                    return name == "startswith" ? u.starts(with: cu) : u.reversed().starts(with: cu.reversed())
+                })
         case "replace":
             guard a.count >= 2 else { throw argError("replace expects two arguments", line) }
             var count = -1
@@ -403,9 +416,12 @@ extension JinjaInterpreter {
             var parts: [String] = []
             for item in try iterate(x, line) { parts.append(try string(item, "join", line)) }
             return .string(parts.joined(separator: s))
-        case "isdigit": return .bool(!s.isEmpty && s.unicodeScalars.allSatisfy { $0.properties.numericType == .decimal || $0.properties.numericType == .digit })
+        case "isdigit":
+            return .bool(
+                !s.isEmpty && s.unicodeScalars.allSatisfy { $0.properties.numericType == .decimal || $0.properties.numericType == .digit })
         case "isalpha": return .bool(!s.isEmpty && s.unicodeScalars.allSatisfy { $0.properties.isAlphabetic })
-        case "isalnum": return .bool(!s.isEmpty && s.unicodeScalars.allSatisfy { $0.properties.isAlphabetic || $0.properties.numericType != nil })
+        case "isalnum":
+            return .bool(!s.isEmpty && s.unicodeScalars.allSatisfy { $0.properties.isAlphabetic || $0.properties.numericType != nil })
         case "isspace": return .bool(!s.isEmpty && s.unicodeScalars.allSatisfy(isPythonSpace))
         case "isupper": return .bool(s.contains { $0.isCased } && s == s.uppercased())
         case "islower": return .bool(s.contains { $0.isCased } && s == s.lowercased())
@@ -463,7 +479,7 @@ extension JinjaInterpreter {
         }
         var i = 0
         while i < u.count {
-            if (count < 0 || done < count), i + o.count <= u.count, Array(u[i..<(i + o.count)]) == o {
+            if count < 0 || done < count, i + o.count <= u.count, Array(u[i..<(i + o.count)]) == o {
                 out += n; i += o.count; done += 1
             } else {
                 out.append(u[i]); i += 1
@@ -481,18 +497,22 @@ extension JinjaInterpreter {
                 var end = u.count
                 var i = u.count - p.count
                 while i >= 0 {
-                    if (maxsplit < 0 || parts.count < maxsplit), Array(u[i..<(i + p.count)]) == p {
+                    if maxsplit < 0 || parts.count < maxsplit, Array(u[i..<(i + p.count)]) == p {
                         parts.append(Array(u[(i + p.count)..<end])); end = i; i -= p.count
-                    } else { i -= 1 }
+                    } else {
+                        i -= 1
+                    }
                 }
                 parts.append(Array(u[0..<end]))
                 parts.reverse()
             } else {
                 var start = 0, i = 0
                 while i + p.count <= u.count {
-                    if (maxsplit < 0 || parts.count < maxsplit), Array(u[i..<(i + p.count)]) == p {
+                    if maxsplit < 0 || parts.count < maxsplit, Array(u[i..<(i + p.count)]) == p {
                         parts.append(Array(u[start..<i])); i += p.count; start = i
-                    } else { i += 1 }
+                    } else {
+                        i += 1
+                    }
                 }
                 parts.append(Array(u[start...]))
             }
@@ -596,7 +616,9 @@ extension JinjaInterpreter {
     }
 
     /// Python `json.dumps(x, ensure_ascii=False, indent=…, separators=…, sort_keys=…)`.
-    func pyJSON(_ v: JinjaValue, indent: Int?, separators: (String, String)?, sortKeys: Bool, level: Int, _ line: Int) throws(TemplateError) -> String {
+    func pyJSON(_ v: JinjaValue, indent: Int?, separators: (String, String)?, sortKeys: Bool, level: Int, _ line: Int) throws(TemplateError)
+        -> String
+    {
         let itemSep = separators?.0 ?? (indent == nil ? ", " : ",")
         let keySep = separators?.1 ?? ": "
         func nl(_ l: Int) -> String { indent.map { "\n" + String(repeating: " ", count: $0 * l) } ?? "" }
@@ -617,10 +639,16 @@ extension JinjaInterpreter {
         case .dict(let d):
             if d.isEmpty { return "{}" }
             var entries = d.entries
-            if sortKeys { entries.sort { Array($0.key.unicodeScalars).map(\.value).lexicographicallyPrecedes(Array($1.key.unicodeScalars).map(\.value)) } }
+            if sortKeys {
+                entries.sort {
+                    Array($0.key.unicodeScalars).map(\.value).lexicographicallyPrecedes(Array($1.key.unicodeScalars).map(\.value))
+                }
+            }
             var parts: [String] = []
             for e in entries {
-                parts.append(jsonString(e.key) + keySep + (try pyJSON(e.value, indent: indent, separators: separators, sortKeys: sortKeys, level: level + 1, line)))
+                parts.append(
+                    jsonString(e.key) + keySep
+                        + (try pyJSON(e.value, indent: indent, separators: separators, sortKeys: sortKeys, level: level + 1, line)))
             }
             return "{" + nl(level + 1) + parts.joined(separator: itemSep + nl(level + 1)) + nl(level) + "}"
         case .undefined: throw TemplateError(.runtime, "Object of type Undefined is not JSON serializable", line: line)

@@ -42,8 +42,9 @@ final class JinjaInterpreter {
     /// One level deeper into the render; callers step back out with `depth -= 1`.
     func enter(_ line: Int) throws(TemplateError) {
         if depth >= JinjaLimits.maxRenderDepth {
-            throw TemplateError(.limit, "rendering nested more than \(JinjaLimits.maxRenderDepth) levels deep (a macro that calls itself without end?)",
-                                line: line == 0 ? nil : line)
+            throw TemplateError(
+                .limit, "rendering nested more than \(JinjaLimits.maxRenderDepth) levels deep (a macro that calls itself without end?)",
+                line: line == 0 ? nil : line)
         }
         depth += 1
     }
@@ -198,7 +199,9 @@ final class JinjaInterpreter {
             var d = JinjaDict()
             for (k, v) in items {
                 let key = try eval(k, line)
-                guard case .string(let ks) = key else { throw TemplateError(.runtime, "only string keys are supported in dict literals", line: line) }
+                guard case .string(let ks) = key else {
+                    throw TemplateError(.runtime, "only string keys are supported in dict literals", line: line)
+                }
                 d[ks] = try eval(v, line)
             }
             return .dict(d)
@@ -362,7 +365,9 @@ final class JinjaInterpreter {
             let found: Bool
             switch r {
             case .string(let s):
-                guard case .string(let sub) = l else { throw TemplateError(.runtime, "'in <string>' requires string as left operand, not \(l.typeName)", line: line) }
+                guard case .string(let sub) = l else {
+                    throw TemplateError(.runtime, "'in <string>' requires string as left operand, not \(l.typeName)", line: line)
+                }
                 found = sub.isEmpty || s.unicodeScalars.containsSubsequence(sub.unicodeScalars)
             case .list(let items), .tuple(let items): found = items.contains { equal($0, l) }
             case .dict(let d):
@@ -450,7 +455,8 @@ final class JinjaInterpreter {
     func checkRepetition(_ count: Int, _ n: Int, _ line: Int) throws(TemplateError) {
         let (total, o) = count.multipliedReportingOverflow(by: max(0, n))
         if o || total > JinjaLimits.maxOutputScalars {
-            throw TemplateError(.limit, "repetition or concatenation would make more than \(JinjaLimits.maxOutputScalars) items", line: line)
+            throw TemplateError(
+                .limit, "repetition or concatenation would make more than \(JinjaLimits.maxOutputScalars) items", line: line)
         }
     }
 
@@ -464,7 +470,12 @@ final class JinjaInterpreter {
 
     enum Num {
         case int(Int), float(Double)
-        var double: Double { switch self { case .int(let i): Double(i); case .float(let f): f } }
+        var double: Double {
+            switch self {
+            case .int(let i): Double(i);
+            case .float(let f): f
+            }
+        }
     }
 
     func numeric(_ v: JinjaValue) -> Num? {
@@ -485,7 +496,8 @@ final class JinjaInterpreter {
         switch (a, b) {
         case (.undefined, .undefined), (.none, .none): return true
         case (.string(let x), .string(let y)): return Array(x.unicodeScalars) == Array(y.unicodeScalars)
-        case (.list(let x), .list(let y)), (.tuple(let x), .tuple(let y)): return x.count == y.count && zip(x, y).allSatisfy { equal($0, $1) }
+        case (.list(let x), .list(let y)), (.tuple(let x), .tuple(let y)):
+            return x.count == y.count && zip(x, y).allSatisfy { equal($0, $1) }
         case (.dict(let x), .dict(let y)):
             return x.count == y.count && x.entries.allSatisfy { e in y[e.key].map { equal(e.value, $0) } ?? false }
         case (.namespace(let x), .namespace(let y)): return x === y
@@ -519,10 +531,15 @@ final class JinjaInterpreter {
             defer { depth -= 1 }
             var frame: [String: JinjaValue] = [:]
             for (i, (name, def)) in m.params.enumerated() {
-                if i < args.count { frame[name] = args[i] }
-                else if let v = kw[name] { frame[name] = v }
-                else if let def { frame[name] = try eval(def, line) }
-                else { frame[name] = .undefined(name) }
+                if i < args.count {
+                    frame[name] = args[i]
+                } else if let v = kw[name] {
+                    frame[name] = v
+                } else if let def {
+                    frame[name] = try eval(def, line)
+                } else {
+                    frame[name] = .undefined(name)
+                }
             }
             frame["varargs"] = .list(Array(args.dropFirst(m.params.count)))
             let saved = (out, outScalars)
@@ -564,7 +581,9 @@ final class JinjaInterpreter {
             }
             guard step != 0 else { throw TemplateError(.runtime, "range() arg 3 must not be zero", line: line) }
             let n = step > 0 ? max(0, (stop - start + step - 1) / step) : max(0, (start - stop - step - 1) / -step)
-            guard n <= 100_000 else { throw TemplateError(.runtime, "Range too big. The sandbox blocks ranges larger than MAX_RANGE (100000).", line: line) }
+            guard n <= 100_000 else {
+                throw TemplateError(.runtime, "Range too big. The sandbox blocks ranges larger than MAX_RANGE (100000).", line: line)
+            }
             return .list((0..<n).map { .int(start + $0 * step) })
         case "namespace":
             let ns = JinjaNamespace()

@@ -161,7 +161,11 @@ struct JinjaLexer {
                                 case "\"": s.append("\"")
                                 case "u" where k + 4 < src.count:
                                     let hex = String(String.UnicodeScalarView(src[(k + 1)...(k + 4)]))
-                                    if let v = UInt32(hex, radix: 16), let u = Unicode.Scalar(v) { s.append(u); k += 4 } else { s.append("\\"); s.append("u") }
+                                    if let v = UInt32(hex, radix: 16), let u = Unicode.Scalar(v) {
+                                        s.append(u); k += 4
+                                    } else {
+                                        s.append("\\"); s.append("u")
+                                    }
                                 default: s.append("\\"); s.append(src[k])
                                 }
                             } else {
@@ -194,7 +198,9 @@ struct JinjaLexer {
                             }
                         }
                         let lit = String(String.UnicodeScalarView(src[j..<k])).replacingOccurrences(of: "_", with: "")
-                        if isFloat { tokens.append(.float(Double(lit) ?? 0)) } else {
+                        if isFloat {
+                            tokens.append(.float(Double(lit) ?? 0))
+                        } else {
                             guard let v = Int(lit) else { throw TemplateError(.syntax, "integer literal too large", line: line) }
                             tokens.append(.int(v))
                         }
@@ -203,7 +209,9 @@ struct JinjaLexer {
                     }
                     if ch.properties.isAlphabetic || ch == "_" {
                         var k = j
-                        while k < src.count, src[k].properties.isAlphabetic || src[k] == "_" || (src[k].isASCII && src[k].properties.numericType == .decimal) { k += 1 }
+                        while k < src.count,
+                            src[k].properties.isAlphabetic || src[k] == "_" || (src[k].isASCII && src[k].properties.numericType == .decimal)
+                        { k += 1 }
                         tokens.append(.name(String(String.UnicodeScalarView(src[j..<k]))))
                         j = k
                         continue
@@ -268,8 +276,11 @@ struct JinjaLexer {
             switch r {
             case .text(let t): if !t.isEmpty { parts.append(.text(String(String.UnicodeScalarView(t)))) }
             case .tag(let kind, _, _, let tokens, let line):
-                if kind == "{" { parts.append(.output(tokens, line: line)) }
-                else if kind == "%" { parts.append(.statement(tokens, line: line)) }
+                if kind == "{" {
+                    parts.append(.output(tokens, line: line))
+                } else if kind == "%" {
+                    parts.append(.statement(tokens, line: line))
+                }
             }
         }
         return parts

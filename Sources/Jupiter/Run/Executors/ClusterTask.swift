@@ -12,15 +12,18 @@ extension Pipeline {
     /// the work and records how it ended in `slurm/outcomes/`. The last unit (``WorkUnit/finish``)
     /// first merges every task's cache into `state.sqlite` and their model usage into the manifest.
     /// Returns the exit status (0, or 4 when model requests failed and a rerun will resend them).
-    public static func work(runDirectory: String, unit argument: String, task: Int, tasks: Int, workers: Int,
-                            environment: [String: String] = ProcessInfo.processInfo.environment,
-                            observer: RunObserver? = nil,
-                            log: @escaping @Sendable (String) -> Void = { _ in }) async -> (ExitStatus, String) {
+    public static func work(
+        runDirectory: String, unit argument: String, task: Int, tasks: Int, workers: Int,
+        environment: [String: String] = ProcessInfo.processInfo.environment,
+        observer: RunObserver? = nil,
+        log: @escaping @Sendable (String) -> Void = { _ in }
+    ) async -> (ExitStatus, String) {
         let run = FileSystem.absolute(runDirectory)
         let started = Date()
         let result: Result<UnitOutcome, RunError> = await Result { () async throws(RunError) -> UnitOutcome in
-            try await performTask(run: run, argument: argument, task: task, tasks: tasks, workers: workers,
-                                  environment: environment, observer: observer, log: log)
+            try await performTask(
+                run: run, argument: argument, task: task, tasks: tasks, workers: workers,
+                environment: environment, observer: observer, log: log)
         }
         let (status, message): (ExitStatus, String)
         switch result {
@@ -33,16 +36,21 @@ extension Pipeline {
             let outcome = TaskOutcome(exit: status.rawValue, message: message, host: SlurmServing.hostname(), ended: Date())
             try? outcome.write(to: SlurmRecord.outcomePath(run, unit: argument, task: task))
         }
-        log("jupiter: \(argument) task \(task) of \(tasks) " + (status == .success ? "done" : "stopped (exit \(status.rawValue))")
-            + " in \(String(format: "%.1f", Date().timeIntervalSince(started))) s")
+        log(
+            "jupiter: \(argument) task \(task) of \(tasks) " + (status == .success ? "done" : "stopped (exit \(status.rawValue))")
+                + " in \(String(format: "%.1f", Date().timeIntervalSince(started))) s")
         return (status, message)
     }
 
-    static func performTask(run: String, argument: String, task: Int, tasks: Int, workers: Int,
-                            environment: [String: String], observer: RunObserver?,
-                            log: @escaping @Sendable (String) -> Void) async throws(RunError) -> UnitOutcome {
+    static func performTask(
+        run: String, argument: String, task: Int, tasks: Int, workers: Int,
+        environment: [String: String], observer: RunObserver?,
+        log: @escaping @Sendable (String) -> Void
+    ) async throws(RunError) -> UnitOutcome {
         guard let unit = WorkUnit(argument: argument) else {
-            throw RunError(.usage, "'\(argument)' is not a unit (step:DATASET/INDEX, scan|reduce|combine:DATASET/INDEX, assemble:DATASET, mix or finish)")
+            throw RunError(
+                .usage,
+                "'\(argument)' is not a unit (step:DATASET/INDEX, scan|reduce|combine:DATASET/INDEX, assemble:DATASET, mix or finish)")
         }
         guard tasks >= 1, task >= 0, task < tasks else { throw RunError(.usage, "task \(task) of \(tasks) does not exist") }
         guard let record = try SlurmRecord.read(run) else {
@@ -53,8 +61,9 @@ extension Pipeline {
             let errors = prepared.problems.filter { $0.severity == .error }.map(\.description)
             throw RunError(.invalidRecipe, "the recipe \(record.recipeFile) has errors now:\n" + errors.joined(separator: "\n"))
         }
-        var options = RunOptions(runDirectory: run, workers: workers, observer: observer, started: record.submitted,
-                                 folderMode: .clusterTask)
+        var options = RunOptions(
+            runDirectory: run, workers: workers, observer: observer, started: record.submitted,
+            folderMode: .clusterTask)
         options.shardTasks = record.tasks
         let models = prepared.models
         if unit == .finish, let models, !plan.models.isEmpty {
@@ -64,8 +73,10 @@ extension Pipeline {
         let work = engine.work
         guard work.units.contains(unit) else { throw RunError(.usage, "the plan has no \(unit)") }
         if let then = record.fingerprints[argument], then != work.fingerprint(of: unit) {
-            throw RunError(.usage, "\(unit) (\(work.label(of: unit))) changed since the run was submitted (the recipe or an "
-                           + "input was edited); this task stops. Run `jupiter run` again once the run's jobs have ended")
+            throw RunError(
+                .usage,
+                "\(unit) (\(work.label(of: unit))) changed since the run was submitted (the recipe or an "
+                    + "input was edited); this task stops. Run `jupiter run` again once the run's jobs have ended")
         }
         let used = Set(work.models(of: unit))
         if unit == .finish, let models {
@@ -87,9 +98,10 @@ extension Pipeline {
             var served: [String: [String]] = [:]
             for m in plan.models where used.contains(m.name) {
                 if case .slurm = m.backend {
-                    served[m.name] = try await SlurmServing.waitForEndpoints(record, model: m,
-                                                                             slurm: SlurmCommands(environment: environment),
-                                                                             log: log)
+                    served[m.name] = try await SlurmServing.waitForEndpoints(
+                        record, model: m,
+                        slurm: SlurmCommands(environment: environment),
+                        log: log)
                 }
             }
             do throws(LLMError) {
@@ -142,10 +154,13 @@ extension Pipeline {
             var o = JSONObject()
             for k in sums.keys.sorted() { o[k] = .int(sums[k] ?? 0) }
             o["tasks"] = .int(tasks)
-            o["latency_ms"] = .object(["p50_worst_task": worst["p50"].map { .double($0) } ?? .null,
-                                       "p95_worst_task": worst["p95"].map { .double($0) } ?? .null])
+            o["latency_ms"] = .object([
+                "p50_worst_task": worst["p50"].map { .double($0) } ?? .null,
+                "p95_worst_task": worst["p95"].map { .double($0) } ?? .null
+            ])
             if !errors.isEmpty {
-                o["errors"] = .object(JSONObject(errors.sorted { $0.key < $1.key }.map { JSONObject.Entry(key: $0.key, value: .int($0.value)) }))
+                o["errors"] = .object(
+                    JSONObject(errors.sorted { $0.key < $1.key }.map { JSONObject.Entry(key: $0.key, value: .int($0.value)) }))
             }
             out[model] = .object(o)
         }
@@ -153,31 +168,39 @@ extension Pipeline {
     }
 
     /// The body of a model server job (`jupiter work RUN --serve-model M --replica R`).
-    public static func serveModel(runDirectory: String, model name: String, replica: Int,
-                                  environment: [String: String] = ProcessInfo.processInfo.environment,
-                                  log: @escaping @Sendable (String) -> Void) async throws(RunError) -> Int32 {
+    public static func serveModel(
+        runDirectory: String, model name: String, replica: Int,
+        environment: [String: String] = ProcessInfo.processInfo.environment,
+        log: @escaping @Sendable (String) -> Void
+    ) async throws(RunError) -> Int32 {
         let run = FileSystem.absolute(runDirectory)
         guard let record = try SlurmRecord.read(run) else {
             throw RunError(.folder, "\(run) has no slurm/run.json: a model server job belongs to a submitted cluster run")
         }
         let (models, problems) = RecipeLoader.loadModels(path: record.recipeFile)
         guard let m = models.first(where: { $0.name == name }) else {
-            throw RunError(.invalidRecipe, "the recipe \(record.recipeFile) has no model '\(name)' now"
-                           + (problems.isEmpty ? "" : ":\n" + problems.map(\.description).joined(separator: "\n")))
+            throw RunError(
+                .invalidRecipe,
+                "the recipe \(record.recipeFile) has no model '\(name)' now"
+                    + (problems.isEmpty ? "" : ":\n" + problems.map(\.description).joined(separator: "\n")))
         }
         return try await SlurmServing.serve(run: run, model: m, replica: replica, environment: environment, log: log)
     }
 
     /// Where a cluster run stands (`jupiter status RUN`).
-    public static func clusterStatus(runDirectory: String,
-                                     environment: [String: String] = ProcessInfo.processInfo.environment) throws(RunError)
+    public static func clusterStatus(
+        runDirectory: String,
+        environment: [String: String] = ProcessInfo.processInfo.environment
+    ) throws(RunError)
         -> SlurmStatus
     {
         let run = FileSystem.absolute(runDirectory)
         guard let record = try SlurmRecord.read(run) else {
-            throw RunError(.usage, FileSystem.exists(run + "/manifest.json")
-                ? "\(run) was run locally (it has no slurm/run.json); its manifest.json says what it produced"
-                : "\(run) has no slurm/run.json: it was never submitted to Slurm")
+            throw RunError(
+                .usage,
+                FileSystem.exists(run + "/manifest.json")
+                    ? "\(run) was run locally (it has no slurm/run.json); its manifest.json says what it produced"
+                    : "\(run) has no slurm/run.json: it was never submitted to Slurm")
         }
         let prepared = prepare(recipePath: record.recipeFile, runDirectory: run, environment: environment)
         guard let plan = prepared.plan, prepared.isValid else {
@@ -193,8 +216,10 @@ extension Pipeline {
     }
 
     /// Cancels every job of a cluster run (`jupiter cancel RUN`); returns the job ids.
-    public static func cancelCluster(runDirectory: String,
-                                     environment: [String: String] = ProcessInfo.processInfo.environment) throws(RunError)
+    public static func cancelCluster(
+        runDirectory: String,
+        environment: [String: String] = ProcessInfo.processInfo.environment
+    ) throws(RunError)
         -> [String]
     {
         let run = FileSystem.absolute(runDirectory)

@@ -47,7 +47,8 @@ public enum WorkUnit: Sendable, Hashable, CustomStringConvertible {
             return
         }
         guard let colon = argument.firstIndex(of: ":"), let slash = argument.lastIndex(of: "/"), colon < slash,
-              let index = Int(argument[argument.index(after: slash)...]), index >= 0 else { return nil }
+            let index = Int(argument[argument.index(after: slash)...]), index >= 0
+        else { return nil }
         let kind = String(argument[..<colon])
         let name = String(argument[argument.index(after: colon)..<slash])
         guard !name.isEmpty else { return nil }

@@ -41,13 +41,17 @@ public enum ExecutorSettings: Sendable, Equatable {
         case "local": chosen = .local
         case "slurm": if case .local = self { chosen = .slurm(SlurmSettings()) }
         case let other?:
-            throw RunError(.usage, "unknown executor '\(other)' (known: local, slurm)"
-                           + Suggestion.didYouMean(other, among: ["local", "slurm"]))
+            throw RunError(
+                .usage,
+                "unknown executor '\(other)' (known: local, slurm)"
+                    + Suggestion.didYouMean(other, among: ["local", "slurm"]))
         }
         guard case .slurm(var s) = chosen else {
             if partition != nil || tasks != nil || cpusPerTask != nil || wait {
-                throw RunError(.usage, "--partition, --tasks, --cpus-per-task and --wait apply to the slurm executor "
-                               + "(add --executor slurm, or set executor.kind: slurm in the recipe)")
+                throw RunError(
+                    .usage,
+                    "--partition, --tasks, --cpus-per-task and --wait apply to the slurm executor "
+                        + "(add --executor slurm, or set executor.kind: slurm in the recipe)")
             }
             return chosen
         }
@@ -77,7 +81,8 @@ public enum ExecutorSettings: Sendable, Equatable {
             }
             s.time = o.nonEmptyString("time")
             if let t = s.time, !SlurmSettings.isTime(t) {
-                o.problem("time", "'time' must be a Slurm time limit such as \"04:00:00\", \"1-00:00:00\" or \"90\" (minutes), found '\(t)'")
+                o.problem(
+                    "time", "'time' must be a Slurm time limit such as \"04:00:00\", \"1-00:00:00\" or \"90\" (minutes), found '\(t)'")
             }
             s.account = o.nonEmptyString("account")
             s.qos = o.nonEmptyString("qos")

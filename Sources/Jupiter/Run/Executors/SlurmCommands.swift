@@ -32,8 +32,9 @@ struct SlurmCommands: Sendable {
         let outData = out.fileHandleForReading.readDataToEndOfFile()
         let errData = err.fileHandleForReading.readDataToEndOfFile()
         p.waitUntilExit()
-        return Output(status: p.terminationStatus, stdout: String(decoding: outData, as: UTF8.self),
-                      stderr: String(decoding: errData, as: UTF8.self))
+        return Output(
+            status: p.terminationStatus, stdout: String(decoding: outData, as: UTF8.self),
+            stderr: String(decoding: errData, as: UTF8.self))
     }
 
     /// The absolute path of `tool` on `PATH`, or nil.
@@ -52,12 +53,16 @@ struct SlurmCommands: Sendable {
     /// The cluster's partitions (`sinfo`), or an error saying why they cannot be listed.
     func partitions() throws(RunError) -> [String] {
         guard let r = run("sinfo", ["-h", "-o", "%P"]) else {
-            throw RunError(.usage, "Slurm's sinfo is not installed (or not on PATH): the slurm executor needs Slurm's "
-                           + "client tools (sbatch, squeue, scancel, sinfo) on this machine")
+            throw RunError(
+                .usage,
+                "Slurm's sinfo is not installed (or not on PATH): the slurm executor needs Slurm's "
+                    + "client tools (sbatch, squeue, scancel, sinfo) on this machine")
         }
         guard r.status == 0 else {
-            throw RunError(.usage, "sinfo failed (exit \(r.status)): \(r.stderr.trimmingWhitespace()); is the Slurm "
-                           + "controller reachable (SLURM_CONF)?")
+            throw RunError(
+                .usage,
+                "sinfo failed (exit \(r.status)): \(r.stderr.trimmingWhitespace()); is the Slurm "
+                    + "controller reachable (SLURM_CONF)?")
         }
         // The default partition carries a trailing `*`.
         return r.stdout.split(separator: "\n").map { String($0).trimmingWhitespace() }.filter { !$0.isEmpty }
@@ -106,8 +111,9 @@ struct SlurmCommands: Sendable {
         let task = Int(f[2])
         var pending: [Int] = []
         if task == nil, f[2] != "N/A" { pending = parseIndexList(f[2]) }
-        return QueuedJob(id: f[0], jobID: f[1].isEmpty || f[1] == "N/A" ? f[0] : f[1], arrayTask: task,
-                         pendingTasks: pending, state: f[3], reason: f[4])
+        return QueuedJob(
+            id: f[0], jobID: f[1].isEmpty || f[1] == "N/A" ? f[0] : f[1], arrayTask: task,
+            pendingTasks: pending, state: f[3], reason: f[4])
     }
 
     /// `0-3,5,7-8%2` → [0, 1, 2, 3, 5, 7, 8].
@@ -126,8 +132,9 @@ struct SlurmCommands: Sendable {
     /// array tasks). Empty when accounting is off (a single-node cluster has none).
     func accounting(_ jobIDs: [String]) -> [String: (state: String, exitCode: String)] {
         guard !jobIDs.isEmpty,
-              let r = run("sacct", ["-n", "-P", "-X", "-j", jobIDs.joined(separator: ","), "-o", "JobID,State,ExitCode"]),
-              r.status == 0 else { return [:] }
+            let r = run("sacct", ["-n", "-P", "-X", "-j", jobIDs.joined(separator: ","), "-o", "JobID,State,ExitCode"]),
+            r.status == 0
+        else { return [:] }
         var out: [String: (String, String)] = [:]
         for line in r.stdout.split(separator: "\n") {
             let f = line.split(separator: "|", omittingEmptySubsequences: false).map(String.init)
@@ -145,8 +152,10 @@ struct SlurmCommands: Sendable {
             throw RunError(.usage, "Slurm's sbatch is not installed (or not on PATH)")
         }
         guard r.status == 0 else {
-            throw RunError(.stage, "sbatch \(FileSystem.baseName(script)) failed (exit \(r.status)): "
-                           + r.stderr.trimmingWhitespace())
+            throw RunError(
+                .stage,
+                "sbatch \(FileSystem.baseName(script)) failed (exit \(r.status)): "
+                    + r.stderr.trimmingWhitespace())
         }
         // `--parsable` prints `jobid` or `jobid;cluster`.
         let id = r.stdout.trimmingWhitespace().split(separator: ";").first.map(String.init) ?? ""

@@ -38,9 +38,11 @@ public struct SlurmExecutor: Executor {
     public var pollInterval: Double
 
     /// Creates the executor.
-    public init(settings: SlurmSettings, recipeFile: String, models: [ModelConfig] = [],
-                environment: [String: String] = ProcessInfo.processInfo.environment, observer: RunObserver? = nil,
-                pollInterval: Double = 5) {
+    public init(
+        settings: SlurmSettings, recipeFile: String, models: [ModelConfig] = [],
+        environment: [String: String] = ProcessInfo.processInfo.environment, observer: RunObserver? = nil,
+        pollInterval: Double = 5
+    ) {
         self.settings = settings
         self.recipeFile = recipeFile
         self.models = models
@@ -88,13 +90,17 @@ public struct SlurmExecutor: Executor {
         if let previous = try SlurmRecord.read(run), let active = slurm.queued(previous.jobIDs), !active.isEmpty {
             let changed = Self.changedUnits(previous, work)
             guard changed.isEmpty else {
-                throw RunError(.usage, "the recipe changed while jobs of this run are still queued or running ("
-                               + Self.jobList(active) + "); the settings of " + changed.joined(separator: ", ")
-                               + " changed. Wait for the jobs to end (`jupiter status \(run)`) or cancel them "
-                               + "(`jupiter cancel \(run)`), then run again")
+                throw RunError(
+                    .usage,
+                    "the recipe changed while jobs of this run are still queued or running ("
+                        + Self.jobList(active) + "); the settings of " + changed.joined(separator: ", ")
+                        + " changed. Wait for the jobs to end (`jupiter status \(run)`) or cancel them "
+                        + "(`jupiter cancel \(run)`), then run again")
             }
-            observer?(.cluster("jobs of this run are still queued or running (\(Self.jobList(active))); "
-                               + "not submitting again"))
+            observer?(
+                .cluster(
+                    "jobs of this run are still queued or running (\(Self.jobList(active))); "
+                        + "not submitting again"))
             return settings.wait ? .follow(previous) : .done(.submitted(jobs: previous.jobIDs, message: followMessage(run)))
         }
         let partition = try preflight()
@@ -105,9 +111,10 @@ public struct SlurmExecutor: Executor {
             observer?(.cluster("every unit of the run is done: writing the manifest here"))
             return .done(try await LocalExecutor(workers: settings.cpusPerTask).execute(work))
         }
-        var record = SlurmRecord(recipeFile: recipeFile, runDirectory: run, submitted: Date(), tasks: settings.tasks,
-                                 fingerprints: Dictionary(uniqueKeysWithValues: work.units.map { ($0.argument, work.fingerprint(of: $0)) }),
-                                 labels: Dictionary(uniqueKeysWithValues: work.units.map { ($0.argument, work.label(of: $0)) }))
+        var record = SlurmRecord(
+            recipeFile: recipeFile, runDirectory: run, submitted: Date(), tasks: settings.tasks,
+            fingerprints: Dictionary(uniqueKeysWithValues: work.units.map { ($0.argument, work.fingerprint(of: $0)) }),
+            labels: Dictionary(uniqueKeysWithValues: work.units.map { ($0.argument, work.label(of: $0)) }))
         record.resumeOptions = settings.commandLineOptions
         for dir in ["slurm/jobs", "slurm/logs", "slurm/outcomes", "slurm/endpoints", "state/tasks"] {
             do { try FileSystem.createDirectory(run + "/" + dir) } catch { throw RunError(.io, error.description) }
@@ -127,8 +134,10 @@ public struct SlurmExecutor: Executor {
                     let id = try submit(script, name: "serve-\(m.name)-\(replica)", run: run)
                     servers[m.name, default: []].append(id)
                     submitted.append(id)
-                    record.jobs.append(.init(id: id, kind: .server, unit: "\(m.name)/\(replica)", tasks: 1, taskIndices: [0],
-                                             offset: 0, script: script.path))
+                    record.jobs.append(
+                        .init(
+                            id: id, kind: .server, unit: "\(m.name)/\(replica)", tasks: 1, taskIndices: [0],
+                            offset: 0, script: script.path))
                     try record.write()
                 }
             }
@@ -148,30 +157,38 @@ public struct SlurmExecutor: Executor {
                 while start < pending.count {
                     let share = Array(pending[start..<min(pending.count, start + chunkSize)])
                     let offset = sliced ? share[0] : 0
-                    let script = unitScript(unit, order: n, tasks: tasks, share: share, offset: offset,
-                                            dependencies: dependencies, after: after, jupiter: jupiter, run: run,
-                                            partition: partition)
+                    let script = unitScript(
+                        unit, order: n, tasks: tasks, share: share, offset: offset,
+                        dependencies: dependencies, after: after, jupiter: jupiter, run: run,
+                        partition: partition)
                     let id = try submit(script, name: unit.slug, run: run)
                     ids.append(id)
                     submitted.append(id)
-                    record.jobs.append(.init(id: id, kind: .unit, unit: unit.argument, tasks: tasks, taskIndices: share,
-                                             offset: offset, script: script.path))
+                    record.jobs.append(
+                        .init(
+                            id: id, kind: .unit, unit: unit.argument, tasks: tasks, taskIndices: share,
+                            offset: offset, script: script.path))
                     try record.write()
                     start += chunkSize
                 }
                 jobsOf[unit] = ids
                 unitJobs += ids
-                observer?(.cluster("submitted \(unit) (\(work.label(of: unit))): "
-                                   + (sliced ? "\(share(pending.count, of: tasks)) as job array \(ids.joined(separator: ", "))"
-                                      : "job \(ids.joined(separator: ", "))")))
+                observer?(
+                    .cluster(
+                        "submitted \(unit) (\(work.label(of: unit))): "
+                            + (sliced
+                                ? "\(share(pending.count, of: tasks)) as job array \(ids.joined(separator: ", "))"
+                                : "job \(ids.joined(separator: ", "))")))
             }
             if !servers.isEmpty {
                 let ids = servers.values.flatMap { $0 }
                 let script = reaperScript(servers: ids, after: unitJobs, run: run, partition: partition)
                 let id = try submit(script, name: "stop-servers", run: run)
                 submitted.append(id)
-                record.jobs.append(.init(id: id, kind: .reaper, unit: "stop-servers", tasks: 1, taskIndices: [0], offset: 0,
-                                         script: script.path))
+                record.jobs.append(
+                    .init(
+                        id: id, kind: .reaper, unit: "stop-servers", tasks: 1, taskIndices: [0], offset: 0,
+                        script: script.path))
                 try record.write()
             }
         } catch {
@@ -222,8 +239,10 @@ public struct SlurmExecutor: Executor {
     /// returns the partition to name (nil: the cluster's default).
     func preflight() throws(RunError) -> String? {
         guard SlurmCommands.which("sbatch", environment: environment) != nil else {
-            throw RunError(.usage, "the slurm executor needs Slurm's sbatch, which is not on PATH; install the Slurm "
-                           + "client tools (Debian: slurm-client) or run with --executor local")
+            throw RunError(
+                .usage,
+                "the slurm executor needs Slurm's sbatch, which is not on PATH; install the Slurm "
+                    + "client tools (Debian: slurm-client) or run with --executor local")
         }
         let partitions = try slurm.partitions()
         var wanted = [settings.partition].compactMap { $0 }
@@ -231,8 +250,10 @@ public struct SlurmExecutor: Executor {
             if case .slurm(let s) = m.backend, let p = s.partition { wanted.append(p) }
         }
         for p in wanted where !partitions.contains(p) {
-            throw RunError(.usage, "Slurm has no partition '\(p)' (partitions: \(partitions.joined(separator: ", ")))"
-                           + Suggestion.didYouMean(p, among: partitions))
+            throw RunError(
+                .usage,
+                "Slurm has no partition '\(p)' (partitions: \(partitions.joined(separator: ", ")))"
+                    + Suggestion.didYouMean(p, among: partitions))
         }
         return settings.partition
     }
@@ -241,8 +262,10 @@ public struct SlurmExecutor: Executor {
     func jupiterBinary() throws(RunError) -> String {
         let path = settings.jupiter ?? Self.runningBinary()
         guard FileManager.default.isExecutableFile(atPath: path) else {
-            throw RunError(.usage, "the jupiter binary for the jobs, \(path), is not an executable file (set executor.jupiter "
-                           + "to a path the compute nodes can run)")
+            throw RunError(
+                .usage,
+                "the jupiter binary for the jobs, \(path), is not an executable file (set executor.jupiter "
+                    + "to a path the compute nodes can run)")
         }
         return path
     }
@@ -269,19 +292,25 @@ public struct SlurmExecutor: Executor {
 
     /// Quotes for the shell: as it is when it holds only letters, digits and `/.-_=:`, else in single quotes.
     static func quote(_ s: String) -> String {
-        if !s.isEmpty, s.utf8.allSatisfy({ b in
-            (b | 0x20) &- 0x61 < 26 || b &- 0x30 < 10 || b == 0x2F || b == 0x2E || b == 0x2D || b == 0x5F || b == 0x3D || b == 0x3A
-        }) { return s }
+        if !s.isEmpty,
+            s.utf8.allSatisfy({ b in
+                (b | 0x20) &- 0x61 < 26 || b &- 0x30 < 10 || b == 0x2F || b == 0x2E || b == 0x2D || b == 0x5F || b == 0x3D || b == 0x3A
+            })
+        {
+            return s
+        }
         return "'" + s.replacingOccurrences(of: "'", with: "'\\''") + "'"
     }
 
     /// `#SBATCH` lines shared by unit jobs.
     func commonDirectives(name: String, partition: String?, run: String) -> [String] {
-        var lines = ["#SBATCH --job-name=\(Self.jobName(run: run, name))",
-                     "#SBATCH --open-mode=append",
-                     "#SBATCH --cpus-per-task=\(settings.cpusPerTask)",
-                     "#SBATCH --requeue",
-                     "#SBATCH --kill-on-invalid-dep=yes"]
+        var lines = [
+            "#SBATCH --job-name=\(Self.jobName(run: run, name))",
+            "#SBATCH --open-mode=append",
+            "#SBATCH --cpus-per-task=\(settings.cpusPerTask)",
+            "#SBATCH --requeue",
+            "#SBATCH --kill-on-invalid-dep=yes"
+        ]
         if let partition { lines.append("#SBATCH --partition=\(partition)") }
         if let m = settings.memory { lines.append("#SBATCH --mem=\(m)") }
         if let t = settings.time {
@@ -300,9 +329,10 @@ public struct SlurmExecutor: Executor {
     }
 
     /// The script of a unit's job (or of one share of its array).
-    func unitScript(_ unit: WorkUnit, order: Int, tasks: Int, share: [Int], offset: Int, dependencies: [String],
-                    after: [String], jupiter: String, run: String, partition: String?) -> Script
-    {
+    func unitScript(
+        _ unit: WorkUnit, order: Int, tasks: Int, share: [Int], offset: Int, dependencies: [String],
+        after: [String], jupiter: String, run: String, partition: String?
+    ) -> Script {
         var lines = ["#!/bin/bash", "# Jupiter: \(unit) of the run in \(run) (written by `jupiter run`; do not edit)."]
         lines += commonDirectives(name: unit.slug, partition: partition, run: run)
         // Each task appends to its own log (slurm/logs/<unit>/task-<k>.log, or <unit>.log), every
@@ -326,9 +356,13 @@ public struct SlurmExecutor: Executor {
         lines += settings.setup
         lines.append("task=$(( \(offset) + ${SLURM_ARRAY_TASK_ID:-0} ))")
         if tasks > 1 && offset > 0 { lines.append("exec >> \"\(logDirectory)/task-${task}.log\" 2>&1") }
-        lines.append("echo \"jupiter: $(date -u +%FT%TZ) job ${SLURM_JOB_ID} task ${task} on $(hostname), attempt $(( ${SLURM_RESTART_COUNT:-0} + 1 ))\"")
-        let command = [jupiter, "work", run, "--unit", unit.argument, "--tasks", String(tasks),
-                       "--workers", String(settings.cpusPerTask)].map(Self.quote).joined(separator: " ")
+        lines.append(
+            "echo \"jupiter: $(date -u +%FT%TZ) job ${SLURM_JOB_ID} task ${task} on $(hostname), attempt $(( ${SLURM_RESTART_COUNT:-0} + 1 ))\""
+        )
+        let command = [
+            jupiter, "work", run, "--unit", unit.argument, "--tasks", String(tasks),
+            "--workers", String(settings.cpusPerTask)
+        ].map(Self.quote).joined(separator: " ")
         lines.append(command + " --task \"$task\" &")
         lines += Self.supervision(maxRequeues: settings.maxRequeues)
         return write(lines, name: String(format: "%03d", order) + "-" + unit.slug, run: run)
@@ -351,7 +385,7 @@ public struct SlurmExecutor: Executor {
             "trap on_usr1 USR1",
             "trap 'kill -TERM \"$child\" 2>/dev/null' TERM",
             "while :; do wait \"$child\"; status=$?; kill -0 \"$child\" 2>/dev/null || break; done",
-            "exit $status",
+            "exit $status"
         ]
     }
 
@@ -369,9 +403,10 @@ public struct SlurmExecutor: Executor {
     }
 
     /// The script of a model server job.
-    func serverScript(_ m: ModelConfig, _ s: ModelConfig.SlurmServerOptions, replica: Int, jupiter: String, run: String,
-                      partition: String?) -> Script
-    {
+    func serverScript(
+        _ m: ModelConfig, _ s: ModelConfig.SlurmServerOptions, replica: Int, jupiter: String, run: String,
+        partition: String?
+    ) -> Script {
         var lines = ["#!/bin/bash", "# Jupiter: model server '\(m.name)' replica \(replica) for the run in \(run)."]
         lines.append("#SBATCH --job-name=\(Self.jobName(run: run, "serve-\(m.name)-\(replica)"))")
         lines.append("#SBATCH --output=\(run)/slurm/logs/serve-\(m.name)-\(replica).log")
@@ -386,8 +421,10 @@ public struct SlurmExecutor: Executor {
         lines += s.sbatchArguments.map { "#SBATCH \($0)" }
         lines.append("set -u")
         lines += settings.setup + s.setup
-        lines.append("exec " + [jupiter, "work", run, "--serve-model", m.name, "--replica", String(replica)]
-            .map(Self.quote).joined(separator: " "))
+        lines.append(
+            "exec "
+                + [jupiter, "work", run, "--serve-model", m.name, "--replica", String(replica)]
+                .map(Self.quote).joined(separator: " "))
         return write(lines, name: "serve-\(m.name)-\(replica)", run: run)
     }
 
@@ -441,13 +478,16 @@ public struct SlurmExecutor: Executor {
         let ended = failed.filter { $0.exit != nil }
         let model = !ended.isEmpty && ended.allSatisfy { $0.exit == ExitStatus.model.rawValue }
         let lines = failed.prefix(10).map { "  \($0.unit) task \($0.task): \($0.reason) — log \($0.log)" }
-        let text = "the run's jobs ended without finishing it:\n" + lines.joined(separator: "\n")
+        let text =
+            "the run's jobs ended without finishing it:\n" + lines.joined(separator: "\n")
             + (failed.count > 10 ? "\n  … (\(failed.count) in all)" : "")
             + "\nsee `jupiter status \(record.runDirectory)`; run `jupiter run` again to resume"
         if model {
-            throw RunError(.model, text, failures: failed.map {
-                RunError.StepFailure(dataset: $0.unit, step: $0.label, batches: 0, error: $0.reason)
-            })
+            throw RunError(
+                .model, text,
+                failures: failed.map {
+                    RunError.StepFailure(dataset: $0.unit, step: $0.label, batches: 0, error: $0.reason)
+                })
         }
         throw RunError(.stage, text)
     }

@@ -33,9 +33,11 @@ struct SlurmRecord: Sendable {
         var script: String
 
         var json: JSONValue {
-            .object(["id": .string(id), "kind": .string(kind.rawValue), "unit": .string(unit), "tasks": .int(tasks),
-                     "task_indices": .array(taskIndices.map { .int($0) }), "offset": .int(offset),
-                     "script": .string(script)])
+            .object([
+                "id": .string(id), "kind": .string(kind.rawValue), "unit": .string(unit), "tasks": .int(tasks),
+                "task_indices": .array(taskIndices.map { .int($0) }), "offset": .int(offset),
+                "script": .string(script)
+            ])
         }
 
         init(id: String, kind: Kind, unit: String, tasks: Int, taskIndices: [Int], offset: Int, script: String) {
@@ -50,7 +52,8 @@ struct SlurmRecord: Sendable {
 
         init?(json: JSONValue) {
             guard let id = json["id"]?.stringValue, let kind = json["kind"]?.stringValue.flatMap(Kind.init(rawValue:)),
-                  let unit = json["unit"]?.stringValue else { return nil }
+                let unit = json["unit"]?.stringValue
+            else { return nil }
             self.id = id
             self.kind = kind
             self.unit = unit
@@ -89,15 +92,19 @@ struct SlurmRecord: Sendable {
         var fp = JSONObject(), lb = JSONObject()
         for k in fingerprints.keys.sorted() { fp[k] = .string(fingerprints[k] ?? "") }
         for k in labels.keys.sorted() { lb[k] = .string(labels[k] ?? "") }
-        return .object(["recipe": .string(recipeFile), "run_dir": .string(runDirectory),
-                        "submitted": .string(Manifest.timestamp(submitted)),
-                        "submitted_unix": .double(submitted.timeIntervalSince1970), "tasks": .int(tasks),
-                        "resume_options": .string(resumeOptions),
-                        "fingerprints": .object(fp), "labels": .object(lb), "jobs": .array(jobs.map(\.json))])
+        return .object([
+            "recipe": .string(recipeFile), "run_dir": .string(runDirectory),
+            "submitted": .string(Manifest.timestamp(submitted)),
+            "submitted_unix": .double(submitted.timeIntervalSince1970), "tasks": .int(tasks),
+            "resume_options": .string(resumeOptions),
+            "fingerprints": .object(fp), "labels": .object(lb), "jobs": .array(jobs.map(\.json))
+        ])
     }
 
-    init(recipeFile: String, runDirectory: String, submitted: Date, tasks: Int, fingerprints: [String: String],
-         labels: [String: String], jobs: [Job] = []) {
+    init(
+        recipeFile: String, runDirectory: String, submitted: Date, tasks: Int, fingerprints: [String: String],
+        labels: [String: String], jobs: [Job] = []
+    ) {
         self.recipeFile = recipeFile
         self.runDirectory = runDirectory
         self.submitted = submitted
@@ -112,16 +119,18 @@ struct SlurmRecord: Sendable {
         let p = path(runDirectory)
         guard FileSystem.exists(p) else { return nil }
         guard let bytes = try? FileSystem.read(p), let json = try? JSONParser.parse(bytes),
-              let recipe = json["recipe"]?.stringValue, let dir = json["run_dir"]?.stringValue else {
+            let recipe = json["recipe"]?.stringValue, let dir = json["run_dir"]?.stringValue
+        else {
             throw RunError(.io, "\(p) is not a Jupiter cluster record (unreadable JSON)")
         }
         var fp: [String: String] = [:], lb: [String: String] = [:]
         for e in json["fingerprints"]?.objectValue ?? JSONObject() { fp[e.key] = e.value.stringValue ?? "" }
         for e in json["labels"]?.objectValue ?? JSONObject() { lb[e.key] = e.value.stringValue ?? "" }
-        var record = SlurmRecord(recipeFile: recipe, runDirectory: dir,
-                                 submitted: Date(timeIntervalSince1970: json["submitted_unix"]?.doubleValue ?? 0),
-                                 tasks: json["tasks"]?.intValue ?? 1, fingerprints: fp, labels: lb,
-                                 jobs: json["jobs"]?.arrayValue?.compactMap(Job.init(json:)) ?? [])
+        var record = SlurmRecord(
+            recipeFile: recipe, runDirectory: dir,
+            submitted: Date(timeIntervalSince1970: json["submitted_unix"]?.doubleValue ?? 0),
+            tasks: json["tasks"]?.intValue ?? 1, fingerprints: fp, labels: lb,
+            jobs: json["jobs"]?.arrayValue?.compactMap(Job.init(json:)) ?? [])
         record.resumeOptions = json["resume_options"]?.stringValue ?? ""
         return record
     }
@@ -182,8 +191,10 @@ struct TaskOutcome: Sendable {
     var ended: Date
 
     var json: JSONValue {
-        .object(["exit": .int(Int(exit)), "message": .string(message), "host": .string(host),
-                 "ended": .string(Manifest.timestamp(ended)), "ended_unix": .double(ended.timeIntervalSince1970)])
+        .object([
+            "exit": .int(Int(exit)), "message": .string(message), "host": .string(host),
+            "ended": .string(Manifest.timestamp(ended)), "ended_unix": .double(ended.timeIntervalSince1970)
+        ])
     }
 
     init(exit: Int32, message: String, host: String, ended: Date) {
@@ -200,7 +211,8 @@ struct TaskOutcome: Sendable {
 
     init?(path: String) {
         guard let bytes = try? FileSystem.read(path), let json = try? JSONParser.parse(bytes),
-              let exit = json["exit"]?.intValue else { return nil }
+            let exit = json["exit"]?.intValue
+        else { return nil }
         self.exit = Int32(exit)
         message = json["message"]?.stringValue ?? ""
         host = json["host"]?.stringValue ?? ""

@@ -14,7 +14,8 @@ enum SlurmServing {
     static func endpoint(_ run: String, model: String, replica: Int, job: String?) -> String? {
         let path = SlurmRecord.endpointPath(run, model: model, replica: replica)
         guard let bytes = try? FileSystem.read(path), let json = try? JSONParser.parse(bytes),
-              let url = json["url"]?.stringValue else { return nil }
+            let url = json["url"]?.stringValue
+        else { return nil }
         if let job, json["job"]?.stringValue != job { return nil }
         return url
     }
@@ -22,8 +23,10 @@ enum SlurmServing {
     /// The endpoints of `model`'s server jobs in `record`, waiting until at least one published
     /// its URL (replicas that come up later join the next tasks). Fails when every server job has
     /// left the queue without publishing, or after the model's start-up timeout.
-    static func waitForEndpoints(_ record: SlurmRecord, model: ModelConfig, slurm: SlurmCommands,
-                                 log: (String) -> Void) async throws(RunError) -> [String] {
+    static func waitForEndpoints(
+        _ record: SlurmRecord, model: ModelConfig, slurm: SlurmCommands,
+        log: (String) -> Void
+    ) async throws(RunError) -> [String] {
         guard case .slurm(let options) = model.backend else { return [] }
         let jobs = record.jobs.filter { $0.kind == .server && $0.unit.hasPrefix(model.name + "/") }
         guard !jobs.isEmpty else {
@@ -38,12 +41,16 @@ enum SlurmServing {
             }
             if !urls.isEmpty { return urls }
             if let queued = slurm.queued(jobs.map(\.id)), queued.isEmpty {
-                throw RunError(.model, "model '\(model.name)': its server job(s) \(jobs.map(\.id).joined(separator: ", ")) "
-                               + "ended without serving; see \(record.runDirectory)/slurm/logs/serve-\(model.name)-*.log")
+                throw RunError(
+                    .model,
+                    "model '\(model.name)': its server job(s) \(jobs.map(\.id).joined(separator: ", ")) "
+                        + "ended without serving; see \(record.runDirectory)/slurm/logs/serve-\(model.name)-*.log")
             }
             if Date().timeIntervalSince(started) > options.startupTimeout {
-                throw RunError(.model, "model '\(model.name)': no server came up within \(Int(options.startupTimeout)) s "
-                               + "(startup_timeout_s); see \(record.runDirectory)/slurm/logs/serve-\(model.name)-*.log")
+                throw RunError(
+                    .model,
+                    "model '\(model.name)': no server came up within \(Int(options.startupTimeout)) s "
+                        + "(startup_timeout_s); see \(record.runDirectory)/slurm/logs/serve-\(model.name)-*.log")
             }
             if !announced {
                 log("waiting for model '\(model.name)' (server job \(jobs.map(\.id).joined(separator: ", ")))")
@@ -55,8 +62,10 @@ enum SlurmServing {
 
     /// Runs the server of `model` (replica `replica`) for the run in `run`: returns the server's
     /// exit status when it ends. `log` prints to the job's log.
-    static func serve(run: String, model: ModelConfig, replica: Int, environment: [String: String],
-                      log: @escaping @Sendable (String) -> Void) async throws(RunError) -> Int32 {
+    static func serve(
+        run: String, model: ModelConfig, replica: Int, environment: [String: String],
+        log: @escaping @Sendable (String) -> Void
+    ) async throws(RunError) -> Int32 {
         guard case .slurm(let options) = model.backend else {
             throw RunError(.usage, "model '\(model.name)' is not a 'backend: slurm' model")
         }
@@ -85,8 +94,10 @@ enum SlurmServing {
         var served: [String] = []
         while true {
             if !p.isRunning {
-                throw RunError(.model, "model '\(model.name)': the server command exited with status \(p.terminationStatus) "
-                               + "before answering /v1/models")
+                throw RunError(
+                    .model,
+                    "model '\(model.name)': the server command exited with status \(p.terminationStatus) "
+                        + "before answering /v1/models")
             }
             if let list = try? await LLMService.listModels(baseURL: local, timeout: 5) {
                 served = list
@@ -94,8 +105,10 @@ enum SlurmServing {
             }
             if Date().timeIntervalSince(started) > options.startupTimeout {
                 kill(child, SIGTERM)
-                throw RunError(.model, "model '\(model.name)': the server did not answer /v1/models within "
-                               + "\(Int(options.startupTimeout)) s (startup_timeout_s)")
+                throw RunError(
+                    .model,
+                    "model '\(model.name)': the server did not answer /v1/models within "
+                        + "\(Int(options.startupTimeout)) s (startup_timeout_s)")
             }
             do { try await Task.sleep(nanoseconds: 500_000_000) } catch { throw RunError(.interrupted, "interrupted") }
         }
@@ -103,9 +116,11 @@ enum SlurmServing {
             log("jupiter: warning: the server serves \(served.joined(separator: ", ")), not '\(model.model)'")
         }
         let url = "http://\(host):\(port)/v1"
-        let record: JSONValue = .object(["url": .string(url), "host": .string(host), "port": .int(port),
-                                         "job": .string(environment["SLURM_JOB_ID"] ?? ""),
-                                         "served": .array(served.map { .string($0) })])
+        let record: JSONValue = .object([
+            "url": .string(url), "host": .string(host), "port": .int(port),
+            "job": .string(environment["SLURM_JOB_ID"] ?? ""),
+            "served": .array(served.map { .string($0) })
+        ])
         do {
             try AtomicFile.write(JSONWriter.bytes(record), to: endpointFile)
         } catch {

@@ -75,9 +75,10 @@ public struct SlurmStatus: Sendable {
     }
 
     /// Reads the status of `record`'s jobs. `queued` is `squeue`'s answer for them.
-    static func read(_ record: SlurmRecord, work: RunWork, queued: [SlurmCommands.QueuedJob],
-                     slurm: SlurmCommands) -> SlurmStatus
-    {
+    static func read(
+        _ record: SlurmRecord, work: RunWork, queued: [SlurmCommands.QueuedJob],
+        slurm: SlurmCommands
+    ) -> SlurmStatus {
         var status = SlurmStatus(submitted: record.submitted, recipeFile: record.recipeFile)
         status.runDirectory = record.runDirectory
         status.resumeOptions = record.resumeOptions
@@ -85,9 +86,13 @@ public struct SlurmStatus: Sendable {
         // squeue's view: by job id and array task.
         var live: [String: SlurmCommands.QueuedJob] = [:]
         for q in queued {
-            if let t = q.arrayTask { live["\(q.jobID)_\(t)"] = q } else if !q.pendingTasks.isEmpty {
+            if let t = q.arrayTask {
+                live["\(q.jobID)_\(t)"] = q
+            } else if !q.pendingTasks.isEmpty {
                 for t in q.pendingTasks { live["\(q.jobID)_\(t)"] = q }
-            } else { live[q.jobID] = q }
+            } else {
+                live[q.jobID] = q
+            }
         }
         let ended = record.jobs.flatMap { job in job.taskIndices.map { job.slurmID(task: $0) } }.filter { live[$0] == nil }
         let accounting = ended.isEmpty ? [:] : slurm.accounting(Array(Set(record.jobIDs)).sorted())
@@ -99,8 +104,11 @@ public struct SlurmStatus: Sendable {
             case .server:
                 let q = live[job.id]
                 let parts = job.unit.split(separator: "/")
-                let endpoint = parts.count == 2 ? SlurmServing.endpoint(run, model: String(parts[0]), replica: Int(parts[1]) ?? 0,
-                                                                       job: job.id) : nil
+                let endpoint =
+                    parts.count == 2
+                    ? SlurmServing.endpoint(
+                        run, model: String(parts[0]), replica: Int(parts[1]) ?? 0,
+                        job: job.id) : nil
                 status.servers.append((job.unit, q?.state ?? "ended", endpoint))
                 continue
             case .reaper:
@@ -150,8 +158,10 @@ public struct SlurmStatus: Sendable {
                 } else {
                     reason = "ended without finishing: killed, cancelled, out of time or memory, or its node failed"
                 }
-                status.failedTasks.append(FailedTask(unit: job.unit, label: line.label, task: task, exit: outcome?.exit,
-                                                     reason: reason, log: log, logTail: Self.tail(log, lines: 5)))
+                status.failedTasks.append(
+                    FailedTask(
+                        unit: job.unit, label: line.label, task: task, exit: outcome?.exit,
+                        reason: reason, log: log, logTail: Self.tail(log, lines: 5)))
             }
             byUnit[job.unit] = line
         }
@@ -175,17 +185,20 @@ public struct SlurmStatus: Sendable {
     /// The report `jupiter status` prints.
     public func text(runDirectory: String) -> String {
         var out: [String] = []
-        out.append("run \(runDirectory): submitted to Slurm at \(Manifest.timestamp(submitted))"
-                   + (manifestWritten ? "; finished (manifest.json written)" : hasActiveUnitJobs ? "; in progress" : "; stopped"))
+        out.append(
+            "run \(runDirectory): submitted to Slurm at \(Manifest.timestamp(submitted))"
+                + (manifestWritten ? "; finished (manifest.json written)" : hasActiveUnitJobs ? "; in progress" : "; stopped"))
         let width = max(24, units.map { $0.unit.count + $0.label.count + 3 }.max() ?? 24)
-        out.append("  " + "unit".padding(toLength: width, withPad: " ", startingAt: 0)
-                   + " tasks   done running pending blocked failed")
+        out.append(
+            "  " + "unit".padding(toLength: width, withPad: " ", startingAt: 0)
+                + " tasks   done running pending blocked failed")
         for u in units {
             let name = "\(u.unit) (\(u.label))"
-            out.append("  " + name.padding(toLength: width, withPad: " ", startingAt: 0)
-                       + [u.tasks, u.done, u.running, u.pending, u.blocked, u.failed].enumerated().map { i, n in
-                           String(repeating: " ", count: max(0, [6, 7, 8, 8, 8, 7][i] - String(n).count)) + String(n)
-                       }.joined())
+            out.append(
+                "  " + name.padding(toLength: width, withPad: " ", startingAt: 0)
+                    + [u.tasks, u.done, u.running, u.pending, u.blocked, u.failed].enumerated().map { i, n in
+                        String(repeating: " ", count: max(0, [6, 7, 8, 8, 8, 7][i] - String(n).count)) + String(n)
+                    }.joined())
         }
         for s in servers {
             out.append("  model server \(s.name): \(s.state)" + (s.endpoint.map { " at \($0)" } ?? ""))
@@ -205,10 +218,11 @@ public struct SlurmStatus: Sendable {
             out.append("(Slurm accounting is off here, so failures are read from the tasks' own records and logs)")
         }
         if !manifestWritten {
-            out.append(hasActiveUnitJobs
-                ? "the jobs are still working; `jupiter cancel \(runDirectory)` stops them"
-                : "to resume: jupiter run \(SlurmExecutor.quote(recipeFile)) --output \(SlurmExecutor.quote(self.runDirectory.isEmpty ? runDirectory : self.runDirectory)) "
-                    + (resumeOptions.isEmpty ? "--executor slurm" : resumeOptions))
+            out.append(
+                hasActiveUnitJobs
+                    ? "the jobs are still working; `jupiter cancel \(runDirectory)` stops them"
+                    : "to resume: jupiter run \(SlurmExecutor.quote(recipeFile)) --output \(SlurmExecutor.quote(self.runDirectory.isEmpty ? runDirectory : self.runDirectory)) "
+                        + (resumeOptions.isEmpty ? "--executor slurm" : resumeOptions))
         }
         return out.joined(separator: "\n")
     }

@@ -6,7 +6,7 @@ final class ParquetColumnReader {
     static let readableEncodings: Set<Int32> = [
         Encoding.plain.rawValue, Encoding.plainDictionary.rawValue, Encoding.rle.rawValue,
         Encoding.rleDictionary.rawValue, Encoding.deltaBinaryPacked.rawValue, Encoding.deltaLengthByteArray.rawValue,
-        Encoding.deltaByteArray.rawValue, Encoding.byteStreamSplit.rawValue,
+        Encoding.deltaByteArray.rawValue, Encoding.byteStreamSplit.rawValue
     ]
 
     let leaf: ParquetLeaf
@@ -92,7 +92,7 @@ final class ParquetColumnReader {
             let reader = ThriftReader(bytes)
             do throws(ParquetError) {
                 return (try PageHeader.read(reader), reader.position)
-            } catch where error.kind == .truncated && want < end - offset {
+            } catch  where error.kind == .truncated && want < end - offset {
                 want = min(end - offset, want * 4)
             }
         }
@@ -129,8 +129,9 @@ final class ParquetColumnReader {
                     }
                     let length = Int(try ParquetEncodings.uint32(p, pos))
                     guard length <= p.count - pos - 4 else { throw ParquetError(.corrupt, "levels run past the page") }
-                    try decodeLevels(UnsafeRawBufferPointer(rebasing: p[(pos + 4)..<(pos + 4 + length)]), max: max,
-                                     count: header.numValues, into: &out)
+                    try decodeLevels(
+                        UnsafeRawBufferPointer(rebasing: p[(pos + 4)..<(pos + 4 + length)]), max: max,
+                        count: header.numValues, into: &out)
                     pos += 4 + length
                 }
                 try levels(maxRepetition, header.repetitionLevelEncoding, into: &repetitions)
@@ -142,15 +143,18 @@ final class ParquetColumnReader {
             guard levelBytes <= body.count else { throw ParquetError(.corrupt, "levels run past the page") }
             try body.withParquetBytes { (p) throws(ParquetError) in
                 if maxRepetition > 0 {
-                    try decodeLevels(UnsafeRawBufferPointer(rebasing: p[0..<header.repetitionLevelsLength]),
-                                     max: maxRepetition, count: header.numValues, into: &repetitions)
+                    try decodeLevels(
+                        UnsafeRawBufferPointer(rebasing: p[0..<header.repetitionLevelsLength]),
+                        max: maxRepetition, count: header.numValues, into: &repetitions)
                 }
                 if maxDefinition > 0 {
-                    try decodeLevels(UnsafeRawBufferPointer(rebasing: p[header.repetitionLevelsLength..<levelBytes]),
-                                     max: maxDefinition, count: header.numValues, into: &definitions)
+                    try decodeLevels(
+                        UnsafeRawBufferPointer(rebasing: p[header.repetitionLevelsLength..<levelBytes]),
+                        max: maxDefinition, count: header.numValues, into: &definitions)
                 }
             }
-            let valueBytes = header.isCompressed
+            let valueBytes =
+                header.isCompressed
                 ? try decompress(body[levelBytes...], size: header.uncompressedSize - levelBytes)
                 : Array(body[levelBytes...])
             try valueBytes.withParquetBytes { (p) throws(ParquetError) in try startPage(header, values: p) }
@@ -199,8 +203,9 @@ final class ParquetColumnReader {
             guard count > 0 else { return }
             guard p.count >= 1 else { throw short() }
             var indices: [Int32] = []
-            try ParquetEncodings.decodeHybrid(UnsafeRawBufferPointer(rebasing: p[1...]), bitWidth: Int(p[0]), count: count,
-                                              into: &indices)
+            try ParquetEncodings.decodeHybrid(
+                UnsafeRawBufferPointer(rebasing: p[1...]), bitWidth: Int(p[0]), count: count,
+                into: &indices)
             for i in indices {
                 guard i >= 0, Int(i) < dictionary.count else {
                     throw ParquetError(.corrupt, "dictionary index \(i) out of range (\(dictionary.count) entries)")
@@ -214,8 +219,9 @@ final class ParquetColumnReader {
             var bits: [Int32] = []
             let length = Int(try ParquetEncodings.uint32(p, 0))
             guard length <= p.count - 4 else { throw short() }
-            try ParquetEncodings.decodeHybrid(UnsafeRawBufferPointer(rebasing: p[4..<(4 + length)]), bitWidth: 1, count: count,
-                                              into: &bits)
+            try ParquetEncodings.decodeHybrid(
+                UnsafeRawBufferPointer(rebasing: p[4..<(4 + length)]), bitWidth: 1, count: count,
+                into: &bits)
             for b in bits { out.append(.bool(b != 0)) }
         case (.plain, .byteArray):
             var pos = 0

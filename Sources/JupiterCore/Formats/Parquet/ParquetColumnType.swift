@@ -48,7 +48,9 @@ public indirect enum ParquetColumnType: Sendable, Hashable, CustomStringConverti
             var index: [String: Int] = [:]
             for e in o.entries {
                 let t = ParquetColumnType.of(e.value)
-                if let i = index[e.key] { fields[i].type = fields[i].type.merged(with: t) } else {
+                if let i = index[e.key] {
+                    fields[i].type = fields[i].type.merged(with: t)
+                } else {
                     index[e.key] = fields.count
                     fields.append(ParquetField(name: e.key, type: t))
                 }

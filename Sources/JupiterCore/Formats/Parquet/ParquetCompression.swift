@@ -14,22 +14,24 @@ enum ParquetCompression {
             return Array(input)
         }
         var out = [UInt8](repeating: 0, count: size)
-        let result = out.withUnsafeMutableBytes { dst in Result { () throws(ParquetError) in
-            switch codec {
-            case .snappy:
-                try Snappy.decompress(input, into: dst)
-            case .gzip:
-                try inflate(input, into: dst)
-            case .zstd:
-                let n = ZSTD_decompress(dst.baseAddress, dst.count, input.baseAddress, input.count)
-                if ZSTD_isError(n) != 0 {
-                    throw ParquetError(.corrupt, "zstd: " + String(cString: ZSTD_getErrorName(n)))
+        let result = out.withUnsafeMutableBytes { dst in
+            Result { () throws(ParquetError) in
+                switch codec {
+                case .snappy:
+                    try Snappy.decompress(input, into: dst)
+                case .gzip:
+                    try inflate(input, into: dst)
+                case .zstd:
+                    let n = ZSTD_decompress(dst.baseAddress, dst.count, input.baseAddress, input.count)
+                    if ZSTD_isError(n) != 0 {
+                        throw ParquetError(.corrupt, "zstd: " + String(cString: ZSTD_getErrorName(n)))
+                    }
+                    guard n == size else { throw ParquetError(.corrupt, "zstd: produced \(n) bytes, expected \(size)") }
+                default:
+                    throw ParquetError(.unsupported, "compression \(CompressionCodec.name(codec.rawValue)) is not supported")
                 }
-                guard n == size else { throw ParquetError(.corrupt, "zstd: produced \(n) bytes, expected \(size)") }
-            default:
-                throw ParquetError(.unsupported, "compression \(CompressionCodec.name(codec.rawValue)) is not supported")
             }
-        } }
+        }
         try result.get()
         return out
     }

@@ -133,7 +133,7 @@ enum ParquetEncodings {
         let total = Int(clamping: try varint(p, &pos))
         let firstRaw = try varint(p, &pos)
         guard blockSize > 0, blockSize % 128 == 0, miniblocks > 0, blockSize % miniblocks == 0,
-              (blockSize / miniblocks) % 32 == 0, total <= p.count * 64 + 1
+            (blockSize / miniblocks) % 32 == 0, total <= p.count * 64 + 1
         else { throw corrupt("bad DELTA_BINARY_PACKED header") }
         let perMini = blockSize / miniblocks
         var values: [Int64] = []

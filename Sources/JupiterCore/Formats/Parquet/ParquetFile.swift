@@ -61,14 +61,18 @@ final class ParquetFile {
         let dataEnd = Int64(size - 8 - length)
         for (g, group) in metadata.rowGroups.enumerated() where group.numRows != 0 {
             guard group.columns.count == schema.leaves.count else {
-                throw ParquetError(.corrupt, "has \(group.columns.count) column chunks for \(schema.leaves.count) "
-                                   + "leaf columns", rowGroup: g)
+                throw ParquetError(
+                    .corrupt,
+                    "has \(group.columns.count) column chunks for \(schema.leaves.count) "
+                        + "leaf columns", rowGroup: g)
             }
             for (i, c) in group.columns.enumerated() {
                 guard c.start >= 4, c.totalCompressedSize >= 0, c.start + c.totalCompressedSize <= dataEnd else {
-                    throw ParquetError(.truncated, "column chunk at bytes \(c.start)+\(c.totalCompressedSize) lies "
-                                       + "outside the data part of the file (\(size) bytes)", rowGroup: g,
-                                       column: schema.leaves[i].path)
+                    throw ParquetError(
+                        .truncated,
+                        "column chunk at bytes \(c.start)+\(c.totalCompressedSize) lies "
+                            + "outside the data part of the file (\(size) bytes)", rowGroup: g,
+                        column: schema.leaves[i].path)
                 }
             }
         }

@@ -27,7 +27,7 @@ enum Repetition: Int32, Sendable {
 /// Page and value encodings.
 enum Encoding: Int32, Sendable {
     case plain = 0, plainDictionary = 2, rle = 3, bitPacked = 4, deltaBinaryPacked = 5, deltaLengthByteArray = 6,
-         deltaByteArray = 7, rleDictionary = 8, byteStreamSplit = 9
+        deltaByteArray = 7, rleDictionary = 8, byteStreamSplit = 9
 
     static func name(_ raw: Int32) -> String {
         switch Encoding(rawValue: raw) {

@@ -99,12 +99,13 @@ public final class ParquetRowReader {
             repeat {
                 let k = try read(key)
                 let v = try read(value)
-                let name: String = switch k {
-                case .string(let s): s
-                case .number(let n): n
-                case .bool(let b): b ? "true" : "false"
-                default: JSONWriter.string(k)
-                }
+                let name: String =
+                    switch k {
+                    case .string(let s): s
+                    case .number(let n): n
+                    case .bool(let b): b ? "true" : "false"
+                    default: JSONWriter.string(k)
+                    }
                 o.entries.append(JSONObject.Entry(key: name, value: v))
                 currentLeaf = leaves.lowerBound
             } while try first.repetition() == repetition
@@ -156,8 +157,9 @@ public final class ParquetUnitReader: SourceUnitReader {
         } catch {
             done = true
             if error.kind == .io { throw IOError(path: path, error.description) }
-            return SourceUnit(line: rows.rowsRead + 1, bytes: [],
-                              problem: "unreadable Parquet data from row \(rows.rowsRead + 1) on: \(error)")
+            return SourceUnit(
+                line: rows.rowsRead + 1, bytes: [],
+                problem: "unreadable Parquet data from row \(rows.rowsRead + 1) on: \(error)")
         }
     }
 }

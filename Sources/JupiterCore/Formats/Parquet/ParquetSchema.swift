@@ -68,8 +68,10 @@ public struct ParquetSchema: Sendable {
             let e = n.element
             let i = leaves.count
             if let reason = Self.unsupportedReason(e) { unsupported.append((n.path, reason)) }
-            leaves.append(ParquetLeaf(path: n.path, physical: e.type ?? .byteArray, logical: e.logical,
-                                      typeLength: e.typeLength, maxDefinition: d, maxRepetition: r))
+            leaves.append(
+                ParquetLeaf(
+                    path: n.path, physical: e.type ?? .byteArray, logical: e.logical,
+                    typeLength: e.typeLength, maxDefinition: d, maxRepetition: r))
             return .value(leaf: i, definition: d)
         }
         /// The shape of `n` given the levels *including* `n` itself, ignoring its own repetition
@@ -82,13 +84,15 @@ public struct ParquetSchema: Sendable {
                 return listShape(of: n.children[0], listName: e.name, definition: d, repetition: r, first: first)
             }
             if e.logical == .map, n.children.count == 1, n.children[0].element.repetition == .repeated,
-               n.children[0].children.count == 2 {
+                n.children[0].children.count == 2
+            {
                 let kv = n.children[0]
                 let (ed, er) = levels(kv.element, d, r)
                 let key = shape(kv.children[0], definition: ed, repetition: er)
                 let value = shape(kv.children[1], definition: ed, repetition: er)
-                return .map(key: key, value: value, definition: d, elements: ed, repetition: er,
-                            leaves: first..<leaves.count)
+                return .map(
+                    key: key, value: value, definition: d, elements: ed, repetition: er,
+                    leaves: first..<leaves.count)
             }
             var fields: [(String, ParquetShape)] = []
             for c in n.children { fields.append((c.element.name, shape(c, definition: d, repetition: r))) }
@@ -106,7 +110,8 @@ public struct ParquetSchema: Sendable {
             // element itself when it is a primitive, has several fields, or is named `array` or
             // `<list>_tuple`; otherwise its one child is the element.
             if listName == nil || repeated.children.count != 1 || re.name == "array"
-                || re.name == (listName ?? "") + "_tuple" {
+                || re.name == (listName ?? "") + "_tuple"
+            {
                 element = shapeInside(repeated, definition: ed, repetition: er)
             } else {
                 element = shape(repeated.children[0], definition: ed, repetition: er)
@@ -140,7 +145,7 @@ public struct ParquetSchema: Sendable {
         switch (type, e.logical) {
         case (_, .other?): return what + " is not supported"
         case (.fixedLenByteArray, .decimal?) where e.typeLength > 16,
-             (.byteArray, .decimal?):
+            (.byteArray, .decimal?):
             return what + " is not supported (decimals wider than 16 bytes)"
         case (.fixedLenByteArray, _) where e.typeLength <= 0: return what + " has no length"
         case (.fixedLenByteArray, .float16?) where e.typeLength != 2: return what + " must be 2 bytes"

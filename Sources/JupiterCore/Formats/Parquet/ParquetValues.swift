@@ -178,11 +178,12 @@ struct ParquetValueConverter: Sendable {
     }
 
     private static func split(_ v: Int64, unit: TimeUnit) -> (seconds: Int64, fraction: Int64, digits: Int) {
-        let per: Int64 = switch unit {
-        case .millis: 1000
-        case .micros: 1_000_000
-        case .nanos: 1_000_000_000
-        }
+        let per: Int64 =
+            switch unit {
+            case .millis: 1000
+            case .micros: 1_000_000
+            case .nanos: 1_000_000_000
+            }
         let digits = unit == .millis ? 3 : unit == .micros ? 6 : 9
         var s = v / per, f = v % per
         if f < 0 { f += per; s -= 1 }

@@ -34,8 +34,10 @@ public final class ParquetWriter {
         public var dictionaryLimit: Int
 
         /// Creates options.
-        public init(compression: Compression = .snappy, dictionary: Bool = true, rowGroupRows: Int = 65536,
-                    pageBytes: Int = 1 << 20, dictionaryLimit: Int = 1 << 20) {
+        public init(
+            compression: Compression = .snappy, dictionary: Bool = true, rowGroupRows: Int = 65536,
+            pageBytes: Int = 1 << 20, dictionaryLimit: Int = 1 << 20
+        ) {
             self.compression = compression
             self.dictionary = dictionary
             self.rowGroupRows = max(1, rowGroupRows)
@@ -84,14 +86,20 @@ public final class ParquetWriter {
             case .structure(let fs):
                 var children: [(String, Node)] = []
                 for f in fs {
-                    children.append((f.name, build(f.type, path: path + [f.name], definition: definition + 1,
-                                                   repetition: repetition)))
+                    children.append(
+                        (
+                            f.name,
+                            build(
+                                f.type, path: path + [f.name], definition: definition + 1,
+                                repetition: repetition)
+                        ))
                 }
                 return .structure(children, leaves: first..<columns.count)
             case .list(let element):
                 // optional group (LIST) → repeated group list → optional element
-                let inner = build(element, path: path + ["list", "element"], definition: definition + 2,
-                                  repetition: repetition + 1)
+                let inner = build(
+                    element, path: path + ["list", "element"], definition: definition + 2,
+                    repetition: repetition + 1)
                 return .list(inner, repetition: repetition + 1, leaves: first..<columns.count)
             default:
                 columns.append(Column(path: path, type: type, maxDefinition: definition, maxRepetition: repetition))
@@ -181,8 +189,10 @@ public final class ParquetWriter {
         }
     }
 
-    private func writeSchema(_ name: String, _ type: ParquetColumnType, repetition: Repetition = .optional,
-                             into w: inout ThriftWriter) {
+    private func writeSchema(
+        _ name: String, _ type: ParquetColumnType, repetition: Repetition = .optional,
+        into w: inout ThriftWriter
+    ) {
         switch type {
         case .structure(let fs):
             w.element { w in
@@ -298,8 +308,9 @@ public final class ParquetWriter {
         case (.string, .string), (.boolean, .bool), (.double, .number): return value
         case (.int64, .number(let n)) where Int64(n) != nil: return value
         default:
-            throw ParquetError(.invalidValue, "a \(value.typeName) does not fit type \(type)",
-                               column: column.joined(separator: "."))
+            throw ParquetError(
+                .invalidValue, "a \(value.typeName) does not fit type \(type)",
+                column: column.joined(separator: "."))
         }
     }
 
@@ -354,7 +365,8 @@ public final class ParquetWriter {
             }
         }
         meta.dataPageOffset = Int64(offset)
-        meta.encodings = indices != nil
+        meta.encodings =
+            indices != nil
             ? [Encoding.plain.rawValue, Encoding.rle.rawValue, Encoding.rleDictionary.rawValue]
             : [Encoding.plain.rawValue, Encoding.rle.rawValue]
 

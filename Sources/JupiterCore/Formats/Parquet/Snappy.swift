@@ -106,8 +106,10 @@ enum Snappy {
         UInt32(p[i]) | UInt32(p[i + 1]) << 8 | UInt32(p[i + 2]) << 16 | UInt32(p[i + 3]) << 24
     }
 
-    private static func compressBlock(_ src: UnsafePointer<UInt8>, from start: Int, to end: Int,
-                                      table: inout [Int32], into out: inout [UInt8]) {
+    private static func compressBlock(
+        _ src: UnsafePointer<UInt8>, from start: Int, to end: Int,
+        table: inout [Int32], into out: inout [UInt8]
+    ) {
         var literalStart = start
         var i = start
         if end - start >= 15 {

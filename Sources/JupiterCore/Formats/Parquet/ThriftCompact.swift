@@ -5,7 +5,7 @@
 /// by newer writers still read.
 enum ThriftType: UInt8 {
     case stop = 0, boolTrue = 1, boolFalse = 2, byte = 3, i16 = 4, i32 = 5, i64 = 6, double = 7, binary = 8,
-         list = 9, set = 10, map = 11, structure = 12
+        list = 9, set = 10, map = 11, structure = 12
 }
 
 /// Reads compact-protocol values from a byte buffer. A reference type so that field handlers
@@ -131,7 +131,9 @@ final class ThriftReader {
         case .list?, .set?:
             let (n, t) = try listHeader()
             for _ in 0..<n {
-                if t == ThriftType.boolTrue.rawValue || t == ThriftType.boolFalse.rawValue { _ = try byte() } else {
+                if t == ThriftType.boolTrue.rawValue || t == ThriftType.boolFalse.rawValue {
+                    _ = try byte()
+                } else {
                     try skip(t, depth: depth + 1)
                 }
             }
@@ -145,7 +147,10 @@ final class ThriftReader {
                     try skip(kv & 0x0F, depth: depth + 1)
                 }
             }
-        case .structure?: try fields { (r, _, t) throws(ParquetError) in try r.skip(t, depth: depth + 1); return true }
+        case .structure?:
+            try fields { (r, _, t) throws(ParquetError) in
+                try r.skip(t, depth: depth + 1); return true
+            }
         case .stop?, nil: throw fail("unknown field type \(type)")
         }
         guard position <= bytes.count else { throw ParquetError(.truncated, "Thrift metadata: unexpected end of data") }
@@ -201,7 +206,9 @@ struct ThriftWriter {
     /// A list field of `count` elements of `type`; `body` writes the elements.
     mutating func list(_ id: Int16, _ type: ThriftType, count: Int, _ body: (inout ThriftWriter) -> Void) {
         fieldHeader(id, .list)
-        if count < 15 { bytes.append(UInt8(count) << 4 | type.rawValue) } else {
+        if count < 15 {
+            bytes.append(UInt8(count) << 4 | type.rawValue)
+        } else {
             bytes.append(0xF0 | type.rawValue)
             varint(UInt64(count))
         }

@@ -18,8 +18,9 @@ struct GSM8KRun: LoadedTask {
         gsmOptions = options
         self.seed = seed
         let file = try GSM8KTask.read(path: spec.path)
-        let sliced = TaskItems.slice(file, limit: spec.limit, id: { item, _ in "line \(item.origin.line)" },
-                                             line: { $0.origin.line })
+        let sliced = TaskItems.slice(
+            file, limit: spec.limit, id: { item, _ in "line \(item.origin.line)" },
+            line: { $0.origin.line })
         itemsRead = sliced.items
         items = sliced.refs
         var train: [GSM8KItem] = []
@@ -31,14 +32,17 @@ struct GSM8KRun: LoadedTask {
             train = try GSM8KTask.read(path: trainFile).items
             fewShot = .sampled(count: k, seed: seed)
         }
-        task = try GSM8KTask(variant: options.variant, fewShot: fewShot, format: options.multiturn ? .chatMultiturn : .text,
-                             trainItems: train)
+        task = try GSM8KTask(
+            variant: options.variant, fewShot: fewShot, format: options.multiturn ? .chatMultiturn : .text,
+            trainItems: train)
         generation = ChatPrompt.settings(task.settings, spec)
     }
 
     var options: JSONObject {
-        var o: JSONObject = ["variant": .string(gsmOptions.variant.rawValue), "fewshot": .int(gsmOptions.fewShot),
-                             "multiturn": .bool(gsmOptions.multiturn)]
+        var o: JSONObject = [
+            "variant": .string(gsmOptions.variant.rawValue), "fewshot": .int(gsmOptions.fewShot),
+            "multiturn": .bool(gsmOptions.multiturn)
+        ]
         switch gsmOptions.fewShotSource {
         case .fixedChainOfThought: o["fewshot_source"] = .string("chain-of-thought")
         case .sampled(let train):
@@ -58,8 +62,11 @@ struct GSM8KRun: LoadedTask {
     func score(_ i: Int, _ answer: TaskAnswer, model: EvalModelSpec) throws(EvalError) -> ItemScoring {
         guard case .text(let response) = answer else { throw EvalError(.badItem, "a chat task got choice answers") }
         let r = task.score(itemsRead[i], response: response)
-        return ItemScoring(extracted: r.flexible.extracted, stats: [[r.flexible.score], [r.strict.score]],
-                           detail: .object(["strict_extracted": r.strict.extracted.map { .string($0) } ?? .null,
-                                            "target": .string(GSM8KTask.finalAnswer(itemsRead[i].answer))]))
+        return ItemScoring(
+            extracted: r.flexible.extracted, stats: [[r.flexible.score], [r.strict.score]],
+            detail: .object([
+                "strict_extracted": r.strict.extracted.map { .string($0) } ?? .null,
+                "target": .string(GSM8KTask.finalAnswer(itemsRead[i].answer))
+            ]))
     }
 }

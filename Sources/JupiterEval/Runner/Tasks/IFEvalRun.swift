@@ -8,8 +8,10 @@ struct IFEvalRun: LoadedTask {
     let itemsRead: [IFEvalItem]
     let items: TaskItems
     let generation: GenerationSettings
-    let metrics: [Metric] = [.accuracy("prompt_level_strict_acc"), Metric("inst_level_strict_acc", .ratio),
-                             .accuracy("prompt_level_loose_acc"), Metric("inst_level_loose_acc", .ratio)]
+    let metrics: [Metric] = [
+        .accuracy("prompt_level_strict_acc"), Metric("inst_level_strict_acc", .ratio),
+        .accuracy("prompt_level_loose_acc"), Metric("inst_level_loose_acc", .ratio)
+    ]
 
     /// The instructions that call language detection.
     static let needDetector: Set<IFEvalInstruction.Kind> = [.responseLanguage, .englishCapital, .englishLowercase]
@@ -18,15 +20,18 @@ struct IFEvalRun: LoadedTask {
         self.spec = spec
         task = IFEvalTask(detector: detector)
         let file = try IFEvalTask.read(path: spec.path)
-        let sliced = TaskItems.slice(file, limit: spec.limit, id: { item, _ in "key \(item.key)" },
-                                             line: { $0.origin.line })
+        let sliced = TaskItems.slice(
+            file, limit: spec.limit, id: { item, _ in "key \(item.key)" },
+            line: { $0.origin.line })
         itemsRead = sliced.items
         items = sliced.refs
         if detector == nil, let item = itemsRead.first(where: { $0.instructions.contains { Self.needDetector.contains($0.kind) } }) {
-            throw EvalError(.languageProfiles, "task '\(spec.name)': item key \(item.key) has a language instruction, which needs "
-                            + "langdetect's language profiles: install langdetect (pip install langdetect==1.0.9) where Jupiter "
-                            + "finds it, or set eval.langdetect (or JUPITER_LANGDETECT_DIR) to its package folder",
-                            file: spec.file, line: item.origin.line)
+            throw EvalError(
+                .languageProfiles,
+                "task '\(spec.name)': item key \(item.key) has a language instruction, which needs "
+                    + "langdetect's language profiles: install langdetect (pip install langdetect==1.0.9) where Jupiter "
+                    + "finds it, or set eval.langdetect (or JUPITER_LANGDETECT_DIR) to its package folder",
+                file: spec.file, line: item.origin.line)
         }
         generation = ChatPrompt.settings(IFEvalTask.settings, spec)
     }
@@ -48,7 +53,9 @@ struct IFEvalRun: LoadedTask {
         return ItemScoring(
             extracted: nil,
             stats: [[r.promptStrict ? 1 : 0], [count(r.strict), n], [r.promptLoose ? 1 : 0], [count(r.loose), n]],
-            detail: .object(["instructions": .array(item.instructions.map { .string($0.kind.rawValue) }),
-                             "strict": .array(r.strict.map { .bool($0) }), "loose": .array(r.loose.map { .bool($0) })]))
+            detail: .object([
+                "instructions": .array(item.instructions.map { .string($0.kind.rawValue) }),
+                "strict": .array(r.strict.map { .bool($0) }), "loose": .array(r.loose.map { .bool($0) })
+            ]))
     }
 }

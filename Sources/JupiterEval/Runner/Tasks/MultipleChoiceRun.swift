@@ -13,8 +13,9 @@ struct MultipleChoiceRun: LoadedTask {
         self.spec = spec
         task = MultipleChoiceTask(choices: choices)
         let file = try task.read(path: spec.path)
-        let sliced = TaskItems.slice(file, limit: spec.limit, id: { item, _ in "line \(item.origin.line)" },
-                                             line: { $0.origin.line })
+        let sliced = TaskItems.slice(
+            file, limit: spec.limit, id: { item, _ in "line \(item.origin.line)" },
+            line: { $0.origin.line })
         itemsRead = sliced.items
         items = sliced.refs
     }
@@ -29,17 +30,22 @@ struct MultipleChoiceRun: LoadedTask {
     }
 
     func prompt(_ i: Int, model: EvalModelSpec) -> JSONValue {
-        .object(["context": .string(Self.prefix(model) + itemsRead[i].context),
-                 "continuations": .array(itemsRead[i].continuations.map { .string($0) })])
+        .object([
+            "context": .string(Self.prefix(model) + itemsRead[i].context),
+            "continuations": .array(itemsRead[i].continuations.map { .string($0) })
+        ])
     }
 
     func score(_ i: Int, _ answer: TaskAnswer, model: EvalModelSpec) throws(EvalError) -> ItemScoring {
         guard case .choices(let responses) = answer else { throw EvalError(.badItem, "a multiple-choice task got a chat answer") }
         let item = itemsRead[i]
         let r = try task.score(item, responses: responses, prefix: Self.prefix(model))
-        return ItemScoring(extracted: item.letters[r.chosen], stats: [[r.correct ? 1 : 0], [r.correctNormalised ? 1 : 0]],
-                           detail: .object(["loglikelihoods": .array(r.logLikelihoods.map(JSONValue.double)),
-                                            "chosen_norm": .string(item.letters[r.chosenNormalised]),
-                                            "answer": .string(item.letters[item.answer])]))
+        return ItemScoring(
+            extracted: item.letters[r.chosen], stats: [[r.correct ? 1 : 0], [r.correctNormalised ? 1 : 0]],
+            detail: .object([
+                "loglikelihoods": .array(r.logLikelihoods.map(JSONValue.double)),
+                "chosen_norm": .string(item.letters[r.chosenNormalised]),
+                "answer": .string(item.letters[item.answer])
+            ]))
     }
 }

@@ -14,8 +14,9 @@ struct OpenAIEvalsRun: LoadedTask {
         self.spec = spec
         task = OpenAIEvalsTask(kind: kind)
         let file = try OpenAIEvalsTask.read(path: spec.path)
-        let sliced = TaskItems.slice(file, limit: spec.limit, id: { item, _ in "line \(item.origin.line)" },
-                                             line: { $0.origin.line })
+        let sliced = TaskItems.slice(
+            file, limit: spec.limit, id: { item, _ in "line \(item.origin.line)" },
+            line: { $0.origin.line })
         itemsRead = sliced.items
         items = sliced.refs
         switch kind {
