@@ -182,7 +182,10 @@ public final class LLMService: ModelClient {
         guard case .llamaCpp(let options) = m.backend else { throw LLMError(.backend, "model '\(m.name)' is not a llama.cpp model") }
         let deadline = Clock.now() + options.startupTimeout
         var lastError = "it has not bound its port yet"
-        while Clock.now() < deadline {
+        // Checked once more after the deadline: on a starved machine one sleep can outlast the
+        // whole limit (measured: a loaded 2-core test run woke this loop after more than 120 s,
+        // with the server up since long before).
+        while true {
             if !server.isRunning {
                 throw LLMError(
                     .backend,
@@ -199,6 +202,7 @@ public final class LLMService: ModelClient {
                     lastError = error.message
                 }
             }
+            if Clock.now() >= deadline { break }
             try? await Task.sleep(nanoseconds: 200_000_000)
             if Task.isCancelled { throw LLMError(.cancelled, "start-up of model '\(m.name)' was cancelled") }
         }
