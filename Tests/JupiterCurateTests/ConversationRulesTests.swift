@@ -144,6 +144,15 @@ import Testing
         #expect(r.message.contains("repeats a 5-word sequence 8 times"))
         let word = "Diolch " + String(repeating: "iawn ", count: 40) + "am eich help."
         #expect(ConversationRules().check(Self.chat("Diolch!", word))?.rule == "conv.ngram_loop")
+        // Words are split on every Unicode white space (no-break space, ideographic space, new
+        // lines) and compared by their bytes, Welsh letters included; words without a letter or
+        // digit ("—", "…") are not counted.
+        let spaced = "Mae'r dŵr\u{00A0}yn oer —\u{3000}ŵyr ŷd…\n"
+        let hit = try #require(
+            ConversationRules.loop("Dechrau. " + String(repeating: spaced, count: 6), maxPeriod: 50, minRepeats: 3, minWords: 30))
+        #expect(hit.period == 6 && hit.repeats == 6)
+        #expect(ConversationRules.wordIDsOf("dŵr dwr  dŵr\tDŵr — 12 dŵr") == [0, 1, 0, 2, 3, 0])
+        #expect(ConversationRules.loop(String(repeating: "dŵr dwr ", count: 16), maxPeriod: 50, minRepeats: 3, minWords: 30)?.period == 2)
         let table = "| Blwyddyn | Nifer |\n| --- | --- |\n" + (2000...2030).map { "| \($0) | \($0 % 7) |" }.joined(separator: "\n")
         #expect(ConversationRules().check(Self.chat("Rhowch dabl.", table)) == nil)
     }

@@ -184,18 +184,7 @@ public struct ConversationRules: Sendable, Hashable {
     /// The shortest period (in words with a letter or digit) repeated back to back at least
     /// `minRepeats` times over at least `minWords` words.
     package static func loop(_ text: String, maxPeriod: Int, minRepeats: Int, minWords: Int) -> (period: Int, repeats: Int)? {
-        var ids: [Int32] = []
-        var intern: [Substring: Int32] = [:]
-        for w in text.split(whereSeparator: { $0.isWhitespace })
-        where w.unicodeScalars.contains(where: { CharacterCategories.isLetter($0) || $0.properties.numericType != nil }) {
-            if let id = intern[w] {
-                ids.append(id)
-            } else {
-                let id = Int32(intern.count)
-                intern[w] = id
-                ids.append(id)
-            }
-        }
+        let ids = wordIDsOf(text)
         guard ids.count >= minWords, minRepeats >= 2 else { return nil }
         return ids.withUnsafeBufferPointer { t in
             for p in 1...max(1, min(maxPeriod, ids.count / minRepeats)) {
@@ -212,6 +201,86 @@ public struct ConversationRules: Sendable, Hashable {
             }
             return nil
         }
+    }
+
+    /// The words of UTF-8 `text` (split on Unicode White_Space, as `Character.isWhitespace`; only
+    /// words with a letter or a digit), each as a number: equal words (equal bytes) get equal
+    /// numbers. Reads bytes, not characters: this runs on every model answer, and grapheme
+    /// breaking and `String` hashing cost more than the rest of the rule.
+    static func wordIDs(_ text: UnsafeBufferPointer<UInt8>) -> [Int32] {
+        guard let base = text.baseAddress, !text.isEmpty else { return [] }
+        var ids: [Int32] = []
+        var intern: [UInt64: Int32] = [:]
+        var firsts: [(start: Int, count: Int)] = []  // by id: where the word first occurred
+        var collided: [String: Int32] = [:]  // words whose hash another word had first (never seen in practice)
+        var start = -1
+        var hasAlnum = false
+        var i = 0
+        let n = text.count
+        func endWord(_ end: Int) {
+            defer { start = -1; hasAlnum = false }
+            guard start >= 0, hasAlnum else { return }
+            let count = end - start
+            var h: UInt64 = 0xcbf2_9ce4_8422_2325
+            for k in start..<end { h = (h ^ UInt64(text[k])) &* 0x100_0000_01b3 }
+            if let id = intern[h] {
+                let first = firsts[Int(id)]
+                if first.count == count
+                    && UnsafeBufferPointer(start: base + first.start, count: count).elementsEqual(
+                        UnsafeBufferPointer(start: base + start, count: count))
+                {
+                    ids.append(id)
+                    return
+                }
+                let word = String(decoding: UnsafeBufferPointer(rebasing: text[start..<end]), as: UTF8.self)
+                if let other = collided[word] {
+                    ids.append(other)
+                } else {
+                    let id = Int32(firsts.count)
+                    firsts.append((start, count))
+                    collided[word] = id
+                    ids.append(id)
+                }
+                return
+            }
+            let id = Int32(firsts.count)
+            firsts.append((start, count))
+            intern[h] = id
+            ids.append(id)
+        }
+        while i < n {
+            let b = text[i]
+            if b < 0x80 {
+                if b == 0x20 || (b >= 0x09 && b <= 0x0D) {
+                    endWord(i)
+                } else {
+                    if start < 0 { start = i }
+                    if !hasAlnum && ((b | 0x20) >= 0x61 && (b | 0x20) <= 0x7A || (b >= 0x30 && b <= 0x39)) { hasAlnum = true }
+                }
+                i += 1
+                continue
+            }
+            // A multi-byte scalar (the text is valid UTF-8: it comes from a String).
+            let len = b >= 0xF0 ? 4 : b >= 0xE0 ? 3 : 2
+            var v = UInt32(b) & (len == 2 ? 0x1F : len == 3 ? 0x0F : 0x07)
+            for k in 1..<len where i + k < n { v = (v << 6) | (UInt32(text[i + k]) & 0x3F) }
+            let scalar = Unicode.Scalar(v) ?? " "
+            if scalar.properties.isWhitespace {
+                endWord(i)
+            } else {
+                if start < 0 { start = i }
+                if !hasAlnum && (CharacterCategories.isLetter(scalar) || scalar.properties.numericType != nil) { hasAlnum = true }
+            }
+            i += len
+        }
+        endWord(n)
+        return ids
+    }
+
+    /// ``wordIDs(_:)`` of a string.
+    static func wordIDsOf(_ text: String) -> [Int32] {
+        var text = text
+        return text.withUTF8 { wordIDs($0) }
     }
 
     /// How many times the period-`p` block repeats in the run ending at or after `end`.

@@ -8,14 +8,20 @@ import JupiterCore
 /// different servers may share) and the canonical request body. Each answer is
 /// committed as soon as it arrives, so a run killed at any point and started again re-sends only
 /// requests that had no answer stored. Holds no API key (keys travel in headers, never in bodies).
+///
+/// Answers that arrive while a commit is being written are committed together in the next one
+/// (group commit): ``store(key:model:path:response:usage:)`` still returns only once its answer
+/// is committed, but 64 answers landing at once cost one transaction, not 64.
 public struct ResponseCache: Sendable {
     /// Current schema version of the `llm_` tables.
     public static let schemaVersion = 1
     let db: any DatabaseWriter
+    private let commits: GroupCommit
 
     /// Wraps an open database (WAL pool in a run) and creates the `llm_` tables if missing.
     public init(database: any DatabaseWriter) throws {
         db = database
+        commits = GroupCommit(database)
         try db.write { db in
             try db.execute(
                 sql: """
@@ -67,17 +73,12 @@ public struct ResponseCache: Sendable {
         }
     }
 
-    /// Stores an answer (replacing any earlier one).
+    /// Stores an answer (replacing any earlier one); returns once it is committed.
     public func store(key: String, model: String, path: String, response: [UInt8], usage: Usage) async throws {
-        let created = Date().timeIntervalSince1970
-        try await db.write { db in
-            try db.execute(
-                sql: """
-                    INSERT OR REPLACE INTO llm_responses(key, model, path, response, prompt_tokens, completion_tokens, created_at)
-                    VALUES (?, ?, ?, ?, ?, ?, ?)
-                    """,
-                arguments: [key, model, path, Data(response), usage.promptTokens, usage.completionTokens, created])
-        }
+        let row = GroupCommit.Row(
+            key: key, model: model, path: path, response: Data(response), promptTokens: usage.promptTokens,
+            completionTokens: usage.completionTokens, created: Date().timeIntervalSince1970)
+        try await commits.commit(row)
     }
 
     /// Copies every answer of the caches in `files` (each another `state.sqlite`-shaped file,
@@ -115,5 +116,73 @@ public struct ResponseCache: Sendable {
     /// Number of stored answers.
     public func count() async throws -> Int {
         try await db.read { db in try Int.fetchOne(db, sql: "SELECT COUNT(*) FROM llm_responses") ?? 0 }
+    }
+}
+
+/// Writes the answers handed to it in as few transactions as it can: the first caller with nothing
+/// being written starts a writer task, which commits everything pending, then what arrived in the
+/// meantime, until nothing is left; each caller resumes when the transaction holding its row has
+/// committed (or failed).
+final class GroupCommit: Sendable {
+    struct Row: Sendable {
+        var key: String
+        var model: String
+        var path: String
+        var response: Data
+        var promptTokens: Int
+        var completionTokens: Int
+        var created: Double
+    }
+
+    private struct State {
+        var pending: [(row: Row, done: CheckedContinuation<Void, any Error>)] = []
+        var writing = false
+    }
+
+    private let db: any DatabaseWriter
+    private let state = Locked(State())
+
+    init(_ db: any DatabaseWriter) { self.db = db }
+
+    /// Commits `row`, together with whatever else is pending.
+    func commit(_ row: Row) async throws {
+        try await withCheckedThrowingContinuation { (done: CheckedContinuation<Void, any Error>) in
+            let start = state.withLock { s -> Bool in
+                s.pending.append((row, done))
+                if s.writing { return false }
+                s.writing = true
+                return true
+            }
+            if start { Task { await self.drain() } }
+        }
+    }
+
+    private func drain() async {
+        while true {
+            let group = state.withLock { s -> [(row: Row, done: CheckedContinuation<Void, any Error>)] in
+                let group = s.pending
+                s.pending = []
+                if group.isEmpty { s.writing = false }
+                return group
+            }
+            if group.isEmpty { return }
+            do {
+                try await db.write { db in
+                    let statement = try db.cachedStatement(
+                        sql: """
+                            INSERT OR REPLACE INTO llm_responses(key, model, path, response, prompt_tokens, completion_tokens, created_at)
+                            VALUES (?, ?, ?, ?, ?, ?, ?)
+                            """)
+                    for (r, _) in group {
+                        try statement.execute(arguments: [
+                            r.key, r.model, r.path, r.response, r.promptTokens, r.completionTokens, r.created
+                        ])
+                    }
+                }
+                for (_, done) in group { done.resume() }
+            } catch {
+                for (_, done) in group { done.resume(throwing: error) }
+            }
+        }
     }
 }
