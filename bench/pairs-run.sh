@@ -7,21 +7,8 @@
 #
 #   PAIRS=1000000 WORKERS=2 bench/pairs-run.sh
 set -euo pipefail
-root="$(cd "$(dirname "$0")/.." && pwd)"
-cd "$root"
-PAIRS="${PAIRS:-1000000}"
+source "$(dirname "$0")/pairs-corpus.sh"
 WORKERS="${WORKERS:-$(nproc)}"
-shared="$root/../shared/data"
-[ -d "$shared" ] || shared="$root/../../shared/data"
-out="$root/bench/out"
-mkdir -p "$out"
-corpus="$out/pairs-${PAIRS}.tsv"
-
-swift build -c release --scratch-path .build-release --product jupiter-bench >&2
-swift build -c release --scratch-path .build-release --product jupiter >&2
-bin="$root/.build-release/release"
-[ -s "$corpus" ] || "$bin/jupiter-bench" stages corpus --source "$shared/llm-evals-cy/welsh-legislation-translation.jsonl" \
-  --out "$corpus" --pairs "$PAIRS" >&2
 
 rundir="$out/pairs-run"
 rm -rf "$rundir"

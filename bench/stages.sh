@@ -6,20 +6,7 @@
 #
 #   PAIRS=1000000 bench/stages.sh
 set -euo pipefail
-root="$(cd "$(dirname "$0")/.." && pwd)"
-cd "$root"
-PAIRS="${PAIRS:-1000000}"
-shared="$root/../shared/data"
-[ -d "$shared" ] || shared="$root/../../shared/data"
-out="$root/bench/out"
-mkdir -p "$out"
-corpus="$out/pairs-${PAIRS}.tsv"
-
-swift build -c release --scratch-path .build-release --product jupiter-bench >&2
-swift build -c release --scratch-path .build-release --product jupiter >&2
-bin="$root/.build-release/release"
-[ -s "$corpus" ] || "$bin/jupiter-bench" stages corpus --source "$shared/llm-evals-cy/welsh-legislation-translation.jsonl" \
-  --out "$corpus" --pairs "$PAIRS" >&2
+source "$(dirname "$0")/pairs-corpus.sh"
 
 pin="taskset -c 0"
 command -v taskset >/dev/null || pin=""

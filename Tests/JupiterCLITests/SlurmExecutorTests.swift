@@ -11,24 +11,12 @@ enum SlurmCluster {
         return (try? shell(["sinfo", "-h", "-o", "%P"]).status) == 0
     }()
 
-    /// Runs a Slurm command (or any tool) and returns its status and output.
+    /// Runs a Slurm command (or any tool) and returns its status and output (standard output,
+    /// then standard error).
     @discardableResult
-    static func shell(_ args: [String], environment: [String: String] = [:]) throws -> (status: Int32, out: String) {
-        let p = Process()
-        p.executableURL = URL(fileURLWithPath: "/usr/bin/env")
-        p.arguments = args
-        if !environment.isEmpty {
-            var env = ProcessInfo.processInfo.environment
-            for (k, v) in environment { env[k] = v }
-            p.environment = env
-        }
-        let pipe = Pipe()
-        p.standardOutput = pipe
-        p.standardError = pipe
-        try p.run()
-        let data = pipe.fileHandleForReading.readDataToEndOfFile()
-        p.waitUntilExit()
-        return (p.terminationStatus, String(decoding: data, as: UTF8.self))
+    static func shell(_ args: [String]) throws -> (status: Int32, out: String) {
+        let r = try Peers.runProgram(args[0], Array(args.dropFirst()))
+        return (r.status, r.text + r.stderr)
     }
 
     /// The job ids a run folder's cluster record holds.
@@ -127,8 +115,15 @@ struct SlurmExecutorTests {
     /// Prompts for the `generate` recipes below: 64 one-turn conversations of legislation text.
     static func generateWorkspace(endpoint: String, extra: String = "") throws -> String {
         let dir = try ScratchDirectory.make("slurm-gen")
+        try writePrompts(64, to: dir)
+        try Self.writeRecipe(dir, endpoint: endpoint, extra: extra)
+        return dir
+    }
+
+    /// `dir/prompts.jsonl`: `count` one-turn conversations of legislation text, ids `p0`, `p1`, ….
+    static func writePrompts(_ count: Int, to dir: String) throws {
         var lines = ""
-        for (i, p) in legislationPrompts(64).enumerated() {
+        for (i, p) in legislationPrompts(count).enumerated() {
             lines +=
                 JSONWriter.string(
                     .object([
@@ -139,8 +134,6 @@ struct SlurmExecutorTests {
                     ])) + "\n"
         }
         try lines.write(toFile: dir + "/prompts.jsonl", atomically: true, encoding: .utf8)
-        try Self.writeRecipe(dir, endpoint: endpoint, extra: extra)
-        return dir
     }
 
     static func writeRecipe(_ dir: String, endpoint: String, extra: String = "", temperature: Double = 0) throws {
@@ -304,18 +297,7 @@ struct SlurmExecutorTests {
         let bench = (CLI.binary as NSString).deletingLastPathComponent + "/jupiter-bench"
         try #require(FileManager.default.isExecutableFile(atPath: bench), "jupiter-bench is built beside jupiter")
         let dir = try ScratchDirectory.make("slurm-serve")
-        var lines = ""
-        for (i, p) in legislationPrompts(16).enumerated() {
-            lines +=
-                JSONWriter.string(
-                    .object([
-                        "id": .string("p\(i)"),
-                        "messages": .array([
-                            .object(["role": .string("user"), "content": .string(p)])
-                        ])
-                    ])) + "\n"
-        }
-        try lines.write(toFile: dir + "/prompts.jsonl", atomically: true, encoding: .utf8)
+        try Self.writePrompts(16, to: dir)
         try """
         name: slurm-serve
         models:

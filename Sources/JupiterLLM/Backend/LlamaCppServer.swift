@@ -82,8 +82,6 @@ final class LlamaCppServer: Sendable {
         guard FileManager.default.fileExists(atPath: modelPath) else {
             throw LLMError(.backend, "model '\(name)': GGUF file not found at \(modelPath)")
         }
-        try? FileManager.default.removeItem(atPath: portPath)
-        boundPort.withLock { $0 = nil }
         var args = [
             "-c", Self.launcher, portPath, "--model", modelPath, "--model_alias", name,
             "--n_ctx", String(options.contextSize)
