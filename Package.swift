@@ -36,9 +36,13 @@ let package = Package(
         .systemLibrary(name: "CZlib", path: "Sources/CZlib", providers: [.apt(["zlib1g-dev"])]),
         // System zstd (Debian: libzstd-dev) for zstd-compressed Parquet pages.
         .systemLibrary(name: "CZstd", path: "Sources/CZstd", providers: [.apt(["libzstd-dev"])]),
+        // System OpenSSL libcrypto (Debian: libssl-dev) for SHA-256 with the CPU's SHA extensions.
+        .systemLibrary(name: "CCrypto", path: "Sources/CCrypto", providers: [.apt(["libssl-dev"])]),
+        // System libdeflate (Debian: libdeflate-dev) for gzip compression (zlib still inflates).
+        .systemLibrary(name: "CDeflate", path: "Sources/CDeflate", providers: [.apt(["libdeflate-dev"])]),
 
         // Record model, format adapters, streaming JSONL (+gzip) and Parquet, hashing, stage protocol. No NIO.
-        .target(name: "JupiterCore", dependencies: ["CZlib", "CZstd"], swiftSettings: strict),
+        .target(name: "JupiterCore", dependencies: ["CZlib", "CZstd", "CCrypto", "CDeflate"], swiftSettings: strict),
         // The MinHash signature kernel, compiled per CPU level and picked at run time.
         .target(name: "CMinHash"),
         // Filters, language ID, dedup, decontamination.

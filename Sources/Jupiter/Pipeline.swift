@@ -96,6 +96,8 @@ public enum Pipeline {
                     + record.runDirectory + "`, or `jupiter cancel` them")
         }
         var options = options
+        // Exact and MinHash dedup split their passes over the workers (the same bytes out).
+        options.shardTasks = options.workers
         let models = plan.models.isEmpty ? nil : prepared.models
         if let models { options.modelAccounting = { models.accounting } }
         let engine = try RunEngine(plan: plan, options: options)

@@ -54,34 +54,56 @@ public struct ExactDedupStage: GlobalStage {
     /// ``normalise(_:)`` of simple text (``SimpleText``: already NFC, one scalar per character
     /// but `\r\n`) as UTF-8 into `out`; false when a character needs the general code.
     static func normaliseSimple(_ u: UnsafeBufferPointer<UInt8>, into out: inout [UInt8]) -> Bool {
-        out.removeAll(keepingCapacity: true)
-        guard SimpleText.isSimple(u) else { return false }
-        var pendingSpace = false
-        var i = 0
-        while i < u.count {
-            let b = u[i]
-            if b < 0x80 {
-                if b == 0x20 || (b >= 0x09 && b <= 0x0D) {
-                    pendingSpace = !out.isEmpty
-                } else {
-                    if pendingSpace { out.append(0x20) }
-                    pendingSpace = false
-                    out.append(b &- 0x41 < 26 ? b | 0x20 : b)
-                }
-                i += 1
-                continue
-            }
-            let (c, n) = SimpleText.scalar(u, i)
-            if SimpleText.isWhitespace(c) {
-                pendingSpace = !out.isEmpty
-            } else {
-                guard SimpleText.lowercase(c) != nil else { return false }
-                if pendingSpace { out.append(0x20) }
-                pendingSpace = false
-                for k in 0..<n { out.append(u[i + k]) }
-            }
-            i += n
+        guard SimpleText.isSimple(u) else {
+            out.removeAll(keepingCapacity: true)
+            return false
         }
+        // The output is never longer than the input: written through a pointer, then cut to length.
+        if out.count < u.count { out.append(contentsOf: repeatElement(0, count: u.count - out.count)) }
+        let written: Int? = out.withUnsafeMutableBufferPointer { o in
+            guard let dst = o.baseAddress else { return 0 }
+            var n = 0
+            var pendingSpace = false
+            var i = 0
+            while i < u.count {
+                let b = u[i]
+                if b < 0x80 {
+                    if b == 0x20 || (b >= 0x09 && b <= 0x0D) {
+                        pendingSpace = n > 0
+                    } else {
+                        if pendingSpace {
+                            dst[n] = 0x20
+                            n += 1
+                            pendingSpace = false
+                        }
+                        dst[n] = b &- 0x41 < 26 ? b | 0x20 : b
+                        n += 1
+                    }
+                    i += 1
+                    continue
+                }
+                let (c, len) = SimpleText.scalar(u, i)
+                if SimpleText.isWhitespace(c) {
+                    pendingSpace = n > 0
+                } else {
+                    guard SimpleText.lowercase(c) != nil else { return nil }
+                    if pendingSpace {
+                        dst[n] = 0x20
+                        n += 1
+                        pendingSpace = false
+                    }
+                    for k in 0..<len { dst[n + k] = u[i + k] }
+                    n += len
+                }
+                i += len
+            }
+            return n
+        }
+        guard let written else {
+            out.removeAll(keepingCapacity: true)
+            return false
+        }
+        out.removeLast(out.count - written)
         return true
     }
 

@@ -87,25 +87,60 @@ public struct PairFilterStage: RecordStage, KindAware {
         if ra.isEmpty || rb.isEmpty {
             return .some(DropReason(rule: "pair.empty", message: "\(ra.isEmpty ? p.sourceLanguage : p.targetLanguage) side is empty"))
         }
-        guard let same = SimpleText.lowercasedEqual(ua, ra, ub, rb) else { return nil }
-        if same { return .some(DropReason(rule: "pair.identical", message: "both sides are identical")) }
-        let la = SimpleText.characterCount(ua, ra), lb = SimpleText.characterCount(ub, rb)
-        if let r = lengthRules(la, lb) { return .some(r) }
-        for (lang, u, r) in [(p.sourceLanguage, ua, ra), (p.targetLanguage, ub, rb)] {
-            var letters = 0, total = 0
+        // One pass per side gives what every rule needs.
+        let sa = SideCounts(ua, ra), sb = SideCounts(ub, rb)
+        if sa.needsGeneral || sb.needsGeneral { return nil }
+        // Lower-casing is now one scalar to one scalar of the same length (ASCII letters fold,
+        // the rest stays): the lower-case forms are equal exactly when the bytes are, up to ASCII case.
+        if ra.count == rb.count && SimpleText.equalFoldingASCII(ua, ra, ub, rb) {
+            return .some(DropReason(rule: "pair.identical", message: "both sides are identical"))
+        }
+        if let r = lengthRules(sa.characters, sb.characters) { return .some(r) }
+        if let r = letterRule(p.sourceLanguage, sa.letterShare) { return .some(r) }
+        if let r = letterRule(p.targetLanguage, sb.letterShare) { return .some(r) }
+        return .some(nil)
+    }
+
+    /// What the rules need of one side of simple text, in one pass over its UTF-8.
+    struct SideCounts {
+        /// Swift `Character`s (scalars, `\r\n` once).
+        var characters = 0
+        /// Alphabetic scalars.
+        var letters = 0
+        /// Scalars other than whitespace.
+        var visible = 0
+        /// A scalar changes when lower-cased other than an ASCII letter: the general code decides.
+        var needsGeneral = false
+
+        init(_ u: UnsafeBufferPointer<UInt8>, _ r: Range<Int>) {
+            var previousCR = false
             var i = r.lowerBound
             while i < r.upperBound {
+                let b = u[i]
+                if b < 0x80 {
+                    if !(b == 0x0A && previousCR) { characters += 1 }
+                    previousCR = b == 0x0D
+                    if !(b == 0x20 || (b >= 0x09 && b <= 0x0D)) {
+                        visible += 1
+                        if (b | 0x20) &- 0x61 < 26 { letters += 1 }
+                    }
+                    i += 1
+                    continue
+                }
+                previousCR = false
                 let (c, n) = SimpleText.scalar(u, i)
+                characters += 1
                 if !SimpleText.isWhitespace(c) {
-                    total += 1
+                    visible += 1
                     if SimpleText.isAlphabetic(c) { letters += 1 }
                 }
+                if SimpleText.lowercase(c) == nil { needsGeneral = true }
                 i += n
             }
-            let share = total == 0 ? 1 : Double(letters) / Double(total)
-            if let r = letterRule(lang, share) { return .some(r) }
         }
-        return .some(nil)
+
+        /// Share of letters among non-whitespace characters (1 for none), as ``letterShare(_:)``.
+        var letterShare: Double { visible == 0 ? 1 : Double(letters) / Double(visible) }
     }
 
     /// ``check(_:)`` for any text.

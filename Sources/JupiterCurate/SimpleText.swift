@@ -54,13 +54,52 @@ enum SimpleText {
     /// Unicode `Alphabetic` of a simple scalar.
     @inline(__always) static func isAlphabetic(_ c: UInt32) -> Bool {
         if c < 0x80 { return (c | 0x20) &- 0x61 < 26 }
+        if c < 0x300 { return latin[Int(c)] & 1 != 0 }
+        if c &- 0x2000 < 0x60 { return punctuation[Int(c &- 0x2000)] & 1 != 0 }
         return Unicode.Scalar(c)?.properties.isAlphabetic ?? false
+    }
+
+    /// Properties of U+0000–U+02FF, read once from the standard library's Unicode data: bit 0
+    /// `Alphabetic`, bit 1 `Changes_When_Lowercased` (a table lookup instead of a property
+    /// search per scalar).
+    nonisolated(unsafe) static let latin = propertyTable(0..<0x300)
+    /// The same for U+2000–U+205F (the typographic punctuation of simple text).
+    nonisolated(unsafe) static let punctuation = propertyTable(0x2000..<0x2060)
+
+    static func propertyTable(_ scalars: Range<UInt32>) -> UnsafePointer<UInt8> {
+        let table = UnsafeMutablePointer<UInt8>.allocate(capacity: scalars.count)
+        for (i, c) in scalars.enumerated() {
+            guard let s = Unicode.Scalar(c) else {
+                table[i] = 0
+                continue
+            }
+            table[i] = (s.properties.isAlphabetic ? 1 : 0) | (s.properties.changesWhenLowercased ? 2 : 0)
+        }
+        return UnsafePointer(table)
+    }
+
+    /// True when the bytes of `a[ra]` and `b[rb]` (ranges of equal length) are equal up to the
+    /// case of ASCII letters.
+    static func equalFoldingASCII(
+        _ a: UnsafeBufferPointer<UInt8>, _ ra: Range<Int>, _ b: UnsafeBufferPointer<UInt8>, _ rb: Range<Int>
+    ) -> Bool {
+        guard ra.count == rb.count else { return false }
+        var j = rb.lowerBound
+        for i in ra {
+            let x = a[i], y = b[j]
+            j += 1
+            if x == y { continue }
+            guard x | 0x20 == y | 0x20, (x | 0x20) &- 0x61 < 26 else { return false }
+        }
+        return true
     }
 
     /// The lower-case form of a simple scalar when it is itself a single simple scalar (ASCII
     /// letters and scalars that do not change); nil when the general code must lower-case it.
     @inline(__always) static func lowercase(_ c: UInt32) -> UInt32? {
         if c < 0x80 { return c &- 0x41 < 26 ? c | 0x20 : c }
+        if c < 0x300 { return latin[Int(c)] & 2 != 0 ? nil : c }
+        if c &- 0x2000 < 0x60 { return punctuation[Int(c &- 0x2000)] & 2 != 0 ? nil : c }
         guard let s = Unicode.Scalar(c) else { return nil }
         return s.properties.changesWhenLowercased ? nil : c
     }
@@ -80,50 +119,6 @@ enum SimpleText {
             b = s
         }
         return a..<b
-    }
-
-    /// Swift's `Character` count of simple text: scalars, with `\r\n` counted once.
-    static func characterCount(_ u: UnsafeBufferPointer<UInt8>, _ r: Range<Int>) -> Int {
-        var count = 0
-        var previousCR = false
-        for i in r {
-            let b = u[i]
-            if b & 0xC0 == 0x80 { continue }
-            if !(b == 0x0A && previousCR) { count += 1 }
-            previousCR = b == 0x0D
-        }
-        return count
-    }
-
-    /// Compares the lower-case forms of two simple texts; nil when a scalar needs the general
-    /// code.
-    static func lowercasedEqual(
-        _ a: UnsafeBufferPointer<UInt8>, _ ra: Range<Int>, _ b: UnsafeBufferPointer<UInt8>,
-        _ rb: Range<Int>
-    ) -> Bool? {
-        var i = ra.lowerBound, j = rb.lowerBound
-        var equal = true
-        while i < ra.upperBound && j < rb.upperBound {
-            let (x, n) = scalar(a, i), (y, m) = scalar(b, j)
-            guard let lx = lowercase(x), let ly = lowercase(y) else { return nil }
-            if lx != ly { equal = false }
-            i += n
-            j += m
-        }
-        // Anything left must still be checked for scalars the general code would handle.
-        while i < ra.upperBound {
-            let (x, n) = scalar(a, i)
-            if lowercase(x) == nil { return nil }
-            equal = false
-            i += n
-        }
-        while j < rb.upperBound {
-            let (y, m) = scalar(b, j)
-            if lowercase(y) == nil { return nil }
-            equal = false
-            j += m
-        }
-        return equal
     }
 
     /// `body` with the UTF-8 of `s` (no copy for native strings).

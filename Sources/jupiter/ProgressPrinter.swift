@@ -14,6 +14,8 @@ final class ProgressPrinter: @unchecked Sendable {
     private let live: Bool
     private let quiet: Bool
     private var stepStart = Date()
+    /// When each step (`dataset/index`) first started: a sharded dedup step starts once per pass.
+    private var firstStarts: [String: Date] = [:]
     private var lastPrint = Date.distantPast
     private var totalBytes: Int?
     private var label = ""
@@ -32,6 +34,7 @@ final class ProgressPrinter: @unchecked Sendable {
         case .stepStarted(let dataset, let step, let of, let label, let totalBytes):
             self.totalBytes = totalBytes
             begin("[\(dataset)] step \(step + 1)/\(of) \(label)")
+            if firstStarts["\(dataset)/\(step)"] == nil { firstStarts["\(dataset)/\(step)"] = stepStart }
         case .progress(_, _, let records, let bytes):
             guard let now = due() else { return }
             let elapsed = max(now.timeIntervalSince(stepStart), 0.001)
@@ -48,9 +51,9 @@ final class ProgressPrinter: @unchecked Sendable {
         case .stepSkipped(let dataset, let step, let label):
             closeLine()
             Terminal.error("[\(dataset)] step \(step + 1) \(label): already done, skipped")
-        case .stepFinished(_, _, let records):
+        case .stepFinished(let dataset, let step, let records):
             closeLine()
-            let elapsed = Date().timeIntervalSince(stepStart)
+            let elapsed = Date().timeIntervalSince(firstStarts["\(dataset)/\(step)"] ?? stepStart)
             Terminal.error("\(label): done, \(NumberText.grouped(records)) records out in \(Self.duration(elapsed))")
         case .datasetFinished(let dataset, let read, let kept, let dropped, let quarantined, let records):
             closeLine()

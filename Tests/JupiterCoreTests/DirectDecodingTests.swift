@@ -30,6 +30,18 @@ import Testing
     static let documents = [
         #"{"id":"d1","text":"Bore da","metadata":{"lang":"cy"},"source":"x"}"#,
         #"{"text":"Nos da","lineage":{"origins":[{"file":"f","line":1}],"stages":[]},"id":7}"#,
+        // Lineages the direct reader takes, and shapes it leaves to the general parser.
+        #"{"text":"a","lineage":{"stages":["s","t"],"origins":[{"line":2,"file":"f"},{"file":"g","line":-3}]}}"#,
+        #"{"text":"a","lineage": { "origins" : [ { "file" : "f" , "line" : 0 } ] , "stages" : [ ] } }"#,
+        #"{"text":"a","lineage":{"origins":[{"file":"f","line":1.0}],"stages":[]}}"#,
+        #"{"text":"a","lineage":{"origins":[{"file":"f","line":2e1}],"stages":[]}}"#,
+        #"{"text":"a","lineage":{"origins":[{"file":"f","line":012}],"stages":[]}}"#,
+        #"{"text":"a","lineage":{"origins":[{"file":"f","line":123456789012345678901}],"stages":[]}}"#,
+        #"{"text":"a","lineage":{"origins":[{"file":"f","line":3,"x":1}],"stages":[1,"s",null]}}"#,
+        #"{"text":"a","lineage":{"origins":[{"file":"fé","line":3}],"stages":["a"b"],"more":{}}}"#,
+        #"{"text":"a","lineage":{"origins":[{"file":"f","line":3}],"origins":[]}}"#,
+        #"{"text":"a","lineage":{"origins":[{"file":"f","file":"g","line":3}]}}"#,
+        #"{"text":"a","lineage":{"origins":[{"file":"f"}]}}"#,
         #"{"text":5}"#, #"{"id":"x"}"#, #"{"text":"a","text":"b"}"#, #"{"text":"a","metadata":[]}"#, #"[1]"#
     ]
 

@@ -56,7 +56,9 @@ import Testing
                 ]
             }
         }
-        return out + ["", " ", "İstanbul", "ISTANBUL", "ǅemal", "ﬁne", "12345", "Ω Ω", "e\r\n\r\n"]
+        return out + [
+            "", " ", "İstanbul", "ISTANBUL", "ǅemal", "ﬁne", "12345", "Ω Ω", "e\r\n\r\n", "àB", "Ⱥx", "ŷ Ŵ", "ÀB", "a\r\nB", "A\rb"
+        ]
     }
 
     @Test("the simple-text fast path decides as the general code on legislation text and its variants")

@@ -195,3 +195,59 @@ import Testing
         #expect(m1["datasets"]?["chat"]?["stages"] == m2["datasets"]?["chat"]?["stages"])
     }
 }
+
+extension ExecutorSettingsTests {
+    /// A local run of two workers splits the dedup passes into two tasks side by side: the same
+    /// bytes as one worker's single pass, one line per pass in the progress, and each dedup
+    /// step's wall time in the manifest.
+    @Test func localRunOfTwoWorkersShardsTheDedupWithTheSameBytes() async throws {
+        let dir = try TestSupport.temporaryDirectory("local-sharded")
+        var pairs = try TestSupport.legislationPairs(limit: 700)
+        pairs += pairs.prefix(150).map { ($0.0.uppercased(), $0.1) }
+        try TestSupport.writeTSV(pairs, to: dir + "/pairs.tsv")
+        try TestSupport.write(
+            """
+            name: local-sharded
+            sources:
+              p: { path: pairs.tsv, format: parallel-tsv, langs: [en, cy] }
+            datasets:
+              chat: { from: p, steps: [pair-filter, { exact-dedup: { field: source } }, minhash-dedup, parallel-to-chat] }
+            output: { dir: out, batch_size: 64 }
+            """, to: dir + "/recipe.yaml")
+        let prepared = Pipeline.prepare(recipePath: dir + "/recipe.yaml")
+        func run(workers: Int) async throws -> [String] {
+            let events = Locked<[String]>([])
+            let options = RunOptions(
+                runDirectory: dir + "/w\(workers)", workers: workers,
+                observer: { event in
+                    switch event {
+                    case .stepStarted(_, _, _, let label, _): events.withLock { $0.append("started " + label) }
+                    case .stepFinished(_, let step, _): events.withLock { $0.append("finished \(step)") }
+                    default: break
+                    }
+                })
+            _ = try await Pipeline.run(prepared, options: options)
+            return events.withLock { $0 }
+        }
+        _ = try await run(workers: 1)
+        let two = try await run(workers: 2)
+        // Shards in the two-worker run only.
+        #expect(
+            (FileSystem.list(dir + "/w2/work/chat") ?? []).contains {
+                FileSystem.exists(dir + "/w2/work/chat/\($0)/shards/combine-of-2.done")
+            })
+        #expect(!(FileSystem.list(dir + "/w1/work/chat") ?? []).contains { FileSystem.exists(dir + "/w1/work/chat/\($0)/shards") })
+        for name in ["kept.jsonl.gz", "dropped.jsonl.gz", "quarantine.jsonl"] {
+            #expect(
+                try TestSupport.bytes(dir + "/w1/datasets/chat/" + name) == TestSupport.bytes(dir + "/w2/datasets/chat/" + name), "\(name)")
+        }
+        #expect(two.filter { $0 == "started exact-dedup: scan" }.count == 1)
+        #expect(two.filter { $0 == "started exact-dedup" }.count == 1)
+        #expect(two.filter { $0 == "finished 1" }.count == 1)
+        #expect(two.filter { $0 == "finished 2" }.count == 1)
+        let manifest = try JSONParser.parse(try FileSystem.read(dir + "/w2/manifest.json"))
+        for step in ["chat/1 exact-dedup", "chat/2 minhash-dedup"] {
+            #expect((manifest["timings"]?["steps"]?[step]?.doubleValue ?? 0) > 0, "\(step)")
+        }
+    }
+}

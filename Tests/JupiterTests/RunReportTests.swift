@@ -197,3 +197,47 @@ enum HTMLText {
         return "\(tenths / 10).\(tenths % 10)%"
     }
 }
+
+extension RunReportTests {
+    /// Each stage's drops start at a recorded gzip member of `dropped.jsonl.gz`: read from there,
+    /// the examples are those a read of the whole file finds, and a later stage's offset lies
+    /// past every earlier stage's drops.
+    @Test func droppedExamplesAreFoundFromEachStagesOffset() async throws {
+        let dir = try Self.workspace()
+        let prepared = Pipeline.prepare(recipePath: dir + "/recipe.yaml")
+        _ = try await Pipeline.run(prepared)
+        let result = try #require(DatasetResult.read(runDirectory: dir + "/run", dataset: "clean"))
+        let offsets = result.droppedOffsets
+        let order = ["pair-filter", "exact-dedup", "decontaminate"]
+        let at = try order.map { try #require(offsets[$0]) }
+        #expect(at[0] == 0 && at[0] <= at[1] && at[1] <= at[2])
+        let path = dir + "/run/datasets/clean/dropped.jsonl.gz"
+        // Read from a stage's offset, the file gives that stage's drops first, then later stages'.
+        var dropping = 0
+        for (k, stage) in order.enumerated() where (result.counts.stages[stage]?.counts["dropped"] ?? 0) > 0 {
+            dropping += 1
+            let reader = try LineReader(path: path, offset: at[k])
+            var seen: [String] = []
+            while let line = try reader.next() {
+                if let s = try? JSONParser.parse(line.bytes)["dropped"]?["stage"]?.stringValue { seen.append(s) }
+            }
+            #expect(seen.first == stage, "\(stage)")
+            #expect(Set(seen).isDisjoint(with: order[..<k]), "\(stage)")
+        }
+        #expect(dropping >= 2)
+        // The examples wanted: each rule's first ids, as the report asks for them.
+        let dataset = try JSONParser.parse(try FileSystem.read(dir + "/run/manifest.json"))["datasets"]?["clean"]
+        var wanted: [String: Set<String>] = [:]
+        for e in dataset?["stages"]?.objectValue ?? JSONObject() {
+            for (rule, r) in StageTally(json: e.value).rules {
+                wanted[e.key + "\u{0}" + rule] = Set(r.examples.prefix(RunReport.examplesPerRule))
+            }
+        }
+        #expect(wanted.count >= 2)
+        let fromOffsets = try RunReport.droppedExamples(path, wanted: wanted, offsets: offsets)
+        let fromStart = try RunReport.droppedExamples(path, wanted: wanted)
+        #expect(fromOffsets.count == wanted.values.reduce(0) { $0 + $1.count })
+        #expect(fromOffsets.keys.sorted() == fromStart.keys.sorted())
+        #expect(fromOffsets.mapValues(\.reason) == fromStart.mapValues(\.reason))
+    }
+}

@@ -10,6 +10,12 @@ import JupiterCore
 /// summed counts, a global stage's report): the step is done exactly when `step.json` exists and
 /// names the step's fingerprint.
 ///
+/// Drops are deflated at level 1 (``droppedLevel``), kept records at zlib's default 6: a curation
+/// run drops most of what it reads (on the 1M-pair bench, 683 MB of drop records against 0.4 MB kept),
+/// and level 6 deflated them at 36 MB/s against 94 MB/s for level 1, for files 17% smaller
+/// (ratio 5.65 against 4.82). `dropped.jsonl.gz` is an audit file, read by people and the report;
+/// recompress it (`zcat | gzip -9`) where its size matters more than the run's time.
+///
 /// Completion lives in files beside the outputs, not in a database, so that tasks on many
 /// machines can share a run folder on a network filesystem (where SQLite is not safe).
 struct BatchFiles: Sendable {
@@ -17,6 +23,8 @@ struct BatchFiles: Sendable {
     let directory: String
     /// Kept records are written as gzip members (the dataset's last step) rather than plain JSONL.
     var compressKept = true
+    /// The deflate level of drop records (see the type's documentation).
+    static let droppedLevel: Int32 = 1
 
     func path(_ batch: Int, _ kind: String) -> String {
         let n = String(batch)
@@ -32,7 +40,8 @@ struct BatchFiles: Sendable {
     /// Writes a batch's three output files, then its `done.json` (each renamed into place when complete).
     func write(batch: Int, _ out: BatchOutput) throws(IOError) {
         try writeKept(batch, out.kept)
-        try AtomicFile.write(out.dropped.isEmpty ? [] : try GzipDeflater.compress(out.dropped), to: droppedPath(batch))
+        try AtomicFile.write(
+            out.dropped.isEmpty ? [] : try GzipDeflater.compress(out.dropped, level: Self.droppedLevel), to: droppedPath(batch))
         try AtomicFile.write(out.quarantine, to: quarantinePath(batch))
         try markDone(batch, out.counts)
     }
@@ -190,6 +199,17 @@ enum RecordLines {
             records.append(try decode(line.bytes, file: path, line: line.number))
         }
         return records
+    }
+
+    /// The non-empty lines of a native JSONL file (plain or gzip), as ``read(path:)`` decodes them.
+    static func readLines(path: String) throws -> [[UInt8]] {
+        guard (FileSystem.size(path) ?? 0) > 0 else { return [] }
+        let reader = try LineReader(path: path, maxLineBytes: Int.max / 2)
+        var lines: [[UInt8]] = []
+        while let line = try reader.next() {
+            if !line.bytes.isEmpty { lines.append(line.bytes) }
+        }
+        return lines
     }
 
     /// Decodes one native line of any kind.

@@ -219,12 +219,27 @@ struct BatchProcessor: Sendable {
     }
 
     static func appendDropped(_ r: Record, stage: String, reason: DropReason, to out: inout BatchOutput) {
+        RecordLines.append(r, to: &out.dropped, extra: ["dropped": droppedMember(stage: stage, reason: reason)])
+        countDropped(origins: r.lineage.origins.count, id: r.id, stage: stage, reason: reason, in: &out)
+    }
+
+    /// ``appendDropped(_:stage:reason:to:)`` from the record's stored line (the same bytes).
+    static func appendDropped(_ line: RawRecordLine, stage: String, reason: DropReason, to out: inout BatchOutput) {
+        line.appendWithMember("dropped", droppedMember(stage: stage, reason: reason), to: &out.dropped)
+        countDropped(origins: line.origins, id: line.id, stage: stage, reason: reason, in: &out)
+    }
+
+    /// The `dropped` member of a drop line.
+    static func droppedMember(stage: String, reason: DropReason) -> JSONValue {
         var d: JSONObject = ["stage": .string(stage), "rule": .string(reason.rule), "reason": .string(reason.message)]
         if let v = reason.value { d["value"] = v }
-        RecordLines.append(r, to: &out.dropped, extra: ["dropped": .object(d)])
-        out.counts.dropped += max(1, r.lineage.origins.count)
+        return .object(d)
+    }
+
+    static func countDropped(origins: Int, id: String, stage: String, reason: DropReason, in out: inout BatchOutput) {
+        out.counts.dropped += max(1, origins)
         out.counts.stage(stage, "dropped")
-        out.counts.dropped(by: stage, rule: reason.rule, record: r.id)
+        out.counts.dropped(by: stage, rule: reason.rule, record: id)
     }
 
     /// A quarantine line for a record a stage could not process: where it came from, the stage,

@@ -15,6 +15,9 @@ struct DatasetResult: Sendable {
     var reports = JSONObject()
     /// Size and SHA-256 of each file of `datasets/<name>/`.
     var files: [String: (bytes: Int, sha256: String)] = [:]
+    /// Where each stage's drops start in `dropped.jsonl.gz` (the byte offset of the first gzip
+    /// member of the step that ran it), by stage id: the report reads a stage's examples from there.
+    var droppedOffsets: [String: Int] = [:]
 
     init(fingerprint: String) { self.fingerprint = fingerprint }
 
@@ -26,7 +29,9 @@ struct DatasetResult: Sendable {
         }
         return .object([
             "fingerprint": .string(fingerprint), "counts": counts.json, "reports": .object(reports),
-            "files": .object(f)
+            "files": .object(f),
+            "dropped_offsets": .object(
+                JSONObject(droppedOffsets.sorted { $0.key < $1.key }.map { JSONObject.Entry(key: $0.key, value: .int($0.value)) }))
         ])
     }
 
@@ -44,6 +49,9 @@ struct DatasetResult: Sendable {
         r.reports = json["reports"]?.objectValue ?? JSONObject()
         for e in json["files"]?.objectValue ?? JSONObject() {
             r.files[e.key] = (e.value["bytes"]?.intValue ?? 0, e.value["sha256"]?.stringValue ?? "")
+        }
+        for e in json["dropped_offsets"]?.objectValue ?? JSONObject() {
+            if let n = e.value.intValue { r.droppedOffsets[e.key] = n }
         }
         return r
     }

@@ -1,9 +1,11 @@
+import CDeflate
 import CZlib
 import Foundation
 import JupiterCore
 
 /// The run's `manifest.json`, typed. Everything except the `timings` member is a pure function of
-/// the recipe, its inputs and the Jupiter and zlib versions, so two runs of the same recipe on
+/// the recipe, its inputs and the Jupiter, zlib and libdeflate versions (libdeflate writes the gzip
+/// files), so two runs of the same recipe on
 /// the same inputs write the same manifest apart from `timings` — which is also where what varies
 /// from one execution to the next goes: clock times, the process's peak memory, and per model the
 /// requests actually sent, retries, cache hits and latencies (a resumed run sends fewer requests
@@ -21,6 +23,7 @@ struct Manifest {
 
     var jupiter = RunEngine.version
     var zlib = String(cString: zlibVersion())
+    var libdeflate = LIBDEFLATE_VERSION_STRING
     var settings: RunSettings
     var inputs: [JSONValue]
     var datasets: [(name: String, entry: DatasetEntry)]
@@ -31,7 +34,8 @@ struct Manifest {
     var finished: Date
     /// Per-model usage of this execution (requests, retries, cache hits, tokens, latency).
     var usage: JSONValue?
-    /// Wall seconds of each step finished in one task (`<dataset>/<index> <label>`), in plan order.
+    /// Wall seconds of each step (`<dataset>/<index> <label>`), in plan order: of a step finished
+    /// in one task, or of a sharded step (each pass's slowest task, summed).
     var stepSeconds = JSONObject()
 
     init(
@@ -87,6 +91,7 @@ struct Manifest {
         var o: JSONObject = [
             "jupiter": .string(jupiter),
             "zlib": .string(zlib),
+            "libdeflate": .string(libdeflate),
             "recipe": .object([
                 "name": .string(settings.name), "file": .string(settings.recipeFileName),
                 "sha256": .string(settings.recipeSHA256), "seed": .number(String(settings.seed)),

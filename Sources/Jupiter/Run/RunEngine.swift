@@ -17,9 +17,11 @@ public struct RunOptions: Sendable {
     /// How the run folder is held: by one local run (the default), or shared by the coordinator
     /// and the tasks of a cluster run.
     public var folderMode: RunFolder.Mode
-    /// On a cluster: into how many tasks the passes of a sharded global stage (``ShardedStage``:
-    /// MinHash and exact dedup) are split, each pass a unit of its own. 1 (the default): global
-    /// stages run whole, in one unit.
+    /// Into how many tasks the passes of a sharded global stage (``ShardedStage``: MinHash and
+    /// exact dedup) are split, each pass a unit of its own: on a cluster, the executor's task
+    /// count; in a local run of more than one worker, the workers (``LocalExecutor`` runs the
+    /// tasks side by side in this process, so the dedup's scan and filter use every core).
+    /// 1: global stages run whole, in one unit. The outputs are the same bytes whatever the split.
     public var shardTasks = 1
 
     /// Creates options.
@@ -110,6 +112,12 @@ public final class RunEngine: Sendable {
     let hashes: InputHashes
     let steps: [String: [StepWork]]
     private let summaryBox = Locked<RunSummary?>(nil)
+    /// Steps whose end was announced to the observer: tasks of a step that run side by side
+    /// here may each see it finished.
+    private let announced = Locked<Set<String>>([])
+
+    /// True the first time it is called for a step in this process.
+    func announceOnce(_ w: StepWork) -> Bool { announced.withLock { $0.insert(w.name).inserted } }
 
     /// The run folder's path.
     public var runDirectory: String { folder.path }
@@ -165,6 +173,7 @@ public final class RunEngine: Sendable {
         var units: [WorkUnit] = []
         var deps: [WorkUnit: [WorkUnit]] = [:]
         var shapes: [WorkUnit: UnitShape] = [:]
+        var splits: [WorkUnit: Int] = [:]
         var labels: [WorkUnit: String] = [:]
         var fingerprints: [WorkUnit: String] = [:]
         var models: [WorkUnit: [String]] = [:]
@@ -181,6 +190,7 @@ public final class RunEngine: Sendable {
                         units.append(p)
                         deps[p] = previous.map { [$0] } ?? []
                         shapes[p] = phase == .combine ? .whole : .sliced
+                        if phase != .combine { splits[p] = options.shardTasks }
                         labels[p] = w.label + ": " + ShardPhase.labels[phase, default: phase.rawValue]
                         fingerprints[p] = w.fingerprint
                         previous = p
@@ -189,6 +199,7 @@ public final class RunEngine: Sendable {
                 units.append(unit)
                 deps[unit] = previous.map { [$0] } ?? []
                 if case .batch = w.step { shapes[unit] = .sliced } else { shapes[unit] = shardedStage(w) == nil ? .whole : .sliced }
+                if shardedStage(w) != nil { splits[unit] = options.shardTasks }
                 labels[unit] = w.label
                 fingerprints[unit] = w.fingerprint
                 let used = Set(w.step.stages.flatMap { Self.modelNames(in: $0.stage.configuration, declared: declared) })
@@ -216,7 +227,7 @@ public final class RunEngine: Sendable {
         deps[.finish] = leaves
         labels[.finish] = "manifest"
         return RunWork(
-            units: units, runDirectory: runDirectory, dependencyMap: deps, shapes: shapes, labels: labels,
+            units: units, runDirectory: runDirectory, dependencyMap: deps, shapes: shapes, shardSplits: splits, labels: labels,
             fingerprints: fingerprints, modelsByUnit: models,
             completion: { [self] unit in self.isComplete(unit) },
             taskCompletion: { [self] unit, task, tasks in self.isComplete(unit, task: task, of: tasks) },

@@ -118,7 +118,10 @@ public enum RunReport {
             tallies.append((e.key, t))
             for (rule, r) in t.rules { wanted[e.key + "\u{0}" + rule] = Set(r.examples.prefix(examplesPerRule)) }
         }
-        let examples = try droppedExamples(folder + "/dropped.jsonl.gz", wanted: wanted)
+        // Where each stage's drops start in the file (recorded when the dataset was assembled).
+        let runDirectory = FileSystem.parent(of: FileSystem.parent(of: folder))
+        let offsets = DatasetResult.read(runDirectory: runDirectory, dataset: name)?.droppedOffsets ?? [:]
+        let examples = try droppedExamples(folder + "/dropped.jsonl.gz", wanted: wanted, offsets: offsets)
         let places = try quarantinePlaces(
             folder + "/quarantine.jsonl",
             wanted: Set(tallies.flatMap { t in t.tally.causes.keys.map { t.id + "\u{0}" + $0 } }))
@@ -142,19 +145,46 @@ public enum RunReport {
         return d
     }
 
-    /// The dropped records named in `wanted` (stage and rule → ids), by stage, rule and id.
-    static func droppedExamples(_ path: String, wanted: [String: Set<String>]) throws(RunError) -> [String: RunReportData.Example] {
+    /// The dropped records named in `wanted` (stage and rule → ids), by stage, rule and id. With
+    /// `offsets` (stage → where its step's drops start in the file, a gzip member boundary), each
+    /// stage's examples are looked for from there: the drops of a late stage of a big run are
+    /// found without inflating every earlier stage's.
+    static func droppedExamples(
+        _ path: String, wanted: [String: Set<String>], offsets: [String: Int] = [:]
+    ) throws(RunError) -> [String: RunReportData.Example] {
         var out: [String: RunReportData.Example] = [:]
-        let total = wanted.values.reduce(0) { $0 + $1.count }
-        guard total > 0, FileSystem.exists(path) else { return out }
-        try forEachLine(path) { value in
-            guard let drop = value["dropped"], let stage = drop["stage"]?.stringValue, let rule = drop["rule"]?.stringValue,
-                let id = value["id"]?.stringValue, wanted[stage + "\u{0}" + rule]?.contains(id) == true
-            else { return true }
-            out[stage + "\u{0}" + rule + "\u{0}" + id] = RunReportData.Example(
-                id: id, text: text(of: value), value: drop["value"].map { $0.stringValue ?? JSONWriter.string($0) },
-                reason: drop["reason"]?.stringValue ?? "")
-            return out.count < total
+        guard wanted.values.contains(where: { !$0.isEmpty }), FileSystem.exists(path) else { return out }
+        let size = FileSystem.size(path) ?? 0
+        // Stage → its wanted keys, grouped by where reading starts (0 when not recorded).
+        var groups: [Int: [String: Set<String>]] = [:]
+        for (key, ids) in wanted where !ids.isEmpty {
+            let stage = String(key.split(separator: "\u{0}", maxSplits: 1, omittingEmptySubsequences: false)[0])
+            let start = offsets[stage].flatMap { $0 < size ? $0 : nil } ?? 0
+            groups[start, default: [:]][key] = ids
+        }
+        for (start, group) in groups.sorted(by: { $0.key < $1.key }) {
+            let total = group.values.reduce(0) { $0 + $1.count }
+            var found = 0
+            // Drop records are written id first: a line whose leading id is not wanted is skipped
+            // without parsing it (the file can hold millions of drops; the report wants a few).
+            let ids = Set(group.values.joined())
+            do {
+                let reader = try LineReader(path: path, maxLineBytes: Int.max / 4, offset: start)
+                while found < total, let line = try reader.next() {
+                    if let id = RawRecordLine.leadingID(line.bytes), !ids.contains(id) { continue }
+                    guard let value = try? JSONParser.parse(line.bytes), let drop = value["dropped"],
+                        let stage = drop["stage"]?.stringValue, let rule = drop["rule"]?.stringValue,
+                        let id = value["id"]?.stringValue, group[stage + "\u{0}" + rule]?.contains(id) == true
+                    else { continue }
+                    let key = stage + "\u{0}" + rule + "\u{0}" + id
+                    if out[key] == nil { found += 1 }
+                    out[key] = RunReportData.Example(
+                        id: id, text: text(of: value), value: drop["value"].map { $0.stringValue ?? JSONWriter.string($0) },
+                        reason: drop["reason"]?.stringValue ?? "")
+                }
+            } catch {
+                throw RunError(.io, "\(path): \(error)")
+            }
         }
         return out
     }

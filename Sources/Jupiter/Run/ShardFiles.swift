@@ -35,6 +35,23 @@ struct ShardFiles {
         }
     }
 
+    /// The passes' wall time with the tasks of each side by side: the sum of each pass's slowest
+    /// task; nil while a task's marker is missing.
+    func seconds(tasks: Int) -> Double? {
+        var total = 0.0
+        for phase in ShardPhase.allCases {
+            var slowest = 0.0
+            for task in phase == .combine ? [0] : Array(0..<tasks) {
+                guard let bytes = try? FileSystem.read(marker(phase, task: task, of: tasks)),
+                    let json = try? JSONParser.parse(bytes), let record = TaskRecord(json: json)
+                else { return nil }
+                slowest = max(slowest, record.seconds)
+            }
+            total += slowest
+        }
+        return total
+    }
+
     /// Records that task `task` of `tasks` finished `phase`, with what it cost.
     func markDone(_ phase: ShardPhase, task: Int, of tasks: Int, _ record: TaskRecord) throws(IOError) {
         try AtomicFile.write(JSONWriter.bytes(record.json), to: marker(phase, task: task, of: tasks))

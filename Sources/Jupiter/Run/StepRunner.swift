@@ -50,7 +50,9 @@ struct StepRunner {
             }
             outcome = .done
         }
-        if let record { observer?(.stepFinished(dataset: dataset, step: w.index, records: record.counts.records)) }
+        if let record, engine.announceOnce(w) {
+            observer?(.stepFinished(dataset: dataset, step: w.index, records: record.counts.records))
+        }
         return outcome
     }
 
@@ -73,7 +75,8 @@ struct StepRunner {
                 total.add(c)
             }
             total.read = input.counts.kept
-            let record = StepRecord(fingerprint: w.fingerprint, batches: batches, counts: total)
+            let record = StepRecord(
+                fingerprint: w.fingerprint, batches: batches, counts: total, seconds: shardedSeconds(w))
             if write { try? w.files.finish(record) }
             return record
         }
@@ -95,6 +98,17 @@ struct StepRunner {
         let record = StepRecord(fingerprint: w.fingerprint, batches: batches, counts: total)
         if write { try? w.files.finish(record) }
         return record
+    }
+
+    /// A sharded step's wall time with the tasks of each pass side by side (as a local run of
+    /// several workers runs them): each pass's slowest task, the filter's included; nil when a
+    /// task's record is missing.
+    func shardedSeconds(_ w: StepWork) -> Double? {
+        let tasks = engine.options.shardTasks
+        guard tasks > 1, let passes = ShardFiles(w).seconds(tasks: tasks) else { return nil }
+        let filters = (0..<tasks).compactMap { w.files.taskRecord($0, of: tasks)?.seconds }
+        guard filters.count == tasks else { return nil }
+        return passes + (filters.max() ?? 0)
     }
 
     /// Whether task `task` of `tasks` finished its slice of `w` (its record names the step's
@@ -230,10 +244,13 @@ struct StepRunner {
     func runPhase(_ w: StepWork, stage: any ShardedStage, phase: ShardPhase, task: Int, of tasks: Int, workers: Int) async throws {
         let shards = ShardFiles(w)
         if shards.isDone(phase, task: task, of: tasks) || finishedRecord(w, write: true) != nil { return }
-        observer?(
-            .stepStarted(
-                dataset: w.dataset.name, step: w.index, of: w.dataset.steps.count,
-                label: w.label + ": " + (ShardPhase.labels[phase] ?? phase.rawValue), totalBytes: nil))
+        // One line per pass, not one per task (a cluster task's log shows its own).
+        if task == 0 || engine.options.folderMode == .clusterTask {
+            observer?(
+                .stepStarted(
+                    dataset: w.dataset.name, step: w.index, of: w.dataset.steps.count,
+                    label: w.label + ": " + (ShardPhase.labels[phase] ?? phase.rawValue), totalBytes: nil))
+        }
         do { try FileSystem.createDirectory(shards.directory) } catch { throw RunError(.io, error.description) }
         let (inputFiles, inputRecord) = try input(of: w)
         let id = w.step.stages.first?.id ?? stage.name
@@ -278,7 +295,9 @@ struct StepRunner {
         guard shards.isComplete(.combine, tasks: engine.options.shardTasks) else {
             throw RunError(.stage, "step \(w.name): the combine pass is not done (\(shards.directory))")
         }
-        observer?(.stepStarted(dataset: w.dataset.name, step: w.index, of: w.dataset.steps.count, label: w.label, totalBytes: nil))
+        if task == 0 || engine.options.folderMode == .clusterTask {
+            observer?(.stepStarted(dataset: w.dataset.name, step: w.index, of: w.dataset.steps.count, label: w.label, totalBytes: nil))
+        }
         let (inputFiles, inputRecord) = try input(of: w)
         let first = try firstIndices(inputFiles, batches: inputRecord.batches)
         var decider: any ShardDecider
@@ -289,7 +308,25 @@ struct StepRunner {
         for b in 0..<batches where b % tasks == task && w.files.done(b) == nil {
             try Task.checkCancellation()
             var writer = GlobalBatchWriter(files: w.files, index: b, background: false)
-            if b < inputRecord.batches {
+            if b < inputRecord.batches, var place = decider as? any PlaceShardDecider {
+                // Decided by place: each record is written from its stored line (decoded only
+                // when the line is not in the canonical form).
+                let path = inputFiles.keptPath(b)
+                let lines = try RecordLines.readLines(path: path)
+                let verdicts: [DropReason?]
+                do { verdicts = try place.verdicts(count: lines.count, first: first[b]) } catch {
+                    throw RunError.stageFailed(dataset: w.dataset.name, stage: stage.id, message: "\(error)")
+                }
+                decider = place
+                for (k, line) in lines.enumerated() {
+                    if let raw = RawRecordLine(line) {
+                        try await writer.add(raw, dropped: verdicts[k], stage: stage.id)
+                    } else {
+                        let record = try RecordLines.decode(line, file: path, line: k + 1)
+                        try await writer.add(verdicts[k].map { .dropped(record, $0) } ?? .kept(record), stage: stage.id)
+                    }
+                }
+            } else if b < inputRecord.batches {
                 let records = try inputFiles.readKept(b)
                 let outputs: [StageOutput]
                 do { outputs = try decider.outputs(records, first: first[b]) } catch {
@@ -416,6 +453,11 @@ struct StepRunner {
             try concatenate(
                 (0..<last.record.batches).map { last.work.files.keptPath($0) }, to: dir + "/kept.jsonl.gz",
                 gzip: true)
+            var offset = 0
+            for s in steps {
+                for stage in s.work.step.stages { result.droppedOffsets[stage.id] = offset }
+                for b in 0..<s.record.batches { offset += FileSystem.size(s.work.files.droppedPath(b)) ?? 0 }
+            }
             try concatenate(
                 steps.flatMap { s in (0..<s.record.batches).map { s.work.files.droppedPath($0) } },
                 to: dir + "/dropped.jsonl.gz", gzip: true)
@@ -504,7 +546,7 @@ struct GlobalBatchWriter {
             return
         case .dropped(let r, let reason):
             BatchProcessor.appendDropped(r, stage: stage, reason: reason, to: &one)
-            if dropped == nil { dropped = try AtomicFile(path: files.droppedPath(index), gzip: true) }
+            if dropped == nil { dropped = try AtomicFile(path: files.droppedPath(index), gzip: true, level: BatchFiles.droppedLevel) }
             droppedChunk.append(contentsOf: one.dropped)
             if droppedChunk.count >= 1 << 20 { try await flushDropped() }
         case .quarantined(let r, let error):
@@ -514,6 +556,25 @@ struct GlobalBatchWriter {
         }
         kept.counts.dropped += one.counts.dropped
         kept.counts.quarantined += one.counts.quarantined
+        kept.counts.addStages(one.counts)
+    }
+
+    /// Adds a record from its stored line: kept by `stage` (`reason` nil) or dropped; the same
+    /// bytes and counts as ``add(_:stage:)`` with the decoded record.
+    mutating func add(_ line: RawRecordLine, dropped reason: DropReason?, stage: String) async throws {
+        guard let reason else {
+            line.appendKept(stage: stage, to: &kept.kept)
+            kept.counts.kept += max(1, line.origins)
+            kept.counts.records += 1
+            kept.counts.stage(stage, "kept")
+            return
+        }
+        var one = BatchOutput()
+        BatchProcessor.appendDropped(line, stage: stage, reason: reason, to: &one)
+        if dropped == nil { dropped = try AtomicFile(path: files.droppedPath(index), gzip: true, level: BatchFiles.droppedLevel) }
+        droppedChunk.append(contentsOf: one.dropped)
+        if droppedChunk.count >= 1 << 20 { try await flushDropped() }
+        kept.counts.dropped += one.counts.dropped
         kept.counts.addStages(one.counts)
     }
 

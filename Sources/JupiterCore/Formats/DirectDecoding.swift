@@ -68,6 +68,8 @@ public enum DirectDecoding {
         static let reasoningContent = Array("reasoning_content".utf8), reasoning = Array("reasoning".utf8)
         static let toolCalls = Array("tool_calls".utf8), toolCallID = Array("tool_call_id".utf8), name = Array("name".utf8)
         static let translation = Array("translation".utf8)
+        static let origins = Array("origins".utf8), stages = Array("stages".utf8), file = Array("file".utf8)
+        static let line = Array("line".utf8)
     }
 
     struct Reader {
@@ -153,6 +155,90 @@ public enum DirectDecoding {
             }
         }
 
+        /// A lineage object read without building its JSON value: `origins` (objects of a string
+        /// `file` and an integer `line`) and `stages` (strings), each at most once, in any order.
+        /// Nil for any other shape (a number that is not a plain integer, a non-string stage, an
+        /// unknown key): the caller then reads it through the general parser, as before.
+        mutating func lineage() -> Lineage? {
+            var origins: [Origin] = []
+            var stages: [String] = []
+            var sawOrigins = false, sawStages = false
+            let ok = object { r, k in
+                if keyIs(k, Key.origins) {
+                    guard !sawOrigins else { return false }
+                    sawOrigins = true
+                    return r.array { r in
+                        var file: String?
+                        var line: Int?
+                        let ok = r.object { r, k in
+                            if keyIs(k, Key.file) {
+                                guard file == nil, let f = r.string() else { return false }
+                                file = f
+                                return true
+                            }
+                            if keyIs(k, Key.line) {
+                                guard line == nil, let n = r.integer() else { return false }
+                                line = n
+                                return true
+                            }
+                            return false
+                        }
+                        guard ok, let file, let line else { return false }
+                        origins.append(Origin(file: file, line: line))
+                        return true
+                    }
+                }
+                if keyIs(k, Key.stages) {
+                    guard !sawStages else { return false }
+                    sawStages = true
+                    return r.array { r in
+                        guard let s = r.string() else { return false }
+                        stages.append(s)
+                        return true
+                    }
+                }
+                return false
+            }
+            guard ok else { return nil }
+            return Lineage(origins: origins, stages: stages)
+        }
+
+        /// Parses `[` elements `]`: `element` reads each (returns false to give up).
+        mutating func array(_ element: (inout Reader) -> Bool) -> Bool {
+            guard expect(0x5B) else { return false }
+            c.skipWhitespace()
+            if c.pos < c.end && c.base[c.pos] == 0x5D {
+                c.pos += 1
+                return true
+            }
+            while true {
+                c.skipWhitespace()
+                guard element(&self) else { return false }
+                guard let more = next(close: 0x5D) else { return false }
+                if !more { return true }
+            }
+        }
+
+        /// A plain decimal integer (optional minus, at most 18 digits, no fraction or exponent)
+        /// followed by a delimiter; nil otherwise.
+        mutating func integer() -> Int? {
+            var p = c.pos
+            let negative = p < c.end && c.base[p] == 0x2D
+            if negative { p += 1 }
+            let first = p
+            var n = 0
+            while p < c.end, c.base[p] >= 0x30, c.base[p] <= 0x39 {
+                guard p - first < 18 else { return nil }
+                n = n * 10 + Int(c.base[p] - 0x30)
+                p += 1
+            }
+            // JSON allows a leading zero only alone; a fraction or exponent goes to the general path.
+            guard p > first, !(c.base[first] == 0x30 && p - first > 1) else { return nil }
+            if p < c.end, c.base[p] == 0x2E || c.base[p] == 0x65 || c.base[p] == 0x45 { return nil }
+            c.pos = p
+            return negative ? -n : n
+        }
+
         /// The end of the line: only whitespace left.
         mutating func atEnd() -> Bool {
             c.skipWhitespace()
@@ -181,9 +267,14 @@ public enum DirectDecoding {
                     }
                 }
                 if keyIs(k, Key.lineage) {
-                    guard lineage == nil, let v = r.value(depth: 1), let l = Lineage(json: v), !l.origins.isEmpty else {
-                        return false
+                    guard lineage == nil else { return false }
+                    let start = r.c
+                    if let l = r.lineage() {
+                        lineage = l
+                        return !l.origins.isEmpty
                     }
+                    r.c = start
+                    guard let v = r.value(depth: 1), let l = Lineage(json: v), !l.origins.isEmpty else { return false }
                     lineage = l
                     return true
                 }

@@ -15,6 +15,11 @@ public final class AtomicFile {
     private var pending: [UInt8] = []
     private var committed = false
     private let gzip: GzipDeflater?
+    /// A gzip file's bytes not compressed yet: they go out as one member per ``gzipBlock`` bytes
+    /// (cut by count, so the file does not depend on how its writes were cut).
+    private var raw: [UInt8] = []
+    /// Uncompressed bytes per gzip member.
+    static let gzipBlock = 1 << 20
     /// Uncompressed bytes written so far.
     public private(set) var bytesWritten = 0
     /// Bytes handed to the file so far (compressed, for a gzip file).
@@ -42,7 +47,17 @@ public final class AtomicFile {
     public func write(_ bytes: [UInt8]) throws(IOError) {
         bytesWritten += bytes.count
         if let gzip {
-            bytes.withUnsafeBufferPointer { gzip.deflate($0, finish: false, into: &pending) }
+            raw.append(contentsOf: bytes)
+            if raw.count >= Self.gzipBlock {
+                var start = 0
+                raw.withUnsafeBytes { all in
+                    while all.count - start >= Self.gzipBlock {
+                        gzip.member(UnsafeRawBufferPointer(rebasing: all[start..<(start + Self.gzipBlock)]), into: &pending)
+                        start += Self.gzipBlock
+                    }
+                }
+                raw.removeFirst(start)
+            }
         } else {
             pending.append(contentsOf: bytes)
         }
@@ -75,8 +90,10 @@ public final class AtomicFile {
 
     /// Finishes the file, flushes it to disk and renames it into place.
     public func commit() throws(IOError) {
-        if let gzip, bytesWritten > 0 || pending.isEmpty {
-            [UInt8]().withUnsafeBufferPointer { gzip.deflate($0, finish: true, into: &pending) }
+        // The rest as a last member; a file with nothing in it still gets one (empty) member.
+        if let gzip, !raw.isEmpty || (bytesWritten == 0 && pending.isEmpty && fileBytes == 0) {
+            raw.withUnsafeBytes { gzip.member($0, into: &pending) }
+            raw = []
         }
         try flushPending()
         // An empty file has no data to lose: after a crash it is there (empty) or missing, never

@@ -1,3 +1,4 @@
+import CDeflate
 import CZlib
 
 #if canImport(Glibc)
@@ -60,48 +61,47 @@ public final class GzipInflater {
     }
 }
 
-/// Streaming gzip compression with a fixed header (no file name, modification time 0), so the
-/// same bytes in give the same bytes out on every machine.
+/// gzip compression of whole buffers, each into one gzip member (libdeflate: about 2.2 times
+/// zlib's speed at level 1 and 2.4 times at level 6 on the 1M-pair bench's drop records, with
+/// files as small or smaller). The header is fixed (no file name, modification time 0), so the
+/// same bytes in give the same bytes out on every machine. Longer outputs are sequences of
+/// members (see ``AtomicFile``), which every gzip reader reads as one stream.
 public final class GzipDeflater {
-    private var stream = z_stream()
-    /// Output scratch, reused by every call (small writes would otherwise each allocate and zero it).
-    private let chunk = UnsafeMutableBufferPointer<UInt8>.allocate(capacity: 128 * 1024)
+    private let compressor: OpaquePointer
+    /// Output scratch, grown to the largest bound seen and reused.
+    private var scratch: UnsafeMutableRawBufferPointer = .init(start: nil, count: 0)
 
-    /// Creates a deflater at `level` (1 fastest … 9 smallest).
+    /// Creates a deflater at `level` (1 fastest … 12 smallest; 6 is zlib's default).
     public init(level: Int32 = 6) throws(IOError) {
-        // 15 window bits + 16: gzip wrapper with a zeroed header (mtime 0, no name).
-        let rc = deflateInit2_(
-            &stream, level, Z_DEFLATED, 15 + 16, 8, Z_DEFAULT_STRATEGY, ZLIB_VERSION,
-            Int32(MemoryLayout<z_stream>.size))
-        guard rc == Z_OK else { throw IOError(path: "<gzip>", "zlib deflateInit failed (\(rc))") }
+        guard let c = libdeflate_alloc_compressor(level) else {
+            throw IOError(path: "<gzip>", "libdeflate cannot compress at level \(level)")
+        }
+        compressor = c
     }
 
     deinit {
-        deflateEnd(&stream)
-        chunk.deallocate()
+        libdeflate_free_compressor(compressor)
+        scratch.deallocate()
     }
 
-    /// Compresses `input`, appending compressed bytes to `out`; `finish` ends the gzip member.
-    public func deflate(_ input: UnsafeBufferPointer<UInt8>, finish: Bool, into out: inout [UInt8]) {
-        stream.next_in = UnsafeMutablePointer(mutating: input.baseAddress)
-        stream.avail_in = UInt32(input.count)
-        let flush = finish ? Z_FINISH : Z_NO_FLUSH
-        while true {
-            stream.next_out = chunk.baseAddress
-            stream.avail_out = UInt32(chunk.count)
-            let rc = CZlib.deflate(&stream, flush)
-            let produced = chunk.count - Int(stream.avail_out)
-            if produced > 0 { out.append(contentsOf: UnsafeBufferPointer(rebasing: chunk[0..<produced])) }
-            if finish { if rc == Z_STREAM_END { return } } else if stream.avail_in == 0 && stream.avail_out > 0 { return }
-            if rc != Z_OK && rc != Z_BUF_ERROR && rc != Z_STREAM_END { return }
+    /// Appends `input` compressed as one gzip member to `out`.
+    public func member(_ input: UnsafeRawBufferPointer, into out: inout [UInt8]) {
+        let bound = libdeflate_gzip_compress_bound(compressor, input.count)
+        if scratch.count < bound {
+            scratch.deallocate()
+            scratch = .allocate(byteCount: bound, alignment: 16)
         }
+        let written = libdeflate_gzip_compress(compressor, input.baseAddress, input.count, scratch.baseAddress, bound)
+        // The bound is libdeflate's own: compression into it cannot fail.
+        precondition(written > 0, "libdeflate: gzip output larger than its bound")
+        out.append(contentsOf: UnsafeRawBufferPointer(rebasing: scratch[0..<written]))
     }
 
     /// Compresses a whole buffer into one gzip member.
     public static func compress(_ bytes: [UInt8], level: Int32 = 6) throws(IOError) -> [UInt8] {
         let d = try GzipDeflater(level: level)
         var out: [UInt8] = []
-        bytes.withUnsafeBufferPointer { d.deflate($0, finish: true, into: &out) }
+        bytes.withUnsafeBytes { d.member($0, into: &out) }
         return out
     }
 }

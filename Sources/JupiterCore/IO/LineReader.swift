@@ -44,8 +44,8 @@ public final class LineReader {
     private var skipping = false
     private var skippedLength = 0
 
-    /// Opens `path` for reading.
-    public init(path: String, maxLineBytes: Int = 16 << 20) throws(IOError) {
+    /// Opens `path` for reading, from byte `offset` (of a gzip file: where a member starts).
+    public init(path: String, maxLineBytes: Int = 16 << 20, offset: Int = 0) throws(IOError) {
         self.path = path
         self.maxLineBytes = maxLineBytes
         var st = stat()
@@ -53,6 +53,11 @@ public final class LineReader {
         guard (st.st_mode & S_IFMT) != S_IFDIR else { throw IOError(path: path, "is a directory") }
         fd = open(path, O_RDONLY)
         guard fd >= 0 else { throw IOError(path: path, LineReader.errnoText()) }
+        if offset > 0 && lseek(fd, off_t(offset), SEEK_SET) < 0 {
+            let text = LineReader.errnoText()
+            close(fd)
+            throw IOError(path: path, text)
+        }
         buffer.reserveCapacity(2 << 20)
         // Detect gzip from the first two bytes.
         let n = try readRaw()

@@ -41,6 +41,23 @@ public protocol ShardDecider {
     mutating func outputs(_ records: [Record], first: Int) throws -> [StageOutput]
 }
 
+/// A ``ShardDecider`` whose decisions depend on the records' places alone (exact and MinHash
+/// dedup): the run can then write each record kept or dropped from its stored line, without
+/// decoding it.
+public protocol PlaceShardDecider: ShardDecider {
+    /// For the records with global indices `first ..< first + count`, in order: why each is
+    /// dropped, or nil when it is kept.
+    mutating func verdicts(count: Int, first: Int) throws -> [DropReason?]
+}
+
+extension PlaceShardDecider {
+    /// The verdicts applied to `records`.
+    public mutating func outputs(_ records: [Record], first: Int) throws -> [StageOutput] {
+        let verdicts = try verdicts(count: records.count, first: first)
+        return zip(records, verdicts).map { record, reason in reason.map { .dropped(record, $0) } ?? .kept(record) }
+    }
+}
+
 /// A binary file of a sharded stage's pass, written as it grows (in 256 KiB writes) and renamed
 /// into place by ``commit()``: little-endian integers and doubles, strings with a 32-bit length.
 public final class ShardFileWriter {

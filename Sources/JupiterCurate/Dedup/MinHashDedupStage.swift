@@ -111,23 +111,27 @@ public struct MinHashDedupStage: GlobalStage {
     }
 
     /// The drop of a record without shingles (`empty: drop`).
-    func tooShort(_ record: Record) -> StageOutput {
-        .dropped(
-            record,
-            DropReason(
-                rule: "minhash.too_short",
-                message: "fewer than \(parameters.ngramSize) words after normalisation: no shingles",
-                value: .int(parameters.ngramSize)))
+    func tooShort(_ record: Record) -> StageOutput { .dropped(record, tooShortReason) }
+
+    /// Why a record with no shingles is dropped.
+    var tooShortReason: DropReason {
+        DropReason(
+            rule: "minhash.too_short",
+            message: "fewer than \(parameters.ngramSize) words after normalisation: no shingles",
+            value: .int(parameters.ngramSize))
     }
 
     /// The drop of a near-duplicate of the kept record `keptID`.
     func duplicate(_ record: Record, of keptID: String, jaccard j: Double) -> StageOutput {
-        .dropped(
-            record,
-            DropReason(
-                rule: "minhash.duplicate",
-                message: "near-duplicate of \(keptID) (est. Jaccard \(Self.format(j)))",
-                value: .object(["duplicate_of": .string(keptID), "estimated_jaccard": .double(Self.round(j))])))
+        .dropped(record, duplicateReason(of: keptID, jaccard: j))
+    }
+
+    /// Why a near-duplicate of the kept record `keptID` is dropped.
+    func duplicateReason(of keptID: String, jaccard j: Double) -> DropReason {
+        DropReason(
+            rule: "minhash.duplicate",
+            message: "near-duplicate of \(keptID) (est. Jaccard \(Self.format(j)))",
+            value: .object(["duplicate_of": .string(keptID), "estimated_jaccard": .double(Self.round(j))]))
     }
 
     /// The signature pass and clustering alone (no output): for tests, benchmarks and reports.

@@ -72,24 +72,13 @@ extension ExactDedupStage: ShardedStage {
     }
 }
 
-struct ExactDecider: ShardDecider {
+struct ExactDecider: PlaceShardDecider {
     var decisions: ShardDecisions
 
-    mutating func outputs(_ records: [Record], first: Int) throws -> [StageOutput] {
-        var out: [StageOutput] = []
-        out.reserveCapacity(records.count)
-        for (i, record) in records.enumerated() {
-            if let d = try decisions.entry(first + i) {
-                out.append(
-                    .dropped(
-                        record,
-                        DropReason(
-                            rule: "exact-dedup.duplicate", message: "duplicate of \(d.text)",
-                            value: .string(d.text))))
-            } else {
-                out.append(.kept(record))
-            }
+    mutating func verdicts(count: Int, first: Int) throws -> [DropReason?] {
+        try (0..<count).map { i in
+            guard let d = try decisions.entry(first + i) else { return nil }
+            return DropReason(rule: "exact-dedup.duplicate", message: "duplicate of \(d.text)", value: .string(d.text))
         }
-        return out
     }
 }

@@ -188,24 +188,14 @@ extension MinHashDedupStage: ShardedStage {
     }
 }
 
-struct MinHashDecider: ShardDecider {
+struct MinHashDecider: PlaceShardDecider {
     let stage: MinHashDedupStage
     var decisions: ShardDecisions
 
-    mutating func outputs(_ records: [Record], first: Int) throws -> [StageOutput] {
-        var out: [StageOutput] = []
-        out.reserveCapacity(records.count)
-        for (i, record) in records.enumerated() {
-            guard let d = try decisions.entry(first + i) else {
-                out.append(.kept(record))
-                continue
-            }
-            if d.kind == 1 {
-                out.append(stage.tooShort(record))
-            } else {
-                out.append(stage.duplicate(record, of: d.text, jaccard: d.number))
-            }
+    mutating func verdicts(count: Int, first: Int) throws -> [DropReason?] {
+        try (0..<count).map { i in
+            guard let d = try decisions.entry(first + i) else { return nil }
+            return d.kind == 1 ? stage.tooShortReason : stage.duplicateReason(of: d.text, jaccard: d.number)
         }
-        return out
     }
 }

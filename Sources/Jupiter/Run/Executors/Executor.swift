@@ -118,6 +118,9 @@ public struct RunWork: Sendable {
     public let runDirectory: String
     let dependencyMap: [WorkUnit: [WorkUnit]]
     let shapes: [WorkUnit: UnitShape]
+    /// The passes of sharded global steps (scan, reduce and the filter step), planned for this
+    /// many tasks (``RunOptions/shardTasks``); absent when the run plans none.
+    let shardSplits: [WorkUnit: Int]
     let labels: [WorkUnit: String]
     let fingerprints: [WorkUnit: String]
     let modelsByUnit: [WorkUnit: [String]]
@@ -130,6 +133,11 @@ public struct RunWork: Sendable {
 
     /// Whether `unit` can be split into tasks.
     public func shape(of unit: WorkUnit) -> UnitShape { shapes[unit] ?? .whole }
+
+    /// Into how many tasks the unit was planned when it is a pass of a sharded global step (its
+    /// scan, reduce or filter); 1 for every other unit. An executor runs each of those tasks
+    /// (`perform(unit, task: k, of: n, …)`), the reduce's tasks being its parts.
+    public func shardTasks(of unit: WorkUnit) -> Int { shardSplits[unit] ?? 1 }
 
     /// What the unit does: `read → pair-filter`, `exact-dedup`, `assemble`, `mix`, `manifest`.
     public func label(of unit: WorkUnit) -> String { labels[unit] ?? unit.description }

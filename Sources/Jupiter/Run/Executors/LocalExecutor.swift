@@ -1,6 +1,10 @@
+import JupiterCore
+
 /// Runs every unit in this process, one after the other, with up to `workers` batches of a step
-/// in parallel. A unit whose dependency could not finish is skipped (and so is everything after
-/// it, the manifest included), while independent units still run.
+/// in parallel. The passes of a sharded global step planned for n tasks (``RunWork/shardTasks(of:)``)
+/// run as n tasks side by side, `workers / n` workers each. A unit whose dependency could not
+/// finish is skipped (and so is everything after it, the manifest included), while independent
+/// units still run.
 public struct LocalExecutor: Executor {
     /// Parallel batch workers.
     public var workers: Int
@@ -18,7 +22,17 @@ public struct LocalExecutor: Executor {
                 unfinished.insert(unit)
                 continue
             }
-            if case .failed(let f) = try await work.perform(unit, workers: workers) {
+            let tasks = work.shardTasks(of: unit)
+            var outcomes: [UnitOutcome] = []
+            if tasks > 1 {
+                let each = max(1, workers / tasks)
+                outcomes = try await OrderedTasks.map(Array(0..<tasks), limit: tasks) { task in
+                    try await work.perform(unit, task: task, of: tasks, workers: each)
+                }
+            } else {
+                outcomes = [try await work.perform(unit, workers: workers)]
+            }
+            for case .failed(let f) in outcomes {
                 failures.append(f)
                 unfinished.insert(unit)
             }
