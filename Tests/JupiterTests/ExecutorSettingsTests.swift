@@ -153,19 +153,7 @@ import Testing
     /// The passes as a cluster runs them (here, in this process, with 3 tasks) give the local
     /// run's files, batch for batch.
     @Test func shardedPassesInTasksGiveTheLocalRunsBytes() async throws {
-        let dir = try TestSupport.temporaryDirectory("sharded-run")
-        var pairs = try TestSupport.legislationPairs(limit: 700)
-        pairs += pairs.prefix(150).map { ($0.0.uppercased(), $0.1) }  // exact duplicates of the English side
-        try TestSupport.writeTSV(pairs, to: dir + "/pairs.tsv")
-        try TestSupport.write(
-            """
-            name: sharded
-            sources:
-              p: { path: pairs.tsv, format: parallel-tsv, langs: [en, cy] }
-            datasets:
-              chat: { from: p, steps: [pair-filter, { exact-dedup: { field: source } }, minhash-dedup, parallel-to-chat] }
-            output: { dir: out, batch_size: 64 }
-            """, to: dir + "/recipe.yaml")
+        let dir = try Self.dedupWorkspace("sharded-run")
         let prepared = Pipeline.prepare(recipePath: dir + "/recipe.yaml")
         let plan = try #require(prepared.plan)
         let local = try RunEngine(plan: plan, options: RunOptions(runDirectory: dir + "/local", workers: 2))
@@ -197,23 +185,30 @@ import Testing
 }
 
 extension ExecutorSettingsTests {
-    /// A local run of two workers splits the dedup passes into two tasks side by side: the same
-    /// bytes as one worker's single pass, one line per pass in the progress, and each dedup
-    /// step's wall time in the manifest.
-    @Test func localRunOfTwoWorkersShardsTheDedupWithTheSameBytes() async throws {
-        let dir = try TestSupport.temporaryDirectory("local-sharded")
+    /// 700 legislation pairs and 150 exact duplicates of their English side, through pair-filter,
+    /// both dedups and parallel-to-chat in batches of 64.
+    static func dedupWorkspace(_ label: String) throws -> String {
+        let dir = try TestSupport.temporaryDirectory(label)
         var pairs = try TestSupport.legislationPairs(limit: 700)
-        pairs += pairs.prefix(150).map { ($0.0.uppercased(), $0.1) }
+        pairs += pairs.prefix(150).map { ($0.0.uppercased(), $0.1) }  // exact duplicates of the English side
         try TestSupport.writeTSV(pairs, to: dir + "/pairs.tsv")
         try TestSupport.write(
             """
-            name: local-sharded
+            name: sharded
             sources:
               p: { path: pairs.tsv, format: parallel-tsv, langs: [en, cy] }
             datasets:
               chat: { from: p, steps: [pair-filter, { exact-dedup: { field: source } }, minhash-dedup, parallel-to-chat] }
             output: { dir: out, batch_size: 64 }
             """, to: dir + "/recipe.yaml")
+        return dir
+    }
+
+    /// A local run of two workers splits the dedup passes into two tasks side by side: the same
+    /// bytes as one worker's single pass, one line per pass in the progress, and each dedup
+    /// step's wall time in the manifest.
+    @Test func localRunOfTwoWorkersShardsTheDedupWithTheSameBytes() async throws {
+        let dir = try Self.dedupWorkspace("local-sharded")
         let prepared = Pipeline.prepare(recipePath: dir + "/recipe.yaml")
         func run(workers: Int) async throws -> [String] {
             let events = Locked<[String]>([])

@@ -313,6 +313,9 @@ struct StepRunner {
                 // when the line is not in the canonical form).
                 let path = inputFiles.keptPath(b)
                 let lines = try RecordLines.readLines(path: path)
+                if let expected = inputFiles.done(b)?.records, expected != lines.count {
+                    throw RunError(.stage, "\(path): \(lines.count) records, but the batch's record says \(expected)")
+                }
                 let verdicts: [DropReason?]
                 do { verdicts = try place.verdicts(count: lines.count, first: first[b]) } catch {
                     throw RunError.stageFailed(dataset: w.dataset.name, stage: stage.id, message: "\(error)")
