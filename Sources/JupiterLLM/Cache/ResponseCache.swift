@@ -65,7 +65,9 @@ public struct ResponseCache: Sendable {
     public func lookup(_ key: String) async -> [UInt8]? {
         do {
             let data = try await db.read { db in
-                try Data.fetchOne(db, sql: "SELECT response FROM llm_responses WHERE key = ?", arguments: [key])
+                // A statement compiled once per reader connection, not once per request.
+                try Data.fetchOne(
+                    db.cachedStatement(sql: "SELECT response FROM llm_responses WHERE key = ?"), arguments: [key])
             }
             return data.map { [UInt8]($0) }
         } catch {
