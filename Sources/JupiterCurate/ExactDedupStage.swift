@@ -134,6 +134,11 @@ public struct ExactDedupStage: GlobalStage {
 
     struct Digest: Hashable { var a: UInt64; var b: UInt64 }
 
+    /// Why a record whose text the record `firstID` had already is dropped.
+    static func duplicateReason(of firstID: String) -> DropReason {
+        DropReason(rule: "exact-dedup.duplicate", message: "duplicate of \(firstID)", value: .string(firstID))
+    }
+
     public func run(
         _ input: any RecordBatches, context: StageContext,
         emit: (StageOutput) async throws -> Void
@@ -145,13 +150,7 @@ public struct ExactDedupStage: GlobalStage {
             for record in batch {
                 let digest = Self.digest(key(record), &scratch)
                 if let first = seen[digest] {
-                    try await emit(
-                        .dropped(
-                            record,
-                            DropReason(
-                                rule: "exact-dedup.duplicate",
-                                message: "duplicate of \(first)",
-                                value: .string(first))))
+                    try await emit(.dropped(record, Self.duplicateReason(of: first)))
                 } else {
                     seen[digest] = record.id
                     try await emit(.kept(record))

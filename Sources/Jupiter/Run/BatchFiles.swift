@@ -191,23 +191,16 @@ enum RecordLines {
 
     /// Reads every record of a native JSONL file (plain or gzip).
     static func read(path: String) throws -> [Record] {
-        guard (FileSystem.size(path) ?? 0) > 0 else { return [] }
-        let reader = try LineReader(path: path, maxLineBytes: Int.max / 2)
-        var records: [Record] = []
-        while let line = try reader.next() {
-            if line.bytes.isEmpty { continue }
-            records.append(try decode(line.bytes, file: path, line: line.number))
-        }
-        return records
+        try readLines(path: path).map { try decode($0.bytes, file: path, line: $0.number) }
     }
 
-    /// The non-empty lines of a native JSONL file (plain or gzip), as ``read(path:)`` decodes them.
-    static func readLines(path: String) throws -> [[UInt8]] {
+    /// The non-empty lines of a native JSONL file (plain or gzip), with their line numbers.
+    static func readLines(path: String) throws -> [Line] {
         guard (FileSystem.size(path) ?? 0) > 0 else { return [] }
         let reader = try LineReader(path: path, maxLineBytes: Int.max / 2)
-        var lines: [[UInt8]] = []
+        var lines: [Line] = []
         while let line = try reader.next() {
-            if !line.bytes.isEmpty { lines.append(line.bytes) }
+            if !line.bytes.isEmpty { lines.append(line) }
         }
         return lines
     }

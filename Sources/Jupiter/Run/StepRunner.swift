@@ -322,10 +322,10 @@ struct StepRunner {
                 }
                 decider = place
                 for (k, line) in lines.enumerated() {
-                    if let raw = RawRecordLine(line) {
+                    if let raw = RawRecordLine(line.bytes) {
                         try await writer.add(raw, dropped: verdicts[k], stage: stage.id)
                     } else {
-                        let record = try RecordLines.decode(line, file: path, line: k + 1)
+                        let record = try RecordLines.decode(line.bytes, file: path, line: line.number)
                         try await writer.add(verdicts[k].map { .dropped(record, $0) } ?? .kept(record), stage: stage.id)
                     }
                 }
@@ -543,23 +543,17 @@ struct GlobalBatchWriter {
         switch output {
         case .kept(let r):
             RecordLines.append(r.passing(stage), to: &kept.kept)
-            kept.counts.kept += max(1, r.lineage.origins.count)
-            kept.counts.records += 1
-            kept.counts.stage(stage, "kept")
-            return
+            countKept(origins: r.lineage.origins.count, stage: stage)
         case .dropped(let r, let reason):
             BatchProcessor.appendDropped(r, stage: stage, reason: reason, to: &one)
-            if dropped == nil { dropped = try AtomicFile(path: files.droppedPath(index), gzip: true, level: BatchFiles.droppedLevel) }
-            droppedChunk.append(contentsOf: one.dropped)
-            if droppedChunk.count >= 1 << 20 { try await flushDropped() }
+            try await addDrops(one)
         case .quarantined(let r, let error):
             BatchProcessor.appendQuarantined(r, stage: stage, error: error, to: &one)
             if quarantine == nil { quarantine = try AtomicFile(path: files.quarantinePath(index)) }
             try quarantine?.write(one.quarantine)
+            kept.counts.quarantined += one.counts.quarantined
+            kept.counts.addStages(one.counts)
         }
-        kept.counts.dropped += one.counts.dropped
-        kept.counts.quarantined += one.counts.quarantined
-        kept.counts.addStages(one.counts)
     }
 
     /// Adds a record from its stored line: kept by `stage` (`reason` nil) or dropped; the same
@@ -567,13 +561,22 @@ struct GlobalBatchWriter {
     mutating func add(_ line: RawRecordLine, dropped reason: DropReason?, stage: String) async throws {
         guard let reason else {
             line.appendKept(stage: stage, to: &kept.kept)
-            kept.counts.kept += max(1, line.origins)
-            kept.counts.records += 1
-            kept.counts.stage(stage, "kept")
+            countKept(origins: line.origins, stage: stage)
             return
         }
         var one = BatchOutput()
         BatchProcessor.appendDropped(line, stage: stage, reason: reason, to: &one)
+        try await addDrops(one)
+    }
+
+    private mutating func countKept(origins: Int, stage: String) {
+        kept.counts.kept += max(1, origins)
+        kept.counts.records += 1
+        kept.counts.stage(stage, "kept")
+    }
+
+    /// Takes one drop line and its counts: the line goes to the batch's drop file in chunks.
+    private mutating func addDrops(_ one: BatchOutput) async throws {
         if dropped == nil { dropped = try AtomicFile(path: files.droppedPath(index), gzip: true, level: BatchFiles.droppedLevel) }
         droppedChunk.append(contentsOf: one.dropped)
         if droppedChunk.count >= 1 << 20 { try await flushDropped() }

@@ -78,7 +78,7 @@ struct ExactDecider: PlaceShardDecider {
     mutating func verdicts(count: Int, first: Int) throws -> [DropReason?] {
         try (0..<count).map { i in
             guard let d = try decisions.entry(first + i) else { return nil }
-            return DropReason(rule: "exact-dedup.duplicate", message: "duplicate of \(d.text)", value: .string(d.text))
+            return ExactDedupStage.duplicateReason(of: d.text)
         }
     }
 }
