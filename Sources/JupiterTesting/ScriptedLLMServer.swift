@@ -40,7 +40,10 @@ public final class ScriptedLLMServer: Sendable {
         /// cannot think (SmolLM2): no reasoning whatever is asked.
         public var reasons: Bool
         /// Seconds every completion, chat and embedding answer waits (a model's latency), on the
-        /// event loop (no thread is blocked).
+        /// event loop (no thread is blocked), counted from the request's arrival. A timer fires
+        /// late by the machine's wake-up time (0.4–1 ms on a 2-core VM), so the server sets each
+        /// one early by the mean lateness of the ones before: answers then really take `latency`
+        /// on average (``meanAnswerDelay`` says what they took).
         public var latency: Double
         /// Chat answers with given log-probabilities, by prompt: one list per generated position,
         /// the chosen token's log-probability first, then its alternatives. The answer's tokens
@@ -102,6 +105,12 @@ public final class ScriptedLLMServer: Sendable {
         var count = 0
         var inFlight = 0
         var peakInFlight = 0
+        var firstModelRequest: UInt64?
+        var lastModelAnswer: UInt64?
+        /// Mean lateness of the delay timers so far (seconds, moving average).
+        var timerLateness = 0.0
+        var delayedAnswers = 0
+        var delaySum = 0.0
     }
 
     let options: Options
@@ -176,7 +185,40 @@ public final class ScriptedLLMServer: Sendable {
 
     /// Marks a model request as answered (or dropped).
     func finished(path: String) {
-        if path != "/v1/models" { state.withLock { $0.inFlight -= 1 } }
+        if path != "/v1/models" {
+            let now = DispatchTime.now().uptimeNanoseconds
+            state.withLock {
+                $0.inFlight -= 1
+                $0.lastModelAnswer = now
+            }
+        }
+    }
+
+    /// How early to set a delay timer: the recent mean lateness of the timers.
+    var timerLateness: Double { state.withLock { $0.timerLateness } }
+
+    /// Records a delayed answer: how late its timer fired and how long after its request it went.
+    func noteDelayed(lateness: Double, answeredAfter: Double) {
+        state.withLock { s in
+            s.timerLateness += (lateness - s.timerLateness) * 0.05
+            s.delayedAnswers += 1
+            s.delaySum += answeredAfter
+        }
+    }
+
+    /// The mean seconds between a delayed request's arrival and its answer (nil when none) since
+    /// the last ``resetLog()``: what ``Options/latency`` really was.
+    public var meanAnswerDelay: Double? {
+        state.withLock { $0.delayedAnswers > 0 ? $0.delaySum / Double($0.delayedAnswers) : nil }
+    }
+
+    /// Seconds from the first model request received to the last one answered since the last
+    /// ``resetLog()`` (0 when none): the part of a client's wall time the server saw.
+    public var modelSpan: Double {
+        state.withLock { s in
+            guard let a = s.firstModelRequest, let b = s.lastModelAnswer, b > a else { return 0 }
+            return Double(b - a) / 1e9
+        }
     }
 
     /// Requests to `path` (e.g. `/v1/chat/completions`).
@@ -186,6 +228,8 @@ public final class ScriptedLLMServer: Sendable {
     public func resetLog() {
         state.withLock {
             $0.log = []; $0.count = 0; $0.peakInFlight = $0.inFlight
+            $0.firstModelRequest = nil; $0.lastModelAnswer = nil
+            $0.delayedAnswers = 0; $0.delaySum = 0
         }
     }
 
@@ -209,6 +253,7 @@ public final class ScriptedLLMServer: Sendable {
             }
             s.count += 1
             if path != "/v1/models" {
+                if s.firstModelRequest == nil { s.firstModelRequest = DispatchTime.now().uptimeNanoseconds }
                 s.inFlight += 1
                 s.peakInFlight = max(s.peakInFlight, s.inFlight)
             }
@@ -253,6 +298,7 @@ final class ScriptedHandler: ChannelInboundHandler, RemovableChannelHandler {
     }
 
     private func respond(context: ChannelHandlerContext, server: ScriptedLLMServer, head: HTTPRequestHead, bytes: [UInt8]) {
+        let received = DispatchTime.now().uptimeNanoseconds
         let path = String(head.uri.split(separator: "?", maxSplits: 1).first ?? "")
         let json = bytes.isEmpty ? nil : try? JSONParser.parse(bytes)
         let prompt = json.flatMap { ScriptedAnswers.prompt(path: path, body: $0) }
@@ -298,7 +344,14 @@ final class ScriptedHandler: ChannelInboundHandler, RemovableChannelHandler {
         if case .truncatedJSON = fault { out = Array(out.prefix(out.count / 2)) }
         if delay > 0 {
             let loop = context.eventLoop.assumeIsolated()
-            loop.scheduleTask(in: .nanoseconds(Int64(delay * 1e9))) {
+            let now = DispatchTime.now().uptimeNanoseconds
+            let due = received + UInt64(delay * 1e9)
+            let early = UInt64(max(0, server.timerLateness) * 1e9)
+            let wait = due > now + early ? due - now - early : 0
+            loop.scheduleTask(in: .nanoseconds(Int64(wait))) {
+                let fired = DispatchTime.now().uptimeNanoseconds
+                server.noteDelayed(
+                    lateness: (Double(fired) - Double(now + wait)) / 1e9, answeredAfter: Double(fired - received) / 1e9)
                 server.finished(path: path)
                 self.send(context: context, status: status, body: out, keepAlive: keepAlive)
             }

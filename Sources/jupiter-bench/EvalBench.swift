@@ -104,9 +104,13 @@ struct EvalBench: AsyncParsableCommand {
 
         var jupiterTimes: [Double] = []
         var jupiterAccuracy = 0.0
+        var jupiterSpans: [Double] = []
+        var answerDelays: [Double] = []
         for i in 0..<runs {
             server.resetLog()
             jupiterTimes.append(try timed(jupiter, ["eval", "recipe.yaml", "--output", "run-\(i)", "--quiet"]))
+            jupiterSpans.append(server.modelSpan)
+            if let d = server.meanAnswerDelay { answerDelays.append(d) }
             guard server.requests(path: "/v1/chat/completions").count == lines.count else {
                 throw ValidationError(
                     "jupiter sent \(server.requests(path: "/v1/chat/completions").count) requests for \(lines.count) items")
@@ -125,6 +129,12 @@ struct EvalBench: AsyncParsableCommand {
         }
         let j = median(jupiterTimes)
         row("jupiter eval", j, jupiterAccuracy)
+        let span = median(jupiterSpans)
+        print(
+            "\njupiter eval: \(String(format: "%.3f", span)) s from the first request to the last answer "
+                + "(median; \(String(format: "%.3f", j - span)) s of the median wall time before and after)"
+                + (answerDelays.isEmpty
+                    ? "" : "; the server's answers took \(String(format: "%.3f", median(answerDelays) * 1000)) ms on average"))
         guard let python else { return }
         var peerTimes: [Double] = []
         var peerAccuracy = 0.0

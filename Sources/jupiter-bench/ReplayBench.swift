@@ -22,6 +22,9 @@ struct ReplayBench: AsyncParsableCommand {
     @Option(name: .customLong("in-flight"), help: "Requests in flight (the model's max_in_flight; distilabel's input_batch_size).")
     var inFlight = 64
 
+    @Option(name: .customLong("batch-size"), help: "The run's batch size (records per batch).")
+    var batchSize = 1024
+
     @Option(help: "Python interpreter with distilabel (the peer); omit to run Jupiter alone.")
     var python: String?
 
@@ -58,7 +61,7 @@ struct ReplayBench: AsyncParsableCommand {
           q: { path: questions.jsonl, format: documents, text_field: question }
         datasets:
           replay: { from: q, steps: [{ replay: { model: base, reasoning_on: 0.5, max_tokens: 256 } }] }
-        output: { dir: run, batch_size: 1024 }
+        output: { dir: run, batch_size: \(batchSize) }
         """.write(toFile: dir + "/recipe.yaml", atomically: true, encoding: .utf8)
 
         let prepared = Pipeline.prepare(recipePath: dir + "/recipe.yaml")
@@ -81,6 +84,12 @@ struct ReplayBench: AsyncParsableCommand {
                     + "\(Int(Double(records) / seconds)) | \(vsIdeal) |")
         }
         row("Jupiter replay (read, request, cache, write)", wall)
+        let span = server.modelSpan
+        print(
+            "\nJupiter: \(String(format: "%.3f", span)) s from the first request to the last answer "
+                + "(\(String(format: "%.3f", wall - span)) s before and after)"
+                + (server.meanAnswerDelay.map { "; the server's answers took \(String(format: "%.3f", $0 * 1000)) ms on average" }
+                    ?? ""))
         if let python {
             server.resetLog()
             let p = Process()

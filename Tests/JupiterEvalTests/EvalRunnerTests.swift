@@ -114,6 +114,29 @@ import Testing
         }
     }
 
+    @Test(
+        "concurrency bounds the requests on the wire, not the items under way: never more than it at once, every item answered once, in file order"
+    )
+    func concurrencyBoundsRequestsOnTheWire() async throws {
+        let dir = try ScratchDirectory.make("eval-concurrency")
+        let (mcq, items) = try EvalFixture.welshMCQ(30)
+        let mcqPath = try EvalFixture.write(mcq, "welsh-mcq.jsonl", in: dir)
+        try await withServer(.init(logBodies: false, latency: 0.02)) { server in
+            let spec = EvalSpec(
+                models: [EvalModelSpec(name: "base")],
+                tasks: [EvalTaskSpec(name: "welsh-mcq", kind: .openAIEvals(.mcqLetter), file: mcqPath, role: .target)],
+                seeds: EvalSeeds(UInt64(Self.seed)), concurrency: 3)
+            // The model itself would take 16 at once: the evaluation's concurrency is the bound.
+            let llm = try EvalFixture.service([testModel(server, name: "base", maxInFlight: 16)], dir: dir)
+            let results = try await EvalRunner(client: llm, spec: spec, directory: dir + "/eval").run()
+            await llm.shutdown()
+            #expect(server.peakInFlight == 3)
+            #expect(server.requests(path: "/v1/chat/completions").count == 30)
+            #expect(results.result(model: "base", task: "welsh-mcq")?.value("accuracy") == Self.mean(Self.expectedLetters(items)))
+            #expect(try EvalFixture.records(dir, "base", "welsh-mcq").map(\.id) == (1...30).map { "line \($0)" })
+        }
+    }
+
     @Test("the cache is keyed by endpoint and settings: two servers serving the same model id never share answers (lm-eval #4063, #2715)")
     func cacheKeyedByEndpointAndSettings() async throws {
         let dir = try ScratchDirectory.make("eval-cache")

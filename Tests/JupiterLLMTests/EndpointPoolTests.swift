@@ -22,6 +22,92 @@ import Testing
         }
     }
 
+    @Test func aLimitedViewHoldsRequestsOnTheWireToItsLimit() async throws {
+        try await withServer(.init(threads: 2)) { server in
+            server.inject(.slow(0.05), times: 1000)
+            try await withService([testModel(server, maxInFlight: 8)]) { llm in
+                let limited = llm.limitingRequests(to: 3)
+                let twice = limited.limitingRequests(to: 2)
+                #expect(limited.declaredModels.map(\.name) == ["m"])
+                try await withThrowingTaskGroup(of: Void.self) { group in
+                    for i in 0..<24 {
+                        group.addTask {
+                            _ = try await limited.chat("m", ChatRequest(messages: [Message(role: .user, content: "q\(i)")]))
+                        }
+                    }
+                    try await group.waitForAll()
+                }
+                #expect(server.peakInFlight == 3)
+                server.resetLog()
+                try await withThrowingTaskGroup(of: Void.self) { group in
+                    for i in 0..<12 {
+                        group.addTask {
+                            _ = try await twice.chat("m", ChatRequest(messages: [Message(role: .user, content: "r\(i)")]))
+                        }
+                    }
+                    try await group.waitForAll()
+                }
+                // Nested limits: the tighter one holds.
+                #expect(server.peakInFlight == 2)
+                // The unlimited service still sends up to the model's own bound.
+                server.resetLog()
+                try await withThrowingTaskGroup(of: Void.self) { group in
+                    for i in 0..<24 {
+                        group.addTask { _ = try await llm.chat("m", ChatRequest(messages: [Message(role: .user, content: "s\(i)")])) }
+                    }
+                    try await group.waitForAll()
+                }
+                #expect(server.peakInFlight == 8)
+            }
+            #expect(server.requests(path: "/v1/chat/completions").count == 24)
+        }
+    }
+
+    @Test func aLimitedViewAnswersFromTheCacheWithoutAPlace() async throws {
+        let dir = try temporaryDirectory()
+        try await withServer(.init(threads: 2)) { server in
+            try await withService([testModel(server, maxInFlight: 4)], database: try statePool(dir)) { llm in
+                let limited = llm.limitingRequests(to: 1)
+                let request = ChatRequest(messages: [Message(role: .user, content: "cached")])
+                _ = try await limited.chat("m", request)
+                // One slow request holds the only place; a cached answer still comes back at once.
+                server.inject(.slow(2), times: 1)
+                async let slow = limited.chat("m", ChatRequest(messages: [Message(role: .user, content: "slow")]))
+                while server.requests(path: "/v1/chat/completions").count < 2 { try await Task.sleep(nanoseconds: 5_000_000) }
+                let again = try await limited.chat("m", request)
+                #expect(again.cached)
+                #expect(server.requests(path: "/v1/chat/completions").count == 2)
+                _ = try await slow
+            }
+        }
+    }
+
+    @Test func theGateServesWaitersInOrderAndNeverPastItsWidth() async throws {
+        let gate = AsyncGate(width: 2)
+        await gate.acquire()
+        await gate.acquire()
+        let order = Locked<[Int]>([])
+        try await withThrowingTaskGroup(of: Void.self) { group in
+            for i in 0..<3 {
+                group.addTask {
+                    await gate.acquire()
+                    order.withLock { $0.append(i) }
+                }
+                // Each waiter queues before the next one is started.
+                try await Task.sleep(nanoseconds: 20_000_000)
+            }
+            #expect(order.withLock { $0 }.isEmpty)
+            gate.release()
+            gate.release()
+            try await Task.sleep(nanoseconds: 50_000_000)
+            #expect(order.withLock { $0 } == [0, 1])
+            gate.release()
+            try await group.waitForAll()
+        }
+        #expect(order.withLock { $0 } == [0, 1, 2])
+        #expect(gate.width == 2)
+    }
+
     @Test func leastOutstandingSpreadsLoadAcrossEndpoints() async throws {
         let a = try await ScriptedLLMServer.start()
         let b = try await ScriptedLLMServer.start()

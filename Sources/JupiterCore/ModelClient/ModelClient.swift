@@ -60,9 +60,47 @@ public protocol ModelClient: Sendable {
     func complete(_ model: String, _ request: CompletionRequest) async throws(LLMError) -> CompletionResponse
     /// Embeddings, one vector per input.
     func embed(_ model: String, _ request: EmbeddingRequest) async throws(LLMError) -> EmbeddingResponse
+    /// A view of this client that has at most `limit` requests at once with the server(s), on top
+    /// of each model's own `max_in_flight`.
+    ///
+    /// An implementation should hold only the exchange with the server to the limit (not the
+    /// cache look-up before it nor the decoding after it), so that a caller may keep more calls
+    /// under way than `limit`: a place freed by an answer is then taken at once by a request that
+    /// is ready to go. The default holds the whole call to it.
+    func limitingRequests(to limit: Int) -> any ModelClient
 }
 
 extension ModelClient {
     /// The declared model named `name`, if any.
     public func model(named name: String) -> ModelInfo? { declaredModels.first { $0.name == name } }
+
+    /// The default view: every call, whole, holds one of `limit` places.
+    public func limitingRequests(to limit: Int) -> any ModelClient {
+        GatedModelClient(base: self, gate: AsyncGate(width: limit))
+    }
+}
+
+/// A client whose every call holds a place of a shared gate (the default
+/// ``ModelClient/limitingRequests(to:)``).
+struct GatedModelClient: ModelClient {
+    let base: any ModelClient
+    let gate: AsyncGate
+
+    var declaredModels: [ModelInfo] { base.declaredModels }
+
+    func chat(_ model: String, _ request: ChatRequest) async throws(LLMError) -> ChatResponse {
+        try await gate.holding { () async throws(LLMError) in try await base.chat(model, request) }
+    }
+
+    func complete(_ model: String, _ request: CompletionRequest) async throws(LLMError) -> CompletionResponse {
+        try await gate.holding { () async throws(LLMError) in try await base.complete(model, request) }
+    }
+
+    func embed(_ model: String, _ request: EmbeddingRequest) async throws(LLMError) -> EmbeddingResponse {
+        try await gate.holding { () async throws(LLMError) in try await base.embed(model, request) }
+    }
+
+    func limitingRequests(to limit: Int) -> any ModelClient {
+        GatedModelClient(base: self, gate: AsyncGate(width: limit))
+    }
 }

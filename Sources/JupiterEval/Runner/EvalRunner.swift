@@ -7,7 +7,10 @@ public import JupiterCore
 /// - `<directory>/results.json`: ``EvalResults`` (figures, counts, settings, comparisons).
 ///
 /// Requests go out concurrently (``EvalSpec/concurrency`` at once, each model's own in-flight
-/// limit applying too). The runner keeps no state of its own: the client's response cache makes
+/// limit applying too). Twice as many items are under way as requests may be in flight, held to
+/// the limit only while they are on the wire (``ModelClient/limitingRequests(to:)``): when an
+/// answer comes back, the next item's request, already built and looked up in the cache, takes
+/// its place at once instead of after the answer is stored and scored. The runner keeps no state of its own: the client's response cache makes
 /// a rerun — also after `kill -9` — re-ask nothing that was answered, and rewrites the same files.
 ///
 /// Failures: a request that fails for transport reasons after every retry
@@ -62,10 +65,11 @@ public struct EvalRunner: Sendable {
         var records = [[[ItemRecord]]](repeating: [[ItemRecord]](repeating: [], count: tasks.count), count: spec.models.count)
         let total = jobs.count
         var done = 0
-        let models = spec.models, seed = spec.seeds.generation, client = self.client, progress = self.progress
+        let models = spec.models, seed = spec.seeds.generation, progress = self.progress
+        let client = self.client.limitingRequests(to: spec.concurrency)
         do {
             try await OrderedTasks.run(
-                limit: spec.concurrency,
+                limit: 2 * spec.concurrency,
                 consume: { (job: Job, record: ItemRecord) in
                     records[job.model][job.task].append(record)
                     done += 1

@@ -250,24 +250,47 @@ public final class LLMService: ModelClient {
 
     /// A chat completion.
     public func chat(_ model: String, _ request: ChatRequest) async throws(LLMError) -> ChatResponse {
-        let rt = try runtime(model)
-        return try await sender.send(rt, path: "/chat/completions", body: request.body(model: rt.config.model)) {
-            json, cached throws(ResponseShapeError) in try ChatResponse(json: json, cached: cached)
-        }
+        try await chat(model, request, gates: [])
     }
 
     /// A text completion (e.g. `echo` + `logprobs` to score a prompt).
     public func complete(_ model: String, _ request: CompletionRequest) async throws(LLMError) -> CompletionResponse {
-        let rt = try runtime(model)
-        return try await sender.send(rt, path: "/completions", body: request.body(model: rt.config.model)) {
-            json, cached throws(ResponseShapeError) in try CompletionResponse(json: json, cached: cached)
-        }
+        try await complete(model, request, gates: [])
     }
 
     /// Embeddings, one vector per input.
     public func embed(_ model: String, _ request: EmbeddingRequest) async throws(LLMError) -> EmbeddingResponse {
+        try await embed(model, request, gates: [])
+    }
+
+    /// A view of this service that has at most `limit` requests at once on the wire (each
+    /// model's `max_in_flight` still applies). Only the HTTP exchange holds a place: cache
+    /// look-ups, retries' waits and decoding happen outside it.
+    public func limitingRequests(to limit: Int) -> any ModelClient {
+        LimitedLLMClient(service: self, gates: [AsyncGate(width: limit)])
+    }
+
+    func chat(_ model: String, _ request: ChatRequest, gates: [AsyncGate]) async throws(LLMError) -> ChatResponse {
         let rt = try runtime(model)
-        return try await sender.send(rt, path: "/embeddings", body: request.body(model: rt.config.model)) {
+        return try await sender.send(rt, path: "/chat/completions", body: request.body(model: rt.config.model), gates: gates) {
+            json, cached throws(ResponseShapeError) in try ChatResponse(json: json, cached: cached)
+        }
+    }
+
+    func complete(_ model: String, _ request: CompletionRequest, gates: [AsyncGate]) async throws(LLMError)
+        -> CompletionResponse
+    {
+        let rt = try runtime(model)
+        return try await sender.send(rt, path: "/completions", body: request.body(model: rt.config.model), gates: gates) {
+            json, cached throws(ResponseShapeError) in try CompletionResponse(json: json, cached: cached)
+        }
+    }
+
+    func embed(_ model: String, _ request: EmbeddingRequest, gates: [AsyncGate]) async throws(LLMError)
+        -> EmbeddingResponse
+    {
+        let rt = try runtime(model)
+        return try await sender.send(rt, path: "/embeddings", body: request.body(model: rt.config.model), gates: gates) {
             json, cached throws(ResponseShapeError) in try EmbeddingResponse(json: json, cached: cached)
         }
     }
@@ -328,5 +351,30 @@ public final class LLMService: ModelClient {
             throw LLMError(.invalidResponse, "endpoint \(baseURL): GET /models did not answer an OpenAI model list")
         }
         return data.compactMap { $0["id"]?.stringValue }
+    }
+}
+
+/// ``LLMService/limitingRequests(to:)``: the service, with every HTTP exchange holding a place
+/// of each of `gates` (one per nested limit).
+struct LimitedLLMClient: ModelClient {
+    let service: LLMService
+    let gates: [AsyncGate]
+
+    var declaredModels: [ModelInfo] { service.declaredModels }
+
+    func chat(_ model: String, _ request: ChatRequest) async throws(LLMError) -> ChatResponse {
+        try await service.chat(model, request, gates: gates)
+    }
+
+    func complete(_ model: String, _ request: CompletionRequest) async throws(LLMError) -> CompletionResponse {
+        try await service.complete(model, request, gates: gates)
+    }
+
+    func embed(_ model: String, _ request: EmbeddingRequest) async throws(LLMError) -> EmbeddingResponse {
+        try await service.embed(model, request, gates: gates)
+    }
+
+    func limitingRequests(to limit: Int) -> any ModelClient {
+        LimitedLLMClient(service: service, gates: gates + [AsyncGate(width: limit)])
     }
 }

@@ -58,9 +58,17 @@ final class HTTPTransport: Sendable {
     /// instead cancels through a `Task`, which a machine whose cooperative threads are all busy
     /// (curation or mixing on every core) can delay past the answer; a late answer then counted as
     /// a success and a timeout was not a timeout. Task cancellation still cancels the request.
-    func send(method: RequestMethod, url: String, body: [UInt8]?, apiKey: String?, timeout: Double) async throws(LLMError)
-        -> HTTPAnswer
-    {
+    ///
+    /// `finished`, when given, runs exactly once as soon as the exchange is over (answered or
+    /// failed), on the network thread when the request got that far: a caller gives back its
+    /// in-flight place there, so the next request waiting for it starts without waiting for this
+    /// task to be scheduled again.
+    func send(
+        method: RequestMethod, url: String, body: [UInt8]?, apiKey: String?, timeout: Double,
+        finished: (@Sendable () -> Void)? = nil
+    ) async throws(LLMError) -> HTTPAnswer {
+        let finish = finished.map(RunOnce.init)
+        defer { finish?.run() }
         var headers = HTTPHeaders()
         headers.add(name: "Accept", value: "application/json")
         if body != nil { headers.add(name: "Content-Type", value: "application/json") }
@@ -72,6 +80,7 @@ final class HTTPTransport: Sendable {
             let task = client.execute(
                 request: request, delegate: ResponseAccumulator(request: request, maxBodySize: HTTPTransport.maxBody),
                 deadline: deadline)
+            if let finish { task.futureResult.whenComplete { _ in finish.run() } }
             let response = try await withTaskCancellationHandler {
                 try await task.futureResult.get()
             } onCancel: {
@@ -114,5 +123,21 @@ final class HTTPTransport: Sendable {
         let text = "\(error)"
         if text.contains("connection refused") || text.contains("Connection refused") { return "connection refused" }
         return text
+    }
+}
+
+/// A closure run at most once, whoever calls first.
+final class RunOnce: Sendable {
+    private let body: Locked<(@Sendable () -> Void)?>
+
+    init(_ body: @escaping @Sendable () -> Void) { self.body = Locked(body) }
+
+    /// Runs the closure unless it already ran.
+    func run() {
+        let b = body.withLock { b -> (@Sendable () -> Void)? in
+            defer { b = nil }
+            return b
+        }
+        b?()
     }
 }

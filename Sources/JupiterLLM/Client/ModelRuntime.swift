@@ -42,9 +42,10 @@ struct RequestSender: Sendable {
 
     /// Sends `body` to `path` of the model (or answers from the cache), retrying retryable
     /// failures with backoff, and decodes the answer with `decode` (a decode failure is retried
-    /// like invalid JSON).
+    /// like invalid JSON). Each HTTP exchange holds a place of every gate in `gates` (taken
+    /// before the model's endpoint slot, given back with it).
     func send<T: Sendable>(
-        _ runtime: ModelRuntime, path: String, body: JSONObject,
+        _ runtime: ModelRuntime, path: String, body: JSONObject, gates: [AsyncGate] = [],
         decode: @Sendable (JSONValue, Bool) throws(ResponseShapeError) -> T
     ) async throws(LLMError) -> T {
         var merged = runtime.config.extraBody
@@ -73,9 +74,11 @@ struct RequestSender: Sendable {
             } catch {
                 throw LLMError(.cancelled, "request to model '\(name)' was cancelled", attempts: attempt)
             }
+            for gate in gates { await gate.acquire() }
             let slot = await runtime.pool.acquire()
             if Task.isCancelled {
                 runtime.pool.release(slot)
+                for gate in gates.reversed() { gate.release() }
                 throw LLMError(.cancelled, "request to model '\(name)' was cancelled", attempts: attempt)
             }
             let url = slot.baseURL + path
@@ -85,11 +88,14 @@ struct RequestSender: Sendable {
                 outcome = .success(
                     try await transport.send(
                         method: .POST, url: url, body: bytes, apiKey: runtime.apiKey,
-                        timeout: runtime.config.timeout))
+                        timeout: runtime.config.timeout,
+                        finished: {
+                            runtime.pool.release(slot)
+                            for gate in gates.reversed() { gate.release() }
+                        }))
             } catch {
                 outcome = .failure(error)
             }
-            runtime.pool.release(slot)
             let elapsed = Clock.now() - start
             runtime.stats.withLock {
                 $0.requests += 1; if attempt > 1 { $0.retries += 1 }
