@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # The replay stage end to end vs distilabel's TextGeneration: same prompts, same scripted
 # OpenAI-compatible server (in the jupiter-bench process), same concurrency.
-#   (1) the server answers at once: records/s (target ≥ 5,000 on 2 cores);
+#   (1) the server answers at once: records/s (target ≥ 5,000 on 2 cores; Jupiter: the median of 3 runs);
 #   (2) the server takes 50 ms per answer, 64 in flight: wall time vs records × 50 ms / 64 (target within 5%).
 # Usage: bench/replay.sh [RECORDS]
 set -euo pipefail

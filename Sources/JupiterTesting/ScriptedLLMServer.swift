@@ -111,6 +111,7 @@ public final class ScriptedLLMServer: Sendable {
         var timerLateness = 0.0
         var delayedAnswers = 0
         var delaySum = 0.0
+        var connections = 0
     }
 
     let options: Options
@@ -139,7 +140,8 @@ public final class ScriptedLLMServer: Sendable {
             .serverChannelOption(.socketOption(.so_reuseaddr), value: 1)
             .childChannelOption(.socketOption(.tcp_nodelay), value: 1)
             .childChannelInitializer { channel in
-                channel.eventLoop.makeCompletedFuture {
+                box.withLock { $0 }?.state.withLock { $0.connections += 1 }
+                return channel.eventLoop.makeCompletedFuture {
                     try channel.pipeline.syncOperations.configureHTTPServerPipeline(withErrorHandling: true)
                     try channel.pipeline.syncOperations.addHandler(ScriptedHandler(server: box))
                 }
@@ -179,6 +181,9 @@ public final class ScriptedLLMServer: Sendable {
 
     /// Number of requests received (also counted when bodies are not logged).
     public var requestCount: Int { state.withLock { $0.count } }
+
+    /// Connections accepted since the server started.
+    public var connectionsAccepted: Int { state.withLock { $0.connections } }
 
     /// The most model requests ever being answered at the same time.
     public var peakInFlight: Int { state.withLock { $0.peakInFlight } }

@@ -22,6 +22,9 @@ struct ReplayBench: AsyncParsableCommand {
     @Option(name: .customLong("in-flight"), help: "Requests in flight (the model's max_in_flight; distilabel's input_batch_size).")
     var inFlight = 64
 
+    @Option(help: "Timed runs of Jupiter, each into a fresh run folder (the median is reported).")
+    var runs = 3
+
     @Option(name: .customLong("batch-size"), help: "The run's batch size (records per batch).")
     var batchSize = 1024
 
@@ -52,30 +55,40 @@ struct ReplayBench: AsyncParsableCommand {
             lines += JSONWriter.string(.object(["id": .string("q\(i)"), "question": .string("\(base[i % base.count]) (\(i))")])) + "\n"
         }
         try lines.write(toFile: dir + "/questions.jsonl", atomically: true, encoding: .utf8)
-        try """
-        name: bench
-        seed: 1
-        models:
-          base: { endpoint: "\(server.baseURL)", model: test-model, reasoning: toggle, max_in_flight: \(inFlight) }
-        sources:
-          q: { path: questions.jsonl, format: documents, text_field: question }
-        datasets:
-          replay: { from: q, steps: [{ replay: { model: base, reasoning_on: 0.5, max_tokens: 256 } }] }
-        output: { dir: run, batch_size: \(batchSize) }
-        """.write(toFile: dir + "/recipe.yaml", atomically: true, encoding: .utf8)
-
-        let prepared = Pipeline.prepare(recipePath: dir + "/recipe.yaml")
-        guard prepared.isValid else { throw ValidationError(prepared.problems.map(\.description).joined(separator: "\n")) }
-        let t0 = Date()
-        guard let summary = try await Pipeline.run(prepared, executor: .local).summary else {
-            throw ValidationError("the run did not finish here")
+        func median(_ xs: [Double]) -> Double { xs.sorted()[xs.count / 2] }
+        var walls: [Double] = []
+        var spans: [Double] = []
+        var delays: [Double] = []
+        for run in 0..<max(1, runs) {
+            try """
+            name: bench
+            seed: 1
+            models:
+              base: { endpoint: "\(server.baseURL)", model: test-model, reasoning: toggle, max_in_flight: \(inFlight) }
+            sources:
+              q: { path: questions.jsonl, format: documents, text_field: question }
+            datasets:
+              replay: { from: q, steps: [{ replay: { model: base, reasoning_on: 0.5, max_tokens: 256 } }] }
+            output: { dir: run-\(run), batch_size: \(batchSize) }
+            """.write(toFile: dir + "/recipe-\(run).yaml", atomically: true, encoding: .utf8)
+            let prepared = Pipeline.prepare(recipePath: dir + "/recipe-\(run).yaml")
+            guard prepared.isValid else { throw ValidationError(prepared.problems.map(\.description).joined(separator: "\n")) }
+            server.resetLog()
+            let t0 = Date()
+            guard let summary = try await Pipeline.run(prepared, executor: .local).summary else {
+                throw ValidationError("the run did not finish here")
+            }
+            walls.append(Date().timeIntervalSince(t0))
+            guard summary.counts["replay"]?.kept == records, server.requestCount >= records else {
+                throw ValidationError(
+                    "replay kept \(summary.counts["replay"]?.kept ?? 0) of \(records); server saw \(server.requestCount)")
+            }
+            spans.append(server.modelSpan)
+            if let d = server.meanAnswerDelay { delays.append(d) }
         }
-        let wall = Date().timeIntervalSince(t0)
-        guard summary.counts["replay"]?.kept == records, server.requestCount >= records else {
-            throw ValidationError("replay kept \(summary.counts["replay"]?.kept ?? 0) of \(records); server saw \(server.requestCount)")
-        }
+        let wall = median(walls)
         let ideal = Double(records) * latency / Double(inFlight)
-        print("| tool | records | latency | in flight | wall s | records/s | vs ideal |")
+        print("| tool | records | latency | in flight | wall s (Jupiter: median of \(walls.count)) | records/s | vs ideal |")
         print("|---|---|---|---|---|---|---|")
         func row(_ name: String, _ seconds: Double) {
             let vsIdeal = ideal > 0 ? String(format: "%+.1f%%", (seconds / ideal - 1) * 100) : "-"
@@ -84,12 +97,13 @@ struct ReplayBench: AsyncParsableCommand {
                     + "\(Int(Double(records) / seconds)) | \(vsIdeal) |")
         }
         row("Jupiter replay (read, request, cache, write)", wall)
-        let span = server.modelSpan
+        let span = median(spans)
         print(
-            "\nJupiter: \(String(format: "%.3f", span)) s from the first request to the last answer "
-                + "(\(String(format: "%.3f", wall - span)) s before and after)"
-                + (server.meanAnswerDelay.map { "; the server's answers took \(String(format: "%.3f", $0 * 1000)) ms on average" }
-                    ?? ""))
+            "\nJupiter: runs of \(walls.map { String(format: "%.2f", $0) }.joined(separator: ", ")) s; "
+                + "\(String(format: "%.3f", span)) s from the first request to the last answer (median; "
+                + "\(String(format: "%.3f", wall - span)) s before and after)"
+                + (delays.isEmpty
+                    ? "" : "; the server's answers took \(String(format: "%.3f", median(delays) * 1000)) ms on average"))
         if let python {
             server.resetLog()
             let p = Process()

@@ -62,9 +62,17 @@ public struct ResponseCache: Sendable {
     }
 
     /// The stored answer for `key`, if any.
+    ///
+    /// Read on the calling thread (an indexed look-up of one row, tens of microseconds), not
+    /// through an async hop to a reader queue and back: a model stage looks up every request. One
+    /// SELECT is atomic on its own, so it runs without GRDB's explicit read transaction.
     public func lookup(_ key: String) async -> [UInt8]? {
+        storedAnswer(key)
+    }
+
+    private func storedAnswer(_ key: String) -> [UInt8]? {
         do {
-            let data = try await db.read { db in
+            let data = try db.unsafeRead { db in
                 // A statement compiled once per reader connection, not once per request.
                 try Data.fetchOne(
                     db.cachedStatement(sql: "SELECT response FROM llm_responses WHERE key = ?"), arguments: [key])

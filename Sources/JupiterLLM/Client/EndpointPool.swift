@@ -12,7 +12,8 @@ final class EndpointPool: Sendable {
 
     private struct State {
         var outstanding: [Int]
-        var waiters: [CheckedContinuation<Int, Never>] = []
+        /// Waiters: each is called once with the index of the slot it is granted.
+        var waiters: [@Sendable (Int) -> Void] = []
         var head = 0
     }
 
@@ -31,30 +32,45 @@ final class EndpointPool: Sendable {
 
     /// Waits for a free slot on the least busy URL.
     func acquire() async -> Slot {
+        await acquire(starting: { _ in () }).slot
+    }
+
+    /// Waits for a free slot on the least busy URL, running `start` with it the moment it is
+    /// granted: on this task when one is free, otherwise on the thread that releases it (for a
+    /// request, the network thread its predecessor's answer arrived on), before this task is
+    /// scheduled again. A request ready to go thus leaves as soon as a place frees.
+    func acquire<S: Sendable>(starting start: @escaping @Sendable (Slot) -> S) async -> (slot: Slot, started: S) {
         let immediate: Int? = state.withLock { s in
             guard let i = Self.leastBusy(s.outstanding, bound: maxInFlight) else { return nil }
             s.outstanding[i] += 1
             return i
         }
-        if let immediate { return Slot(index: immediate, baseURL: baseURLs[immediate]) }
-        let index = await withCheckedContinuation { (c: CheckedContinuation<Int, Never>) in
+        if let immediate {
+            let slot = Slot(index: immediate, baseURL: baseURLs[immediate])
+            return (slot, start(slot))
+        }
+        let urls = baseURLs
+        return await withCheckedContinuation { (c: CheckedContinuation<(slot: Slot, started: S), Never>) in
+            let grant: @Sendable (Int) -> Void = { index in
+                let slot = Slot(index: index, baseURL: urls[index])
+                c.resume(returning: (slot, start(slot)))
+            }
             let granted: Int? = state.withLock { s in
                 // A slot may have been freed between the two critical sections.
                 if let i = Self.leastBusy(s.outstanding, bound: maxInFlight) {
                     s.outstanding[i] += 1
                     return i
                 }
-                s.waiters.append(c)
+                s.waiters.append(grant)
                 return nil
             }
-            if let granted { c.resume(returning: granted) }
+            if let granted { grant(granted) }
         }
-        return Slot(index: index, baseURL: baseURLs[index])
     }
 
-    /// Returns a slot; the next waiter, if any, gets it directly.
+    /// Returns a slot; the next waiter, if any, gets it directly (and starts with it here).
     func release(_ slot: Slot) {
-        let next: CheckedContinuation<Int, Never>? = state.withLock { s in
+        let next: (@Sendable (Int) -> Void)? = state.withLock { s in
             if s.head < s.waiters.count {
                 let c = s.waiters[s.head]
                 s.head += 1
@@ -67,7 +83,7 @@ final class EndpointPool: Sendable {
             s.outstanding[slot.index] -= 1
             return nil
         }
-        next?.resume(returning: slot.index)
+        next?(slot.index)
     }
 
     private static func leastBusy(_ outstanding: [Int], bound: Int) -> Int? {

@@ -17,14 +17,19 @@ struct HTTPAnswer: Sendable {
     var body: [UInt8]
 }
 
-/// HTTP/1.1 over AsyncHTTPClient, with failures mapped to ``LLMError`` kinds. One transport per
-/// service; its connection pool is sized to the largest `max_in_flight`.
+/// HTTP/1.1 with failures mapped to ``LLMError`` kinds: `http://` URLs through
+/// ``PlainHTTPClient``, anything else (`https://`) through AsyncHTTPClient. One transport per
+/// service; its connection pools are sized to the largest `max_in_flight`.
 final class HTTPTransport: Sendable {
     /// Largest body accepted (64 MiB).
     static let maxBody = 64 << 20
     let client: HTTPClient
+    let plain: PlainHTTPClient
+    /// Parsed `http://` URLs (a service sends to a handful), nil for the others.
+    private let targets = Locked<[String: PlainHTTPClient.Target?]>([:])
 
     init(maxConnectionsPerHost: Int) {
+        plain = PlainHTTPClient(maxIdlePerHost: maxConnectionsPerHost)
         var config = HTTPClient.Configuration()
         config.connectionPool = HTTPClient.Configuration.ConnectionPool(
             idleTimeout: .seconds(60), concurrentHTTP1ConnectionsPerHostSoftLimit: max(8, maxConnectionsPerHost))
@@ -40,79 +45,93 @@ final class HTTPTransport: Sendable {
         let first = isShutDown.withLock { done -> Bool in
             defer { done = true }; return !done
         }
-        if first { try? await client.shutdown() }
+        if first {
+            plain.shutdown()
+            try? await client.shutdown()
+        }
     }
 
     deinit {
         let first = isShutDown.withLock { done -> Bool in
             defer { done = true }; return !done
         }
-        if first { try? client.syncShutdown() }
+        if first {
+            plain.shutdown()
+            try? client.syncShutdown()
+        }
     }
 
-    /// Sends one request; a transport failure becomes a timeout/connection/cancelled error whose
-    /// message names `url` (which holds no secret: keys only travel in headers).
+    /// Sends one request and waits for its answer; see ``start(method:url:body:apiKey:timeout:finished:)``.
+    func send(
+        method: RequestMethod, url: String, body: [UInt8]?, apiKey: String?, timeout: Double,
+        finished: (@Sendable () -> Void)? = nil
+    ) async throws(LLMError) -> HTTPAnswer {
+        try await start(method: method, url: url, body: body, apiKey: apiKey, timeout: timeout, finished: finished).answer()
+    }
+
+    /// Starts one request without waiting: ``PendingExchange/answer()`` waits for it, and a
+    /// transport failure becomes a timeout/connection/cancelled error whose message names `url`
+    /// (which holds no secret: keys only travel in headers).
     ///
-    /// The deadline is AsyncHTTPClient's event-loop one (`execute(request:delegate:deadline:)`): it
-    /// fires on the network thread that owns the connection. The `async` `execute(_:deadline:)`
-    /// instead cancels through a `Task`, which a machine whose cooperative threads are all busy
-    /// (curation or mixing on every core) can delay past the answer; a late answer then counted as
-    /// a success and a timeout was not a timeout. Task cancellation still cancels the request.
+    /// The deadline is an event-loop one: it fires on the network thread that owns the
+    /// connection. A deadline enforced by a `Task` instead can be delayed past the answer on a
+    /// machine whose cooperative threads are all busy (curation or mixing on every core); a late
+    /// answer then counted as a success and a timeout was not a timeout. Task cancellation of the
+    /// waiter still cancels the request.
     ///
     /// `finished`, when given, runs exactly once as soon as the exchange is over (answered or
     /// failed), on the network thread when the request got that far: a caller gives back its
     /// in-flight place there, so the next request waiting for it starts without waiting for this
     /// task to be scheduled again.
-    func send(
+    func start(
         method: RequestMethod, url: String, body: [UInt8]?, apiKey: String?, timeout: Double,
         finished: (@Sendable () -> Void)? = nil
-    ) async throws(LLMError) -> HTTPAnswer {
-        let finish = finished.map(RunOnce.init)
-        defer { finish?.run() }
-        var headers = HTTPHeaders()
-        headers.add(name: "Accept", value: "application/json")
-        if body != nil { headers.add(name: "Content-Type", value: "application/json") }
-        if let apiKey { headers.add(name: "Authorization", value: "Bearer \(apiKey)") }
-        do {
-            let request = try HTTPClient.Request(
-                url: url, method: method == .GET ? .GET : .POST, headers: headers, body: body.map { .bytes($0) })
-            let deadline = NIODeadline.now() + .nanoseconds(Int64(min(timeout, 86_400) * 1e9))
-            let task = client.execute(
-                request: request, delegate: ResponseAccumulator(request: request, maxBodySize: HTTPTransport.maxBody),
-                deadline: deadline)
-            if let finish { task.futureResult.whenComplete { _ in finish.run() } }
-            let response = try await withTaskCancellationHandler {
-                try await task.futureResult.get()
-            } onCancel: {
-                task.cancel()
-            }
-            var bytes: [UInt8] = []
-            if let buffer = response.body {
-                bytes = buffer.getBytes(at: buffer.readerIndex, length: buffer.readableBytes) ?? []
-            }
-            var retryAfter: Double?
-            if let ra = response.headers.first(name: "Retry-After") {
-                retryAfter = RetryAfter.seconds(ra)
-            }
-            return HTTPAnswer(status: Int(response.status.code), retryAfter: retryAfter, body: bytes)
-        } catch let error as HTTPClientError {
-            switch error {
-            case .deadlineExceeded, .readTimeout, .writeTimeout, .connectTimeout:
-                throw LLMError(.timeout, "\(method.rawValue) \(url) got no answer within \(Self.seconds(timeout))")
-            case .cancelled:
-                throw LLMError(.cancelled, "\(method.rawValue) \(url) was cancelled")
-            case .remoteConnectionClosed:
-                throw LLMError(.connection, "\(method.rawValue) \(url): the server closed the connection")
-            default:
-                throw LLMError(.connection, "\(method.rawValue) \(url): \(error)")
-            }
-        } catch is CancellationError {
-            throw LLMError(.cancelled, "\(method.rawValue) \(url) was cancelled")
-        } catch let error as ResponseAccumulator.ResponseTooBigError {
-            throw LLMError(.invalidResponse, "\(method.rawValue) \(url): answer larger than \(HTTPTransport.maxBody) bytes (\(error))")
-        } catch {
-            throw LLMError(.connection, "\(method.rawValue) \(url): \(Self.describe(error))")
+    ) -> PendingExchange {
+        let what = "\(method.rawValue) \(url)"
+        let pending: PendingExchange
+        let target: PlainHTTPClient.Target? = targets.withLock { cache in
+            if let known = cache[url] { return known }
+            let parsed = PlainHTTPClient.Target(url)
+            if cache.count < 4096 { cache[url] = parsed }
+            return parsed
         }
+        if let target {
+            var headers: [(String, String)] = [("Accept", "application/json")]
+            if body != nil { headers.append(("Content-Type", "application/json")) }
+            if let apiKey { headers.append(("Authorization", "Bearer \(apiKey)")) }
+            let (future, cancel) = plain.start(
+                method: method == .GET ? .GET : .POST, target: target, headers: headers, body: body, timeout: timeout,
+                maxBody: HTTPTransport.maxBody)
+            pending = PendingExchange(future: future, cancel: cancel, what: what, timeout: timeout)
+        } else {
+            var headers = HTTPHeaders()
+            headers.add(name: "Accept", value: "application/json")
+            if body != nil { headers.add(name: "Content-Type", value: "application/json") }
+            if let apiKey { headers.add(name: "Authorization", value: "Bearer \(apiKey)") }
+            do {
+                let request = try HTTPClient.Request(
+                    url: url, method: method == .GET ? .GET : .POST, headers: headers, body: body.map { .bytes($0) })
+                let deadline = NIODeadline.now() + .nanoseconds(Int64(min(timeout, 86_400) * 1e9))
+                let task = client.execute(
+                    request: request, delegate: ResponseAccumulator(request: request, maxBodySize: HTTPTransport.maxBody),
+                    deadline: deadline)
+                let future = task.futureResult.map { response in
+                    var bytes: [UInt8] = []
+                    if let buffer = response.body {
+                        bytes = buffer.getBytes(at: buffer.readerIndex, length: buffer.readableBytes) ?? []
+                    }
+                    let retryAfter = response.headers.first(name: "Retry-After").flatMap { RetryAfter.seconds($0) }
+                    return HTTPAnswer(status: Int(response.status.code), retryAfter: retryAfter, body: bytes)
+                }
+                pending = PendingExchange(future: future, cancel: { task.cancel() }, what: what, timeout: timeout)
+            } catch {
+                pending = PendingExchange(
+                    future: client.eventLoopGroup.next().makeFailedFuture(error), cancel: {}, what: what, timeout: timeout)
+            }
+        }
+        // A future completes exactly once, whatever ends the exchange.
+        if let finished { pending.future.whenComplete { _ in finished() } }
+        return pending
     }
 
     static func seconds(_ s: Double) -> String {
@@ -126,18 +145,56 @@ final class HTTPTransport: Sendable {
     }
 }
 
-/// A closure run at most once, whoever calls first.
-final class RunOnce: Sendable {
-    private let body: Locked<(@Sendable () -> Void)?>
+/// A request under way (``HTTPTransport/start(method:url:body:apiKey:timeout:finished:)``).
+struct PendingExchange: Sendable {
+    let future: EventLoopFuture<HTTPAnswer>
+    let cancel: @Sendable () -> Void
+    /// `METHOD url`, for error messages.
+    let what: String
+    let timeout: Double
 
-    init(_ body: @escaping @Sendable () -> Void) { self.body = Locked(body) }
-
-    /// Runs the closure unless it already ran.
-    func run() {
-        let b = body.withLock { b -> (@Sendable () -> Void)? in
-            defer { b = nil }
-            return b
+    /// The answer, or the transport failure as an ``LLMError``; cancelling the waiting task
+    /// cancels the request.
+    func answer() async throws(LLMError) -> HTTPAnswer {
+        do {
+            return try await withTaskCancellationHandler {
+                try await future.get()
+            } onCancel: {
+                cancel()
+            }
+        } catch {
+            throw Self.llmError(error, what: what, timeout: timeout)
         }
-        b?()
+    }
+
+    static func llmError(_ error: any Error, what: String, timeout: Double) -> LLMError {
+        switch error {
+        case let failure as PlainHTTPClient.Failure:
+            switch failure {
+            case .timeout: return LLMError(.timeout, "\(what) got no answer within \(HTTPTransport.seconds(timeout))")
+            case .cancelled: return LLMError(.cancelled, "\(what) was cancelled")
+            case .closed: return LLMError(.connection, "\(what): the server closed the connection")
+            case .connect(let why): return LLMError(.connection, "\(what): \(why)")
+            case .tooBig: return LLMError(.invalidResponse, "\(what): answer larger than \(HTTPTransport.maxBody) bytes")
+            case .other(let why): return LLMError(.connection, "\(what): \(why)")
+            }
+        case let error as HTTPClientError:
+            switch error {
+            case .deadlineExceeded, .readTimeout, .writeTimeout, .connectTimeout:
+                return LLMError(.timeout, "\(what) got no answer within \(HTTPTransport.seconds(timeout))")
+            case .cancelled:
+                return LLMError(.cancelled, "\(what) was cancelled")
+            case .remoteConnectionClosed:
+                return LLMError(.connection, "\(what): the server closed the connection")
+            default:
+                return LLMError(.connection, "\(what): \(error)")
+            }
+        case is CancellationError:
+            return LLMError(.cancelled, "\(what) was cancelled")
+        case let error as ResponseAccumulator.ResponseTooBigError:
+            return LLMError(.invalidResponse, "\(what): answer larger than \(HTTPTransport.maxBody) bytes (\(error))")
+        default:
+            return LLMError(.connection, "\(what): \(HTTPTransport.describe(error))")
+        }
     }
 }

@@ -30,6 +30,13 @@ final class ModelRuntime: Sendable {
     }
 }
 
+/// A request started when its in-flight place was granted.
+struct StartedRequest: Sendable {
+    /// When it started (``Clock/now()``).
+    let start: Double
+    let exchange: PendingExchange
+}
+
 /// The retrying, caching, rate-limited request path shared by chat, completions and embeddings.
 struct RequestSender: Sendable {
     let transport: HTTPTransport
@@ -75,24 +82,25 @@ struct RequestSender: Sendable {
                 throw LLMError(.cancelled, "request to model '\(name)' was cancelled", attempts: attempt)
             }
             for gate in gates { await gate.acquire() }
-            let slot = await runtime.pool.acquire()
-            if Task.isCancelled {
-                runtime.pool.release(slot)
-                for gate in gates.reversed() { gate.release() }
-                throw LLMError(.cancelled, "request to model '\(name)' was cancelled", attempts: attempt)
-            }
-            let url = slot.baseURL + path
-            let start = Clock.now()
-            let outcome: Result<HTTPAnswer, LLMError>
-            do throws(LLMError) {
-                outcome = .success(
-                    try await transport.send(
-                        method: .POST, url: url, body: bytes, apiKey: runtime.apiKey,
+            // The request is started the moment a place is granted — when a place frees, on the
+            // network thread that freed it — and the place is given back there as it ends.
+            let (slot, pending) = await runtime.pool.acquire { [transport] slot in
+                StartedRequest(
+                    start: Clock.now(),
+                    exchange: transport.start(
+                        method: RequestMethod.POST, url: slot.baseURL + path, body: bytes, apiKey: runtime.apiKey,
                         timeout: runtime.config.timeout,
                         finished: {
                             runtime.pool.release(slot)
                             for gate in gates.reversed() { gate.release() }
-                        }))
+                        })
+                )
+            }
+            let url = slot.baseURL + path
+            let start = pending.start
+            let outcome: Result<HTTPAnswer, LLMError>
+            do throws(LLMError) {
+                outcome = .success(try await pending.exchange.answer())
             } catch {
                 outcome = .failure(error)
             }
