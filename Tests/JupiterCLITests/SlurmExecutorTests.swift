@@ -223,7 +223,7 @@ struct SlurmExecutorTests {
     /// Slurm warns a task near its time limit with USR1 (`--signal=B:USR1@120`); the task requeues
     /// itself and the requeued task resumes from its done batches: the run ends with the local bytes.
     @Test func aTaskWarnedOfItsTimeLimitRequeuesItselfAndTheRunFinishes() async throws {
-        try await withServer(.init(logBodies: false, latency: 0.5)) { server in
+        try await withServer(.init(logBodies: false, latency: 1.0)) { server in
             let dir = try Self.generateWorkspace(endpoint: server.baseURL)
             let local = try CLI.run(["run", "recipe.yaml", "--output", "local", "--executor", "local", "--quiet"], in: dir)
             try #require(local.status == 0, "\(local.stderr)")

@@ -82,6 +82,36 @@ import Testing
         }
     }
 
+    @Test func waitersCancelledBeforeTheirTurnSendNothing() async throws {
+        try await withServer(.init(threads: 2)) { server in
+            // The first request holds the only place for 30 s unless cancelled: the waiters are
+            // cancelled long before it frees, however slowly this test's tasks are scheduled.
+            server.inject(.slow(30), times: 1)
+            try await withService([testModel(server, maxInFlight: 1, timeout: 60)]) { llm in
+                let first = Task { try await llm.chat("m", ChatRequest(messages: [Message(role: .user, content: "first")])) }
+                while server.requestCount < 1 { try await Task.sleep(for: .milliseconds(5)) }
+                let waiters = (0..<5).map { i in
+                    Task { try await llm.chat("m", ChatRequest(messages: [Message(role: .user, content: "waiting \(i)")])) }
+                }
+                try await Task.sleep(for: .milliseconds(100))
+                for w in waiters { w.cancel() }
+                // Then the first is cancelled too: its place passes to each cancelled waiter in turn.
+                first.cancel()
+                for w in waiters + [first] {
+                    do {
+                        _ = try await w.value
+                        Issue.record("a cancelled request was answered")
+                    } catch let error as LLMError {
+                        #expect(error.kind == .cancelled, "\(error)")
+                    }
+                }
+                // The place is free again: the next request goes out and is answered.
+                _ = try await llm.chat("m", ChatRequest(messages: [Message(role: .user, content: "after")]))
+                #expect(server.requests(path: "/v1/chat/completions").map(\.prompt) == ["first", "after"])
+            }
+        }
+    }
+
     @Test func theGateServesWaitersInOrderAndNeverPastItsWidth() async throws {
         let gate = AsyncGate(width: 2)
         await gate.acquire()

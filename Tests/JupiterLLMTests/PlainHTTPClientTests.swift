@@ -88,7 +88,11 @@ import Testing
             #expect(r.text == ScriptedAnswers.chatAnswer(prompt: "two"))
             #expect(second.requests(path: "/v1/chat/completions").count == 1)
             #expect(llm.accounting["m"]?["failures"] == .int(0))
-            #expect(llm.accounting["m"]?["retries"] == .int(0))
+            // Usually the close is seen before the next request and no retry is needed; on a
+            // starved machine the dead connection may be found only when written to, and that
+            // one request is retried as a connection failure (never more, never a failure).
+            let retries = llm.accounting["m"]?["retries"]
+            #expect(retries == .int(0) || retries == .int(1), "\(String(describing: retries))")
             try await second.stop()
         }
     }

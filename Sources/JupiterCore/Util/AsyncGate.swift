@@ -3,8 +3,7 @@
 public final class AsyncGate: Sendable {
     private struct State {
         var free: Int
-        var waiters: [CheckedContinuation<Void, Never>] = []
-        var head = 0
+        var waiters = FIFOQueue<CheckedContinuation<Void, Never>>()
     }
 
     /// The number of places.
@@ -42,15 +41,7 @@ public final class AsyncGate: Sendable {
     /// Gives a place back; the longest waiter, if any, gets it directly.
     public func release() {
         let next = state.withLock { s -> CheckedContinuation<Void, Never>? in
-            if s.head < s.waiters.count {
-                let c = s.waiters[s.head]
-                s.head += 1
-                if s.head > 1024 && s.head * 2 > s.waiters.count {
-                    s.waiters.removeFirst(s.head)
-                    s.head = 0
-                }
-                return c
-            }
+            if let c = s.waiters.popFirst() { return c }
             s.free += 1
             return nil
         }

@@ -10,8 +10,9 @@ public import JupiterCore
 /// limit applying too). Twice as many items are under way as requests may be in flight, held to
 /// the limit only while they are on the wire (``ModelClient/limitingRequests(to:)``): when an
 /// answer comes back, the next item's request, already built and looked up in the cache, takes
-/// its place at once instead of after the answer is stored and scored. The runner keeps no state of its own: the client's response cache makes
-/// a rerun — also after `kill -9` — re-ask nothing that was answered, and rewrites the same files.
+/// its place at once instead of after the answer is stored and scored. The runner keeps no state
+/// of its own: the client's response cache makes a rerun — also after `kill -9` — re-ask nothing
+/// that was answered, and rewrites the same files.
 ///
 /// Failures: a request that fails for transport reasons after every retry
 /// (``LLMError/isTransportFailure``) is never scored. The runner finishes every other item, writes

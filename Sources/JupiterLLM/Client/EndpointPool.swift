@@ -13,8 +13,7 @@ final class EndpointPool: Sendable {
     private struct State {
         var outstanding: [Int]
         /// Waiters: each is called once with the index of the slot it is granted.
-        var waiters: [@Sendable (Int) -> Void] = []
-        var head = 0
+        var waiters = FIFOQueue<@Sendable (Int) -> Void>()
     }
 
     let baseURLs: [String]
@@ -71,15 +70,7 @@ final class EndpointPool: Sendable {
     /// Returns a slot; the next waiter, if any, gets it directly (and starts with it here).
     func release(_ slot: Slot) {
         let next: (@Sendable (Int) -> Void)? = state.withLock { s in
-            if s.head < s.waiters.count {
-                let c = s.waiters[s.head]
-                s.head += 1
-                if s.head > 1024 && s.head * 2 > s.waiters.count {
-                    s.waiters.removeFirst(s.head)
-                    s.head = 0
-                }
-                return c  // the slot passes on: the count stays
-            }
+            if let grant = s.waiters.popFirst() { return grant }  // the slot passes on: the count stays
             s.outstanding[slot.index] -= 1
             return nil
         }

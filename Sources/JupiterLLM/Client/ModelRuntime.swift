@@ -30,11 +30,12 @@ final class ModelRuntime: Sendable {
     }
 }
 
-/// A request started when its in-flight place was granted.
+/// A request started when its in-flight place was granted (no exchange: its task was cancelled
+/// while it waited, and nothing was sent).
 struct StartedRequest: Sendable {
     /// When it started (``Clock/now()``).
     let start: Double
-    let exchange: PendingExchange
+    let exchange: PendingExchange?
 }
 
 /// The retrying, caching, rate-limited request path shared by chat, completions and embeddings.
@@ -83,24 +84,35 @@ struct RequestSender: Sendable {
             }
             for gate in gates { await gate.acquire() }
             // The request is started the moment a place is granted — when a place frees, on the
-            // network thread that freed it — and the place is given back there as it ends.
-            let (slot, pending) = await runtime.pool.acquire { [transport] slot in
-                StartedRequest(
-                    start: Clock.now(),
-                    exchange: transport.start(
-                        method: RequestMethod.POST, url: slot.baseURL + path, body: bytes, apiKey: runtime.apiKey,
-                        timeout: runtime.config.timeout,
-                        finished: {
-                            runtime.pool.release(slot)
-                            for gate in gates.reversed() { gate.release() }
-                        })
-                )
+            // network thread that freed it — and the place is given back there as it ends. A task
+            // cancelled while it waited sends nothing: its grant only hands the place back.
+            let cancelled = Locked(false)
+            let (slot, started) = await withTaskCancellationHandler {
+                await runtime.pool.acquire { [transport] slot in
+                    if cancelled.withLock({ $0 }) { return StartedRequest(start: Clock.now(), exchange: nil) }
+                    return StartedRequest(
+                        start: Clock.now(),
+                        exchange: transport.start(
+                            method: RequestMethod.POST, url: slot.baseURL + path, body: bytes, apiKey: runtime.apiKey,
+                            timeout: runtime.config.timeout,
+                            finished: {
+                                runtime.pool.release(slot)
+                                for gate in gates.reversed() { gate.release() }
+                            }))
+                }
+            } onCancel: {
+                cancelled.withLock { $0 = true }
+            }
+            guard let exchange = started.exchange else {
+                runtime.pool.release(slot)
+                for gate in gates.reversed() { gate.release() }
+                throw LLMError(.cancelled, "request to model '\(name)' was cancelled", attempts: attempt)
             }
             let url = slot.baseURL + path
-            let start = pending.start
+            let start = started.start
             let outcome: Result<HTTPAnswer, LLMError>
             do throws(LLMError) {
-                outcome = .success(try await pending.exchange.answer())
+                outcome = .success(try await exchange.answer())
             } catch {
                 outcome = .failure(error)
             }
