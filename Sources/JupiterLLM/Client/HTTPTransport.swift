@@ -62,11 +62,10 @@ final class HTTPTransport: Sendable {
     }
 
     /// Sends one request and waits for its answer; see ``start(method:url:body:apiKey:timeout:finished:)``.
-    func send(
-        method: RequestMethod, url: String, body: [UInt8]?, apiKey: String?, timeout: Double,
-        finished: (@Sendable () -> Void)? = nil
-    ) async throws(LLMError) -> HTTPAnswer {
-        try await start(method: method, url: url, body: body, apiKey: apiKey, timeout: timeout, finished: finished).answer()
+    func send(method: RequestMethod, url: String, body: [UInt8]?, apiKey: String?, timeout: Double) async throws(LLMError)
+        -> HTTPAnswer
+    {
+        try await start(method: method, url: url, body: body, apiKey: apiKey, timeout: timeout).answer()
     }
 
     /// Starts one request without waiting: ``PendingExchange/answer()`` waits for it, and a
@@ -95,22 +94,19 @@ final class HTTPTransport: Sendable {
             if cache.count < 4096 { cache[url] = parsed }
             return parsed
         }
+        var headers: [(String, String)] = [("Accept", "application/json")]
+        if body != nil { headers.append(("Content-Type", "application/json")) }
+        if let apiKey { headers.append(("Authorization", "Bearer \(apiKey)")) }
         if let target {
-            var headers: [(String, String)] = [("Accept", "application/json")]
-            if body != nil { headers.append(("Content-Type", "application/json")) }
-            if let apiKey { headers.append(("Authorization", "Bearer \(apiKey)")) }
             let (future, cancel) = plain.start(
                 method: method == .GET ? .GET : .POST, target: target, headers: headers, body: body, timeout: timeout,
                 maxBody: HTTPTransport.maxBody)
             pending = PendingExchange(future: future, cancel: cancel, what: what, timeout: timeout)
         } else {
-            var headers = HTTPHeaders()
-            headers.add(name: "Accept", value: "application/json")
-            if body != nil { headers.add(name: "Content-Type", value: "application/json") }
-            if let apiKey { headers.add(name: "Authorization", value: "Bearer \(apiKey)") }
             do {
                 let request = try HTTPClient.Request(
-                    url: url, method: method == .GET ? .GET : .POST, headers: headers, body: body.map { .bytes($0) })
+                    url: url, method: method == .GET ? .GET : .POST, headers: HTTPHeaders(headers),
+                    body: body.map { .bytes($0) })
                 let deadline = NIODeadline.now() + .nanoseconds(Int64(min(timeout, 86_400) * 1e9))
                 let task = client.execute(
                     request: request, delegate: ResponseAccumulator(request: request, maxBodySize: HTTPTransport.maxBody),

@@ -87,6 +87,10 @@ struct RequestSender: Sendable {
             // network thread that freed it — and the place is given back there as it ends. A task
             // cancelled while it waited sends nothing: its grant only hands the place back.
             let cancelled = Locked(false)
+            @Sendable func giveBack(_ slot: EndpointPool.Slot) {
+                runtime.pool.release(slot)
+                for gate in gates.reversed() { gate.release() }
+            }
             let (slot, started) = await withTaskCancellationHandler {
                 await runtime.pool.acquire { [transport] slot in
                     if cancelled.withLock({ $0 }) { return StartedRequest(start: Clock.now(), exchange: nil) }
@@ -94,18 +98,13 @@ struct RequestSender: Sendable {
                         start: Clock.now(),
                         exchange: transport.start(
                             method: RequestMethod.POST, url: slot.baseURL + path, body: bytes, apiKey: runtime.apiKey,
-                            timeout: runtime.config.timeout,
-                            finished: {
-                                runtime.pool.release(slot)
-                                for gate in gates.reversed() { gate.release() }
-                            }))
+                            timeout: runtime.config.timeout, finished: { giveBack(slot) }))
                 }
             } onCancel: {
                 cancelled.withLock { $0 = true }
             }
             guard let exchange = started.exchange else {
-                runtime.pool.release(slot)
-                for gate in gates.reversed() { gate.release() }
+                giveBack(slot)
                 throw LLMError(.cancelled, "request to model '\(name)' was cancelled", attempts: attempt)
             }
             let url = slot.baseURL + path
