@@ -40,9 +40,10 @@ let package = Package(
         .systemLibrary(name: "CCrypto", path: "Sources/CCrypto", providers: [.apt(["libssl-dev"])]),
         // System libdeflate (Debian: libdeflate-dev) for gzip compression (zlib still inflates).
         .systemLibrary(name: "CDeflate", path: "Sources/CDeflate", providers: [.apt(["libdeflate-dev"])]),
+        .systemLibrary(name: "CIsal", path: "Sources/CIsal", providers: [.apt(["libisal-dev"])]),
 
         // Record model, format adapters, streaming JSONL (+gzip) and Parquet, hashing, stage protocol. No NIO.
-        .target(name: "JupiterCore", dependencies: ["CZlib", "CZstd", "CCrypto", "CDeflate"], swiftSettings: strict),
+        .target(name: "JupiterCore", dependencies: ["CZlib", "CZstd", "CCrypto", "CDeflate", "CIsal"], swiftSettings: strict),
         // The MinHash signature kernel, compiled per CPU level and picked at run time.
         .target(name: "CMinHash"),
         // Filters, language ID, dedup, decontamination.

@@ -52,20 +52,49 @@ public struct ExactDedupStage: GlobalStage {
     }
 
     /// ``normalise(_:)`` of simple text (``SimpleText``: already NFC, one scalar per character
-    /// but `\r\n`) as UTF-8 into `out`; false when a character needs the general code.
+    /// but `\r\n`) as UTF-8 into `out`; false when a character needs the general code. Eight
+    /// ASCII bytes at a time where they hold no control byte and no two spaces in a row (ASCII
+    /// letters lower-cased together), one character at a time elsewhere.
     static func normaliseSimple(_ u: UnsafeBufferPointer<UInt8>, into out: inout [UInt8]) -> Bool {
         guard SimpleText.isSimple(u) else {
             out.removeAll(keepingCapacity: true)
             return false
         }
-        // The output is never longer than the input: written through a pointer, then cut to length.
-        if out.count < u.count { out.append(contentsOf: repeatElement(0, count: u.count - out.count)) }
+        // The output is never longer than the input: written through a pointer (eight bytes at a
+        // time, so with eight to spare), then cut to length.
+        if out.count < u.count + 8 { out.append(contentsOf: repeatElement(0, count: u.count + 8 - out.count)) }
         let written: Int? = out.withUnsafeMutableBufferPointer { o in
-            guard let dst = o.baseAddress else { return 0 }
+            guard let dst = o.baseAddress, let src = u.baseAddress else { return 0 }
             var n = 0
             var pendingSpace = false
             var i = 0
-            while i < u.count {
+            let count = u.count
+            while i < count {
+                if count - i >= 8 {
+                    let w = UnsafeRawPointer(src + i).loadUnaligned(as: UInt64.self)
+                    if let lower = ASCIIWord.lowercasedPlain(w) {
+                        let spaces = ASCIIWord.bytes(equalTo: 0x20, in: w)
+                        let firstSpace = spaces & 0x80 != 0
+                        // Two spaces in a row, or a space that continues whitespace or leads: one at a time.
+                        if spaces & (spaces >> 8) == 0 && !(firstSpace && (pendingSpace || n == 0)) {
+                            if pendingSpace {
+                                dst[n] = 0x20
+                                n += 1
+                                pendingSpace = false
+                            }
+                            UnsafeMutableRawPointer(dst + n).storeBytes(of: lower, as: UInt64.self)
+                            // A last space waits: whitespace may go on, or the text end.
+                            if spaces >> 56 != 0 {
+                                n += 7
+                                pendingSpace = true
+                            } else {
+                                n += 8
+                            }
+                            i += 8
+                            continue
+                        }
+                    }
+                }
                 let b = u[i]
                 if b < 0x80 {
                     if b == 0x20 || (b >= 0x09 && b <= 0x0D) {
@@ -109,12 +138,21 @@ public struct ExactDedupStage: GlobalStage {
 
     /// The 128-bit key of a text: the first 16 bytes of SHA-256 of its normalised UTF-8.
     static func digest(_ text: String, _ scratch: inout [UInt8]) -> Digest {
+        if SimpleText.withUTF8(text, { normaliseSimple($0, into: &scratch) }) { return digest(normalised: scratch) }
+        return digest(normalised: Array(normaliseGeneral(text).utf8))
+    }
+
+    /// ``digest(_:_:)`` of the text whose UTF-8 is `u`; nil when `u` is not valid UTF-8.
+    static func digest(utf8 u: UnsafeBufferPointer<UInt8>, _ scratch: inout [UInt8]) -> Digest? {
+        if normaliseSimple(u, into: &scratch) { return digest(normalised: scratch) }
+        guard let text = String(validating: u, as: UTF8.self) else { return nil }
+        return digest(normalised: Array(normaliseGeneral(text).utf8))
+    }
+
+    /// The key of normalised UTF-8.
+    static func digest(normalised bytes: [UInt8]) -> Digest {
         var sha = SHA256()
-        if SimpleText.withUTF8(text, { normaliseSimple($0, into: &scratch) }) {
-            sha.update(scratch)
-        } else {
-            sha.update(normaliseGeneral(text))
-        }
+        sha.update(bytes)
         let d = sha.finalize()
         var a: UInt64 = 0
         var b: UInt64 = 0
@@ -155,6 +193,170 @@ public struct ExactDedupStage: GlobalStage {
                     seen[digest] = record.id
                     try await emit(.kept(record))
                 }
+            }
+        }
+    }
+}
+
+extension ExactDedupStage: LineDecidingStage {
+    /// Decides from the stored lines what ``run(_:context:emit:)`` decides.
+    public func lineDecider() -> any LineDecider { ExactLineDecider(stage: self) }
+}
+
+/// `exact-dedup` over stored lines: the compared text is read straight from the line when the
+/// line is a pair as the run writes it (`source`, `target`) or a document with nothing between its
+/// text and its lineage (`text`), and that text has no escape; otherwise the record is decoded.
+/// The first record of each key is remembered by its id's bytes (16 + 16 bytes and the id per
+/// kept record).
+struct ExactLineDecider: LineDecider {
+    let stage: ExactDedupStage
+    /// Where each key's first record's id lies in ``ids``.
+    private var seen = DigestTable()
+    private var ids: [UInt8] = []
+    private var scratch: [UInt8] = []
+
+    init(stage: ExactDedupStage) { self.stage = stage }
+
+    mutating func verdict(line: UnsafeBufferPointer<UInt8>, id: Range<Int>, record: () throws -> Record) throws
+        -> DropReason?
+    {
+        let digest: ExactDedupStage.Digest
+        if let text = Self.text(line, field: stage.field, idEnd: id.upperBound),
+            let fast = ExactDedupStage.digest(utf8: UnsafeBufferPointer(rebasing: line[text]), &scratch)
+        {
+            digest = fast
+        } else {
+            digest = ExactDedupStage.digest(stage.key(try record()), &scratch)
+        }
+        return decide(digest, id: UnsafeBufferPointer(rebasing: line[id]))
+    }
+
+    mutating func verdict(record: Record) throws -> DropReason? {
+        let digest = ExactDedupStage.digest(stage.key(record), &scratch)
+        var id = record.id
+        return id.withUTF8 { decide(digest, id: $0) }
+    }
+
+    /// Drops the record when its key was seen, naming the first record; remembers it otherwise.
+    private mutating func decide(_ digest: ExactDedupStage.Digest, id: UnsafeBufferPointer<UInt8>) -> DropReason? {
+        if let first = seen.insert(digest, offset: ids.count, count: id.count) {
+            return ExactDedupStage.duplicateReason(
+                of: String(decoding: ids[first.offset..<(first.offset + first.count)], as: UTF8.self))
+        }
+        ids.append(contentsOf: id)
+        return nil
+    }
+
+    private static let translation: [UInt8] = Array(##","translation":{""##.utf8)
+    private static let textKey: [UInt8] = Array(##","text":""##.utf8)
+    private static let lineage: [UInt8] = Array(##","lineage":{""##.utf8)
+
+    /// The bytes of the compared text on a line whose id string ends at `idEnd` (its closing
+    /// quote), when they can be read without decoding: nil for any other shape, or text with an
+    /// escape or a control byte.
+    static func text(_ u: UnsafeBufferPointer<UInt8>, field: String, idEnd: Int) -> Range<Int>? {
+        var p = idEnd + 1
+        switch field {
+        case "source", "target":
+            // `,"translation":{"<lang>":"<source>","<lang>":"<target>"}`
+            guard matches(u, p, translation) else { return nil }
+            p += translation.count - 1
+            guard let lang = plainString(u, p), lang.upperBound + 1 < u.count, u[lang.upperBound + 1] == 0x3A,
+                let source = plainString(u, lang.upperBound + 2)
+            else { return nil }
+            if field == "source" { return source }
+            p = source.upperBound + 1
+            guard p < u.count, u[p] == 0x2C, let lang2 = plainString(u, p + 1), lang2.upperBound + 1 < u.count,
+                u[lang2.upperBound + 1] == 0x3A, let target = plainString(u, lang2.upperBound + 2),
+                target.upperBound + 1 < u.count, u[target.upperBound + 1] == 0x7D
+            else { return nil }
+            return target
+        case "text":
+            // A document `{"id":"…","text":"…","lineage":{…}}`: nothing else that could make it another kind.
+            guard matches(u, p, textKey) else { return nil }
+            guard let text = plainString(u, p + textKey.count - 1), matches(u, text.upperBound + 1, lineage) else {
+                return nil
+            }
+            return text
+        default:
+            return nil
+        }
+    }
+
+    @inline(__always) private static func matches(_ u: UnsafeBufferPointer<UInt8>, _ at: Int, _ text: [UInt8]) -> Bool {
+        guard at >= 0, at + text.count <= u.count else { return false }
+        for k in 0..<text.count where u[at + k] != text[k] { return false }
+        return true
+    }
+
+    /// The content of the JSON string whose opening quote is at `start`, when it has no escape and
+    /// no control byte (its bytes are then the string's UTF-8): its range, before the closing quote.
+    @inline(__always) private static func plainString(_ u: UnsafeBufferPointer<UInt8>, _ start: Int) -> Range<Int>? {
+        guard start < u.count, u[start] == 0x22, let base = u.baseAddress else { return nil }
+        var p = start + 1
+        // Eight bytes at a time up to the first quote, backslash or control byte.
+        while u.count - p >= 8 {
+            let w = UnsafeRawPointer(base + p).loadUnaligned(as: UInt64.self)
+            let stops =
+                ASCIIWord.bytes(equalTo: 0x22, in: w) | ASCIIWord.bytes(equalTo: 0x5C, in: w)
+                | ASCIIWord.controlBytes(w)
+            if stops == 0 {
+                p += 8
+                continue
+            }
+            p += stops.trailingZeroBitCount / 8
+            break
+        }
+        while p < u.count {
+            let b = u[p]
+            if b == 0x22 { return (start + 1)..<p }
+            if b == 0x5C || b < 0x20 { return nil }
+            p += 1
+        }
+        return nil
+    }
+}
+
+/// The keys seen and where each first record's id lies: open addressing with linear probing on
+/// the key's first 64 bits (SHA-256 bits, already uniform, so no hashing), at most 70% full.
+struct DigestTable {
+    private struct Slot {
+        var a: UInt64
+        var b: UInt64
+        /// Where the id lies; -1 for an empty slot.
+        var offset: Int
+        var count: Int
+    }
+
+    private var slots: [Slot] = Array(repeating: Slot(a: 0, b: 0, offset: -1, count: 0), count: 1 << 10)
+    private var used = 0
+
+    /// The id span stored for `key`, or nil after storing `offset` and `count` for it.
+    mutating func insert(_ key: ExactDedupStage.Digest, offset: Int, count: Int) -> (offset: Int, count: Int)? {
+        if (used + 1) * 10 > slots.count * 7 { grow() }
+        let found: (offset: Int, count: Int)? = slots.withUnsafeMutableBufferPointer { s in
+            let mask = s.count - 1
+            var i = Int(truncatingIfNeeded: key.a) & mask
+            while s[i].offset >= 0 {
+                if s[i].a == key.a && s[i].b == key.b { return (s[i].offset, s[i].count) }
+                i = (i + 1) & mask
+            }
+            s[i] = Slot(a: key.a, b: key.b, offset: offset, count: count)
+            return nil
+        }
+        if found == nil { used += 1 }
+        return found
+    }
+
+    private mutating func grow() {
+        let old = slots
+        slots = Array(repeating: Slot(a: 0, b: 0, offset: -1, count: 0), count: old.count * 2)
+        slots.withUnsafeMutableBufferPointer { s in
+            let mask = s.count - 1
+            for slot in old where slot.offset >= 0 {
+                var i = Int(truncatingIfNeeded: slot.a) & mask
+                while s[i].offset >= 0 { i = (i + 1) & mask }
+                s[i] = slot
             }
         }
     }

@@ -115,7 +115,25 @@ public struct PairFilterStage: RecordStage, KindAware {
         init(_ u: UnsafeBufferPointer<UInt8>, _ r: Range<Int>) {
             var previousCR = false
             var i = r.lowerBound
+            let base = u.baseAddress
             while i < r.upperBound {
+                // Eight ASCII bytes without a control byte at a time: eight characters, the
+                // spaces among them not visible, the letters counted together.
+                if r.upperBound - i >= 8, let base {
+                    let w = UnsafeRawPointer(base + i).loadUnaligned(as: UInt64.self)
+                    if w & ASCIIWord.high == 0 && ASCIIWord.controlBytes(w) == 0 {
+                        let spaces = ASCIIWord.bytes(equalTo: 0x20, in: w).nonzeroBitCount
+                        let x = w | 0x2020_2020_2020_2020
+                        // `a` ... `z` once folded: at least 0x61 and below 0x7B.
+                        let alpha = (x &+ 0x1F1F_1F1F_1F1F_1F1F) & ~(x &+ 0x0505_0505_0505_0505) & ASCIIWord.high
+                        characters += 8
+                        visible += 8 - spaces
+                        letters += alpha.nonzeroBitCount
+                        previousCR = false
+                        i += 8
+                        continue
+                    }
+                }
                 let b = u[i]
                 if b < 0x80 {
                     if !(b == 0x0A && previousCR) { characters += 1 }

@@ -1,3 +1,4 @@
+import Foundation
 import JupiterCore
 import Testing
 
@@ -36,5 +37,36 @@ import Testing
         let long = String(repeating: "ŵ-abc ", count: 5)
         let value = try JSONParser.parse("\"" + long + "\\n\\t\\\"\\u0175\\ud83d\\udc09" + long + "\"")
         #expect(value == .string(long + "\n\t\"ŵ🐉" + long))
+    }
+
+    @Test("the writer's eight-byte runs escape exactly what one byte at a time escapes")
+    func writerEscapesAsBytewise() {
+        func reference(_ s: String) -> [UInt8] {
+            var out: [UInt8] = [0x22]
+            for c in s.utf8 {
+                switch c {
+                case 0x22: out += Array(#"\""#.utf8)
+                case 0x5C: out += Array(#"\\"#.utf8)
+                case 0x0A: out += Array(#"\n"#.utf8)
+                case 0x0D: out += Array(#"\r"#.utf8)
+                case 0x09: out += Array(#"\t"#.utf8)
+                case 0x08: out += Array(#"\b"#.utf8)
+                case 0x0C: out += Array(#"\f"#.utf8)
+                case ..<0x20: out += Array(String(format: "\\u%04x", Int(c)).utf8)
+                default: out.append(c)
+                }
+            }
+            return out + [0x22]
+        }
+        let alphabet: [String] = [
+            "abcdefg", "h", " ", "\"", "\\", "\n", "\r", "\t", "\u{08}", "\u{0C}", "\u{01}", "\u{1F}", "\u{7F}", "ŵ", "’", "🐉"
+        ]
+        var rng = SeededRandom(seed: 3)
+        for _ in 0..<5000 {
+            let s = (0..<Int(rng.next() % 30)).map { _ in alphabet[Int(rng.next() % UInt64(alphabet.count))] }.joined()
+            var out: [UInt8] = []
+            JSONWriter.writeString(s, into: &out)
+            #expect(out == reference(s), "\(s.debugDescription)")
+        }
     }
 }

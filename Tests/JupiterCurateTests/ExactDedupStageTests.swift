@@ -44,6 +44,20 @@ struct ArrayBatches: RecordBatches {
         #expect(fast > 1000)
     }
 
+    @Test("eight bytes at a time normalise as one character at a time: spaces at every place of a word")
+    func wordNormalisationMatchesGeneral() {
+        let pieces = ["a", "Z", " ", "  ", "\t", "é", "’", "\n", "xyzW", "QRSTUVWX", "\r\n", "\u{00A0}"]
+        var rng = SeededRandom(seed: 7)
+        var scratch: [UInt8] = []
+        for _ in 0..<20_000 {
+            var t = ""
+            for _ in 0..<Int(rng.next() % 24) { t += pieces[Int(rng.next() % UInt64(pieces.count))] }
+            let general = ExactDedupStage.normaliseGeneral(t)
+            #expect(SimpleText.withUTF8(t, { ExactDedupStage.normaliseSimple($0, into: &scratch) }), "\(t.debugDescription)")
+            #expect(scratch.elementsEqual(general.utf8), "\(t.debugDescription)")
+        }
+    }
+
     @Test func keepsTheFirstAndNamesItInDrops() async throws {
         let out = try await run(
             ExactDedupStage(),
@@ -68,5 +82,92 @@ struct ArrayBatches: RecordBatches {
         let byText = try await run(ExactDedupStage(field: "text"), input)
         #expect(bySource.filter { if case .dropped = $0 { true } else { false } }.count == 1)
         #expect(byText.filter { if case .dropped = $0 { true } else { false } }.count == 0)
+    }
+
+    /// Records of every shape the line decider reads differently: pairs and documents it reads
+    /// on the line (with and without escapes, simple and general text), documents with metadata,
+    /// conversations, and ids with escapes (lines the run cannot take apart).
+    static func lineRecords() throws -> [Record] {
+        let texts = try PairFilterStageTests.variants()
+        var out: [Record] = []
+        for (i, t) in texts.enumerated() {
+            let lineage = Lineage(file: "in.tsv", line: i + 1)
+            let other = texts[(i * 7 + 3) % texts.count]
+            // Every third text again, so that some records are duplicates (in another form too).
+            let a = i % 3 == 0 ? texts[i / 3] : t
+            let id = i % 50 == 7 ? "id \"\(i)\"" : "r\(i)"
+            switch i % 5 {
+            case 0, 1:
+                out.append(
+                    .pair(ParallelPair(id: id, sourceLanguage: "en", targetLanguage: "cy", source: a, target: other, lineage: lineage)))
+            case 2:
+                out.append(
+                    .pair(
+                        ParallelPair(
+                            id: id, sourceLanguage: "en", targetLanguage: "cy", source: other, target: a, metadata: ["n": .int(i)],
+                            lineage: lineage)))
+            case 3:
+                out.append(.document(Document(id: id, text: a + (i % 2 == 0 ? " \"quoted\"\n" : ""), lineage: lineage)))
+            default:
+                out.append(.document(Document(id: id, text: a, metadata: ["k": .string("v")], lineage: lineage)))
+            }
+        }
+        return out
+    }
+
+    @Test("deciding from stored lines keeps and drops what run does, for every field", arguments: ["text", "source", "target", "prompt"])
+    func lineDeciderMatchesRun(field: String) async throws {
+        let records = try Self.lineRecords()
+        let stage = ExactDedupStage(field: field)
+        let expected = try await run(stage, [records])
+        var decider = stage.lineDecider()
+        var onLine = 0
+        var drops = 0
+        for (i, record) in records.enumerated() {
+            var bytes: [UInt8] = []
+            DirectEncoding.write(record, into: &bytes)
+            let reason: DropReason? = try bytes.withUnsafeBufferPointer { line in
+                if let shape = RawRecordLine.shape(line) {
+                    onLine += 1
+                    return try decider.verdict(line: line, id: shape.id) { record }
+                }
+                return try decider.verdict(record: record)
+            }
+            switch expected[i] {
+            case .kept: #expect(reason == nil, "record \(i)")
+            case .dropped(_, let r):
+                drops += 1
+                #expect(reason == r, "record \(i)")
+            case .quarantined: Issue.record("run quarantined record \(i)")
+            }
+        }
+        #expect(onLine == records.filter { !$0.id.contains("\"") }.count)
+        #expect(drops > records.count / 5)
+    }
+
+    @Test("the text is read from the line, not decoded, where the line allows it")
+    func lineDeciderReadsTextOnTheLine() throws {
+        var decider = ExactDedupStage(field: "source").lineDecider()
+        let plain = Record.pair(
+            ParallelPair(
+                id: "a", sourceLanguage: "en", targetLanguage: "cy", source: "Bore da", target: "Good", lineage: Lineage(file: "f", line: 1)
+            ))
+        let escaped = Record.pair(
+            ParallelPair(
+                id: "b", sourceLanguage: "en", targetLanguage: "cy", source: "bore \"da\"", target: "x",
+                lineage: Lineage(file: "f", line: 2)))
+        var decoded = 0
+        for record in [plain, escaped, plain] {
+            var bytes: [UInt8] = []
+            DirectEncoding.write(record, into: &bytes)
+            _ = try bytes.withUnsafeBufferPointer { line in
+                let shape = try #require(RawRecordLine.shape(line))
+                return try decider.verdict(line: line, id: shape.id) {
+                    decoded += 1
+                    return record
+                }
+            }
+        }
+        #expect(decoded == 1)
     }
 }

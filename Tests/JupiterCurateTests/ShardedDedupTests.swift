@@ -33,13 +33,16 @@ import Testing
 
     /// Runs the four passes with `tasks` tasks over batches of `batchSize` records (batch `b`
     /// scanned and filtered by task `b % tasks`); the outputs in input order.
-    static func sharded(_ stage: any ShardedStage, _ records: [Record], tasks: Int, batchSize: Int) async throws -> [StageOutput] {
+    static func sharded(
+        _ stage: any ShardedStage, _ records: [Record], tasks: Int, batchSize: Int, lines: Bool = false
+    ) async throws -> [StageOutput] {
         let dir = try ScratchDirectory.make("shards")
         let batches = stride(from: 0, to: records.count, by: batchSize).map { Array(records[$0..<min(records.count, $0 + batchSize)]) }
         let first = batches.indices.map { $0 * batchSize }
         for task in 0..<tasks {
             let mine = batches.indices.filter { $0 % tasks == task }
-            try await stage.scan(Input(batches: mine.map { (first[$0], batches[$0]) }), task: task, of: tasks, directory: dir, workers: 2)
+            let input = Input(batches: mine.map { (first[$0], batches[$0]) })
+            try await stage.scan(lines ? LineInput(input: input) : input, task: task, of: tasks, directory: dir, workers: 2)
         }
         for part in 0..<tasks { try await stage.reduce(part: part, of: tasks, directory: dir) }
         try await stage.combine(parts: tasks, records: records.count, directory: dir)
@@ -59,6 +62,31 @@ import Testing
         }
     }
 
+    /// The same batches as the run stores them: native JSON lines.
+    struct LineInput: LineShardInput {
+        let input: Input
+        func forEachBatch(_ body: (Int, [Record]) async throws -> Void) async throws { try await input.forEachBatch(body) }
+        func forEachLineBatch(_ body: (Int, [UInt8], String) async throws -> Void) async throws {
+            for (f, records) in input.batches {
+                var bytes: [UInt8] = []
+                for r in records {
+                    DirectEncoding.write(r, into: &bytes)
+                    bytes.append(0x0A)
+                }
+                try await body(f, bytes, "batch-\(f).jsonl")
+            }
+        }
+    }
+
+    /// ``records`` with a lineage each, as records read by a run have (lines written without one do not decode).
+    static let readRecords: [Record] = records.enumerated().map { i, r in
+        guard case .document(var d) = r else { return r }
+        d.lineage = Lineage(file: "corpus.jsonl", line: i + 1)
+        // Some ids need escapes: those lines are decoded, not read in place.
+        if i % 40 == 3 { d.id = "id \"\(i)\"" }
+        return .document(d)
+    }
+
     static func drops(_ outputs: [StageOutput]) -> Int {
         outputs.filter { if case .dropped = $0 { true } else { false } }.count
     }
@@ -71,6 +99,17 @@ import Testing
         let got = try await Self.sharded(stage, Self.records, tasks: tasks, batchSize: 97)
         #expect(got.count == expected.count)
         #expect(got == expected)
+    }
+
+    @Test("exact-dedup scanning stored lines decides as one pass", arguments: [1, 3])
+    func exactDedupLineScanEqualsOnePass(tasks: Int) async throws {
+        for field in ["text", "source"] {
+            let stage = ExactDedupStage(field: field)
+            let expected = try await DedupTestData.run(stage, Self.readRecords)
+            #expect(Self.drops(expected) >= 20)
+            let got = try await Self.sharded(stage, Self.readRecords, tasks: tasks, batchSize: 97, lines: true)
+            #expect(got == expected, "field \(field)")
+        }
     }
 
     @Test(arguments: [1, 2, 4, 16, 31])

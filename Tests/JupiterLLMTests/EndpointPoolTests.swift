@@ -24,7 +24,8 @@ import Testing
 
     @Test func aLimitedViewHoldsRequestsOnTheWireToItsLimit() async throws {
         try await withServer(.init(threads: 2)) { server in
-            server.inject(.slow(0.05), times: 1000)
+            // Answers slow enough that every place is taken at once even on a busy machine.
+            server.inject(.slow(0.25), times: 1000)
             try await withService([testModel(server, maxInFlight: 8)]) { llm in
                 let limited = llm.limitingRequests(to: 3)
                 let twice = limited.limitingRequests(to: 2)

@@ -346,4 +346,18 @@ final class EventLog: @unchecked Sendable {
         default: break
         }
     }
+
+    @Test("a drop member written directly has the bytes the JSON writer gives it")
+    func droppedMemberBytes() {
+        let reasons = [
+            DropReason(rule: "r", message: "m \"q\"\n"),
+            DropReason(rule: "exact-dedup.duplicate", message: "duplicate of a", value: .string("a")),
+            DropReason(rule: "pair.length-ratio", message: "length ratio 3.2 > 3.0", value: .double(3.25))
+        ]
+        for reason in reasons {
+            var direct: [UInt8] = []
+            LineBatch.writeDroppedMember("st\u{E9}ge", reason, into: &direct)
+            #expect(direct == JSONWriter.bytes(BatchProcessor.droppedMember(stage: "st\u{E9}ge", reason: reason)))
+        }
+    }
 }

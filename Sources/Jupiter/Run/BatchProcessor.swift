@@ -223,12 +223,6 @@ struct BatchProcessor: Sendable {
         countDropped(origins: r.lineage.origins.count, id: r.id, stage: stage, reason: reason, in: &out)
     }
 
-    /// ``appendDropped(_:stage:reason:to:)`` from the record's stored line (the same bytes).
-    static func appendDropped(_ line: RawRecordLine, stage: String, reason: DropReason, to out: inout BatchOutput) {
-        line.appendWithMember("dropped", droppedMember(stage: stage, reason: reason), to: &out.dropped)
-        countDropped(origins: line.origins, id: line.id, stage: stage, reason: reason, in: &out)
-    }
-
     /// The `dropped` member of a drop line.
     static func droppedMember(stage: String, reason: DropReason) -> JSONValue {
         var d: JSONObject = ["stage": .string(stage), "rule": .string(reason.rule), "reason": .string(reason.message)]

@@ -60,13 +60,17 @@ struct ShardFiles {
 
 /// The batches `b` with `b % tasks == task` of a step's input, each with the global index of its
 /// first record.
-struct StepShardInput: ShardInput {
+struct StepShardInput: LineShardInput {
     let files: BatchFiles
     let batches: [Int]
     let firstIndex: [Int]
 
     func forEachBatch(_ body: (_ first: Int, _ records: [Record]) async throws -> Void) async throws {
         for b in batches { try await body(firstIndex[b], try files.readKept(b)) }
+    }
+
+    func forEachLineBatch(_ body: (_ first: Int, _ lines: [UInt8], _ path: String) async throws -> Void) async throws {
+        for b in batches { try await body(firstIndex[b], try RecordLines.readBytes(path: files.keptPath(b)), files.keptPath(b)) }
     }
 }
 

@@ -307,42 +307,42 @@ struct StepRunner {
         let batches = max(1, inputRecord.batches)
         for b in 0..<batches where b % tasks == task && w.files.done(b) == nil {
             try Task.checkCancellation()
-            var writer = GlobalBatchWriter(files: w.files, index: b, background: false)
             if b < inputRecord.batches, var place = decider as? any PlaceShardDecider {
                 // Decided by place: each record is written from its stored line (decoded only
-                // when the line is not in the canonical form).
+                // when the line is not in the run's own form), as a line-deciding stage's are.
                 let path = inputFiles.keptPath(b)
-                let lines = try RecordLines.readLines(path: path)
-                if let expected = inputFiles.done(b)?.records, expected != lines.count {
-                    throw RunError(.stage, "\(path): \(lines.count) records, but the batch's record says \(expected)")
+                guard let expected = inputFiles.done(b)?.records else {
+                    throw RunError(.stage, "\(inputFiles.directory): batch \(b) is not done")
                 }
                 let verdicts: [DropReason?]
-                do { verdicts = try place.verdicts(count: lines.count, first: first[b]) } catch {
+                do { verdicts = try place.verdicts(count: expected, first: first[b]) } catch {
                     throw RunError.stageFailed(dataset: w.dataset.name, stage: stage.id, message: "\(error)")
                 }
                 decider = place
-                for (k, line) in lines.enumerated() {
-                    if let raw = RawRecordLine(line.bytes) {
-                        try await writer.add(raw, dropped: verdicts[k], stage: stage.id)
-                    } else {
-                        let record = try RecordLines.decode(line.bytes, file: path, line: line.number)
-                        try await writer.add(verdicts[k].map { .dropped(record, $0) } ?? .kept(record), stage: stage.id)
+                var lines: any LineDecider = PlaceLineDecider(verdicts: verdicts, path: path)
+                var out = LineBatch(stage: stage.id)
+                try out.decide(try RecordLines.readBytes(path: path), path: path, with: &lines)
+                guard out.records == expected else {
+                    throw RunError(.stage, "\(path): \(out.records) records, but the batch's record says \(expected)")
+                }
+                _ = try out.write(w.files, index: b)
+            } else {
+                var writer = GlobalBatchWriter(files: w.files, index: b, background: false)
+                if b < inputRecord.batches {
+                    let records = try inputFiles.readKept(b)
+                    let outputs: [StageOutput]
+                    do { outputs = try decider.outputs(records, first: first[b]) } catch {
+                        throw RunError.stageFailed(dataset: w.dataset.name, stage: stage.id, message: "\(error)")
                     }
+                    guard outputs.count == records.count else {
+                        throw RunError.stageFailed(
+                            dataset: w.dataset.name, stage: stage.id,
+                            message: "decided \(outputs.count) of the \(records.count) records of batch \(b)")
+                    }
+                    for o in outputs { try await writer.add(o, stage: stage.id) }
                 }
-            } else if b < inputRecord.batches {
-                let records = try inputFiles.readKept(b)
-                let outputs: [StageOutput]
-                do { outputs = try decider.outputs(records, first: first[b]) } catch {
-                    throw RunError.stageFailed(dataset: w.dataset.name, stage: stage.id, message: "\(error)")
-                }
-                guard outputs.count == records.count else {
-                    throw RunError.stageFailed(
-                        dataset: w.dataset.name, stage: stage.id,
-                        message: "decided \(outputs.count) of the \(records.count) records of batch \(b)")
-                }
-                for o in outputs { try await writer.add(o, stage: stage.id) }
+                _ = try await writer.finish()
             }
-            _ = try await writer.finish()
         }
         return batches
     }
@@ -357,6 +357,9 @@ struct StepRunner {
         observer?(.stepStarted(dataset: dataset, step: w.index, of: w.dataset.steps.count, label: stage.id, totalBytes: nil))
         guard let global = stage.stage as? any GlobalStage else {
             throw RunError.stageFailed(dataset: dataset, stage: stage.id, message: "not a global stage")
+        }
+        if let lineStage = global as? any LineDecidingStage {
+            return try await runLineGlobal(w, stage: stage, lineStage: lineStage, workers: workers, started: started)
         }
         let (inputFiles, inputRecord) = try input(of: w)
         var total = StepCounts()
@@ -554,19 +557,6 @@ struct GlobalBatchWriter {
             kept.counts.quarantined += one.counts.quarantined
             kept.counts.addStages(one.counts)
         }
-    }
-
-    /// Adds a record from its stored line: kept by `stage` (`reason` nil) or dropped; the same
-    /// bytes and counts as ``add(_:stage:)`` with the decoded record.
-    mutating func add(_ line: RawRecordLine, dropped reason: DropReason?, stage: String) async throws {
-        guard let reason else {
-            line.appendKept(stage: stage, to: &kept.kept)
-            countKept(origins: line.origins, stage: stage)
-            return
-        }
-        var one = BatchOutput()
-        BatchProcessor.appendDropped(line, stage: stage, reason: reason, to: &one)
-        try await addDrops(one)
     }
 
     private mutating func countKept(origins: Int, stage: String) {

@@ -1,3 +1,9 @@
+#if canImport(Glibc)
+import Glibc
+#elseif canImport(Darwin)
+import Darwin
+#endif
+
 /// The input/output formats Jupiter reads and writes.
 public enum Format: String, CaseIterable, Sendable, Hashable {
     /// OpenAI chat JSONL: `{"messages":[{"role","content","reasoning_content"?…}]}`; reasoning
@@ -189,15 +195,19 @@ public struct ParallelTSVDecoder: UnitDecoder {
     public func decode(_ unit: SourceUnit, file: String) throws(RecordDecodingError) -> Record? {
         let bytes = unit.bytes
         if bytes.isEmpty { return nil }
-        guard let tab = bytes.firstIndex(of: 0x09) else {
-            throw RecordDecodingError("expected 2 tab-separated columns, found 1")
+        // The tabs, found with memchr: the first, and whether there is a second.
+        let tabs: (first: Int, more: Bool)? = bytes.withUnsafeBufferPointer { u in
+            guard let base = u.baseAddress, let p = memchr(base, 0x09, u.count) else { return nil }
+            let first = UnsafePointer(p.assumingMemoryBound(to: UInt8.self)) - base
+            return (first, memchr(base + first + 1, 0x09, u.count - first - 1) != nil)
         }
-        let rest = bytes[(tab + 1)...]
-        if rest.contains(0x09) {
+        guard let tabs else { throw RecordDecodingError("expected 2 tab-separated columns, found 1") }
+        if tabs.more {
             throw RecordDecodingError("expected 2 tab-separated columns, found \(bytes.filter { $0 == 0x09 }.count + 1)")
         }
+        let tab = tabs.first
         guard let source = String(validating: bytes[..<tab], as: UTF8.self),
-            let target = String(validating: rest, as: UTF8.self)
+            let target = String(validating: bytes[(tab + 1)...], as: UTF8.self)
         else { throw RecordDecodingError("invalid UTF-8") }
         return .pair(
             ParallelPair(

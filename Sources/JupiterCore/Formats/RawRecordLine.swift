@@ -6,43 +6,57 @@
 ///
 /// The line is accepted only when that is sure: a leading `id` string without escapes, and the
 /// lineage as the record's last member, in exactly the form the encoder writes (strings without
-/// escapes, plain integers). Any other line gives nil, and the caller decodes it as before.
-package struct RawRecordLine {
-    /// The line, without its newline.
-    package let bytes: [UInt8]
-    /// The record's id.
-    package let id: String
-    /// Origins in the lineage (a merged record has several).
-    package let origins: Int
-    /// Whether the lineage has no stages yet.
-    private let noStages: Bool
+/// escapes, plain integers). Any other line has no ``Shape``, and the caller decodes it.
+package enum RawRecordLine {
+    /// What a canonical native line holds (see the type), found on its bytes.
+    package struct Shape {
+        /// The bytes of the record's id (no escape in them, so they are its UTF-8).
+        package var id: Range<Int>
+        /// Origins in the lineage.
+        package var origins: Int
+        /// Whether the lineage has no stages yet.
+        package var noStages: Bool
+        /// Where `,"lineage":` starts: the record's other members end there.
+        package var lineage: Int
+    }
 
-    /// Takes a line apart; nil when it is not a canonical native line (see the type).
-    package init?(_ bytes: [UInt8]) {
-        let n = bytes.count
+    /// The shape of `u` when it is a canonical native line (see the type); nil otherwise.
+    package static func shape(_ u: UnsafeBufferPointer<UInt8>) -> Shape? {
+        let n = u.count
         // The line ends with the lineage object and the record's closing brace: `]}}`.
-        guard n > 40, bytes[n - 1] == 0x7D, bytes[n - 2] == 0x7D, bytes[n - 3] == 0x5D else { return nil }
-        let scanned: (origins: Int, noStages: Bool)? = bytes.withUnsafeBufferPointer { u in
-            // The last `,"lineage":{"origins":[` opens the lineage: what follows it to the end
-            // must be exactly one canonical lineage object and the record's `}` (text inside a
-            // JSON string cannot hold the unescaped quotes; one inside a nested value would be
-            // followed by more than one closing brace).
-            var start = n - Self.marker.count
-            while start > 0 {
-                if u[start] == 0x2C && u[start + 2] == 0x6C && Self.matches(u, start, Self.marker) { break }
-                start -= 1
-            }
-            guard start > 0 else { return nil }
-            return Self.canonicalLineage(u, from: start + Self.marker.count)
+        guard n > 40, u[n - 1] == 0x7D, u[n - 2] == 0x7D, u[n - 3] == 0x5D, let id = leadingIDRange(u) else { return nil }
+        // The last `,"lineage":{"origins":[` opens the lineage: what follows it to the end
+        // must be exactly one canonical lineage object and the record's `}` (text inside a
+        // JSON string cannot hold the unescaped quotes; one inside a nested value would be
+        // followed by more than one closing brace).
+        var start = n - Self.marker.count
+        while start > id.upperBound {
+            if u[start] == 0x2C && u[start + 2] == 0x6C && Self.matches(u, start, Self.marker) { break }
+            start -= 1
         }
-        guard let scanned, let id = Self.leadingID(bytes) else { return nil }
-        self.bytes = bytes
-        self.id = id
-        origins = scanned.origins
-        noStages = scanned.noStages
+        guard start > id.upperBound, let lineage = Self.canonicalLineage(u, from: start + Self.marker.count) else {
+            return nil
+        }
+        return Shape(id: id, origins: lineage.origins, noStages: lineage.noStages, lineage: start)
+    }
+
+    /// The bytes of the id of a line that starts `{"id":"…"` with no escape in it; nil otherwise.
+    package static func leadingIDRange(_ u: UnsafeBufferPointer<UInt8>) -> Range<Int>? {
+        let prefix = Self.idPrefix
+        guard u.count > prefix.count, matches(u, 0, prefix) else { return nil }
+        var i = prefix.count
+        while i < u.count {
+            switch u[i] {
+            case 0x22: return prefix.count..<i
+            case 0x5C: return nil
+            default: i += 1
+            }
+        }
+        return nil
     }
 
     private static let marker: [UInt8] = Array(#","lineage":{"origins":["#.utf8)
+    private static let idPrefix: [UInt8] = Array(#"{"id":""#.utf8)
     private static let lineKey: [UInt8] = Array(#","line":"#.utf8)
     private static let fileKey: [UInt8] = Array(#"{"file":"#.utf8)
     private static let stagesKey: [UInt8] = Array(#"],"stages":["#.utf8)
@@ -122,36 +136,36 @@ package struct RawRecordLine {
 
     /// The id of a line that starts `{"id":"…"` with no escape in it; nil otherwise.
     package static func leadingID(_ bytes: [UInt8]) -> String? {
-        let prefix: [UInt8] = Array(#"{"id":""#.utf8)
-        guard bytes.count > prefix.count, bytes[0..<prefix.count].elementsEqual(prefix) else { return nil }
-        var i = prefix.count
-        while i < bytes.count {
-            switch bytes[i] {
-            case 0x22: return String(validating: bytes[prefix.count..<i], as: UTF8.self)
-            case 0x5C: return nil
-            default: i += 1
-            }
-        }
-        return nil
+        guard let r = bytes.withUnsafeBufferPointer({ leadingIDRange($0) }) else { return nil }
+        return String(validating: bytes[r], as: UTF8.self)
     }
 
-    /// Appends the line of the record after `stage` kept it (its stages grown by `stage`), and a newline.
-    package func appendKept(stage: String, to out: inout [UInt8]) {
-        let n = bytes.count
-        out.append(contentsOf: bytes[0..<(n - 3)])
+    /// Appends the canonical line `u` of the record after `stage` kept it (its stages grown by
+    /// `stage`; `noStages` from its ``Shape``), and a newline.
+    package static func appendKept(_ u: UnsafeBufferPointer<UInt8>, noStages: Bool, stage: String, to out: inout [UInt8]) {
+        let n = u.count
+        out.append(contentsOf: UnsafeBufferPointer(rebasing: u[0..<(n - 3)]))
         if !noStages { out.append(0x2C) }
         JSONWriter.writeString(stage, into: &out)
-        out.append(contentsOf: bytes[(n - 3)..<n])
+        out.append(contentsOf: UnsafeBufferPointer(rebasing: u[(n - 3)..<n]))
         out.append(0x0A)
     }
 
-    /// Appends the line of the record with the member `key` (`"dropped"`) set to `value`, and a newline.
-    package func appendWithMember(_ key: String, _ value: JSONValue, to out: inout [UInt8]) {
-        out.append(contentsOf: bytes[0..<(bytes.count - 1)])
+    /// Appends the canonical line `u` of the record with the member `key` (`"dropped"`) set to
+    /// `value`, and a newline.
+    package static func appendWithMember(_ u: UnsafeBufferPointer<UInt8>, _ key: String, _ value: JSONValue, to out: inout [UInt8]) {
+        appendWithMember(u, key, to: &out) { JSONWriter.write(value, into: &$0) }
+    }
+
+    /// ``appendWithMember(_:_:_:to:)``, the member's value written by `value`.
+    package static func appendWithMember(
+        _ u: UnsafeBufferPointer<UInt8>, _ key: String, to out: inout [UInt8], value: (inout [UInt8]) -> Void
+    ) {
+        out.append(contentsOf: UnsafeBufferPointer(rebasing: u[0..<(u.count - 1)]))
         out.append(0x2C)
         JSONWriter.writeString(key, into: &out)
         out.append(0x3A)
-        JSONWriter.write(value, into: &out)
+        value(&out)
         out.append(0x7D)
         out.append(0x0A)
     }

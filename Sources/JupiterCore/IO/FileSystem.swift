@@ -61,19 +61,27 @@ public enum FileSystem {
         if mkdir(path, 0o755) != 0 && errno != EEXIST { throw IOError(path: path, LineReader.errnoText()) }
     }
 
-    /// Reads a whole (small) file.
+    /// Reads a whole file (into one buffer of its size, then whatever it grew by).
     public static func read(_ path: String) throws(IOError) -> [UInt8] {
         let fd = open(path, O_RDONLY)
         guard fd >= 0 else { throw IOError(path: path, LineReader.errnoText()) }
         defer { close(fd) }
-        var out: [UInt8] = []
-        var chunk = [UInt8](repeating: 0, count: 1 << 20)
+        var st = stat()
+        let expected = fstat(fd, &st) == 0 ? max(0, Int(st.st_size)) : 0
+        var out = [UInt8](repeating: 0, count: expected + 1)
+        var filled = 0
         while true {
-            let n = chunk.withUnsafeMutableBytes { Glibc.read(fd, $0.baseAddress, $0.count) }
-            if n < 0 { throw IOError(path: path, LineReader.errnoText()) }
-            if n == 0 { return out }
-            out.append(contentsOf: chunk[0..<n])
+            if filled == out.count { out.append(contentsOf: repeatElement(0, count: max(1 << 16, out.count / 2))) }
+            let n = out.withUnsafeMutableBytes { buf in Glibc.read(fd, buf.baseAddress.map { $0 + filled }, buf.count - filled) }
+            if n < 0 {
+                if errno == EINTR { continue }
+                throw IOError(path: path, LineReader.errnoText())
+            }
+            if n == 0 { break }
+            filled += n
         }
+        out.removeLast(out.count - filled)
+        return out
     }
 
     /// Removes a file (no error if missing).

@@ -86,17 +86,25 @@ public enum JSONWriter {
 
     static let hexDigits: [UInt8] = Array("0123456789abcdef".utf8)
 
-    /// Appends a JSON string literal.
+    /// Appends a JSON string literal. Eight bytes at a time where none of them needs an escape.
     public static func writeString(_ s: String, into out: inout [UInt8]) {
         out.append(UInt8(ascii: "\""))
         var s = s
         s.withUTF8 { buf in
+            guard let base = buf.baseAddress else { return }
             var runStart = 0
-            for i in 0..<buf.count {
+            var i = 0
+            let n = buf.count
+            while i < n {
+                if n - i >= 8 && !needsEscape(UnsafeRawPointer(base + i).loadUnaligned(as: UInt64.self)) {
+                    i += 8
+                    continue
+                }
                 let c = buf[i]
+                i += 1
                 if c >= 0x20 && c != 0x22 && c != 0x5C { continue }
-                if i > runStart { out.append(contentsOf: UnsafeBufferPointer(rebasing: buf[runStart..<i])) }
-                runStart = i + 1
+                if i - 1 > runStart { out.append(contentsOf: UnsafeBufferPointer(rebasing: buf[runStart..<(i - 1)])) }
+                runStart = i
                 switch c {
                 case 0x22: out.append(contentsOf: [0x5C, 0x22])
                 case 0x5C: out.append(contentsOf: [0x5C, 0x5C])
@@ -112,8 +120,23 @@ public enum JSONWriter {
                     ])
                 }
             }
-            if runStart < buf.count { out.append(contentsOf: UnsafeBufferPointer(rebasing: buf[runStart...])) }
+            if runStart < n { out.append(contentsOf: UnsafeBufferPointer(rebasing: buf[runStart...])) }
         }
         out.append(UInt8(ascii: "\""))
+    }
+
+    /// Whether any of the eight bytes of `w` is a quote, a backslash or a control byte (each byte
+    /// tested on its own: no carry crosses from one byte into the next).
+    @inline(__always) static func needsEscape(_ w: UInt64) -> Bool {
+        let high: UInt64 = 0x8080_8080_8080_8080
+        let low7: UInt64 = 0x7F7F_7F7F_7F7F_7F7F
+        let quote = w ^ 0x2222_2222_2222_2222
+        let backslash = w ^ 0x5C5C_5C5C_5C5C_5C5C
+        // A byte is zero in `x` exactly when the high bit of `((x & low7) + low7) | x` is clear.
+        let zeroQuote = ~(((quote & low7) &+ low7) | quote)
+        let zeroBackslash = ~(((backslash & low7) &+ low7) | backslash)
+        // Below 0x20 (and not 0x80 or above): adding 0x60 to its low seven bits leaves the high bit clear.
+        let control = ~(((w & low7) &+ 0x6060_6060_6060_6060) | w)
+        return (zeroQuote | zeroBackslash | control) & high != 0
     }
 }

@@ -35,6 +35,15 @@ public protocol ShardInput: Sendable {
     func forEachBatch(_ body: (_ first: Int, _ records: [Record]) async throws -> Void) async throws
 }
 
+/// A ``ShardInput`` that also hands its batches over as the native JSON lines the run stores
+/// between steps (decode one with `NativeLines.decode`), so that a scan can read what it needs
+/// from each line without decoding the record.
+public protocol LineShardInput: ShardInput {
+    /// Calls `body` with each batch of the task as its lines, in input order, with the path that
+    /// names the batch in errors.
+    func forEachLineBatch(_ body: (_ first: Int, _ lines: [UInt8], _ path: String) async throws -> Void) async throws
+}
+
 /// Decides records from a ``ShardedStage``'s decisions.
 public protocol ShardDecider {
     /// The outputs of `records`, whose first has global index `first`: one per record, in order.

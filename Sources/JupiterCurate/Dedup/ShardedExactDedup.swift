@@ -12,18 +12,49 @@ extension ExactDedupStage: ShardedStage {
     static func keysFile(_ dir: String, task: Int, part: Int) -> String { dir + "/exact-keys-t\(task)-p\(part).bin" }
     static func duplicatesFile(_ dir: String, part: Int) -> String { dir + "/exact-dups-p\(part).bin" }
 
-    /// Pass 1: (key, index, id) of every record, one file per part.
+    /// Pass 1: (key, index, id) of every record, one file per part. From stored lines (a
+    /// ``LineShardInput``), the compared text is read from each line as ``ExactLineDecider``
+    /// reads it, the record decoded only when needed.
     public func scan(_ input: any ShardInput, task: Int, of tasks: Int, directory: String, workers: Int) async throws {
         let writers = try (0..<tasks).map { p throws(IOError) in try ShardFileWriter(path: Self.keysFile(directory, task: task, part: p)) }
         var scratch: [UInt8] = []
-        try await input.forEachBatch { first, records in
-            for (i, record) in records.enumerated() {
-                let d = Self.digest(key(record), &scratch)
-                let w = writers[Int(d.a % UInt64(tasks))]
-                try w.put(d.a)
-                try w.put(d.b)
-                try w.put(UInt64(first + i))
-                try w.put(record.id)
+        func put(_ d: Digest, index: Int, id: some Collection<UInt8>) throws(IOError) {
+            let w = writers[Int(d.a % UInt64(tasks))]
+            try w.put(d.a)
+            try w.put(d.b)
+            try w.put(UInt64(index))
+            try w.put32(UInt32(id.count))
+            try w.put(bytes: id)
+        }
+        guard let lines = input as? any LineShardInput else {
+            try await input.forEachBatch { first, records in
+                for (i, record) in records.enumerated() {
+                    try put(Self.digest(key(record), &scratch), index: first + i, id: record.id.utf8)
+                }
+            }
+            for w in writers { try w.commit() }
+            return
+        }
+        try await lines.forEachLineBatch { first, bytes, path in
+            var index = first
+            try bytes.withUnsafeBufferPointer { u in
+                try NativeLines.forEach(u) { number, line in
+                    if let shape = RawRecordLine.shape(line) {
+                        let d: Digest
+                        if let text = ExactLineDecider.text(line, field: field, idEnd: shape.id.upperBound),
+                            let fast = Self.digest(utf8: UnsafeBufferPointer(rebasing: line[text]), &scratch)
+                        {
+                            d = fast
+                        } else {
+                            d = Self.digest(key(try NativeLines.decode(Array(line), file: path, line: number)), &scratch)
+                        }
+                        try put(d, index: index, id: UnsafeBufferPointer(rebasing: line[shape.id]))
+                    } else {
+                        let record = try NativeLines.decode(Array(line), file: path, line: number)
+                        try put(Self.digest(key(record), &scratch), index: index, id: record.id.utf8)
+                    }
+                    index += 1
+                }
             }
         }
         for w in writers { try w.commit() }

@@ -1,0 +1,216 @@
+import Foundation
+import JupiterCore
+
+extension StepRunner {
+    /// Runs a ``LineDecidingStage`` over the previous step's output, one input batch at a time:
+    /// the batch's file is read whole, each record is decided from its stored line and written
+    /// from it (kept: its lineage's stages grown by the stage; dropped: its `dropped` member
+    /// added), and output batch `b` holds input batch `b`'s records. The files are the bytes
+    /// ``runGlobal(_:stage:workers:started:)`` writes with the stage's `run`: a line not in the
+    /// run's own form is decoded and written as that writes it. Nothing is quarantined: a line
+    /// that does not decode stops the step, as it does there.
+    ///
+    /// With more than one worker the next batch is read, and the previous batch's drops
+    /// compressed and its files written, beside the decisions on the current one.
+    func runLineGlobal(
+        _ w: StepWork, stage: PlannedStage, lineStage: any LineDecidingStage, workers: Int, started: Date
+    ) async throws -> StepRecord {
+        let (inputFiles, inputRecord) = try input(of: w)
+        let expected = try recordCounts(inputFiles, batches: inputRecord.batches)
+        var decider = lineStage.lineDecider()
+        var total = StepCounts()
+        total.stage(stage.id, "in", inputRecord.counts.records)
+        let batches = max(1, inputRecord.batches)
+        let parallel = workers > 1
+        let files = w.files
+        @Sendable func read(_ b: Int) throws -> [UInt8] {
+            b < inputRecord.batches ? try RecordLines.readBytes(path: inputFiles.keptPath(b)) : []
+        }
+        var next: Task<[UInt8], any Error>? = parallel ? Task { try read(0) } : nil
+        var writing: Task<StepCounts, any Error>?
+        defer {
+            next?.cancel()
+            writing?.cancel()
+        }
+        var done = 0
+        for b in 0..<batches {
+            try Task.checkCancellation()
+            let bytes: [UInt8]
+            if let current = next {
+                bytes = try await current.value
+                next = b + 1 < batches ? Task { try read(b + 1) } : nil
+            } else {
+                bytes = try read(b)
+            }
+            var out = LineBatch(stage: stage.id)
+            let path = inputFiles.keptPath(b)
+            try out.decide(bytes, path: path, with: &decider)
+            guard b >= inputRecord.batches || out.records == expected[b] else {
+                throw RunError(.stage, "\(path): \(out.records) records, but the batch's record says \(expected[b])")
+            }
+            done += out.records
+            if parallel {
+                if let previous = writing { total.add(try await previous.value) }
+                let batch = out
+                writing = Task { try batch.write(files, index: b) }
+            } else {
+                total.add(try out.write(files, index: b))
+            }
+            observer?(.progress(dataset: w.dataset.name, step: w.index, records: done, bytes: 0))
+        }
+        if let last = writing {
+            total.add(try await last.value)
+            writing = nil
+        }
+        // The batches' read counts are zero; the step read what its input kept.
+        total.read = inputRecord.counts.kept
+        let record = StepRecord(
+            fingerprint: w.fingerprint, batches: batches, counts: total, seconds: Date().timeIntervalSince(started))
+        do { try w.files.finish(record) } catch { throw RunError(.io, error.description) }
+        return record
+    }
+}
+
+/// One output batch of a ``LineDecidingStage``: its kept and dropped lines and their counts.
+struct LineBatch: Sendable {
+    let stage: String
+    private(set) var kept: [UInt8] = []
+    private(set) var dropped: [UInt8] = []
+    /// Input records decided.
+    private(set) var records = 0
+    private var keptRecords = 0
+    private var keptOrigins = 0
+    private var droppedRecords = 0
+    private var droppedOrigins = 0
+    /// Drops by rule, in the order the rules first fired.
+    private var rules: [(rule: String, tally: RuleTally)] = []
+
+    init(stage: String) { self.stage = stage }
+
+    /// Decides every record of a batch file's bytes (`path` names it in errors).
+    mutating func decide(_ bytes: [UInt8], path: String, with decider: inout any LineDecider) throws {
+        kept.reserveCapacity(bytes.count + bytes.count / 8)
+        let stage = self.stage
+        try bytes.withUnsafeBufferPointer { u in
+            try NativeLines.forEach(u) { lineNumber, line in
+                records += 1
+                guard let shape = RawRecordLine.shape(line) else {
+                    let record = try RecordLines.decode(Array(line), file: path, line: lineNumber)
+                    add(record, try decider.verdict(record: record))
+                    return
+                }
+                let reason = try decider.verdict(line: line, id: shape.id) {
+                    try RecordLines.decode(Array(line), file: path, line: lineNumber)
+                }
+                if let reason {
+                    RawRecordLine.appendWithMember(line, "dropped", to: &dropped) {
+                        Self.writeDroppedMember(stage, reason, into: &$0)
+                    }
+                    countDropped(origins: shape.origins, rule: reason.rule) {
+                        String(decoding: UnsafeBufferPointer(rebasing: line[shape.id]), as: UTF8.self)
+                    }
+                } else {
+                    RawRecordLine.appendKept(line, noStages: shape.noStages, stage: stage, to: &kept)
+                    keptRecords += 1
+                    keptOrigins += max(1, shape.origins)
+                }
+            }
+        }
+    }
+
+    /// A record decoded from a line in another form, written as ``GlobalBatchWriter`` writes it.
+    private mutating func add(_ record: Record, _ reason: DropReason?) {
+        if let reason {
+            RecordLines.append(record, to: &dropped, extra: ["dropped": BatchProcessor.droppedMember(stage: stage, reason: reason)])
+            countDropped(origins: record.lineage.origins.count, rule: reason.rule) { record.id }
+        } else {
+            RecordLines.append(record.passing(stage), to: &kept)
+            keptRecords += 1
+            keptOrigins += max(1, record.lineage.origins.count)
+        }
+    }
+
+    private mutating func countDropped(origins: Int, rule: String, id: () -> String) {
+        droppedRecords += 1
+        droppedOrigins += max(1, origins)
+        if let k = rules.firstIndex(where: { $0.rule == rule }) {
+            rules[k].tally.add(rules[k].tally.examples.count < RuleTally.limit ? id() : nil)
+        } else {
+            var tally = RuleTally()
+            tally.add(id())
+            rules.append((rule, tally))
+        }
+    }
+
+    /// The bytes of `JSONWriter.write(BatchProcessor.droppedMember(stage:reason:))`, written directly.
+    static func writeDroppedMember(_ stage: String, _ reason: DropReason, into out: inout [UInt8]) {
+        out.append(contentsOf: #"{"stage":"#.utf8)
+        JSONWriter.writeString(stage, into: &out)
+        out.append(contentsOf: #","rule":"#.utf8)
+        JSONWriter.writeString(reason.rule, into: &out)
+        out.append(contentsOf: #","reason":"#.utf8)
+        JSONWriter.writeString(reason.message, into: &out)
+        if let value = reason.value {
+            out.append(contentsOf: #","value":"#.utf8)
+            JSONWriter.write(value, into: &out)
+        }
+        out.append(0x7D)
+    }
+
+    /// The batch's counts, as ``GlobalBatchWriter`` counts the same outputs.
+    var counts: StepCounts {
+        var c = StepCounts()
+        c.kept = keptOrigins
+        c.records = keptRecords
+        c.dropped = droppedOrigins
+        if keptRecords > 0 { c.stage(stage, "kept", keptRecords) }
+        if droppedRecords > 0 {
+            c.stage(stage, "dropped", droppedRecords)
+            for (rule, tally) in rules { c.stages[stage]?.rules[rule] = tally }
+        }
+        return c
+    }
+
+    /// Writes the batch's files (drops deflated at ``BatchFiles/droppedLevel`` in members of
+    /// ``AtomicFile/gzipBlock`` bytes, as ``GlobalBatchWriter`` writes them), then its `done.json`.
+    func write(_ files: BatchFiles, index: Int) throws -> StepCounts {
+        try files.writeKept(index, kept)
+        if dropped.isEmpty {
+            try AtomicFile.write([], to: files.droppedPath(index))
+        } else {
+            let file = try AtomicFile(path: files.droppedPath(index), gzip: true, level: BatchFiles.droppedLevel)
+            try file.write(dropped)
+            try file.commit()
+        }
+        try AtomicFile.write([], to: files.quarantinePath(index))
+        let c = counts
+        try files.markDone(index, c)
+        return c
+    }
+}
+
+/// The verdicts of a ``PlaceShardDecider`` for one batch, handed out in order as a ``LineDecider``.
+struct PlaceLineDecider: LineDecider {
+    let verdicts: [DropReason?]
+    let path: String
+    private(set) var next = 0
+
+    init(verdicts: [DropReason?], path: String) {
+        self.verdicts = verdicts
+        self.path = path
+    }
+
+    private mutating func take() throws -> DropReason? {
+        guard next < verdicts.count else {
+            throw RunError(.stage, "\(path): more records than the \(verdicts.count) the batch's record says")
+        }
+        defer { next += 1 }
+        return verdicts[next]
+    }
+
+    mutating func verdict(line: UnsafeBufferPointer<UInt8>, id: Range<Int>, record: () throws -> Record) throws -> DropReason? {
+        try take()
+    }
+
+    mutating func verdict(record: Record) throws -> DropReason? { try take() }
+}

@@ -1,0 +1,23 @@
+/// A global stage whose one pass can decide each record from its stored native JSON line (as the
+/// run writes records between steps), in input order: the run then writes every record kept or
+/// dropped from that line as it is, without decoding and encoding it (`exact-dedup`).
+///
+/// The contract, which the tests check: the decider keeps and drops exactly the records that
+/// ``GlobalStage/run(_:context:emit:)`` keeps and drops, for the same reasons; the stage emits one
+/// output per input record, in input order, and never quarantines. The run writes output batch `b`
+/// from input batch `b`, as for a ``ShardedStage``.
+public protocol LineDecidingStage: GlobalStage {
+    /// A decider for one pass over the whole input.
+    func lineDecider() -> any LineDecider
+}
+
+/// Decides the records of one pass of a ``LineDecidingStage``, one at a time, in input order.
+public protocol LineDecider {
+    /// Why the record stored on `line` is dropped, or nil to keep it. The line is in the form the
+    /// run writes (`{"id":"…",…,"lineage":{…}}`, the id without escapes: `id` is where its UTF-8
+    /// lies in `line`); `record()` decodes it (call it only when the line alone does not tell; it
+    /// throws for a line that does not decode, and that error stops the step).
+    mutating func verdict(line: UnsafeBufferPointer<UInt8>, id: Range<Int>, record: () throws -> Record) throws -> DropReason?
+    /// Why `record` (read from a line in another form) is dropped, or nil to keep it.
+    mutating func verdict(record: Record) throws -> DropReason?
+}
