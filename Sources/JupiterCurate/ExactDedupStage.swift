@@ -181,16 +181,13 @@ public struct ExactDedupStage: GlobalStage {
         _ input: any RecordBatches, context: StageContext,
         emit: (StageOutput) async throws -> Void
     ) async throws {
-        var seen: [Digest: String] = [:]
-        seen.reserveCapacity(input.count)
-        var scratch: [UInt8] = []
+        // The line decider's table, fed decoded records: one way of deciding.
+        var decider = ExactLineDecider(stage: self)
         try await input.forEachBatch { batch in
             for record in batch {
-                let digest = Self.digest(key(record), &scratch)
-                if let first = seen[digest] {
-                    try await emit(.dropped(record, Self.duplicateReason(of: first)))
+                if let reason = try decider.verdict(record: record) {
+                    try await emit(.dropped(record, reason))
                 } else {
-                    seen[digest] = record.id
                     try await emit(.kept(record))
                 }
             }
@@ -214,20 +211,16 @@ struct ExactLineDecider: LineDecider {
     private var seen = DigestTable()
     private var ids: [UInt8] = []
     private var scratch: [UInt8] = []
+    private var other: [UInt8] = []
 
     init(stage: ExactDedupStage) { self.stage = stage }
 
     mutating func verdict(line: UnsafeBufferPointer<UInt8>, id: Range<Int>, record: () throws -> Record) throws
         -> DropReason?
     {
-        let digest: ExactDedupStage.Digest
-        if let text = Self.text(line, field: stage.field, idEnd: id.upperBound),
-            let fast = ExactDedupStage.digest(utf8: UnsafeBufferPointer(rebasing: line[text]), &scratch)
-        {
-            digest = fast
-        } else {
-            digest = ExactDedupStage.digest(stage.key(try record()), &scratch)
-        }
+        let digest =
+            try Self.digest(line, field: stage.field, idEnd: id.upperBound, &scratch, &other)
+            ?? ExactDedupStage.digest(stage.key(record()), &scratch)
         return decide(digest, id: UnsafeBufferPointer(rebasing: line[id]))
     }
 
@@ -251,36 +244,53 @@ struct ExactLineDecider: LineDecider {
     private static let textKey: [UInt8] = Array(##","text":""##.utf8)
     private static let lineage: [UInt8] = Array(##","lineage":{""##.utf8)
 
-    /// The bytes of the compared text on a line whose id string ends at `idEnd` (its closing
-    /// quote), when they can be read without decoding: nil for any other shape, or text with an
-    /// escape or a control byte.
-    static func text(_ u: UnsafeBufferPointer<UInt8>, field: String, idEnd: Int) -> Range<Int>? {
-        var p = idEnd + 1
+    /// The key of the record on a line in the run's own form whose id string ends at `idEnd`
+    /// (its closing quote), read from the line; nil when the record must be decoded (another
+    /// shape, text with an escape or a control byte, or a pair's `text` that is not simple).
+    static func digest(
+        _ u: UnsafeBufferPointer<UInt8>, field: String, idEnd: Int, _ scratch: inout [UInt8], _ other: inout [UInt8]
+    ) -> ExactDedupStage.Digest? {
         switch field {
         case "source", "target":
-            // `,"translation":{"<lang>":"<source>","<lang>":"<target>"}`
-            guard matches(u, p, translation) else { return nil }
-            p += translation.count - 1
-            guard let lang = plainString(u, p), lang.upperBound + 1 < u.count, u[lang.upperBound + 1] == 0x3A,
-                let source = plainString(u, lang.upperBound + 2)
-            else { return nil }
-            if field == "source" { return source }
-            p = source.upperBound + 1
-            guard p < u.count, u[p] == 0x2C, let lang2 = plainString(u, p + 1), lang2.upperBound + 1 < u.count,
-                u[lang2.upperBound + 1] == 0x3A, let target = plainString(u, lang2.upperBound + 2),
-                target.upperBound + 1 < u.count, u[target.upperBound + 1] == 0x7D
-            else { return nil }
-            return target
+            guard let sides = pairSides(u, idEnd: idEnd) else { return nil }
+            return ExactDedupStage.digest(utf8: UnsafeBufferPointer(rebasing: u[field == "source" ? sides.source : sides.target]), &scratch)
         case "text":
-            // A document `{"id":"…","text":"…","lineage":{…}}`: nothing else that could make it another kind.
-            guard matches(u, p, textKey) else { return nil }
-            guard let text = plainString(u, p + textKey.count - 1), matches(u, text.upperBound + 1, lineage) else {
-                return nil
+            if let sides = pairSides(u, idEnd: idEnd) {
+                // A pair's text is `source + "\n" + target`: normalised, the sides' normal forms
+                // joined by one space (either alone when the other is empty). Simple text only,
+                // whose lower-casing needs no context.
+                guard ExactDedupStage.normaliseSimple(UnsafeBufferPointer(rebasing: u[sides.source]), into: &scratch),
+                    ExactDedupStage.normaliseSimple(UnsafeBufferPointer(rebasing: u[sides.target]), into: &other)
+                else { return nil }
+                if !scratch.isEmpty && !other.isEmpty { scratch.append(0x20) }
+                scratch.append(contentsOf: other)
+                return ExactDedupStage.digest(normalised: scratch)
             }
-            return text
+            // A document `{"id":"…","text":"…","lineage":{…}}`: nothing else that could make it another kind.
+            let p = idEnd + 1
+            guard matches(u, p, textKey), let text = plainString(u, p + textKey.count - 1), matches(u, text.upperBound + 1, lineage)
+            else { return nil }
+            return ExactDedupStage.digest(utf8: UnsafeBufferPointer(rebasing: u[text]), &scratch)
         default:
             return nil
         }
+    }
+
+    /// The source and target bytes of a pair line `{"id":"…","translation":{"<lang>":"<source>","<lang>":"<target>"}…`
+    /// whose id string ends at `idEnd`, when both are plain strings (no escape, no control byte).
+    static func pairSides(_ u: UnsafeBufferPointer<UInt8>, idEnd: Int) -> (source: Range<Int>, target: Range<Int>)? {
+        var p = idEnd + 1
+        guard matches(u, p, translation) else { return nil }
+        p += translation.count - 1
+        guard let lang = plainString(u, p), lang.upperBound + 1 < u.count, u[lang.upperBound + 1] == 0x3A,
+            let source = plainString(u, lang.upperBound + 2)
+        else { return nil }
+        p = source.upperBound + 1
+        guard p < u.count, u[p] == 0x2C, let lang2 = plainString(u, p + 1), lang2.upperBound + 1 < u.count,
+            u[lang2.upperBound + 1] == 0x3A, let target = plainString(u, lang2.upperBound + 2),
+            target.upperBound + 1 < u.count, u[target.upperBound + 1] == 0x7D
+        else { return nil }
+        return (source, target)
     }
 
     @inline(__always) private static func matches(_ u: UnsafeBufferPointer<UInt8>, _ at: Int, _ text: [UInt8]) -> Bool {
@@ -328,6 +338,7 @@ struct DigestTable {
         var count: Int
     }
 
+    /// Grown by doubling: sized by the keys kept, not the records read (most may be duplicates).
     private var slots: [Slot] = Array(repeating: Slot(a: 0, b: 0, offset: -1, count: 0), count: 1 << 10)
     private var used = 0
 

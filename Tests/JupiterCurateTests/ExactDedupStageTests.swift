@@ -169,5 +169,20 @@ struct ArrayBatches: RecordBatches {
             }
         }
         #expect(decoded == 1)
+        // A pair's text (both sides) is read from the line too.
+        var byText = ExactDedupStage(field: "text").lineDecider()
+        decoded = 0
+        for record in [plain, plain] {
+            var bytes: [UInt8] = []
+            DirectEncoding.write(record, into: &bytes)
+            _ = try bytes.withUnsafeBufferPointer { line in
+                let shape = try #require(RawRecordLine.shape(line))
+                return try byText.verdict(line: line, id: shape.id) {
+                    decoded += 1
+                    return record
+                }
+            }
+        }
+        #expect(decoded == 0)
     }
 }
