@@ -201,10 +201,10 @@ extension ExactDedupStage: LineDecidingStage {
 }
 
 /// `exact-dedup` over stored lines: the compared text is read straight from the line when the
-/// line is a pair as the run writes it (`source`, `target`) or a document with nothing between its
-/// text and its lineage (`text`), and that text has no escape; otherwise the record is decoded.
-/// The first record of each key is remembered by its id's bytes (16 + 16 bytes and the id per
-/// kept record).
+/// line is a pair as the run writes it (`source`, `target`, or `text`: both sides) or a document
+/// with nothing between its text and its lineage (`text`), and that text has no escape;
+/// otherwise the record is decoded. The first record of each key is remembered by its id's bytes
+/// (per kept record: a 32-byte slot of a table at most 70% full, and the id).
 struct ExactLineDecider: LineDecider {
     let stage: ExactDedupStage
     /// Where each key's first record's id lies in ``ids``.
