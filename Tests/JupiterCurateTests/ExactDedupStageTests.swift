@@ -147,7 +147,6 @@ struct ArrayBatches: RecordBatches {
 
     @Test("the text is read from the line, not decoded, where the line allows it")
     func lineDeciderReadsTextOnTheLine() throws {
-        var decider = ExactDedupStage(field: "source").lineDecider()
         let plain = Record.pair(
             ParallelPair(
                 id: "a", sourceLanguage: "en", targetLanguage: "cy", source: "Bore da", target: "Good", lineage: Lineage(file: "f", line: 1)
@@ -156,33 +155,25 @@ struct ArrayBatches: RecordBatches {
             ParallelPair(
                 id: "b", sourceLanguage: "en", targetLanguage: "cy", source: "bore \"da\"", target: "x",
                 lineage: Lineage(file: "f", line: 2)))
-        var decoded = 0
-        for record in [plain, escaped, plain] {
-            var bytes: [UInt8] = []
-            DirectEncoding.write(record, into: &bytes)
-            _ = try bytes.withUnsafeBufferPointer { line in
-                let shape = try #require(RawRecordLine.shape(line))
-                return try decider.verdict(line: line, id: shape.id) {
-                    decoded += 1
-                    return record
+        /// How many of `records` the decider of `field` had to decode, deciding them in order.
+        func decodes(_ field: String, _ records: [Record]) throws -> Int {
+            var decider = ExactDedupStage(field: field).lineDecider()
+            var decoded = 0
+            for record in records {
+                var bytes: [UInt8] = []
+                DirectEncoding.write(record, into: &bytes)
+                _ = try bytes.withUnsafeBufferPointer { line in
+                    let shape = try #require(RawRecordLine.shape(line))
+                    return try decider.verdict(line: line, id: shape.id) {
+                        decoded += 1
+                        return record
+                    }
                 }
             }
+            return decoded
         }
-        #expect(decoded == 1)
+        #expect(try decodes("source", [plain, escaped, plain]) == 1)
         // A pair's text (both sides) is read from the line too.
-        var byText = ExactDedupStage(field: "text").lineDecider()
-        decoded = 0
-        for record in [plain, plain] {
-            var bytes: [UInt8] = []
-            DirectEncoding.write(record, into: &bytes)
-            _ = try bytes.withUnsafeBufferPointer { line in
-                let shape = try #require(RawRecordLine.shape(line))
-                return try byText.verdict(line: line, id: shape.id) {
-                    decoded += 1
-                    return record
-                }
-            }
-        }
-        #expect(decoded == 0)
+        #expect(try decodes("text", [plain, plain]) == 0)
     }
 }
