@@ -268,7 +268,8 @@ struct ExactLineDecider: LineDecider {
             }
             // A document `{"id":"…","text":"…","lineage":{…}}`: nothing else that could make it another kind.
             let p = idEnd + 1
-            guard matches(u, p, textKey), let text = plainString(u, p + textKey.count - 1), matches(u, text.upperBound + 1, lineage)
+            guard RawRecordLine.matches(u, p, textKey), let text = RawRecordLine.plainString(u, p + textKey.count - 1),
+                RawRecordLine.matches(u, text.upperBound + 1, lineage)
             else { return nil }
             return ExactDedupStage.digest(utf8: UnsafeBufferPointer(rebasing: u[text]), &scratch)
         default:
@@ -280,50 +281,17 @@ struct ExactLineDecider: LineDecider {
     /// whose id string ends at `idEnd`, when both are plain strings (no escape, no control byte).
     static func pairSides(_ u: UnsafeBufferPointer<UInt8>, idEnd: Int) -> (source: Range<Int>, target: Range<Int>)? {
         var p = idEnd + 1
-        guard matches(u, p, translation) else { return nil }
+        guard RawRecordLine.matches(u, p, translation) else { return nil }
         p += translation.count - 1
-        guard let lang = plainString(u, p), lang.upperBound + 1 < u.count, u[lang.upperBound + 1] == 0x3A,
-            let source = plainString(u, lang.upperBound + 2)
+        guard let lang = RawRecordLine.plainString(u, p), lang.upperBound + 1 < u.count, u[lang.upperBound + 1] == 0x3A,
+            let source = RawRecordLine.plainString(u, lang.upperBound + 2)
         else { return nil }
         p = source.upperBound + 1
-        guard p < u.count, u[p] == 0x2C, let lang2 = plainString(u, p + 1), lang2.upperBound + 1 < u.count,
-            u[lang2.upperBound + 1] == 0x3A, let target = plainString(u, lang2.upperBound + 2),
+        guard p < u.count, u[p] == 0x2C, let lang2 = RawRecordLine.plainString(u, p + 1), lang2.upperBound + 1 < u.count,
+            u[lang2.upperBound + 1] == 0x3A, let target = RawRecordLine.plainString(u, lang2.upperBound + 2),
             target.upperBound + 1 < u.count, u[target.upperBound + 1] == 0x7D
         else { return nil }
         return (source, target)
-    }
-
-    @inline(__always) private static func matches(_ u: UnsafeBufferPointer<UInt8>, _ at: Int, _ text: [UInt8]) -> Bool {
-        guard at >= 0, at + text.count <= u.count else { return false }
-        for k in 0..<text.count where u[at + k] != text[k] { return false }
-        return true
-    }
-
-    /// The content of the JSON string whose opening quote is at `start`, when it has no escape and
-    /// no control byte (its bytes are then the string's UTF-8): its range, before the closing quote.
-    @inline(__always) private static func plainString(_ u: UnsafeBufferPointer<UInt8>, _ start: Int) -> Range<Int>? {
-        guard start < u.count, u[start] == 0x22, let base = u.baseAddress else { return nil }
-        var p = start + 1
-        // Eight bytes at a time up to the first quote, backslash or control byte.
-        while u.count - p >= 8 {
-            let w = UnsafeRawPointer(base + p).loadUnaligned(as: UInt64.self)
-            let stops =
-                ASCIIWord.bytes(equalTo: 0x22, in: w) | ASCIIWord.bytes(equalTo: 0x5C, in: w)
-                | ASCIIWord.controlBytes(w)
-            if stops == 0 {
-                p += 8
-                continue
-            }
-            p += stops.trailingZeroBitCount / 8
-            break
-        }
-        while p < u.count {
-            let b = u[p]
-            if b == 0x22 { return (start + 1)..<p }
-            if b == 0x5C || b < 0x20 { return nil }
-            p += 1
-        }
-        return nil
     }
 }
 

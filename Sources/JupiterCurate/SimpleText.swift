@@ -127,29 +127,3 @@ enum SimpleText {
         return s.withUTF8(body)
     }
 }
-
-/// Eight bytes at a time (a little-endian word: byte `k` in bits `8k ..< 8k + 8`).
-enum ASCIIWord {
-    static let high: UInt64 = 0x8080_8080_8080_8080
-    static let low7: UInt64 = 0x7F7F_7F7F_7F7F_7F7F
-    static let ones: UInt64 = 0x0101_0101_0101_0101
-
-    /// The high bit of each byte of `w` equal to `c` (exactly: no carries between bytes).
-    @inline(__always) static func bytes(equalTo c: UInt8, in w: UInt64) -> UInt64 {
-        let x = w ^ (UInt64(c) &* ones)
-        return ~(((x & low7) &+ low7) | x) & high
-    }
-
-    /// The high bit of each byte below 0x20 (a control byte).
-    @inline(__always) static func controlBytes(_ w: UInt64) -> UInt64 {
-        ~((w & low7) &+ 0x6060_6060_6060_6060) & ~w & high
-    }
-
-    /// `w` with ASCII capitals lower-cased, when its eight bytes are ASCII without a control byte; nil otherwise.
-    @inline(__always) static func lowercasedPlain(_ w: UInt64) -> UInt64? {
-        guard w & high == 0, controlBytes(w) == 0 else { return nil }
-        // 0x41 ... 0x5A: at least `A` and below `[`.
-        let capitals = (w &+ 0x3F3F_3F3F_3F3F_3F3F) & ~(w &+ 0x2525_2525_2525_2525) & high
-        return w | (capitals >> 2)
-    }
-}

@@ -61,7 +61,8 @@ package enum RawRecordLine {
     private static let fileKey: [UInt8] = Array(#"{"file":"#.utf8)
     private static let stagesKey: [UInt8] = Array(#"],"stages":["#.utf8)
 
-    @inline(__always) private static func matches(_ u: UnsafeBufferPointer<UInt8>, _ at: Int, _ text: [UInt8]) -> Bool {
+    /// Whether `text` lies in `u` at `at`.
+    @inline(__always) package static func matches(_ u: UnsafeBufferPointer<UInt8>, _ at: Int, _ text: [UInt8]) -> Bool {
         guard at >= 0, at + text.count <= u.count else { return false }
         for k in 0..<text.count where u[at + k] != text[k] { return false }
         return true
@@ -76,8 +77,8 @@ package enum RawRecordLine {
         while true {
             guard matches(u, p, fileKey) else { return nil }
             p += fileKey.count
-            guard let afterFile = plainString(u, p) else { return nil }
-            p = afterFile
+            guard let file = plainString(u, p) else { return nil }
+            p = file.upperBound + 1
             guard matches(u, p, lineKey) else { return nil }
             p += lineKey.count
             guard let afterLine = plainInteger(u, p), afterLine < u.count, u[afterLine] == 0x7D else { return nil }
@@ -95,8 +96,8 @@ package enum RawRecordLine {
         var stages = 0
         if p < u.count && u[p] == 0x22 {
             while true {
-                guard let after = plainString(u, p) else { return nil }
-                p = after
+                guard let stage = plainString(u, p) else { return nil }
+                p = stage.upperBound + 1
                 stages += 1
                 guard p < u.count, u[p] == 0x2C else { break }
                 p += 1
@@ -107,14 +108,24 @@ package enum RawRecordLine {
         return (origins, stages == 0)
     }
 
-    /// A JSON string at `p` that ``JSONWriter`` would write as it is (no escape, no control
-    /// byte): the index after its closing quote.
-    @inline(__always) private static func plainString(_ u: UnsafeBufferPointer<UInt8>, _ start: Int) -> Int? {
-        guard start < u.count, u[start] == 0x22 else { return nil }
+    /// The content of the JSON string whose opening quote is at `start`, when ``JSONWriter``
+    /// would write it as it is (no escape, no control byte: its bytes are then the string's
+    /// UTF-8): its range, up to the closing quote.
+    @inline(__always) package static func plainString(_ u: UnsafeBufferPointer<UInt8>, _ start: Int) -> Range<Int>? {
+        guard start < u.count, u[start] == 0x22, let base = u.baseAddress else { return nil }
         var p = start + 1
+        // Eight bytes at a time up to the first quote, backslash or control byte.
+        while u.count - p >= 8 {
+            let stops = ASCIIWord.jsonStops(UnsafeRawPointer(base + p).loadUnaligned(as: UInt64.self))
+            if stops != 0 {
+                p += stops.trailingZeroBitCount / 8
+                break
+            }
+            p += 8
+        }
         while p < u.count {
             let b = u[p]
-            if b == 0x22 { return p + 1 }
+            if b == 0x22 { return (start + 1)..<p }
             if b == 0x5C || b < 0x20 { return nil }
             p += 1
         }

@@ -169,15 +169,10 @@ public enum JSONParser {
         /// tests; a hit leaves `pos` at the word holding it, for the byte loops), noting non-ASCII.
         @inline(__always)
         mutating func skipPlainWords(sawHigh: inout Bool) {
-            let ones: UInt64 = 0x0101_0101_0101_0101
-            let highs: UInt64 = 0x8080_8080_8080_8080
             while end - pos >= 8 {
                 let w = UnsafeRawPointer(base + pos).loadUnaligned(as: UInt64.self)
-                let quote = w ^ (ones &* 0x22)
-                let backslash = w ^ (ones &* 0x5C)
-                let special = ((quote &- ones) & ~quote) | ((backslash &- ones) & ~backslash) | ((w &- ones &* 0x20) & ~w)
-                if special & highs != 0 { break }
-                if w & highs != 0 { sawHigh = true }
+                if ASCIIWord.jsonStops(w) != 0 { break }
+                if w & ASCIIWord.high != 0 { sawHigh = true }
                 pos += 8
             }
         }

@@ -96,7 +96,7 @@ public enum JSONWriter {
             var i = 0
             let n = buf.count
             while i < n {
-                if n - i >= 8 && !needsEscape(UnsafeRawPointer(base + i).loadUnaligned(as: UInt64.self)) {
+                if n - i >= 8 && ASCIIWord.jsonStops(UnsafeRawPointer(base + i).loadUnaligned(as: UInt64.self)) == 0 {
                     i += 8
                     continue
                 }
@@ -123,20 +123,5 @@ public enum JSONWriter {
             if runStart < n { out.append(contentsOf: UnsafeBufferPointer(rebasing: buf[runStart...])) }
         }
         out.append(UInt8(ascii: "\""))
-    }
-
-    /// Whether any of the eight bytes of `w` is a quote, a backslash or a control byte (each byte
-    /// tested on its own: no carry crosses from one byte into the next).
-    @inline(__always) static func needsEscape(_ w: UInt64) -> Bool {
-        let high: UInt64 = 0x8080_8080_8080_8080
-        let low7: UInt64 = 0x7F7F_7F7F_7F7F_7F7F
-        let quote = w ^ 0x2222_2222_2222_2222
-        let backslash = w ^ 0x5C5C_5C5C_5C5C_5C5C
-        // A byte is zero in `x` exactly when the high bit of `((x & low7) + low7) | x` is clear.
-        let zeroQuote = ~(((quote & low7) &+ low7) | quote)
-        let zeroBackslash = ~(((backslash & low7) &+ low7) | backslash)
-        // Below 0x20 (and not 0x80 or above): adding 0x60 to its low seven bits leaves the high bit clear.
-        let control = ~(((w & low7) &+ 0x6060_6060_6060_6060) | w)
-        return (zeroQuote | zeroBackslash | control) & high != 0
     }
 }
