@@ -163,34 +163,29 @@ struct PendingExchange: Sendable {
         }
     }
 
+    /// The ``LLMError`` of a failure of either client: each kind of failure has one message.
     static func llmError(_ error: any Error, what: String, timeout: Double) -> LLMError {
+        let failure: PlainHTTPClient.Failure
         switch error {
-        case let failure as PlainHTTPClient.Failure:
-            switch failure {
-            case .timeout: return LLMError(.timeout, "\(what) got no answer within \(HTTPTransport.seconds(timeout))")
-            case .cancelled: return LLMError(.cancelled, "\(what) was cancelled")
-            case .closed: return LLMError(.connection, "\(what): the server closed the connection")
-            case .connect(let why): return LLMError(.connection, "\(what): \(why)")
-            case .tooBig: return LLMError(.invalidResponse, "\(what): answer larger than \(HTTPTransport.maxBody) bytes")
-            case .other(let why): return LLMError(.connection, "\(what): \(why)")
-            }
+        case let f as PlainHTTPClient.Failure: failure = f
         case let error as HTTPClientError:
             switch error {
-            case .deadlineExceeded, .readTimeout, .writeTimeout, .connectTimeout:
-                return LLMError(.timeout, "\(what) got no answer within \(HTTPTransport.seconds(timeout))")
-            case .cancelled:
-                return LLMError(.cancelled, "\(what) was cancelled")
-            case .remoteConnectionClosed:
-                return LLMError(.connection, "\(what): the server closed the connection")
-            default:
-                return LLMError(.connection, "\(what): \(error)")
+            case .deadlineExceeded, .readTimeout, .writeTimeout, .connectTimeout: failure = .timeout
+            case .cancelled: failure = .cancelled
+            case .remoteConnectionClosed: failure = .closed
+            default: failure = .other("\(error)")
             }
-        case is CancellationError:
-            return LLMError(.cancelled, "\(what) was cancelled")
+        case is CancellationError: failure = .cancelled
         case let error as ResponseAccumulator.ResponseTooBigError:
             return LLMError(.invalidResponse, "\(what): answer larger than \(HTTPTransport.maxBody) bytes (\(error))")
-        default:
-            return LLMError(.connection, "\(what): \(HTTPTransport.describe(error))")
+        default: failure = .other(HTTPTransport.describe(error))
+        }
+        switch failure {
+        case .timeout: return LLMError(.timeout, "\(what) got no answer within \(HTTPTransport.seconds(timeout))")
+        case .cancelled: return LLMError(.cancelled, "\(what) was cancelled")
+        case .closed: return LLMError(.connection, "\(what): the server closed the connection")
+        case .connect(let why), .other(let why): return LLMError(.connection, "\(what): \(why)")
+        case .tooBig: return LLMError(.invalidResponse, "\(what): answer larger than \(HTTPTransport.maxBody) bytes")
         }
     }
 }
