@@ -193,7 +193,7 @@ enum RecordLines {
 
     /// Reads every record of a native JSONL file (plain or gzip).
     static func read(path: String) throws -> [Record] {
-        try readLines(path: path).map { try decode($0.bytes, file: path, line: $0.number) }
+        try readLines(path: path).map { try NativeLines.decode($0.bytes, file: path, line: $0.number) }
     }
 
     /// The bytes of a native JSONL file, inflated when it is gzip.
@@ -217,11 +217,6 @@ enum RecordLines {
             if !line.bytes.isEmpty { lines.append(line) }
         }
         return lines
-    }
-
-    /// Decodes one native line of any kind.
-    static func decode(_ bytes: [UInt8], file: String, line: Int) throws -> Record {
-        try NativeLines.decode(bytes, file: file, line: line)
     }
 }
 

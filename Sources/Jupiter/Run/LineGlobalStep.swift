@@ -95,12 +95,12 @@ struct LineBatch: Sendable {
             try NativeLines.forEach(u) { lineNumber, line in
                 records += 1
                 guard let shape = RawRecordLine.shape(line) else {
-                    let record = try RecordLines.decode(Array(line), file: path, line: lineNumber)
+                    let record = try NativeLines.decode(Array(line), file: path, line: lineNumber)
                     add(record, try decider.verdict(record: record))
                     return
                 }
                 let reason = try decider.verdict(line: line, id: shape.id) {
-                    try RecordLines.decode(Array(line), file: path, line: lineNumber)
+                    try NativeLines.decode(Array(line), file: path, line: lineNumber)
                 }
                 if let reason {
                     RawRecordLine.appendWithMember(line, "dropped", to: &dropped) {
