@@ -21,6 +21,12 @@ import Testing
         #"{"messages":[{"role":"user","content":"a","content":"b"}]}"#,
         #"{"messages":[{"role":"user","content":"a"}],"lineage":{"origins":[]}}"#,
         #"{"messages":[{"role":"alien","content":"a"}]}"#,
+        // Every role alias, and roles the direct path leaves to the general one (escaped, near miss).
+        #"{"messages":[{"role":"system","content":"s"},{"role":"human","content":"h"},{"role":"model","content":"m"},{"role":"function","content":"f"},{"role":"ipython","content":"i"},{"role":"tool","content":"t"},{"role":"user","content":"u"},{"role":"assistant","content":"a"}]}"#,
+        #"{"messages":[{"role":"us\u0065r","content":"a"}]}"#,
+        #"{"messages":[{"role":"users","content":"a"}]}"#,
+        #"{"messages":[{"role":"Assistant","content":"a"}]}"#,
+        #"{"messages":[{"role":"gpté","content":"a"}]}"#,
         #"{"messages":[{"role":"user","content":"a"}]} x"#,
         #"{"m\u0065ssages":[{"role":"user","content":"a"}]}"#,
         #"{"messages":[{"role":"tool","content":"ok","tool_call_id":"c1","name":"f","weird":[{}]}],"tools":[{"type":"function"}]}"#,

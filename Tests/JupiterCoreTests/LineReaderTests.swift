@@ -39,6 +39,35 @@ import Testing
         #expect(split.answer == content)
     }
 
+    @Test("finding a needle in UTF-8 equals a byte-by-byte search, for every start offset")
+    func findEqualsNaiveSearch() {
+        var rng = SeededRandom(seed: 41)
+        let pieces = ["<", "</", "</think", "</think>", "ŵ", "a", " ", "<<", "</thin", ">"]
+        for _ in 0..<2_000 {
+            var text = ""
+            for _ in 0..<Int(rng.next() % 12) { text += pieces[Int(rng.next() % UInt64(pieces.count))] }
+            let hay = Array(text.utf8), needle = Array("</think>".utf8)
+            for from in 0...hay.count {
+                var expected: Int?
+                if hay.count >= needle.count, from <= hay.count - needle.count {
+                    expected = (from...(hay.count - needle.count)).first { Array(hay[$0..<($0 + needle.count)]) == needle }
+                }
+                #expect(Message.find(needle, in: text, from: from) == expected, "\(text) from \(from)")
+            }
+        }
+    }
+
+    @Test("role names and aliases, from bytes and from strings")
+    func roleAliases() {
+        let cases: [(String, Role?)] = [
+            ("system", .system), ("developer", .system), ("user", .user), ("human", .user),
+            ("assistant", .assistant), ("gpt", .assistant), ("model", .assistant), ("tool", .tool),
+            ("function", .tool), ("ipython", .tool), ("", nil), ("users", nil), ("User", nil), ("too", nil),
+            ("assistant ", nil), ("gptŵ", nil)
+        ]
+        for (name, role) in cases { #expect(Role(alias: name) == role, "\(name)") }
+    }
+
     @Test func trimming() {
         #expect(" \t ŵ ŷ \n\u{3000}".trimmingWhitespace() == "ŵ ŷ")
         #expect("   ".trimmingWhitespace() == "")

@@ -1,3 +1,9 @@
+#if canImport(Glibc)
+import Glibc
+#elseif canImport(Darwin)
+import Darwin
+#endif
+
 /// Records decoded straight from a JSONL line's bytes for the common shapes (openai-messages,
 /// documents), without building a ``JSONValue`` tree for the fields the record model knows.
 ///
@@ -60,16 +66,27 @@ public enum DirectDecoding {
         }
     }
 
-    /// Key bytes compared without making strings.
+    /// Key names, compared with a key's bytes without making strings (computed static text: no lazy
+    /// global to check on every comparison).
     enum Key {
-        static let id = Array("id".utf8), messages = Array("messages".utf8), metadata = Array("metadata".utf8)
-        static let tools = Array("tools".utf8), lineage = Array("lineage".utf8), text = Array("text".utf8)
-        static let role = Array("role".utf8), content = Array("content".utf8)
-        static let reasoningContent = Array("reasoning_content".utf8), reasoning = Array("reasoning".utf8)
-        static let toolCalls = Array("tool_calls".utf8), toolCallID = Array("tool_call_id".utf8), name = Array("name".utf8)
-        static let translation = Array("translation".utf8)
-        static let origins = Array("origins".utf8), stages = Array("stages".utf8), file = Array("file".utf8)
-        static let line = Array("line".utf8)
+        static var id: StaticString { "id" }
+        static var messages: StaticString { "messages" }
+        static var metadata: StaticString { "metadata" }
+        static var tools: StaticString { "tools" }
+        static var lineage: StaticString { "lineage" }
+        static var text: StaticString { "text" }
+        static var role: StaticString { "role" }
+        static var content: StaticString { "content" }
+        static var reasoningContent: StaticString { "reasoning_content" }
+        static var reasoning: StaticString { "reasoning" }
+        static var toolCalls: StaticString { "tool_calls" }
+        static var toolCallID: StaticString { "tool_call_id" }
+        static var name: StaticString { "name" }
+        static var translation: StaticString { "translation" }
+        static var origins: StaticString { "origins" }
+        static var stages: StaticString { "stages" }
+        static var file: StaticString { "file" }
+        static var line: StaticString { "line" }
     }
 
     struct Reader {
@@ -130,6 +147,23 @@ public enum DirectDecoding {
             return try? c.parseString()
         }
 
+        /// The bytes of a string value of ASCII without escapes or control characters (the cursor is on its
+        /// quote), or nil.
+        mutating func asciiString() -> UnsafeBufferPointer<UInt8>? {
+            guard c.pos < c.end, c.base[c.pos] == 0x22 else { return nil }
+            let start = c.pos + 1
+            var p = start
+            while p < c.end {
+                let b = c.base[p]
+                if b == 0x22 { break }
+                if b == 0x5C || b < 0x20 || b >= 0x80 { return nil }
+                p += 1
+            }
+            guard p < c.end else { return nil }
+            c.pos = p + 1
+            return UnsafeBufferPointer(start: c.base + start, count: p - start)
+        }
+
         /// A string or null value: .some(nil) for null, nil for anything else.
         mutating func optionalString() -> String?? {
             guard c.pos < c.end else { return nil }
@@ -164,19 +198,19 @@ public enum DirectDecoding {
             var stages: [String] = []
             var sawOrigins = false, sawStages = false
             let ok = object { r, k in
-                if keyIs(k, Key.origins) {
+                if spells(k, Key.origins) {
                     guard !sawOrigins else { return false }
                     sawOrigins = true
                     return r.array { r in
                         var file: String?
                         var line: Int?
                         let ok = r.object { r, k in
-                            if keyIs(k, Key.file) {
+                            if spells(k, Key.file) {
                                 guard file == nil, let f = r.string() else { return false }
                                 file = f
                                 return true
                             }
-                            if keyIs(k, Key.line) {
+                            if spells(k, Key.line) {
                                 guard line == nil, let n = r.integer() else { return false }
                                 line = n
                                 return true
@@ -188,7 +222,7 @@ public enum DirectDecoding {
                         return true
                     }
                 }
-                if keyIs(k, Key.stages) {
+                if spells(k, Key.stages) {
                     guard !sawStages else { return false }
                     sawStages = true
                     return r.array { r in
@@ -255,7 +289,7 @@ public enum DirectDecoding {
 
             /// Handles an envelope key; nil when `k` is not one, false to give up.
             mutating func take(_ r: inout Reader, _ k: UnsafeBufferPointer<UInt8>) -> Bool? {
-                if keyIs(k, Key.id) {
+                if spells(k, Key.id) {
                     guard !sawID else { return false }
                     sawID = true
                     guard r.c.pos < r.c.end else { return false }
@@ -266,7 +300,7 @@ public enum DirectDecoding {
                     default: return false
                     }
                 }
-                if keyIs(k, Key.lineage) {
+                if spells(k, Key.lineage) {
                     guard lineage == nil else { return false }
                     let start = r.c
                     if let l = r.lineage() {
@@ -278,7 +312,7 @@ public enum DirectDecoding {
                     lineage = l
                     return true
                 }
-                if keyIs(k, Key.metadata) {
+                if spells(k, Key.metadata) {
                     guard metadata == nil, let v = r.value(depth: 1) else { return false }
                     switch v {
                     case .object(let o): metadata = o
@@ -303,15 +337,15 @@ public enum DirectDecoding {
         func kindHint() -> RecordKind? {
             var r = self
             guard r.expect(0x7B), var k = r.key() else { return nil }
-            if keyIs(k, Key.id) {
+            if spells(k, Key.id) {
                 guard r.c.pos < r.c.end, r.c.base[r.c.pos] == 0x22, r.string() != nil, r.next(close: 0x7D) == true,
                     let second = r.key()
                 else { return nil }
                 k = second
             }
-            if keyIs(k, Key.messages) { return .conversation }
-            if keyIs(k, Key.translation) { return .pair }
-            if keyIs(k, Key.text) { return .document }
+            if spells(k, Key.messages) { return .conversation }
+            if spells(k, Key.translation) { return .pair }
+            if spells(k, Key.text) { return .document }
             return nil
         }
 
@@ -326,7 +360,7 @@ public enum DirectDecoding {
             var sawTranslation = false
             let ok = object { r, k in
                 if let handled = env.take(&r, k) { return handled }
-                if keyIs(k, Key.translation) {
+                if spells(k, Key.translation) {
                     guard !sawTranslation else { return false }
                     sawTranslation = true
                     return r.object { r, lang in
@@ -338,7 +372,7 @@ public enum DirectDecoding {
                         return true
                     }
                 }
-                if keyIs(k, Key.messages) { return false }
+                if spells(k, Key.messages) { return false }
                 // Dropped, but checked as the general parser checks it (valid UTF-8, valid JSON).
                 return String(validating: k, as: UTF8.self) != nil && r.value(depth: 1) != nil
             }
@@ -356,7 +390,7 @@ public enum DirectDecoding {
             var text: String?
             let ok = object { r, k in
                 if let handled = env.take(&r, k) { return handled }
-                if keyIs(k, Key.text) {
+                if spells(k, Key.text) {
                     guard text == nil else { return false }
                     text = r.string()
                     return text != nil
@@ -377,12 +411,12 @@ public enum DirectDecoding {
             var tools: [JSONValue]??
             let ok = object { r, k in
                 if let handled = env.take(&r, k) { return handled }
-                if keyIs(k, Key.messages) {
+                if spells(k, Key.messages) {
                     guard messages == nil else { return false }
                     messages = r.messages()
                     return messages != nil
                 }
-                if keyIs(k, Key.tools) {
+                if spells(k, Key.tools) {
                     guard tools == nil, let v = r.value(depth: 1) else { return false }
                     switch v {
                     case .array(let a): tools = .some(a)
@@ -422,7 +456,7 @@ public enum DirectDecoding {
 
         /// One message object with string (or null) content, no tool calls.
         mutating func message() -> Message? {
-            var role: String?
+            var role: Role?
             var content: String??
             var reasoningContent: String??
             var reasoning: String??
@@ -435,17 +469,18 @@ public enum DirectDecoding {
                     slot = .some(v)
                     return true
                 }
-                if keyIs(k, Key.role) {
-                    guard role == nil else { return false }
-                    role = r.string()
+                if spells(k, Key.role) {
+                    guard role == nil, let name = r.asciiString() else { return false }
+                    // An unknown role, or one written with escapes, goes to the general path.
+                    role = Role(alias: name)
                     return role != nil
                 }
-                if keyIs(k, Key.content) { return single(&content) }
-                if keyIs(k, Key.reasoningContent) { return single(&reasoningContent) }
-                if keyIs(k, Key.reasoning) { return single(&reasoning) }
-                if keyIs(k, Key.toolCallID) { return single(&toolCallID) }
-                if keyIs(k, Key.name) { return single(&name) }
-                if keyIs(k, Key.toolCalls) {
+                if spells(k, Key.content) { return single(&content) }
+                if spells(k, Key.reasoningContent) { return single(&reasoningContent) }
+                if spells(k, Key.reasoning) { return single(&reasoning) }
+                if spells(k, Key.toolCallID) { return single(&toolCallID) }
+                if spells(k, Key.name) { return single(&name) }
+                if spells(k, Key.toolCalls) {
                     // Only an absent or null list is handled here.
                     guard r.c.pos < r.c.end, r.c.base[r.c.pos] == 0x6E else { return false }
                     return (try? r.c.expectLiteral("null")) != nil
@@ -454,15 +489,7 @@ public enum DirectDecoding {
                 extra.append(JSONObject.Entry(key: key, value: v))
                 return true
             }
-            guard ok, let roleName = role else { return nil }
-            let parsedRole: Role
-            switch roleName {
-            case "system", "developer": parsedRole = .system
-            case "user", "human": parsedRole = .user
-            case "assistant", "gpt", "model": parsedRole = .assistant
-            case "tool", "function", "ipython": parsedRole = .tool
-            default: return nil
-            }
+            guard ok, let parsedRole = role else { return nil }
             var text = (content ?? nil) ?? ""
             var trace: String? = (reasoningContent ?? nil) ?? (reasoning ?? nil)
             if trace == nil, parsedRole == .assistant {
@@ -480,6 +507,8 @@ public enum DirectDecoding {
 }
 
 /// True when key bytes `k` spell `name`.
-@inline(__always) private func keyIs(_ k: UnsafeBufferPointer<UInt8>, _ name: [UInt8]) -> Bool {
-    k.count == name.count && k.elementsEqual(name)
+@inline(__always) func spells(_ k: UnsafeBufferPointer<UInt8>, _ name: StaticString) -> Bool {
+    guard k.count == name.utf8CodeUnitCount else { return false }
+    guard let base = k.baseAddress else { return k.isEmpty }
+    return memcmp(base, name.utf8Start, k.count) == 0
 }

@@ -231,13 +231,8 @@ public enum NativeCodec {
         guard case .object(var o) = value else { throw .wrongType(path, expected: "object", found: value) }
         guard let roleRaw = o.removeValue(forKey: "role") else { throw .missing("\(path).role") }
         guard case .string(let roleName) = roleRaw else { throw .wrongType("\(path).role", expected: "string", found: roleRaw) }
-        let role: Role
-        switch roleName {
-        case "system", "developer": role = .system
-        case "user", "human": role = .user
-        case "assistant", "gpt", "model": role = .assistant
-        case "tool", "function", "ipython": role = .tool
-        default: throw RecordDecodingError("\(path).role: unknown role \"\(roleName.prefix(40))\"")
+        guard let role = Role(alias: roleName) else {
+            throw RecordDecodingError("\(path).role: unknown role \"\(roleName.prefix(40))\"")
         }
         var content = ""
         switch o.removeValue(forKey: "content") ?? .null {

@@ -1,6 +1,37 @@
+#if canImport(Glibc)
+import Glibc
+#elseif canImport(Darwin)
+import Darwin
+#endif
+
 /// Who speaks in a conversation turn.
 public enum Role: String, Sendable, Hashable, CaseIterable, Codable {
     case system, user, assistant, tool
+}
+
+extension Role {
+    /// The role a source's `role` text names: the four names, and the aliases other chat formats
+    /// use (`developer`; `human`; `gpt`, `model`; `function`, `ipython`). Nil for any other text.
+    package init?(alias name: UnsafeBufferPointer<UInt8>) {
+        if spells(name, "user") || spells(name, "human") {
+            self = .user
+        } else if spells(name, "assistant") || spells(name, "gpt") || spells(name, "model") {
+            self = .assistant
+        } else if spells(name, "system") || spells(name, "developer") {
+            self = .system
+        } else if spells(name, "tool") || spells(name, "function") || spells(name, "ipython") {
+            self = .tool
+        } else {
+            return nil
+        }
+    }
+
+    /// ``init(alias:)-(UnsafeBufferPointer<UInt8>)`` for a string.
+    package init?(alias name: String) {
+        var name = name
+        guard let role = name.withUTF8({ Role(alias: $0) }) else { return nil }
+        self = role
+    }
 }
 
 /// A function call made by an assistant turn (OpenAI `tool_calls` shape).
@@ -92,21 +123,24 @@ public struct Message: Sendable, Hashable {
 
 extension Message {
     /// Byte offset of the first occurrence of `needle` in `text`'s UTF-8 at or after `from`.
-    static func find(_ needle: [UInt8], in text: String, from: Int) -> Int? {
+    package static func find(_ needle: [UInt8], in text: String, from: Int) -> Int? {
         func search(_ hay: UnsafeBufferPointer<UInt8>) -> Int? {
-            let n = needle.count
-            guard n > 0, hay.count >= n else { return nil }
-            let first = needle[0]
-            var i = from
-            while i <= hay.count - n {
-                if hay[i] == first {
-                    var j = 1
-                    while j < n, hay[i + j] == needle[j] { j += 1 }
-                    if j == n { return i }
-                }
-                i += 1
+            guard let base = hay.baseAddress, !needle.isEmpty, from >= 0, hay.count - from >= needle.count else {
+                return nil
             }
-            return nil
+            return needle.withUnsafeBufferPointer { n -> Int? in
+                guard let first = n.baseAddress else { return nil }
+                // memchr to each candidate first byte, then compare the rest.
+                var i = from
+                let last = hay.count - n.count
+                while i <= last {
+                    guard let p = memchr(base + i, Int32(first.pointee), last - i + 1) else { return nil }
+                    i = UnsafeRawPointer(base).distance(to: UnsafeRawPointer(p))
+                    if memcmp(base + i, first, n.count) == 0 { return i }
+                    i += 1
+                }
+                return nil
+            }
         }
         if let r = text.utf8.withContiguousStorageIfAvailable(search) { return r }
         return Array(text.utf8).withUnsafeBufferPointer(search)
