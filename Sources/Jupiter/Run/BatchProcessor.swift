@@ -194,11 +194,15 @@ struct BatchProcessor: Sendable {
             let ctx = StageContext(stageID: planned.id, dataset: dataset, seed: planned.seed, batchIndex: batchIndex)
             guard let stage = planned.stage as? any BatchStage else { continue }
             out.counts.stage(planned.id, "in", current.count)
-            let results = current.isEmpty ? [] : try await stage.process(current, context: ctx)
+            var results = current.isEmpty ? [] : try await stage.process(current, context: ctx)
+            // The input's references go first, and each result is moved out of the list, so a
+            // kept record is usually referenced only here and `passing` changes it in place.
+            current = []
+            results.reverse()
             var next: [Record] = []
             next.reserveCapacity(results.count)
-            for result in results {
-                switch result {
+            while let result = results.popLast() {
+                switch consume result {
                 case .kept(let r):
                     next.append(r.passing(planned.id))
                     out.counts.stage(planned.id, "kept")

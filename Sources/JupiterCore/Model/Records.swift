@@ -232,11 +232,34 @@ public enum Record: Sendable, Hashable {
         }
     }
 
-    /// Returns the record with `stage` appended to its lineage.
-    public func passing(_ stage: String) -> Record {
-        var r = self
-        r.lineage.stages.append(stage)
-        return r
+    /// Returns the record with `stage` appended to its lineage. The record is consumed, so one
+    /// that is referenced only here is changed in place (see ``appendStage(_:)``).
+    public consuming func passing(_ stage: String) -> Record {
+        appendStage(stage)
+        return self
+    }
+
+    /// Appends `stage` to the lineage in place. The payload is moved out of the enum before it
+    /// is changed, so a record referenced only here keeps its storage: no field is retained and
+    /// the stage list is not copied (going through ``lineage``'s getter and setter copies both).
+    public mutating func appendStage(_ stage: String) {
+        switch consume self {
+        case .conversation(var r):
+            r.lineage.stages.append(stage)
+            self = .conversation(r)
+        case .document(var r):
+            r.lineage.stages.append(stage)
+            self = .document(r)
+        case .pair(var r):
+            r.lineage.stages.append(stage)
+            self = .pair(r)
+        case .norm(var r):
+            r.lineage.stages.append(stage)
+            self = .norm(r)
+        case .eval(var r):
+            r.lineage.stages.append(stage)
+            self = .eval(r)
+        }
     }
 
     /// The natural text of the record, used by text filters and dedup: a document's text, both
