@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
-# JSONL ingest benchmark: Jupiter (SourceFormats → records, 1 thread and all cores) against Python
-# orjson.loads per line (1 thread) on the same ~200 MB Welsh openai-messages file, in the same run.
+# JSONL ingest benchmark: Jupiter (SourceFormats → records, 1 thread on each core, then all cores)
+# against Python orjson.loads per line (1 thread, on the same core) on the same ~200 MB Welsh
+# openai-messages file, in the same run.
 # Usage: bench/jsonl.sh [MB]   (env: REPEATS=3)
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -20,18 +21,58 @@ if [ ! -x "$VENV/bin/python" ]; then
   "$VENV/bin/pip" install -q orjson >&2
 fi
 
-"$BIN" jsonl "$DATA" --format openai-messages --repeats "$REPEATS" --json > "$OUT/jsonl-jupiter.json"
-"$VENV/bin/python" bench/jsonl_orjson.py "$DATA" "$REPEATS" > "$OUT/jsonl-orjson.json"
+# The development VM's speed changes from one second to the next (the same mode on the same core
+# varied by 1.5x within a minute), so the modes are interleaved: each round runs Jupiter and orjson
+# once on every core in turn (pinned with taskset, back to back on the same core), then the
+# all-cores run; each mode reports its best round. Ratios are taken per core.
+NPROC="$(nproc)"
+CORES=1
+command -v taskset >/dev/null && CORES="$NPROC"
+rm -f "$OUT"/jsonl-round-*.json
+for ((r = 0; r < REPEATS; r++)); do
+  for ((c = 0; c < CORES; c++)); do
+    T=()
+    [ "$CORES" -gt 1 ] && T=(taskset -c "$c")
+    "${T[@]}" "$BIN" jsonl "$DATA" --format openai-messages --repeats 1 --json \
+      --only parse-only --only records-1 > "$OUT/jsonl-round-$r-core-$c-jupiter.json"
+    "${T[@]}" "$VENV/bin/python" bench/jsonl_orjson.py "$DATA" 1 > "$OUT/jsonl-round-$r-core-$c-orjson.json"
+  done
+  "$BIN" jsonl "$DATA" --format openai-messages --repeats 1 --json --only "records-$NPROC" \
+    > "$OUT/jsonl-round-$r-all-jupiter.json"
+done
 
-python3 - "$OUT/jsonl-jupiter.json" "$OUT/jsonl-orjson.json" <<'PY'
-import json, sys
-j = json.load(open(sys.argv[1])); o = json.load(open(sys.argv[2]))
-print(f"file: {j['file']}  ({j['bytes'] / 1e6:.1f} MB, {o['records']} records, {j['parallelism']} cores)")
-print("MB/s = file MB / wall seconds; MB/CPU-s = file MB / process CPU seconds (robust on a busy machine)")
-print(f"{'mode':<34}{'MB/s':>8}{'records/s':>12}{'vs orjson':>11}{'MB/CPU-s':>10}{'vs orjson':>11}")
-print(f"{o['mode'] + ' (' + o['orjson'] + ')':<34}{o['mb_per_s']:>8.1f}{o['records_per_s']:>12.0f}{1.0:>10.2f}x{o['mb_per_cpu_s']:>10.1f}{1.0:>10.2f}x")
-for r in j["results"]:
-    print(f"{'jupiter ' + r['mode']:<34}{r['mb_per_s']:>8.1f}{r['records_per_s']:>12.0f}{r['mb_per_s'] / o['mb_per_s']:>10.2f}x"
-          f"{r['mb_per_cpu_s']:>10.1f}{r['mb_per_cpu_s'] / o['mb_per_cpu_s']:>10.2f}x")
-    assert r["records"] == o["records"], f"record count differs: {r['records']} vs {o['records']}"
+python3 - "$OUT" "$CORES" <<'PY'
+import glob, json, os, sys
+out, cores = sys.argv[1], int(sys.argv[2])
+best = {}  # (core, mode) -> best row
+def take(core, row):
+    key = (core, row["mode"])
+    if key not in best or row["mb_per_s"] > best[key]["mb_per_s"]:
+        best[key] = row
+for path in glob.glob(os.path.join(out, "jsonl-round-*.json")):
+    core = path.split("-core-")[1].split("-")[0] if "-core-" in path else "all"
+    data = json.load(open(path))
+    for row in data.get("results", [data]):
+        take(core, row)
+    if "file" in data:
+        info = data
+print(f"file: {info['file']}  ({info['bytes'] / 1e6:.1f} MB)")
+print("MB/s = file MB / wall seconds, best of the interleaved rounds; "
+      + ("one-core rows pinned to that core (taskset)" if cores > 1 else "one-core rows unpinned"))
+print(f"{'core':<6}{'mode':<34}{'MB/s':>8}{'records/s':>12}{'vs orjson':>11}")
+one = []
+for core in sorted({c for c, _ in best if c != "all"}):
+    o = best[(core, "orjson-1-thread")]
+    print(f"{core:<6}{o['mode'] + ' (' + o['orjson'] + ')':<34}{o['mb_per_s']:>8.1f}{o['records_per_s']:>12.0f}{1.0:>10.2f}x")
+    for mode in ("parse-only-1-thread", "records-1-thread"):
+        r = best[(core, mode)]
+        assert r["records"] == o["records"], f"record count differs: {r['records']} vs {o['records']}"
+        print(f"{core:<6}{'jupiter ' + mode:<34}{r['mb_per_s']:>8.1f}{r['records_per_s']:>12.0f}{r['mb_per_s'] / o['mb_per_s']:>10.2f}x")
+    one.append(best[(core, "records-1-thread")]["mb_per_s"])
+for (core, mode), r in sorted(best.items()):
+    if core != "all":
+        continue
+    per_core = "  ".join(f"{r['mb_per_s'] / x:.2f}x" for x in one)
+    print(f"{'all':<6}{'jupiter ' + mode:<34}{r['mb_per_s']:>8.1f}{r['records_per_s']:>12.0f}"
+          f"   vs one task on each core: {per_core}")
 PY

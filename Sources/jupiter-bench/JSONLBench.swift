@@ -34,6 +34,9 @@ struct JSONLBench: AsyncParsableCommand {
     @Flag(help: "Print one JSON object instead of a table.")
     var json = false
 
+    @Option(help: "Run only the modes whose names start with this (repeatable; e.g. records-1).")
+    var only: [String] = []
+
     struct Measurement {
         var mode: String
         var seconds: Double
@@ -68,6 +71,7 @@ struct JSONLBench: AsyncParsableCommand {
         var results: [Measurement] = []
 
         func best(_ mode: String, _ body: () async throws -> (Int, Int)) async throws {
+            if !only.isEmpty, !only.contains(where: { mode.hasPrefix($0) }) { return }
             var m: Measurement?
             for _ in 0..<max(1, repeats) {
                 let start = clock.now
