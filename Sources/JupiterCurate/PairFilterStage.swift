@@ -15,7 +15,7 @@ import JupiterCore
 /// Anchors: Moses `clean-corpus-n.perl` drops by length and a length ratio (9 on tokens, far
 /// looser than needed for sentence-aligned legislation); character ratios of 2–3 are the common
 /// choice for curated NMT data (e.g. OPUS filter's `LengthRatioFilter`), so 3.0 is used here.
-public struct PairFilterStage: RecordStage, KindAware {
+public struct PairFilterStage: PairKeepingStage, KindAware {
     public let name = "pair-filter"
     /// Shortest side allowed, in characters.
     public var minChars: Int
@@ -73,19 +73,34 @@ public struct PairFilterStage: RecordStage, KindAware {
 
     /// The first rule the pair breaks, or nil.
     public func check(_ p: ParallelPair) -> DropReason? {
-        if let fast = SimpleText.withUTF8(p.source, { a in SimpleText.withUTF8(p.target) { b in checkSimple(p, a, b) } }) {
-            return fast
+        let fast = SimpleText.withUTF8(p.source) { a in
+            SimpleText.withUTF8(p.target) { b in checkSimple(p.sourceLanguage, p.targetLanguage, a, b) }
         }
+        if let fast { return fast }
         return checkGeneral(p)
+    }
+
+    /// True when the pair passes every rule: the simple-text road of ``check(_:)``, on the bytes
+    /// (``SimpleText/isSimple(_:)`` also checks that they are well-formed UTF-8); false for a pair
+    /// it drops, bad UTF-8, or text that needs the general code.
+    public func keeps(
+        sourceLanguage: String, targetLanguage: String, source: UnsafeBufferPointer<UInt8>,
+        target: UnsafeBufferPointer<UInt8>
+    ) -> Bool {
+        guard case .some(.none) = checkSimple(sourceLanguage, targetLanguage, source, target) else { return false }
+        return true
     }
 
     /// ``check(_:)`` for two simple texts (``SimpleText``): `.some(result)`, or nil when a
     /// character needs the general code.
-    func checkSimple(_ p: ParallelPair, _ ua: UnsafeBufferPointer<UInt8>, _ ub: UnsafeBufferPointer<UInt8>) -> DropReason?? {
+    func checkSimple(
+        _ sourceLanguage: String, _ targetLanguage: String, _ ua: UnsafeBufferPointer<UInt8>,
+        _ ub: UnsafeBufferPointer<UInt8>
+    ) -> DropReason?? {
         guard SimpleText.isSimple(ua), SimpleText.isSimple(ub) else { return nil }
         let ra = SimpleText.trimmed(ua), rb = SimpleText.trimmed(ub)
         if ra.isEmpty || rb.isEmpty {
-            return .some(DropReason(rule: "pair.empty", message: "\(ra.isEmpty ? p.sourceLanguage : p.targetLanguage) side is empty"))
+            return .some(DropReason(rule: "pair.empty", message: "\(ra.isEmpty ? sourceLanguage : targetLanguage) side is empty"))
         }
         // One pass per side gives what every rule needs.
         let sa = SideCounts(ua, ra), sb = SideCounts(ub, rb)
@@ -96,8 +111,8 @@ public struct PairFilterStage: RecordStage, KindAware {
             return .some(DropReason(rule: "pair.identical", message: "both sides are identical"))
         }
         if let r = lengthRules(sa.characters, sb.characters) { return .some(r) }
-        if let r = letterRule(p.sourceLanguage, sa.letterShare) { return .some(r) }
-        if let r = letterRule(p.targetLanguage, sb.letterShare) { return .some(r) }
+        if let r = letterRule(sourceLanguage, sa.letterShare) { return .some(r) }
+        if let r = letterRule(targetLanguage, sb.letterShare) { return .some(r) }
         return .some(nil)
     }
 
@@ -213,7 +228,15 @@ public struct PairFilterStage: RecordStage, KindAware {
     public static func letterShare(_ s: String) -> Double {
         var letters = 0
         var total = 0
-        for c in s.unicodeScalars where !c.properties.isWhitespace {
+        for c in s.unicodeScalars {
+            // Below U+0300 from SimpleText's tables (the same Unicode properties, no search).
+            if c.value < 0x300 {
+                if SimpleText.isWhitespace(c.value) { continue }
+                total += 1
+                if SimpleText.isAlphabetic(c.value) { letters += 1 }
+                continue
+            }
+            if c.properties.isWhitespace { continue }
             total += 1
             if c.properties.isAlphabetic { letters += 1 }
         }

@@ -5,7 +5,8 @@
 /// Stages use these for the common case and their general code for anything else, with the same
 /// results.
 enum SimpleText {
-    /// True when every scalar of `u` is simple.
+    /// True when `u` is well-formed UTF-8 and every scalar of it is simple (so raw bytes can be
+    /// checked in the same pass).
     static func isSimple(_ u: UnsafeBufferPointer<UInt8>) -> Bool {
         guard let base = u.baseAddress else { return true }
         var i = 0
@@ -22,11 +23,13 @@ enum SimpleText {
             let b = u[i]
             if b < 0x80 {
                 i += 1
-            } else if b >= 0xC2 && b <= 0xCB {  // U+0080–U+02FF
+            } else if b >= 0xC2 && b <= 0xCB && i + 1 < n && u[i + 1] & 0xC0 == 0x80 {  // U+0080–U+02FF
                 i += 2
             } else if b == 0xE2 && i + 2 < n {
                 let b1 = u[i + 1], b2 = u[i + 2]
-                if b1 == 0x80 && ((b2 >= 0x90 && b2 <= 0xA7) || b2 >= 0xB0) || (b1 == 0x81 && b2 <= 0x9E) {
+                if b1 == 0x80 && ((b2 >= 0x90 && b2 <= 0xA7) || (b2 >= 0xB0 && b2 <= 0xBF))
+                    || (b1 == 0x81 && b2 >= 0x80 && b2 <= 0x9E)
+                {
                     i += 3
                 } else {
                     return false

@@ -8,6 +8,23 @@ import Testing
         stage.check(ParallelPair(id: "x", sourceLanguage: "en", targetLanguage: "cy", source: en, target: cy))?.rule
     }
 
+    @Test("the letter share equals one read from Unicode properties, for every scalar below U+0300 and beyond")
+    func letterShareEqualsProperties() {
+        func reference(_ s: String) -> Double {
+            let visible = s.unicodeScalars.filter { !$0.properties.isWhitespace }
+            return visible.isEmpty ? 1 : Double(visible.filter { $0.properties.isAlphabetic }.count) / Double(visible.count)
+        }
+        var texts = ["", "   ", "Bore da ŵ ŷ", "12 — “dyfynnu” …", "Groß Ǆ ﬁ 🐉 日本\u{2003}\u{3000}x"]
+        // Every scalar below U+0300, and some beyond, in runs of 16.
+        let scalars = (0..<0x300).compactMap(Unicode.Scalar.init) + (0x2000..<0x2070).compactMap(Unicode.Scalar.init)
+        for start in stride(from: 0, to: scalars.count, by: 16) {
+            var t = ""
+            t.unicodeScalars.append(contentsOf: scalars[start..<min(scalars.count, start + 16)])
+            texts.append(t)
+        }
+        for t in texts { #expect(PairFilterStage.letterShare(t) == reference(t), "\(t.debugDescription)") }
+    }
+
     @Test func eachRuleFiresWithItsName() {
         #expect(rule("  ", "Helo") == "pair.empty")
         #expect(rule("Cardiff Bay", "cardiff bay") == "pair.identical")
@@ -70,7 +87,9 @@ import Testing
             for b in [texts[(i * 7 + 1) % texts.count], texts[(i * 13 + 5) % texts.count], a.lowercased(), a] {
                 let p = ParallelPair(id: "x", sourceLanguage: "en", targetLanguage: "cy", source: a, target: b)
                 let general = stage.checkGeneral(p)
-                let simple = SimpleText.withUTF8(a) { ua in SimpleText.withUTF8(b) { ub in stage.checkSimple(p, ua, ub) } }
+                let simple = SimpleText.withUTF8(a) { ua in
+                    SimpleText.withUTF8(b) { ub in stage.checkSimple(p.sourceLanguage, p.targetLanguage, ua, ub) }
+                }
                 if let simple {
                     fast += 1
                     #expect(simple == general, "\(a.debugDescription) / \(b.debugDescription)")

@@ -214,12 +214,15 @@ struct BatchProcessor: Sendable {
             }
             current = next
         }
-        for r in current {
-            RecordLines.append(r, to: &out.kept)
-            out.counts.kept += max(1, r.lineage.origins.count)
-            out.counts.records += 1
-        }
+        for r in current { Self.appendKept(r, to: &out) }
         return out
+    }
+
+    /// A record the step keeps: its output line and counts.
+    static func appendKept(_ r: Record, to out: inout BatchOutput) {
+        RecordLines.append(r, to: &out.kept)
+        out.counts.kept += max(1, r.lineage.origins.count)
+        out.counts.records += 1
     }
 
     static func appendDropped(_ r: Record, stage: String, reason: DropReason, to out: inout BatchOutput) {

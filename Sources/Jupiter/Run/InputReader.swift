@@ -114,30 +114,40 @@ struct InputReader: Sendable {
         var pre = BatchOutput()
         var records: [Record] = []
         records.reserveCapacity(batch.units.count)
-        func quarantine(_ line: Int, _ error: String, _ raw: [UInt8]?) {
-            pre.quarantine += BatchProcessor.readQuarantine(file: batch.file, line: line, error: error, raw: raw)
-            pre.counts.read += 1
-            pre.counts.quarantined += 1
-            pre.counts.stage("read", "quarantined")
-            pre.counts.quarantined(by: "read", cause: error, record: "\(batch.file):\(line)")
-        }
-        if batch.emptyFile { quarantine(0, "empty file", nil) }
+        if batch.emptyFile { quarantine(batch, 0, "empty file", nil, into: &pre) }
         for u in batch.units {
-            if u.tooLong {
-                quarantine(
-                    u.line,
-                    "line is \(u.length) bytes, over the \(batch.maxLineBytes)-byte limit (source setting "
-                        + "max_line_bytes)", nil)
-                continue
-            }
-            do {
-                if let r = try batch.decoder.decode(u, file: batch.file) { records.append(r) }
-            } catch {
-                // A Parquet row has no line bytes: its JSON stands in for them.
-                quarantine(u.line, error.reason, u.bytes.isEmpty ? u.value.map { JSONWriter.bytes($0) } : u.bytes)
-            }
+            if let r = decode(u, of: batch, into: &pre) { records.append(r) }
         }
         return (records, pre)
+    }
+
+    /// Decodes one unit of `batch`: its record, or nil for a blank line or a unit quarantined
+    /// into `out` (an over-long line, a decoding error).
+    static func decode(_ u: SourceUnit, of batch: Batch, into out: inout BatchOutput) -> Record? {
+        if u.tooLong {
+            quarantine(
+                batch, u.line,
+                "line is \(u.length) bytes, over the \(batch.maxLineBytes)-byte limit (source setting "
+                    + "max_line_bytes)", nil, into: &out)
+            return nil
+        }
+        do {
+            return try batch.decoder.decode(u, file: batch.file)
+        } catch {
+            // A Parquet row has no line bytes: its JSON stands in for them.
+            quarantine(
+                batch, u.line, error.reason, u.bytes.isEmpty ? u.value.map { JSONWriter.bytes($0) } : u.bytes, into: &out)
+            return nil
+        }
+    }
+
+    /// A unit that could not be read: its quarantine line and counts.
+    static func quarantine(_ batch: Batch, _ line: Int, _ error: String, _ raw: [UInt8]?, into out: inout BatchOutput) {
+        out.quarantine += BatchProcessor.readQuarantine(file: batch.file, line: line, error: error, raw: raw)
+        out.counts.read += 1
+        out.counts.quarantined += 1
+        out.counts.stage("read", "quarantined")
+        out.counts.quarantined(by: "read", cause: error, record: "\(batch.file):\(line)")
     }
 }
 

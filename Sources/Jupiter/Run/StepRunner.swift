@@ -142,6 +142,8 @@ struct StepRunner {
         var failed = 0
         var firstError: String?
         var finished = 0
+        // A parallel-tsv source through one pair-keeping stage: kept pairs go straight from their lines.
+        let pairLines = PairLineBatch(dataset: dataset, stages: processor.stages)
         func consume(_ result: Result<Int, LLMError>) {
             switch result {
             case .success(let records):
@@ -176,8 +178,13 @@ struct StepRunner {
                     guard batch.index % tasks == task, files.done(batch.index) == nil else { return }
                     try await submit {
                         try await attempt {
-                            let (records, pre) = InputReader.decode(batch)
-                            let out = try await processor.run(records, batchIndex: batch.index, pre: pre)
+                            let out: BatchOutput
+                            if let pairs = pairLines, let languages = PairLineBatch.languages(of: batch) {
+                                out = try pairs.run(batch, languages: languages)
+                            } else {
+                                let (records, pre) = InputReader.decode(batch)
+                                out = try await processor.run(records, batchIndex: batch.index, pre: pre)
+                            }
                             try files.write(batch: batch.index, out)
                             return out.counts.records
                         }

@@ -88,10 +88,15 @@ public enum JSONWriter {
 
     /// Appends a JSON string literal. Eight bytes at a time where none of them needs an escape.
     public static func writeString(_ s: String, into out: inout [UInt8]) {
-        out.append(UInt8(ascii: "\""))
         var s = s
-        s.withUTF8 { buf in
-            guard let base = buf.baseAddress else { return }
+        s.withUTF8 { writeString(utf8: $0, into: &out) }
+    }
+
+    /// Appends the JSON string literal of text given as its UTF-8 bytes (valid UTF-8: the bytes
+    /// are copied as they are, with escapes where JSON needs them).
+    public static func writeString(utf8 buf: UnsafeBufferPointer<UInt8>, into out: inout [UInt8]) {
+        out.append(UInt8(ascii: "\""))
+        if let base = buf.baseAddress {
             var runStart = 0
             var i = 0
             let n = buf.count

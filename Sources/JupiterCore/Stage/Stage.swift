@@ -209,3 +209,19 @@ public protocol ReportingGlobalStage: GlobalStage {
         emit: (StageOutput) async throws -> Void
     ) async throws -> JSONValue
 }
+
+/// A ``RecordStage`` that can tell, from a parallel pair's languages and texts alone, that it
+/// keeps the pair as it is. A step that reads a parallel-tsv source through this one stage then
+/// writes such pairs straight from their lines, without building records; every other pair is
+/// decoded and given to ``RecordStage/process(_:context:)``, so the outputs are the same bytes.
+public protocol PairKeepingStage: RecordStage {
+    /// True only when both texts are well-formed UTF-8 and ``RecordStage/process(_:context:)``
+    /// keeps a pair with these languages and texts, unchanged; false when it does not, or when
+    /// the bytes alone cannot tell. The texts are the source line's bytes, not validated: a
+    /// stage validates them as it reads them (a line of bad UTF-8 is then quarantined on the
+    /// general road).
+    func keeps(
+        sourceLanguage: String, targetLanguage: String, source: UnsafeBufferPointer<UInt8>,
+        target: UnsafeBufferPointer<UInt8>
+    ) -> Bool
+}
