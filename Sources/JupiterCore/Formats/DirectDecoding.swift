@@ -114,20 +114,9 @@ public enum DirectDecoding {
         /// The raw bytes of an object key without escapes (the cursor is on its quote), or nil.
         mutating func key() -> UnsafeBufferPointer<UInt8>? {
             c.skipWhitespace()
-            guard c.pos < c.end, c.base[c.pos] == 0x22 else { return nil }
-            let start = c.pos + 1
-            var p = start
-            while p < c.end {
-                let b = c.base[p]
-                if b == 0x22 { break }
-                if b == 0x5C || b < 0x20 { return nil }
-                p += 1
-            }
-            guard p < c.end else { return nil }
-            c.pos = p + 1
-            guard expect(0x3A) else { return nil }
+            guard let k = plainString(asciiOnly: false), expect(0x3A) else { return nil }
             c.skipWhitespace()
-            return UnsafeBufferPointer(start: c.base + start, count: p - start)
+            return k
         }
 
         /// After a member: true to go on (`,`), false at `}`; nil on anything else.
@@ -147,16 +136,16 @@ public enum DirectDecoding {
             return try? c.parseString()
         }
 
-        /// The bytes of a string value of ASCII without escapes or control characters (the cursor is on its
-        /// quote), or nil.
-        mutating func asciiString() -> UnsafeBufferPointer<UInt8>? {
+        /// The bytes of a string without escapes or control characters (the cursor is on its
+        /// quote; `asciiOnly` also refuses bytes above 0x7F), or nil. The cursor moves past it.
+        mutating func plainString(asciiOnly: Bool) -> UnsafeBufferPointer<UInt8>? {
             guard c.pos < c.end, c.base[c.pos] == 0x22 else { return nil }
             let start = c.pos + 1
             var p = start
             while p < c.end {
                 let b = c.base[p]
                 if b == 0x22 { break }
-                if b == 0x5C || b < 0x20 || b >= 0x80 { return nil }
+                if b == 0x5C || b < 0x20 || (asciiOnly && b >= 0x80) { return nil }
                 p += 1
             }
             guard p < c.end else { return nil }
@@ -470,7 +459,7 @@ public enum DirectDecoding {
                     return true
                 }
                 if spells(k, Key.role) {
-                    guard role == nil, let name = r.asciiString() else { return false }
+                    guard role == nil, let name = r.plainString(asciiOnly: true) else { return false }
                     // An unknown role, or one written with escapes, goes to the general path.
                     role = Role(alias: name)
                     return role != nil
