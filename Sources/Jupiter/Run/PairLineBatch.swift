@@ -1,11 +1,5 @@
 import JupiterCore
 
-#if canImport(Glibc)
-import Glibc
-#elseif canImport(Darwin)
-import Darwin
-#endif
-
 /// The road of a step that reads a parallel-tsv source through one ``PairKeepingStage`` (as
 /// `pair-filter` first on a corpus usually is). A pair the stage keeps from its texts alone is
 /// written straight from its line, as the JSON its record would be written as; every other line
@@ -97,11 +91,9 @@ struct PairLineBatch: Sendable {
     /// texts); else nil.
     private func keptTab(_ bytes: [UInt8], _ languages: (String, String)) -> Int? {
         bytes.withUnsafeBufferPointer { buf -> Int? in
-            guard let base = buf.baseAddress, let p = memchr(base, 0x09, buf.count) else { return nil }
-            let tab = UnsafePointer(p.assumingMemoryBound(to: UInt8.self)) - base
-            guard memchr(base + tab + 1, 0x09, buf.count - tab - 1) == nil else { return nil }
-            let source = UnsafeBufferPointer(start: base, count: tab)
-            let target = UnsafeBufferPointer(start: base + tab + 1, count: buf.count - tab - 1)
+            guard let (tab, more) = ParallelTSVDecoder.tabs(buf), !more else { return nil }
+            let source = UnsafeBufferPointer(rebasing: buf[..<tab])
+            let target = UnsafeBufferPointer(rebasing: buf[(tab + 1)...])
             guard stage.keeps(sourceLanguage: languages.0, targetLanguage: languages.1, source: source, target: target)
             else { return nil }
             return tab

@@ -114,7 +114,7 @@ public enum DirectDecoding {
         /// The raw bytes of an object key without escapes (the cursor is on its quote), or nil.
         mutating func key() -> UnsafeBufferPointer<UInt8>? {
             c.skipWhitespace()
-            guard let k = plainString(asciiOnly: false), expect(0x3A) else { return nil }
+            guard let k = plainString(), expect(0x3A) else { return nil }
             c.skipWhitespace()
             return k
         }
@@ -136,21 +136,13 @@ public enum DirectDecoding {
             return try? c.parseString()
         }
 
-        /// The bytes of a string without escapes or control characters (the cursor is on its
-        /// quote; `asciiOnly` also refuses bytes above 0x7F), or nil. The cursor moves past it.
-        mutating func plainString(asciiOnly: Bool) -> UnsafeBufferPointer<UInt8>? {
-            guard c.pos < c.end, c.base[c.pos] == 0x22 else { return nil }
-            let start = c.pos + 1
-            var p = start
-            while p < c.end {
-                let b = c.base[p]
-                if b == 0x22 { break }
-                if b == 0x5C || b < 0x20 || (asciiOnly && b >= 0x80) { return nil }
-                p += 1
-            }
-            guard p < c.end else { return nil }
-            c.pos = p + 1
-            return UnsafeBufferPointer(start: c.base + start, count: p - start)
+        /// The bytes of a string written without escapes or control bytes (the cursor is on its
+        /// quote; ``RawRecordLine/plainString(_:_:)``), or nil. The cursor moves past it.
+        mutating func plainString() -> UnsafeBufferPointer<UInt8>? {
+            let all = UnsafeBufferPointer(start: c.base, count: c.end)
+            guard let text = RawRecordLine.plainString(all, c.pos) else { return nil }
+            c.pos = text.upperBound + 1
+            return UnsafeBufferPointer(rebasing: all[text])
         }
 
         /// A string or null value: .some(nil) for null, nil for anything else.
@@ -459,7 +451,7 @@ public enum DirectDecoding {
                     return true
                 }
                 if spells(k, Key.role) {
-                    guard role == nil, let name = r.plainString(asciiOnly: true) else { return false }
+                    guard role == nil, let name = r.plainString() else { return false }
                     // An unknown role, or one written with escapes, goes to the general path.
                     role = Role(alias: name)
                     return role != nil

@@ -191,17 +191,20 @@ public struct ParallelTSVDecoder: UnitDecoder {
         self.languages = (languages.first ?? "src", languages.count > 1 ? languages[1] : "tgt")
     }
 
+    /// The tabs of a line, found with memchr: the first, and whether there is a second; nil for none.
+    package static func tabs(_ u: UnsafeBufferPointer<UInt8>) -> (first: Int, more: Bool)? {
+        guard let base = u.baseAddress, let p = memchr(base, 0x09, u.count) else { return nil }
+        let first = UnsafePointer(p.assumingMemoryBound(to: UInt8.self)) - base
+        return (first, memchr(base + first + 1, 0x09, u.count - first - 1) != nil)
+    }
+
     /// Decodes one line.
     public func decode(_ unit: SourceUnit, file: String) throws(RecordDecodingError) -> Record? {
         let bytes = unit.bytes
         if bytes.isEmpty { return nil }
-        // The tabs, found with memchr: the first, and whether there is a second.
-        let tabs: (first: Int, more: Bool)? = bytes.withUnsafeBufferPointer { u in
-            guard let base = u.baseAddress, let p = memchr(base, 0x09, u.count) else { return nil }
-            let first = UnsafePointer(p.assumingMemoryBound(to: UInt8.self)) - base
-            return (first, memchr(base + first + 1, 0x09, u.count - first - 1) != nil)
+        guard let tabs = bytes.withUnsafeBufferPointer(Self.tabs) else {
+            throw RecordDecodingError("expected 2 tab-separated columns, found 1")
         }
-        guard let tabs else { throw RecordDecodingError("expected 2 tab-separated columns, found 1") }
         if tabs.more {
             throw RecordDecodingError("expected 2 tab-separated columns, found \(bytes.filter { $0 == 0x09 }.count + 1)")
         }
