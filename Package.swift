@@ -41,9 +41,11 @@ let package = Package(
         // System libdeflate (Debian: libdeflate-dev) for gzip compression (zlib still inflates).
         .systemLibrary(name: "CDeflate", path: "Sources/CDeflate", providers: [.apt(["libdeflate-dev"])]),
         .systemLibrary(name: "CIsal", path: "Sources/CIsal", providers: [.apt(["libisal-dev"])]),
+        // System xxHash (Debian: libxxhash-dev) for XXH3's 128-bit hash (exact-dedup keys).
+        .systemLibrary(name: "CXXHash", path: "Sources/CXXHash", providers: [.apt(["libxxhash-dev"])]),
 
         // Record model, format adapters, streaming JSONL (+gzip) and Parquet, hashing, stage protocol. No NIO.
-        .target(name: "JupiterCore", dependencies: ["CZlib", "CZstd", "CCrypto", "CDeflate", "CIsal"], swiftSettings: strict),
+        .target(name: "JupiterCore", dependencies: ["CZlib", "CZstd", "CCrypto", "CDeflate", "CIsal", "CXXHash"], swiftSettings: strict),
         // The MinHash signature kernel, compiled per CPU level and picked at run time.
         .target(name: "CMinHash"),
         // Filters, language ID, dedup, decontamination.

@@ -97,28 +97,28 @@ public struct PairFilterStage: PairKeepingStage, KindAware {
         _ sourceLanguage: String, _ targetLanguage: String, _ ua: UnsafeBufferPointer<UInt8>,
         _ ub: UnsafeBufferPointer<UInt8>
     ) -> DropReason?? {
-        guard SimpleText.isSimple(ua), SimpleText.isSimple(ub) else { return nil }
+        // One pass per side checks that it is simple and gives what every rule needs.
+        guard let sa = SideCounts(ua), let sb = SideCounts(ub) else { return nil }
         let ra = SimpleText.trimmed(ua), rb = SimpleText.trimmed(ub)
         if ra.isEmpty || rb.isEmpty {
             return .some(DropReason(rule: "pair.empty", message: "\(ra.isEmpty ? sourceLanguage : targetLanguage) side is empty"))
         }
-        // One pass per side gives what every rule needs.
-        let sa = SideCounts(ua, ra), sb = SideCounts(ub, rb)
         if sa.needsGeneral || sb.needsGeneral { return nil }
         // Lower-casing is now one scalar to one scalar of the same length (ASCII letters fold,
         // the rest stays): the lower-case forms are equal exactly when the bytes are, up to ASCII case.
         if ra.count == rb.count && SimpleText.equalFoldingASCII(ua, ra, ub, rb) {
             return .some(DropReason(rule: "pair.identical", message: "both sides are identical"))
         }
-        if let r = lengthRules(sa.characters, sb.characters) { return .some(r) }
+        if let r = lengthRules(sa.characters(trimmedTo: ra, ua), sb.characters(trimmedTo: rb, ub)) { return .some(r) }
         if let r = letterRule(sourceLanguage, sa.letterShare) { return .some(r) }
         if let r = letterRule(targetLanguage, sb.letterShare) { return .some(r) }
         return .some(nil)
     }
 
-    /// What the rules need of one side of simple text, in one pass over its UTF-8.
+    /// What the rules need of one side of simple text, in one pass over its UTF-8 that also checks
+    /// it is simple (as ``SimpleText/isSimple(_:)``).
     struct SideCounts {
-        /// Swift `Character`s (scalars, `\r\n` once).
+        /// Swift `Character`s (scalars, `\r\n` once) of the whole side.
         var characters = 0
         /// Alphabetic scalars.
         var letters = 0
@@ -127,14 +127,16 @@ public struct PairFilterStage: PairKeepingStage, KindAware {
         /// A scalar changes when lower-cased other than an ASCII letter: the general code decides.
         var needsGeneral = false
 
-        init(_ u: UnsafeBufferPointer<UInt8>, _ r: Range<Int>) {
+        /// The counts of `u`; nil when `u` is not simple, well-formed UTF-8.
+        init?(_ u: UnsafeBufferPointer<UInt8>) {
             var previousCR = false
-            var i = r.lowerBound
+            var i = 0
+            let end = u.count
             let base = u.baseAddress
-            while i < r.upperBound {
+            while i < end {
                 // Eight ASCII bytes without a control byte at a time: eight characters, the
                 // spaces among them not visible, the letters counted together.
-                if r.upperBound - i >= 8, let base {
+                if end - i >= 8, let base {
                     let w = UnsafeRawPointer(base + i).loadUnaligned(as: UInt64.self)
                     if w & ASCIIWord.high == 0 && ASCIIWord.controlBytes(w) == 0 {
                         let spaces = ASCIIWord.bytes(equalTo: 0x20, in: w).nonzeroBitCount
@@ -161,7 +163,7 @@ public struct PairFilterStage: PairKeepingStage, KindAware {
                     continue
                 }
                 previousCR = false
-                let (c, n) = SimpleText.scalar(u, i)
+                guard let (c, n) = SimpleText.simpleScalar(u, i) else { return nil }
                 characters += 1
                 if !SimpleText.isWhitespace(c) {
                     visible += 1
@@ -170,6 +172,22 @@ public struct PairFilterStage: PairKeepingStage, KindAware {
                 if SimpleText.lowercase(c) == nil { needsGeneral = true }
                 i += n
             }
+        }
+
+        /// The characters of the side's part `r`, which ``SimpleText/trimmed(_:)`` gave: the side's
+        /// less the whitespace characters cut at either end (whitespace is neither visible nor a
+        /// letter, so only this count changes). A `\r\n` is never cut in two: both are whitespace.
+        func characters(trimmedTo r: Range<Int>, _ u: UnsafeBufferPointer<UInt8>) -> Int {
+            func whitespaceCharacters(_ range: Range<Int>) -> Int {
+                var n = 0
+                var previousCR = false
+                for i in range where u[i] & 0xC0 != 0x80 {
+                    if !(u[i] == 0x0A && previousCR) { n += 1 }
+                    previousCR = u[i] == 0x0D
+                }
+                return n
+            }
+            return characters - whitespaceCharacters(0..<r.lowerBound) - whitespaceCharacters(r.upperBound..<u.count)
         }
 
         /// Share of letters among non-whitespace characters (1 for none), as ``letterShare(_:)``.

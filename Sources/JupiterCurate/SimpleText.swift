@@ -20,25 +20,34 @@ enum SimpleText {
                     continue
                 }
             }
-            let b = u[i]
-            if b < 0x80 {
+            if u[i] < 0x80 {
                 i += 1
-            } else if b >= 0xC2 && b <= 0xCB && i + 1 < n && u[i + 1] & 0xC0 == 0x80 {  // U+0080–U+02FF
-                i += 2
-            } else if b == 0xE2 && i + 2 < n {
-                let b1 = u[i + 1], b2 = u[i + 2]
-                if b1 == 0x80 && ((b2 >= 0x90 && b2 <= 0xA7) || (b2 >= 0xB0 && b2 <= 0xBF))
-                    || (b1 == 0x81 && b2 >= 0x80 && b2 <= 0x9E)
-                {
-                    i += 3
-                } else {
-                    return false
-                }
+            } else if let (_, length) = simpleScalar(u, i) {
+                i += length
             } else {
                 return false
             }
         }
         return true
+    }
+
+    /// The scalar whose UTF-8 starts at `i` (a byte of 0x80 or more) and its length in bytes, when
+    /// the bytes there are a well-formed simple scalar; nil otherwise (malformed, cut short, or
+    /// not simple). ``isSimple(_:)`` is this at every non-ASCII scalar.
+    @inline(__always) static func simpleScalar(_ u: UnsafeBufferPointer<UInt8>, _ i: Int) -> (UInt32, Int)? {
+        let b = u[i]
+        let n = u.count
+        if b >= 0xC2 && b <= 0xCB {  // U+0080–U+02FF
+            guard i + 1 < n, u[i + 1] & 0xC0 == 0x80 else { return nil }
+            return (UInt32(b & 0x1F) << 6 | UInt32(u[i + 1] & 0x3F), 2)
+        }
+        guard b == 0xE2, i + 2 < n else { return nil }
+        let b1 = u[i + 1], b2 = u[i + 2]
+        guard
+            b1 == 0x80 && ((b2 >= 0x90 && b2 <= 0xA7) || (b2 >= 0xB0 && b2 <= 0xBF))
+                || (b1 == 0x81 && b2 >= 0x80 && b2 <= 0x9E)
+        else { return nil }
+        return (0x2000 | UInt32(b1 & 0x3F) << 6 | UInt32(b2 & 0x3F), 3)
     }
 
     /// The scalar at `i` of simple text, and its length in bytes.

@@ -58,6 +58,34 @@ struct ArrayBatches: RecordBatches {
         }
     }
 
+    @Test("raw bytes: the fast path answers only for simple, well-formed UTF-8, as the general code")
+    func fastNormalisationOfRawBytes() {
+        var rng = SeededRandom(seed: 11)
+        let pieces: [[UInt8]] = [
+            Array("Abcdefgh".utf8), [0x20], [0x20, 0x20], [0x09], [0x80], [0xBF], [0xC2], [0xC3, 0xA2], [0xC3, 0x82],
+            [0xC5, 0xB4], [0xCC, 0x81], [0xE2], [0xE2, 0x80, 0x99], [0xE2, 0x80], [0xE2, 0x81, 0x9E], [0xE2, 0x82, 0xAC],
+            [0xF0, 0x9F, 0x90, 0x89], [0xC0], [0xC2, 0xA0], Array("QRSTUVWX".utf8)
+        ]
+        var scratch: [UInt8] = []
+        var fast = 0
+        for _ in 0..<50_000 {
+            var bytes: [UInt8] = []
+            for _ in 0..<Int(rng.next() % 10) { bytes += pieces[Int(rng.next() % UInt64(pieces.count))] }
+            let answered = bytes.withUnsafeBufferPointer { ExactDedupStage.normaliseSimple($0, into: &scratch) }
+            guard answered else {
+                #expect(scratch.isEmpty)
+                continue
+            }
+            fast += 1
+            #expect(SimpleTextTests.reference(bytes), "\(bytes)")
+            if let text = String(validating: bytes, as: UTF8.self) {
+                #expect(scratch.elementsEqual(ExactDedupStage.normaliseGeneral(text).utf8), "\(bytes)")
+            }
+        }
+        // Malformed and non-simple bytes are common in the pieces, so both answers occur often.
+        #expect(fast > 5_000 && fast < 45_000, "\(fast)")
+    }
+
     @Test func keepsTheFirstAndNamesItInDrops() async throws {
         let out = try await run(
             ExactDedupStage(),

@@ -204,9 +204,10 @@ extension ExecutorSettingsTests {
         return dir
     }
 
-    /// A local run of two workers splits the dedup passes into two tasks side by side: the same
-    /// bytes as one worker's single pass, one line per pass in the progress, and each dedup
-    /// step's wall time in the manifest.
+    /// A local run of two workers splits MinHash's passes into two tasks side by side, and one of
+    /// four workers exact dedup's too (``Pipeline/lineDecidingShardWorkers``): the same bytes as
+    /// one worker's single pass, one line per pass in the progress, and each dedup step's wall
+    /// time in the manifest.
     @Test func localRunOfTwoWorkersShardsTheDedupWithTheSameBytes() async throws {
         let dir = try Self.dedupWorkspace("local-sharded")
         let prepared = Pipeline.prepare(recipePath: dir + "/recipe.yaml")
@@ -226,21 +227,35 @@ extension ExecutorSettingsTests {
         }
         _ = try await run(workers: 1)
         let two = try await run(workers: 2)
-        // Shards in the two-worker run only.
-        #expect(
-            (FileSystem.list(dir + "/w2/work/chat") ?? []).contains {
-                FileSystem.exists(dir + "/w2/work/chat/\($0)/shards/combine-of-2.done")
-            })
-        #expect(!(FileSystem.list(dir + "/w1/work/chat") ?? []).contains { FileSystem.exists(dir + "/w1/work/chat/\($0)/shards") })
-        for name in ["kept.jsonl.gz", "dropped.jsonl.gz", "quarantine.jsonl"] {
-            #expect(
-                try TestSupport.bytes(dir + "/w1/datasets/chat/" + name) == TestSupport.bytes(dir + "/w2/datasets/chat/" + name), "\(name)")
+        let four = try await run(workers: 4)
+        /// The step folders of a run with shards whose combine pass finished in `tasks` tasks.
+        func sharded(_ run: String, tasks: Int) -> [String] {
+            (FileSystem.list(dir + "/\(run)/work/chat") ?? []).filter {
+                FileSystem.exists(dir + "/\(run)/work/chat/\($0)/shards/combine-of-\(tasks).done")
+            }.sorted()
         }
-        #expect(two.filter { $0 == "started exact-dedup: scan" }.count == 1)
+        // Step 1 is exact dedup, step 2 MinHash: no shards with one worker, MinHash's with two,
+        // both with four.
+        #expect(!(FileSystem.list(dir + "/w1/work/chat") ?? []).contains { FileSystem.exists(dir + "/w1/work/chat/\($0)/shards") })
+        #expect(sharded("w2", tasks: 2).map { $0.prefix(2) } == ["2-"])
+        #expect(sharded("w4", tasks: 4).map { $0.prefix(2) } == ["1-", "2-"])
+        for name in ["kept.jsonl.gz", "dropped.jsonl.gz", "quarantine.jsonl"] {
+            for run in ["w2", "w4"] {
+                #expect(
+                    try TestSupport.bytes(dir + "/w1/datasets/chat/" + name) == TestSupport.bytes(dir + "/\(run)/datasets/chat/" + name),
+                    "\(run) \(name)")
+            }
+        }
+        #expect(two.filter { $0 == "started exact-dedup: scan" }.isEmpty)
         #expect(two.filter { $0 == "started exact-dedup" }.count == 1)
-        #expect(two.filter { $0 == "finished 1" }.count == 1)
-        #expect(two.filter { $0 == "finished 2" }.count == 1)
-        let manifest = try JSONParser.parse(try FileSystem.read(dir + "/w2/manifest.json"))
+        #expect(two.filter { $0 == "started minhash-dedup: scan" }.count == 1)
+        #expect(four.filter { $0 == "started exact-dedup: scan" }.count == 1)
+        #expect(four.filter { $0 == "started exact-dedup" }.count == 1)
+        for events in [two, four] {
+            #expect(events.filter { $0 == "finished 1" }.count == 1)
+            #expect(events.filter { $0 == "finished 2" }.count == 1)
+        }
+        let manifest = try JSONParser.parse(try FileSystem.read(dir + "/w4/manifest.json"))
         for step in ["chat/1 exact-dedup", "chat/2 minhash-dedup"] {
             #expect((manifest["timings"]?["steps"]?[step]?.doubleValue ?? 0) > 0, "\(step)")
         }

@@ -41,21 +41,39 @@ struct BatchFiles: Sendable {
 
     /// Writes a batch's three output files, then its `done.json` (each renamed into place when complete).
     func write(batch: Int, _ out: BatchOutput) throws(IOError) {
-        try writeKept(batch, out.kept)
-        try AtomicFile.write(
-            out.dropped.isEmpty ? [] : try GzipDeflater.compress(out.dropped, level: Self.droppedLevel), to: droppedPath(batch))
-        try AtomicFile.write(out.quarantine, to: quarantinePath(batch))
-        try markDone(batch, out.counts)
+        try prepare(batch: batch, out).commit()
+    }
+
+    /// Writes a batch's three output files into their temporary places (compressed as they are
+    /// stored): ``PendingBatch/commit()`` flushes them to disk, puts them in place and marks the
+    /// batch done.
+    func prepare(batch: Int, _ out: BatchOutput) throws(IOError) -> PendingBatch {
+        PendingBatch(
+            files: self, batch: batch, counts: out.counts,
+            outputs: [
+                try prepareKept(batch, out.kept),
+                try AtomicFile.prepare(
+                    out.dropped.isEmpty ? [] : try GzipDeflater.compress(out.dropped, level: Self.droppedLevel),
+                    to: droppedPath(batch)),
+                try AtomicFile.prepare(out.quarantine, to: quarantinePath(batch))
+            ])
     }
 
     /// Writes a batch's kept records (JSON lines) in the step's kept format.
     func writeKept(_ batch: Int, _ lines: [UInt8]) throws(IOError) {
-        try AtomicFile.write(lines.isEmpty || !compressKept ? lines : try GzipDeflater.compress(lines), to: keptPath(batch))
+        try prepareKept(batch, lines).commit()
     }
 
-    /// Records a batch whose three files are in place as done.
+    /// ``writeKept(_:_:)`` up to its commit.
+    func prepareKept(_ batch: Int, _ lines: [UInt8]) throws(IOError) -> AtomicFile {
+        try AtomicFile.prepare(lines.isEmpty || !compressKept ? lines : try GzipDeflater.compress(lines), to: keptPath(batch))
+    }
+
+    /// Records a batch whose three files are in place as done. The record itself is not flushed to
+    /// disk: lost or left empty by a crash, it only makes the batch run again (``done(_:)`` reads
+    /// a record that does not parse as not done), while its files were flushed before it.
     func markDone(_ batch: Int, _ counts: StepCounts) throws(IOError) {
-        try AtomicFile.write(JSONWriter.bytes(counts.json), to: donePath(batch))
+        try AtomicFile.write(JSONWriter.bytes(counts.json), to: donePath(batch), sync: false)
     }
 
     /// The counts of a done batch, or nil when the batch is not done.
@@ -217,6 +235,22 @@ enum RecordLines {
             if !line.bytes.isEmpty { lines.append(line) }
         }
         return lines
+    }
+}
+
+/// A batch's output files written into their temporary places (``AtomicFile/finish()``) and the
+/// counts its `done.json` will hold. Handed whole from the task that wrote it to the one that
+/// commits it (``BatchCommitter``): the files are used by one thread at a time.
+struct PendingBatch: @unchecked Sendable {
+    let files: BatchFiles
+    let batch: Int
+    let counts: StepCounts
+    let outputs: [AtomicFile]
+
+    /// Flushes the batch's files to disk, renames them into place, then marks the batch done.
+    func commit() throws(IOError) {
+        for file in outputs { try file.commit() }
+        try files.markDone(batch, counts)
     }
 }
 

@@ -32,36 +32,52 @@ extension StepRunner {
             next?.cancel()
             writing?.cancel()
         }
+        // Batches' files are flushed to disk and put in place behind the next batches' work.
+        let committer = BatchCommitter(workers: workers)
         var done = 0
-        for b in 0..<batches {
-            try Task.checkCancellation()
-            let bytes: [UInt8]
-            if let current = next {
-                bytes = try await current.value
-                next = b + 1 < batches ? Task { try read(b + 1) } : nil
-            } else {
-                bytes = try read(b)
+        do {
+            for b in 0..<batches {
+                try Task.checkCancellation()
+                let bytes: [UInt8]
+                if let current = next {
+                    bytes = try await current.value
+                    next = b + 1 < batches ? Task { try read(b + 1) } : nil
+                } else {
+                    bytes = try read(b)
+                }
+                var out = LineBatch(stage: stage.id)
+                let path = inputFiles.keptPath(b)
+                try out.decide(bytes, path: path, with: &decider)
+                guard b >= inputRecord.batches || out.records == expected[b] else {
+                    throw RunError(.stage, "\(path): \(out.records) records, but the batch's record says \(expected[b])")
+                }
+                done += out.records
+                if parallel {
+                    if let previous = writing { total.add(try await previous.value) }
+                    let batch = out
+                    writing = Task {
+                        let pending = try batch.prepare(files, index: b)
+                        try await committer.submit(pending)
+                        return pending.counts
+                    }
+                } else {
+                    let pending = try out.prepare(files, index: b)
+                    try await committer.submit(pending)
+                    total.add(pending.counts)
+                }
+                observer?(.progress(dataset: w.dataset.name, step: w.index, records: done, bytes: 0))
             }
-            var out = LineBatch(stage: stage.id)
-            let path = inputFiles.keptPath(b)
-            try out.decide(bytes, path: path, with: &decider)
-            guard b >= inputRecord.batches || out.records == expected[b] else {
-                throw RunError(.stage, "\(path): \(out.records) records, but the batch's record says \(expected[b])")
+            if let last = writing {
+                total.add(try await last.value)
+                writing = nil
             }
-            done += out.records
-            if parallel {
-                if let previous = writing { total.add(try await previous.value) }
-                let batch = out
-                writing = Task { try batch.write(files, index: b) }
-            } else {
-                total.add(try out.write(files, index: b))
-            }
-            observer?(.progress(dataset: w.dataset.name, step: w.index, records: done, bytes: 0))
+        } catch {
+            // A batch still being written is committed or dropped before the step gives up.
+            _ = try? await writing?.value
+            try? await committer.drain()
+            throw error
         }
-        if let last = writing {
-            total.add(try await last.value)
-            writing = nil
-        }
+        try await committer.drain()
         // The batches' read counts are zero; the step read what its input kept.
         total.read = inputRecord.counts.kept
         let record = StepRecord(
@@ -171,21 +187,21 @@ struct LineBatch: Sendable {
         return c
     }
 
-    /// Writes the batch's files (drops deflated at ``BatchFiles/droppedLevel`` in members of
-    /// ``AtomicFile/gzipBlock`` bytes, as ``GlobalBatchWriter`` writes them), then its `done.json`.
-    func write(_ files: BatchFiles, index: Int) throws -> StepCounts {
-        try files.writeKept(index, kept)
+    /// Writes the batch's files into their temporary places (drops deflated at
+    /// ``BatchFiles/droppedLevel`` in members of ``AtomicFile/gzipBlock`` bytes, as
+    /// ``GlobalBatchWriter`` writes them); committing them writes its `done.json`.
+    func prepare(_ files: BatchFiles, index: Int) throws -> PendingBatch {
+        let droppedFile: AtomicFile
         if dropped.isEmpty {
-            try AtomicFile.write([], to: files.droppedPath(index))
+            droppedFile = try AtomicFile.prepare([], to: files.droppedPath(index))
         } else {
-            let file = try AtomicFile(path: files.droppedPath(index), gzip: true, level: BatchFiles.droppedLevel)
-            try file.write(dropped)
-            try file.commit()
+            droppedFile = try AtomicFile(path: files.droppedPath(index), gzip: true, level: BatchFiles.droppedLevel)
+            try droppedFile.write(dropped)
+            try droppedFile.finish()
         }
-        try AtomicFile.write([], to: files.quarantinePath(index))
-        let c = counts
-        try files.markDone(index, c)
-        return c
+        return PendingBatch(
+            files: files, batch: index, counts: counts,
+            outputs: [try files.prepareKept(index, kept), droppedFile, try AtomicFile.prepare([], to: files.quarantinePath(index))])
     }
 }
 

@@ -23,6 +23,10 @@ public struct RunOptions: Sendable {
     /// tasks side by side in this process, so the dedup's scan and filter use every core).
     /// 1: global stages run whole, in one unit. The outputs are the same bytes whatever the split.
     public var shardTasks = 1
+    /// Whether the passes of a sharded stage that can also decide from stored lines in one pass
+    /// (``LineDecidingStage``: exact dedup) are split too. A local run of fewer than
+    /// ``Pipeline/lineDecidingShardWorkers`` workers turns this off (see there).
+    public var shardLineDeciding = true
 
     /// Creates options.
     public init(
@@ -142,6 +146,7 @@ public final class RunEngine: Sendable {
     /// The sharded global stage of a step, when its passes are split into units (``RunOptions/shardTasks`` > 1).
     func shardedStage(_ w: StepWork) -> (any ShardedStage)? {
         guard options.shardTasks > 1, case .global(let planned) = w.step else { return nil }
+        if !options.shardLineDeciding && planned.stage is any LineDecidingStage { return nil }
         return planned.stage as? any ShardedStage
     }
 

@@ -138,7 +138,6 @@ struct StepRunner {
         -> (batches: Int, failure: RunError.StepFailure?)
     {
         let dataset = w.dataset.name
-        let files = w.files
         var failed = 0
         var firstError: String?
         var finished = 0
@@ -160,6 +159,34 @@ struct StepRunner {
                 return .failure(e)
             }
         }
+        var batches = 0
+        // Batches' files are flushed to disk and put in place behind the next batches' work.
+        let committer = BatchCommitter(workers: workers)
+        do {
+            batches = try await runBatches(
+                w, processor: processor, task: task, of: tasks, workers: workers, committer: committer,
+                pairLines: pairLines, attempt: attempt, consume: consume)
+        } catch {
+            try? await committer.drain()
+            throw error
+        }
+        try await committer.drain()
+        let failure = firstError.map {
+            RunError.StepFailure(dataset: dataset, step: w.label, batches: failed, error: $0)
+        }
+        return (batches, failure)
+    }
+
+    /// ``runBatches(_:processor:task:of:workers:)``'s batches, each handed to `committer` once
+    /// written; returns the step's batch count.
+    private func runBatches(
+        _ w: StepWork, processor: BatchProcessor, task: Int, of tasks: Int, workers: Int, committer: BatchCommitter,
+        pairLines: PairLineBatch?,
+        attempt: @escaping @Sendable (@escaping @Sendable () async throws -> Int) async throws -> Result<Int, LLMError>,
+        consume: (Result<Int, LLMError>) -> Void
+    ) async throws -> Int {
+        let dataset = w.dataset.name
+        let files = w.files
         var batches = 0
         if w.readsInput {
             let reader = InputReader(w.dataset, runDirectory: engine.runDirectory)
@@ -185,7 +212,7 @@ struct StepRunner {
                                 let (records, pre) = InputReader.decode(batch)
                                 out = try await processor.run(records, batchIndex: batch.index, pre: pre)
                             }
-                            try files.write(batch: batch.index, out)
+                            try await committer.submit(try files.prepare(batch: batch.index, out))
                             return out.counts.records
                         }
                     }
@@ -203,17 +230,14 @@ struct StepRunner {
                     try await submit {
                         try await attempt {
                             let out = try await processor.run(try inputFiles.readKept(b), batchIndex: b)
-                            try files.write(batch: b, out)
+                            try await committer.submit(try files.prepare(batch: b, out))
                             return out.counts.records
                         }
                     }
                 }
             }
         }
-        let failure = firstError.map {
-            RunError.StepFailure(dataset: dataset, step: w.label, batches: failed, error: $0)
-        }
-        return (batches, failure)
+        return batches
     }
 
     /// Writes `step.json` when every batch of the step is done (by any task); nil otherwise.
@@ -332,7 +356,7 @@ struct StepRunner {
                 guard out.records == expected else {
                     throw RunError(.stage, "\(path): \(out.records) records, but the batch's record says \(expected)")
                 }
-                _ = try out.write(w.files, index: b)
+                try out.prepare(w.files, index: b).commit()
             } else {
                 var writer = GlobalBatchWriter(files: w.files, index: b, background: false)
                 if b < inputRecord.batches {
@@ -348,7 +372,7 @@ struct StepRunner {
                     }
                     for o in outputs { try await writer.add(o, stage: stage.id) }
                 }
-                _ = try await writer.finish()
+                try await writer.finish().commit()
             }
         }
         return batches
@@ -374,6 +398,8 @@ struct StepRunner {
         // With a second worker, drops are compressed beside the stage rather than by it.
         let background = workers > 1
         var batch = GlobalBatchWriter(files: w.files, index: 0, background: background)
+        // Batches' files are flushed to disk and put in place behind the stage's further work.
+        let committer = BatchCommitter(workers: workers)
         var emitted = 0
         let observer = self.observer
         let batchSize = self.batchSize
@@ -389,50 +415,56 @@ struct StepRunner {
         func skipEmptyInputBatches() async throws {
             guard let perInputBatch else { return }
             while batch.index < perInputBatch.count - 1 && perInputBatch[batch.index] == 0 {
-                total.add(try await batch.finish())
+                total.add(try await committer.submit(batch.finish()))
                 batch = GlobalBatchWriter(files: w.files, index: batch.index + 1, background: background)
             }
-        }
-        try await skipEmptyInputBatches()
-        let emitOutput: (StageOutput) async throws -> Void = { output in
-            try await batch.add(output, stage: stage.id)
-            emitted += 1
-            inBatch += 1
-            let full: Bool
-            if let perInputBatch {
-                guard batch.index < perInputBatch.count else {
-                    throw RunError.stageFailed(dataset: dataset, stage: stage.id, message: "emitted more outputs than it read records")
-                }
-                full = inBatch >= perInputBatch[batch.index] && batch.index < perInputBatch.count - 1
-            } else {
-                full = batch.counts.records >= batchSize
-            }
-            if full {
-                total.add(try await batch.finish())
-                batch = GlobalBatchWriter(files: w.files, index: batch.index + 1, background: background)
-                inBatch = 0
-                try await skipEmptyInputBatches()
-                observer?(.progress(dataset: dataset, step: w.index, records: emitted, bytes: 0))
-            }
-        }
-        var report: JSONValue?
-        if let reporting = global as? any ReportingGlobalStage {
-            report = try await reporting.runReporting(source, context: ctx, emit: emitOutput)
-        } else {
-            try await global.run(source, context: ctx, emit: emitOutput)
-        }
-        if let perInputBatch, emitted != perInputBatch.reduce(0, +) {
-            throw RunError.stageFailed(
-                dataset: dataset, stage: stage.id,
-                message: "emitted \(emitted) outputs for \(perInputBatch.reduce(0, +)) records")
         }
         let batches: Int
-        if batch.isEmpty && batch.index > 0 && perInputBatch == nil {
-            batches = batch.index
-        } else {
-            total.add(try await batch.finish())
-            batches = batch.index + 1
+        var report: JSONValue?
+        do {
+            try await skipEmptyInputBatches()
+            let emitOutput: (StageOutput) async throws -> Void = { output in
+                try await batch.add(output, stage: stage.id)
+                emitted += 1
+                inBatch += 1
+                let full: Bool
+                if let perInputBatch {
+                    guard batch.index < perInputBatch.count else {
+                        throw RunError.stageFailed(dataset: dataset, stage: stage.id, message: "emitted more outputs than it read records")
+                    }
+                    full = inBatch >= perInputBatch[batch.index] && batch.index < perInputBatch.count - 1
+                } else {
+                    full = batch.counts.records >= batchSize
+                }
+                if full {
+                    total.add(try await committer.submit(batch.finish()))
+                    batch = GlobalBatchWriter(files: w.files, index: batch.index + 1, background: background)
+                    inBatch = 0
+                    try await skipEmptyInputBatches()
+                    observer?(.progress(dataset: dataset, step: w.index, records: emitted, bytes: 0))
+                }
+            }
+            if let reporting = global as? any ReportingGlobalStage {
+                report = try await reporting.runReporting(source, context: ctx, emit: emitOutput)
+            } else {
+                try await global.run(source, context: ctx, emit: emitOutput)
+            }
+            if let perInputBatch, emitted != perInputBatch.reduce(0, +) {
+                throw RunError.stageFailed(
+                    dataset: dataset, stage: stage.id,
+                    message: "emitted \(emitted) outputs for \(perInputBatch.reduce(0, +)) records")
+            }
+            if batch.isEmpty && batch.index > 0 && perInputBatch == nil {
+                batches = batch.index
+            } else {
+                total.add(try await committer.submit(batch.finish()))
+                batches = batch.index + 1
+            }
+        } catch {
+            try? await committer.drain()
+            throw error
         }
+        try await committer.drain()
         // The batches' read counts are zero; the step read what its input kept.
         total.read = inputRecord.counts.kept
         let record = StepRecord(
@@ -596,15 +628,18 @@ struct GlobalBatchWriter {
         }
     }
 
-    /// Writes the batch's files and its completion record; returns its counts.
-    mutating func finish() async throws -> StepCounts {
+    /// Writes the batch's files into their temporary places; committing them (``PendingBatch``)
+    /// writes its completion record.
+    mutating func finish() async throws -> PendingBatch {
         try await flushDropped()
         if let previous = writing { try await previous.value }
-        try files.writeKept(index, kept.kept)
-        if let dropped { try dropped.commit() } else { try AtomicFile.write([], to: files.droppedPath(index)) }
-        if let quarantine { try quarantine.commit() } else { try AtomicFile.write([], to: files.quarantinePath(index)) }
-        try files.markDone(index, kept.counts)
-        return kept.counts
+        writing = nil
+        let keptFile = try files.prepareKept(index, kept.kept)
+        let droppedFile = try dropped ?? AtomicFile.prepare([], to: files.droppedPath(index))
+        let quarantineFile = try quarantine ?? AtomicFile.prepare([], to: files.quarantinePath(index))
+        try droppedFile.finish()
+        try quarantineFile.finish()
+        return PendingBatch(files: files, batch: index, counts: kept.counts, outputs: [keptFile, droppedFile, quarantineFile])
     }
 }
 

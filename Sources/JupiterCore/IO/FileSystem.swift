@@ -68,8 +68,27 @@ public enum FileSystem {
         defer { close(fd) }
         var st = stat()
         let expected = fstat(fd, &st) == 0 ? max(0, Int(st.st_size)) : 0
-        var out = [UInt8](repeating: 0, count: expected + 1)
-        var filled = 0
+        // Read into uninitialised capacity (one byte more than the size, to see the end): zeroing
+        // first was a pass over every byte the run reads back.
+        var failure: Int32 = 0
+        var out = [UInt8](unsafeUninitializedCapacity: expected + 1) { buf, count in
+            count = 0
+            guard let base = buf.baseAddress else { return }
+            while count < buf.count {
+                let n = Glibc.read(fd, base + count, buf.count - count)
+                if n < 0 {
+                    if errno == EINTR { continue }
+                    failure = errno
+                    return
+                }
+                if n == 0 { return }
+                count += n
+            }
+        }
+        guard failure == 0 else { throw IOError(path: path, String(cString: strerror(failure))) }
+        // A file that grew since its size was read: read on, growing the array.
+        guard out.count == expected + 1 else { return out }
+        var filled = out.count
         while true {
             if filled == out.count { out.append(contentsOf: repeatElement(0, count: max(1 << 16, out.count / 2))) }
             let n = out.withUnsafeMutableBytes { buf in Glibc.read(fd, buf.baseAddress.map { $0 + filled }, buf.count - filled) }
