@@ -86,6 +86,42 @@ struct ArrayBatches: RecordBatches {
         #expect(fast > 5_000 && fast < 45_000, "\(fast)")
     }
 
+    @Test("the White_Space list equals the standard library's property for every scalar")
+    func whitespaceListIsUnicodes() {
+        for v in UInt32(0)...0x10FFFF {
+            guard let c = Unicode.Scalar(v) else { continue }
+            #expect(ExactDedupStage.isWhitespace(v) == c.properties.isWhitespace, "U+\(String(v, radix: 16))")
+        }
+    }
+
+    @Test("whitespace collapsed scalar by scalar equals Character by Character, on 100,000 strings of tricky scalars")
+    func scalarCollapseMatchesCharacters() {
+        // Whitespace of both grapheme classes, marks and joiners that extend a space, Prepend
+        // scalars, spacing marks, emoji modifiers, Hangul jamo, regional indicators, letters.
+        let pieces: [String] = [
+            " ", "  ", "\u{A0}", "\u{3000}", "\u{2003}", "\u{1680}", "\t", "\r", "\n", "\r\n", "\u{85}", "\u{2028}",
+            "a", "Ω", "я", "中", "é", "e\u{301}", "\u{301}", "\u{20DD}", "\u{200D}", "\u{200C}", "\u{2060}", "\u{FE0F}",
+            "\u{E01}", "\u{E33}", "\u{EB3}", "\u{903}", "\u{915}", "\u{94D}", "\u{1F44D}", "\u{1F3FB}", "\u{600}",
+            "\u{6DD}", "\u{D4E}", "\u{110BD}", "\u{111C2}", "\u{1100}", "\u{1161}", "\u{AC00}", "\u{1F1EC}", "\u{1F1E7}"
+        ]
+        var rng = SeededRandom(seed: 13)
+        var fast = 0
+        for _ in 0..<100_000 {
+            var t = ""
+            for _ in 0..<Int(rng.next() % 10) { t += pieces[Int(rng.next() % UInt64(pieces.count))] }
+            let byCharacters = ExactDedupStage.collapseByCharacters(t)
+            if let byScalars = ExactDedupStage.collapseByScalars(t) {
+                fast += 1
+                #expect(Array(byScalars.unicodeScalars) == Array(byCharacters.unicodeScalars), "\(t.debugDescription)")
+            }
+        }
+        // The scalar path answers most strings even with these pieces.
+        #expect(fast > 40_000, "\(fast)")
+        // Greek and Cyrillic prose takes it.
+        #expect(ExactDedupStage.collapseByScalars("  Καλημέρα   κόσμε\n Привет,\tмир ") == "Καλημέρα κόσμε Привет, мир")
+        #expect(ExactDedupStage.normaliseGeneral("  ΚΑΛΗΜΈΡΑ   κόσμε ") == "καλημέρα κόσμε")
+    }
+
     @Test func keepsTheFirstAndNamesItInDrops() async throws {
         let out = try await run(
             ExactDedupStage(),
