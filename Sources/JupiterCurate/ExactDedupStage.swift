@@ -121,11 +121,11 @@ public struct ExactDedupStage: GlobalStage {
         }
     }
 
-    /// Unicode `White_Space` (a closed list, unchanged since Unicode 6.3 dropped U+180E).
+    /// Unicode `White_Space`: tab to carriage return and space, and beyond ASCII the same list as
+    /// Python's `str.isspace()` (``PythonText/isSpaceNonASCII(_:)``).
     static func isWhitespace(_ c: UInt32) -> Bool {
         if c < 0x80 { return c == 0x20 || (c >= 0x09 && c <= 0x0D) }
-        return c == 0x85 || c == 0xA0 || c == 0x1680 || (c >= 0x2000 && c <= 0x200A) || c == 0x2028 || c == 0x2029
-            || c == 0x202F || c == 0x205F || c == 0x3000
+        return PythonText.isSpaceNonASCII(c)
     }
 
     /// Whitespace scalars of grapheme class Control, CR or LF: a character ends after them.

@@ -15,7 +15,7 @@ import JupiterCore
 /// At most `limit` batches wait to be committed; ``submit(_:)`` then waits for one to finish, so
 /// memory and open files stay bounded when the disk is slower than the step. The first error
 /// stops later commits and is thrown by the next ``submit(_:)`` or by ``drain()``, which a step
-/// calls before it looks at its batches' completion records (on every way out).
+/// calls before it looks at its batches' completion records, on every way out (``draining(_:)``).
 final class BatchCommitter: Sendable {
     private struct State {
         var pending = 0
@@ -69,6 +69,21 @@ final class BatchCommitter: Sendable {
             group.leave()
         }
         return batch.counts
+    }
+
+    /// Runs `body`, which submits batches, then waits until every batch is committed, on every
+    /// way out (a step that fails leaves no commit running behind it). Throws `body`'s error,
+    /// else the first commit's.
+    func draining<T>(_ body: () async throws -> T) async throws -> T {
+        let result: T
+        do {
+            result = try await body()
+        } catch {
+            try? await drain()
+            throw error
+        }
+        try await drain()
+        return result
     }
 
     /// Waits until every submitted batch is committed; throws the first commit's error.

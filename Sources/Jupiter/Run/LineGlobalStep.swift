@@ -35,49 +35,49 @@ extension StepRunner {
         // Batches' files are flushed to disk and put in place behind the next batches' work.
         let committer = BatchCommitter(workers: workers)
         var done = 0
-        do {
-            for b in 0..<batches {
-                try Task.checkCancellation()
-                let bytes: [UInt8]
-                if let current = next {
-                    bytes = try await current.value
-                    next = b + 1 < batches ? Task { try read(b + 1) } : nil
-                } else {
-                    bytes = try read(b)
-                }
-                var out = LineBatch(stage: stage.id)
-                let path = inputFiles.keptPath(b)
-                try out.decide(bytes, path: path, with: &decider)
-                guard b >= inputRecord.batches || out.records == expected[b] else {
-                    throw RunError(.stage, "\(path): \(out.records) records, but the batch's record says \(expected[b])")
-                }
-                done += out.records
-                if parallel {
-                    if let previous = writing { total.add(try await previous.value) }
-                    let batch = out
-                    writing = Task {
-                        let pending = try batch.prepare(files, index: b)
-                        try await committer.submit(pending)
-                        return pending.counts
+        try await committer.draining {
+            do {
+                for b in 0..<batches {
+                    try Task.checkCancellation()
+                    let bytes: [UInt8]
+                    if let current = next {
+                        bytes = try await current.value
+                        next = b + 1 < batches ? Task { try read(b + 1) } : nil
+                    } else {
+                        bytes = try read(b)
                     }
-                } else {
-                    let pending = try out.prepare(files, index: b)
-                    try await committer.submit(pending)
-                    total.add(pending.counts)
+                    var out = LineBatch(stage: stage.id)
+                    let path = inputFiles.keptPath(b)
+                    try out.decide(bytes, path: path, with: &decider)
+                    guard b >= inputRecord.batches || out.records == expected[b] else {
+                        throw RunError(.stage, "\(path): \(out.records) records, but the batch's record says \(expected[b])")
+                    }
+                    done += out.records
+                    if parallel {
+                        if let previous = writing { total.add(try await previous.value) }
+                        let batch = out
+                        writing = Task {
+                            let pending = try batch.prepare(files, index: b)
+                            try await committer.submit(pending)
+                            return pending.counts
+                        }
+                    } else {
+                        let pending = try out.prepare(files, index: b)
+                        try await committer.submit(pending)
+                        total.add(pending.counts)
+                    }
+                    observer?(.progress(dataset: w.dataset.name, step: w.index, records: done, bytes: 0))
                 }
-                observer?(.progress(dataset: w.dataset.name, step: w.index, records: done, bytes: 0))
+                if let last = writing {
+                    total.add(try await last.value)
+                    writing = nil
+                }
+            } catch {
+                // A batch still being written is committed or dropped before the step gives up.
+                _ = try? await writing?.value
+                throw error
             }
-            if let last = writing {
-                total.add(try await last.value)
-                writing = nil
-            }
-        } catch {
-            // A batch still being written is committed or dropped before the step gives up.
-            _ = try? await writing?.value
-            try? await committer.drain()
-            throw error
         }
-        try await committer.drain()
         // The batches' read counts are zero; the step read what its input kept.
         total.read = inputRecord.counts.kept
         let record = StepRecord(

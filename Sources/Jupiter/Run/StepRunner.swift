@@ -159,85 +159,65 @@ struct StepRunner {
                 return .failure(e)
             }
         }
+        let files = w.files
         var batches = 0
         // Batches' files are flushed to disk and put in place behind the next batches' work.
         let committer = BatchCommitter(workers: workers)
-        do {
-            batches = try await runBatches(
-                w, processor: processor, task: task, of: tasks, workers: workers, committer: committer,
-                pairLines: pairLines, attempt: attempt, consume: consume)
-        } catch {
-            try? await committer.drain()
-            throw error
+        try await committer.draining {
+            if w.readsInput {
+                let reader = InputReader(w.dataset, runDirectory: engine.runDirectory)
+                observer?(
+                    .stepStarted(
+                        dataset: dataset, step: w.index, of: w.dataset.steps.count, label: w.label,
+                        totalBytes: reader.totalBytes))
+                try await OrderedTasks.run(limit: workers, holdProducer: true, consume: consume) { submit in
+                    try await reader.forEachBatch(
+                        batchSize: batchSize,
+                        progress: { units, bytes in
+                            observer?(.progress(dataset: dataset, step: w.index, records: units, bytes: bytes))
+                        }
+                    ) { batch in
+                        batches = batch.index + 1
+                        guard batch.index % tasks == task, files.done(batch.index) == nil else { return }
+                        try await submit {
+                            try await attempt {
+                                let out: BatchOutput
+                                if let pairs = pairLines, let languages = PairLineBatch.languages(of: batch) {
+                                    out = try pairs.run(batch, languages: languages)
+                                } else {
+                                    let (records, pre) = InputReader.decode(batch)
+                                    out = try await processor.run(records, batchIndex: batch.index, pre: pre)
+                                }
+                                try await committer.submit(try files.prepare(batch: batch.index, out))
+                                return out.counts.records
+                            }
+                        }
+                    }
+                }
+            } else {
+                let (inputFiles, inputRecord) = try input(of: w)
+                batches = inputRecord.batches
+                observer?(
+                    .stepStarted(
+                        dataset: dataset, step: w.index, of: w.dataset.steps.count, label: w.label,
+                        totalBytes: nil))
+                try await OrderedTasks.run(limit: workers, holdProducer: true, consume: consume) { submit in
+                    for b in 0..<batches where b % tasks == task && files.done(b) == nil {
+                        try await submit {
+                            try await attempt {
+                                let out = try await processor.run(try inputFiles.readKept(b), batchIndex: b)
+                                try await committer.submit(try files.prepare(batch: b, out))
+                                return out.counts.records
+                            }
+                        }
+                    }
+                }
+            }
         }
-        try await committer.drain()
         let failure = firstError.map {
             RunError.StepFailure(dataset: dataset, step: w.label, batches: failed, error: $0)
         }
         return (batches, failure)
-    }
-
-    /// ``runBatches(_:processor:task:of:workers:)``'s batches, each handed to `committer` once
-    /// written; returns the step's batch count.
-    private func runBatches(
-        _ w: StepWork, processor: BatchProcessor, task: Int, of tasks: Int, workers: Int, committer: BatchCommitter,
-        pairLines: PairLineBatch?,
-        attempt: @escaping @Sendable (@escaping @Sendable () async throws -> Int) async throws -> Result<Int, LLMError>,
-        consume: (Result<Int, LLMError>) -> Void
-    ) async throws -> Int {
-        let dataset = w.dataset.name
-        let files = w.files
-        var batches = 0
-        if w.readsInput {
-            let reader = InputReader(w.dataset, runDirectory: engine.runDirectory)
-            observer?(
-                .stepStarted(
-                    dataset: dataset, step: w.index, of: w.dataset.steps.count, label: w.label,
-                    totalBytes: reader.totalBytes))
-            try await OrderedTasks.run(limit: workers, holdProducer: true, consume: consume) { submit in
-                try await reader.forEachBatch(
-                    batchSize: batchSize,
-                    progress: { units, bytes in
-                        observer?(.progress(dataset: dataset, step: w.index, records: units, bytes: bytes))
-                    }
-                ) { batch in
-                    batches = batch.index + 1
-                    guard batch.index % tasks == task, files.done(batch.index) == nil else { return }
-                    try await submit {
-                        try await attempt {
-                            let out: BatchOutput
-                            if let pairs = pairLines, let languages = PairLineBatch.languages(of: batch) {
-                                out = try pairs.run(batch, languages: languages)
-                            } else {
-                                let (records, pre) = InputReader.decode(batch)
-                                out = try await processor.run(records, batchIndex: batch.index, pre: pre)
-                            }
-                            try await committer.submit(try files.prepare(batch: batch.index, out))
-                            return out.counts.records
-                        }
-                    }
-                }
-            }
-        } else {
-            let (inputFiles, inputRecord) = try input(of: w)
-            batches = inputRecord.batches
-            observer?(
-                .stepStarted(
-                    dataset: dataset, step: w.index, of: w.dataset.steps.count, label: w.label,
-                    totalBytes: nil))
-            try await OrderedTasks.run(limit: workers, holdProducer: true, consume: consume) { submit in
-                for b in 0..<batches where b % tasks == task && files.done(b) == nil {
-                    try await submit {
-                        try await attempt {
-                            let out = try await processor.run(try inputFiles.readKept(b), batchIndex: b)
-                            try await committer.submit(try files.prepare(batch: b, out))
-                            return out.counts.records
-                        }
-                    }
-                }
-            }
-        }
-        return batches
     }
 
     /// Writes `step.json` when every batch of the step is done (by any task); nil otherwise.
@@ -419,9 +399,8 @@ struct StepRunner {
                 batch = GlobalBatchWriter(files: w.files, index: batch.index + 1, background: background)
             }
         }
-        let batches: Int
         var report: JSONValue?
-        do {
+        let batches: Int = try await committer.draining {
             try await skipEmptyInputBatches()
             let emitOutput: (StageOutput) async throws -> Void = { output in
                 try await batch.add(output, stage: stage.id)
@@ -454,17 +433,10 @@ struct StepRunner {
                     dataset: dataset, stage: stage.id,
                     message: "emitted \(emitted) outputs for \(perInputBatch.reduce(0, +)) records")
             }
-            if batch.isEmpty && batch.index > 0 && perInputBatch == nil {
-                batches = batch.index
-            } else {
-                total.add(try await committer.submit(batch.finish()))
-                batches = batch.index + 1
-            }
-        } catch {
-            try? await committer.drain()
-            throw error
+            if batch.isEmpty && batch.index > 0 && perInputBatch == nil { return batch.index }
+            total.add(try await committer.submit(batch.finish()))
+            return batch.index + 1
         }
-        try await committer.drain()
         // The batches' read counts are zero; the step read what its input kept.
         total.read = inputRecord.counts.kept
         let record = StepRecord(
