@@ -81,7 +81,7 @@ public struct PairFilterStage: PairKeepingStage, KindAware {
     }
 
     /// True when the pair passes every rule: the simple-text road of ``check(_:)``, on the bytes
-    /// (``SimpleText/isSimple(_:)`` also checks that they are well-formed UTF-8); false for a pair
+    /// (``SideCounts`` also checks that they are well-formed UTF-8); false for a pair
     /// it drops, bad UTF-8, or text that needs the general code.
     public func keeps(
         sourceLanguage: String, targetLanguage: String, source: UnsafeBufferPointer<UInt8>,
@@ -116,7 +116,7 @@ public struct PairFilterStage: PairKeepingStage, KindAware {
     }
 
     /// What the rules need of one side of simple text, in one pass over its UTF-8 that also checks
-    /// it is simple (as ``SimpleText/isSimple(_:)``).
+    /// it is simple, well-formed UTF-8 (``SimpleText/simpleScalar(_:_:)`` at every non-ASCII scalar).
     struct SideCounts {
         /// Swift `Character`s (scalars, `\r\n` once) of the whole side.
         var characters = 0

@@ -5,35 +5,11 @@
 /// Stages use these for the common case and their general code for anything else, with the same
 /// results.
 enum SimpleText {
-    /// True when `u` is well-formed UTF-8 and every scalar of it is simple (so raw bytes can be
-    /// checked in the same pass).
-    static func isSimple(_ u: UnsafeBufferPointer<UInt8>) -> Bool {
-        guard let base = u.baseAddress else { return true }
-        var i = 0
-        let n = u.count
-        while i < n {
-            // Eight ASCII bytes at a time.
-            if n - i >= 8 {
-                let w = UnsafeRawPointer(base + i).loadUnaligned(as: UInt64.self)
-                if w & 0x8080_8080_8080_8080 == 0 {
-                    i += 8
-                    continue
-                }
-            }
-            if u[i] < 0x80 {
-                i += 1
-            } else if let (_, length) = simpleScalar(u, i) {
-                i += length
-            } else {
-                return false
-            }
-        }
-        return true
-    }
-
     /// The scalar whose UTF-8 starts at `i` (a byte of 0x80 or more) and its length in bytes, when
     /// the bytes there are a well-formed simple scalar; nil otherwise (malformed, cut short, or
-    /// not simple). ``isSimple(_:)`` is this at every non-ASCII scalar.
+    /// not simple). Raw bytes are simple, well-formed UTF-8 when this answers at every non-ASCII
+    /// scalar: pair-filter's `SideCounts` and exact-dedup's `normaliseSimple` check them so, in
+    /// the pass that reads them.
     @inline(__always) static func simpleScalar(_ u: UnsafeBufferPointer<UInt8>, _ i: Int) -> (UInt32, Int)? {
         let b = u[i]
         let n = u.count

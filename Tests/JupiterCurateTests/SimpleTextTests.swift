@@ -3,9 +3,10 @@ import Testing
 
 @testable import JupiterCurate
 
-/// `SimpleText.isSimple` on raw bytes: true exactly for well-formed UTF-8 whose every scalar is
-/// simple (below U+0300, or typographic punctuation in U+2010–U+2027 and U+2030–U+205E), as the
-/// pair-line road relies on it to validate a line's texts.
+/// `SimpleText.simpleScalar` at every non-ASCII scalar of raw bytes: it answers throughout exactly
+/// for well-formed UTF-8 whose every scalar is simple (below U+0300, or typographic punctuation in
+/// U+2010–U+2027 and U+2030–U+205E), as pair-filter's and exact-dedup's scans rely on it to
+/// validate a line's texts.
 @Suite struct SimpleTextTests {
     /// The definition, through the standard library: valid UTF-8 and simple scalars only.
     static func reference(_ bytes: [UInt8]) -> Bool {
@@ -15,7 +16,23 @@ import Testing
         }
     }
 
-    static func isSimple(_ bytes: [UInt8]) -> Bool { bytes.withUnsafeBufferPointer { SimpleText.isSimple($0) } }
+    /// The bytes scanned as pair-filter and exact-dedup scan them: ASCII, or a scalar
+    /// `simpleScalar` reads.
+    static func isSimple(_ bytes: [UInt8]) -> Bool {
+        bytes.withUnsafeBufferPointer { u in
+            var i = 0
+            while i < u.count {
+                if u[i] < 0x80 {
+                    i += 1
+                } else if let (_, length) = SimpleText.simpleScalar(u, i) {
+                    i += length
+                } else {
+                    return false
+                }
+            }
+            return true
+        }
+    }
 
     @Test(
         "edge cases: cut and malformed sequences, the ranges' bounds",
