@@ -112,6 +112,8 @@ public final class ScriptedLLMServer: Sendable {
         var delayedAnswers = 0
         var delaySum = 0.0
         var connections = 0
+        /// Connections accepted and not yet closed.
+        var openConnections = 0
     }
 
     let options: Options
@@ -140,7 +142,12 @@ public final class ScriptedLLMServer: Sendable {
             .serverChannelOption(.socketOption(.so_reuseaddr), value: 1)
             .childChannelOption(.socketOption(.tcp_nodelay), value: 1)
             .childChannelInitializer { channel in
-                box.withLock { $0 }?.state.withLock { $0.connections += 1 }
+                let server = box.withLock { $0 }
+                server?.state.withLock {
+                    $0.connections += 1
+                    $0.openConnections += 1
+                }
+                channel.closeFuture.whenComplete { _ in server?.state.withLock { $0.openConnections -= 1 } }
                 return channel.eventLoop.makeCompletedFuture {
                     try channel.pipeline.syncOperations.configureHTTPServerPipeline(withErrorHandling: true)
                     try channel.pipeline.syncOperations.addHandler(ScriptedHandler(server: box))
@@ -184,6 +191,20 @@ public final class ScriptedLLMServer: Sendable {
 
     /// Connections accepted since the server started.
     public var connectionsAccepted: Int { state.withLock { $0.connections } }
+
+    /// Waits until no connection is open, for at most `timeout` seconds; answers whether it got
+    /// there. A test that kills a client calls it before ``resetLog()``: requests the client sent
+    /// just before it died may still be in the server's socket buffers, and are logged when they
+    /// are read, before their connection closes. (An answer still delayed on a closed connection
+    /// does not matter: its request was logged when it came.)
+    public func waitUntilNoConnections(timeout: Double = 30) async -> Bool {
+        let deadline = Date().addingTimeInterval(timeout)
+        while Date() < deadline {
+            if state.withLock({ $0.openConnections == 0 }) { return true }
+            try? await Task.sleep(nanoseconds: 5_000_000)
+        }
+        return false
+    }
 
     /// The most model requests ever being answered at the same time.
     public var peakInFlight: Int { state.withLock { $0.peakInFlight } }

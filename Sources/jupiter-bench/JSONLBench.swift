@@ -102,11 +102,11 @@ struct JSONLBench: AsyncParsableCommand {
             }
             return (n, bad)
         }
-        try await best("records-\(parallelism)-tasks") {
+        func batched(_ tasks: Int) async throws -> (Int, Int) {
             var n = 0, bad = 0
             // Count on the decoding tasks, as a per-record stage would work there.
             try await SourceScanner.scanParallel(
-                chosen, paths: [file], batchSize: batch, parallelism: parallelism,
+                chosen, paths: [file], batchSize: batch, parallelism: tasks,
                 transform: { items in
                     var good = 0
                     for item in items { if case .record = item { good += 1 } }
@@ -117,6 +117,12 @@ struct JSONLBench: AsyncParsableCommand {
                 bad += counts.1
             }
             return (n, bad)
+        }
+
+        // Batches decoded by tasks, with one task and with `parallelism`: the first is the second's
+        // one-task base (holding a batch's records costs by itself, beside the parallelism).
+        for tasks in Set([1, parallelism]).sorted() {
+            try await best("records-\(tasks)-tasks") { try await batched(tasks) }
         }
 
         let mb = Double(bytes) / 1_000_000

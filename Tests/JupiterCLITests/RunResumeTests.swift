@@ -148,13 +148,16 @@ import Testing
         if p.isRunning { kill(p.processIdentifier, SIGTERM) }
         p.waitUntilExit()
         if p.terminationStatus != 0 {
-            #expect(p.terminationStatus == 130)
-            #expect(CLI.text(err).contains("rerun the same command to resume"))
+            let stderr = CLI.text(err)
+            #expect(
+                p.terminationStatus == 130,
+                "\(p.terminationReason == .uncaughtSignal ? "signal " : "exit ")\(p.terminationStatus): \(stderr)")
+            #expect(stderr.contains("rerun the same command to resume"), "\(stderr)")
             // Finished batches stay recorded, and no temporary file was left behind.
             let work = (try? FileManager.default.subpathsOfDirectory(atPath: dir + "/run/work")) ?? []
             #expect(!before.isEmpty)
-            #expect(before.isSubset(of: batchFiles()))
-            #expect(!work.contains { $0.contains(".tmp-") })
+            #expect(before.isSubset(of: batchFiles()), "gone after the stop: \(before.subtracting(batchFiles()).sorted())")
+            #expect(!work.contains { $0.contains(".tmp-") }, "left behind: \(work.filter { $0.contains(".tmp-") })")
         }
         let again = try CLI.run(["run", "recipe.yaml"], in: dir)
         #expect(again.status == 0, "\(again.stderr)")

@@ -183,6 +183,7 @@ struct SlurmExecutorTests {
 
             // The rerun submits the killed task only: batch 5's 8 held prompts, and those of batch 1
             // that had not reached the task's cache before the kill; it ends with the local bytes.
+            #expect(await server.waitUntilNoConnections(), "the killed task's connections stayed open")
             server.resetLog()
             let rerun = try CLI.run(["run", "recipe.yaml", "--wait"], in: dir, environment: Self.environment)
             try #require(rerun.status == 0, "\(rerun.stdout)\n\(rerun.stderr)")

@@ -97,7 +97,9 @@ private func storedPrompts(_ runDir: String, among prompts: [String]) async thro
             #expect(stored.count > 0 && stored.count < prompts.count)
             #expect(firstRequests >= stored.count)
 
-            // 2. Rerun to the end: only prompts without a stored answer reach the server.
+            // 2. Rerun to the end: only prompts without a stored answer reach the server. Requests
+            // the killed run sent just before it died are read first (their connections closed).
+            #expect(await server.waitUntilNoConnections(), "the killed run's connections stayed open")
             server.resetLog()
             #expect(try await runJupiter(binary, ["run", recipe, "--quiet"]) == 0)
             let resent = server.requests(path: "/v1/chat/completions").compactMap(\.prompt)

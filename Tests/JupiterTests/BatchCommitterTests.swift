@@ -52,9 +52,30 @@ import Testing
         }
         try await committer.drain()
         let expected = try Self.contents(direct.directory)
-        #expect(expected.count == 160)
+        // 40 kept files and 40 completion records; drop files for the 20 even batches, quarantine
+        // files for the 8 batches 4, 9, …: empty ones are not written.
+        #expect(expected.count == 108)
         #expect(try Self.contents(behind.directory) == expected)
         for b in 0..<40 { #expect(behind.done(b)?.records == Self.output(b).counts.records, "batch \(b)") }
+    }
+
+    @Test("an empty drop or quarantine file is not written, a stale one is removed, a missing needed one undoes the batch")
+    func emptyOutputsAreNotWritten() throws {
+        let root = try TestSupport.temporaryDirectory("committer-empty")
+        let files = BatchFiles(directory: root + "/step", compressKept: false)
+        try FileSystem.createDirectory(files.directory)
+        // Batch 0 with drops and a quarantine entry, then written again without either.
+        try files.write(batch: 0, Self.output(4))
+        #expect(FileSystem.exists(files.droppedPath(0)) && FileSystem.exists(files.quarantinePath(0)))
+        #expect(files.done(0)?.quarantined == 1)
+        try files.write(batch: 0, Self.output(1))
+        #expect(!FileSystem.exists(files.droppedPath(0)) && !FileSystem.exists(files.quarantinePath(0)))
+        #expect(files.done(0)?.records == Self.output(1).counts.records)
+        // A batch whose counts say it dropped records is not done without its drop file.
+        try files.write(batch: 1, Self.output(2))
+        #expect(files.done(1) != nil)
+        FileSystem.remove(files.droppedPath(1))
+        #expect(files.done(1) == nil)
     }
 
     @Test("a commit that fails is thrown by drain and by the next submit, and marks nothing done")

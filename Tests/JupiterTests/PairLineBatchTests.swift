@@ -52,11 +52,27 @@ import Testing
         return out
     }()
 
-    func batch(_ lines: [[UInt8]], file: String, tooLong: Set<Int> = [], emptyFile: Bool = false) -> InputReader.Batch {
-        let units = lines.enumerated().map { i, l in
-            tooLong.contains(i)
-                ? SourceUnit(line: i + 1, bytes: [], tooLong: true, length: 5_000_000)
-                : SourceUnit(line: i + 1, bytes: l)
+    /// A batch of `lines` as the line reader cuts it (one buffer), or with its units made one by
+    /// one (`oneByOne`, as other readers give them).
+    func batch(
+        _ lines: [[UInt8]], file: String, tooLong: Set<Int> = [], emptyFile: Bool = false, oneByOne: Bool = false
+    ) -> InputReader.Batch {
+        let units: UnitBlock
+        if oneByOne {
+            units = UnitBlock(
+                units: lines.enumerated().map { i, l in
+                    tooLong.contains(i)
+                        ? SourceUnit(line: i + 1, bytes: [], tooLong: true, length: 5_000_000)
+                        : SourceUnit(line: i + 1, bytes: l)
+                })
+        } else {
+            var bytes: [UInt8] = [], ends: [Int] = []
+            for (i, l) in lines.enumerated() {
+                if !tooLong.contains(i) { bytes += l }
+                ends.append(bytes.count)
+            }
+            units = UnitBlock(
+                lines: bytes, ends: ends, firstLine: 1, tooLong: Dictionary(uniqueKeysWithValues: tooLong.map { ($0, 5_000_000) }))
         }
         return InputReader.Batch(
             index: 3, file: file, units: units, emptyFile: emptyFile,
@@ -87,7 +103,9 @@ import Testing
         // digraph; an emoji) is kept from its bytes.
         let fromBytes = stage.keptFromBytes.withLock { $0 }
         #expect(fromBytes == kept - 2, "\(fromBytes) of \(kept) kept pairs kept from their bytes")
-        // A file name JSON must escape, an empty file, an empty batch.
+        // The same units made one by one; a file name JSON must escape, an empty file, an empty batch.
+        let again = try await compare(batch(Self.lines, file: "data/pairs.tsv", tooLong: [7], oneByOne: true), stage: stage)
+        #expect(again == kept)
         try await compare(batch(Self.lines, file: #"data/"odd" \name.tsv"#), stage: stage)
         try await compare(batch([], file: "data/empty.tsv", emptyFile: true), stage: stage)
         try await compare(batch([], file: "data/none.tsv"), stage: stage)
@@ -100,7 +118,7 @@ import Testing
         #expect(PairLineBatch(dataset: "d", stages: [filter, filter]) == nil)
         #expect(PairLineBatch(dataset: "d", stages: []) == nil)
         let jsonl = InputReader.Batch(
-            index: 0, file: "f", units: [], emptyFile: false, decoder: NativeJSONLDecoder(kind: .pair), maxLineBytes: 10)
+            index: 0, file: "f", units: .empty, emptyFile: false, decoder: NativeJSONLDecoder(kind: .pair), maxLineBytes: 10)
         #expect(PairLineBatch.languages(of: jsonl) == nil)
     }
 }

@@ -21,7 +21,8 @@ struct InputReader: Sendable {
         var index: Int
         /// The file's label.
         var file: String
-        var units: [SourceUnit]
+        /// The units, cut by the reader (decoded on the batch's task).
+        var units: UnitBlock
         /// The file had no units at all (it is quarantined as empty).
         var emptyFile: Bool
         var decoder: any UnitDecoder
@@ -65,30 +66,25 @@ struct InputReader: Sendable {
         var bytesBefore = 0
         for g in groups {
             let (reader, decoder) = try open(g)
-            var units: [SourceUnit] = []
             var fileUnits = 0
-            do {
-                while let u = try reader.next() {
-                    units.append(u)
-                    fileUnits += 1
-                    unitsSeen += 1
-                    if units.count == batchSize {
-                        try await body(
-                            Batch(
-                                index: index, file: g.label, units: units, emptyFile: false, decoder: decoder,
-                                maxLineBytes: g.options.maxLineBytes))
-                        index += 1
-                        units = []
-                        progress(unitsSeen, bytesBefore + reader.bytesRead)
-                    }
-                }
-            } catch let error as IOError {
-                throw RunError(.io, error.description)
-            }
-            if !units.isEmpty || fileUnits == 0 {
+            while true {
+                let block: UnitBlock?
+                do { block = try reader.nextBlock(maxUnits: batchSize) } catch { throw RunError(.io, error.description) }
+                guard let block else { break }
+                fileUnits += block.count
+                unitsSeen += block.count
                 try await body(
                     Batch(
-                        index: index, file: g.label, units: units, emptyFile: fileUnits == 0, decoder: decoder,
+                        index: index, file: g.label, units: block, emptyFile: false, decoder: decoder,
+                        maxLineBytes: g.options.maxLineBytes))
+                index += 1
+                if block.count < batchSize { break }
+                progress(unitsSeen, bytesBefore + reader.bytesRead)
+            }
+            if fileUnits == 0 {
+                try await body(
+                    Batch(
+                        index: index, file: g.label, units: .empty, emptyFile: true, decoder: decoder,
                         maxLineBytes: g.options.maxLineBytes))
                 index += 1
             }
@@ -115,8 +111,8 @@ struct InputReader: Sendable {
         var records: [Record] = []
         records.reserveCapacity(batch.units.count)
         if batch.emptyFile { quarantine(batch, 0, "empty file", nil, into: &pre) }
-        for u in batch.units {
-            if let r = decode(u, of: batch, into: &pre) { records.append(r) }
+        for i in 0..<batch.units.count {
+            if let r = decode(batch.units[i], of: batch, into: &pre) { records.append(r) }
         }
         return (records, pre)
     }

@@ -191,17 +191,16 @@ struct LineBatch: Sendable {
     /// ``BatchFiles/droppedLevel`` in members of ``AtomicFile/gzipBlock`` bytes, as
     /// ``GlobalBatchWriter`` writes them); committing them writes its `done.json`.
     func prepare(_ files: BatchFiles, index: Int) throws -> PendingBatch {
-        let droppedFile: AtomicFile
-        if dropped.isEmpty {
-            droppedFile = try AtomicFile.prepare([], to: files.droppedPath(index))
-        } else {
-            droppedFile = try AtomicFile(path: files.droppedPath(index), gzip: true, level: BatchFiles.droppedLevel)
-            try droppedFile.write(dropped)
-            try droppedFile.finish()
+        var droppedFile: AtomicFile?
+        if !dropped.isEmpty {
+            let file = try AtomicFile(path: files.droppedPath(index), gzip: true, level: BatchFiles.droppedLevel)
+            try file.write(dropped)
+            try file.finish()
+            droppedFile = file
         }
         return PendingBatch(
-            files: files, batch: index, counts: counts,
-            outputs: [try files.prepareKept(index, kept), droppedFile, try AtomicFile.prepare([], to: files.quarantinePath(index))])
+            files: files, batch: index, counts: counts, kept: try files.prepareKept(index, kept), dropped: droppedFile,
+            quarantine: nil)
     }
 }
 

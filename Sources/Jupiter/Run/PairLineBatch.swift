@@ -44,9 +44,9 @@ struct PairLineBatch: Sendable {
         // Reading first, as the general road decodes the whole batch before its stages run.
         var items: [Item] = []
         items.reserveCapacity(batch.units.count)
-        // Units are read in place (a copy of each would retain and release its fields).
-        for k in batch.units.indices {
-            if !batch.units[k].tooLong, batch.units[k].problem == nil, let tab = keptTab(batch.units[k].bytes, languages) {
+        // Units are read in place (no unit is made for a line the stage keeps).
+        for k in 0..<batch.units.count {
+            if let found = batch.units.withPlainBytes(k, { keptTab($0, languages) }), let tab = found {
                 items.append(.kept(unit: k, tab: tab))
                 out.counts.read += 1
             } else if let r = InputReader.decode(batch.units[k], of: batch, into: &out) {
@@ -61,8 +61,8 @@ struct PairLineBatch: Sendable {
         for item in items {
             switch item {
             case .kept(let k, let tab):
-                batch.units[k].bytes.withUnsafeBufferPointer { buf in
-                    line.write(buf, tab: tab, line: batch.units[k].line, into: &out.kept)
+                _ = batch.units.withPlainBytes(k) { buf in
+                    line.write(buf, tab: tab, line: batch.units.line(k), into: &out.kept)
                 }
                 keptFromLines += 1
             case .record(let r):
@@ -89,15 +89,13 @@ struct PairLineBatch: Sendable {
     /// Where the tab of a line the stage keeps as it is lies: exactly one tab, and the stage's
     /// word (which includes both sides being well-formed UTF-8, so the decoder would give these
     /// texts); else nil.
-    private func keptTab(_ bytes: [UInt8], _ languages: (String, String)) -> Int? {
-        bytes.withUnsafeBufferPointer { buf -> Int? in
-            guard let (tab, more) = ParallelTSVDecoder.tabs(buf), !more else { return nil }
-            let source = UnsafeBufferPointer(rebasing: buf[..<tab])
-            let target = UnsafeBufferPointer(rebasing: buf[(tab + 1)...])
-            guard stage.keeps(sourceLanguage: languages.0, targetLanguage: languages.1, source: source, target: target)
-            else { return nil }
-            return tab
-        }
+    private func keptTab(_ buf: UnsafeBufferPointer<UInt8>, _ languages: (String, String)) -> Int? {
+        guard let (tab, more) = ParallelTSVDecoder.tabs(buf), !more else { return nil }
+        let source = UnsafeBufferPointer(rebasing: buf[..<tab])
+        let target = UnsafeBufferPointer(rebasing: buf[(tab + 1)...])
+        guard stage.keeps(sourceLanguage: languages.0, targetLanguage: languages.1, source: source, target: target)
+        else { return nil }
+        return tab
     }
 
     /// The fixed parts of a kept line in a batch, escaped once: the line is the native JSON of the

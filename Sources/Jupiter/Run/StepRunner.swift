@@ -475,12 +475,13 @@ struct StepRunner {
                 for stage in s.work.step.stages { result.droppedOffsets[stage.id] = offset }
                 for b in 0..<s.record.batches { offset += FileSystem.size(s.work.files.droppedPath(b)) ?? 0 }
             }
+            // A batch's empty drop and quarantine files are not written (``PendingBatch``).
             try concatenate(
                 steps.flatMap { s in (0..<s.record.batches).map { s.work.files.droppedPath($0) } },
-                to: dir + "/dropped.jsonl.gz", gzip: true)
+                to: dir + "/dropped.jsonl.gz", gzip: true, missingIsEmpty: true)
             try concatenate(
                 steps.flatMap { s in (0..<s.record.batches).map { s.work.files.quarantinePath($0) } },
-                to: dir + "/quarantine.jsonl", gzip: false)
+                to: dir + "/quarantine.jsonl", gzip: false, missingIsEmpty: true)
             for name in Self.datasetFileNames {
                 let path = dir + "/" + name
                 result.files[name] = (FileSystem.size(path) ?? 0, try SHA256.hex(ofFile: path))
@@ -510,11 +511,13 @@ struct StepRunner {
                 quarantined: total.quarantined, records: total.records))
     }
 
-    /// Concatenates files (gzip members concatenate into a valid multi-member gzip file).
-    func concatenate(_ paths: [String], to target: String, gzip: Bool) throws(IOError) {
+    /// Concatenates files (gzip members concatenate into a valid multi-member gzip file); with
+    /// `missingIsEmpty`, a missing file adds nothing.
+    func concatenate(_ paths: [String], to target: String, gzip: Bool, missingIsEmpty: Bool = false) throws(IOError) {
         let out = try AtomicFile(path: target)
         var wrote = false
         for p in paths {
+            if missingIsEmpty && !FileSystem.exists(p) { continue }
             let reader = try RawFileReader(path: p)
             while let chunk = try reader.next() {
                 try out.appendRawMember(chunk)
@@ -607,11 +610,10 @@ struct GlobalBatchWriter {
         if let previous = writing { try await previous.value }
         writing = nil
         let keptFile = try files.prepareKept(index, kept.kept)
-        let droppedFile = try dropped ?? AtomicFile.prepare([], to: files.droppedPath(index))
-        let quarantineFile = try quarantine ?? AtomicFile.prepare([], to: files.quarantinePath(index))
-        try droppedFile.finish()
-        try quarantineFile.finish()
-        return PendingBatch(files: files, batch: index, counts: kept.counts, outputs: [keptFile, droppedFile, quarantineFile])
+        try dropped?.finish()
+        try quarantine?.finish()
+        return PendingBatch(
+            files: files, batch: index, counts: kept.counts, kept: keptFile, dropped: dropped, quarantine: quarantine)
     }
 }
 

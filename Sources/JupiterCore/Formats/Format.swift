@@ -98,6 +98,9 @@ public struct SourceUnit: Sendable {
 public protocol SourceUnitReader: AnyObject {
     /// The next unit, or nil at the end.
     func next() throws(IOError) -> SourceUnit?
+    /// The next `maxUnits` units (fewer only at the end) as one block, or nil at the end: the
+    /// units ``next()`` would give, one by one. The default makes them one by one.
+    func nextBlock(maxUnits: Int) throws(IOError) -> UnitBlock?
     /// Bytes read from disk so far (for progress).
     var bytesRead: Int { get }
 }
@@ -122,6 +125,8 @@ public final class LineUnitReader: SourceUnitReader {
         guard let l = try reader.next() else { return nil }
         return SourceUnit(line: l.number, bytes: l.bytes, tooLong: l.tooLong, length: l.length)
     }
+    /// The next lines as one buffer (``LineReader/nextBlock(maxLines:)``).
+    public func nextBlock(maxUnits: Int) throws(IOError) -> UnitBlock? { try reader.nextBlock(maxLines: maxUnits) }
 }
 
 /// Shared steps of JSONL decoders: blank lines are skipped, bytes are parsed as one JSON value

@@ -93,21 +93,19 @@ public enum SourceScanner {
         let file = paths.first ?? ""
         var units = 0
         try await OrderedTasks.run(limit: max(1, parallelism), consume: body) { submit in
-            while true {
-                var batch: [SourceUnit] = []
-                batch.reserveCapacity(batchSize)
-                while batch.count < batchSize, let unit = try reader.next() { batch.append(unit) }
-                units += batch.count
-                if !batch.isEmpty {
-                    let units = batch
-                    try await submit {
-                        var items: [SourceItem] = []
-                        items.reserveCapacity(units.count)
-                        for u in units { if let item = decode(u, file: file, decoder: decoder) { items.append(item) } }
-                        return transform(items)
+            // Blocks of units (one buffer for a batch of lines): each unit is made, decoded and
+            // freed on its decoding task (``UnitBlock``).
+            while let block = try reader.nextBlock(maxUnits: batchSize) {
+                units += block.count
+                try await submit {
+                    var items: [SourceItem] = []
+                    items.reserveCapacity(block.count)
+                    for i in 0..<block.count {
+                        if let item = decode(block[i], file: file, decoder: decoder) { items.append(item) }
                     }
+                    return transform(items)
                 }
-                if batch.count < batchSize { break }
+                if block.count < batchSize { break }
             }
         }
         if units == 0 { try body(transform([.quarantined(emptyFile(file))])) }

@@ -40,7 +40,7 @@ public final class AtomicFile {
 
     deinit {
         if !committed {
-            close(fd)
+            if fd >= 0 { close(fd) }
             unlink(temporaryPath)
         }
     }
@@ -127,6 +127,9 @@ public final class AtomicFile {
         // partial. Skipping its flush saves a disk round trip per empty batch file.
         guard !sync || fileBytes == 0 || fsync(fd) == 0 else { throw IOError(path: path, LineReader.errnoText()) }
         close(fd)
+        // Closed once: a failed rename below must not make `deinit` close the number again (by
+        // then it may be another file's, opened on another thread).
+        fd = -1
         guard rename(temporaryPath, path) == 0 else { throw IOError(path: path, LineReader.errnoText()) }
         committed = true
     }

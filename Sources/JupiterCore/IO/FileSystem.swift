@@ -106,6 +106,11 @@ public enum FileSystem {
     /// Removes a file (no error if missing).
     public static func remove(_ path: String) { unlink(path) }
 
+    /// Removes a file; no error if it is missing, an error for any other failure.
+    public static func removeIfPresent(_ path: String) throws(IOError) {
+        guard unlink(path) == 0 || errno == ENOENT else { throw IOError(path: path, LineReader.errnoText()) }
+    }
+
     /// Directory entries (names only, sorted bytewise), or nil when not a directory.
     public static func list(_ path: String) -> [String]? {
         guard let dir = opendir(path) else { return nil }

@@ -106,9 +106,16 @@ public final class LineReader {
         try feed(count: try readRaw())
     }
 
-    /// The next line, or `nil` at end of file. A final line without a terminator is returned;
-    /// a trailing `\r` is removed.
-    public func next() throws(IOError) -> Line? {
+    /// Where the next line lies: its bytes in `buffer` (valid until the next call), or an
+    /// over-long line that was skipped.
+    private enum Cut {
+        case line(number: Int, range: Range<Int>)
+        case tooLong(number: Int, length: Int)
+    }
+
+    /// Cuts the next line, or nil at end of file. A final line without a terminator is a line;
+    /// a trailing `\r` is left out.
+    private func cut() throws(IOError) -> Cut? {
         while true {
             // Look for a newline in the unread part of the buffer.
             let idx: Int? = buffer.withUnsafeBufferPointer { b in
@@ -123,13 +130,12 @@ public final class LineReader {
                     skipping = false
                     skippedLength = 0
                     start = idx + 1
-                    return Line(number: lineNumber, bytes: [], tooLong: true, length: length)
+                    return .tooLong(number: lineNumber, length: length)
                 }
                 var end = idx
                 if end > start, buffer[end - 1] == 0x0D { end -= 1 }
-                let bytes = Array(buffer[start..<end])
-                start = idx + 1
-                return Line(number: lineNumber, bytes: bytes, tooLong: false, length: bytes.count)
+                defer { start = idx + 1 }
+                return .line(number: lineNumber, range: start..<end)
             }
             // No newline yet: if the partial line is already too long, drop what we have.
             if buffer.count - start > maxLineBytes {
@@ -144,15 +150,55 @@ public final class LineReader {
                     let length = skippedLength + buffer.count - start
                     skipping = false
                     start = buffer.count
-                    return Line(number: lineNumber, bytes: [], tooLong: true, length: length)
+                    return .tooLong(number: lineNumber, length: length)
                 }
                 var end = buffer.count
                 if buffer[end - 1] == 0x0D { end -= 1 }
-                let bytes = Array(buffer[start..<end])
-                start = buffer.count
-                return Line(number: lineNumber, bytes: bytes, tooLong: false, length: bytes.count)
+                defer { start = buffer.count }
+                return .line(number: lineNumber, range: start..<end)
             }
             try refill()
         }
+    }
+
+    /// The next line, or `nil` at end of file. A final line without a terminator is returned;
+    /// a trailing `\r` is removed.
+    public func next() throws(IOError) -> Line? {
+        switch try cut() {
+        case nil: return nil
+        case .tooLong(let number, let length): return Line(number: number, bytes: [], tooLong: true, length: length)
+        case .line(let number, let range):
+            let bytes = Array(buffer[range])
+            return Line(number: number, bytes: bytes, tooLong: false, length: bytes.count)
+        }
+    }
+
+    /// Bytes of the last block read (to reserve the next one's buffer at once).
+    private var lastBlockBytes = 0
+
+    /// The next `maxLines` lines (fewer only at the end of the file) as one ``UnitBlock``, every
+    /// line a unit: their bytes back to back in one buffer, not one array per line. Nil at the
+    /// end of the file. The lines are the ones ``next()`` would give, one by one.
+    public func nextBlock(maxLines: Int) throws(IOError) -> UnitBlock? {
+        var bytes: [UInt8] = []
+        bytes.reserveCapacity(lastBlockBytes + lastBlockBytes / 8)
+        var ends: [Int] = []
+        ends.reserveCapacity(maxLines)
+        var long: [Int: Int] = [:]
+        var first = 0
+        while ends.count < maxLines, let c = try cut() {
+            switch c {
+            case .tooLong(let number, let length):
+                if ends.isEmpty { first = number }
+                long[ends.count] = length
+            case .line(let number, let range):
+                if ends.isEmpty { first = number }
+                buffer.withUnsafeBufferPointer { b in bytes.append(contentsOf: UnsafeBufferPointer(rebasing: b[range])) }
+            }
+            ends.append(bytes.count)
+        }
+        guard !ends.isEmpty else { return nil }
+        lastBlockBytes = bytes.count
+        return UnitBlock(lines: bytes, ends: ends, firstLine: first, tooLong: long)
     }
 }
