@@ -83,22 +83,9 @@ public struct ExactDedupStage: GlobalStage {
             var previous: UInt32 = 0
             var i = 0
             while i < u.count {
-                // The scalar at i (a String's UTF-8 is well-formed).
-                let b = u[i]
-                let c: UInt32
-                let length: Int
-                if b < 0x80 {
-                    (c, length) = (UInt32(b), 1)
-                } else if b < 0xE0, i + 1 < u.count {
-                    (c, length) = (UInt32(b & 0x1F) << 6 | UInt32(u[i + 1] & 0x3F), 2)
-                } else if b < 0xF0, i + 2 < u.count {
-                    (c, length) = (UInt32(b & 0x0F) << 12 | UInt32(u[i + 1] & 0x3F) << 6 | UInt32(u[i + 2] & 0x3F), 3)
-                } else if i + 3 < u.count {
-                    let high = UInt32(b & 0x07) << 18 | UInt32(u[i + 1] & 0x3F) << 12
-                    (c, length) = (high | UInt32(u[i + 2] & 0x3F) << 6 | UInt32(u[i + 3] & 0x3F), 4)
-                } else {
-                    return nil
-                }
+                // The scalar at i (a String's UTF-8 is well-formed, so no U+FFFD stands in;
+                // `decode` takes the bytes from 0x80).
+                let (c, length) = u[i] < 0x80 ? (UInt32(u[i]), 1) : WordHasher.decode(u, at: i)
                 let white = isWhitespace(c)
                 if spaceBefore && !white && c >= 0x80 {
                     guard let scalar = Unicode.Scalar(c), !mayJoinWhitespace(scalar) else { return nil }

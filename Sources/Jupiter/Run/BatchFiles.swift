@@ -56,12 +56,8 @@ struct BatchFiles: Sendable {
             quarantine: out.quarantine.isEmpty ? nil : try AtomicFile.prepare(out.quarantine, to: quarantinePath(batch)))
     }
 
-    /// Writes a batch's kept records (JSON lines) in the step's kept format.
-    func writeKept(_ batch: Int, _ lines: [UInt8]) throws(IOError) {
-        try prepareKept(batch, lines).commit()
-    }
-
-    /// ``writeKept(_:_:)`` up to its commit.
+    /// Writes a batch's kept records (JSON lines) in the step's kept format into their temporary
+    /// place; committing the file puts it in place.
     func prepareKept(_ batch: Int, _ lines: [UInt8]) throws(IOError) -> AtomicFile {
         try AtomicFile.prepare(lines.isEmpty || !compressKept ? lines : try GzipDeflater.compress(lines), to: keptPath(batch))
     }

@@ -56,15 +56,9 @@ extension StepRunner {
                     if parallel {
                         if let previous = writing { total.add(try await previous.value) }
                         let batch = out
-                        writing = Task {
-                            let pending = try batch.prepare(files, index: b)
-                            try await committer.submit(pending)
-                            return pending.counts
-                        }
+                        writing = Task { try await committer.submit(batch.prepare(files, index: b)) }
                     } else {
-                        let pending = try out.prepare(files, index: b)
-                        try await committer.submit(pending)
-                        total.add(pending.counts)
+                        total.add(try await committer.submit(out.prepare(files, index: b)))
                     }
                     observer?(.progress(dataset: w.dataset.name, step: w.index, records: done, bytes: 0))
                 }

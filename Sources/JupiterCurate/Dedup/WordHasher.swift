@@ -164,7 +164,9 @@ public struct WordHasher: Sendable {
         return table.entry(for: decode(buf, at: i).0).kind == NormalisationTable.digit
     }
 
-    /// Decodes one scalar from (possibly invalid) UTF-8; invalid bytes decode to U+FFFD, length 1.
+    /// Decodes one scalar from (possibly invalid) UTF-8 whose byte at `i` is 0x80 or more (callers
+    /// take ASCII themselves, which this would give as U+FFFD); invalid bytes decode to U+FFFD,
+    /// length 1.
     @inline(__always)
     static func decode(_ buf: UnsafeBufferPointer<UInt8>, at i: Int) -> (UInt32, Int) {
         let b0 = UInt32(buf[i])
