@@ -230,7 +230,7 @@ public struct ExactDedupStage: GlobalStage {
     /// ``digest(_:_:)`` of the text whose UTF-8 is `u`; nil when `u` is not valid UTF-8.
     static func digest(utf8 u: UnsafeBufferPointer<UInt8>, _ scratch: inout [UInt8]) -> Digest? {
         if normaliseSimple(u, into: &scratch) { return digest(normalised: scratch) }
-        guard let text = String(validating: u, as: UTF8.self) else { return nil }
+        guard let text = UTF8Text.string(u) else { return nil }
         return digest(normalised: Array(normaliseGeneral(text).utf8))
     }
 

@@ -24,7 +24,8 @@ import Testing
             ("  \n<think>ŵ ŷ 🐉</think> \r\n\u{2028}Ateb", "ŵ ŷ 🐉", "Ateb"),
             ("<think></think>\n\n7", nil, "7"),
             ("<think> \n\t</think>x", nil, "x"),
-            ("\u{00A0}<think>nbsp first</think>y", "nbsp first", "y")
+            ("\u{00A0}<think>nbsp first</think>y", "nbsp first", "y"),
+            ("\t\u{0B}\u{0C}\r<think>v</think>w", "v", "w")
         ] as [(String, String?, String)])
     func splits(_ content: String, _ reasoning: String?, _ answer: String) {
         let split = Message.splitInlineReasoning(content)

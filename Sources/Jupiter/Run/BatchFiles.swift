@@ -207,9 +207,16 @@ enum RecordLines {
         out.append(0x0A)
     }
 
-    /// Reads every record of a native JSONL file (plain or gzip).
+    /// Reads every record of a native JSONL file (plain or gzip): the file's bytes whole, each
+    /// line decoded where it lies (no array per line).
     static func read(path: String) throws -> [Record] {
-        try readLines(path: path).map { try NativeLines.decode($0.bytes, file: path, line: $0.number) }
+        guard (FileSystem.size(path) ?? 0) > 0 else { return [] }
+        let bytes = try readBytes(path: path)
+        var records: [Record] = []
+        try bytes.withUnsafeBufferPointer { u in
+            try NativeLines.forEach(u) { number, line in records.append(try NativeLines.decode(line, file: path, line: number)) }
+        }
+        return records
     }
 
     /// The bytes of a native JSONL file, inflated when it is gzip.
@@ -222,17 +229,6 @@ enum RecordLines {
         try raw.withUnsafeBufferPointer { buf throws(IOError) in try inflater.inflate(buf, into: &out) }
         try inflater.finish()
         return out
-    }
-
-    /// The non-empty lines of a native JSONL file (plain or gzip), with their line numbers.
-    static func readLines(path: String) throws -> [Line] {
-        guard (FileSystem.size(path) ?? 0) > 0 else { return [] }
-        let reader = try LineReader(path: path, maxLineBytes: Int.max / 2)
-        var lines: [Line] = []
-        while let line = try reader.next() {
-            if !line.bytes.isEmpty { lines.append(line) }
-        }
-        return lines
     }
 }
 

@@ -50,19 +50,25 @@ public enum DirectDecoding {
         _ bytes: [UInt8], fallbackID: @autoclosure () -> String,
         origin: @autoclosure () -> Origin
     ) -> Record? {
-        bytes.withUnsafeBufferPointer { buf in
-            var d = Reader(buf)
-            switch d.kindHint() {
-            case .pair: return d.pair(fallbackID: fallbackID, origin: origin)
-            case .conversation: return d.conversation(fallbackID: fallbackID, origin: origin)
-            case .document:
-                guard case .document(let doc)? = d.document(fallbackID: fallbackID, origin: origin),
-                    doc.extra["messages"] == nil, doc.extra["translation"] == nil,
-                    doc.extra["input"] == nil || doc.extra["ideal"] == nil
-                else { return nil }
-                return .document(doc)
-            default: return nil
-            }
+        bytes.withUnsafeBufferPointer { anyKind($0, fallbackID: fallbackID(), origin: origin()) }
+    }
+
+    /// ``anyKind(_:fallbackID:origin:)-([UInt8],_,_)`` of a line in a larger buffer.
+    public static func anyKind(
+        _ line: UnsafeBufferPointer<UInt8>, fallbackID: @autoclosure () -> String,
+        origin: @autoclosure () -> Origin
+    ) -> Record? {
+        var d = Reader(line)
+        switch d.kindHint() {
+        case .pair: return d.pair(fallbackID: fallbackID, origin: origin)
+        case .conversation: return d.conversation(fallbackID: fallbackID, origin: origin)
+        case .document:
+            guard case .document(let doc)? = d.document(fallbackID: fallbackID, origin: origin),
+                doc.extra["messages"] == nil, doc.extra["translation"] == nil,
+                doc.extra["input"] == nil || doc.extra["ideal"] == nil
+            else { return nil }
+            return .document(doc)
+        default: return nil
         }
     }
 
@@ -307,7 +313,7 @@ public enum DirectDecoding {
 
             /// An unknown field, kept in order.
             mutating func keep(_ r: inout Reader, _ k: UnsafeBufferPointer<UInt8>) -> Bool {
-                guard let key = String(validating: k, as: UTF8.self), let v = r.value(depth: 1) else { return false }
+                guard let key = UTF8Text.string(k), let v = r.value(depth: 1) else { return false }
                 // A later duplicate of an unknown key stays, as in the general path.
                 extra.append(JSONObject.Entry(key: key, value: v))
                 return true
@@ -345,7 +351,7 @@ public enum DirectDecoding {
                     guard !sawTranslation else { return false }
                     sawTranslation = true
                     return r.object { r, lang in
-                        guard languages.count < 2, let l = String(validating: lang, as: UTF8.self), let t = r.string() else {
+                        guard languages.count < 2, let l = UTF8Text.string(lang), let t = r.string() else {
                             return false
                         }
                         languages.append(l)
@@ -355,7 +361,7 @@ public enum DirectDecoding {
                 }
                 if spells(k, Key.messages) { return false }
                 // Dropped, but checked as the general parser checks it (valid UTF-8, valid JSON).
-                return String(validating: k, as: UTF8.self) != nil && r.value(depth: 1) != nil
+                return UTF8Text.string(k) != nil && r.value(depth: 1) != nil
             }
             guard ok, atEnd(), languages.count == 2 else { return nil }
             return .pair(
@@ -466,13 +472,14 @@ public enum DirectDecoding {
                     guard r.c.pos < r.c.end, r.c.base[r.c.pos] == 0x6E else { return false }
                     return (try? r.c.expectLiteral("null")) != nil
                 }
-                guard let key = String(validating: k, as: UTF8.self), let v = r.value(depth: 3) else { return false }
+                guard let key = UTF8Text.string(k), let v = r.value(depth: 3) else { return false }
                 extra.append(JSONObject.Entry(key: key, value: v))
                 return true
             }
             guard ok, let parsedRole = role else { return nil }
-            var text = (content ?? nil) ?? ""
-            var trace: String? = (reasoningContent ?? nil) ?? (reasoning ?? nil)
+            // Taken, not copied, out of their slots.
+            var text = (content.take() ?? nil) ?? ""
+            var trace: String? = (reasoningContent.take() ?? nil) ?? (reasoning.take() ?? nil)
             if trace == nil, parsedRole == .assistant {
                 let split = Message.splitInlineReasoning(text)
                 if split.answer != text || split.reasoning != nil {
@@ -481,8 +488,8 @@ public enum DirectDecoding {
                 }
             }
             return Message(
-                role: parsedRole, content: text, reasoning: trace, toolCallID: toolCallID ?? nil,
-                name: name ?? nil, extra: JSONObject(extra))
+                role: parsedRole, content: text, reasoning: trace, toolCallID: toolCallID.take() ?? nil,
+                name: name.take() ?? nil, extra: JSONObject(extra))
         }
     }
 }

@@ -65,27 +65,10 @@ public struct TextFileDecoder: UnitDecoder {
 
     /// Decodes a file's content.
     public func decode(_ unit: SourceUnit, file: String) throws(RecordDecodingError) -> Record? {
-        guard let text = String(validating: unit.bytes, as: UTF8.self) else {
-            throw RecordDecodingError("invalid UTF-8 at byte \(UTF8Check.firstInvalidOffset(unit.bytes) ?? 0)")
+        guard let text = UTF8Text.string(unit.bytes) else {
+            throw RecordDecodingError("invalid UTF-8 at byte \(UTF8Text.firstInvalidOffset(unit.bytes) ?? 0)")
         }
         if !text.contains(where: { !$0.isWhitespace }) { return nil }
         return .document(Document(id: FileSystem.baseName(file), text: text, lineage: Lineage(file: file, line: 1)))
-    }
-}
-
-/// UTF-8 validation helpers for error messages.
-enum UTF8Check {
-    /// Byte offset of the first invalid UTF-8 sequence, or nil when the bytes are valid.
-    static func firstInvalidOffset<C: Collection>(_ bytes: C) -> Int? where C.Element == UInt8 {
-        var offset = 0
-        var it = bytes.makeIterator()
-        var decoder = UTF8()
-        while true {
-            switch decoder.decode(&it) {
-            case .scalarValue(let s): offset += UTF8.width(s)
-            case .emptyInput: return nil
-            case .error: return offset
-            }
-        }
     }
 }

@@ -214,8 +214,8 @@ public struct ParallelTSVDecoder: UnitDecoder {
             throw RecordDecodingError("expected 2 tab-separated columns, found \(bytes.filter { $0 == 0x09 }.count + 1)")
         }
         let tab = tabs.first
-        guard let source = String(validating: bytes[..<tab], as: UTF8.self),
-            let target = String(validating: bytes[(tab + 1)...], as: UTF8.self)
+        guard let source = UTF8Text.string(bytes[..<tab]),
+            let target = UTF8Text.string(bytes[(tab + 1)...])
         else { throw RecordDecodingError("invalid UTF-8") }
         return .pair(
             ParallelPair(

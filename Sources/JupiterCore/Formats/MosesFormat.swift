@@ -58,11 +58,11 @@ public struct MosesDecoder: UnitDecoder {
         if let problem = unit.problem { throw RecordDecodingError(problem) }
         let second = unit.second ?? []
         if unit.bytes.isEmpty && second.isEmpty { return nil }
-        guard let source = String(validating: unit.bytes, as: UTF8.self) else {
-            throw RecordDecodingError("invalid UTF-8 in \(languages.0) line at byte \(UTF8Check.firstInvalidOffset(unit.bytes) ?? 0)")
+        guard let source = UTF8Text.string(unit.bytes) else {
+            throw RecordDecodingError("invalid UTF-8 in \(languages.0) line at byte \(UTF8Text.firstInvalidOffset(unit.bytes) ?? 0)")
         }
-        guard let target = String(validating: second, as: UTF8.self) else {
-            throw RecordDecodingError("invalid UTF-8 in \(languages.1) line at byte \(UTF8Check.firstInvalidOffset(second) ?? 0)")
+        guard let target = UTF8Text.string(second) else {
+            throw RecordDecodingError("invalid UTF-8 in \(languages.1) line at byte \(UTF8Text.firstInvalidOffset(second) ?? 0)")
         }
         return .pair(
             ParallelPair(

@@ -32,6 +32,11 @@ package enum NativeLines {
     /// Decodes one native line of any kind (`file` and `line` name it in errors and in the
     /// fallback id).
     package static func decode(_ bytes: [UInt8], file: String, line: Int) throws -> Record {
+        try bytes.withUnsafeBufferPointer { try decode($0, file: file, line: line) }
+    }
+
+    /// ``decode(_:file:line:)-([UInt8],_,_)`` of a line in a larger buffer (``forEach(_:_:)``).
+    package static func decode(_ bytes: UnsafeBufferPointer<UInt8>, file: String, line: Int) throws -> Record {
         if let r = DirectDecoding.anyKind(bytes, fallbackID: "\(file):\(line)", origin: Origin(file: file, line: line)) {
             return r
         }

@@ -148,7 +148,7 @@ package enum RawRecordLine {
     /// The id of a line that starts `{"id":"…"` with no escape in it; nil otherwise.
     package static func leadingID(_ bytes: [UInt8]) -> String? {
         guard let r = bytes.withUnsafeBufferPointer({ leadingIDRange($0) }) else { return nil }
-        return String(validating: bytes[r], as: UTF8.self)
+        return UTF8Text.string(bytes[r])
     }
 
     /// Appends the canonical line `u` of the record after `stage` kept it (its stages grown by

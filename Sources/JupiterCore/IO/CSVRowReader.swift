@@ -90,7 +90,7 @@ public enum CSV {
         var i = 0
         let n = row.count
         func finish(_ f: [UInt8]) throws(RecordDecodingError) -> String {
-            guard let s = String(validating: f, as: UTF8.self) else {
+            guard let s = UTF8Text.string(f) else {
                 throw RecordDecodingError("invalid UTF-8 in CSV field \(fields.count + 1)")
             }
             return s

@@ -188,8 +188,8 @@ public enum JSONParser {
                 if c == UInt8(ascii: "\"") {
                     let span = UnsafeBufferPointer(start: base + start, count: pos - start)
                     pos += 1
-                    if !sawHigh { return String(decoding: span, as: UTF8.self) }
-                    guard let s = String(validating: span, as: UTF8.self) else {
+                    if !sawHigh { return UTF8Text.string(checked: span, ascii: true) }
+                    guard let s = UTF8Text.string(span) else {
                         throw JSONParseError("invalid UTF-8 in string", offset: start)
                     }
                     return s
@@ -219,8 +219,8 @@ public enum JSONParser {
                 let c = base[pos]
                 if c == UInt8(ascii: "\"") {
                     pos += 1
-                    if !sawHigh { return String(decoding: bytes, as: UTF8.self) }
-                    guard let s = String(validating: bytes, as: UTF8.self) else {
+                    if !sawHigh { return bytes.withUnsafeBufferPointer { UTF8Text.string(checked: $0, ascii: true) } }
+                    guard let s = UTF8Text.string(bytes) else {
                         throw JSONParseError("invalid UTF-8 in string", offset: start)
                     }
                     return s

@@ -100,6 +100,10 @@ public struct Message: Sendable, Hashable {
     /// Works on Unicode scalars and UTF-8 bytes (no grapheme breaking), as this runs on every
     /// assistant turn read.
     public static func splitInlineReasoning(_ content: String) -> (reasoning: String?, answer: String) {
+        // Most answers start with neither `<` nor whitespace (Unicode's is ASCII or from 0x85).
+        if let first = content.utf8.first, first != 0x3C, first != 0x20, first < 0x09 || first > 0x0D, first < 0x80 {
+            return (nil, content)
+        }
         let scalars = content.unicodeScalars
         var i = scalars.startIndex
         while i < scalars.endIndex, scalars[i].isWhitespaceScalar { i = scalars.index(after: i) }

@@ -1,0 +1,137 @@
+import Testing
+
+@testable import JupiterCore
+
+/// ``UTF8Text`` accepts exactly the bytes `String(validating:as:)` accepts, says rightly whether
+/// they are all ASCII, finds the first error where the standard library's decoder does, and makes
+/// the same string, wherever a sequence falls against its eight-byte words.
+@Suite struct UTF8TextTests {
+    /// The standard library's verdict and ours on `bytes`, and the strings both make.
+    static func check(_ bytes: [UInt8]) {
+        let expected = String(validating: bytes, as: UTF8.self)
+        let verdict = bytes.withUnsafeBufferPointer { UTF8Text.validate($0) }
+        #expect((verdict != nil) == (expected != nil), "\(bytes)")
+        if let verdict { #expect(verdict == bytes.allSatisfy { $0 < 0x80 }, "\(bytes)") }
+        #expect(UTF8Text.firstInvalidOffset(bytes) == Self.firstError(bytes), "\(bytes)")
+        let made = UTF8Text.string(bytes)
+        #expect(made == expected, "\(bytes)")
+        if let made {
+            // The string is a well-behaved one: its UTF-8 and scalars are the bytes'.
+            #expect(Array(made.utf8) == bytes)
+            #expect(String(made.unicodeScalars) == expected)
+        }
+    }
+
+    /// Where the standard library's UTF-8 decoder reports its first error: the offset after the
+    /// scalars it decoded.
+    static func firstError(_ bytes: [UInt8]) -> Int? {
+        var offset = 0
+        var it = bytes.makeIterator()
+        var decoder = UTF8()
+        while true {
+            switch decoder.decode(&it) {
+            case .scalarValue(let s): offset += UTF8.width(s)
+            case .emptyInput: return nil
+            case .error: return offset
+            }
+        }
+    }
+
+    /// Every one- and two-byte text, each behind 0 to 9 ASCII bytes (so on either side of a word's
+    /// end and in the byte-at-a-time tail) and before 0 or 9.
+    @Test func everyShortTextAgreesWithTheStandardLibrary() {
+        var mismatches = 0
+        for pad in 0...9 {
+            let prefix = [UInt8](repeating: 0x61, count: pad)
+            for a in 0...255 {
+                for suffix in [[], [UInt8](repeating: 0x62, count: 9)] {
+                    let one = prefix + [UInt8(a)] + suffix
+                    if (String(validating: one, as: UTF8.self) == nil) != (one.withUnsafeBufferPointer { UTF8Text.validate($0) } == nil) {
+                        mismatches += 1
+                    }
+                }
+                for b in 0...255 {
+                    let two = prefix + [UInt8(a), UInt8(b)]
+                    if (String(validating: two, as: UTF8.self) == nil) != (two.withUnsafeBufferPointer { UTF8Text.validate($0) } == nil) {
+                        mismatches += 1
+                    }
+                }
+            }
+        }
+        #expect(mismatches == 0)
+    }
+
+    /// Every three- and four-byte sequence lead (E0…FF) with every second byte and the boundary
+    /// values of the others, whole, followed by ASCII, and cut short, placed so that it starts a
+    /// word, crosses a word's end, or lies in the byte-at-a-time tail.
+    @Test func everyLongSequenceLeadAgreesWithTheStandardLibrary() {
+        let edges: [UInt8] = [0x00, 0x41, 0x7F, 0x80, 0x8F, 0x90, 0x9F, 0xA0, 0xBF, 0xC0, 0xF4, 0xFF]
+        let fourths: [UInt8] = [0x41, 0x7F, 0x80, 0xBF, 0xC0]
+        var mismatches: [[UInt8]] = []
+        var accepted = 0
+        for pad in [0, 6, 7, 9] {
+            let prefix = [UInt8](repeating: 0x20, count: pad)
+            for lead in 0xE0...0xFF {
+                for second in 0...255 {
+                    let head = prefix + [UInt8(lead), UInt8(second)]
+                    var texts = [head]
+                    for third in edges {
+                        texts.append(head + [third])
+                        texts.append(head + [third, 0x7A])
+                        if lead >= 0xF0 { for fourth in fourths { texts.append(head + [third, fourth]) } }
+                    }
+                    for t in texts {
+                        let expected = String(validating: t, as: UTF8.self)
+                        let verdict = t.withUnsafeBufferPointer { UTF8Text.validate($0) }
+                        if (verdict == nil) != (expected == nil) { mismatches.append(t) }
+                        if expected != nil { accepted += 1 }
+                    }
+                }
+            }
+        }
+        #expect(mismatches.isEmpty, "first: \(mismatches.prefix(5))")
+        // Valid ones are among them to be accepted (per placing: 5,760 three-byte sequences, twice,
+        // and the four-byte ones).
+        #expect(accepted > 4 * 2 * 5_760)
+    }
+
+    /// Random texts of ASCII runs, valid scalars of every length (Welsh letters, the curly
+    /// apostrophe, CJK, emoji, the last scalars before the surrogates and U+10FFFF) and random bytes.
+    @Test func randomTextsAgreeWithTheStandardLibrary() {
+        let scalars = ["ŵ", "ŷ", "â", "’", "中", "🐉", "\u{D7FF}", "\u{E000}", "\u{FFFD}", "\u{10FFFF}", "\u{80}", "\u{7FF}", "\u{800}"]
+            .map { Array($0.utf8) }
+        var rng = SeededRandom(seed: 20_261_130)
+        var invalid = 0, ascii = 0
+        for _ in 0..<30_000 {
+            var bytes: [UInt8] = []
+            let pieces = Int(rng.next() % 12)
+            for _ in 0..<pieces {
+                switch rng.next() % 10 {
+                case 0..<5: bytes += (0..<Int(rng.next() % 17)).map { _ in UInt8(0x20 + rng.next() % 0x5F) }
+                case 5..<9: bytes += scalars[Int(rng.next() % UInt64(scalars.count))]
+                default: bytes.append(UInt8(truncatingIfNeeded: rng.next()))
+                }
+            }
+            if String(validating: bytes, as: UTF8.self) == nil { invalid += 1 }
+            if bytes.allSatisfy({ $0 < 0x80 }) { ascii += 1 }
+            Self.check(bytes)
+        }
+        // Each kind is there in numbers.
+        #expect(invalid > 3_000)
+        #expect(ascii > 3_000)
+    }
+
+    /// A JSON string with bytes that are not UTF-8 is refused, raw or next to escapes; one that is
+    /// keeps its text.
+    @Test func theParserRefusesWhatIsNotUTF8() throws {
+        for bad: [UInt8] in [[0xC3], [0xED, 0xA0, 0x80], [0xF4, 0x90, 0x80, 0x80], [0xE2, 0x80], [0xC0, 0xAF]] {
+            for (before, after) in [([UInt8](), [UInt8]()), (Array("abcdefghij".utf8), []), (Array(#"\n"#.utf8), Array(#"\t"#.utf8))] {
+                let text = [0x22] + before + bad + after + [0x22]
+                #expect(throws: JSONParseError.self) { try JSONParser.parse(text) }
+            }
+        }
+        let good = Array(#""Mae’r tŷ\nyn \u00e2 🐉 a ŵyr, words enough to fill some eight-byte words""#.utf8)
+        #expect(try JSONParser.parse(good) == .string("Mae’r tŷ\nyn â 🐉 a ŵyr, words enough to fill some eight-byte words"))
+        #expect(try JSONParser.parse(Array(#""plain ASCII, long enough for words""#.utf8)) == .string("plain ASCII, long enough for words"))
+    }
+}
