@@ -15,9 +15,12 @@ import Testing
         #expect(UTF8Text.firstInvalidOffset(bytes) == Self.firstError(bytes), "\(bytes)")
         let made = UTF8Text.string(bytes)
         #expect(made == expected, "\(bytes)")
-        if let made {
-            // The string is a well-behaved one: its UTF-8 and scalars are the bytes'.
+        if let made, let expected {
+            // The string is a well-behaved one: its UTF-8 and scalars are the bytes', and its
+            // UTF-16 is counted as the standard library's (a string wrongly marked ASCII counts
+            // one unit per byte).
             #expect(Array(made.utf8) == bytes)
+            #expect(made.utf16.count == expected.utf16.count)
             #expect(String(made.unicodeScalars) == expected)
         }
     }
@@ -121,6 +124,93 @@ import Testing
         #expect(ascii > 3_000)
     }
 
+    /// Escapes and the text each stands for.
+    static let escapes: [(json: String, text: String)] = [
+        (#"\n"#, "\n"), (#"\u00e2"#, "â"), (#"\u2019"#, "’"), (#"\ud83d\udc09"#, "🐉"), (#"\u0041"#, "A")
+    ]
+
+    /// JSON strings of ASCII runs, valid scalars, stray bytes from 0x80, control bytes and escapes
+    /// (``escapes``), closed or not: the parser (which checks the UTF-8 as it scans) gives the
+    /// text or the error that checking after the scan gives: a control byte first, then a missing
+    /// closing quote, then UTF-8 that is not well-formed. The strings it makes are well made
+    /// (not marked ASCII when an escape brought the only non-ASCII).
+    @Test func theParserChecksStringsAsAfterTheScan() {
+        let scalars = ["ŵ", "’", "中", "🐉", "\u{10FFFF}"].map { Array($0.utf8) }
+        var rng = SeededRandom(seed: 7_301)
+        var outcomes: [String: Int] = [:]
+        for _ in 0..<20_000 {
+            var content: [UInt8] = []
+            for _ in 0..<Int(rng.next() % 10) {
+                switch rng.next() % 20 {
+                case 0..<9: content += (0..<Int(rng.next() % 19)).map { _ in UInt8(0x23 + rng.next() % 0x39) }
+                case 9..<16: content += scalars[Int(rng.next() % UInt64(scalars.count))]
+                case 16, 17: content.append(UInt8(0x80 + rng.next() % 0x80))
+                case 18: content += Array(Self.escapes[Int(rng.next() % UInt64(Self.escapes.count))].json.utf8)
+                default: content.append(UInt8(rng.next() % 0x20))
+                }
+            }
+            let closed = rng.next() % 8 != 0
+            let text = [0x22] + content + (closed ? [0x22] : [])
+            // What checking after the scan gives.
+            let expected: Result<String, JSONParseError>
+            if let k = content.firstIndex(where: { $0 < 0x20 }) {
+                expected = .failure(JSONParseError("unescaped control character in string", offset: 1 + k))
+            } else if !closed {
+                expected = .failure(JSONParseError("unterminated string", offset: 0))
+            } else {
+                var decoded: [UInt8] = []
+                var i = 0
+                while i < content.count {
+                    if content[i] == 0x5C {
+                        // The escapes the texts hold, decoded.
+                        for (escape, text) in Self.escapes {
+                            let e = Array(escape.utf8)
+                            if content.count - i >= e.count && Array(content[i..<(i + e.count)]) == e {
+                                decoded += Array(text.utf8)
+                                i += e.count
+                                break
+                            }
+                        }
+                    } else {
+                        decoded.append(content[i])
+                        i += 1
+                    }
+                }
+                if let s = String(validating: decoded, as: UTF8.self) {
+                    expected = .success(s)
+                } else {
+                    expected = .failure(JSONParseError("invalid UTF-8 in string", offset: 1))
+                }
+            }
+            let got: Result<String, JSONParseError>
+            do throws(JSONParseError) {
+                guard case .string(let s) = try JSONParser.parse(text) else {
+                    Issue.record("not a string: \(text)")
+                    continue
+                }
+                got = .success(s)
+            } catch {
+                got = .failure(error)
+            }
+            #expect(got == expected, "\(text)")
+            if case .success(let s) = got {
+                // A well-made string: its scalars, characters, UTF-16 (counted from the UTF-8 unless
+                // the string is marked ASCII) and hash agree with one made anew.
+                let anew = String(String.UnicodeScalarView(s.unicodeScalars))
+                #expect(s.unicodeScalars.count == anew.unicodeScalars.count && s.count == anew.count)
+                #expect(s.utf16.count == anew.utf16.count)
+                #expect(Set([s]).contains(anew))
+            }
+            switch expected {
+            case .success: outcomes["text", default: 0] += 1
+            case .failure(let e): outcomes[e.message, default: 0] += 1
+            }
+        }
+        // Every outcome is there in numbers.
+        #expect(outcomes.count == 4)
+        #expect(outcomes.values.allSatisfy { $0 > 1_000 }, "\(outcomes)")
+    }
+
     /// A JSON string with bytes that are not UTF-8 is refused, raw or next to escapes; one that is
     /// keeps its text.
     @Test func theParserRefusesWhatIsNotUTF8() throws {
@@ -133,5 +223,22 @@ import Testing
         let good = Array(#""Mae’r tŷ\nyn \u00e2 🐉 a ŵyr, words enough to fill some eight-byte words""#.utf8)
         #expect(try JSONParser.parse(good) == .string("Mae’r tŷ\nyn â 🐉 a ŵyr, words enough to fill some eight-byte words"))
         #expect(try JSONParser.parse(Array(#""plain ASCII, long enough for words""#.utf8)) == .string("plain ASCII, long enough for words"))
+        // Only escapes bring the non-ASCII: the string must not be marked ASCII.
+        let onlyEscaped = [
+            (#""\u00e2""#, "â"), (#""ascii then \u2019 and more ascii text""#, "ascii then ’ and more ascii text"),
+            (#""\ud83d\udc09""#, "🐉")
+        ]
+        for (json, text) in onlyEscaped {
+            guard case .string(let s) = try JSONParser.parse(Array(json.utf8)) else {
+                Issue.record("not a string: \(json)")
+                continue
+            }
+            #expect(s == text)
+            #expect(s.count == text.count)
+            #expect(s.utf16.count == text.utf16.count)  // a string marked ASCII counts one per byte
+            #expect(Array(s.unicodeScalars) == Array(text.unicodeScalars))
+            #expect(s.hasSuffix(String(text.unicodeScalars.last.map(Character.init) ?? " ")))
+            #expect(Set([s]).contains(text))
+        }
     }
 }

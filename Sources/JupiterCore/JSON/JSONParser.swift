@@ -165,106 +165,110 @@ public enum JSONParser {
             return String(decoding: UnsafeBufferPointer(start: base + start, count: pos - start), as: UTF8.self)
         }
 
-        /// Skips 8 bytes at a time while none is a quote, a backslash or a control character (SWAR
-        /// tests; a hit leaves `pos` at the word holding it, for the byte loops), noting non-ASCII.
+        /// Moves past text that is neither a quote, a backslash nor a control byte, checking its
+        /// UTF-8 on the way (``UTF8Text``): eight bytes at a time where a word holds none of those
+        /// and no byte from 0x80, each multi-byte sequence whole. Notes a byte from 0x80 in
+        /// `sawHigh`, and a sequence that is not well-formed in `malformed` (then moves one byte on).
         @inline(__always)
-        mutating func skipPlainWords(sawHigh: inout Bool) {
-            while end - pos >= 8 {
-                let w = UnsafeRawPointer(base + pos).loadUnaligned(as: UInt64.self)
-                if ASCIIWord.jsonStops(w) != 0 { break }
-                if w & ASCIIWord.high != 0 { sawHigh = true }
-                pos += 8
+        mutating func skipPlainText(sawHigh: inout Bool, malformed: inout Bool) {
+            while true {
+                if end - pos >= 8 {
+                    let w = UnsafeRawPointer(base + pos).loadUnaligned(as: UInt64.self)
+                    let hits = ASCIIWord.jsonStops(w) | (w & ASCIIWord.high)
+                    if hits == 0 {
+                        pos += 8
+                        continue
+                    }
+                    pos += hits.trailingZeroBitCount >> 3  // little-endian: the first such byte
+                }
+                guard pos < end else { return }
+                let c = base[pos]
+                if c < 0x80 {
+                    if c == UInt8(ascii: "\"") || c == UInt8(ascii: "\\") || c < 0x20 { return }
+                    pos += 1
+                    continue
+                }
+                sawHigh = true
+                if let length = UTF8Text.sequenceLength(base, pos, end) {
+                    pos += length
+                } else {
+                    malformed = true
+                    pos += 1
+                }
             }
         }
 
+        /// A string, its UTF-8 checked as it is scanned. Errors come in the order a check after
+        /// the scan gives: a control byte, then a missing closing quote, then UTF-8 that is not
+        /// well-formed. An escape never makes UTF-8 that is not well-formed well-formed, nor the
+        /// reverse: it adds whole scalars, so a lead byte before it or a continuation byte after
+        /// it was a sequence cut short by itself.
         mutating func parseString() throws(JSONParseError) -> String {
             pos += 1  // opening quote
             let start = pos
             var sawHigh = false
+            var malformed = false
             // Fast path: no escapes.
-            skipPlainWords(sawHigh: &sawHigh)
-            while pos < end {
-                let c = base[pos]
-                if c == UInt8(ascii: "\"") {
-                    let span = UnsafeBufferPointer(start: base + start, count: pos - start)
-                    pos += 1
-                    if !sawHigh { return UTF8Text.string(checked: span, ascii: true) }
-                    guard let s = UTF8Text.string(span) else {
-                        throw JSONParseError("invalid UTF-8 in string", offset: start)
-                    }
-                    return s
-                }
-                if c == UInt8(ascii: "\\") { break }
-                if c < 0x20 { throw JSONParseError("unescaped control character in string", offset: pos) }
-                if c >= 0x80 { sawHigh = true }
-                pos += 1
-            }
+            skipPlainText(sawHigh: &sawHigh, malformed: &malformed)
             guard pos < end else { throw JSONParseError("unterminated string", offset: start - 1) }
-            // Slow path: rebuild with escapes.
+            if base[pos] == UInt8(ascii: "\"") {
+                let span = UnsafeBufferPointer(start: base + start, count: pos - start)
+                pos += 1
+                if malformed { throw JSONParseError("invalid UTF-8 in string", offset: start) }
+                return UTF8Text.string(checked: span, ascii: !sawHigh)
+            }
+            if base[pos] < 0x20 { throw JSONParseError("unescaped control character in string", offset: pos) }
+            // Slow path (at a backslash): rebuild with escapes.
             var bytes: [UInt8] = []
             bytes.reserveCapacity(pos - start + 16)
             bytes.append(contentsOf: UnsafeBufferPointer(start: base + start, count: pos - start))
             while pos < end {
-                // Copy the run up to the next quote, backslash or control character in one go.
-                let run = pos
-                skipPlainWords(sawHigh: &sawHigh)
-                while pos < end {
-                    let b = base[pos]
-                    if b == UInt8(ascii: "\"") || b == UInt8(ascii: "\\") || b < 0x20 { break }
-                    if b >= 0x80 { sawHigh = true }
-                    pos += 1
-                }
-                if pos > run { bytes.append(contentsOf: UnsafeBufferPointer(start: base + run, count: pos - run)) }
-                guard pos < end else { break }
                 let c = base[pos]
                 if c == UInt8(ascii: "\"") {
                     pos += 1
-                    if !sawHigh { return bytes.withUnsafeBufferPointer { UTF8Text.string(checked: $0, ascii: true) } }
-                    guard let s = UTF8Text.string(bytes) else {
-                        throw JSONParseError("invalid UTF-8 in string", offset: start)
-                    }
-                    return s
+                    if malformed { throw JSONParseError("invalid UTF-8 in string", offset: start) }
+                    return bytes.withUnsafeBufferPointer { UTF8Text.string(checked: $0, ascii: !sawHigh) }
                 }
                 if c < 0x20 { throw JSONParseError("unescaped control character in string", offset: pos) }
-                if c == UInt8(ascii: "\\") {
-                    pos += 1
-                    guard pos < end else { break }
-                    let e = base[pos]
-                    pos += 1
-                    switch e {
-                    case UInt8(ascii: "\""): bytes.append(0x22)
-                    case UInt8(ascii: "\\"): bytes.append(0x5C)
-                    case UInt8(ascii: "/"): bytes.append(0x2F)
-                    case UInt8(ascii: "b"): bytes.append(0x08)
-                    case UInt8(ascii: "f"): bytes.append(0x0C)
-                    case UInt8(ascii: "n"): bytes.append(0x0A)
-                    case UInt8(ascii: "r"): bytes.append(0x0D)
-                    case UInt8(ascii: "t"): bytes.append(0x09)
-                    case UInt8(ascii: "u"):
-                        var scalar = try hex4()
-                        if scalar >= 0xD800 && scalar < 0xDC00 {
-                            guard end - pos >= 6, base[pos] == UInt8(ascii: "\\"), base[pos + 1] == UInt8(ascii: "u") else {
-                                throw JSONParseError("lone surrogate in \\u escape", offset: pos)
-                            }
-                            pos += 2
-                            let low = try hex4()
-                            guard low >= 0xDC00 && low < 0xE000 else {
-                                throw JSONParseError("lone surrogate in \\u escape", offset: pos)
-                            }
-                            scalar = 0x10000 + ((scalar - 0xD800) << 10) + (low - 0xDC00)
-                        } else if scalar >= 0xDC00 && scalar < 0xE000 {
+                // A backslash.
+                pos += 1
+                guard pos < end else { break }
+                let e = base[pos]
+                pos += 1
+                switch e {
+                case UInt8(ascii: "\""): bytes.append(0x22)
+                case UInt8(ascii: "\\"): bytes.append(0x5C)
+                case UInt8(ascii: "/"): bytes.append(0x2F)
+                case UInt8(ascii: "b"): bytes.append(0x08)
+                case UInt8(ascii: "f"): bytes.append(0x0C)
+                case UInt8(ascii: "n"): bytes.append(0x0A)
+                case UInt8(ascii: "r"): bytes.append(0x0D)
+                case UInt8(ascii: "t"): bytes.append(0x09)
+                case UInt8(ascii: "u"):
+                    var scalar = try hex4()
+                    if scalar >= 0xD800 && scalar < 0xDC00 {
+                        guard end - pos >= 6, base[pos] == UInt8(ascii: "\\"), base[pos + 1] == UInt8(ascii: "u") else {
                             throw JSONParseError("lone surrogate in \\u escape", offset: pos)
                         }
-                        guard let u = Unicode.Scalar(scalar) else { throw JSONParseError("invalid \\u escape", offset: pos) }
-                        bytes.append(contentsOf: UTF8.encode(u).map { Array($0) } ?? [])
-                    default:
-                        throw JSONParseError("invalid escape '\\\(Cursor.show(e))'", offset: pos - 2)
+                        pos += 2
+                        let low = try hex4()
+                        guard low >= 0xDC00 && low < 0xE000 else {
+                            throw JSONParseError("lone surrogate in \\u escape", offset: pos)
+                        }
+                        scalar = 0x10000 + ((scalar - 0xD800) << 10) + (low - 0xDC00)
+                    } else if scalar >= 0xDC00 && scalar < 0xE000 {
+                        throw JSONParseError("lone surrogate in \\u escape", offset: pos)
                     }
-                    continue
+                    guard let u = Unicode.Scalar(scalar) else { throw JSONParseError("invalid \\u escape", offset: pos) }
+                    if scalar >= 0x80 { sawHigh = true }
+                    bytes.append(contentsOf: UTF8.encode(u).map { Array($0) } ?? [])
+                default:
+                    throw JSONParseError("invalid escape '\\\(Cursor.show(e))'", offset: pos - 2)
                 }
-                if c >= 0x80 { sawHigh = true }
-                bytes.append(c)
-                pos += 1
+                // The text up to the next quote, backslash or control byte, in one go.
+                let run = pos
+                skipPlainText(sawHigh: &sawHigh, malformed: &malformed)
+                if pos > run { bytes.append(contentsOf: UnsafeBufferPointer(start: base + run, count: pos - run)) }
             }
             throw JSONParseError("unterminated string", offset: start - 1)
         }

@@ -45,32 +45,35 @@ package enum UTF8Text {
                 continue
             }
             ascii = false
-            let b = p[i]
-            if b < 0xC2 { return (i, false) }  // a continuation byte, or an overlong two-byte lead
-            if b < 0xE0 {
-                guard i + 1 < n, p[i + 1] & 0xC0 == 0x80 else { return (i, false) }
-                i += 2
-                continue
-            }
-            if b < 0xF0 {
-                guard i + 2 < n else { return (i, false) }
-                // E0 needs A0…BF next (no overlong form), ED 80…9F (no surrogate).
-                let second = p[i + 1]
-                guard second >= (b == 0xE0 ? 0xA0 : 0x80), second <= (b == 0xED ? 0x9F : 0xBF), p[i + 2] & 0xC0 == 0x80
-                else { return (i, false) }
-                i += 3
-                continue
-            }
-            // F0 needs 90…BF next (no overlong form), F4 80…8F (nothing above U+10FFFF); F5 and
-            // above lead nothing.
-            guard b < 0xF5, i + 3 < n else { return (i, false) }
-            let second = p[i + 1]
-            guard second >= (b == 0xF0 ? 0x90 : 0x80), second <= (b == 0xF4 ? 0x8F : 0xBF), p[i + 2] & 0xC0 == 0x80,
-                p[i + 3] & 0xC0 == 0x80
-            else { return (i, false) }
-            i += 4
+            guard let length = sequenceLength(p, i, n) else { return (i, false) }
+            i += length
         }
         return (nil, ascii)
+    }
+
+    /// The length of the well-formed multi-byte sequence at `i` (whose first byte is from 0x80)
+    /// among the `n` bytes at `p`; nil when it is not one.
+    @inline(__always)
+    package static func sequenceLength(_ p: UnsafePointer<UInt8>, _ i: Int, _ n: Int) -> Int? {
+        let b = p[i]
+        if b < 0xC2 { return nil }  // a continuation byte, or an overlong two-byte lead
+        if b < 0xE0 { return i + 1 < n && p[i + 1] & 0xC0 == 0x80 ? 2 : nil }
+        if b < 0xF0 {
+            guard i + 2 < n else { return nil }
+            // E0 needs A0…BF next (no overlong form), ED 80…9F (no surrogate).
+            let second = p[i + 1]
+            guard second >= (b == 0xE0 ? 0xA0 : 0x80), second <= (b == 0xED ? 0x9F : 0xBF), p[i + 2] & 0xC0 == 0x80
+            else { return nil }
+            return 3
+        }
+        // F0 needs 90…BF next (no overlong form), F4 80…8F (nothing above U+10FFFF); F5 and
+        // above lead nothing.
+        guard b < 0xF5, i + 3 < n else { return nil }
+        let second = p[i + 1]
+        guard second >= (b == 0xF0 ? 0x90 : 0x80), second <= (b == 0xF4 ? 0x8F : 0xBF), p[i + 2] & 0xC0 == 0x80,
+            p[i + 3] & 0xC0 == 0x80
+        else { return nil }
+        return 4
     }
 
     /// The string whose UTF-8 is `u`, or nil when `u` is not well-formed: what
