@@ -95,7 +95,9 @@ package enum UTF8Text {
 
     /// The string whose UTF-8 is `u`, which the caller has found well-formed (``validate(_:)``,
     /// or all ASCII: `ascii` says which). Bytes that are not well-formed make a string that
-    /// breaks the standard library's rules: only checked bytes may come here.
+    /// breaks the standard library's rules: only checked bytes may come here. `ascii` is trusted
+    /// too: true only when every byte is below 0x80 (a string marked ASCII that is not counts
+    /// its UTF-16 one unit per byte).
     package static func string(checked u: UnsafeBufferPointer<UInt8>, ascii: Bool) -> String {
         if #available(macOS 26, *) {
             return String(copying: UTF8Span(unchecked: u.span, isKnownASCII: ascii))
