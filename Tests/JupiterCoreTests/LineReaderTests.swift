@@ -40,6 +40,33 @@ import Testing
         #expect(split.answer == content)
     }
 
+    /// The byte road (``Message/splitInlineReasoning(_:)``) splits as the scalar road, on answers
+    /// made of think tags, ASCII and Unicode whitespace (U+0085, U+2028, U+2029, no-break and
+    /// ideographic spaces) and Welsh letters and emoji, half of them opening with a think block.
+    @Test func bytesSplitAsScalars() {
+        let pieces = [
+            "<think>", "</think>", " ", "\t", "\n", "\r\n", "\u{0B}", "\u{85}", "\u{2028}", "\u{2029}", "\u{A0}",
+            "\u{3000}", "a", "ŵ", "🐉", "<", "think>", "x y"
+        ]
+        var rng = SeededRandom(seed: 59)
+        var split = 0
+        for _ in 0..<20_000 {
+            var text = ""
+            for _ in 0..<Int(rng.next() % 9) { text += pieces[Int(rng.next() % UInt64(pieces.count))] }
+            if rng.next() % 2 == 0 { text = [" ", "\n", "", "\u{A0}", "\t "][Int(rng.next() % 5)] + "<think>" + text }
+            let bytes = Message.splitInlineReasoning(text)
+            let scalars = Message.splitByScalars(text)
+            #expect(bytes.reasoning == scalars.reasoning, "\(Array(text.unicodeScalars))")
+            #expect(bytes.answer == scalars.answer, "\(Array(text.unicodeScalars))")
+            // Well-made strings (not marked ASCII when they are not).
+            #expect(bytes.answer.utf16.count == scalars.answer.utf16.count)
+            #expect(bytes.reasoning?.utf16.count == scalars.reasoning?.utf16.count)
+            if scalars.reasoning != nil || scalars.answer != text { split += 1 }
+        }
+        // Blocks are split in numbers (2,122 of the 20,000 with this seed).
+        #expect(split > 2_000)
+    }
+
     @Test("finding a needle in UTF-8 equals a byte-by-byte search, for every start offset")
     func findEqualsNaiveSearch() {
         var rng = SeededRandom(seed: 41)

@@ -10,6 +10,7 @@ import Testing
     static func check(_ bytes: [UInt8]) {
         let expected = String(validating: bytes, as: UTF8.self)
         let verdict = bytes.withUnsafeBufferPointer { UTF8Text.validate($0) }
+        #expect(bytes.withUnsafeBufferPointer { UTF8Text.isASCII($0) } == bytes.allSatisfy { $0 < 0x80 }, "\(bytes)")
         #expect((verdict != nil) == (expected != nil), "\(bytes)")
         if let verdict { #expect(verdict == bytes.allSatisfy { $0 < 0x80 }, "\(bytes)") }
         #expect(UTF8Text.firstInvalidOffset(bytes) == Self.firstError(bytes), "\(bytes)")

@@ -51,6 +51,21 @@ package enum UTF8Text {
         return (nil, ascii)
     }
 
+    /// Whether every byte of `u` is below 0x80 (eight at a time; stops at the first that is not).
+    package static func isASCII(_ u: UnsafeBufferPointer<UInt8>) -> Bool {
+        guard let p = u.baseAddress else { return true }
+        var i = 0
+        while u.count - i >= 8 {
+            if UnsafeRawPointer(p + i).loadUnaligned(as: UInt64.self) & ASCIIWord.high != 0 { return false }
+            i += 8
+        }
+        while i < u.count {
+            if p[i] >= 0x80 { return false }
+            i += 1
+        }
+        return true
+    }
+
     /// The length of the well-formed multi-byte sequence at `i` (whose first byte is from 0x80)
     /// among the `n` bytes at `p`; nil when it is not one.
     @inline(__always)
