@@ -361,7 +361,7 @@ public enum DirectDecoding {
                 }
                 if spells(k, Key.messages) { return false }
                 // Dropped, but checked as the general parser checks it (valid UTF-8, valid JSON).
-                return UTF8Text.string(k) != nil && r.value(depth: 1) != nil
+                return UTF8Text.validate(k) != nil && r.value(depth: 1) != nil
             }
             guard ok, atEnd(), languages.count == 2 else { return nil }
             return .pair(

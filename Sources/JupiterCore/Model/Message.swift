@@ -103,17 +103,17 @@ public struct Message: Sendable, Hashable {
     /// not ASCII goes by scalars (``splitByScalars(_:)``), which decides the same.
     public static func splitInlineReasoning(_ content: String) -> (reasoning: String?, answer: String) {
         // Most answers start with neither `<` nor whitespace (Unicode's is ASCII or from 0x85).
-        if let first = content.utf8.first, first != 0x3C, first != 0x20, first < 0x09 || first > 0x0D, first < 0x80 {
+        if let first = content.utf8.first, first != 0x3C, !isASCIIWhitespace(first), first < 0x80 {
             return (nil, content)
         }
-        var text = content
         enum Found {
             case none, byScalars
-            case block(body: Range<Int>, answer: Int)
+            case split(reasoning: String?, answer: String)
         }
+        var text = content
         let found: Found = text.withUTF8 { u in
             var i = 0
-            while i < u.count, u[i] == 0x20 || (u[i] >= 0x09 && u[i] <= 0x0D) { i += 1 }
+            while i < u.count, isASCIIWhitespace(u[i]) { i += 1 }
             if i < u.count, u[i] >= 0x80 { return .byScalars }
             guard RawRecordLine.matches(u, i, thinkOpen), let close = find(thinkClose, in: u, from: i + 7) else { return .none }
             var a = close + 8
@@ -129,27 +129,27 @@ public struct Message: Sendable, Hashable {
                     break
                 }
             }
-            return .block(body: (i + 7)..<close, answer: a)
+            // The reasoning without ASCII whitespace at its ends (`trimmingWhitespace` takes any
+            // other), and the answer: slices of valid UTF-8 cut at ASCII bytes, so well-formed,
+            // and only whether they are ASCII is asked.
+            var lo = i + 7, hi = close
+            while lo < hi, isASCIIWhitespace(u[lo]) { lo += 1 }
+            while hi > lo, isASCIIWhitespace(u[hi - 1]) { hi -= 1 }
+            func string(_ r: Range<Int>) -> String {
+                let part = UnsafeBufferPointer(rebasing: u[r])
+                return UTF8Text.string(checked: part, ascii: UTF8Text.isASCII(part))
+            }
+            return .split(reasoning: normaliseReasoning(string(lo..<hi).trimmingWhitespace()), answer: string(a..<u.count))
         }
         switch found {
         case .none: return (nil, content)
         case .byScalars: return splitByScalars(content)
-        case .block(let body, let answerStart):
-            return text.withUTF8 { u in
-                // The reasoning without ASCII whitespace at its ends (`trimmingWhitespace` takes
-                // any other), and the answer: both cut at ASCII bytes of valid UTF-8.
-                var lo = body.lowerBound, hi = body.upperBound
-                while lo < hi, u[lo] == 0x20 || (u[lo] >= 0x09 && u[lo] <= 0x0D) { lo += 1 }
-                while hi > lo, u[hi - 1] == 0x20 || (u[hi - 1] >= 0x09 && u[hi - 1] <= 0x0D) { hi -= 1 }
-                // Slices of a string's UTF-8 at ASCII bytes: well-formed, so only ASCII is asked.
-                func string(_ r: Range<Int>) -> String {
-                    let part = UnsafeBufferPointer(rebasing: u[r])
-                    return UTF8Text.string(checked: part, ascii: UTF8Text.isASCII(part))
-                }
-                return (normaliseReasoning(string(lo..<hi).trimmingWhitespace()), string(answerStart..<u.count))
-            }
+        case .split(let reasoning, let answer): return (reasoning, answer)
         }
     }
+
+    /// Tab, line feed, vertical tab, form feed, carriage return or space.
+    @inline(__always) private static func isASCIIWhitespace(_ b: UInt8) -> Bool { b == 0x20 || (b >= 0x09 && b <= 0x0D) }
 
     private static let thinkOpen: [UInt8] = Array("<think>".utf8)
     private static let thinkClose: [UInt8] = Array("</think>".utf8)
