@@ -45,7 +45,11 @@ let package = Package(
         .systemLibrary(name: "CXXHash", path: "Sources/CXXHash", providers: [.apt(["libxxhash-dev"])]),
 
         // Record model, format adapters, streaming JSONL (+gzip) and Parquet, hashing, stage protocol. No NIO.
-        .target(name: "JupiterCore", dependencies: ["CZlib", "CZstd", "CCrypto", "CDeflate", "CIsal", "CXXHash"], swiftSettings: strict),
+        .target(
+            name: "JupiterCore", dependencies: ["CZlib", "CZstd", "CCrypto", "CDeflate", "CIsal", "CXXHash", "CTextScan"],
+            swiftSettings: strict),
+        // JSON byte scans sixteen bytes at a time (SSE2, NEON), inlined into JupiterCore.
+        .target(name: "CTextScan"),
         // The MinHash signature kernel, compiled per CPU level and picked at run time.
         .target(name: "CMinHash"),
         // Filters, language ID, dedup, decontamination.

@@ -112,9 +112,23 @@ struct InputReader: Sendable {
         records.reserveCapacity(batch.units.count)
         if batch.emptyFile { quarantine(batch, 0, "empty file", nil, into: &pre) }
         for i in 0..<batch.units.count {
-            if let r = decode(batch.units[i], of: batch, into: &pre) { records.append(r) }
+            if let r = decode(i, of: batch, into: &pre) { records.append(r) }
         }
         return (records, pre)
+    }
+
+    /// ``decode(_:of:into:)`` of unit `i` of `batch`, a line where it lies (the unit is made
+    /// only to quarantine it).
+    static func decode(_ i: Int, of batch: Batch, into out: inout BatchOutput) -> Record? {
+        if batch.units.tooLongLength(i) != nil { return decode(batch.units[i], of: batch, into: &out) }
+        do {
+            return try batch.units.decode(i, with: batch.decoder, file: batch.file)
+        } catch {
+            let u = batch.units[i]
+            quarantine(
+                batch, u.line, error.reason, u.bytes.isEmpty ? u.value.map { JSONWriter.bytes($0) } : u.bytes, into: &out)
+            return nil
+        }
     }
 
     /// Decodes one unit of `batch`: its record, or nil for a blank line or a unit quarantined
@@ -150,16 +164,26 @@ struct InputReader: Sendable {
 /// Decodes native JSONL lines of any record kind (an upstream dataset's output).
 struct AnyNativeDecoder: UnitDecoder {
     func decode(_ unit: SourceUnit, file: String) throws(RecordDecodingError) -> Record? {
-        if unit.problem == nil, unit.value == nil,
-            let r = DirectDecoding.anyKind(
-                unit.bytes, fallbackID: JSONLUnit.fallbackID(file: file, line: unit.line),
-                origin: Origin(file: file, line: unit.line))
-        {
-            return r
+        if unit.problem == nil, unit.value == nil {
+            return try unit.bytes.withUnsafeBufferPointer { (u) throws(RecordDecodingError) in
+                try decode(line: u, number: unit.line, file: file)
+            }
         }
         guard let value = try JSONLUnit.parse(unit) else { return nil }
         return try NativeCodec.decodeAnyKind(
             value, fallbackID: JSONLUnit.fallbackID(file: file, line: unit.line),
             origin: Origin(file: file, line: unit.line))
+    }
+
+    /// A line read whole, where it lies: its record straight from the bytes, or through the parser.
+    func decode(line bytes: UnsafeBufferPointer<UInt8>, number: Int, file: String) throws(RecordDecodingError) -> Record? {
+        if let r = DirectDecoding.anyKind(
+            bytes, fallbackID: JSONLUnit.fallbackID(file: file, line: number), origin: Origin(file: file, line: number))
+        {
+            return r
+        }
+        guard let value = try JSONLUnit.parse(line: bytes) else { return nil }
+        return try NativeCodec.decodeAnyKind(
+            value, fallbackID: JSONLUnit.fallbackID(file: file, line: number), origin: Origin(file: file, line: number))
     }
 }

@@ -49,7 +49,7 @@ struct PairLineBatch: Sendable {
             if let found = batch.units.withPlainBytes(k, { keptTab($0, languages) }), let tab = found {
                 items.append(.kept(unit: k, tab: tab))
                 out.counts.read += 1
-            } else if let r = InputReader.decode(batch.units[k], of: batch, into: &out) {
+            } else if let r = InputReader.decode(k, of: batch, into: &out) {
                 items.append(.record(r))
                 out.counts.read += max(1, r.lineage.origins.count)
             }

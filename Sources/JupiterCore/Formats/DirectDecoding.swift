@@ -18,28 +18,43 @@ public enum DirectDecoding {
     static func conversation(_ bytes: [UInt8], fallbackID: @autoclosure () -> String, origin: @autoclosure () -> Origin)
         -> Record?
     {
-        bytes.withUnsafeBufferPointer { buf in
-            var d = Reader(buf)
-            return d.conversation(fallbackID: fallbackID, origin: origin)
-        }
+        bytes.withUnsafeBufferPointer { conversation($0, fallbackID: fallbackID(), origin: origin()) }
+    }
+
+    /// ``conversation(_:fallbackID:origin:)-([UInt8],_,_)`` of a line where it lies.
+    static func conversation(
+        _ line: UnsafeBufferPointer<UInt8>, fallbackID: @autoclosure () -> String, origin: @autoclosure () -> Origin
+    ) -> Record? {
+        var d = Reader(line)
+        return d.conversation(fallbackID: fallbackID, origin: origin)
     }
 
     /// A document whose text is in `text`, or nil (use the general path).
     static func document(_ bytes: [UInt8], fallbackID: @autoclosure () -> String, origin: @autoclosure () -> Origin)
         -> Record?
     {
-        bytes.withUnsafeBufferPointer { buf in
-            var d = Reader(buf)
-            return d.document(fallbackID: fallbackID, origin: origin)
-        }
+        bytes.withUnsafeBufferPointer { document($0, fallbackID: fallbackID(), origin: origin()) }
+    }
+
+    /// ``document(_:fallbackID:origin:)-([UInt8],_,_)`` of a line where it lies.
+    static func document(
+        _ line: UnsafeBufferPointer<UInt8>, fallbackID: @autoclosure () -> String, origin: @autoclosure () -> Origin
+    ) -> Record? {
+        var d = Reader(line)
+        return d.document(fallbackID: fallbackID, origin: origin)
     }
 
     /// A parallel pair in the HF translation shape, or nil (use the general path).
     static func pair(_ bytes: [UInt8], fallbackID: @autoclosure () -> String, origin: @autoclosure () -> Origin) -> Record? {
-        bytes.withUnsafeBufferPointer { buf in
-            var d = Reader(buf)
-            return d.pair(fallbackID: fallbackID, origin: origin)
-        }
+        bytes.withUnsafeBufferPointer { pair($0, fallbackID: fallbackID(), origin: origin()) }
+    }
+
+    /// ``pair(_:fallbackID:origin:)-([UInt8],_,_)`` of a line where it lies.
+    static func pair(
+        _ line: UnsafeBufferPointer<UInt8>, fallbackID: @autoclosure () -> String, origin: @autoclosure () -> Origin
+    ) -> Record? {
+        var d = Reader(line)
+        return d.pair(fallbackID: fallbackID, origin: origin)
     }
 
     /// A record of whatever kind its fields say, as ``NativeCodec/decodeAnyKind(_:fallbackID:origin:)``

@@ -14,6 +14,24 @@ public struct DocumentsDecoder: UnitDecoder {
         {
             return direct
         }
+        return try general(unit, file: file)
+    }
+
+    /// Decodes one line where it lies; when the text is not in `text`, through its unit.
+    public func decode(line bytes: UnsafeBufferPointer<UInt8>, number: Int, file: String) throws(RecordDecodingError)
+        -> Record?
+    {
+        if textField == "text",
+            let direct = DirectDecoding.document(
+                bytes, fallbackID: JSONLUnit.fallbackID(file: file, line: number), origin: Origin(file: file, line: number))
+        {
+            return direct
+        }
+        return try general(SourceUnit(line: number, bytes: Array(bytes)), file: file)
+    }
+
+    /// The general path: the line parsed whole.
+    private func general(_ unit: SourceUnit, file: String) throws(RecordDecodingError) -> Record? {
         guard var o = try RecordEnvelope.object(unit) else { return nil }
         let (id, lineage) = try RecordEnvelope.take(
             &o, fallbackID: JSONLUnit.fallbackID(file: file, line: unit.line),

@@ -1,3 +1,5 @@
+import CTextScan
+
 /// A native JSON line of a record as ``DirectEncoding`` writes it between steps (`{"id":"…", …,
 /// "lineage":{"origins":[…],"stages":[…]}}`), taken apart just enough to write what a stage made
 /// of the record without decoding and re-encoding it: the record kept (its lineage's stages grown
@@ -113,23 +115,10 @@ package enum RawRecordLine {
     /// UTF-8): its range, up to the closing quote.
     @inline(__always) package static func plainString(_ u: UnsafeBufferPointer<UInt8>, _ start: Int) -> Range<Int>? {
         guard start < u.count, u[start] == 0x22, let base = u.baseAddress else { return nil }
-        var p = start + 1
-        // Eight bytes at a time up to the first quote, backslash or control byte.
-        while u.count - p >= 8 {
-            let stops = ASCIIWord.jsonStops(UnsafeRawPointer(base + p).loadUnaligned(as: UInt64.self))
-            if stops != 0 {
-                p += stops.trailingZeroBitCount / 8
-                break
-            }
-            p += 8
-        }
-        while p < u.count {
-            let b = u[p]
-            if b == 0x22 { return (start + 1)..<p }
-            if b == 0x5C || b < 0x20 { return nil }
-            p += 1
-        }
-        return nil
+        // Sixteen bytes at a time up to the first quote, backslash or control byte.
+        let p = start + 1 + jupiter_json_plain_run(base + start + 1, u.count - start - 1)
+        guard p < u.count, u[p] == 0x22 else { return nil }
+        return (start + 1)..<p
     }
 
     /// An integer at `p` as `String(Int)` writes it (`0`, or an optional minus and no leading

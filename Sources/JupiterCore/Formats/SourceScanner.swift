@@ -30,17 +30,39 @@ public enum SourceItem: Sendable {
 public enum SourceScanner {
     /// Decodes one unit; `file` names the source in quarantine entries and lineage.
     public static func decode(_ unit: SourceUnit, file: String, decoder: any UnitDecoder) -> SourceItem? {
-        if unit.tooLong {
-            return .quarantined(
-                QuarantineEntry(
-                    file: file, line: unit.line,
-                    reason: "line too long (\(unit.length) bytes)"))
-        }
+        if unit.tooLong { return tooLong(file: file, line: unit.line, length: unit.length) }
         do {
             return try decoder.decode(unit, file: file).map(SourceItem.record)
         } catch {
             return .quarantined(QuarantineEntry(file: file, line: unit.line, reason: error.reason))
         }
+    }
+
+    /// ``decode(_:file:decoder:)`` of unit `i` of `block`, a line where it lies.
+    static func decode(_ block: UnitBlock, _ i: Int, file: String, decoder: any UnitDecoder) -> SourceItem? {
+        if let length = block.tooLongLength(i) { return tooLong(file: file, line: block.line(i), length: length) }
+        do {
+            return try block.decode(i, with: decoder, file: file).map(SourceItem.record)
+        } catch {
+            return .quarantined(QuarantineEntry(file: file, line: block.line(i), reason: error.reason))
+        }
+    }
+
+    /// ``decode(_:file:decoder:)`` of a line where it lies (nil bytes: over the limit).
+    static func decode(
+        line bytes: UnsafeBufferPointer<UInt8>?, number: Int, length: Int, file: String, decoder: any UnitDecoder
+    ) -> SourceItem? {
+        guard let bytes else { return tooLong(file: file, line: number, length: length) }
+        do {
+            return try decoder.decode(line: bytes, number: number, file: file).map(SourceItem.record)
+        } catch {
+            return .quarantined(QuarantineEntry(file: file, line: number, reason: error.reason))
+        }
+    }
+
+    /// The entry of a unit over the reader's limit.
+    private static func tooLong(file: String, line: Int, length: Int) -> SourceItem {
+        .quarantined(QuarantineEntry(file: file, line: line, reason: "line too long (\(length) bytes)"))
     }
 
     /// The quarantine entry for a file with no units at all.
@@ -59,9 +81,18 @@ public enum SourceScanner {
         let (reader, decoder) = try SourceFormats.open(format, paths: paths, options: options)
         let file = label ?? paths.first ?? ""
         var units = 0
-        while let unit = try reader.next() {
-            units += 1
-            if let item = decode(unit, file: file, decoder: decoder) { try body(item) }
+        if let lines = reader as? LineUnitReader {
+            // Each line decoded where it lies in the reader's buffer.
+            while try lines.withNextLine({ (number, bytes, length) throws -> Bool in
+                units += 1
+                if let item = decode(line: bytes, number: number, length: length, file: file, decoder: decoder) { try body(item) }
+                return true
+            }) != nil {}
+        } else {
+            while let unit = try reader.next() {
+                units += 1
+                if let item = decode(unit, file: file, decoder: decoder) { try body(item) }
+            }
         }
         if units == 0 { try body(.quarantined(emptyFile(file))) }
         return units
@@ -101,7 +132,7 @@ public enum SourceScanner {
                     var items: [SourceItem] = []
                     items.reserveCapacity(block.count)
                     for i in 0..<block.count {
-                        if let item = decode(block[i], file: file, decoder: decoder) { items.append(item) }
+                        if let item = decode(block, i, file: file, decoder: decoder) { items.append(item) }
                     }
                     return transform(items)
                 }

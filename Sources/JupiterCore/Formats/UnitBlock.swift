@@ -78,6 +78,31 @@ public struct UnitBlock: Sendable {
     }
 }
 
+extension UnitBlock {
+    /// The length of unit `i` when the reader found it over its limit (it has no bytes), or nil.
+    package func tooLongLength(_ i: Int) -> Int? {
+        switch storage {
+        case .units(let units): units[i].tooLong ? units[i].length : nil
+        case .lines(_, _, _, let tooLong): tooLong.isEmpty ? nil : tooLong[i]
+        }
+    }
+
+    /// Decodes unit `i` (not over the limit: see ``tooLongLength(_:)``) with `decoder`: a line of
+    /// a block of lines where it lies (``UnitDecoder/decode(line:number:file:)``), any other unit
+    /// as made.
+    package func decode(_ i: Int, with decoder: any UnitDecoder, file: String) throws(RecordDecodingError) -> Record? {
+        switch storage {
+        case .units(let units):
+            return try decoder.decode(units[i], file: file)
+        case .lines(let bytes, let ends, let firstLine, _):
+            return try bytes.withUnsafeBufferPointer { (b) throws(RecordDecodingError) in
+                try decoder.decode(
+                    line: UnsafeBufferPointer(rebasing: b[(i == 0 ? 0 : ends[i - 1])..<ends[i]]), number: firstLine + i, file: file)
+            }
+        }
+    }
+}
+
 extension SourceUnitReader {
     /// The next `maxUnits` units (fewer only at the end) as a block of units made one by one;
     /// nil at the end. Line readers give their lines as one buffer (``LineUnitReader``).

@@ -1,3 +1,5 @@
+import CTextScan
+
 /// Serialises ``JSONValue`` compactly and deterministically: members in their stored order, no
 /// spaces, non-ASCII text as UTF-8 (like Python's `json.dumps(..., ensure_ascii=False,
 /// separators=(",", ":"))`), control characters escaped.
@@ -101,13 +103,11 @@ public enum JSONWriter {
             var i = 0
             let n = buf.count
             while i < n {
-                if n - i >= 8 && ASCIIWord.jsonStops(UnsafeRawPointer(base + i).loadUnaligned(as: UInt64.self)) == 0 {
-                    i += 8
-                    continue
-                }
+                // Sixteen bytes at a time to the next quote, backslash or control byte.
+                i += jupiter_json_plain_run(base + i, n - i)
+                guard i < n else { break }
                 let c = buf[i]
                 i += 1
-                if c >= 0x20 && c != 0x22 && c != 0x5C { continue }
                 if i - 1 > runStart { out.append(contentsOf: UnsafeBufferPointer(rebasing: buf[runStart..<(i - 1)])) }
                 runStart = i
                 switch c {

@@ -22,12 +22,6 @@ public enum ASCIIWord {
         ~((w & low7) &+ 0x6060_6060_6060_6060) & ~w & high
     }
 
-    /// The high bit of each byte a JSON string cannot hold as it is: a quote, a backslash or a
-    /// control byte.
-    @inlinable @inline(__always) public static func jsonStops(_ w: UInt64) -> UInt64 {
-        bytes(equalTo: 0x22, in: w) | bytes(equalTo: 0x5C, in: w) | controlBytes(w)
-    }
-
     /// `w` with ASCII capitals lower-cased, when its eight bytes are ASCII without a control byte; nil otherwise.
     @inlinable @inline(__always) public static func lowercasedPlain(_ w: UInt64) -> UInt64? {
         guard w & high == 0, controlBytes(w) == 0 else { return nil }
