@@ -78,11 +78,12 @@ import Testing
                 return .success(try NativeCodec.decode(v, as: kind, fallbackID: "f:9", origin: Origin(file: "f", line: 9)))
             } catch { return .failure(error) }
         }()
-        let direct: Record?
-        switch kind {
-        case .conversation: direct = DirectDecoding.conversation(line, fallbackID: "f:9", origin: Origin(file: "f", line: 9))
-        case .pair: direct = DirectDecoding.pair(line, fallbackID: "f:9", origin: Origin(file: "f", line: 9))
-        default: direct = DirectDecoding.document(line, fallbackID: "f:9", origin: Origin(file: "f", line: 9))
+        let direct: Record? = line.withUnsafeBufferPointer { u in
+            switch kind {
+            case .conversation: DirectDecoding.conversation(u, fallbackID: "f:9", origin: Origin(file: "f", line: 9))
+            case .pair: DirectDecoding.pair(u, fallbackID: "f:9", origin: Origin(file: "f", line: 9))
+            default: DirectDecoding.document(u, fallbackID: "f:9", origin: Origin(file: "f", line: 9))
+            }
         }
         guard let direct else { return false }
         switch general {

@@ -117,34 +117,22 @@ struct InputReader: Sendable {
         return (records, pre)
     }
 
-    /// ``decode(_:of:into:)`` of unit `i` of `batch`, a line where it lies (the unit is made
-    /// only to quarantine it).
+    /// Decodes unit `i` of `batch` (a line where it lies): its record, or nil for a blank line or
+    /// a unit quarantined into `out` (an over-long line, a decoding error).
     static func decode(_ i: Int, of batch: Batch, into out: inout BatchOutput) -> Record? {
-        if batch.units.tooLongLength(i) != nil { return decode(batch.units[i], of: batch, into: &out) }
-        do {
-            return try batch.units.decode(i, with: batch.decoder, file: batch.file)
-        } catch {
-            let u = batch.units[i]
+        if let length = batch.units.tooLongLength(i) {
             quarantine(
-                batch, u.line, error.reason, u.bytes.isEmpty ? u.value.map { JSONWriter.bytes($0) } : u.bytes, into: &out)
-            return nil
-        }
-    }
-
-    /// Decodes one unit of `batch`: its record, or nil for a blank line or a unit quarantined
-    /// into `out` (an over-long line, a decoding error).
-    static func decode(_ u: SourceUnit, of batch: Batch, into out: inout BatchOutput) -> Record? {
-        if u.tooLong {
-            quarantine(
-                batch, u.line,
-                "line is \(u.length) bytes, over the \(batch.maxLineBytes)-byte limit (source setting "
+                batch, batch.units.line(i),
+                "line is \(length) bytes, over the \(batch.maxLineBytes)-byte limit (source setting "
                     + "max_line_bytes)", nil, into: &out)
             return nil
         }
         do {
-            return try batch.decoder.decode(u, file: batch.file)
+            return try batch.units.decode(i, with: batch.decoder, file: batch.file)
         } catch {
-            // A Parquet row has no line bytes: its JSON stands in for them.
+            // The unit is made only to quarantine it. A Parquet row has no line bytes: its JSON
+            // stands in for them.
+            let u = batch.units[i]
             quarantine(
                 batch, u.line, error.reason, u.bytes.isEmpty ? u.value.map { JSONWriter.bytes($0) } : u.bytes, into: &out)
             return nil

@@ -14,14 +14,7 @@ import Darwin
 /// so every record that is quarantined, and why, stays the same. Unknown fields are parsed with
 /// the general parser and kept in order, as the general path keeps them.
 public enum DirectDecoding {
-    /// An openai-messages conversation, or nil (use the general path).
-    static func conversation(_ bytes: [UInt8], fallbackID: @autoclosure () -> String, origin: @autoclosure () -> Origin)
-        -> Record?
-    {
-        bytes.withUnsafeBufferPointer { conversation($0, fallbackID: fallbackID(), origin: origin()) }
-    }
-
-    /// ``conversation(_:fallbackID:origin:)-([UInt8],_,_)`` of a line where it lies.
+    /// An openai-messages conversation on a line (where it lies), or nil (use the general path).
     static func conversation(
         _ line: UnsafeBufferPointer<UInt8>, fallbackID: @autoclosure () -> String, origin: @autoclosure () -> Origin
     ) -> Record? {
@@ -29,14 +22,7 @@ public enum DirectDecoding {
         return d.conversation(fallbackID: fallbackID, origin: origin)
     }
 
-    /// A document whose text is in `text`, or nil (use the general path).
-    static func document(_ bytes: [UInt8], fallbackID: @autoclosure () -> String, origin: @autoclosure () -> Origin)
-        -> Record?
-    {
-        bytes.withUnsafeBufferPointer { document($0, fallbackID: fallbackID(), origin: origin()) }
-    }
-
-    /// ``document(_:fallbackID:origin:)-([UInt8],_,_)`` of a line where it lies.
+    /// A document whose text is in `text`, on a line (where it lies), or nil (use the general path).
     static func document(
         _ line: UnsafeBufferPointer<UInt8>, fallbackID: @autoclosure () -> String, origin: @autoclosure () -> Origin
     ) -> Record? {
@@ -44,12 +30,8 @@ public enum DirectDecoding {
         return d.document(fallbackID: fallbackID, origin: origin)
     }
 
-    /// A parallel pair in the HF translation shape, or nil (use the general path).
-    static func pair(_ bytes: [UInt8], fallbackID: @autoclosure () -> String, origin: @autoclosure () -> Origin) -> Record? {
-        bytes.withUnsafeBufferPointer { pair($0, fallbackID: fallbackID(), origin: origin()) }
-    }
-
-    /// ``pair(_:fallbackID:origin:)-([UInt8],_,_)`` of a line where it lies.
+    /// A parallel pair in the HF translation shape, on a line (where it lies), or nil (use the
+    /// general path).
     static func pair(
         _ line: UnsafeBufferPointer<UInt8>, fallbackID: @autoclosure () -> String, origin: @autoclosure () -> Origin
     ) -> Record? {

@@ -7,13 +7,7 @@ public struct DocumentsDecoder: UnitDecoder {
 
     /// Decodes one line.
     public func decode(_ unit: SourceUnit, file: String) throws(RecordDecodingError) -> Record? {
-        if textField == "text",
-            let direct = DirectDecoding.document(
-                unit.bytes, fallbackID: JSONLUnit.fallbackID(file: file, line: unit.line),
-                origin: Origin(file: file, line: unit.line))
-        {
-            return direct
-        }
+        if let direct = unit.bytes.withUnsafeBufferPointer({ direct($0, number: unit.line, file: file) }) { return direct }
         return try general(unit, file: file)
     }
 
@@ -21,13 +15,15 @@ public struct DocumentsDecoder: UnitDecoder {
     public func decode(line bytes: UnsafeBufferPointer<UInt8>, number: Int, file: String) throws(RecordDecodingError)
         -> Record?
     {
-        if textField == "text",
-            let direct = DirectDecoding.document(
-                bytes, fallbackID: JSONLUnit.fallbackID(file: file, line: number), origin: Origin(file: file, line: number))
-        {
-            return direct
-        }
+        if let direct = direct(bytes, number: number, file: file) { return direct }
         return try general(SourceUnit(line: number, bytes: Array(bytes)), file: file)
+    }
+
+    /// A document whose text is in `text`, straight from the bytes, or nil.
+    private func direct(_ bytes: UnsafeBufferPointer<UInt8>, number: Int, file: String) -> Record? {
+        guard textField == "text" else { return nil }
+        return DirectDecoding.document(
+            bytes, fallbackID: JSONLUnit.fallbackID(file: file, line: number), origin: Origin(file: file, line: number))
     }
 
     /// The general path: the line parsed whole.

@@ -186,7 +186,12 @@ public struct NativeJSONLDecoder: UnitDecoder {
 
     /// Decodes one JSONL line.
     public func decode(_ unit: SourceUnit, file: String) throws(RecordDecodingError) -> Record? {
-        if let direct = unit.bytes.withUnsafeBufferPointer({ direct($0, number: unit.line, file: file) }) { return direct }
+        if unit.problem == nil, unit.value == nil {
+            return try unit.bytes.withUnsafeBufferPointer { (u) throws(RecordDecodingError) in
+                try decode(line: u, number: unit.line, file: file)
+            }
+        }
+        // A Parquet row: its value, or the reader's problem (no line bytes to decode directly).
         guard let value = try JSONLUnit.parse(unit) else { return nil }
         return try NativeCodec.decode(
             value, as: kind, fallbackID: JSONLUnit.fallbackID(file: file, line: unit.line),
