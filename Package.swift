@@ -48,12 +48,12 @@ let package = Package(
         .target(
             name: "JupiterCore", dependencies: ["CZlib", "CZstd", "CCrypto", "CDeflate", "CIsal", "CXXHash", "CTextScan"],
             swiftSettings: strict),
-        // JSON byte scans sixteen bytes at a time (SSE2, NEON), inlined into JupiterCore.
+        // JSON byte scans sixteen bytes at a time (SSE2, NEON), inlined into JupiterCore; a prefetch hint.
         .target(name: "CTextScan"),
         // The MinHash signature kernel, compiled per CPU level and picked at run time.
         .target(name: "CMinHash"),
         // Filters, language ID, dedup, decontamination.
-        .target(name: "JupiterCurate", dependencies: ["JupiterCore", "CMinHash"], swiftSettings: strict),
+        .target(name: "JupiterCurate", dependencies: ["JupiterCore", "CMinHash", "CTextScan"], swiftSettings: strict),
         // Hugging Face tokenizer.json and chat templates.
         .target(name: "JupiterTokenize", dependencies: ["JupiterCore"], swiftSettings: strict),
         // Every stage that calls a model (generate, uncertainty, replay, translation, culture) plus

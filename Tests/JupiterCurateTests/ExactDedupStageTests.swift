@@ -209,6 +209,39 @@ struct ArrayBatches: RecordBatches {
         #expect(drops > records.count / 5)
     }
 
+    @Test("shown the next line first, the decider decides as without it, in any order of showing", arguments: ["text", "source", "target"])
+    func previewChangesNothing(field: String) throws {
+        let lines: [[UInt8]] = try Self.lineRecords().map { record in
+            var bytes: [UInt8] = []
+            DirectEncoding.write(record, into: &bytes)
+            return bytes
+        }
+        func verdicts(_ show: (Int) -> Int?) throws -> [DropReason?] {
+            var decider = ExactDedupStage(field: field).lineDecider()
+            var out: [DropReason?] = []
+            for (i, line) in lines.enumerated() {
+                if let k = show(i), k < lines.count {
+                    lines[k].withUnsafeBufferPointer { u in
+                        if let shape = RawRecordLine.shape(u) { decider.preview(line: u, id: shape.id) }
+                    }
+                }
+                out.append(
+                    try line.withUnsafeBufferPointer { u in
+                        guard let shape = RawRecordLine.shape(u) else {
+                            return try decider.verdict(record: NativeLines.decode(u, file: "f", line: i + 1))
+                        }
+                        return try decider.verdict(line: u, id: shape.id) { try NativeLines.decode(u, file: "f", line: i + 1) }
+                    })
+            }
+            return out
+        }
+        let plain = try verdicts { _ in nil }
+        #expect(plain.compactMap { $0 }.count > lines.count / 5)
+        #expect(try verdicts { $0 + 1 } == plain)  // the next line, as the run shows it
+        #expect(try verdicts { $0 } == plain)  // the line itself
+        #expect(try verdicts { $0 + 3 } == plain)  // a later line: its key is not used for this one
+    }
+
     @Test("the text is read from the line, not decoded, where the line allows it")
     func lineDeciderReadsTextOnTheLine() throws {
         let plain = Record.pair(
@@ -239,5 +272,52 @@ struct ArrayBatches: RecordBatches {
         #expect(try decodes("source", [plain, escaped, plain]) == 1)
         // A pair's text (both sides) is read from the line too.
         #expect(try decodes("text", [plain, plain]) == 0)
+    }
+}
+
+@Suite struct DigestTableTests {
+    typealias Digest = ExactDedupStage.Digest
+
+    @Test("keys that share their slot bits are told apart by the rest of the key; a repeat names the first")
+    func sharedSlotBits() {
+        var table = DigestTable()
+        let first = Digest(a: 42, b: 0xAAAA_0000_0012_3456)
+        // The same low 64 bits; the high bits differ above the 24 kept in the slot, or within them.
+        let sameTag = Digest(a: 42, b: 0xBBBB_0000_0012_3456)
+        let otherTag = Digest(a: 42, b: 0xAAAA_0000_0065_4321)
+        #expect(table.insert(first, offset: 0, count: 3) == nil)
+        #expect(table.insert(sameTag, offset: 3, count: 4) == nil)
+        #expect(table.insert(otherTag, offset: 7, count: 5) == nil)
+        #expect(table.insert(first, offset: 12, count: 1).map { [$0.offset, $0.count] } == [0, 3])
+        #expect(table.insert(sameTag, offset: 12, count: 1).map { [$0.offset, $0.count] } == [3, 4])
+        #expect(table.insert(otherTag, offset: 12, count: 1).map { [$0.offset, $0.count] } == [7, 5])
+        // A key of all zero bits is a key like any other (an empty slot is told by its number).
+        #expect(table.insert(Digest(a: 0, b: 0), offset: 12, count: 2) == nil)
+        #expect(table.insert(Digest(a: 0, b: 0), offset: 14, count: 2).map { [$0.offset, $0.count] } == [12, 2])
+    }
+
+    @Test("doubling and reserving keep every key: 50,000 keys, each found again at its place", arguments: [0, 50_000])
+    func growsAndReserves(reserve: Int) {
+        var table = DigestTable()
+        table.reserve(reserve)
+        var generator = SplitMix64(seed: 7)
+        let keys = (0..<50_000).map { _ in Digest(a: generator.next() & 0xFFFF, b: generator.next()) }
+        for (k, key) in keys.enumerated() { #expect(table.insert(key, offset: k, count: 1) == nil) }
+        var found = 0
+        for (k, key) in keys.enumerated() where table.insert(key, offset: -1, count: 0)?.offset == k { found += 1 }
+        #expect(found == 50_000)
+    }
+}
+
+/// A small seeded generator for test keys.
+struct SplitMix64 {
+    var state: UInt64
+    init(seed: UInt64) { state = seed }
+    mutating func next() -> UInt64 {
+        state &+= 0x9E37_79B9_7F4A_7C15
+        var z = state
+        z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
+        z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
+        return z ^ (z >> 31)
     }
 }

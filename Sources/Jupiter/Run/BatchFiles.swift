@@ -3,13 +3,16 @@ import JupiterCore
 /// The files of one step under `work/<dataset>/<index>-<fingerprint>/`. Per batch:
 /// `NNNNNN.kept.gz` (records going on, one gzip member, for a dataset's last step, whose members
 /// make its `kept.jsonl.gz`) or `NNNNNN.kept.jsonl` (plain JSONL between two steps of a dataset:
-/// read once by the next step, so deflating and inflating it would be pure cost), `NNNNNN.dropped.gz`,
+/// read once by the next step, so deflating and inflating it would be pure cost; a line-deciding
+/// step's batch between two steps has none: its `done.json` refers to the lines it kept of its
+/// input, see ``KeptReference``), `NNNNNN.dropped.gz`,
 /// `NNNNNN.quarantine.jsonl` (the last two only when they are not empty: a missing one reads as
 /// empty, see ``PendingBatch``) and, written last,
 /// `NNNNNN.done.json` with the batch's counts: a batch is done exactly when its `done.json`
-/// exists. When every batch is done, `step.json` records the step (fingerprint, batch count,
-/// summed counts, a global stage's report): the step is done exactly when `step.json` exists and
-/// names the step's fingerprint.
+/// exists (and, kept by reference, the file it refers to is there at its size). When every batch
+/// is done, `step.json` records the step (fingerprint, batch count, summed counts, a global
+/// stage's report): the step is done exactly when `step.json` exists and names the step's
+/// fingerprint.
 ///
 /// Drops are deflated at level 1 (``droppedLevel``), kept records at the default 6: a curation
 /// run drops most of what it reads (on the 1M-pair bench, 683 MB of drop records against 0.4 MB
@@ -62,25 +65,48 @@ struct BatchFiles: Sendable {
         try AtomicFile.prepare(lines.isEmpty || !compressKept ? lines : try GzipDeflater.compress(lines), to: keptPath(batch))
     }
 
-    /// Records a batch whose three files are in place as done. The record itself is not flushed to
-    /// disk: lost or left empty by a crash, it only makes the batch run again (``done(_:)`` reads
-    /// a record that does not parse as not done), while its files were flushed before it.
-    func markDone(_ batch: Int, _ counts: StepCounts) throws(IOError) {
-        try AtomicFile.write(JSONWriter.bytes(counts.json), to: donePath(batch), sync: false)
+    /// The dataset's work folder, holding its steps' folders.
+    var datasetDirectory: String {
+        guard let slash = directory.lastIndex(of: "/") else { return "." }
+        return String(directory[..<slash])
+    }
+
+    /// Records a batch whose files are in place as done, with its kept records' reference when
+    /// it has no kept file (``KeptReference``). The record itself is not flushed to disk: lost or
+    /// left empty by a crash, it only makes the batch run again (``done(_:)`` reads a record that
+    /// does not parse as not done), while its files were flushed before it.
+    func markDone(_ batch: Int, _ counts: StepCounts, kept reference: KeptReference? = nil) throws(IOError) {
+        var json = counts.json
+        if let reference, case .object(var o) = json {
+            o["kept_by_reference"] = reference.json
+            json = .object(o)
+        }
+        try AtomicFile.write(JSONWriter.bytes(json), to: donePath(batch), sync: false)
     }
 
     /// The counts of a done batch, or nil when the batch is not done.
     func done(_ batch: Int) -> StepCounts? {
-        guard FileSystem.exists(keptPath(batch)), let bytes = try? FileSystem.read(donePath(batch)),
-            let json = try? JSONParser.parse(bytes)
-        else { return nil }
+        doneRecord(batch)?.counts
+    }
+
+    /// A done batch's counts and the reference its kept records are stored by (nil: its kept file).
+    private func doneRecord(_ batch: Int) -> (counts: StepCounts, reference: KeptReference?)? {
+        guard let bytes = try? FileSystem.read(donePath(batch)), let json = try? JSONParser.parse(bytes) else { return nil }
+        var reference: KeptReference?
+        if let r = json["kept_by_reference"] {
+            // Kept by reference: the referenced file must be there, at its size.
+            guard let k = KeptReference(json: r), FileSystem.size(datasetDirectory + "/" + k.file) == k.bytes else { return nil }
+            reference = k
+        } else {
+            guard FileSystem.exists(keptPath(batch)) else { return nil }
+        }
         let counts = StepCounts(json: json)
         // An empty drop or quarantine file is not written (``PendingBatch``): a batch that dropped
         // or quarantined records must have its file.
         guard counts.dropped == 0 || FileSystem.exists(droppedPath(batch)),
             counts.quarantined == 0 || FileSystem.exists(quarantinePath(batch))
         else { return nil }
-        return counts
+        return (counts, reference)
     }
 
     /// The step's record, when the step is done under `fingerprint` and its batches are on disk.
@@ -127,7 +153,35 @@ struct BatchFiles: Sendable {
 
     /// Reads the kept records of a batch.
     func readKept(_ batch: Int) throws -> [Record] {
-        try RecordLines.read(path: keptPath(batch))
+        let lines = try readKeptLines(batch)
+        var records: [Record] = []
+        try lines.bytes.withUnsafeBufferPointer { u in
+            try NativeLines.forEach(u) { number, line in
+                records.append(try NativeLines.decode(line, file: lines.label, line: number))
+            }
+        }
+        return records
+    }
+
+    /// The kept lines of a done batch, from its kept file or the file its kept records refer to
+    /// (``KeptReference``). With `reference`, also a reference to them when they are a plain
+    /// kept file (its hash is computed) or are themselves kept by reference, for a line-deciding
+    /// step that keeps some of them (``LineBatch``).
+    func readKeptLines(_ batch: Int, reference: Bool = false) throws -> KeptLines {
+        if let record = doneRecord(batch), let r = record.reference {
+            return KeptLines(
+                bytes: try r.lines(in: datasetDirectory), reference: reference ? r : nil,
+                label: donePath(batch) + " (kept lines of \(r.file))")
+        }
+        let path = keptPath(batch)
+        let bytes = try RecordLines.readBytes(path: path)
+        guard reference, !compressKept else { return KeptLines(bytes: bytes, reference: nil, label: path) }
+        var lines = 0
+        bytes.withUnsafeBufferPointer { u in NativeLines.forEach(u) { _, _ in lines += 1 } }
+        let name = String(path[path.index(after: datasetDirectory.endIndex)...])
+        return KeptLines(
+            bytes: bytes, reference: KeptReference(file: name, bytes: bytes.count, hash: XXH3.hash64(bytes), lines: lines),
+            label: path)
     }
 }
 
@@ -245,25 +299,50 @@ struct PendingBatch: @unchecked Sendable {
     let batch: Int
     let counts: StepCounts
     let outputs: [AtomicFile]
+    /// The reference the batch's kept records are stored by, when it has no kept file.
+    let keptReference: KeptReference?
     /// Paths of the batch's empty files: a file left there by an earlier attempt at the batch is
     /// removed when it commits.
     let empty: [String]
 
     /// A batch of kept records and, when they are not empty, drops and quarantine entries.
     init(files: BatchFiles, batch: Int, counts: StepCounts, kept: AtomicFile, dropped: AtomicFile?, quarantine: AtomicFile?) {
+        self.init(files: files, batch: batch, counts: counts, kept: .file(kept), dropped: dropped, quarantine: quarantine)
+    }
+
+    /// How a batch's kept records are stored.
+    enum Kept {
+        /// In its kept file.
+        case file(AtomicFile)
+        /// By reference, in its `done.json` (``KeptReference``).
+        case reference(KeptReference)
+    }
+
+    /// A batch whose kept records are in a file or stored by reference.
+    init(files: BatchFiles, batch: Int, counts: StepCounts, kept: Kept, dropped: AtomicFile?, quarantine: AtomicFile?) {
         self.files = files
         self.batch = batch
         self.counts = counts
-        outputs = [kept] + [dropped, quarantine].compactMap { $0 }
-        empty = (dropped == nil ? [files.droppedPath(batch)] : []) + (quarantine == nil ? [files.quarantinePath(batch)] : [])
+        var outputs: [AtomicFile] = []
+        var empty: [String] = []
+        switch kept {
+        case .file(let f):
+            outputs.append(f)
+            keptReference = nil
+        case .reference(let r):
+            empty.append(files.keptPath(batch))
+            keptReference = r
+        }
+        self.outputs = outputs + [dropped, quarantine].compactMap { $0 }
+        self.empty = empty + (dropped == nil ? [files.droppedPath(batch)] : []) + (quarantine == nil ? [files.quarantinePath(batch)] : [])
     }
 
     /// Flushes the batch's files to disk, renames them into place, removes stale files where its
-    /// outputs are empty, then marks the batch done.
+    /// outputs are empty (or its kept records are stored by reference), then marks the batch done.
     func commit() throws(IOError) {
         for file in outputs { try file.commit() }
         for path in empty { try FileSystem.removeIfPresent(path) }
-        try files.markDone(batch, counts)
+        try files.markDone(batch, counts, kept: keptReference)
     }
 }
 

@@ -18,15 +18,19 @@ extension StepRunner {
         let (inputFiles, inputRecord) = try input(of: w)
         let expected = try recordCounts(inputFiles, batches: inputRecord.batches)
         var decider = lineStage.lineDecider()
+        decider.reserve(records: inputRecord.counts.records)
         var total = StepCounts()
         total.stage(stage.id, "in", inputRecord.counts.records)
         let batches = max(1, inputRecord.batches)
         let parallel = workers > 1
         let files = w.files
-        @Sendable func read(_ b: Int) throws -> [UInt8] {
-            b < inputRecord.batches ? try RecordLines.readBytes(path: inputFiles.keptPath(b)) : []
+        // Between two steps of the dataset, kept records are stored by reference (``KeptReference``).
+        let byReference = !files.compressKept
+        @Sendable func read(_ b: Int) throws -> KeptLines {
+            b < inputRecord.batches
+                ? try inputFiles.readKeptLines(b, reference: byReference) : KeptLines(bytes: [], reference: nil, label: "")
         }
-        var next: Task<[UInt8], any Error>? = parallel ? Task { try read(0) } : nil
+        var next: Task<KeptLines, any Error>? = parallel ? Task { try read(0) } : nil
         var writing: Task<StepCounts, any Error>?
         defer {
             next?.cancel()
@@ -39,18 +43,17 @@ extension StepRunner {
             do {
                 for b in 0..<batches {
                     try Task.checkCancellation()
-                    let bytes: [UInt8]
+                    let lines: KeptLines
                     if let current = next {
-                        bytes = try await current.value
+                        lines = try await current.value
                         next = b + 1 < batches ? Task { try read(b + 1) } : nil
                     } else {
-                        bytes = try read(b)
+                        lines = try read(b)
                     }
-                    var out = LineBatch(stage: stage.id)
-                    let path = inputFiles.keptPath(b)
-                    try out.decide(bytes, path: path, with: &decider)
+                    var out = LineBatch(stage: stage.id, reference: lines.reference)
+                    try out.decide(lines.bytes, path: lines.label, with: &decider)
                     guard b >= inputRecord.batches || out.records == expected[b] else {
-                        throw RunError(.stage, "\(path): \(out.records) records, but the batch's record says \(expected[b])")
+                        throw RunError(.stage, "\(lines.label): \(out.records) records, but the batch's record says \(expected[b])")
                     }
                     done += out.records
                     if parallel {
@@ -82,10 +85,18 @@ extension StepRunner {
 }
 
 /// One output batch of a ``LineDecidingStage``: its kept and dropped lines and their counts.
+/// Given a reference to its input lines, it stores its kept records by reference to them
+/// (``KeptReference``: which lines it kept) instead of writing them, unless a line is not in the
+/// run's own form (it is decoded, and written as decoded when kept: the batch writes its kept
+/// lines).
 struct LineBatch: Sendable {
     let stage: String
     private(set) var kept: [UInt8] = []
     private(set) var dropped: [UInt8] = []
+    /// The input lines' reference while the kept records are stored by it.
+    private var reference: KeptReference?
+    /// The input lines kept (bit `i % 8` of byte `i / 8` for line `i`), with a reference.
+    private var keep: [UInt8] = []
     /// Input records decided.
     private(set) var records = 0
     private var keptRecords = 0
@@ -95,37 +106,92 @@ struct LineBatch: Sendable {
     /// Drops by rule, in the order the rules first fired.
     private var rules: [(rule: String, tally: RuleTally)] = []
 
-    init(stage: String) { self.stage = stage }
+    /// A batch of `stage`'s outputs; `reference` refers to the input lines it will decide (their
+    /// kept records are then stored by reference).
+    init(stage: String, reference: KeptReference? = nil) {
+        self.stage = stage
+        self.reference = reference
+    }
 
     /// Decides every record of a batch file's bytes (`path` names it in errors).
     mutating func decide(_ bytes: [UInt8], path: String, with decider: inout any LineDecider) throws {
-        kept.reserveCapacity(bytes.count + bytes.count / 8)
-        let stage = self.stage
+        if reference != nil {
+            keep = [UInt8](repeating: 0, count: ((reference?.keptLines ?? 0) + 7) / 8)
+        } else {
+            kept.reserveCapacity(bytes.count + bytes.count / 8)
+        }
         try bytes.withUnsafeBufferPointer { u in
+            // A line in the run's form is decided, the next one shown to the decider
+            // (``LineDecider/preview(line:id:)``), and then it is written.
+            var pending: (line: UnsafeBufferPointer<UInt8>, number: Int, shape: RawRecordLine.Shape)?
+            func decidePending() throws -> DropReason? {
+                guard let p = pending else { return nil }
+                return try decider.verdict(line: p.line, id: p.shape.id) {
+                    try NativeLines.decode(Array(p.line), file: path, line: p.number)
+                }
+            }
             try NativeLines.forEach(u) { lineNumber, line in
-                records += 1
                 guard let shape = RawRecordLine.shape(line) else {
+                    if let p = pending {
+                        write(p.line, p.shape, try decidePending())
+                        pending = nil
+                    }
+                    // Written as decoded: from here on, the kept lines are written.
+                    if reference != nil { writeKept(u, before: records) }
+                    records += 1
                     let record = try NativeLines.decode(Array(line), file: path, line: lineNumber)
                     add(record, try decider.verdict(record: record))
                     return
                 }
-                let reason = try decider.verdict(line: line, id: shape.id) {
-                    try NativeLines.decode(Array(line), file: path, line: lineNumber)
-                }
-                if let reason {
-                    RawRecordLine.appendWithMember(line, "dropped", to: &dropped) {
-                        Self.writeDroppedMember(stage, reason, into: &$0)
-                    }
-                    countDropped(origins: shape.origins, rule: reason.rule) {
-                        String(decoding: UnsafeBufferPointer(rebasing: line[shape.id]), as: UTF8.self)
-                    }
+                if let p = pending {
+                    let reason = try decidePending()
+                    decider.preview(line: line, id: shape.id)
+                    write(p.line, p.shape, reason)
                 } else {
-                    RawRecordLine.appendKept(line, noStages: shape.noStages, stage: stage, to: &kept)
-                    keptRecords += 1
-                    keptOrigins += max(1, shape.origins)
+                    decider.preview(line: line, id: shape.id)
                 }
+                pending = (line, lineNumber, shape)
             }
+            if let p = pending { write(p.line, p.shape, try decidePending()) }
         }
+    }
+
+    /// Writes the next input line, in the run's own form, as `reason` decided (nil: kept).
+    private mutating func write(_ line: UnsafeBufferPointer<UInt8>, _ shape: RawRecordLine.Shape, _ reason: DropReason?) {
+        let index = records
+        records += 1
+        if let reason {
+            RawRecordLine.appendWithMember(line, "dropped", to: &dropped) {
+                Self.writeDroppedMember(stage, reason, into: &$0)
+            }
+            countDropped(origins: shape.origins, rule: reason.rule) {
+                String(decoding: UnsafeBufferPointer(rebasing: line[shape.id]), as: UTF8.self)
+            }
+        } else {
+            if reference != nil {
+                if index >> 3 >= keep.count { keep.append(contentsOf: repeatElement(0, count: keep.count + 1)) }
+                keep[index >> 3] |= 1 << UInt8(index & 7)
+            } else {
+                RawRecordLine.appendKept(line, noStages: shape.noStages, stage: stage, to: &kept)
+            }
+            keptRecords += 1
+            keptOrigins += max(1, shape.origins)
+        }
+    }
+
+    /// Leaves storing by reference: writes the kept lines among the first `count` lines of `u`
+    /// (each in the run's own form: it was kept by reference).
+    private mutating func writeKept(_ u: UnsafeBufferPointer<UInt8>, before count: Int) {
+        var i = 0
+        let keep = self.keep
+        NativeLines.forEach(u) { _, line in
+            defer { i += 1 }
+            guard i < count, i >> 3 < keep.count, keep[i >> 3] & (1 << UInt8(i & 7)) != 0, let shape = RawRecordLine.shape(line)
+            else { return }
+            RawRecordLine.appendKept(line, noStages: shape.noStages, stage: stage, to: &kept)
+        }
+        reference = nil
+        self.keep = []
     }
 
     /// A record decoded from a line in another form, written as ``GlobalBatchWriter`` writes it.
@@ -192,9 +258,9 @@ struct LineBatch: Sendable {
             try file.finish()
             droppedFile = file
         }
-        return PendingBatch(
-            files: files, batch: index, counts: counts, kept: try files.prepareKept(index, kept), dropped: droppedFile,
-            quarantine: nil)
+        let keptOutput: PendingBatch.Kept =
+            if let reference { .reference(reference.narrowed(to: keep, stage: stage)) } else { .file(try files.prepareKept(index, kept)) }
+        return PendingBatch(files: files, batch: index, counts: counts, kept: keptOutput, dropped: droppedFile, quarantine: nil)
     }
 }
 

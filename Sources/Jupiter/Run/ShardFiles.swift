@@ -70,7 +70,10 @@ struct StepShardInput: LineShardInput {
     }
 
     func forEachLineBatch(_ body: (_ first: Int, _ lines: [UInt8], _ path: String) async throws -> Void) async throws {
-        for b in batches { try await body(firstIndex[b], try RecordLines.readBytes(path: files.keptPath(b)), files.keptPath(b)) }
+        for b in batches {
+            let lines = try files.readKeptLines(b)
+            try await body(firstIndex[b], lines.bytes, lines.label)
+        }
     }
 }
 

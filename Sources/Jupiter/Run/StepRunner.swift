@@ -321,7 +321,8 @@ struct StepRunner {
             if b < inputRecord.batches, var place = decider as? any PlaceShardDecider {
                 // Decided by place: each record is written from its stored line (decoded only
                 // when the line is not in the run's own form), as a line-deciding stage's are.
-                let path = inputFiles.keptPath(b)
+                let lines = try inputFiles.readKeptLines(b, reference: !w.files.compressKept)
+                let path = lines.label
                 guard let expected = inputFiles.done(b)?.records else {
                     throw RunError(.stage, "\(inputFiles.directory): batch \(b) is not done")
                 }
@@ -330,9 +331,9 @@ struct StepRunner {
                     throw RunError.stageFailed(dataset: w.dataset.name, stage: stage.id, message: "\(error)")
                 }
                 decider = place
-                var lines: any LineDecider = PlaceLineDecider(verdicts: verdicts, path: path)
-                var out = LineBatch(stage: stage.id)
-                try out.decide(try RecordLines.readBytes(path: path), path: path, with: &lines)
+                var byPlace: any LineDecider = PlaceLineDecider(verdicts: verdicts, path: path)
+                var out = LineBatch(stage: stage.id, reference: lines.reference)
+                try out.decide(lines.bytes, path: path, with: &byPlace)
                 guard out.records == expected else {
                     throw RunError(.stage, "\(path): \(out.records) records, but the batch's record says \(expected)")
                 }

@@ -151,6 +151,18 @@ package enum RawRecordLine {
         out.append(0x0A)
     }
 
+    /// ``appendKept(_:noStages:stage:to:)`` for each of `stages` in turn, in one copy of the line.
+    package static func appendKept(_ u: UnsafeBufferPointer<UInt8>, noStages: Bool, stages: [String], to out: inout [UInt8]) {
+        let n = u.count
+        out.append(contentsOf: UnsafeBufferPointer(rebasing: u[0..<(n - 3)]))
+        for (k, stage) in stages.enumerated() {
+            if k > 0 || !noStages { out.append(0x2C) }
+            JSONWriter.writeString(stage, into: &out)
+        }
+        out.append(contentsOf: UnsafeBufferPointer(rebasing: u[(n - 3)..<n]))
+        out.append(0x0A)
+    }
+
     /// Appends the canonical line `u` of the record with the member `key` (`"dropped"`) set to
     /// `value`, and a newline.
     package static func appendWithMember(_ u: UnsafeBufferPointer<UInt8>, _ key: String, _ value: JSONValue, to out: inout [UInt8]) {

@@ -20,4 +20,18 @@ public protocol LineDecider {
     mutating func verdict(line: UnsafeBufferPointer<UInt8>, id: Range<Int>, record: () throws -> Record) throws -> DropReason?
     /// Why `record` (read from a line in another form) is dropped, or nil to keep it.
     mutating func verdict(record: Record) throws -> DropReason?
+    /// Told before the pass how many records it will decide (a hint: a decider may size its
+    /// tables for them).
+    mutating func reserve(records: Int)
+    /// Shown the line in the run's form that it will decide next, before it decides the current
+    /// one (a hint: a decider may start reading what that decision needs, so that the read is
+    /// under way while the current record is written).
+    mutating func preview(line: UnsafeBufferPointer<UInt8>, id: Range<Int>)
+}
+
+extension LineDecider {
+    /// Ignores the hint.
+    public mutating func reserve(records: Int) {}
+    /// Ignores the hint.
+    public mutating func preview(line: UnsafeBufferPointer<UInt8>, id: Range<Int>) {}
 }
