@@ -138,6 +138,12 @@ import Testing
         _ = try Self.byReference(input, into: output, stage: "exact-dedup", field: "source")
         #expect(output.done(0) != nil)
 
+        // A reference that counts fewer lines than its file holds stops the reading.
+        let short = KeptReference(
+            file: "0-in/000000.kept.jsonl", bytes: bytes.count, hash: XXH3.hash64(bytes), lines: 10, keep: [0xFF, 0x03])
+        #expect(throws: RunError.self) { try short.lines(in: dir) }
+        #expect(try KeptReference(file: short.file, bytes: short.bytes, hash: short.hash, lines: 60).lines(in: dir) == bytes)
+
         // The same size, one letter changed.
         var changed = bytes
         let at = try #require(changed.firstIndex(of: UInt8(ascii: "e")))

@@ -127,10 +127,15 @@ struct KeptReference: Sendable, Equatable {
         raw.withUnsafeBufferPointer { u in
             NativeLines.forEach(u) { _, line in
                 defer { i += 1 }
-                guard !malformed, keeps(i) else { return }
+                guard !malformed else { return }
+                guard i < lines else {
+                    malformed = true
+                    return
+                }
+                guard keeps(i) else { return }
                 // A referenced line was in the run's own form when the reference was made (the
                 // hash says it is unchanged): it ends with its lineage's stages `…]}}`.
-                guard i < lines, line.count > 4, line[line.count - 3] == 0x5D else {
+                guard line.count > 4, line[line.count - 3] == 0x5D else {
                     malformed = true
                     return
                 }
