@@ -91,7 +91,7 @@ struct BatchFiles: Sendable {
 
     /// A done batch's counts and the reference its kept records are stored by (nil: its kept file).
     private func doneRecord(_ batch: Int) -> (counts: StepCounts, reference: KeptReference?)? {
-        guard let bytes = try? FileSystem.read(donePath(batch)), let json = try? JSONParser.parse(bytes) else { return nil }
+        guard let json = doneJSON(batch) else { return nil }
         var reference: KeptReference?
         if let r = json["kept_by_reference"] {
             // Kept by reference: the referenced file must be there, at its size.
@@ -107,6 +107,12 @@ struct BatchFiles: Sendable {
             counts.quarantined == 0 || FileSystem.exists(quarantinePath(batch))
         else { return nil }
         return (counts, reference)
+    }
+
+    /// A batch's `done.json`, parsed; nil when it is missing or does not parse.
+    private func doneJSON(_ batch: Int) -> JSONValue? {
+        guard let bytes = try? FileSystem.read(donePath(batch)) else { return nil }
+        return try? JSONParser.parse(bytes)
     }
 
     /// The step's record, when the step is done under `fingerprint` and its batches are on disk.
@@ -154,21 +160,20 @@ struct BatchFiles: Sendable {
     /// Reads the kept records of a batch.
     func readKept(_ batch: Int) throws -> [Record] {
         let lines = try readKeptLines(batch)
-        var records: [Record] = []
-        try lines.bytes.withUnsafeBufferPointer { u in
-            try NativeLines.forEach(u) { number, line in
-                records.append(try NativeLines.decode(line, file: lines.label, line: number))
-            }
-        }
-        return records
+        return try RecordLines.decode(lines.bytes, file: lines.label)
     }
 
     /// The kept lines of a done batch, from its kept file or the file its kept records refer to
     /// (``KeptReference``). With `reference`, also a reference to them when they are a plain
     /// kept file (its hash is computed) or are themselves kept by reference, for a line-deciding
-    /// step that keeps some of them (``LineBatch``).
+    /// step that keeps some of them (``LineBatch``). Only the batch's reference is read from its
+    /// `done.json` (its completion was checked before: ``done(_:)``); reading the referenced
+    /// file checks its size and hash.
     func readKeptLines(_ batch: Int, reference: Bool = false) throws -> KeptLines {
-        if let record = doneRecord(batch), let r = record.reference {
+        if let member = doneJSON(batch)?["kept_by_reference"] {
+            guard let r = KeptReference(json: member) else {
+                throw RunError(.stage, "\(donePath(batch)): kept_by_reference is not a reference this version reads")
+            }
             return KeptLines(
                 bytes: try r.lines(in: datasetDirectory), reference: reference ? r : nil,
                 label: donePath(batch) + " (kept lines of \(r.file))")
@@ -261,14 +266,12 @@ enum RecordLines {
         out.append(0x0A)
     }
 
-    /// Reads every record of a native JSONL file (plain or gzip): the file's bytes whole, each
-    /// line decoded where it lies (no array per line).
-    static func read(path: String) throws -> [Record] {
-        guard (FileSystem.size(path) ?? 0) > 0 else { return [] }
-        let bytes = try readBytes(path: path)
+    /// Decodes every record of native JSONL `bytes`, each line where it lies (no array per line);
+    /// `file` names them in errors.
+    static func decode(_ bytes: [UInt8], file: String) throws -> [Record] {
         var records: [Record] = []
         try bytes.withUnsafeBufferPointer { u in
-            try NativeLines.forEach(u) { number, line in records.append(try NativeLines.decode(line, file: path, line: number)) }
+            try NativeLines.forEach(u) { number, line in records.append(try NativeLines.decode(line, file: file, line: number)) }
         }
         return records
     }

@@ -46,7 +46,18 @@ struct KeptReference: Sendable, Equatable {
     /// Whether line `i` is kept.
     func keeps(_ i: Int) -> Bool {
         guard let keep else { return true }
-        return keep[i >> 3] & (1 << UInt8(i & 7)) != 0
+        return Self.bit(keep, i)
+    }
+
+    /// Whether bit `i` of `bits` is set (bit `i % 8` of byte `i / 8`, as in ``keep``); false past its end.
+    static func bit(_ bits: [UInt8], _ i: Int) -> Bool {
+        i >> 3 < bits.count && bits[i >> 3] & (1 << UInt8(i & 7)) != 0
+    }
+
+    /// Sets bit `i` of `bits` (as in ``keep``), doubling `bits` until it holds the bit.
+    static func setBit(_ bits: inout [UInt8], _ i: Int) {
+        while i >> 3 >= bits.count { bits.append(contentsOf: repeatElement(0, count: bits.count + 1)) }
+        bits[i >> 3] |= 1 << UInt8(i & 7)
     }
 
     /// This reference's lines narrowed to those `chosen` keeps of them (`chosen[j]`: the `j`-th
@@ -61,8 +72,8 @@ struct KeptReference: Sendable, Equatable {
         }
         var composed = [UInt8](repeating: 0, count: keep.count)
         var j = 0
-        for i in 0..<lines where keep[i >> 3] & (1 << UInt8(i & 7)) != 0 {
-            if j >> 3 < chosen.count, chosen[j >> 3] & (1 << UInt8(j & 7)) != 0 { composed[i >> 3] |= 1 << UInt8(i & 7) }
+        for i in 0..<lines where Self.bit(keep, i) {
+            if Self.bit(chosen, j) { Self.setBit(&composed, i) }
             j += 1
         }
         out.keep = composed

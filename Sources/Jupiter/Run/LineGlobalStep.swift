@@ -169,8 +169,7 @@ struct LineBatch: Sendable {
             }
         } else {
             if reference != nil {
-                if index >> 3 >= keep.count { keep.append(contentsOf: repeatElement(0, count: keep.count + 1)) }
-                keep[index >> 3] |= 1 << UInt8(index & 7)
+                KeptReference.setBit(&keep, index)
             } else {
                 RawRecordLine.appendKept(line, noStages: shape.noStages, stage: stage, to: &kept)
             }
@@ -186,8 +185,7 @@ struct LineBatch: Sendable {
         let keep = self.keep
         NativeLines.forEach(u) { _, line in
             defer { i += 1 }
-            guard i < count, i >> 3 < keep.count, keep[i >> 3] & (1 << UInt8(i & 7)) != 0, let shape = RawRecordLine.shape(line)
-            else { return }
+            guard i < count, KeptReference.bit(keep, i), let shape = RawRecordLine.shape(line) else { return }
             RawRecordLine.appendKept(line, noStages: shape.noStages, stage: stage, to: &kept)
         }
         reference = nil
