@@ -22,8 +22,8 @@ struct JSONLBench: AsyncParsableCommand {
     @Option(help: "Format (default: detected).")
     var format: String?
 
-    @Option(help: "Units per decoding batch.")
-    var batch: Int = 4096
+    @Option(help: "Units per decoding batch (SourceScanner.scanParallel's default).")
+    var batch: Int = 512
 
     @Option(help: "Decoding tasks for the all-cores run (default: all cores).")
     var parallelism: Int = max(1, Int(sysconf(Int32(_SC_NPROCESSORS_ONLN))))

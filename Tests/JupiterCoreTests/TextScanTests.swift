@@ -56,4 +56,36 @@ import Testing
         }
         #expect(stopsSeen > 10_000)
     }
+
+    @Test("the last comma from the end: at every place of texts of 0 to 47 bytes, behind 0 to 15 bytes, and on random texts")
+    func lastByte() {
+        func last(_ b: [UInt8], from offset: Int) -> Int {
+            b.withUnsafeBufferPointer { u in
+                guard let p = u.baseAddress else { return -1 }
+                return jupiter_last_byte(p + offset, u.count - offset, 0x2C)
+            }
+        }
+        var checked = 0
+        for offset in 0..<16 {
+            for length in 0..<48 {
+                // One comma at each place, or none; another comma earlier where there is room.
+                for place in -1..<length {
+                    var b = [UInt8](repeating: 0x2D, count: offset + length)
+                    if place >= 0 { b[offset + place] = 0x2C }
+                    if place > 3 { b[offset + place / 2] = 0x2C }
+                    if offset > 0 { b[offset - 1] = 0x2C }  // before the text: never found
+                    #expect(last(b, from: offset) == place, "offset \(offset), length \(length), comma at \(place)")
+                    checked += 1
+                }
+            }
+        }
+        #expect(checked == 16 * (1..<49).reduce(0, +))
+        var rng = SeededRandom(seed: 78)
+        for _ in 0..<5_000 {
+            let text = (0..<Int.random(in: 0..<300, using: &rng)).map { _ in
+                Int.random(in: 0..<40, using: &rng) == 0 ? 0x2C : UInt8.random(in: 0...255, using: &rng) | 1
+            }
+            #expect(last(text, from: 0) == text.lastIndex(of: 0x2C) ?? -1)
+        }
+    }
 }

@@ -44,14 +44,19 @@ struct ArrayBatches: RecordBatches {
         #expect(fast > 1000)
     }
 
-    @Test("eight bytes at a time normalise as one character at a time: spaces at every place of a word")
-    func wordNormalisationMatchesGeneral() {
-        let pieces = ["a", "Z", " ", "  ", "\t", "é", "’", "\n", "xyzW", "QRSTUVWX", "\r\n", "\u{00A0}"]
+    @Test(
+        "sixteen and eight bytes at a time normalise as one character at a time: spaces at every place of a word",
+        arguments: [
+            ["a", "Z", " ", "  ", "\t", "é", "’", "\n", "xyzW", "QRSTUVWX", "\r\n", "\u{00A0}"],
+            // Mostly printable ASCII: long runs of whole 16-byte blocks, cut by the rest.
+            ["a", "Z", " ", "xyzW", "QRSTUVWX", "Mae'r ", "~@[`{", "\u{7F}", " ", "  ", "\t", "é"]
+        ])
+    func wordNormalisationMatchesGeneral(pieces: [String]) {
         var rng = SeededRandom(seed: 7)
         var scratch: [UInt8] = []
         for _ in 0..<20_000 {
             var t = ""
-            for _ in 0..<Int(rng.next() % 24) { t += pieces[Int(rng.next() % UInt64(pieces.count))] }
+            for _ in 0..<Int(rng.next() % 40) { t += pieces[Int(rng.next() % UInt64(pieces.count))] }
             let general = ExactDedupStage.normaliseGeneral(t)
             #expect(SimpleText.withUTF8(t, { ExactDedupStage.normaliseSimple($0, into: &scratch) }), "\(t.debugDescription)")
             #expect(scratch.elementsEqual(general.utf8), "\(t.debugDescription)")
@@ -159,7 +164,7 @@ struct ArrayBatches: RecordBatches {
             let other = texts[(i * 7 + 3) % texts.count]
             // Every third text again, so that some records are duplicates (in another form too).
             let a = i % 3 == 0 ? texts[i / 3] : t
-            let id = i % 50 == 7 ? "id \"\(i)\"" : "r\(i)"
+            let id = i % 50 == 7 ? "id \"\(i)\"" : i % 50 == 11 ? "r\u{E9}\(i)" : "r\(i)"
             switch i % 5 {
             case 0, 1:
                 out.append(
@@ -185,17 +190,29 @@ struct ArrayBatches: RecordBatches {
         let stage = ExactDedupStage(field: field)
         let expected = try await run(stage, [records])
         var decider = stage.lineDecider()
+        // A second decider writes its drops' reasons as bytes.
+        var writer = stage.lineDecider()
         var onLine = 0
         var drops = 0
+        var written = Set<String>()
         for (i, record) in records.enumerated() {
             var bytes: [UInt8] = []
             DirectEncoding.write(record, into: &bytes)
             let reason: DropReason? = try bytes.withUnsafeBufferPointer { line in
                 if let shape = RawRecordLine.shape(line) {
                     onLine += 1
-                    return try decider.verdict(line: line, id: shape.id) { record }
+                    let reason = try decider.verdict(line: line, id: shape.id) { record }
+                    var members: [UInt8] = []
+                    let rule = try writer.verdict(line: line, id: shape.id, record: { record }, reasonInto: &members)
+                    var expected: [UInt8] = []
+                    reason?.writeMembers(into: &expected)
+                    #expect(rule == reason?.rule && members == expected, "record \(i)")
+                    if let reason { written.insert(reason.message) }
+                    return reason
                 }
-                return try decider.verdict(record: record)
+                let reason = try decider.verdict(record: record)
+                #expect(try writer.verdict(record: record) == reason)
+                return reason
             }
             switch expected[i] {
             case .kept: #expect(reason == nil, "record \(i)")
@@ -207,6 +224,10 @@ struct ArrayBatches: RecordBatches {
         }
         #expect(onLine == records.filter { !$0.id.contains("\"") }.count)
         #expect(drops > records.count / 5)
+        // Written reasons name ids of plain ASCII, with a quote and beyond ASCII.
+        if field != "prompt" {
+            #expect(written.contains { $0.contains("\"") } && written.contains { $0.contains("\u{E9}") })
+        }
     }
 
     @Test("shown the next line first, the decider decides as without it, in any order of showing", arguments: ["text", "source", "target"])

@@ -355,8 +355,9 @@ final class EventLog: @unchecked Sendable {
             DropReason(rule: "pair.length-ratio", message: "length ratio 3.2 > 3.0", value: .double(3.25))
         ]
         for reason in reasons {
-            var direct: [UInt8] = []
-            LineBatch.writeDroppedMember("st\u{E9}ge", reason, into: &direct)
+            var direct = LineBatch.droppedPrefix("st\u{E9}ge")
+            reason.writeMembers(into: &direct)
+            direct.append(0x7D)
             #expect(direct == JSONWriter.bytes(BatchProcessor.droppedMember(stage: "st\u{E9}ge", reason: reason)))
         }
     }

@@ -1,6 +1,7 @@
-// Byte scans of JupiterCore's JSON readers, in C because Swift's SIMD types compile their
-// comparisons one lane at a time: these find the first byte of interest sixteen bytes at a time
-// with SSE2 (in every x86-64 CPU) or NEON (in every arm64 CPU), and a byte at a time elsewhere.
+// Byte scans of JupiterCore's JSON readers and exact dedup's line reading, in C because Swift's
+// SIMD types compile their comparisons one lane at a time: these find the first (or last) byte of
+// interest sixteen bytes at a time with SSE2 (in every x86-64 CPU) or NEON (in every arm64 CPU),
+// and a byte at a time elsewhere.
 // `static inline`, so that the Swift code calling them compiles them in place (no call).
 #ifndef JUPITER_CTEXTSCAN_H
 #define JUPITER_CTEXTSCAN_H
@@ -73,6 +74,80 @@ static inline size_t jupiter_json_plain_run(const uint8_t *p, size_t n) {
         if (c < 0x20 || c == '"' || c == '\\') return i;
     }
     return n;
+}
+
+/// Exact dedup's normalisation (lower case, runs of whitespace as one space, none leading) of
+/// whole 16-byte blocks of printable ASCII (0x20 ... 0x7F) from `src`, as long as each block holds
+/// no two spaces in a row and does not start with a space that whitespace before it or the text's
+/// start already covers; returns the bytes read (a multiple of 16, 0 when the first block does
+/// not qualify). Writes at `dst + *written` (16 bytes each time: room for them is the caller's)
+/// and advances `*written`. `*pending_space` (a space owed before the next byte written) is taken
+/// and left as the one-byte-at-a-time code keeps it: a block's last space is owed, not written.
+/// SSE2 only: elsewhere it reads nothing, and the caller goes on eight bytes at a time.
+static inline size_t jupiter_normalise_ascii_blocks(const uint8_t *src, size_t n, uint8_t *dst, size_t *written,
+                                                    int *pending_space) {
+    size_t i = 0;
+#if defined(__SSE2__)
+    size_t w = *written;
+    int pending = *pending_space;
+    const __m128i below_space = _mm_set1_epi8(0x20), space = _mm_set1_epi8(0x20), shift = _mm_set1_epi8(0x3F),
+                  past_z = _mm_set1_epi8(-102), case_bit = _mm_set1_epi8(0x20);
+    for (; i + 16 <= n; i += 16) {
+        __m128i v = _mm_loadu_si128((const __m128i *)(src + i));
+        // Signed: bytes from 0x80 are negative, so below 0x20 too.
+        if (_mm_movemask_epi8(_mm_cmplt_epi8(v, below_space)) != 0) break;
+        unsigned spaces = (unsigned)_mm_movemask_epi8(_mm_cmpeq_epi8(v, space));
+        if ((spaces & (spaces >> 1)) != 0 || ((spaces & 1) != 0 && (pending || w == 0))) break;
+        if (pending) {
+            dst[w++] = 0x20;
+            pending = 0;
+        }
+        // `A` ... `Z` plus 0x3F are 0x80 ... 0x99, the only sums below -102 (0x9A) as signed bytes.
+        __m128i upper = _mm_cmplt_epi8(_mm_add_epi8(v, shift), past_z);
+        _mm_storeu_si128((__m128i *)(dst + w), _mm_or_si128(v, _mm_and_si128(upper, case_bit)));
+        if ((spaces & 0x8000) != 0) {
+            w += 15;
+            pending = 1;
+        } else {
+            w += 16;
+        }
+    }
+    *written = w;
+    *pending_space = pending;
+#else
+    (void)src;
+    (void)n;
+    (void)dst;
+    (void)written;
+    (void)pending_space;
+#endif
+    return i;
+}
+
+/// The index of the last byte equal to `c` among the `n` bytes at `p`, or -1: sixteen bytes at a
+/// time from the end.
+static inline ptrdiff_t jupiter_last_byte(const uint8_t *p, size_t n, uint8_t c) {
+    size_t i = n;
+#if defined(__SSE2__)
+    const __m128i v = _mm_set1_epi8((char)c);
+    for (; i >= 16; i -= 16) {
+        int mask = _mm_movemask_epi8(_mm_cmpeq_epi8(_mm_loadu_si128((const __m128i *)(p + i - 16)), v));
+        if (mask != 0) return (ptrdiff_t)(i - 16) + 31 - __builtin_clz((unsigned)mask);
+    }
+#elif defined(__ARM_NEON)
+    const uint8x16_t v = vdupq_n_u8(c);
+    for (; i >= 16; i -= 16) {
+        uint8x16_t eq = vceqq_u8(vld1q_u8(p + i - 16), v);
+        // Four bits per byte: the narrowed comparison as one 64-bit word.
+        uint64_t mask = vget_lane_u64(vreinterpret_u64_u8(vshrn_n_u16(vreinterpretq_u16_u8(eq), 4)), 0);
+        if (mask != 0) return (ptrdiff_t)(i - 16) + (63 - __builtin_clzll(mask)) / 4;
+    }
+#endif
+    while (i > 0) {
+        i--;
+        if (p[i] == c) return (ptrdiff_t)i;
+    }
+    return -1;
 }
 
 /// Starts loading the cache line at `p` for reading (a hint; never faults). Exact dedup issues it

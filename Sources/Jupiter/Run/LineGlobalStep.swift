@@ -105,12 +105,17 @@ struct LineBatch: Sendable {
     private var droppedOrigins = 0
     /// Drops by rule, in the order the rules first fired.
     private var rules: [(rule: String, tally: RuleTally)] = []
+    /// The members of the reason of the drop being written.
+    private var reason: [UInt8] = []
+    /// `{"stage":"<stage>",`: how every `dropped` member starts.
+    private let droppedPrefix: [UInt8]
 
     /// A batch of `stage`'s outputs; `reference` refers to the input lines it will decide (their
     /// kept records are then stored by reference).
     init(stage: String, reference: KeptReference? = nil) {
         self.stage = stage
         self.reference = reference
+        droppedPrefix = Self.droppedPrefix(stage)
     }
 
     /// Decides every record of a batch file's bytes (`path` names it in errors).
@@ -124,16 +129,17 @@ struct LineBatch: Sendable {
             // A line in the run's form is decided, the next one shown to the decider
             // (``LineDecider/preview(line:id:)``), and then it is written.
             var pending: (line: UnsafeBufferPointer<UInt8>, number: Int, shape: RawRecordLine.Shape)?
-            func decidePending() throws -> DropReason? {
+            // A drop's rule; its reason's members are in `reason`.
+            func decidePending() throws -> String? {
                 guard let p = pending else { return nil }
-                return try decider.verdict(line: p.line, id: p.shape.id) {
-                    try NativeLines.decode(Array(p.line), file: path, line: p.number)
-                }
+                reason.removeAll(keepingCapacity: true)
+                let decode = { try NativeLines.decode(Array(p.line), file: path, line: p.number) }
+                return try decider.verdict(line: p.line, id: p.shape.id, record: decode, reasonInto: &reason)
             }
             try NativeLines.forEach(u) { lineNumber, line in
                 guard let shape = RawRecordLine.shape(line) else {
                     if let p = pending {
-                        write(p.line, p.shape, try decidePending())
+                        write(p.line, p.shape, rule: try decidePending())
                         pending = nil
                     }
                     // Written as decoded: from here on, the kept lines are written.
@@ -144,27 +150,31 @@ struct LineBatch: Sendable {
                     return
                 }
                 if let p = pending {
-                    let reason = try decidePending()
+                    let rule = try decidePending()
                     decider.preview(line: line, id: shape.id)
-                    write(p.line, p.shape, reason)
+                    write(p.line, p.shape, rule: rule)
                 } else {
                     decider.preview(line: line, id: shape.id)
                 }
                 pending = (line, lineNumber, shape)
             }
-            if let p = pending { write(p.line, p.shape, try decidePending()) }
+            if let p = pending { write(p.line, p.shape, rule: try decidePending()) }
         }
     }
 
-    /// Writes the next input line, in the run's own form, as `reason` decided (nil: kept).
-    private mutating func write(_ line: UnsafeBufferPointer<UInt8>, _ shape: RawRecordLine.Shape, _ reason: DropReason?) {
+    /// Writes the next input line, in the run's own form, as decided: dropped under `rule` (its
+    /// reason's members in ``reason``), or kept (nil).
+    private mutating func write(_ line: UnsafeBufferPointer<UInt8>, _ shape: RawRecordLine.Shape, rule: String?) {
         let index = records
         records += 1
-        if let reason {
+        if let rule {
+            let (prefix, members) = (droppedPrefix, reason)
             RawRecordLine.appendWithMember(line, "dropped", to: &dropped) {
-                Self.writeDroppedMember(stage, reason, into: &$0)
+                $0.append(contentsOf: prefix)
+                $0.append(contentsOf: members)
+                $0.append(0x7D)
             }
-            countDropped(origins: shape.origins, rule: reason.rule) {
+            countDropped(origins: shape.origins, rule: rule) {
                 String(decoding: UnsafeBufferPointer(rebasing: line[shape.id]), as: UTF8.self)
             }
         } else {
@@ -216,19 +226,14 @@ struct LineBatch: Sendable {
         }
     }
 
-    /// The bytes of `JSONWriter.write(BatchProcessor.droppedMember(stage:reason:))`, written directly.
-    static func writeDroppedMember(_ stage: String, _ reason: DropReason, into out: inout [UInt8]) {
-        out.append(contentsOf: #"{"stage":"#.utf8)
-        JSONWriter.writeString(stage, into: &out)
-        out.append(contentsOf: #","rule":"#.utf8)
-        JSONWriter.writeString(reason.rule, into: &out)
-        out.append(contentsOf: #","reason":"#.utf8)
-        JSONWriter.writeString(reason.message, into: &out)
-        if let value = reason.value {
-            out.append(contentsOf: #","value":"#.utf8)
-            JSONWriter.write(value, into: &out)
-        }
-        out.append(0x7D)
+    /// How every `dropped` member of `stage` starts: `{"stage":"<stage>",`. The reason's members
+    /// (``DropReason/writeMembers(into:)``) and `}` follow: the bytes of
+    /// `JSONWriter.write(BatchProcessor.droppedMember(stage:reason:))`, written directly.
+    static func droppedPrefix(_ stage: String) -> [UInt8] {
+        var prefix = Array(#"{"stage":"#.utf8)
+        JSONWriter.writeString(stage, into: &prefix)
+        prefix.append(0x2C)
+        return prefix
     }
 
     /// The batch's counts, as ``GlobalBatchWriter`` counts the same outputs.

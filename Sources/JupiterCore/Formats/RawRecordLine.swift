@@ -31,10 +31,19 @@ package enum RawRecordLine {
         // must be exactly one canonical lineage object and the record's `}` (text inside a
         // JSON string cannot hold the unescaped quotes; one inside a nested value would be
         // followed by more than one closing brace).
-        var start = n - Self.marker.count
-        while start > id.upperBound {
-            if u[start] == 0x2C && u[start + 2] == 0x6C && Self.matches(u, start, Self.marker) { break }
-            start -= 1
+        // From comma to comma backwards (a line's lineage holds three or four).
+        guard let base = u.baseAddress else { return nil }
+        let first = id.upperBound + 1
+        var end = n - Self.marker.count + 1
+        var start = -1
+        while end > first {
+            let k = jupiter_last_byte(base + first, end - first, 0x2C)
+            guard k >= 0 else { break }
+            if u[first + k + 2] == 0x6C && Self.matches(u, first + k, Self.marker) {
+                start = first + k
+                break
+            }
+            end = first + k
         }
         guard start > id.upperBound, let lineage = Self.canonicalLineage(u, from: start + Self.marker.count) else {
             return nil
@@ -45,13 +54,16 @@ package enum RawRecordLine {
     /// The bytes of the id of a line that starts `{"id":"…"` with no escape in it; nil otherwise.
     package static func leadingIDRange(_ u: UnsafeBufferPointer<UInt8>) -> Range<Int>? {
         let prefix = Self.idPrefix
-        guard u.count > prefix.count, matches(u, 0, prefix) else { return nil }
+        guard u.count > prefix.count, matches(u, 0, prefix), let base = u.baseAddress else { return nil }
         var i = prefix.count
         while i < u.count {
+            // Sixteen bytes at a time to the next quote, backslash or control byte.
+            i += jupiter_json_plain_run(base + i, u.count - i)
+            guard i < u.count else { return nil }
             switch u[i] {
             case 0x22: return prefix.count..<i
             case 0x5C: return nil
-            default: i += 1
+            default: i += 1  // a control byte: part of the id's bytes
             }
         }
         return nil

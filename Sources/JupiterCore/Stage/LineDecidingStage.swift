@@ -18,6 +18,14 @@ public protocol LineDecider {
     /// lies in `line`); `record()` decodes it (call it only when the line alone does not tell; it
     /// throws for a line that does not decode, and that error stops the step).
     mutating func verdict(line: UnsafeBufferPointer<UInt8>, id: Range<Int>, record: () throws -> Record) throws -> DropReason?
+    /// ``verdict(line:id:record:)`` with a drop's reason written as the run stores it: for a
+    /// drop, appends the reason's members as ``DropReason/writeMembers(into:)`` writes them to
+    /// `members` and returns its rule; returns nil to keep the record (and writes nothing). The
+    /// default asks ``verdict(line:id:record:)``; a decider may write the bytes without making the
+    /// reason's strings (exact dedup: a duplicate's reason names the first record's id twice).
+    mutating func verdict(
+        line: UnsafeBufferPointer<UInt8>, id: Range<Int>, record: () throws -> Record, reasonInto members: inout [UInt8]
+    ) throws -> String?
     /// Why `record` (read from a line in another form) is dropped, or nil to keep it.
     mutating func verdict(record: Record) throws -> DropReason?
     /// Told before the pass how many records it will decide (a hint: a decider may size its
@@ -30,6 +38,14 @@ public protocol LineDecider {
 }
 
 extension LineDecider {
+    /// Writes the reason ``verdict(line:id:record:)`` gives.
+    public mutating func verdict(
+        line: UnsafeBufferPointer<UInt8>, id: Range<Int>, record: () throws -> Record, reasonInto members: inout [UInt8]
+    ) throws -> String? {
+        guard let reason = try verdict(line: line, id: id, record: record) else { return nil }
+        reason.writeMembers(into: &members)
+        return reason.rule
+    }
     /// Ignores the hint.
     public mutating func reserve(records: Int) {}
     /// Ignores the hint.

@@ -13,6 +13,19 @@ public struct DropReason: Sendable, Hashable {
         self.message = message
         self.value = value
     }
+
+    /// Appends the reason's members as a record's `dropped` object holds them after its `stage`:
+    /// `"rule":…,"reason":…` (the message) and, with a value, `,"value":…`.
+    public func writeMembers(into out: inout [UInt8]) {
+        out.append(contentsOf: #""rule":"#.utf8)
+        JSONWriter.writeString(rule, into: &out)
+        out.append(contentsOf: #","reason":"#.utf8)
+        JSONWriter.writeString(message, into: &out)
+        if let value {
+            out.append(contentsOf: #","value":"#.utf8)
+            JSONWriter.write(value, into: &out)
+        }
+    }
 }
 
 /// What a stage made of its input: records kept (possibly rewritten, merged or split), dropped
