@@ -105,7 +105,7 @@ public enum SourceScanner {
     /// The default batch is 512 units. A batch's records are all held, then freed together, and
     /// large batches make that costly in the allocator (consolidating the free chunks of thousands
     /// of strings): on `bench/jsonl.sh`'s 100 MB of conversations, two tasks read 553–685 MB/s in
-    /// batches of 4,096 against 800–819 MB/s in batches of 512 (256: 802–806).
+    /// batches of 4,096 against 800–819 MB/s in batches of 512 (256: 802–816).
     @discardableResult
     public static func scanParallel(
         _ format: Format, paths: [String], options: FormatOptions = FormatOptions(),
