@@ -321,11 +321,11 @@ struct StepRunner {
             if b < inputRecord.batches, var place = decider as? any PlaceShardDecider {
                 // Decided by place: each record is written from its stored line (decoded only
                 // when the line is not in the run's own form), as a line-deciding stage's are.
-                let lines = try inputFiles.readKeptLines(b, reference: !w.files.compressKept)
-                let path = lines.label
                 guard let expected = inputFiles.done(b)?.records else {
                     throw RunError(.stage, "\(inputFiles.directory): batch \(b) is not done")
                 }
+                let lines = try inputFiles.readKeptLines(b, reference: !w.files.compressKept)
+                let path = lines.label
                 let verdicts: [DropReason?]
                 do { verdicts = try place.verdicts(count: expected, first: first[b]) } catch {
                     throw RunError.stageFailed(dataset: w.dataset.name, stage: stage.id, message: "\(error)")
