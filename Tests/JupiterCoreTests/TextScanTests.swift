@@ -88,4 +88,66 @@ import Testing
             #expect(last(text, from: 0) == text.lastIndex(of: 0x2C) ?? -1)
         }
     }
+
+    @Test("the first newline and line boundary among 32-bit scalars: at every place of 0 to 40 scalars, and on random texts")
+    func scalarFinds() {
+        // Every line boundary of str.splitlines, and scalars next to them.
+        let breaks: [UInt32] = [0x0A, 0x0B, 0x0C, 0x0D, 0x1C, 0x1D, 0x1E, 0x85, 0x2028, 0x2029]
+        let others: [UInt32] = [0x09, 0x0E, 0x1B, 0x1F, 0x20, 0x84, 0x86, 0x2027, 0x202A, 0x41, 0x10FFFF, 0xFFFF_FFFF, 0x8000_000A]
+        func find(_ s: [UInt32], from offset: Int, lineBreak: Bool) -> Int {
+            s.withUnsafeBufferPointer { u in
+                guard let p = u.baseAddress else { return 0 }
+                let n = u.count - offset
+                return lineBreak ? jupiter_u32_find_line_break(p + offset, n) : jupiter_u32_find(p + offset, n, 0x0A)
+            }
+        }
+        var checked = 0
+        for offset in 0..<5 {
+            for length in 0..<41 {
+                for place in -1..<length {
+                    for c in breaks {
+                        var s = [UInt32](repeating: 0, count: offset + length)
+                        for k in 0..<s.count { s[k] = others[(k * 7 + length) % others.count] }
+                        if offset > 0 { s[offset - 1] = 0x0A }  // before the text: never found
+                        if place >= 0 { s[offset + place] = c }
+                        let end = place >= 0 ? place : length
+                        #expect(find(s, from: offset, lineBreak: true) == end, "line break \(c) at \(place) of \(length)")
+                        #expect(find(s, from: offset, lineBreak: false) == (c == 0x0A ? end : length), "newline at \(place) of \(length)")
+                        checked += 1
+                    }
+                }
+            }
+        }
+        #expect(checked == 5 * 10 * (1..<42).reduce(0, +))
+        var rng = SeededRandom(seed: 79)
+        for _ in 0..<5_000 {
+            let text = (0..<Int.random(in: 0..<200, using: &rng)).map { _ in
+                Int.random(in: 0..<30, using: &rng) == 0
+                    ? breaks[Int.random(in: 0..<breaks.count, using: &rng)] : others[Int.random(in: 0..<others.count, using: &rng)]
+            }
+            #expect(find(text, from: 0, lineBreak: false) == text.firstIndex(of: 0x0A) ?? text.count)
+            #expect(find(text, from: 0, lineBreak: true) == text.firstIndex(where: { breaks.contains($0) }) ?? text.count)
+        }
+    }
+
+    @Test("the printable ASCII run ends at every byte that is not printable ASCII, tab, line feed or carriage return")
+    func printableRun() {
+        func printable(_ b: UInt8) -> Bool { (b >= 0x20 && b < 0x7F) || b == 0x09 || b == 0x0A || b == 0x0D }
+        var checked = 0
+        for length in [0, 1, 15, 16, 17, 31, 40] {
+            for place in -1..<length {
+                for b in 0...255 where !printable(UInt8(b)) || place < 0 {
+                    var text = (0..<length).map { UInt8(0x20 + ($0 * 7) % 0x5F) }
+                    if length > 2 { text[length / 3] = 0x0A; text[length / 2] = 0x09 }
+                    if place >= 0 { text[place] = UInt8(b) }
+                    let want = text.firstIndex { !printable($0) } ?? length
+                    let got = text.withUnsafeBufferPointer { u in u.baseAddress.map { jupiter_printable_ascii_run($0, u.count) } ?? 0 }
+                    #expect(got == want, "byte \(b) at \(place) of \(length)")
+                    checked += 1
+                    if place < 0 { break }
+                }
+            }
+        }
+        #expect(checked == 7 + 120 * 158)  // 158 bytes that end a run, at each of 120 places
+    }
 }

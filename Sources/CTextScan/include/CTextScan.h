@@ -1,7 +1,7 @@
-// Byte scans of JupiterCore's JSON readers and exact dedup's line reading, in C because Swift's
-// SIMD types compile their comparisons one lane at a time: these find the first (or last) byte of
-// interest sixteen bytes at a time with SSE2 (in every x86-64 CPU) or NEON (in every arm64 CPU),
-// and a byte at a time elsewhere.
+// Byte scans of JupiterCore's JSON readers and exact dedup's line reading, and scalar scans of the
+// quality rules, in C because Swift's SIMD types compile their comparisons one lane at a time:
+// these find the first (or last) byte of interest sixteen bytes at a time with SSE2 (in every
+// x86-64 CPU) or NEON (in every arm64 CPU), and a byte at a time elsewhere.
 // `static inline`, so that the Swift code calling them compiles them in place (no call).
 #ifndef JUPITER_CTEXTSCAN_H
 #define JUPITER_CTEXTSCAN_H
@@ -148,6 +148,78 @@ static inline ptrdiff_t jupiter_last_byte(const uint8_t *p, size_t n, uint8_t c)
         if (p[i] == c) return (ptrdiff_t)i;
     }
     return -1;
+}
+
+/// The number of leading bytes of `p[0..<n]` that are printable ASCII (0x20–0x7E), tab, line feed
+/// or carriage return: the index of the first other byte (a control, DEL or a byte from 0x80), or
+/// `n`. The quality rules' basic scan counts broken characters with it.
+static inline size_t jupiter_printable_ascii_run(const uint8_t *p, size_t n) {
+    size_t i = 0;
+#if defined(__SSE2__)
+    // Bytes from 0x80 are negative as signed bytes: `> 0x1F && < 0x7F` leaves them out.
+    const __m128i low = _mm_set1_epi8(0x1F), del = _mm_set1_epi8(0x7F);
+    const __m128i tab = _mm_set1_epi8(0x09), lf = _mm_set1_epi8(0x0A), cr = _mm_set1_epi8(0x0D);
+    for (; i + 16 <= n; i += 16) {
+        __m128i x = _mm_loadu_si128((const __m128i *)(p + i));
+        __m128i ok = _mm_and_si128(_mm_cmpgt_epi8(x, low), _mm_cmplt_epi8(x, del));
+        ok = _mm_or_si128(ok, _mm_or_si128(_mm_cmpeq_epi8(x, tab), _mm_or_si128(_mm_cmpeq_epi8(x, lf), _mm_cmpeq_epi8(x, cr))));
+        int mask = ~_mm_movemask_epi8(ok) & 0xFFFF;
+        if (mask != 0) return i + (size_t)__builtin_ctz((unsigned)mask);
+    }
+#endif
+    for (; i < n; i++) {
+        uint8_t b = p[i];
+        if (!((b >= 0x20 && b < 0x7F) || b == 0x09 || b == 0x0A || b == 0x0D)) return i;
+    }
+    return n;
+}
+
+/// The index of the first scalar equal to `c` among the `n` scalars at `p` (32-bit each), or `n`:
+/// eight at a time with SSE2, one at a time elsewhere. The quality rules split paragraphs and
+/// lines with it.
+static inline size_t jupiter_u32_find(const uint32_t *p, size_t n, uint32_t c) {
+    size_t i = 0;
+#if defined(__SSE2__)
+    const __m128i v = _mm_set1_epi32((int)c);
+    for (; i + 8 <= n; i += 8) {
+        __m128i a = _mm_cmpeq_epi32(_mm_loadu_si128((const __m128i *)(p + i)), v);
+        __m128i b = _mm_cmpeq_epi32(_mm_loadu_si128((const __m128i *)(p + i + 4)), v);
+        int mask = _mm_movemask_ps(_mm_castsi128_ps(a)) | _mm_movemask_ps(_mm_castsi128_ps(b)) << 4;
+        if (mask != 0) return i + (size_t)__builtin_ctz((unsigned)mask);
+    }
+#endif
+    for (; i < n; i++) {
+        if (p[i] == c) return i;
+    }
+    return n;
+}
+
+/// The index of the first line boundary of Python's `str.splitlines` (`\n`, `\r`, `\v`, `\f`,
+/// U+001C–U+001E, U+0085, U+2028, U+2029) among the `n` scalars at `p`, or `n`: four at a time
+/// with SSE2, one at a time elsewhere.
+static inline size_t jupiter_u32_find_line_break(const uint32_t *p, size_t n) {
+    size_t i = 0;
+#if defined(__SSE2__)
+    // Scalars are at most 0x10FFFF: signed comparisons order them.
+    const __m128i lo1 = _mm_set1_epi32(0x09), hi1 = _mm_set1_epi32(0x0E);   // 0x0A...0x0D
+    const __m128i lo2 = _mm_set1_epi32(0x1B), hi2 = _mm_set1_epi32(0x1F);   // 0x1C...0x1E
+    const __m128i nel = _mm_set1_epi32(0x85);
+    const __m128i lo3 = _mm_set1_epi32(0x2027), hi3 = _mm_set1_epi32(0x202A);  // 0x2028, 0x2029
+    for (; i + 4 <= n; i += 4) {
+        __m128i x = _mm_loadu_si128((const __m128i *)(p + i));
+        __m128i m = _mm_and_si128(_mm_cmpgt_epi32(x, lo1), _mm_cmplt_epi32(x, hi1));
+        m = _mm_or_si128(m, _mm_and_si128(_mm_cmpgt_epi32(x, lo2), _mm_cmplt_epi32(x, hi2)));
+        m = _mm_or_si128(m, _mm_cmpeq_epi32(x, nel));
+        m = _mm_or_si128(m, _mm_and_si128(_mm_cmpgt_epi32(x, lo3), _mm_cmplt_epi32(x, hi3)));
+        int mask = _mm_movemask_ps(_mm_castsi128_ps(m));
+        if (mask != 0) return i + (size_t)__builtin_ctz((unsigned)mask);
+    }
+#endif
+    for (; i < n; i++) {
+        uint32_t c = p[i];
+        if ((c >= 0x0A && c <= 0x0D) || (c >= 0x1C && c <= 0x1E) || c == 0x85 || c == 0x2028 || c == 0x2029) return i;
+    }
+    return n;
 }
 
 /// Starts loading the cache line at `p` for reading (a hint; never faults). Exact dedup issues it

@@ -1,3 +1,4 @@
+import CTextScan
 import JupiterCore
 
 /// Rules every text must pass, whatever its kind (group `basic`):
@@ -47,8 +48,20 @@ public struct BasicTextRules: Sendable, Hashable {
         var text = text
         let facts = asciiFacts
         text.withUTF8 { u in
+            guard let base = u.baseAddress else { return }
             var i = 0
             while i < u.count {
+                // Once a visible character and a letter or digit were seen, a run of printable
+                // ASCII (tab, line feed and carriage return included) changes only the counts.
+                if visible && letterOrDigit {
+                    let run = jupiter_printable_ascii_run(base + i, u.count - i)
+                    if run > 0 {
+                        total += run
+                        i += run
+                        previous = Unicode.Scalar(u[i - 1])
+                        continue
+                    }
+                }
                 let b = u[i]
                 total += 1
                 if b < 0x80 {

@@ -1,3 +1,5 @@
+import CTextScan
+
 /// Python `str` semantics on Unicode scalars (code points, as `UInt32`), so the quality rules count
 /// what datatrove counts: `len` is the number of scalars, and whitespace, line breaks, letters and
 /// digits follow CPython's definitions.
@@ -99,17 +101,16 @@ enum PythonText {
     /// final line break does not start an empty line.
     static func splitLines(_ s: UnsafeBufferPointer<UInt32>, _ lo: Int, _ hi: Int, into out: inout [(Int, Int)]) {
         out.removeAll(keepingCapacity: true)
+        guard let base = s.baseAddress else { return }
         var start = lo
         var i = lo
         while i < hi {
+            i += jupiter_u32_find_line_break(base + i, hi - i)
+            guard i < hi else { break }
             let c = s[i]
-            if isLineBreak(c) {
-                out.append((start, i))
-                i += (c == 0x0D && i + 1 < hi && s[i + 1] == 0x0A) ? 2 : 1
-                start = i
-            } else {
-                i += 1
-            }
+            out.append((start, i))
+            i += (c == 0x0D && i + 1 < hi && s[i + 1] == 0x0A) ? 2 : 1
+            start = i
         }
         if start < hi { out.append((start, hi)) }
     }
@@ -173,6 +174,18 @@ enum PythonText {
         }
         if i < hi { h = (h ^ UInt64(s[i])) &* 0x9E37_79B9_7F4A_7C15 }
         return h ^ (h >> 32)
+    }
+
+    /// Scalar-wise equality of `s[a..<a+n]` and `t[b..<b+n]`.
+    @inline(__always) static func equal(
+        _ s: UnsafeBufferPointer<UInt32>, _ a: Int, _ t: UnsafeBufferPointer<UInt32>, _ b: Int, _ n: Int
+    ) -> Bool {
+        var k = 0
+        while k < n {
+            if s[a + k] != t[b + k] { return false }
+            k += 1
+        }
+        return true
     }
 
     /// Scalar-wise equality of two ranges.

@@ -27,78 +27,169 @@ struct QualityScratch {
     var lineScalars: [UInt32] = []
     var lower: [UInt32] = []
     var kept: [UInt32] = []
-    /// Prefix hashes of word ids (top n-grams) and of the words' characters (repeated n-grams).
+    /// Prefix hashes of word ids (top n-grams longer than 4 words) and of the words' characters
+    /// (repeated n-grams).
     var idHash = PrefixHash()
     var charHash = PrefixHash()
+    /// The words' characters without separators (datatrove's `"".join(words)`), `joinedCount` of them.
+    var joined: [UInt32] = []
+    var joinedCount = 0
+    /// Per word, its two character polynomials (Σ v_k·B^k over its characters, k from its first,
+    /// v = scalar + 1; bases ``PrefixHash/baseA`` and ``PrefixHash/baseB``), interleaved.
+    var wordPolynomials: [UInt64] = []
+    /// Per word id (the index of its first word), how many words have it.
+    var idCounts: [Int32] = []
+    /// Per n-gram start, whether its top n-gram repeats (``GopherRepetitionRules``).
+    var topRepeats: [UInt8] = []
+    /// Starts of n-grams to look up (``GopherRepetitionRules``).
+    var candidates: [Int32] = []
+    /// The table of ``GopherRepetitionRules/markRepeatedStarts(_:_:_:_:_:into:)``.
+    var startTable: [UInt64] = []
+    /// Per word, the least n for which the joined n-gram there may repeat another
+    /// (``GopherRepetitionRules/markRepeatedStarts(_:_:_:_:_:into:)``).
+    var repeatableFrom: [UInt8] = []
 
     /// Loads `text` and splits it into words.
     mutating func load(_ text: String) {
         scalars = PythonText.scalars(text)
         tokens.removeAll(keepingCapacity: true)
-        words.removeAll(keepingCapacity: true)
         scalars.withUnsafeBufferPointer { s in
             EnglishTokenizer.shared.tokenize(s, 0, s.count, into: &tokens, &tokenizer)
         }
         internWords()
     }
 
-    /// Keeps the non-whitespace tokens (datatrove's `strip_strings`) as words with interned ids.
+    /// Keeps the non-whitespace tokens (datatrove's `strip_strings`) as words with interned ids;
+    /// gathers their characters into ``joined``, their polynomials into ``wordPolynomials`` and
+    /// their ids' counts into ``idCounts``.
     private mutating func internWords() {
         let n = tokens.count
         var size = 16
         while size < n * 4 { size <<= 1 }
         if internSlots.count < size { internSlots = [Int32](repeating: -1, count: size) }
-        let mask = size - 1
-        words.reserveCapacity(n)
-        let flags = Self.asciiFlags, punctuation = Self.punctuation
-        scalars.withUnsafeBufferPointer { s in
-            internSlots.withUnsafeMutableBufferPointer { slots in
-                for i in 0..<size { slots[i] = -1 }
-                for t in tokens {
-                    let a = Int(t.start), b = Int(t.end)
-                    if PythonText.isSpace(s[a]) { continue }
-                    // One pass: hash, symbol word, has a letter.
-                    var hash: UInt64 = 0xcbf2_9ce4_8422_2325
-                    var symbol = true
-                    var alpha = false
-                    for k in a..<b {
-                        let c = s[k]
-                        hash = (hash ^ UInt64(c)) &* 0x0000_0100_0000_01b3
-                        if c < 0x80 {
-                            let f = flags[Int(c)]
-                            if f & 1 == 0 { symbol = false }
-                            if f & 2 != 0 { alpha = true }
-                        } else {
-                            if symbol && !punctuation.contains(c) { symbol = false }
-                            if !alpha && PythonText.isAlpha(c) { alpha = true }
+        if joined.count < scalars.count { joined = [UInt32](repeating: 0, count: scalars.count) }
+        if wordPolynomials.count < 2 * n { wordPolynomials = [UInt64](repeating: 0, count: 2 * n) }
+        if idCounts.count < n { idCounts = [Int32](repeating: 0, count: n) }
+        var total = 0
+        words = scalars.withUnsafeBufferPointer { s in
+            tokens.withUnsafeBufferPointer { tokens in
+                internSlots.withUnsafeMutableBufferPointer { slots in
+                    joined.withUnsafeMutableBufferPointer { joined in
+                        wordPolynomials.withUnsafeMutableBufferPointer { poly in
+                            idCounts.withUnsafeMutableBufferPointer { counts in
+                                [QualityWord](unsafeUninitializedCapacity: n) { out, count in
+                                    let into = Buffers(slots: slots, size: size, joined: joined, poly: poly, counts: counts, words: out)
+                                    (count, total) = Self.intern(s, tokens, into)
+                                }
+                            }
                         }
                     }
-                    var h = Int(truncatingIfNeeded: hash) & mask
-                    var id: Int32 = -1
-                    while true {
-                        let w = Int(slots[h])
-                        if w < 0 { break }
-                        let o = words[w]
-                        if o.count == b - a && PythonText.equal(s, Int(o.start), a, b - a) {
-                            id = o.id
-                            break
-                        }
-                        h = (h + 1) & mask
-                    }
-                    if id < 0 {
-                        id = Int32(words.count)
-                        slots[h] = Int32(words.count)
-                    }
-                    words.append(QualityWord(start: t.start, end: t.end, id: id, isSymbol: symbol, hasAlpha: alpha))
                 }
             }
         }
+        joinedCount = total
     }
 
-    /// ASCII facts: bit 0 in datatrove's punctuation set, bit 1 a letter.
-    static let asciiFlags: [UInt8] = (0..<128).map { c in
-        (punctuation.contains(UInt32(c)) ? 1 : 0) | (PythonText.isAlpha(UInt32(c)) ? 2 : 0)
+    /// Where ``intern(_:_:_:)`` writes.
+    private struct Buffers {
+        let slots: UnsafeMutableBufferPointer<Int32>
+        let size: Int
+        let joined: UnsafeMutableBufferPointer<UInt32>
+        let poly: UnsafeMutableBufferPointer<UInt64>
+        let counts: UnsafeMutableBufferPointer<Int32>
+        let words: UnsafeMutableBufferPointer<QualityWord>
     }
+
+    /// The words of `tokens`: returns how many, and how many characters they have.
+    private static func intern(
+        _ s: UnsafeBufferPointer<UInt32>, _ tokens: UnsafeBufferPointer<EnglishToken>, _ into: Buffers
+    ) -> (words: Int, characters: Int) {
+        guard let sp = s.baseAddress, let jp = into.joined.baseAddress, let slots = into.slots.baseAddress,
+            let words = into.words.baseAddress
+        else { return (0, 0) }
+        let mask = into.size - 1
+        let shift = UInt64(64 - into.size.trailingZeroBitCount)
+        slots.update(repeating: -1, count: into.size)
+        let (baseA, baseB) = (PrefixHash.baseA, PrefixHash.baseB)
+        let (baseA2, baseB2) = (baseA &* baseA, baseB &* baseB)
+        var count = 0
+        var total = 0
+        asciiFlags.withUnsafeBufferPointer { flags in
+            for t in tokens {
+                let a = Int(t.start), b = Int(t.end)
+                if PythonText.isSpace(sp[a]) { continue }
+                // One pass, from the last character, two at a time: the polynomials (Horner),
+                // the copy into `joined`, and the ASCII flags (a character beyond ASCII takes the
+                // neutral entry 128 and the word is looked at again below).
+                var wa: UInt64 = 0, wb: UInt64 = 0
+                var all: UInt8 = 0xFF, any: UInt8 = 0
+                var wide: UInt32 = 0
+                let dst = jp + total - a  // dst[k] is the place of s[k]
+                var k = b
+                if (b - a) & 1 == 1 {
+                    k -= 1
+                    let c = sp[k]
+                    dst[k] = c
+                    wa = UInt64(c) &+ 1
+                    wb = wa
+                    let f = flags[Int(min(c, 128))]
+                    all &= f; any |= f; wide |= c
+                }
+                while k > a {
+                    k -= 2
+                    let c1 = sp[k + 1], c0 = sp[k]
+                    dst[k + 1] = c1
+                    dst[k] = c0
+                    let v1 = UInt64(c1) &+ 1, v0 = UInt64(c0) &+ 1
+                    wa = wa &* baseA2 &+ (v1 &* baseA &+ v0)
+                    wb = wb &* baseB2 &+ (v1 &* baseB &+ v0)
+                    let f1 = flags[Int(min(c1, 128))], f0 = flags[Int(min(c0, 128))]
+                    all &= f1 & f0; any |= f1 | f0; wide |= c1 | c0
+                }
+                var symbol = all & 1 != 0
+                var alpha = any & 2 != 0
+                if wide >= 0x80 {
+                    for k in a..<b where sp[k] >= 0x80 {
+                        let c = sp[k]
+                        if symbol && !punctuation.contains(c) { symbol = false }
+                        if !alpha && PythonText.isAlpha(c) { alpha = true }
+                    }
+                }
+                total += b - a
+                var h = Int(truncatingIfNeeded: ((wa ^ wb) &* 0x9E37_79B9_7F4A_7C15) >> shift)
+                var id: Int32 = -1
+                while true {
+                    let w = Int(slots[h])
+                    if w < 0 { break }
+                    let o = words[w]
+                    if o.count == b - a && PythonText.equal(s, Int(o.start), a, b - a) {
+                        id = o.id
+                        break
+                    }
+                    h = (h + 1) & mask
+                }
+                if id < 0 {
+                    id = Int32(count)
+                    slots[h] = Int32(count)
+                    into.counts[count] = 1
+                } else {
+                    into.counts[Int(id)] &+= 1
+                }
+                into.poly[2 * count] = wa
+                into.poly[2 * count + 1] = wb
+                (words + count).initialize(to: QualityWord(start: t.start, end: t.end, id: id, isSymbol: symbol, hasAlpha: alpha))
+                count += 1
+            }
+        }
+        return (count, total)
+    }
+
+    /// ASCII facts: bit 0 in datatrove's punctuation set, bit 1 a letter; entry 128 (any
+    /// character beyond ASCII) is neutral: bit 0 set, bit 1 clear.
+    static let asciiFlags: [UInt8] =
+        (0..<128).map { c in
+            (punctuation.contains(UInt32(c)) ? 1 : 0) | (PythonText.isAlpha(UInt32(c)) ? 2 : 0)
+        } + [1]
 
     static let punctuation = EnglishTokenizer.ScalarSet(EnglishTokenizerTables.datatrovePunctuation)
 
@@ -142,66 +233,70 @@ struct PrefixHash {
         data.withUnsafeBufferPointer { d in d.baseAddress.map { Self.key($0, i, j) } ?? Key(a: 0, b: 0) }
     }
 
+    /// Makes room for `n` + 1 marks (the arrays only grow; marks past the text's are stale) and
+    /// writes the first.
     private mutating func reset(_ n: Int) {
-        data.removeAll(keepingCapacity: true)
-        data.reserveCapacity(4 * (n + 1))
-        lengths.removeAll(keepingCapacity: true)
-        lengths.reserveCapacity(n + 1)
-        data.append(0); data.append(0); data.append(1); data.append(1)
-        lengths.append(0)
+        if data.count < 4 * (n + 1) { data = [UInt64](repeating: 0, count: max(4 * (n + 1), 2 * data.count)) }
+        if lengths.count < n + 1 { lengths = [Int32](repeating: 0, count: max(n + 1, 2 * lengths.count)) }
+        data[0] = 0; data[1] = 0; data[2] = 1; data[3] = 1
+        lengths[0] = 0
     }
 
     /// Builds the prefix over word ids (one symbol per word).
     mutating func buildIDs(_ words: [QualityWord]) {
         reset(words.count)
         let (baseA, baseB, invBaseA, invBaseB) = (Self.baseA, Self.baseB, Self.invBaseA, Self.invBaseB)
-        var pa: UInt64 = 1, pb: UInt64 = 1, ia: UInt64 = 1, ib: UInt64 = 1
-        var ha: UInt64 = 0, hb: UInt64 = 0
-        var length: Int32 = 0
-        for w in words {
-            let v = UInt64(UInt32(bitPattern: w.id)) &+ 1
-            ha = ha &+ v &* pa
-            hb = hb &+ v &* pb
-            pa = pa &* baseA
-            pb = pb &* baseB
-            ia = ia &* invBaseA
-            ib = ib &* invBaseB
-            length += w.end - w.start
-            data.append(ha); data.append(hb); data.append(ia); data.append(ib)
-            lengths.append(length)
+        data.withUnsafeMutableBufferPointer { d in
+            lengths.withUnsafeMutableBufferPointer { lengths in
+                var pa: UInt64 = 1, pb: UInt64 = 1, ia: UInt64 = 1, ib: UInt64 = 1
+                var ha: UInt64 = 0, hb: UInt64 = 0
+                var length: Int32 = 0
+                for (i, w) in words.enumerated() {
+                    let v = UInt64(UInt32(bitPattern: w.id)) &+ 1
+                    ha = ha &+ v &* pa
+                    hb = hb &+ v &* pb
+                    pa = pa &* baseA
+                    pb = pb &* baseB
+                    ia = ia &* invBaseA
+                    ib = ib &* invBaseB
+                    length &+= w.end &- w.start
+                    d[4 * i + 4] = ha; d[4 * i + 5] = hb; d[4 * i + 6] = ia; d[4 * i + 7] = ib
+                    lengths[i + 1] = length
+                }
+            }
         }
     }
 
     /// Builds the prefix over the words' characters, concatenated without separators (datatrove
-    /// joins repeated n-grams with `""`): each word's own polynomial (Horner, one multiplication
-    /// per character and base) is shifted into place by the power of the characters before it.
-    mutating func buildCharacters(_ words: [QualityWord], _ s: UnsafeBufferPointer<UInt32>) {
+    /// joins repeated n-grams with `""`): each word's own polynomials (`polynomials`, two per
+    /// word: Σ v_k·B^k over its characters, k from its first, v = scalar + 1, as
+    /// ``QualityScratch`` computes them) are shifted into place by the power of the characters
+    /// before it.
+    mutating func buildCharacters(_ words: [QualityWord], polynomials: UnsafeBufferPointer<UInt64>) {
         reset(words.count)
         let (baseA, baseB, invBaseA, invBaseB) = (Self.baseA, Self.baseB, Self.invBaseA, Self.invBaseB)
-        var pa: UInt64 = 1, pb: UInt64 = 1, ia: UInt64 = 1, ib: UInt64 = 1
-        var ha: UInt64 = 0, hb: UInt64 = 0
-        var length: Int32 = 0
-        for w in words {
-            // Σ v_k·B^k over the word, from its last character down.
-            var wa: UInt64 = 0, wb: UInt64 = 0
-            var k = Int(w.end)
-            while k > Int(w.start) {
-                k -= 1
-                let v = UInt64(s[k]) &+ 1
-                wa = wa &* baseA &+ v
-                wb = wb &* baseB &+ v
+        data.withUnsafeMutableBufferPointer { d in
+            lengths.withUnsafeMutableBufferPointer { lengths in
+                Self.powerTable.withUnsafeBufferPointer { table in
+                    var pa: UInt64 = 1, pb: UInt64 = 1, ia: UInt64 = 1, ib: UInt64 = 1
+                    var ha: UInt64 = 0, hb: UInt64 = 0
+                    var length: Int32 = 0
+                    for (i, w) in words.enumerated() {
+                        ha = ha &+ polynomials[2 * i] &* pa
+                        hb = hb &+ polynomials[2 * i + 1] &* pb
+                        let n = Int(w.end &- w.start)
+                        let (fa, fb, ga, gb) =
+                            n < table.count ? table[n] : Self.powers(n, baseA, baseB, invBaseA, invBaseB)
+                        pa = pa &* fa
+                        pb = pb &* fb
+                        ia = ia &* ga
+                        ib = ib &* gb
+                        length &+= w.end &- w.start
+                        d[4 * i + 4] = ha; d[4 * i + 5] = hb; d[4 * i + 6] = ia; d[4 * i + 7] = ib
+                        lengths[i + 1] = length
+                    }
+                }
             }
-            ha = ha &+ wa &* pa
-            hb = hb &+ wb &* pb
-            let n = Int(w.end - w.start)
-            let (fa, fb, ga, gb) = Self.powers(n, baseA, baseB, invBaseA, invBaseB)
-            pa = pa &* fa
-            pb = pb &* fb
-            ia = ia &* ga
-            ib = ib &* gb
-            length += w.end - w.start
-            data.append(ha); data.append(hb); data.append(ia); data.append(ib)
-            lengths.append(length)
         }
     }
 
