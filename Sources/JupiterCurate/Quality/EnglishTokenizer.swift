@@ -304,26 +304,22 @@ struct EnglishTokenizer: Sendable {
     }
 
     /// The patterns whose first two tokens have key `h` (``pairHash(_:_:)``).
-    @inline(__always) func pairRange(hash h: UInt64) -> Range<Int> {
-        var k = Int(truncatingIfNeeded: h) & (pairSlots.count - 1)
+    @inline(__always) func pairRange(hash h: UInt64) -> Range<Int> { Self.range(pairSlots, hash: h) }
+
+    /// The range that open-addressing index `slots` (a power of 2 of them; count 0: empty) holds
+    /// for hash `h`.
+    @inline(__always) static func range(_ slots: [(hash: UInt64, first: Int32, count: Int32)], hash h: UInt64) -> Range<Int> {
+        var k = Int(truncatingIfNeeded: h) & (slots.count - 1)
         while true {
-            let slot = pairSlots[k]
+            let slot = slots[k]
             if slot.count == 0 { return 0..<0 }
             if slot.hash == h { return Int(slot.first)..<Int(slot.first + slot.count) }
-            k = (k + 1) & (pairSlots.count - 1)
+            k = (k + 1) & (slots.count - 1)
         }
     }
 
     /// The patterns whose first token has hash `h`.
-    @inline(__always) func patternRange(hash h: UInt64) -> Range<Int> {
-        var k = Int(truncatingIfNeeded: h) & (patternSlots.count - 1)
-        while true {
-            let slot = patternSlots[k]
-            if slot.count == 0 { return 0..<0 }
-            if slot.hash == h { return Int(slot.first)..<Int(slot.first + slot.count) }
-            k = (k + 1) & (patternSlots.count - 1)
-        }
-    }
+    @inline(__always) func patternRange(hash h: UInt64) -> Range<Int> { Self.range(patternSlots, hash: h) }
 
     /// False when no special case has the length and first character of `s[lo..<hi]`.
     @inline(__always) func mayBeSpecial(_ s: UnsafeBufferPointer<UInt32>, _ lo: Int, _ hi: Int) -> Bool {
@@ -792,22 +788,8 @@ struct EnglishTokenizer: Sendable {
             let t = tokens[i]
             if t.count <= maxPatternFirst, Self.maskHas(patternMask, t.count, s[Int(t.start)]) {
                 for pattern in patterns[patternRange(hash: PythonText.hash(s, Int(t.start), Int(t.end)))]
-                where i + pattern.tokens.count <= n {
-                    var ok = true
-                    for (k, text) in pattern.tokens.enumerated() {
-                        let u = tokens[i + k]
-                        if u.count != text.count
-                            || !text.withUnsafeBufferPointer({ p in
-                                var j = 0
-                                while j < p.count && p[j] == s[Int(u.start) + j] { j += 1 }
-                                return j == p.count
-                            })
-                        {
-                            ok = false
-                            break
-                        }
-                    }
-                    if ok { scratch.matches.append((i, i + pattern.tokens.count, pattern.special)) }
+                where Self.matches(s, tokens, at: i, pattern, touching: false) {
+                    scratch.matches.append((i, i + pattern.tokens.count, pattern.special))
                 }
             }
             i += 1
@@ -869,26 +851,28 @@ struct EnglishTokenizer: Sendable {
     private func matchesTouching(
         _ s: UnsafeBufferPointer<UInt32>, _ tokens: [EnglishToken], at i: Int, _ candidates: ArraySlice<Pattern>
     ) -> Bool {
-        let n = tokens.count
-        for pattern in candidates where i + pattern.tokens.count <= n {
-            var ok = true
-            for (k, text) in pattern.tokens.enumerated() {
-                let u = tokens[i + k]
-                let touching = k == pattern.tokens.count - 1 || (!u.space && u.end == tokens[i + k + 1].start)
-                if !touching || u.count != text.count
-                    || !text.withUnsafeBufferPointer({ p in
-                        var j = 0
-                        while j < p.count && p[j] == s[Int(u.start) + j] { j += 1 }
-                        return j == p.count
-                    })
-                {
-                    ok = false
-                    break
-                }
+        candidates.contains { Self.matches(s, tokens, at: i, $0, touching: true) }
+    }
+
+    /// True when the tokens from `i` have `pattern`'s texts (with `touching`, each but the last
+    /// also touches the next: no space between).
+    @inline(__always) private static func matches(
+        _ s: UnsafeBufferPointer<UInt32>, _ tokens: [EnglishToken], at i: Int, _ pattern: Pattern, touching: Bool
+    ) -> Bool {
+        guard i + pattern.tokens.count <= tokens.count else { return false }
+        for (k, text) in pattern.tokens.enumerated() {
+            let u = tokens[i + k]
+            if touching && k < pattern.tokens.count - 1 && (u.space || u.end != tokens[i + k + 1].start) { return false }
+            if u.count != text.count { return false }
+            let start = Int(u.start)
+            let equal = text.withUnsafeBufferPointer { p in
+                var j = 0
+                while j < p.count && p[j] == s[start + j] { j += 1 }
+                return j == p.count
             }
-            if ok { return true }
+            if !equal { return false }
         }
-        return false
+        return true
     }
 
     // MARK: sentences

@@ -244,26 +244,10 @@ struct PrefixHash {
 
     /// Builds the prefix over word ids (one symbol per word).
     mutating func buildIDs(_ words: [QualityWord]) {
-        reset(words.count)
         let (baseA, baseB, invBaseA, invBaseB) = (Self.baseA, Self.baseB, Self.invBaseA, Self.invBaseB)
-        data.withUnsafeMutableBufferPointer { d in
-            lengths.withUnsafeMutableBufferPointer { lengths in
-                var pa: UInt64 = 1, pb: UInt64 = 1, ia: UInt64 = 1, ib: UInt64 = 1
-                var ha: UInt64 = 0, hb: UInt64 = 0
-                var length: Int32 = 0
-                for (i, w) in words.enumerated() {
-                    let v = UInt64(UInt32(bitPattern: w.id)) &+ 1
-                    ha = ha &+ v &* pa
-                    hb = hb &+ v &* pb
-                    pa = pa &* baseA
-                    pb = pb &* baseB
-                    ia = ia &* invBaseA
-                    ib = ib &* invBaseB
-                    length &+= w.end &- w.start
-                    d[4 * i + 4] = ha; d[4 * i + 5] = hb; d[4 * i + 6] = ia; d[4 * i + 7] = ib
-                    lengths[i + 1] = length
-                }
-            }
+        build(words) { _, w in
+            let v = UInt64(UInt32(bitPattern: w.id)) &+ 1
+            return (v, v, baseA, baseB, invBaseA, invBaseB)
         }
     }
 
@@ -273,28 +257,40 @@ struct PrefixHash {
     /// ``QualityScratch`` computes them) are shifted into place by the power of the characters
     /// before it.
     mutating func buildCharacters(_ words: [QualityWord], polynomials: UnsafeBufferPointer<UInt64>) {
-        reset(words.count)
         let (baseA, baseB, invBaseA, invBaseB) = (Self.baseA, Self.baseB, Self.invBaseA, Self.invBaseB)
+        Self.powerTable.withUnsafeBufferPointer { table in
+            build(words) { i, w in
+                let n = Int(w.end &- w.start)
+                let (fa, fb, ga, gb) = n < table.count ? table[n] : Self.powers(n, baseA, baseB, invBaseA, invBaseB)
+                return (polynomials[2 * i], polynomials[2 * i + 1], fa, fb, ga, gb)
+            }
+        }
+    }
+
+    /// Writes a mark per word: `step(i, word)` gives the values the word adds at the current
+    /// powers (`va`, `vb`), then the factors the powers move on by (`fa`, `fb`) and their
+    /// inverses (`ga`, `gb`).
+    @inline(__always) private mutating func build(
+        _ words: [QualityWord],
+        _ step: (Int, QualityWord) -> (va: UInt64, vb: UInt64, fa: UInt64, fb: UInt64, ga: UInt64, gb: UInt64)
+    ) {
+        reset(words.count)
         data.withUnsafeMutableBufferPointer { d in
             lengths.withUnsafeMutableBufferPointer { lengths in
-                Self.powerTable.withUnsafeBufferPointer { table in
-                    var pa: UInt64 = 1, pb: UInt64 = 1, ia: UInt64 = 1, ib: UInt64 = 1
-                    var ha: UInt64 = 0, hb: UInt64 = 0
-                    var length: Int32 = 0
-                    for (i, w) in words.enumerated() {
-                        ha = ha &+ polynomials[2 * i] &* pa
-                        hb = hb &+ polynomials[2 * i + 1] &* pb
-                        let n = Int(w.end &- w.start)
-                        let (fa, fb, ga, gb) =
-                            n < table.count ? table[n] : Self.powers(n, baseA, baseB, invBaseA, invBaseB)
-                        pa = pa &* fa
-                        pb = pb &* fb
-                        ia = ia &* ga
-                        ib = ib &* gb
-                        length &+= w.end &- w.start
-                        d[4 * i + 4] = ha; d[4 * i + 5] = hb; d[4 * i + 6] = ia; d[4 * i + 7] = ib
-                        lengths[i + 1] = length
-                    }
+                var pa: UInt64 = 1, pb: UInt64 = 1, ia: UInt64 = 1, ib: UInt64 = 1
+                var ha: UInt64 = 0, hb: UInt64 = 0
+                var length: Int32 = 0
+                for (i, w) in words.enumerated() {
+                    let (va, vb, fa, fb, ga, gb) = step(i, w)
+                    ha = ha &+ va &* pa
+                    hb = hb &+ vb &* pb
+                    pa = pa &* fa
+                    pb = pb &* fb
+                    ia = ia &* ga
+                    ib = ib &* gb
+                    length &+= w.end &- w.start
+                    d[4 * i + 4] = ha; d[4 * i + 5] = hb; d[4 * i + 6] = ia; d[4 * i + 7] = ib
+                    lengths[i + 1] = length
                 }
             }
         }
