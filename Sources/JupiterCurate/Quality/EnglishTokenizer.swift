@@ -192,7 +192,7 @@ struct EnglishTokenizer: Sendable {
         while size < specials.count * 4 { size <<= 1 }
         var slots = [Int32](repeating: -1, count: size)
         for (i, s) in specials.enumerated() {
-            var h = s.scalars.withUnsafeBufferPointer { Int(truncatingIfNeeded: PythonText.hash($0, 0, $0.count)) } & (size - 1)
+            var h = Int(truncatingIfNeeded: Self.hash(s.scalars)) & (size - 1)
             while slots[h] >= 0 { h = (h + 1) & (size - 1) }
             slots[h] = Int32(i)
         }
@@ -236,7 +236,7 @@ struct EnglishTokenizer: Sendable {
                 // A one-token pattern whose special case is that one token changes nothing, and
                 // (matches being taken longest first) never stands in another's way.
                 guard let first = texts.first, texts.count > 1 || s.splits.count > 1 else { return }
-                let h = first.withUnsafeBufferPointer { PythonText.hash($0, 0, $0.count) }
+                let h = Self.hash(first)
                 patterns[h, default: []].append(Pattern(special: i, tokens: texts))
                 maxFirst = max(maxFirst, first.count)
             }

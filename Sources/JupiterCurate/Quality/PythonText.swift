@@ -190,11 +190,6 @@ enum PythonText {
 
     /// Scalar-wise equality of two ranges.
     @inline(__always) static func equal(_ s: UnsafeBufferPointer<UInt32>, _ a: Int, _ b: Int, _ n: Int) -> Bool {
-        var k = 0
-        while k < n {
-            if s[a + k] != s[b + k] { return false }
-            k += 1
-        }
-        return true
+        equal(s, a, s, b, n)
     }
 }

@@ -258,12 +258,9 @@ struct PrefixHash {
     /// before it.
     mutating func buildCharacters(_ words: [QualityWord], polynomials: UnsafeBufferPointer<UInt64>) {
         let (baseA, baseB, invBaseA, invBaseB) = (Self.baseA, Self.baseB, Self.invBaseA, Self.invBaseB)
-        Self.powerTable.withUnsafeBufferPointer { table in
-            build(words) { i, w in
-                let n = Int(w.end &- w.start)
-                let (fa, fb, ga, gb) = n < table.count ? table[n] : Self.powers(n, baseA, baseB, invBaseA, invBaseB)
-                return (polynomials[2 * i], polynomials[2 * i + 1], fa, fb, ga, gb)
-            }
+        build(words) { i, w in
+            let (fa, fb, ga, gb) = Self.powers(Int(w.end &- w.start), baseA, baseB, invBaseA, invBaseB)
+            return (polynomials[2 * i], polynomials[2 * i + 1], fa, fb, ga, gb)
         }
     }
 
