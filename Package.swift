@@ -40,13 +40,12 @@ let package = Package(
         .systemLibrary(name: "CCrypto", path: "Sources/CCrypto", providers: [.apt(["libssl-dev"])]),
         // System libdeflate (Debian: libdeflate-dev) for gzip compression (zlib still inflates).
         .systemLibrary(name: "CDeflate", path: "Sources/CDeflate", providers: [.apt(["libdeflate-dev"])]),
-        .systemLibrary(name: "CIsal", path: "Sources/CIsal", providers: [.apt(["libisal-dev"])]),
         // System xxHash (Debian: libxxhash-dev) for XXH3's 128-bit hash (exact-dedup keys).
         .systemLibrary(name: "CXXHash", path: "Sources/CXXHash", providers: [.apt(["libxxhash-dev"])]),
 
         // Record model, format adapters, streaming JSONL (+gzip) and Parquet, hashing, stage protocol. No NIO.
         .target(
-            name: "JupiterCore", dependencies: ["CZlib", "CZstd", "CCrypto", "CDeflate", "CIsal", "CXXHash", "CTextScan"],
+            name: "JupiterCore", dependencies: ["CZlib", "CZstd", "CCrypto", "CDeflate", "CXXHash", "CTextScan"],
             swiftSettings: strict),
         // JSON byte scans sixteen bytes at a time (SSE2, NEON), inlined into JupiterCore; a prefetch hint.
         .target(name: "CTextScan"),

@@ -1,12 +1,11 @@
 import CDeflate
-import CIsal
 import CZlib
 import Foundation
 import JupiterCore
 
 /// The run's `manifest.json`, typed. Everything except the `timings` member is a pure function of
-/// the recipe, its inputs and the Jupiter, zlib, libdeflate and ISA-L versions (libdeflate writes
-/// the gzip files, ISA-L those deflated at level 1), so two runs of the same recipe on
+/// the recipe, its inputs and the Jupiter, zlib and libdeflate versions (libdeflate writes the
+/// gzip files), so two runs of the same recipe on
 /// the same inputs write the same manifest apart from `timings` — which is also where what varies
 /// from one execution to the next goes: clock times, the process's peak memory, and per model the
 /// requests actually sent, retries, cache hits and latencies (a resumed run sends fewer requests
@@ -25,7 +24,6 @@ struct Manifest {
     var jupiter = RunEngine.version
     var zlib = String(cString: zlibVersion())
     var libdeflate = LIBDEFLATE_VERSION_STRING
-    var isal = "\(ISAL_MAJOR_VERSION).\(ISAL_MINOR_VERSION).\(ISAL_PATCH_VERSION)"
     var settings: RunSettings
     var inputs: [JSONValue]
     var datasets: [(name: String, entry: DatasetEntry)]
@@ -94,7 +92,6 @@ struct Manifest {
             "jupiter": .string(jupiter),
             "zlib": .string(zlib),
             "libdeflate": .string(libdeflate),
-            "isal": .string(isal),
             "recipe": .object([
                 "name": .string(settings.name), "file": .string(settings.recipeFileName),
                 "sha256": .string(settings.recipeSHA256), "seed": .number(String(settings.seed)),

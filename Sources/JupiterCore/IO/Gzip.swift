@@ -1,5 +1,4 @@
 import CDeflate
-import CIsal
 import CZlib
 
 #if canImport(Glibc)
@@ -62,17 +61,21 @@ public final class GzipInflater {
     }
 }
 
-/// gzip compression of whole buffers, each into one gzip member. Level 1 (the run's drop records)
-/// uses ISA-L's igzip: 3.5 times libdeflate's level-1 speed on the 1M-pair bench's drop records
-/// (467 against 133 MB/s) for files 5% larger. The other levels use libdeflate: about 2.4 times
+/// gzip compression of whole buffers, each into one gzip member, by libdeflate: about 2.4 times
 /// zlib's speed at level 6, with files as small or smaller. The header is fixed (no file name,
 /// modification time 0), so the same bytes in give the same bytes out on every machine with the
 /// same library. Longer outputs are sequences of members (see ``AtomicFile``), which every gzip
 /// reader reads as one stream.
+///
+/// Level 1 (the run's drop records) was ISA-L's igzip before: 3.5 times libdeflate's level-1
+/// speed, but not reproducible. In `jupiter run` processes, ISA-L 2.30's stateless level-1
+/// deflate gave different (valid) bytes for the same input, level buffer and output buffer from
+/// one call to the next: 322 or 328 deflate bytes for the same 912-byte batch of drops, in bursts
+/// on one thread. A run resumed after a kill then wrote a `dropped.jsonl.gz` differing from an
+/// uninterrupted run's (caught by `RunResumeTests`); the same calls in a C program never varied.
+/// Byte-identical reruns come first, so every level is libdeflate's.
 public final class GzipDeflater {
     private let compressor: OpaquePointer
-    /// ISA-L's level-1 work buffer, for level 1.
-    private let isalBuffer: UnsafeMutableRawBufferPointer?
     /// Output scratch, grown to the largest bound seen and reused.
     private var scratch: UnsafeMutableRawBufferPointer = .init(start: nil, count: 0)
 
@@ -82,12 +85,10 @@ public final class GzipDeflater {
             throw IOError(path: "<gzip>", "libdeflate cannot compress at level \(level)")
         }
         compressor = c
-        isalBuffer = level == 1 ? .allocate(byteCount: Int(jupiter_isal_level1_buffer_size()), alignment: 64) : nil
     }
 
     deinit {
         libdeflate_free_compressor(compressor)
-        isalBuffer?.deallocate()
         scratch.deallocate()
     }
 
@@ -99,41 +100,12 @@ public final class GzipDeflater {
 
     /// Appends `input` compressed as one gzip member to `out`.
     public func member(_ input: UnsafeRawBufferPointer, into out: inout [UInt8]) {
-        if let isalBuffer, input.count < Int(UInt32.max / 2), isalMember(input, buffer: isalBuffer, into: &out) { return }
         let bound = libdeflate_gzip_compress_bound(compressor, input.count)
         reserve(bound)
         let written = libdeflate_gzip_compress(compressor, input.baseAddress, input.count, scratch.baseAddress, bound)
         // The bound is libdeflate's own: compression into it cannot fail.
         precondition(written > 0, "libdeflate: gzip output larger than its bound")
         out.append(contentsOf: UnsafeRawBufferPointer(rebasing: scratch[0..<written]))
-    }
-
-    /// The gzip header written before ISA-L's deflate data and trailer: no name, time 0, the
-    /// "fastest" flag, operating system unknown.
-    private static let isalHeader: [UInt8] = [0x1F, 0x8B, 8, 0, 0, 0, 0, 0, 4, 255]
-
-    /// One member by ISA-L at level 1; false when its output would not fit the bound (it then
-    /// writes nothing, and libdeflate compresses the input).
-    private func isalMember(_ input: UnsafeRawBufferPointer, buffer: UnsafeMutableRawBufferPointer, into out: inout [UInt8]) -> Bool {
-        // Stored blocks at worst: 5 bytes per 64 KiB block, the trailer, and room to spare.
-        let bound = input.count + input.count / 1024 + 1024
-        reserve(bound)
-        var stream = isal_zstream()
-        isal_deflate_stateless_init(&stream)
-        stream.level = 1
-        stream.level_buf = buffer.baseAddress?.assumingMemoryBound(to: UInt8.self)
-        stream.level_buf_size = UInt32(buffer.count)
-        stream.gzip_flag = UInt16(IGZIP_GZIP_NO_HDR)
-        stream.end_of_stream = 1
-        stream.next_in = UnsafeMutablePointer(mutating: input.baseAddress?.assumingMemoryBound(to: UInt8.self))
-        stream.avail_in = UInt32(input.count)
-        stream.next_out = scratch.baseAddress?.assumingMemoryBound(to: UInt8.self)
-        stream.avail_out = UInt32(bound)
-        // An empty input still needs an output pointer.
-        guard stream.next_out != nil, isal_deflate_stateless(&stream) == COMP_OK, stream.avail_in == 0 else { return false }
-        out.append(contentsOf: Self.isalHeader)
-        out.append(contentsOf: UnsafeRawBufferPointer(rebasing: scratch[0..<Int(stream.total_out)]))
-        return true
     }
 
     /// Compresses a whole buffer into one gzip member.
