@@ -45,10 +45,12 @@ let package = Package(
 
         // Record model, format adapters, streaming JSONL (+gzip) and Parquet, hashing, stage protocol. No NIO.
         .target(
-            name: "JupiterCore", dependencies: ["CZlib", "CZstd", "CCrypto", "CDeflate", "CXXHash", "CTextScan"],
+            name: "JupiterCore", dependencies: ["CZlib", "CZstd", "CCrypto", "CDeflate", "CXXHash", "CTextScan", "CFastDeflate"],
             swiftSettings: strict),
         // JSON byte scans sixteen bytes at a time (SSE2, NEON), inlined into JupiterCore; a prefetch hint.
         .target(name: "CTextScan"),
+        // Jupiter's own fast deflate encoder (drop records): reproducible, 1.3–1.5× libdeflate's level 1.
+        .target(name: "CFastDeflate"),
         // The MinHash signature kernel, compiled per CPU level and picked at run time.
         .target(name: "CMinHash"),
         // Filters, language ID, dedup, decontamination.
@@ -104,16 +106,17 @@ let package = Package(
             name: "jupiter",
             dependencies: ["Jupiter", .product(name: "ArgumentParser", package: "swift-argument-parser")],
             swiftSettings: strict),
-        // Benchmarks driven by bench/*.sh (compare against Python peers in the same run).
+        // Benchmarks driven by bench/*.sh (compare against Python or C peers in the same run).
         .executableTarget(
             name: "jupiter-bench",
             dependencies: [
                 "Jupiter", "JupiterCore", "JupiterCurate", "JupiterTokenize", "JupiterLLM", "JupiterMix", "JupiterTesting",
-                .product(name: "ArgumentParser", package: "swift-argument-parser")
+                "CDeflate", .product(name: "ArgumentParser", package: "swift-argument-parser")
             ],
             swiftSettings: strict),
 
-        .testTarget(name: "JupiterCoreTests", dependencies: ["JupiterCore", "JupiterTesting"], swiftSettings: strict),
+        .testTarget(
+            name: "JupiterCoreTests", dependencies: ["JupiterCore", "JupiterTesting", "CFastDeflate"], swiftSettings: strict),
         .testTarget(name: "JupiterCurateTests", dependencies: ["JupiterCurate", "JupiterTesting"], swiftSettings: strict),
         .testTarget(
             name: "JupiterSynthTests", dependencies: ["JupiterSynth", "JupiterLLM", "JupiterTesting"],

@@ -10,6 +10,7 @@ struct JupiterBench: AsyncParsableCommand {
         subcommands: [
             JSONLBench.self, ParquetBench.self, TokenizeBench.self, ClientBench.self, MinHashBench.self,
             LangIDBench.self, MixBench.self, ReplayBench.self, EvalBench.self, QualityBench.self, StageBench.self,
+            DeflateBench.self,
             ScriptedServerCommand.self
         ]
     )

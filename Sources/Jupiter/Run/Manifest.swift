@@ -4,8 +4,8 @@ import Foundation
 import JupiterCore
 
 /// The run's `manifest.json`, typed. Everything except the `timings` member is a pure function of
-/// the recipe, its inputs and the Jupiter, zlib and libdeflate versions (libdeflate writes the
-/// gzip files), so two runs of the same recipe on
+/// the recipe, its inputs and the Jupiter, zlib and libdeflate versions (Jupiter's encoder writes
+/// drop files, libdeflate the other gzip files), so two runs of the same recipe on
 /// the same inputs write the same manifest apart from `timings` — which is also where what varies
 /// from one execution to the next goes: clock times, the process's peak memory, and per model the
 /// requests actually sent, retries, cache hits and latencies (a resumed run sends fewer requests
