@@ -341,7 +341,9 @@ static void write_stored(bit_writer *w, const uint8_t *p, size_t n, int final) {
 }
 
 jupiter_deflate_state *jupiter_deflate_alloc(void) {
-    jupiter_deflate_state *s = (jupiter_deflate_state *)calloc(1, sizeof(jupiter_deflate_state));
+    // Not cleared: every call clears the table part it uses and writes everything else before
+    // reading it (a run allocates a state per batch file, so 260 KB of zeros each time would cost).
+    jupiter_deflate_state *s = (jupiter_deflate_state *)malloc(sizeof(jupiter_deflate_state));
     if (!s) return NULL;
     for (unsigned c = 0; c < 288; c++) s->fixed_litlen_len[c] = c < 144 ? 8 : c < 256 ? 9 : c < 280 ? 7 : 8;
     for (unsigned c = 0; c < 32; c++) s->fixed_dist_len[c] = 5;
