@@ -361,6 +361,12 @@ size_t jupiter_deflate_bound(size_t count) { return count + count / 2048 + 64; }
 
 size_t jupiter_deflate(jupiter_deflate_state *s, const uint8_t *in, size_t n, uint8_t *out, size_t capacity) {
     if (capacity < jupiter_deflate_bound(n) || n > UINT32_MAX - 16) return 0;
+    if (n == 0) {
+        // One final fixed-code block holding only its end code (`in` may be NULL here).
+        out[0] = 0x03;
+        out[1] = 0x00;
+        return 2;
+    }
     unsigned bits = 10;
     while (bits < HASH_BITS_MAX && ((size_t)1 << bits) < n) bits++;
     // Position 0 in every slot: a real position, checked like any other.
