@@ -13,8 +13,8 @@ out=bench/out
 if ! ls "$out"/pairs-run/work/welsh-parallel/1-*/*.dropped.gz >/dev/null 2>&1; then
   PAIRS=1000000 bench/pairs-run.sh >&2
 fi
-swift build -c release --product jupiter-bench >&2
-bin="$(swift build -c release --product jupiter-bench --show-bin-path)/jupiter-bench"
+swift build -c release --scratch-path .build-release --product jupiter-bench >&2
+bin="$(swift build -c release --scratch-path .build-release --product jupiter-bench --show-bin-path)/jupiter-bench"
 report() {
   python3 - "$1" "$2" <<'PY'
 import json, sys
