@@ -64,11 +64,8 @@ static inline unsigned length_symbol(unsigned l3) {
     return 257 + 4 * (l - 1) + ((l3 >> (l - 2)) & 3);
 }
 
-/// Extra bits after the length symbol of `l3` + 3.
-static inline unsigned length_extra_bits(unsigned l3) { return (l3 < 8 || l3 == 255) ? 0 : log2_floor(l3) - 2; }
-
 /// Extra bits after a length symbol.
-static inline unsigned length_symbol_extra_bits(unsigned symbol) {
+static inline unsigned length_extra_bits(unsigned symbol) {
     return (symbol >= 265 && symbol < 285) ? (symbol - 261) / 4 : 0;
 }
 
@@ -292,7 +289,7 @@ static void write_tokens(bit_writer *w, const uint32_t *tokens, unsigned count, 
     uint32_t length_bits[256];
     uint8_t length_count[256];
     for (unsigned l3 = 0; l3 < 256; l3++) {
-        unsigned sym = length_symbol(l3), extra = length_extra_bits(l3);
+        unsigned sym = length_symbol(l3), extra = length_extra_bits(sym);
         unsigned base = extra ? (4u + ((l3 >> extra) & 3u)) << extra : l3;
         length_bits[l3] = lcode[sym] | (l3 - base) << llen[sym];
         length_count[l3] = (uint8_t)(llen[sym] + extra);
@@ -445,7 +442,7 @@ size_t jupiter_deflate(jupiter_deflate_state *s, const uint8_t *in, size_t n, ui
         plan_header(s, &header);
         uint64_t dynamic_bits = 3 + header.bits, fixed_bits = 3;
         for (unsigned c = 0; c < LITLEN_SYMBOLS; c++) {
-            unsigned extra = length_symbol_extra_bits(c);
+            unsigned extra = length_extra_bits(c);
             dynamic_bits += (uint64_t)lf[c] * (s->litlen_len[c] + extra);
             fixed_bits += (uint64_t)lf[c] * (s->fixed_litlen_len[c] + extra);
         }
