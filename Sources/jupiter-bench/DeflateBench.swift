@@ -19,15 +19,7 @@ struct DeflateBench: ParsableCommand {
         var inputs: [[UInt8]] = []
         for f in files {
             let raw = try FileSystem.read(f)
-            guard f.hasSuffix(".gz") else {
-                inputs.append(raw)
-                continue
-            }
-            let inflater = try GzipInflater(path: f)
-            var plain: [UInt8] = []
-            try raw.withUnsafeBufferPointer { buf throws(IOError) in try inflater.inflate(buf, into: &plain) }
-            try inflater.finish()
-            inputs.append(plain)
+            inputs.append(f.hasSuffix(".gz") ? try GzipInflater.decompress(raw, path: f) : raw)
         }
         let bytes = inputs.reduce(0) { $0 + $1.count }
         guard bytes > 0 else { throw ValidationError("the inputs hold no bytes") }
@@ -37,11 +29,9 @@ struct DeflateBench: ParsableCommand {
         for input in inputs {
             var member: [UInt8] = []
             input.withUnsafeBytes { jupiter.member($0, into: &member) }
-            let inflater = try GzipInflater(path: "<member>")
-            var back: [UInt8] = []
-            try member.withUnsafeBufferPointer { buf throws(IOError) in try inflater.inflate(buf, into: &back) }
-            try inflater.finish()
-            guard back == input else { throw ValidationError("a Jupiter member did not inflate to its input") }
+            guard try GzipInflater.decompress(member, path: "<member>") == input else {
+                throw ValidationError("a Jupiter member did not inflate to its input")
+            }
             jupiterBytes += member.count
         }
         guard let peer = libdeflate_alloc_compressor(1) else { throw ValidationError("libdeflate: no level 1") }

@@ -22,11 +22,7 @@ import Testing
             let member = try GzipDeflater.compress(input, level: level)
             #expect(member.prefix(3) == [0x1F, 0x8B, 8])
             #expect(try GzipDeflater.compress(input, level: level) == member)
-            let inflater = try GzipInflater(path: "<test>")
-            var out: [UInt8] = []
-            try member.withUnsafeBufferPointer { buf throws(IOError) in try inflater.inflate(buf, into: &out) }
-            try inflater.finish()
-            #expect(out == input, "level \(level), \(size) bytes")
+            #expect(try GzipInflater.decompress(member, path: "<test>") == input, "level \(level), \(size) bytes")
             if size > 1000 { #expect(member.count < input.count / 2) }
         }
     }

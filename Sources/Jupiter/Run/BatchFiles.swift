@@ -279,12 +279,7 @@ enum RecordLines {
     static func readBytes(path: String) throws -> [UInt8] {
         let raw = try FileSystem.read(path)
         guard raw.count >= 2, raw[0] == 0x1F, raw[1] == 0x8B else { return raw }
-        let inflater = try GzipInflater(path: path)
-        var out: [UInt8] = []
-        out.reserveCapacity(raw.count * 4)
-        try raw.withUnsafeBufferPointer { buf throws(IOError) in try inflater.inflate(buf, into: &out) }
-        try inflater.finish()
-        return out
+        return try GzipInflater.decompress(raw, path: path)
     }
 }
 

@@ -60,6 +60,17 @@ public final class GzipInflater {
     public func finish() throws(IOError) {
         if !finished && stream.total_in > 0 { throw IOError(path: path, "truncated gzip file (unexpected end of data)") }
     }
+
+    /// Inflates a whole gzip (or zlib) buffer, every member, and checks it is not truncated;
+    /// `path` names it in errors.
+    public static func decompress(_ bytes: [UInt8], path: String) throws(IOError) -> [UInt8] {
+        let inflater = try GzipInflater(path: path)
+        var out: [UInt8] = []
+        out.reserveCapacity(bytes.count * 4)
+        try bytes.withUnsafeBufferPointer { buf throws(IOError) in try inflater.inflate(buf, into: &out) }
+        try inflater.finish()
+        return out
+    }
 }
 
 /// gzip compression of whole buffers, each into one gzip member. The header is fixed (no file

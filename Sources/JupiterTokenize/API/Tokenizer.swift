@@ -57,15 +57,11 @@ public struct Tokenizer: Sendable {
         }
         let raw = [UInt8](data)
         guard raw.count >= 2, raw[0] == 0x1F, raw[1] == 0x8B else { return raw }
-        var out: [UInt8] = []
         do {
-            let inflater = try GzipInflater(path: file)
-            try raw.withUnsafeBufferPointer { (buf) throws(IOError) in try inflater.inflate(buf, into: &out) }
-            try inflater.finish()
+            return try GzipInflater.decompress(raw, path: file)
         } catch {
             throw TokenizerError(.io, path: "$", error.reason, file: file)
         }
-        return out
     }
 
     /// Loads tokenizer.json from its bytes.
