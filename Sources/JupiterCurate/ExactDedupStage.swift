@@ -147,11 +147,22 @@ public struct ExactDedupStage: GlobalStage {
     /// The bytes are checked to be simple (``SimpleText/simpleScalar(_:_:)``, well-formed UTF-8
     /// included) in the same pass.
     static func normaliseSimple(_ u: UnsafeBufferPointer<UInt8>, into out: inout [UInt8]) -> Bool {
+        guard let end = normaliseSimple(u, into: &out, at: 0) else {
+            out.removeAll(keepingCapacity: true)
+            return false
+        }
+        out.removeLast(out.count - end)
+        return true
+    }
+
+    /// ``normaliseSimple(_:into:)`` written at `out[start...]`, `out` grown as needed and never
+    /// cut (so a scratch buffer is not refilled each time): the end of what it wrote, or nil.
+    static func normaliseSimple(_ u: UnsafeBufferPointer<UInt8>, into out: inout [UInt8], at start: Int) -> Int? {
         // The output is never longer than the input: written through a pointer (sixteen bytes at
-        // a time, so with sixteen to spare), then cut to length.
-        if out.count < u.count + 16 { out.append(contentsOf: repeatElement(0, count: u.count + 16 - out.count)) }
+        // a time, so with sixteen to spare).
+        if out.count < start + u.count + 16 { out.append(contentsOf: repeatElement(0, count: start + u.count + 16 - out.count)) }
         let written: Int? = out.withUnsafeMutableBufferPointer { o in
-            guard let dst = o.baseAddress, let src = u.baseAddress else { return 0 }
+            guard let dst = o.baseAddress.map({ $0 + start }), let src = u.baseAddress else { return 0 }
             var n = 0
             var pendingSpace = false
             var i = 0
@@ -226,12 +237,7 @@ public struct ExactDedupStage: GlobalStage {
             }
             return n
         }
-        guard let written else {
-            out.removeAll(keepingCapacity: true)
-            return false
-        }
-        out.removeLast(out.count - written)
-        return true
+        return written.map { start + $0 }
     }
 
     /// The 128-bit key of a text: XXH3-128 of its normalised UTF-8.
@@ -242,13 +248,20 @@ public struct ExactDedupStage: GlobalStage {
 
     /// ``digest(_:_:)`` of the text whose UTF-8 is `u`; nil when `u` is not valid UTF-8.
     static func digest(utf8 u: UnsafeBufferPointer<UInt8>, _ scratch: inout [UInt8]) -> Digest? {
-        if normaliseSimple(u, into: &scratch) { return digest(normalised: scratch) }
+        if let end = normaliseSimple(u, into: &scratch, at: 0) {
+            return scratch.withUnsafeBufferPointer { digest(normalised: UnsafeBufferPointer(rebasing: $0[..<end])) }
+        }
         guard let text = UTF8Text.string(u) else { return nil }
         return digest(normalised: Array(normaliseGeneral(text).utf8))
     }
 
     /// The key of normalised UTF-8.
     static func digest(normalised bytes: [UInt8]) -> Digest {
+        bytes.withUnsafeBufferPointer { digest(normalised: $0) }
+    }
+
+    /// The key of normalised UTF-8.
+    static func digest(normalised bytes: UnsafeBufferPointer<UInt8>) -> Digest {
         let h = XXH3.hash128(bytes)
         return Digest(a: h.low, b: h.high)
     }
@@ -300,39 +313,25 @@ extension ExactDedupStage: LineDecidingStage {
 /// `exact-dedup` over stored lines: the compared text is read straight from the line when the
 /// line is a pair as the run writes it (`source`, `target`, or `text`: both sides) or a document
 /// with nothing between its text and its lineage (`text`), and that text has no escape;
-/// otherwise the record is decoded. The first record of each key is remembered by its id's bytes
-/// (per kept record: a 16-byte slot of a table at most 70% full, a 24-byte ``DigestTable`` entry,
-/// and the id).
+/// otherwise the record is decoded. The first record of each key is remembered by its id
+/// (per kept record: an 8-byte slot of a table at most 70% full, a 24-byte ``DigestTable`` entry,
+/// and the id's bytes unless ``KeptIDs`` holds it in the entry).
 struct ExactLineDecider: LineDecider {
     let stage: ExactDedupStage
-    /// Where each key's first record's id lies in ``ids``.
+    /// Each key's first record's id, by its place in ``ids``.
     private var seen = DigestTable()
-    private var ids: [UInt8] = []
+    private var ids = KeptIDs()
     private var scratch: [UInt8] = []
-    private var other: [UInt8] = []
+    /// A first record's id, rebuilt for writing.
+    private var idScratch: [UInt8] = []
 
     init(stage: ExactDedupStage) { self.stage = stage }
 
     /// Makes the key table's room for `records` keys up front (at most ``DigestTable/reserveLimit``),
-    /// and, at the first id, room for as many ids of about its length.
+    /// and, at the first id stored as bytes, room for as many ids of about its length.
     mutating func reserve(records: Int) {
         seen.reserve(records)
-        idsToReserve = min(records, DigestTable.reserveLimit)
-    }
-
-    /// Ids to make room for at the first (0: none).
-    private var idsToReserve = 0
-
-    /// Keeps a first record's id. The first makes room for ``idsToReserve`` ids of its length and
-    /// 16 bytes more: room not written costs address space only, while growing by doubling
-    /// copies the ids and touches fresh pages each time (page faults were 5% of the 1M-pair
-    /// bench's step, where 574,616 ids take 26 MB).
-    private mutating func keep(id: UnsafeBufferPointer<UInt8>) {
-        if idsToReserve > 0 {
-            ids.reserveCapacity(idsToReserve * (id.count + 16))
-            idsToReserve = 0
-        }
-        ids.append(contentsOf: id)
+        ids.reserve(min(records, DigestTable.reserveLimit))
     }
 
     mutating func verdict(line: UnsafeBufferPointer<UInt8>, id: Range<Int>, record: () throws -> Record) throws
@@ -350,8 +349,7 @@ struct ExactLineDecider: LineDecider {
     ) throws -> String? {
         let digest = try key(line, id: id, record: record)
         guard let first = firstID(digest, id: UnsafeBufferPointer(rebasing: line[id])) else { return nil }
-        ids.withUnsafeBufferPointer { all in
-            let firstID = UnsafeBufferPointer(rebasing: all[first])
+        ids.withID(first, &idScratch) { firstID in
             // An id of plain ASCII (no quote, backslash or control byte) is written as it is.
             if let base = firstID.baseAddress, jupiter_json_ascii_run(base, firstID.count) == firstID.count {
                 members.append(contentsOf: Self.duplicateHead)
@@ -387,7 +385,7 @@ struct ExactLineDecider: LineDecider {
             lineDigest = p.digest
             previewed = nil
         } else {
-            lineDigest = Self.digest(line, field: stage.field, idEnd: id.upperBound, &scratch, &other)
+            lineDigest = Self.digest(line, field: stage.field, idEnd: id.upperBound, &scratch)
         }
         return try lineDigest ?? ExactDedupStage.digest(stage.key(record()), &scratch)
     }
@@ -399,7 +397,7 @@ struct ExactLineDecider: LineDecider {
     /// megabytes, while the current record is written. On the 1M-pair bench the step took 2.2 s
     /// with it against 2.6–2.7 s without (alternating runs of the two builds).
     mutating func preview(line: UnsafeBufferPointer<UInt8>, id: Range<Int>) {
-        let digest = Self.digest(line, field: stage.field, idEnd: id.upperBound, &scratch, &other)
+        let digest = Self.digest(line, field: stage.field, idEnd: id.upperBound, &scratch)
         if let digest { seen.prefetch(digest) }
         previewed = (line.baseAddress, line.count, digest)
     }
@@ -413,28 +411,24 @@ struct ExactLineDecider: LineDecider {
     /// Drops the record when its key was seen, naming the first record; remembers it otherwise.
     private mutating func decide(_ digest: ExactDedupStage.Digest, id: UnsafeBufferPointer<UInt8>) -> DropReason? {
         guard let first = firstID(digest, id: id) else { return nil }
-        return ExactDedupStage.duplicateReason(of: String(decoding: ids[first], as: UTF8.self))
+        return ids.withID(first, &idScratch) { ExactDedupStage.duplicateReason(of: String(decoding: $0, as: UTF8.self)) }
     }
 
-    /// Where the id of the first record with key `digest` lies in ``ids``; nil when there was
+    /// The place in ``ids`` of the id of the first record with key `digest`; nil when there was
     /// none: `id` is then kept as that first record's.
-    private mutating func firstID(_ digest: ExactDedupStage.Digest, id: UnsafeBufferPointer<UInt8>) -> Range<Int>? {
-        if let first = seen.insert(digest, offset: ids.count, count: id.count) {
-            return first.offset..<(first.offset + first.count)
-        }
-        keep(id: id)
-        return nil
+    private mutating func firstID(_ digest: ExactDedupStage.Digest, id: UnsafeBufferPointer<UInt8>) -> UInt64? {
+        seen.insert(digest) { ids.add(id) }
     }
 
-    private static let translation: [UInt8] = Array(##","translation":{""##.utf8)
-    private static let textKey: [UInt8] = Array(##","text":""##.utf8)
-    private static let lineage: [UInt8] = Array(##","lineage":{""##.utf8)
+    private static let translation: StaticString = ##","translation":{""##
+    private static let textKey: StaticString = ##","text":""##
+    private static let lineage: StaticString = ##","lineage":{""##
 
     /// The key of the record on a line in the run's own form whose id string ends at `idEnd`
     /// (its closing quote), read from the line; nil when the record must be decoded (another
     /// shape, text with an escape or a control byte, or a pair's `text` that is not simple).
     static func digest(
-        _ u: UnsafeBufferPointer<UInt8>, field: String, idEnd: Int, _ scratch: inout [UInt8], _ other: inout [UInt8]
+        _ u: UnsafeBufferPointer<UInt8>, field: String, idEnd: Int, _ scratch: inout [UInt8]
     ) -> ExactDedupStage.Digest? {
         switch field {
         case "source", "target":
@@ -444,17 +438,27 @@ struct ExactLineDecider: LineDecider {
             if let sides = pairSides(u, idEnd: idEnd) {
                 // A pair's text is `source + "\n" + target`: normalised, the sides' normal forms
                 // joined by one space (either alone when the other is empty). Simple text only,
-                // whose lower-casing needs no context.
-                guard ExactDedupStage.normaliseSimple(UnsafeBufferPointer(rebasing: u[sides.source]), into: &scratch),
-                    ExactDedupStage.normaliseSimple(UnsafeBufferPointer(rebasing: u[sides.target]), into: &other)
+                // whose lower-casing needs no context. The target's form is written one byte
+                // after the source's, where the space goes.
+                let source = UnsafeBufferPointer(rebasing: u[sides.source])
+                let target = UnsafeBufferPointer(rebasing: u[sides.target])
+                guard let sourceEnd = ExactDedupStage.normaliseSimple(source, into: &scratch, at: 0),
+                    let targetEnd = ExactDedupStage.normaliseSimple(target, into: &scratch, at: sourceEnd + 1)
                 else { return nil }
-                if !scratch.isEmpty && !other.isEmpty { scratch.append(0x20) }
-                scratch.append(contentsOf: other)
-                return ExactDedupStage.digest(normalised: scratch)
+                let joined: Range<Int>
+                if sourceEnd == 0 {
+                    joined = 1..<targetEnd
+                } else if targetEnd == sourceEnd + 1 {
+                    joined = 0..<sourceEnd
+                } else {
+                    scratch[sourceEnd] = 0x20
+                    joined = 0..<targetEnd
+                }
+                return scratch.withUnsafeBufferPointer { ExactDedupStage.digest(normalised: UnsafeBufferPointer(rebasing: $0[joined])) }
             }
             // A document `{"id":"…","text":"…","lineage":{…}}`: nothing else that could make it another kind.
             let p = idEnd + 1
-            guard RawRecordLine.matches(u, p, textKey), let text = RawRecordLine.plainString(u, p + textKey.count - 1),
+            guard RawRecordLine.matches(u, p, textKey), let text = RawRecordLine.plainString(u, p + textKey.utf8CodeUnitCount - 1),
                 RawRecordLine.matches(u, text.upperBound + 1, lineage)
             else { return nil }
             return ExactDedupStage.digest(utf8: UnsafeBufferPointer(rebasing: u[text]), &scratch)
@@ -468,7 +472,7 @@ struct ExactLineDecider: LineDecider {
     static func pairSides(_ u: UnsafeBufferPointer<UInt8>, idEnd: Int) -> (source: Range<Int>, target: Range<Int>)? {
         var p = idEnd + 1
         guard RawRecordLine.matches(u, p, translation) else { return nil }
-        p += translation.count - 1
+        p += translation.utf8CodeUnitCount - 1
         guard let lang = RawRecordLine.plainString(u, p), lang.upperBound + 1 < u.count, u[lang.upperBound + 1] == 0x3A,
             let source = RawRecordLine.plainString(u, lang.upperBound + 2)
         else { return nil }
@@ -481,38 +485,161 @@ struct ExactLineDecider: LineDecider {
     }
 }
 
-/// The keys seen and where each first record's id lies: open addressing with linear probing on
-/// the key's low 64 bits (already uniform hash bits, so no hashing), at most 70% full. Each
-/// insert reads one slot at a random place in a table of tens of megabytes: on the 1M-pair bench
-/// that read was 8.6% of the step, most of it address translation (a virtual machine walks two
-/// page tables per miss). So a table of at least one huge page (2 MiB) is aligned to one and
-/// advised as huge pages (`MADV_HUGEPAGE`; on a system with transparent huge pages off it stays
-/// in small pages, as before).
+/// The ids of the first records, each named by a 64-bit place. Ids are mostly a file's path and
+/// a line number (`pairs.tsv:197`: what a source names its records by), so an id that ends in
+/// digits is held as a number of the prefix before them (once per distinct prefix) and the
+/// value and count of its last digits (up to 12), all in the place itself; any other id's bytes
+/// are kept in one array. On the 1M-pair bench the 574,616 first ids took 26 MB of bytes, whose
+/// first touch (fresh pages, zeroed by the kernel) was 2.8% of the step.
 ///
-/// A slot is 16 bytes: the key's low 64 bits, 24 more bits of it and the key's number in
-/// ``entries`` (which holds the rest of the key and the id's place, in the order keys came).
-/// Half the 32 bytes of a slot holding everything: the table's pages cost their zeroing as they
-/// are first touched (9% of the step on the 1M-pair bench at 32 bytes a slot) and a random
-/// probe misses the caches less. A key whose 88 slot bits match is checked whole in ``entries``
-/// (a duplicate's entry is read anyway, for its first record's id).
+/// A place with bit 63 set is such a number: the value in bits 0–39, the digit count (1–12,
+/// leading zeros written back) in bits 40–43, the prefix's number in bits 44–59. Otherwise it
+/// is the bytes' offset in ``bytes`` from bit 16 and their count in bits 0–15 (0xFFFF: in
+/// ``longCounts``). At most 65,536 prefixes get a number: past that, ids with a new prefix are
+/// kept as bytes (ids such as random tokens ending in a digit then cost one lookup each).
+struct KeptIDs {
+    private var bytes: [UInt8] = []
+    /// The byte counts of ids of 65,535 bytes or more, by offset.
+    private var longCounts: [Int: Int] = [:]
+    /// The prefixes, one after another, and where each starts (one more than there are).
+    private var prefixBytes: [UInt8] = []
+    private var prefixStarts: [Int] = [0]
+    /// Prefix numbers by the low 64 bits of the prefix's XXH3-128 (a clash between two prefixes
+    /// leaves the second's ids as bytes).
+    private var prefixByHash: [UInt64: Int] = [:]
+    /// The number of the prefix last used (-1: none).
+    private var lastPrefix = -1
+    /// Ids to make room for at the first kept as bytes (0: none).
+    private var toReserve = 0
+
+    static let maxPrefixes = 1 << 16
+    static let maxDigits = 12
+    private static let numbered: UInt64 = 1 << 63
+
+    /// Makes room, at the first id kept as bytes, for `ids` ids of its length and 16 bytes
+    /// more: room not written costs address space only, while growing by doubling copies the
+    /// ids and touches fresh pages each time (page faults were 5% of the 1M-pair bench's step
+    /// when its ids were all kept as bytes).
+    mutating func reserve(_ ids: Int) { toReserve = ids }
+
+    /// Keeps `id`; returns its place.
+    mutating func add(_ id: UnsafeBufferPointer<UInt8>) -> UInt64 {
+        if let place = numberedPlace(id) { return place }
+        if toReserve > 0 {
+            bytes.reserveCapacity(toReserve * (id.count + 16))
+            toReserve = 0
+        }
+        let offset = bytes.count
+        bytes.append(contentsOf: id)
+        if id.count >= 0xFFFF { longCounts[offset] = id.count }
+        return UInt64(offset) << 16 | UInt64(min(id.count, 0xFFFF))
+    }
+
+    /// The place of `id` as a prefix and number; nil when it does not end in a digit or its
+    /// prefix gets no number.
+    private mutating func numberedPlace(_ id: UnsafeBufferPointer<UInt8>) -> UInt64? {
+        var digits = 0
+        var value: UInt64 = 0
+        var scale: UInt64 = 1
+        while digits < Self.maxDigits && digits < id.count {
+            let d = id[id.count - 1 - digits] &- 0x30
+            guard d < 10 else { break }
+            value += UInt64(d) * scale
+            scale *= 10
+            digits += 1
+        }
+        guard digits > 0, let prefix = prefixNumber(UnsafeBufferPointer(rebasing: id[..<(id.count - digits)])) else {
+            return nil
+        }
+        return Self.numbered | UInt64(prefix) << 44 | UInt64(digits) << 40 | value
+    }
+
+    /// The number of `prefix`, given one if it has none and there is room; nil otherwise.
+    private mutating func prefixNumber(_ prefix: UnsafeBufferPointer<UInt8>) -> Int? {
+        if lastPrefix >= 0 && isPrefix(lastPrefix, prefix) { return lastPrefix }
+        let hash = XXH3.hash128(prefix).low
+        if let k = prefixByHash[hash] {
+            guard isPrefix(k, prefix) else { return nil }
+            lastPrefix = k
+            return k
+        }
+        let k = prefixStarts.count - 1
+        guard k < Self.maxPrefixes else { return nil }
+        prefixBytes.append(contentsOf: prefix)
+        prefixStarts.append(prefixBytes.count)
+        prefixByHash[hash] = k
+        lastPrefix = k
+        return k
+    }
+
+    /// Whether prefix `k` is `prefix`.
+    private func isPrefix(_ k: Int, _ prefix: UnsafeBufferPointer<UInt8>) -> Bool {
+        let start = prefixStarts[k]
+        guard prefixStarts[k + 1] - start == prefix.count else { return false }
+        return prefixBytes.withUnsafeBufferPointer { all in
+            guard let a = all.baseAddress, let b = prefix.baseAddress else { return true }
+            return memcmp(a + start, b, prefix.count) == 0
+        }
+    }
+
+    /// The bytes held: ids kept as bytes, and the prefixes.
+    var heldBytes: Int { bytes.count + prefixBytes.count }
+
+    /// Calls `body` with the bytes of the id at `place` (rebuilt in `scratch` when held as a number).
+    func withID<R>(_ place: UInt64, _ scratch: inout [UInt8], _ body: (UnsafeBufferPointer<UInt8>) -> R) -> R {
+        if place & Self.numbered != 0 {
+            let k = Int((place >> 44) & 0xFFFF)
+            let digits = Int((place >> 40) & 0xF)
+            var value = place & 0xFF_FFFF_FFFF
+            scratch.removeAll(keepingCapacity: true)
+            scratch.append(contentsOf: prefixBytes[prefixStarts[k]..<prefixStarts[k + 1]])
+            let first = scratch.count
+            scratch.append(contentsOf: repeatElement(0x30, count: digits))
+            var i = first + digits
+            while value > 0 {
+                i -= 1
+                scratch[i] = 0x30 + UInt8(value % 10)
+                value /= 10
+            }
+            return scratch.withUnsafeBufferPointer(body)
+        }
+        let offset = Int(place >> 16)
+        let count = Int(place & 0xFFFF)
+        let length = count == 0xFFFF ? longCounts[offset] ?? count : count
+        return bytes.withUnsafeBufferPointer { body(UnsafeBufferPointer(rebasing: $0[offset..<(offset + length)])) }
+    }
+}
+
+/// The keys seen, each with its first record's id's place (``KeptIDs``): open addressing with
+/// linear probing, at most 70% full. Each insert reads one slot at a random place in a table of
+/// megabytes: on the 1M-pair bench that read was 8.6% of the step, most of it address
+/// translation (a virtual machine walks two page tables per miss). So a table of at least one huge page (2 MiB) is
+/// aligned to one and advised as huge pages (`MADV_HUGEPAGE`; on a system with transparent huge
+/// pages off it stays in small pages, as before).
+///
+/// A slot is 8 bytes: 32 bits of the key (its low bits) and the key's number in ``entries``
+/// (which holds the whole key and the id's place, in the order keys came). A slot's place comes
+/// from all 64 bits of the key's low half, mixed and scaled to the slot count (which need not be a
+/// power of two), so a reserved table is the size its keys need, not the next power of two.
+/// Fresh memory is the cost here: the table's pages cost their zeroing as they are first touched,
+/// and on the 1M-pair bench (969,191 records, room for all of them reserved) the table of 16-byte
+/// slots rounded up to 2^21 (32 MiB) made that zeroing 9.6% of the step; 8-byte slots, 1,384,559
+/// of them, are 11 MB. A key whose 32 slot bits match is checked whole in ``entries`` (a
+/// duplicate's entry is read anyway, for its first record's id).
 ///
 /// An empty slot is all zero bits, so a new table is fresh anonymous memory with no pass of its
 /// own, and the table can be made at its final size up front (``reserve(_:)``) instead of
 /// doubling its way there (each doubling a new table filled and rehashed into).
 struct DigestTable {
-    fileprivate struct Slot {
-        /// The key's low 64 bits.
-        var a: UInt64
-        /// Bits 0–23 of the key's high 64 bits, and from bit 24 the key's number in ``entries``
-        /// plus one (0: an empty slot).
-        var tagAndNumber: UInt64
-    }
+    /// The key's low 32 bits, and from bit 32 the key's number in ``entries`` plus one (0: an
+    /// empty slot).
+    fileprivate typealias Slot = UInt64
 
-    /// A key's high 64 bits and where its first record's id lies, by key number.
+    /// A key and its first record's id's place (``KeptIDs``), by key number.
     private struct Entry {
+        var a: UInt64
         var b: UInt64
-        var offset: Int
-        var count: Int
+        var place: UInt64
     }
 
     /// The slots, freed with the table (copied before a write when shared, as an array would be).
@@ -558,11 +685,7 @@ struct DigestTable {
     private var entries: [Entry] = []
 
     /// The slot count that holds `keys` keys at most 70% full.
-    private static func slots(for keys: Int) -> Int {
-        var n = 1 << 10
-        while keys * 10 > n * 7 { n <<= 1 }
-        return n
-    }
+    private static func slots(for keys: Int) -> Int { max(1 << 10, (keys * 10 + 6) / 7) }
 
     /// Makes room for `keys` keys in all, at most ``reserveLimit`` (a step's record count, of
     /// which a dedup may keep far fewer: past the limit the table doubles as it fills).
@@ -573,34 +696,44 @@ struct DigestTable {
         entries.reserveCapacity(min(keys, Self.reserveLimit))
     }
 
-    /// The most keys ``reserve(_:)`` makes room for: 2^20, a 32 MiB table.
+    /// The most keys ``reserve(_:)`` makes room for: 2^20, a 12 MB table.
     static let reserveLimit = 1 << 20
+
+    /// Where looking up a key whose low half is `a` starts among `count` slots: `a` mixed by a
+    /// multiplication (so keys that differ in a few bits only still spread) and scaled to the
+    /// slot count by the high half of a full-width product.
+    @inline(__always) static func home(_ a: UInt64, _ count: Int) -> Int {
+        Int(truncatingIfNeeded: (a &* 0x9E37_79B9_7F4A_7C15).multipliedFullWidth(by: UInt64(count)).high)
+    }
 
     /// Starts loading the slot where looking `key` up starts.
     func prefetch(_ key: ExactDedupStage.Digest) {
-        jupiter_prefetch(storage.slots + (Int(truncatingIfNeeded: key.a) & (storage.count - 1)))
+        jupiter_prefetch(storage.slots + Self.home(key.a, storage.count))
     }
 
-    /// The id span stored for `key`, or nil after storing `offset` and `count` for it.
-    mutating func insert(_ key: ExactDedupStage.Digest, offset: Int, count: Int) -> (offset: Int, count: Int)? {
+    /// The place stored for `key`, or nil after storing `place()` for it.
+    mutating func insert(_ key: ExactDedupStage.Digest, place: () -> UInt64) -> UInt64? {
         if (entries.count + 1) * 10 > storage.count * 7 {
             rehash(into: storage.count * 2)
         } else if !isKnownUniquelyReferenced(&storage) {
             storage = storage.copy()
         }
         let s = storage.slots
-        let mask = storage.count - 1
-        let tag = key.b & 0xFF_FFFF
-        var i = Int(truncatingIfNeeded: key.a) & mask
-        while s[i].tagAndNumber != 0 {
-            if s[i].a == key.a && s[i].tagAndNumber & 0xFF_FFFF == tag {
-                let e = entries[Int(s[i].tagAndNumber >> 24) - 1]
-                if e.b == key.b { return (e.offset, e.count) }
+        let n = storage.count
+        let tag = key.a & 0xFFFF_FFFF
+        var i = Self.home(key.a, n)
+        while s[i] != 0 {
+            if s[i] & 0xFFFF_FFFF == tag {
+                let e = entries[Int(s[i] >> 32) - 1]
+                if e.a == key.a && e.b == key.b { return e.place }
             }
-            i = (i + 1) & mask
+            i += 1
+            if i == n { i = 0 }
         }
-        entries.append(Entry(b: key.b, offset: offset, count: count))
-        s[i] = Slot(a: key.a, tagAndNumber: tag | UInt64(entries.count) << 24)
+        let number = entries.count
+        guard number < 0xFFFF_FFFF else { fatalError("exact-dedup: more than 4,294,967,294 distinct keys in one step") }
+        entries.append(Entry(a: key.a, b: key.b, place: place()))
+        s[i] = tag | UInt64(number + 1) << 32
         return nil
     }
 
@@ -609,11 +742,13 @@ struct DigestTable {
         let old = storage
         storage = Storage(count: count)
         let s = storage.slots
-        let mask = storage.count - 1
-        for k in 0..<old.count where old.slots[k].tagAndNumber != 0 {
+        for k in 0..<old.count where old.slots[k] != 0 {
             let slot = old.slots[k]
-            var i = Int(truncatingIfNeeded: slot.a) & mask
-            while s[i].tagAndNumber != 0 { i = (i + 1) & mask }
+            var i = Self.home(entries[Int(slot >> 32) - 1].a, count)
+            while s[i] != 0 {
+                i += 1
+                if i == count { i = 0 }
+            }
             s[i] = slot
         }
     }

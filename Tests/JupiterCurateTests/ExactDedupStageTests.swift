@@ -303,18 +303,49 @@ struct ArrayBatches: RecordBatches {
     func sharedSlotBits() {
         var table = DigestTable()
         let first = Digest(a: 42, b: 0xAAAA_0000_0012_3456)
-        // The same low 64 bits; the high bits differ above the 24 kept in the slot, or within them.
-        let sameTag = Digest(a: 42, b: 0xBBBB_0000_0012_3456)
-        let otherTag = Digest(a: 42, b: 0xAAAA_0000_0065_4321)
-        #expect(table.insert(first, offset: 0, count: 3) == nil)
-        #expect(table.insert(sameTag, offset: 3, count: 4) == nil)
-        #expect(table.insert(otherTag, offset: 7, count: 5) == nil)
-        #expect(table.insert(first, offset: 12, count: 1).map { [$0.offset, $0.count] } == [0, 3])
-        #expect(table.insert(sameTag, offset: 12, count: 1).map { [$0.offset, $0.count] } == [3, 4])
-        #expect(table.insert(otherTag, offset: 12, count: 1).map { [$0.offset, $0.count] } == [7, 5])
+        // The same low 64 bits (so the same slot and tag), the high bits differ; and the same 32
+        // tag bits with other low-half bits (another home, most likely: probes may still meet it).
+        let sameLow = Digest(a: 42, b: 0xBBBB_0000_0012_3456)
+        let sameTag = Digest(a: 0x1234_5678_0000_002A, b: 0xAAAA_0000_0012_3456)
+        #expect(table.insert(first) { 10 } == nil)
+        #expect(table.insert(sameLow) { 11 } == nil)
+        #expect(table.insert(sameTag) { 12 } == nil)
+        #expect(table.insert(first) { 0 } == 10)
+        #expect(table.insert(sameLow) { 0 } == 11)
+        #expect(table.insert(sameTag) { 0 } == 12)
         // A key of all zero bits is a key like any other (an empty slot is told by its number).
-        #expect(table.insert(Digest(a: 0, b: 0), offset: 12, count: 2) == nil)
-        #expect(table.insert(Digest(a: 0, b: 0), offset: 14, count: 2).map { [$0.offset, $0.count] } == [12, 2])
+        #expect(table.insert(Digest(a: 0, b: 0)) { 13 } == nil)
+        #expect(table.insert(Digest(a: 0, b: 0)) { 0 } == 13)
+    }
+
+    @Test("a place is asked for only when the key is new")
+    func placeOnlyWhenNew() {
+        var table = DigestTable()
+        var asked = 0
+        for _ in 0..<3 {
+            _ = table.insert(Digest(a: 1, b: 2)) {
+                asked += 1
+                return 5
+            }
+        }
+        #expect(asked == 1)
+    }
+
+    @Test("every key is found again where probing wraps: 700 keys whose home is one of the last 24 of 1,024 slots")
+    func wrapsAround() {
+        // Keys whose home is among the last slots of the smallest table (found by search), so
+        // their probes run past the end to slot 0.
+        var table = DigestTable()
+        var generator = SplitMix64(seed: 11)
+        var keys: [Digest] = []
+        while keys.count < 700 {
+            let a = generator.next()
+            if DigestTable.home(a, 1024) >= 1000 { keys.append(Digest(a: a, b: 1)) }
+        }
+        for (k, key) in keys.enumerated() { #expect(table.insert(key) { UInt64(k) } == nil) }
+        var found = 0
+        for (k, key) in keys.enumerated() where table.insert(key, place: { 1 << 62 }) == UInt64(k) { found += 1 }
+        #expect(found == 700)
     }
 
     @Test("doubling and reserving keep every key: 50,000 keys, each found again at its place", arguments: [0, 50_000])
@@ -323,10 +354,58 @@ struct ArrayBatches: RecordBatches {
         table.reserve(reserve)
         var generator = SplitMix64(seed: 7)
         let keys = (0..<50_000).map { _ in Digest(a: generator.next() & 0xFFFF, b: generator.next()) }
-        for (k, key) in keys.enumerated() { #expect(table.insert(key, offset: k, count: 1) == nil) }
+        for (k, key) in keys.enumerated() { #expect(table.insert(key) { UInt64(k) } == nil) }
         var found = 0
-        for (k, key) in keys.enumerated() where table.insert(key, offset: -1, count: 0)?.offset == k { found += 1 }
+        for (k, key) in keys.enumerated() where table.insert(key, place: { 1 << 62 }) == UInt64(k) { found += 1 }
         #expect(found == 50_000)
+    }
+}
+
+@Suite struct KeptIDsTests {
+    /// Every id read back from its place, after all were added.
+    private func readBack(_ ids: [[UInt8]], into kept: inout KeptIDs) -> [[UInt8]] {
+        let places = ids.map { id in id.withUnsafeBufferPointer { kept.add($0) } }
+        var scratch: [UInt8] = []
+        return places.map { place in kept.withID(place, &scratch) { Array($0) } }
+    }
+
+    @Test("ids read back byte for byte: numbered, with leading zeros, long digit runs, none, long and non-ASCII")
+    func roundTrip() {
+        var ids: [String] = [
+            "pairs.tsv:197", "pairs.tsv:0", "pairs.tsv:007", "0", "12345", "", "doc", "a:b:",
+            "x-9999999999999", "x-123456789012", "x-1234567890123456789012", "third.jsonl:1", "pairs.tsv:198",
+            "Cymraeg-ŵ-ŷ:42", "tab\there:5", "a\u{0}:1", "pairs.tsv:", ":9"
+        ]
+        ids.append(String(repeating: "p", count: 70_000) + ":3")
+        ids.append(String(repeating: "q", count: 70_000))
+        ids.append(String(repeating: "r", count: 0xFFFE))
+        var kept = KeptIDs()
+        kept.reserve(10)
+        let bytes = ids.map { Array($0.utf8) }
+        #expect(readBack(bytes, into: &kept) == bytes)
+    }
+
+    @Test("ids of one file's lines hold only their prefix: 100,000 ids in 10 bytes")
+    func numberedIDsHoldNoBytes() {
+        var kept = KeptIDs()
+        kept.reserve(100_000)
+        let ids = (0..<100_000).map { Array("pairs.tsv:\($0 * 7 + 1)".utf8) }
+        #expect(readBack(ids, into: &kept) == ids)
+        #expect(kept.heldBytes == 10)
+    }
+
+    @Test("past 65,536 prefixes, ids with a new prefix are kept as bytes and still read back")
+    func prefixLimit() {
+        var kept = KeptIDs()
+        let ids = (0..<(KeptIDs.maxPrefixes + 100)).map { Array("file-\($0).tsv:1".utf8) }
+        #expect(readBack(ids, into: &kept) == ids)
+        // Numbered prefixes `file-<k>.tsv:` for the first 65,536; whole ids for the last 100.
+        let prefixes = (0..<KeptIDs.maxPrefixes).reduce(0) { $0 + "file-\($1).tsv:".utf8.count }
+        let whole = (KeptIDs.maxPrefixes..<(KeptIDs.maxPrefixes + 100)).reduce(0) { $0 + "file-\($1).tsv:1".utf8.count }
+        #expect(kept.heldBytes == prefixes + whole)
+        // A known prefix is still found after the limit, not only the last one used.
+        #expect(readBack([Array("file-3.tsv:77".utf8)], into: &kept) == [Array("file-3.tsv:77".utf8)])
+        #expect(kept.heldBytes == prefixes + whole)
     }
 }
 

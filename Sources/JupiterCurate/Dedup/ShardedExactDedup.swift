@@ -18,7 +18,6 @@ extension ExactDedupStage: ShardedStage {
     public func scan(_ input: any ShardInput, task: Int, of tasks: Int, directory: String, workers: Int) async throws {
         let writers = try (0..<tasks).map { p throws(IOError) in try ShardFileWriter(path: Self.keysFile(directory, task: task, part: p)) }
         var scratch: [UInt8] = []
-        var other: [UInt8] = []
         func put(_ d: Digest, index: Int, id: some Collection<UInt8>) throws(IOError) {
             let w = writers[Int(d.a % UInt64(tasks))]
             try w.put(d.a)
@@ -42,7 +41,7 @@ extension ExactDedupStage: ShardedStage {
                 try NativeLines.forEach(u) { number, line in
                     if let shape = RawRecordLine.shape(line) {
                         let d =
-                            try ExactLineDecider.digest(line, field: field, idEnd: shape.id.upperBound, &scratch, &other)
+                            try ExactLineDecider.digest(line, field: field, idEnd: shape.id.upperBound, &scratch)
                             ?? Self.digest(key(NativeLines.decode(Array(line), file: path, line: number)), &scratch)
                         try put(d, index: index, id: UnsafeBufferPointer(rebasing: line[shape.id]))
                     } else {
