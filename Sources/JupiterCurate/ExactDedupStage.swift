@@ -242,17 +242,22 @@ public struct ExactDedupStage: GlobalStage {
 
     /// The 128-bit key of a text: XXH3-128 of its normalised UTF-8.
     static func digest(_ text: String, _ scratch: inout [UInt8]) -> Digest {
-        if SimpleText.withUTF8(text, { normaliseSimple($0, into: &scratch) }) { return digest(normalised: scratch) }
+        if let d = SimpleText.withUTF8(text, { digestSimple($0, &scratch) }) { return d }
         return digest(normalised: Array(normaliseGeneral(text).utf8))
     }
 
     /// ``digest(_:_:)`` of the text whose UTF-8 is `u`; nil when `u` is not valid UTF-8.
     static func digest(utf8 u: UnsafeBufferPointer<UInt8>, _ scratch: inout [UInt8]) -> Digest? {
-        if let end = normaliseSimple(u, into: &scratch, at: 0) {
-            return scratch.withUnsafeBufferPointer { digest(normalised: UnsafeBufferPointer(rebasing: $0[..<end])) }
-        }
+        if let d = digestSimple(u, &scratch) { return d }
         guard let text = UTF8Text.string(u) else { return nil }
         return digest(normalised: Array(normaliseGeneral(text).utf8))
+    }
+
+    /// The key of simple text (``normaliseSimple(_:into:at:)``, normalised in `scratch`); nil
+    /// when the text needs the general code.
+    private static func digestSimple(_ u: UnsafeBufferPointer<UInt8>, _ scratch: inout [UInt8]) -> Digest? {
+        guard let end = normaliseSimple(u, into: &scratch, at: 0) else { return nil }
+        return scratch.withUnsafeBufferPointer { digest(normalised: UnsafeBufferPointer(rebasing: $0[..<end])) }
     }
 
     /// The key of normalised UTF-8.

@@ -90,13 +90,6 @@ package enum RawRecordLine {
         return memcmp(base + at, text.utf8Start, n) == 0
     }
 
-    /// Whether `text` lies in `u` at `at`.
-    @inline(__always) package static func matches(_ u: UnsafeBufferPointer<UInt8>, _ at: Int, _ text: [UInt8]) -> Bool {
-        guard at >= 0, at + text.count <= u.count else { return false }
-        for k in 0..<text.count where u[at + k] != text[k] { return false }
-        return true
-    }
-
     /// After `{"origins":[`: the origins and stages exactly as ``DirectEncoding`` writes them
     /// (strings without escapes, integers without leading zeros), then `]}}` at the line's end.
     /// The number of origins and whether there are no stages; nil for anything else.

@@ -207,7 +207,7 @@ public struct Message: Sendable, Hashable {
     /// Tab, line feed, vertical tab, form feed, carriage return or space.
     @inline(__always) private static func isASCIIWhitespace(_ b: UInt8) -> Bool { b == 0x20 || (b >= 0x09 && b <= 0x0D) }
 
-    private static let thinkOpen: [UInt8] = Array("<think>".utf8)
+    private static let thinkOpen: StaticString = "<think>"
     private static let thinkClose: [UInt8] = Array("</think>".utf8)
 
     /// ``splitInlineReasoning(_:)`` by Unicode scalars, for content whose leading whitespace is
